@@ -1,0 +1,8 @@
+package org.tunnelmesh;
+
+/** The caller's input is wrong (bad CIDR, bad name, out-of-range MTU). Nothing was changed. */
+public class InvalidInputException extends TunnelMeshException {
+    public InvalidInputException(String message) {
+        super(message);
+    }
+}

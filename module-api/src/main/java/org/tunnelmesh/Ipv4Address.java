@@ -1,0 +1,99 @@
+package org.tunnelmesh;
+
+/**
+ * An IPv4 address as a value. Parsing is strict dotted-quad and never resolves host names,
+ * so a typo cannot turn into a DNS lookup or a surprising address.
+ */
+public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
+
+    /** The wildcard address, shown as {@code any} in tunnel parameters (as iproute2 does). */
+    public static final Ipv4Address ANY = new Ipv4Address(0);
+
+    /**
+     * Parses {@code a.b.c.d}.
+     *
+     * @throws InvalidInputException naming the bad text
+     */
+    public static Ipv4Address parse(String text) {
+        if (text == null) {
+            throw new InvalidInputException("IPv4 address is missing");
+        }
+        String s = text.strip();
+        int bits = 0;
+        int octets = 0;
+        int i = 0;
+        while (i <= s.length()) {
+            int start = i;
+            int value = 0;
+            while (i < s.length() && Character.isDigit(s.charAt(i)) && i - start < 3) {
+                value = value * 10 + (s.charAt(i) - '0');
+                i++;
+            }
+            boolean leadingZero = i - start > 1 && s.charAt(start) == '0';
+            if (i == start || value > 255 || leadingZero) {
+                throw bad(text);
+            }
+            bits = (bits << 8) | value;
+            octets++;
+            if (i == s.length()) {
+                break;
+            }
+            if (s.charAt(i) != '.' || octets == 4) {
+                throw bad(text);
+            }
+            i++;
+        }
+        if (octets != 4) {
+            throw bad(text);
+        }
+        return new Ipv4Address(bits);
+    }
+
+    private static InvalidInputException bad(String text) {
+        return new InvalidInputException("'" + text + "' is not an IPv4 address (expected a.b.c.d)");
+    }
+
+    /** From network byte order, as the kernel puts it in a netlink attribute. */
+    public static Ipv4Address fromBytes(byte[] b) {
+        if (b.length != 4) {
+            throw new IllegalArgumentException("an IPv4 address has 4 bytes, not " + b.length);
+        }
+        return new Ipv4Address(((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff));
+    }
+
+    /** Network byte order. */
+    public byte[] toBytes() {
+        return new byte[] {(byte) (bits >>> 24), (byte) (bits >>> 16), (byte) (bits >>> 8), (byte) bits};
+    }
+
+    public boolean isAny() {
+        return bits == 0;
+    }
+
+    public boolean isLoopback() {
+        return (bits >>> 24) == 127;
+    }
+
+    public boolean isMulticast() {
+        return (bits >>> 28) == 0xe;
+    }
+
+    public boolean isBroadcast() {
+        return bits == -1;
+    }
+
+    /** Class E (240.0.0.0/4) is reserved and not routable; includes the limited broadcast. */
+    public boolean isReserved() {
+        return (bits >>> 28) == 0xf;
+    }
+
+    @Override
+    public int compareTo(Ipv4Address other) {
+        return Integer.compareUnsigned(bits, other.bits);
+    }
+
+    @Override
+    public String toString() {
+        return (bits >>> 24) + "." + ((bits >>> 16) & 0xff) + "." + ((bits >>> 8) & 0xff) + "." + (bits & 0xff);
+    }
+}

@@ -1,0 +1,88 @@
+package org.tunnelmesh;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** An IPv4 network in CIDR form, e.g. {@code 192.168.42.0/24}. Host bits must be zero. */
+public record Ipv4Prefix(Ipv4Address network, int length) implements Comparable<Ipv4Prefix> {
+
+    public Ipv4Prefix {
+        if (network == null) {
+            throw new InvalidInputException("prefix network address is missing");
+        }
+        if (length < 0 || length > 32) {
+            throw new InvalidInputException("prefix length " + length + " is out of range 0..32");
+        }
+        if ((network.bits() & ~mask(length)) != 0) {
+            throw new InvalidInputException("'" + network + "/" + length + "' has host bits set; did you mean "
+                    + new Ipv4Address(network.bits() & mask(length)) + "/" + length + "?");
+        }
+    }
+
+    /**
+     * Parses {@code a.b.c.d/len}; a bare address means /32.
+     *
+     * @throws InvalidInputException naming the bad text
+     */
+    public static Ipv4Prefix parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new InvalidInputException("CIDR is missing");
+        }
+        String s = text.strip();
+        int slash = s.indexOf('/');
+        if (slash < 0) {
+            return new Ipv4Prefix(Ipv4Address.parse(s), 32);
+        }
+        String len = s.substring(slash + 1);
+        if (len.isEmpty() || len.length() > 2 || !len.chars().allMatch(Character::isDigit)) {
+            throw new InvalidInputException("'" + text + "' is not a CIDR: prefix length '" + len + "' must be 0..32");
+        }
+        int length = Integer.parseInt(len);
+        if (length > 32) {
+            throw new InvalidInputException("'" + text + "' is not a CIDR: prefix length " + length + " is out of range 0..32");
+        }
+        Ipv4Address address;
+        try {
+            address = Ipv4Address.parse(s.substring(0, slash));
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("'" + text + "' is not a CIDR: " + e.getMessage());
+        }
+        return new Ipv4Prefix(address, length);
+    }
+
+    /** Parses a comma-separated list of CIDRs; blanks around commas are allowed. */
+    public static List<Ipv4Prefix> parseList(String text) {
+        if (text == null || text.isBlank()) {
+            throw new InvalidInputException("subnet list is empty: give one or more CIDRs separated by commas");
+        }
+        List<Ipv4Prefix> prefixes = new ArrayList<>();
+        for (String part : text.split(",", -1)) {
+            prefixes.add(parse(part));
+        }
+        return prefixes;
+    }
+
+    public static int mask(int length) {
+        return length == 0 ? 0 : -1 << (32 - length);
+    }
+
+    public boolean contains(Ipv4Address address) {
+        return (address.bits() & mask(length)) == network.bits();
+    }
+
+    public boolean overlaps(Ipv4Prefix other) {
+        int shorter = Math.min(length, other.length);
+        return (network.bits() & mask(shorter)) == (other.network.bits() & mask(shorter));
+    }
+
+    @Override
+    public int compareTo(Ipv4Prefix other) {
+        int c = network.compareTo(other.network);
+        return c != 0 ? c : Integer.compare(length, other.length);
+    }
+
+    @Override
+    public String toString() {
+        return network + "/" + length;
+    }
+}

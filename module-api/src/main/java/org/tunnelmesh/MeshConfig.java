@@ -1,0 +1,210 @@
+package org.tunnelmesh;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * How one node's side of the mesh is set up. Build with {@link #builder()}; validation happens in
+ * {@link Builder#build()}, before anything touches the kernel.
+ */
+public final class MeshConfig {
+
+    /** Default route protocol id marking the routes and nexthops this library owns (free in /etc/iproute2/rt_protos). */
+    public static final int DEFAULT_ROUTE_PROTOCOL = 87;
+    public static final int DEFAULT_TTL = 64;
+    /** Smallest MTU IPv4 allows (RFC 791). */
+    public static final int MIN_MTU = 68;
+    /** The IPv4 header an IPIP packet adds in front of the inner one. */
+    public static final int IPIP_OVERHEAD = 20;
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    private final String name;
+    private final MeshMode mode;
+    private final Ipv4Address underlay;
+    private final Ipv4Address tunnelAddress;
+    private final int mtu;
+    private final int ttl;
+    private final int routeProtocol;
+    private final boolean pmtuDiscovery;
+    private final String netns;
+
+    private MeshConfig(Builder b) {
+        this.name = b.name;
+        this.mode = b.mode;
+        this.underlay = b.underlay;
+        this.tunnelAddress = b.tunnelAddress;
+        this.mtu = b.mtu;
+        this.ttl = b.ttl;
+        this.routeProtocol = b.routeProtocol;
+        this.pmtuDiscovery = b.pmtuDiscovery;
+        this.netns = b.netns;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The mesh's name: JMX {@code name=} and part of the ownership marks in the kernel. */
+    public String name() {
+        return name;
+    }
+
+    public MeshMode mode() {
+        return mode;
+    }
+
+    /** This node's underlay address: the outer source of what it sends. */
+    public Ipv4Address underlay() {
+        return underlay;
+    }
+
+    /** The /32 overlay address put on the tunnel device(s). */
+    public Ipv4Address tunnelAddress() {
+        return tunnelAddress;
+    }
+
+    /** Tunnel MTU, or 0 for "underlay device MTU minus 20". */
+    public int mtu() {
+        return mtu;
+    }
+
+    /** Outer TTL; 0 means inherit from the inner packet. */
+    public int ttl() {
+        return ttl;
+    }
+
+    public int routeProtocol() {
+        return routeProtocol;
+    }
+
+    /** Set DF on outer packets (IFLA_IPTUN_PMTUDISC, iproute2's default). */
+    public boolean pmtuDiscovery() {
+        return pmtuDiscovery;
+    }
+
+    /** Network namespace to work in: a name under /run/netns or an absolute path; null for the caller's own. */
+    public String netns() {
+        return netns;
+    }
+
+    public Builder toBuilder() {
+        return new Builder().name(name).mode(mode).underlay(underlay).tunnelAddress(tunnelAddress)
+                .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns);
+    }
+
+    @Override
+    public String toString() {
+        return "MeshConfig[name=" + name + ", mode=" + mode + ", underlay=" + underlay + ", tunnelAddress="
+                + tunnelAddress + ", mtu=" + (mtu == 0 ? "auto" : mtu) + ", ttl=" + ttl + ", routeProtocol="
+                + routeProtocol + ", pmtuDiscovery=" + pmtuDiscovery + (netns == null ? "" : ", netns=" + netns) + "]";
+    }
+
+    public static final class Builder {
+        private String name = "mesh";
+        private MeshMode mode = MeshMode.SHARED;
+        private Ipv4Address underlay;
+        private Ipv4Address tunnelAddress;
+        private int mtu;
+        private int ttl = DEFAULT_TTL;
+        private int routeProtocol = DEFAULT_ROUTE_PROTOCOL;
+        private boolean pmtuDiscovery = true;
+        private String netns;
+
+        private Builder() {
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder mode(MeshMode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        public Builder underlay(Ipv4Address underlay) {
+            this.underlay = underlay;
+            return this;
+        }
+
+        public Builder underlay(String underlay) {
+            return underlay(Ipv4Address.parse(underlay));
+        }
+
+        public Builder tunnelAddress(Ipv4Address tunnelAddress) {
+            this.tunnelAddress = tunnelAddress;
+            return this;
+        }
+
+        public Builder tunnelAddress(String tunnelAddress) {
+            return tunnelAddress(Ipv4Address.parse(tunnelAddress));
+        }
+
+        /** 0 picks underlay device MTU minus 20 when the mesh opens. */
+        public Builder mtu(int mtu) {
+            this.mtu = mtu;
+            return this;
+        }
+
+        public Builder ttl(int ttl) {
+            this.ttl = ttl;
+            return this;
+        }
+
+        public Builder routeProtocol(int routeProtocol) {
+            this.routeProtocol = routeProtocol;
+            return this;
+        }
+
+        public Builder pmtuDiscovery(boolean pmtuDiscovery) {
+            this.pmtuDiscovery = pmtuDiscovery;
+            return this;
+        }
+
+        public Builder netns(String netns) {
+            this.netns = netns;
+            return this;
+        }
+
+        /** @throws InvalidInputException naming the first bad value */
+        public MeshConfig build() {
+            if (name == null || !NAME.matcher(name).matches()) {
+                throw new InvalidInputException("mesh name '" + name
+                        + "' must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+            }
+            Objects.requireNonNull(mode, "mode");
+            if (underlay == null) {
+                throw new InvalidInputException("the underlay address is missing");
+            }
+            if (underlay.isAny() || underlay.isLoopback() || underlay.isMulticast() || underlay.isReserved()) {
+                throw new InvalidInputException("underlay " + underlay + " is not a unicast address");
+            }
+            if (tunnelAddress == null) {
+                throw new InvalidInputException("the tunnel address is missing");
+            }
+            if (tunnelAddress.isAny() || tunnelAddress.isLoopback() || tunnelAddress.isMulticast() || tunnelAddress.isReserved()) {
+                throw new InvalidInputException("tunnel address " + tunnelAddress + " is not a unicast address");
+            }
+            if (mtu != 0 && (mtu < MIN_MTU || mtu > 65535 - IPIP_OVERHEAD)) {
+                throw new InvalidInputException("MTU " + mtu + " is out of range " + MIN_MTU + ".." + (65535 - IPIP_OVERHEAD));
+            }
+            if (ttl < 0 || ttl > 255) {
+                throw new InvalidInputException("TTL " + ttl + " is out of range 0..255");
+            }
+            if (ttl != 0 && !pmtuDiscovery) {
+                // the kernel refuses this pair (iproute2: "ttl != 0 and nopmtudisc are incompatible")
+                throw new InvalidInputException("a fixed TTL " + ttl + " needs path MTU discovery: use ttl 0 (inherit) or keep pmtudisc");
+            }
+            if (routeProtocol < 5 || routeProtocol > 255) {
+                throw new InvalidInputException("route protocol " + routeProtocol
+                        + " is out of range 5..255 (0-4 belong to the kernel)");
+            }
+            if (netns != null && (netns.isBlank() || (!netns.startsWith("/") && (netns.contains("/") || netns.startsWith("."))))) {
+                throw new InvalidInputException("network namespace '" + netns + "' must be a name under /run/netns or an absolute path");
+            }
+            return new MeshConfig(this);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.tunnelmesh;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One node's side of an IPIP mesh, kept in the kernel. Every method that changes something
+ * validates first and changes nothing on bad input; a kernel failure midway is rolled back.
+ * Implementations are thread-safe.
+ */
+public interface TunnelMesh extends AutoCloseable {
+
+    MeshConfig config();
+
+    /** The tunnel MTU in effect (the configured one, or underlay MTU minus 20). */
+    int mtu();
+
+    /** Adds a peer: routes its subnets through the tunnel (and, point-to-point, creates its device). */
+    void addPeer(Peer peer);
+
+    /** Adds many peers all-or-nothing: on any error none of them is added. */
+    void addPeers(Collection<Peer> peers);
+
+    /**
+     * Removes a peer's routes (and device).
+     *
+     * @throws InvalidInputException when there is no such peer
+     */
+    void removePeer(String name);
+
+    /** Removes many peers all-or-nothing: unknown names fail the call before anything changes. */
+    void removePeers(Collection<String> names);
+
+    /** The peers, in the order they were added. */
+    List<Peer> peers();
+
+    Optional<Peer> peer(String name);
+
+    /** The device that carries a peer's traffic (tunl0 when SHARED). */
+    String deviceOf(String peerName);
+
+    /** The tunnel devices the mesh uses, with counters read from the kernel now. */
+    List<TunnelDevice> devices();
+
+    /**
+     * Compares the kernel with the mesh's desired state and repairs the difference: missing
+     * routes, devices, addresses, up state; leftovers it owns but no longer wants.
+     *
+     * @return the number of repairs made (0 when the kernel already matched)
+     */
+    int reconcile();
+
+    /** Removes everything this mesh owns from the kernel. The mesh stays usable (and empty of state). */
+    void purge();
+
+    /** Readable lines about what the kernel offers and what may stop traffic. */
+    List<String> diagnose();
+
+    void addListener(MeshListener listener);
+
+    void removeListener(MeshListener listener);
+
+    /** Stops watching and frees resources; kernel state is left in place so traffic keeps flowing. */
+    @Override
+    void close();
+}

@@ -1,0 +1,15 @@
+package org.tunnelmesh;
+
+/**
+ * Base of every error the mesh reports. Messages are written for the person who has to act on
+ * them: they name the bad value or the kernel object and say what to do where that is known.
+ */
+public class TunnelMeshException extends RuntimeException {
+    public TunnelMeshException(String message) {
+        super(message);
+    }
+
+    public TunnelMeshException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
