@@ -1,0 +1,111 @@
+package org.tunnelmesh.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.linux.netlink.NetworkNamespace;
+import org.tunnelmesh.linux.rtnetlink.Address;
+import org.tunnelmesh.linux.rtnetlink.Link;
+
+/**
+ * Preflight and health lines for an operator: what the kernel offers and what may stop traffic.
+ * Each line starts with OK, WARN or FAIL so a script can grep it.
+ */
+final class Diagnostics {
+    private Diagnostics() {
+    }
+
+    static List<String> run(MeshContext ctx, List<Peer> peers) {
+        List<String> lines = new ArrayList<>();
+        KernelState state = ctx.dump(false);
+        Link tunl0 = state.link(SharedTopology.FALLBACK_DEVICE);
+        boolean shared = ctx.config.mode() == MeshMode.SHARED;
+        if (tunl0 == null) {
+            lines.add((shared ? "FAIL" : "OK") + " ipip: no tunl0 in this namespace"
+                    + (shared ? " (SHARED needs it: modprobe ipip; check net.core.fb_tunnels_only_for_init_net)" : ""));
+        } else {
+            lines.add("OK ipip: " + tunl0.name() + " present (ifindex " + tunl0.ifindex() + "), " + (tunl0.up() ? "up" : "down"));
+            if (shared) {
+                lines.add("WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays");
+            } else if (tunl0.up()) {
+                lines.add("FAIL POINT_TO_POINT mode but tunl0 is up: IPIP from unknown sources is accepted (reconcile brings it down)");
+            } else {
+                lines.add("OK POINT_TO_POINT mode: tunl0 is down, IPIP from non-peers is dropped");
+            }
+        }
+        String fbOnlyInit = sysctl(ctx, "net/core/fb_tunnels_only_for_init_net");
+        if (fbOnlyInit != null && !fbOnlyInit.equals("0")) {
+            lines.add("WARN net.core.fb_tunnels_only_for_init_net=" + fbOnlyInit + ": new namespaces get no tunl0");
+        }
+        Link underlay = state.link(ctx.underlayIfindex);
+        if (underlay == null) {
+            lines.add("FAIL underlay device (ifindex " + ctx.underlayIfindex + ") is gone");
+        } else {
+            lines.add((underlay.up() ? "OK" : "FAIL") + " underlay: " + ctx.config.underlay() + " on " + underlay.name()
+                    + " (" + (underlay.up() ? "up" : "down") + ", mtu " + underlay.mtu() + ")");
+            int room = underlay.mtu() - ctx.mtu;
+            lines.add((room >= 20 ? "OK" : "FAIL") + " mtu: tunnel " + ctx.mtu + " + 20 bytes of IPIP header "
+                    + (room >= 20 ? "fits" : "does not fit") + " underlay mtu " + underlay.mtu());
+            String rpFilter = maxRpFilter(ctx, underlay.name());
+            if (rpFilter != null) {
+                lines.add(("0".equals(rpFilter) || "2".equals(rpFilter) ? "OK" : "WARN") + " rp_filter on " + underlay.name()
+                        + " = " + rpFilter + ("1".equals(rpFilter) ? " (strict: asymmetric underlay paths drop IPIP; 2 = loose is safer)" : ""));
+            }
+        }
+        int unreachable = 0;
+        for (Peer peer : peers) {
+            if (!onLink(state, ctx, peer)) {
+                unreachable++;
+                if (unreachable <= 5) {
+                    lines.add("WARN peer '" + peer.name() + "': underlay " + peer.underlay()
+                            + " is not on the underlay device's subnet; it needs a route (onlink assumes L2 reach)");
+                }
+            }
+        }
+        if (unreachable == 0) {
+            lines.add("OK peers: " + peers.size() + ", every underlay on the underlay subnet");
+        } else if (unreachable > 5) {
+            lines.add("WARN " + (unreachable - 5) + " more peers off the underlay subnet");
+        }
+        return lines;
+    }
+
+    private static boolean onLink(KernelState state, MeshContext ctx, Peer peer) {
+        for (Address a : state.addresses()) {
+            if (a.ifindex() == ctx.underlayIfindex && a.prefixLength() < 32) {
+                int mask = org.tunnelmesh.Ipv4Prefix.mask(a.prefixLength());
+                if ((a.address().bits() & mask) == (peer.underlay().bits() & mask)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The kernel uses max(conf/all, conf/DEV) for rp_filter. */
+    private static String maxRpFilter(MeshContext ctx, String device) {
+        String all = sysctl(ctx, "net/ipv4/conf/all/rp_filter");
+        String dev = sysctl(ctx, "net/ipv4/conf/" + device + "/rp_filter");
+        if (all == null || dev == null) {
+            return dev == null ? all : dev;
+        }
+        return Integer.parseInt(all) > Integer.parseInt(dev) ? all : dev;
+    }
+
+    /** /proc/sys/net shows the namespace of the reading thread, so read it from inside the mesh's namespace. */
+    private static String sysctl(MeshContext ctx, String key) {
+        Path path = Path.of("/proc/sys", key);
+        try {
+            if (ctx.config.netns() == null) {
+                return Files.readString(path).strip();
+            }
+            return NetworkNamespace.call(ctx.config.netns(), () -> Files.readString(path).strip());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,282 @@
+package org.tunnelmesh.linux;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.MeshListener;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.PeerTable;
+import org.tunnelmesh.TunnelDevice;
+import org.tunnelmesh.TunnelMesh;
+import org.tunnelmesh.linux.netlink.NetworkNamespace;
+import org.tunnelmesh.linux.rtnetlink.Address;
+import org.tunnelmesh.linux.rtnetlink.Link;
+import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
+
+/**
+ * The mesh on Linux. Opening it adopts what the kernel already holds (by the route protocol id
+ * and device names), repairs what differs, and removes owned leftovers of peers no longer
+ * configured - without touching what is already right, so a restart does not drop traffic.
+ *
+ * <p>All changes go through one lock; counters are read on a socket of their own so a big change
+ * does not hold up a monitoring client.
+ */
+public final class LinuxTunnelMesh implements TunnelMesh {
+    private static final Logger log = LogManager.getLogger(LinuxTunnelMesh.class);
+
+    private final MeshContext ctx;
+    private final Topology topology;
+    private final PeerTable table;
+    private final CounterReader counters;
+    private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
+    private boolean closed;
+
+    private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters) {
+        this.ctx = ctx;
+        this.topology = topology;
+        this.table = table;
+        this.counters = counters;
+    }
+
+    public static LinuxTunnelMesh open(MeshConfig config) {
+        return open(config, List.of());
+    }
+
+    /**
+     * Validates the configuration and every peer against each other and against the kernel (the
+     * underlay address must be on a device), then applies them.
+     *
+     * @throws InvalidInputException or {@link org.tunnelmesh.ConflictException} before anything changes
+     */
+    public static LinuxTunnelMesh open(MeshConfig config, Collection<Peer> peers) {
+        PeerTable table = new PeerTable(config);
+        List<Peer> initial = List.copyOf(peers);
+        if (!initial.isEmpty()) {
+            table.checkAdd(initial);
+            if (config.mode() == MeshMode.POINT_TO_POINT) {
+                PointToPointTopology.checkDeviceNames(List.of(), initial);
+            }
+        }
+        RtnetlinkSession control = openSession(config.netns());
+        RtnetlinkSession stats = null;
+        try {
+            stats = openSession(config.netns());
+            MeshContext ctx = discover(config, control);
+            KernelState state = ctx.dump(false);
+            Topology topology = config.mode() == MeshMode.SHARED
+                    ? SharedTopology.open(ctx, state, true)
+                    : new PointToPointTopology(ctx);
+            table.addAll(initial);
+            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(stats));
+            List<String> repairs = topology.reconcile(initial);
+            log.info("mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s)",
+                    config.name(), config.mode(), config.underlay(), ctx.underlayDevice, config.tunnelAddress(), ctx.mtu,
+                    initial.size(), topology instanceof SharedTopology s && s.usesNexthops() ? " via nexthop objects" : "",
+                    repairs.size());
+            repairs.forEach(r -> log.debug("applied: {}", r));
+            return mesh;
+        } catch (RuntimeException e) {
+            control.close();
+            if (stats != null) {
+                stats.close();
+            }
+            throw e;
+        }
+    }
+
+    private static RtnetlinkSession openSession(String netns) {
+        return netns == null ? RtnetlinkSession.open() : NetworkNamespace.call(netns, RtnetlinkSession::open);
+    }
+
+    /** Finds the underlay device (the one holding our underlay address) and settles the MTU. */
+    private static MeshContext discover(MeshConfig config, RtnetlinkSession session) {
+        Address underlay = null;
+        for (Address a : session.addresses()) {
+            if (a.address().equals(config.underlay())) {
+                underlay = a;
+                break;
+            }
+        }
+        String where = config.netns() == null ? "this network namespace" : "network namespace " + config.netns();
+        if (underlay == null) {
+            throw new InvalidInputException("underlay " + config.underlay() + " is not an address of any device in " + where);
+        }
+        Link device = null;
+        for (Link link : session.links(false)) {
+            if (link.ifindex() == underlay.ifindex()) {
+                device = link;
+            }
+        }
+        if (device == null) {
+            throw new InvalidInputException("the device holding underlay " + config.underlay() + " vanished");
+        }
+        int maxMtu = device.mtu() - MeshConfig.IPIP_OVERHEAD;
+        if (config.mtu() > maxMtu) {
+            throw new InvalidInputException("MTU " + config.mtu() + " is too big: underlay device " + device.name()
+                    + " has MTU " + device.mtu() + ", so the tunnel can carry at most " + maxMtu);
+        }
+        int mtu = config.mtu() != 0 ? config.mtu() : maxMtu;
+        if (mtu < MeshConfig.MIN_MTU) {
+            throw new InvalidInputException("underlay device " + device.name() + " has MTU " + device.mtu()
+                    + ", too small for a tunnel (needs at least " + (MeshConfig.MIN_MTU + MeshConfig.IPIP_OVERHEAD) + ")");
+        }
+        return new MeshContext(config, session, device.ifindex(), device.name(), mtu);
+    }
+
+    @Override
+    public MeshConfig config() {
+        return ctx.config;
+    }
+
+    @Override
+    public int mtu() {
+        return ctx.mtu;
+    }
+
+    @Override
+    public void addPeer(Peer peer) {
+        addPeers(List.of(peer));
+    }
+
+    @Override
+    public synchronized void addPeers(Collection<Peer> peers) {
+        ensureOpen();
+        List<Peer> adding = List.copyOf(peers);
+        table.checkAdd(adding);
+        topology.checkAdd(table.peers(), adding);
+        topology.add(adding);
+        table.addAll(adding);
+        if (adding.size() == 1) {
+            log.info("peer '{}' added: {} via {} ({})", adding.get(0).name(), adding.get(0).subnets(),
+                    adding.get(0).underlay(), topology.deviceOf(adding.get(0)));
+        } else {
+            log.info("{} peers added", adding.size());
+        }
+        for (Peer peer : adding) {
+            fire(l -> l.peerAdded(peer));
+        }
+    }
+
+    @Override
+    public void removePeer(String name) {
+        removePeers(List.of(name));
+    }
+
+    @Override
+    public synchronized void removePeers(Collection<String> names) {
+        ensureOpen();
+        List<Peer> removing = table.checkRemove(List.copyOf(names));
+        try {
+            topology.remove(removing);
+        } finally {
+            // even when a delete failed, these peers are no longer wanted: the next reconcile finishes the job
+            table.removeAll(removing);
+        }
+        log.info("{} removed", removing.size() == 1 ? "peer '" + removing.get(0).name() + "'" : removing.size() + " peers");
+        for (Peer peer : removing) {
+            fire(l -> l.peerRemoved(peer));
+        }
+    }
+
+    @Override
+    public synchronized List<Peer> peers() {
+        return table.peers();
+    }
+
+    @Override
+    public synchronized Optional<Peer> peer(String name) {
+        return Optional.ofNullable(table.get(name));
+    }
+
+    @Override
+    public synchronized String deviceOf(String peerName) {
+        Peer peer = table.get(peerName);
+        if (peer == null) {
+            throw new InvalidInputException("no peer named '" + peerName + "'");
+        }
+        return topology.deviceOf(peer);
+    }
+
+    @Override
+    public List<TunnelDevice> devices() {
+        List<String> names;
+        synchronized (this) {
+            ensureOpen();
+            names = topology.devices(table.peers());
+        }
+        return counters.read(names);
+    }
+
+    @Override
+    public synchronized int reconcile() {
+        ensureOpen();
+        List<String> repairs = topology.reconcile(table.peers());
+        for (String repair : repairs) {
+            log.warn("kernel state repaired: {}", repair);
+            fire(l -> l.stateRepaired(repair));
+        }
+        return repairs.size();
+    }
+
+    @Override
+    public synchronized void purge() {
+        ensureOpen();
+        List<Peer> removed = table.peers();
+        topology.purge();
+        table.clear();
+        log.info("mesh '{}' purged: {} peer(s) and everything the mesh owned removed from the kernel",
+                ctx.config.name(), removed.size());
+        for (Peer peer : removed) {
+            fire(l -> l.peerRemoved(peer));
+        }
+    }
+
+    @Override
+    public synchronized List<String> diagnose() {
+        ensureOpen();
+        return Diagnostics.run(ctx, table.peers());
+    }
+
+    @Override
+    public void addListener(MeshListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(MeshListener listener) {
+        listeners.remove(listener);
+    }
+
+    private void fire(java.util.function.Consumer<MeshListener> event) {
+        for (MeshListener listener : listeners) {
+            try {
+                event.accept(listener);
+            } catch (RuntimeException e) {
+                log.error("mesh listener {} failed", listener, e);
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("mesh '" + ctx.config.name() + "' is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ctx.session.close();
+        counters.close();
+        log.info("mesh '{}' closed; kernel state left in place", ctx.config.name());
+    }
+}

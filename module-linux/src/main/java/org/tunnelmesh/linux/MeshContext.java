@@ -1,0 +1,92 @@
+package org.tunnelmesh.linux;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.linux.netlink.BatchOutcome;
+import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
+import org.tunnelmesh.linux.rtnetlink.KernelErrors;
+import org.tunnelmesh.linux.rtnetlink.RequestDescriber;
+import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
+import org.tunnelmesh.linux.netlink.Errno;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** What both topologies share: the configuration, the facts found in the kernel at open, and the control session. */
+final class MeshContext {
+    private static final Logger log = LogManager.getLogger(MeshContext.class);
+
+    final MeshConfig config;
+    final RtnetlinkSession session;
+    final int underlayIfindex;
+    final String underlayDevice;
+    final int mtu;
+
+    MeshContext(MeshConfig config, RtnetlinkSession session, int underlayIfindex, String underlayDevice, int mtu) {
+        this.config = config;
+        this.session = session;
+        this.underlayIfindex = underlayIfindex;
+        this.underlayDevice = underlayDevice;
+        this.mtu = mtu;
+    }
+
+    int protocol() {
+        return config.routeProtocol();
+    }
+
+    KernelState dump(boolean withNexthops) {
+        return new KernelState(session.links(false), session.addresses(), session.routes(),
+                withNexthops ? session.nexthops() : List.of());
+    }
+
+    /**
+     * Sends a batch of repairs; failures are logged one by one and the first is thrown after all
+     * acks are in (the other repairs still took effect, and the next reconcile retries).
+     *
+     * @return the repairs that took effect, as ip commands
+     */
+    List<String> repair(NetlinkMessageBuilder batch) {
+        List<String> done = new ArrayList<>();
+        if (batch.messageCount() == 0) {
+            return done;
+        }
+        BatchOutcome outcome = session.send(batch);
+        for (int i = 0; i < outcome.size(); i++) {
+            String what = RequestDescriber.describe(batch.message(i));
+            if (outcome.succeeded(i)) {
+                done.add(what);
+            } else {
+                log.error("repair '{}' failed: {}", what, Errno.name(outcome.errno(i)));
+            }
+        }
+        if (outcome.failures() > 0) {
+            throw KernelErrors.translate(outcome.exception());
+        }
+        return done;
+    }
+
+    /**
+     * Sends an undo batch after a failed change. Best effort: what cannot be undone is logged, and
+     * the next reconcile removes it (it carries our marks).
+     */
+    void rollback(NetlinkMessageBuilder undo) {
+        if (undo.messageCount() == 0) {
+            return;
+        }
+        try {
+            BatchOutcome outcome = session.send(undo);
+            for (int i = 0; i < outcome.size(); i++) {
+                if (!outcome.succeeded(i)) {
+                    log.error("rollback step '{}' failed: {}", RequestDescriber.describe(undo.message(i)), Errno.name(outcome.errno(i)));
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("rollback failed: {}", e.getMessage());
+        }
+    }
+
+    /** Errnos that mean "already gone", harmless when deleting. */
+    static boolean alreadyGone(int errno) {
+        return errno == Errno.ENOENT || errno == Errno.ESRCH || errno == Errno.ENODEV || errno == Errno.EADDRNOTAVAIL;
+    }
+}

@@ -1,0 +1,239 @@
+package org.tunnelmesh.linux;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.linux.netlink.BatchOutcome;
+import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
+import org.tunnelmesh.linux.rtnetlink.IpipParameters;
+import org.tunnelmesh.linux.rtnetlink.KernelErrors;
+import org.tunnelmesh.linux.rtnetlink.Link;
+import org.tunnelmesh.linux.rtnetlink.Route;
+
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.RT_TABLE_MAIN;
+import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
+
+/**
+ * One ipip device per peer with local and remote set, and tunl0 kept down. ip_tunnel_lookup then
+ * finds a device only for packets from a peer's underlay address: IPIP from anyone else is
+ * dropped, and every peer has counters of its own.
+ *
+ * <p>Devices we own: kind ipip, name starting with {@code tm-}, local = our underlay.
+ */
+final class PointToPointTopology implements Topology {
+    private static final Logger log = LogManager.getLogger(PointToPointTopology.class);
+
+    private final MeshContext ctx;
+
+    PointToPointTopology(MeshContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private IpipParameters parameters(Peer peer) {
+        return IpipParameters.pointToPoint(ctx.underlayIfindex, ctx.config.underlay(), peer.underlay(),
+                ctx.config.ttl(), ctx.config.pmtuDiscovery());
+    }
+
+    @Override
+    public void checkAdd(Collection<Peer> existing, Collection<Peer> adding) {
+        checkDeviceNames(existing, adding);
+    }
+
+    /** Two peer names that shorten to the same device name cannot both exist. */
+    static void checkDeviceNames(Collection<Peer> existing, Collection<Peer> adding) {
+        Map<String, String> taken = new HashMap<>();
+        for (Peer peer : existing) {
+            taken.put(DeviceNames.forPeer(peer.name()), peer.name());
+        }
+        for (Peer peer : adding) {
+            String device = DeviceNames.forPeer(peer.name());
+            String other = taken.putIfAbsent(device, peer.name());
+            if (other != null && !other.equals(peer.name())) {
+                throw new ConflictException("peer '" + peer.name() + "': its device name " + device
+                        + " is already taken by peer '" + other + "'; choose a name that differs in the first 6 characters");
+            }
+        }
+    }
+
+    @Override
+    public void add(List<Peer> peers) {
+        NetlinkMessageBuilder create = ctx.session.batch();
+        for (Peer peer : peers) {
+            newIpipLink(create, CREATE, DeviceNames.forPeer(peer.name()), ctx.mtu, parameters(peer));
+        }
+        BatchOutcome created = ctx.session.send(create);
+        if (created.failures() > 0) {
+            deleteDevices(peers, created);
+            throw KernelErrors.translate(created.exception());
+        }
+        Map<String, Link> links = linksByName();
+        NetlinkMessageBuilder configure = ctx.session.batch();
+        for (Peer peer : peers) {
+            writeDeviceState(configure, peer, links.get(DeviceNames.forPeer(peer.name())).ifindex());
+        }
+        BatchOutcome configured = ctx.session.send(configure);
+        if (configured.failures() > 0) {
+            deleteDevices(peers, null);
+            throw KernelErrors.translate(configured.exception());
+        }
+    }
+
+    /** Up, our /32, and a device route per subnet: all that a new device needs once it exists. */
+    private void writeDeviceState(NetlinkMessageBuilder batch, Peer peer, int ifindex) {
+        setLink(batch, ifindex, 0, true);
+        newAddress(batch, CREATE_OR_REPLACE, ifindex, ctx.config.tunnelAddress(), 32);
+        for (Ipv4Prefix subnet : peer.subnets()) {
+            newRoute(batch, CREATE, Route.device(subnet, ifindex, ctx.protocol()));
+        }
+    }
+
+    /** Rollback: deleting a device takes its address and routes with it. */
+    private void deleteDevices(List<Peer> peers, BatchOutcome created) {
+        NetlinkMessageBuilder undo = ctx.session.batch();
+        for (int i = 0; i < peers.size(); i++) {
+            if (created == null || created.succeeded(i)) {
+                deleteLink(undo, DeviceNames.forPeer(peers.get(i).name()));
+            }
+        }
+        ctx.rollback(undo);
+    }
+
+    private Map<String, Link> linksByName() {
+        Map<String, Link> links = new HashMap<>();
+        for (Link link : ctx.session.links(false)) {
+            links.put(link.name(), link);
+        }
+        return links;
+    }
+
+    @Override
+    public void remove(List<Peer> peers) {
+        NetlinkMessageBuilder batch = ctx.session.batch();
+        for (Peer peer : peers) {
+            deleteLink(batch, DeviceNames.forPeer(peer.name()));
+        }
+        SharedTopology.throwUnlessGone(ctx.session.send(batch));
+    }
+
+    private boolean owned(Link link) {
+        return DeviceNames.looksOwned(link.name()) && link.ipip() != null && link.ipip().local().equals(ctx.config.underlay());
+    }
+
+    @Override
+    public List<String> reconcile(Collection<Peer> peers) {
+        List<String> repairs = new ArrayList<>();
+        // 1. devices: tunl0 down; ours present with the right parameters; leftovers gone
+        KernelState before = ctx.dump(false);
+        NetlinkMessageBuilder devices = ctx.session.batch();
+        Link fallback = before.link(SharedTopology.FALLBACK_DEVICE);
+        if (fallback != null && fallback.up()) {
+            setLink(devices, fallback.ifindex(), 0, false);
+        }
+        Set<String> wanted = new HashSet<>();
+        for (Peer peer : peers) {
+            String name = DeviceNames.forPeer(peer.name());
+            wanted.add(name);
+            Link link = before.link(name);
+            IpipParameters expected = parameters(peer);
+            if (link == null) {
+                newIpipLink(devices, CREATE, name, ctx.mtu, expected);
+            } else if (!owned(link)) {
+                throw new ConflictException("peer '" + peer.name() + "': device " + name + " exists but is not ours ("
+                        + (link.ipip() == null ? link.kind() + " device" : "ipip with local " + link.ipip().local())
+                        + "); rename or remove it");
+            } else if (!sameTunnel(link.ipip(), expected)) {
+                log.warn("device {} has tunnel parameters {}, expected {}: recreating it", name, link.ipip(), expected);
+                deleteLink(devices, name);
+                newIpipLink(devices, CREATE, name, ctx.mtu, expected);
+            }
+        }
+        for (Link link : before.links()) {
+            if (owned(link) && !wanted.contains(link.name())) {
+                deleteLink(devices, link.name());
+            }
+        }
+        repairs.addAll(ctx.repair(devices));
+
+        // 2. each device up with the MTU, our /32 on it, its routes; routes of ours nobody wants go
+        KernelState state = repairs.isEmpty() ? before : ctx.dump(false);
+        NetlinkMessageBuilder config = ctx.session.batch();
+        Map<Ipv4Prefix, Route> ownedRoutes = new LinkedHashMap<>();
+        for (Route r : state.routes()) {
+            if (r.protocol() == ctx.protocol() && r.table() == RT_TABLE_MAIN) {
+                ownedRoutes.put(r.destination(), r);
+            }
+        }
+        for (Peer peer : peers) {
+            Link link = state.link(DeviceNames.forPeer(peer.name()));
+            if (!link.up() || link.mtu() != ctx.mtu) {
+                setLink(config, link.ifindex(), ctx.mtu, true);
+            }
+            if (!state.hasAddress(link.ifindex(), ctx.config.tunnelAddress())) {
+                newAddress(config, CREATE_OR_REPLACE, link.ifindex(), ctx.config.tunnelAddress(), 32);
+            }
+            for (Ipv4Prefix subnet : peer.subnets()) {
+                Route desired = Route.device(subnet, link.ifindex(), ctx.protocol());
+                Route existing = ownedRoutes.remove(subnet);
+                if (existing == null) {
+                    newRoute(config, CREATE, desired);
+                } else if (!existing.sameForwarding(desired)) {
+                    newRoute(config, CREATE_OR_REPLACE, desired);
+                }
+            }
+        }
+        for (Route stale : ownedRoutes.values()) {
+            deleteRoute(config, stale);
+        }
+        repairs.addAll(ctx.repair(config));
+        return repairs;
+    }
+
+    private static boolean sameTunnel(IpipParameters actual, IpipParameters expected) {
+        return actual != null && actual.local().equals(expected.local()) && actual.remote().equals(expected.remote())
+                && actual.link() == expected.link() && actual.ttl() == expected.ttl()
+                && actual.pmtuDiscovery() == expected.pmtuDiscovery();
+    }
+
+    @Override
+    public void purge() {
+        KernelState state = ctx.dump(false);
+        NetlinkMessageBuilder batch = ctx.session.batch();
+        Set<Integer> deleted = new HashSet<>();
+        for (Link link : state.links()) {
+            if (owned(link)) {
+                deleteLink(batch, link.name());
+                deleted.add(link.ifindex());
+            }
+        }
+        for (Route r : state.routes()) {
+            if (r.protocol() == ctx.protocol() && r.table() == RT_TABLE_MAIN && !deleted.contains(r.oif())) {
+                deleteRoute(batch, r);
+            }
+        }
+        SharedTopology.throwUnlessGone(ctx.session.send(batch));
+    }
+
+    @Override
+    public String deviceOf(Peer peer) {
+        return DeviceNames.forPeer(peer.name());
+    }
+
+    @Override
+    public List<String> devices(Collection<Peer> peers) {
+        List<String> names = new ArrayList<>(peers.size());
+        for (Peer peer : peers) {
+            names.add(DeviceNames.forPeer(peer.name()));
+        }
+        return names;
+    }
+}

@@ -1,0 +1,36 @@
+package org.tunnelmesh.linux;
+
+import java.util.Collection;
+import java.util.List;
+import org.tunnelmesh.Peer;
+
+/**
+ * How the mesh's peers become kernel state: one shared device with routes per peer, or one device
+ * per peer. Called with the mesh's lock held; peers given here are already validated.
+ */
+interface Topology {
+
+    /** Extra checks this shape needs (e.g. device names that collide); throws before anything changes. */
+    void checkAdd(Collection<Peer> existing, Collection<Peer> adding);
+
+    /** Adds all of {@code peers}, or none of them: a kernel failure midway is rolled back. */
+    void add(List<Peer> peers);
+
+    /** Removes the peers' kernel state; what is already gone is fine. */
+    void remove(List<Peer> peers);
+
+    /**
+     * Makes the kernel match {@code peers} exactly, within what the mesh owns.
+     *
+     * @return the repairs made, as ip commands
+     */
+    List<String> reconcile(Collection<Peer> peers);
+
+    /** Removes everything the mesh owns. */
+    void purge();
+
+    String deviceOf(Peer peer);
+
+    /** The tunnel devices in use for {@code peers}. */
+    List<String> devices(Collection<Peer> peers);
+}

@@ -1,0 +1,67 @@
+package org.tunnelmesh.linux.netlink;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+
+/**
+ * The only crossing into native code: the few libc calls a netlink socket and a namespace switch
+ * need, bound once by JNA direct mapping (no reflection per call).
+ */
+final class Native {
+    static final int AF_NETLINK = 16;
+    static final int SOCK_RAW = 3;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_SNDBUF = 7;
+    static final int SO_RCVBUF = 8;
+    static final int SO_RCVTIMEO = 20;
+    static final int SO_SNDBUFFORCE = 32;
+    static final int SO_RCVBUFFORCE = 33;
+    static final int SOL_NETLINK = 270;
+    static final int MSG_TRUNC = 0x20;
+    static final int MSG_DONTWAIT = 0x40;
+    static final int O_RDONLY = 0;
+    static final int O_CLOEXEC = 0x80000;
+    static final int CLONE_NEWNET = 0x40000000;
+
+    private static final Throwable UNAVAILABILITY_CAUSE;
+
+    static {
+        Throwable cause = null;
+        try {
+            com.sun.jna.Native.register(Platform.C_LIBRARY_NAME);
+        } catch (Throwable t) {
+            cause = t;
+        }
+        UNAVAILABILITY_CAUSE = cause;
+    }
+
+    private Native() {
+    }
+
+    /** Null when libc is bound, else why not (not Linux, no JNA native library for this platform). */
+    static Throwable unavailabilityCause() {
+        return Platform.isLinux() ? UNAVAILABILITY_CAUSE : new UnsupportedOperationException("netlink needs Linux, this is " + System.getProperty("os.name"));
+    }
+
+    static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    static native int bind(int fd, byte[] address, int addressLength) throws LastErrorException;
+
+    static native int getsockname(int fd, byte[] address, int[] addressLength) throws LastErrorException;
+
+    static native int setsockopt(int fd, int level, int option, int[] value, int valueLength) throws LastErrorException;
+
+    static native int setsockopt(int fd, int level, int option, long[] value, int valueLength) throws LastErrorException;
+
+    static native long send(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
+
+    static native long recv(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+
+    static native int open(String path, int flags) throws LastErrorException;
+
+    static native int setns(int fd, int nstype) throws LastErrorException;
+}

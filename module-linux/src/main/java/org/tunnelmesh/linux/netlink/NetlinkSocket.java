@@ -1,0 +1,336 @@
+package org.tunnelmesh.linux.netlink;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A netlink socket that sends batches of requests and matches every ack to its request by
+ * sequence number. Not thread-safe: one owner at a time.
+ *
+ * <p>Extended acks are on, so errors carry the kernel's own explanation; acks are capped
+ * (NETLINK_CAP_ACK) because we keep every request ourselves and need not read it back.
+ */
+public final class NetlinkSocket implements AutoCloseable {
+    private static final Logger log = LogManager.getLogger(NetlinkSocket.class);
+
+    /**
+     * The kernel answers a whole send before it returns, so every ack of one chunk must fit in our
+     * receive buffer at once (an ack costs about a KiB of buffer accounting): chunks stay well below.
+     */
+    static final int MAX_CHUNK_BYTES = 64 * 1024;
+    static final int MAX_CHUNK_MESSAGES = 1024;
+    private static final int RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+    private static final int SEND_BUFFER_BYTES = 1024 * 1024;
+    /** Big enough for any datagram the kernel sends us: dump skbs are at most 32 KiB plus header. */
+    private static final int RECEIVE_CAPACITY = 256 * 1024;
+    private static final int TIMEOUT_SECONDS = 60;
+    private static final int DUMP_ATTEMPTS = 10;
+
+    private final int fd;
+    private final int portId;
+    private final ByteBuffer receiveBuffer;
+    private final Pointer receivePointer;
+    private final NetlinkMessageBuilder requests = new NetlinkMessageBuilder(MAX_CHUNK_BYTES);
+    private int nextSeq;
+    private boolean closed;
+
+    private NetlinkSocket(int fd, int portId) {
+        this.fd = fd;
+        this.portId = portId;
+        this.receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_CAPACITY).order(ByteOrder.nativeOrder());
+        this.receivePointer = com.sun.jna.Native.getDirectBufferPointer(receiveBuffer);
+        this.nextSeq = (int) (System.nanoTime() & 0x3fffffff) + 1;
+    }
+
+    /** Null when netlink sockets can be opened here, else why not. */
+    public static Throwable unavailabilityCause() {
+        return Native.unavailabilityCause();
+    }
+
+    /** Opens a socket of the given netlink protocol in the calling thread's network namespace. */
+    public static NetlinkSocket open(int protocol) {
+        Throwable cause = Native.unavailabilityCause();
+        if (cause != null) {
+            throw new IllegalStateException("netlink is not available: " + cause.getMessage(), cause);
+        }
+        int fd;
+        try {
+            fd = Native.socket(Native.AF_NETLINK, Native.SOCK_RAW | Native.SOCK_CLOEXEC, protocol);
+        } catch (LastErrorException e) {
+            throw new NetlinkException(e.getErrorCode(), "opening a netlink socket", -1, 1, null);
+        }
+        try {
+            setBuffer(fd, Native.SO_RCVBUFFORCE, Native.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
+            setBuffer(fd, Native.SO_SNDBUFFORCE, Native.SO_SNDBUF, SEND_BUFFER_BYTES);
+            setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_EXT_ACK, 1);
+            setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_CAP_ACK, 1);
+            // seconds, microseconds: a kernel that never answers becomes EAGAIN, not a hang
+            Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVTIMEO, new long[] {TIMEOUT_SECONDS, 0}, 16);
+            byte[] address = new byte[12];
+            address[0] = (byte) Native.AF_NETLINK;
+            Native.bind(fd, address, address.length);
+            int[] length = {address.length};
+            Native.getsockname(fd, address, length);
+            int portId = ByteBuffer.wrap(address, 4, 4).order(ByteOrder.nativeOrder()).getInt();
+            return new NetlinkSocket(fd, portId);
+        } catch (LastErrorException e) {
+            Native.close(fd);
+            throw new NetlinkException(e.getErrorCode(), "setting up a netlink socket", -1, 1, null);
+        }
+    }
+
+    private static void setBuffer(int fd, int forceOption, int option, int bytes) {
+        try {
+            // the *FORCE variants pass the rmem_max/wmem_max caps, with CAP_NET_ADMIN
+            setIntOption(fd, Native.SOL_SOCKET, forceOption, bytes);
+        } catch (LastErrorException e) {
+            setIntOption(fd, Native.SOL_SOCKET, option, bytes);
+        }
+    }
+
+    private static void setIntOption(int fd, int level, int option, int value) {
+        Native.setsockopt(fd, level, option, new int[] {value}, 4);
+    }
+
+    /** Asks the kernel to check dump requests strictly, so header fields filter the dump. */
+    public boolean enableStrictDumpChecking() {
+        try {
+            setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_GET_STRICT_CHK, 1);
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
+
+    /** Joins a multicast group (RTNLGRP_*) to receive events. */
+    public void joinGroup(int group) {
+        try {
+            setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_ADD_MEMBERSHIP, group);
+        } catch (LastErrorException e) {
+            throw new NetlinkException(e.getErrorCode(), "joining netlink group " + group, -1, 1, null);
+        }
+    }
+
+    /** Don't report ENOBUFS when events overflow the buffer (used by sockets that resync on their own). */
+    public void setNoEnobufs() {
+        setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_NO_ENOBUFS, 1);
+    }
+
+    public int portId() {
+        return portId;
+    }
+
+    /** The socket's request builder, emptied and numbered on from the last batch. */
+    public NetlinkMessageBuilder newBatch() {
+        return requests.reset(nextSeq);
+    }
+
+    /**
+     * Sends every message of {@code batch} (each must ask for an ack) and waits for all acks.
+     *
+     * @throws NetlinkException for the first failed request (index, errno, extended ack)
+     */
+    public void execute(NetlinkMessageBuilder batch) {
+        BatchOutcome outcome = send(batch);
+        if (outcome.failures() > 0) {
+            throw outcome.exception();
+        }
+    }
+
+    /**
+     * Sends every message of {@code batch} (each must ask for an ack), waits for all acks and says
+     * what became of each request. The kernel handles each request on its own, in order, so a
+     * failure in the middle does not stop the rest: the outcome tells exactly what took effect.
+     * Big batches go out in chunks whose acks fit the receive buffer.
+     */
+    public BatchOutcome send(NetlinkMessageBuilder batch) {
+        ensureOpen();
+        int count = batch.messageCount();
+        nextSeq = batch.firstSeq() + count;
+        int limit = batch.length();
+        Pointer base = com.sun.jna.Native.getDirectBufferPointer(batch.buffer());
+        BatchOutcome acks = new BatchOutcome(batch, count);
+        int index = 0;
+        while (index < count) {
+            int chunkStart = index;
+            int startOffset = batch.messageOffset(chunkStart);
+            int chunkEnd = chunkStart + 1;
+            while (chunkEnd < count && chunkEnd - chunkStart < MAX_CHUNK_MESSAGES
+                    && endOf(batch, chunkEnd, limit) - startOffset <= MAX_CHUNK_BYTES) {
+                chunkEnd++;
+            }
+            send(base.share(startOffset), endOf(batch, chunkEnd - 1, limit) - startOffset);
+            acks.pending = chunkEnd - chunkStart;
+            while (acks.pending > 0) {
+                receive(acks::accept);
+            }
+            index = chunkEnd;
+        }
+        return acks;
+    }
+
+    private static int endOf(NetlinkMessageBuilder batch, int index, int limit) {
+        return index + 1 < batch.messageCount() ? batch.messageOffset(index + 1) : limit;
+    }
+
+    /**
+     * Runs a dump: {@code request} writes one request message (flags NLM_F_REQUEST|NLM_F_DUMP) and
+     * {@code parser} turns each answer into a value (null to skip it). When the kernel flags the
+     * dump as interrupted (NLM_F_DUMP_INTR: the table changed under it) the dump starts over.
+     */
+    public <T> List<T> dump(Consumer<NetlinkMessageBuilder> request, Function<NetlinkMessage, T> parser) {
+        ensureOpen();
+        for (int attempt = 1; ; attempt++) {
+            NetlinkMessageBuilder batch = newBatch();
+            request.accept(batch);
+            if (batch.messageCount() != 1) {
+                throw new IllegalArgumentException("a dump is one request, not " + batch.messageCount());
+            }
+            nextSeq = batch.firstSeq() + 1;
+            DumpState<T> state = new DumpState<>(batch.firstSeq(), parser);
+            send(com.sun.jna.Native.getDirectBufferPointer(batch.buffer()), batch.length());
+            while (!state.done) {
+                receive(state::accept);
+            }
+            if (state.errno != 0) {
+                throw new NetlinkException(state.errno, state.extAckText, -1, 1, batch.message(0));
+            }
+            if (!state.interrupted) {
+                return state.results;
+            }
+            if (attempt == DUMP_ATTEMPTS) {
+                throw new NetlinkException(Errno.EINTR, "dump interrupted " + DUMP_ATTEMPTS
+                        + " times in a row by concurrent changes", -1, 1, batch.message(0));
+            }
+            log.debug("dump interrupted by a concurrent change; starting over");
+        }
+    }
+
+    /**
+     * Waits up to the socket timeout for one datagram and hands each message in it to
+     * {@code consumer}. For event sockets; request sockets use execute and dump.
+     */
+    public void receive(Consumer<NetlinkMessage> consumer) {
+        ensureOpen();
+        long received;
+        try {
+            received = Native.recv(fd, receivePointer, RECEIVE_CAPACITY, Native.MSG_TRUNC);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Errno.EAGAIN) {
+                throw new NetlinkException(Errno.EAGAIN, "the kernel did not answer within " + TIMEOUT_SECONDS + " s", -1, 1, null);
+            }
+            throw new NetlinkException(e.getErrorCode(), "", -1, 1, null);
+        }
+        if (received > RECEIVE_CAPACITY) {
+            throw new MalformedMessageException("netlink datagram of " + received + " bytes truncated to " + RECEIVE_CAPACITY);
+        }
+        NetlinkMessage.forEach(receiveBuffer, (int) received, consumer);
+    }
+
+    private void send(Pointer pointer, int length) {
+        try {
+            long sent = Native.send(fd, pointer, length, 0);
+            if (sent != length) {
+                throw new NetlinkException(Errno.EMSGSIZE, "sent " + sent + " of " + length + " bytes", -1, 1, null);
+            }
+        } catch (LastErrorException e) {
+            throw new NetlinkException(e.getErrorCode(), "sending " + length + " bytes", -1, 1, null);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("netlink socket is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Native.close(fd);
+        }
+    }
+
+    /** Reads the error code and extended-ack text of an NLMSG_ERROR or a dump's NLMSG_DONE. */
+    static int errorOf(NetlinkMessage message, String[] extAck) {
+        ByteBuffer b = message.buffer();
+        int at = message.payloadOffset();
+        if (message.payloadLength() < 4) {
+            return 0;
+        }
+        int error = -b.getInt(at);
+        extAck[0] = "";
+        if ((message.flags() & Netlink.NLM_F_ACK_TLVS) == 0) {
+            return error;
+        }
+        int tlvStart = at + 4;
+        if (message.type() == Netlink.NLMSG_ERROR) {
+            if (message.payloadLength() < 4 + Netlink.NLMSG_HDRLEN) {
+                return error;
+            }
+            int requestLength = b.getInt(at + 4);
+            boolean capped = (message.flags() & Netlink.NLM_F_CAPPED) != 0;
+            tlvStart += capped ? Netlink.NLMSG_HDRLEN : Netlink.align(requestLength);
+        }
+        if (tlvStart < message.end()) {
+            NetlinkAttributes tlvs = NetlinkAttributes.parse(b, tlvStart, message.end(), Netlink.NLMSGERR_ATTR_OFFS);
+            String text = tlvs.string(Netlink.NLMSGERR_ATTR_MSG);
+            extAck[0] = text == null ? "" : text;
+        }
+        return error;
+    }
+
+    private static final class DumpState<T> {
+        final int seq;
+        final Function<NetlinkMessage, T> parser;
+        final List<T> results = new ArrayList<>();
+        final String[] extAck = {""};
+        boolean done;
+        boolean interrupted;
+        int errno;
+        String extAckText = "";
+
+        DumpState(int seq, Function<NetlinkMessage, T> parser) {
+            this.seq = seq;
+            this.parser = parser;
+        }
+
+        void accept(NetlinkMessage message) {
+            if (message.seq() != seq || done) {
+                return;
+            }
+            if ((message.flags() & Netlink.NLM_F_DUMP_INTR) != 0) {
+                interrupted = true;
+            }
+            switch (message.type()) {
+                case Netlink.NLMSG_DONE -> {
+                    done = true;
+                    errno = errorOf(message, extAck);
+                    extAckText = extAck[0];
+                }
+                case Netlink.NLMSG_ERROR -> {
+                    done = true;
+                    errno = errorOf(message, extAck);
+                    extAckText = extAck[0];
+                }
+                case Netlink.NLMSG_NOOP, Netlink.NLMSG_OVERRUN -> {
+                }
+                default -> {
+                    T value = parser.apply(message);
+                    if (value != null) {
+                        results.add(value);
+                    }
+                }
+            }
+        }
+    }
+}

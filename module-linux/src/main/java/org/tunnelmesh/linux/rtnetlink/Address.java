@@ -1,0 +1,31 @@
+package org.tunnelmesh.linux.rtnetlink;
+
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.linux.netlink.NetlinkAttributes;
+import org.tunnelmesh.linux.netlink.NetlinkMessage;
+
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
+/** An IPv4 address on a device, from RTM_NEWADDR. IFA_LOCAL is the address itself (IFA_ADDRESS is the peer on p2p links). */
+public record Address(int ifindex, Ipv4Address address, int prefixLength) {
+
+    public static Address parse(NetlinkMessage message) {
+        if (message.type() != RTM_NEWADDR) {
+            return null;
+        }
+        message.requirePayload(IFADDRMSG_LEN, "ifaddrmsg");
+        var b = message.buffer();
+        int at = message.payloadOffset();
+        if ((b.get(at) & 0xff) != AF_INET) {
+            return null;
+        }
+        int prefixLength = b.get(at + 1) & 0xff;
+        int ifindex = b.getInt(at + 4);
+        NetlinkAttributes attrs = message.attributes(IFADDRMSG_LEN, IFA_MAX_PARSED);
+        int type = attrs.has(IFA_LOCAL) ? IFA_LOCAL : IFA_ADDRESS;
+        if (!attrs.has(type)) {
+            return null;
+        }
+        return new Address(ifindex, new Ipv4Address(attrs.ipv4(type, 0)), prefixLength);
+    }
+}

@@ -1,0 +1,21 @@
+package org.tunnelmesh.linux.rtnetlink;
+
+import org.tunnelmesh.Ipv4Address;
+
+/**
+ * The tunnel parameters of an ipip device (IFLA_INFO_DATA). The kernel zeroes every parameter on
+ * newlink and changelink, so these are always sent complete.
+ *
+ * @param link underlay ifindex the tunnel is bound to, 0 for none
+ */
+public record IpipParameters(int link, Ipv4Address local, Ipv4Address remote, int ttl, int tos, boolean pmtuDiscovery) {
+
+    public static IpipParameters pointToPoint(int link, Ipv4Address local, Ipv4Address remote, int ttl, boolean pmtuDiscovery) {
+        return new IpipParameters(link, local, remote, ttl, 0, pmtuDiscovery);
+    }
+
+    /** True when this device takes part in ip_tunnel_lookup by address (not a second keyless device). */
+    public boolean keyed() {
+        return !local.isAny() || !remote.isAny();
+    }
+}

@@ -1,0 +1,69 @@
+package org.tunnelmesh.linux.rtnetlink;
+
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.linux.netlink.NetlinkAttributes;
+import org.tunnelmesh.linux.netlink.NetlinkMessage;
+
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
+/**
+ * An IPv4 unicast route as we program and read it: destination, and either a gateway with an
+ * output device (flags carries RTNH_F_ONLINK) or a nexthop object id.
+ *
+ * @param gateway {@link Ipv4Address#ANY} for a device route
+ * @param nexthopId 0 when the route does not use a nexthop object
+ */
+public record Route(Ipv4Prefix destination, int table, int protocol, int scope, int type, int flags,
+                    Ipv4Address gateway, int oif, int nexthopId) {
+
+    /** {@code dst via gateway dev oif onlink proto P} in the main table. */
+    public static Route onlink(Ipv4Prefix destination, Ipv4Address gateway, int oif, int protocol) {
+        return new Route(destination, RT_TABLE_MAIN, protocol, RT_SCOPE_UNIVERSE, RTN_UNICAST, RTNH_F_ONLINK, gateway, oif, 0);
+    }
+
+    /** {@code dst dev oif proto P scope link}: a point-to-point device needs no gateway. */
+    public static Route device(Ipv4Prefix destination, int oif, int protocol) {
+        return new Route(destination, RT_TABLE_MAIN, protocol, RT_SCOPE_LINK, RTN_UNICAST, 0, Ipv4Address.ANY, oif, 0);
+    }
+
+    /** {@code dst nhid N proto P}. */
+    public static Route viaNexthop(Ipv4Prefix destination, int nexthopId, int protocol) {
+        return new Route(destination, RT_TABLE_MAIN, protocol, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0, Ipv4Address.ANY, 0, nexthopId);
+    }
+
+    /** Parses an IPv4 RTM_NEWROUTE; null for anything else. */
+    public static Route parse(NetlinkMessage message) {
+        if (message.type() != RTM_NEWROUTE) {
+            return null;
+        }
+        message.requirePayload(RTMSG_LEN, "rtmsg");
+        var b = message.buffer();
+        int at = message.payloadOffset();
+        if ((b.get(at) & 0xff) != AF_INET) {
+            return null;
+        }
+        int dstLength = b.get(at + 1) & 0xff;
+        int table = b.get(at + 4) & 0xff;
+        int protocol = b.get(at + 5) & 0xff;
+        int scope = b.get(at + 6) & 0xff;
+        int type = b.get(at + 7) & 0xff;
+        int flags = b.getInt(at + 8);
+        NetlinkAttributes attrs = message.attributes(RTMSG_LEN, RTA_MAX_PARSED);
+        table = attrs.u32(RTA_TABLE, table);
+        if (dstLength > 32) {
+            return null;
+        }
+        int dst = attrs.ipv4(RTA_DST, 0) & Ipv4Prefix.mask(dstLength);
+        return new Route(new Ipv4Prefix(new Ipv4Address(dst), dstLength), table, protocol, scope, type, flags,
+                new Ipv4Address(attrs.ipv4(RTA_GATEWAY, 0)), attrs.u32(RTA_OIF, 0), attrs.u32(RTA_NH_ID, 0));
+    }
+
+    /** True when the kernel's route does what this desired one asks (ignoring kernel-set flags). */
+    public boolean sameForwarding(Route other) {
+        return destination.equals(other.destination) && table == other.table && protocol == other.protocol
+                && type == other.type && nexthopId == other.nexthopId
+                && (nexthopId != 0 || (gateway.equals(other.gateway) && oif == other.oif
+                        && (flags & RTNH_F_ONLINK) == (other.flags & RTNH_F_ONLINK)));
+    }
+}

@@ -1,0 +1,77 @@
+package org.tunnelmesh.linux.rtnetlink;
+
+import java.util.List;
+import java.util.function.Consumer;
+import org.tunnelmesh.linux.netlink.BatchOutcome;
+import org.tunnelmesh.linux.netlink.Netlink;
+import org.tunnelmesh.linux.netlink.NetlinkException;
+import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
+import org.tunnelmesh.linux.netlink.NetlinkSocket;
+
+/**
+ * The rtnetlink operations the mesh needs, over one socket: dumps parsed into records, and batches
+ * of requests whose errors come back as the API's exceptions. Not thread-safe.
+ */
+public final class RtnetlinkSession implements AutoCloseable {
+    private final NetlinkSocket socket;
+
+    public RtnetlinkSession(NetlinkSocket socket) {
+        this.socket = socket;
+    }
+
+    public static RtnetlinkSession open() {
+        return new RtnetlinkSession(NetlinkSocket.open(Netlink.NETLINK_ROUTE));
+    }
+
+    public List<Link> links(boolean withStats) {
+        return dump(b -> RtnetlinkRequests.dumpLinks(b, withStats), Link::parse);
+    }
+
+    public List<Address> addresses() {
+        return dump(RtnetlinkRequests::dumpAddresses, Address::parse);
+    }
+
+    public List<Route> routes() {
+        return dump(RtnetlinkRequests::dumpRoutes, Route::parse);
+    }
+
+    /** @throws NetlinkException when the kernel has no nexthop objects (before 5.3) */
+    public List<Nexthop> nexthops() {
+        return socket.dump(RtnetlinkRequests::dumpNexthops, Nexthop::parse);
+    }
+
+    /** An empty batch to fill with {@link RtnetlinkRequests} and pass to {@link #execute}. */
+    public NetlinkMessageBuilder batch() {
+        return socket.newBatch();
+    }
+
+    /**
+     * Sends the batch and waits for every ack.
+     *
+     * @throws org.tunnelmesh.TunnelMeshException for the first failed request, described as an ip command
+     */
+    public void execute(NetlinkMessageBuilder batch) {
+        BatchOutcome outcome = socket.send(batch);
+        if (outcome.failures() > 0) {
+            throw KernelErrors.translate(outcome.exception());
+        }
+    }
+
+    /** Sends the batch and reports each request's result without throwing for failed requests. */
+    public BatchOutcome send(NetlinkMessageBuilder batch) {
+        return socket.send(batch);
+    }
+
+    private <T> List<T> dump(Consumer<NetlinkMessageBuilder> request, java.util.function.Function<org.tunnelmesh.linux.netlink.NetlinkMessage, T> parser) {
+        try {
+            return socket.dump(request, parser);
+        } catch (NetlinkException e) {
+            throw KernelErrors.translate(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}
