@@ -91,7 +91,15 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     private static RtnetlinkSession openSession(String netns) {
-        return netns == null ? RtnetlinkSession.open() : NetworkNamespace.call(netns, RtnetlinkSession::open);
+        if (netns == null) {
+            return RtnetlinkSession.open();
+        }
+        try {
+            NetworkNamespace.resolve(netns);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(e.getMessage());
+        }
+        return NetworkNamespace.call(netns, RtnetlinkSession::open);
     }
 
     /** Finds the underlay device (the one holding our underlay address) and settles the MTU. */

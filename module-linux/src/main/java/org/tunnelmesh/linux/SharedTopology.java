@@ -280,11 +280,21 @@ final class SharedTopology implements Topology {
                 deleteNexthop(batch, nh.id());
             }
         }
-        if (state.hasAddress(tunl0, ctx.config.tunnelAddress())) {
-            deleteAddress(batch, tunl0, ctx.config.tunnelAddress(), 32);
+        // Our address and up state go too (an up tunl0 accepts IPIP from anyone) - unless routes
+        // that are not ours use tunl0: removing its last address or taking it down makes the
+        // kernel flush every route through it.
+        List<Route> foreign = state.routes().stream()
+                .filter(r -> r.oif() == tunl0 && r.table() == RT_TABLE_MAIN && r.protocol() != ctx.protocol())
+                .toList();
+        if (!foreign.isEmpty()) {
+            log.warn("purge leaves {} up with {}: {} route(s) of other owners use it, e.g. {}", FALLBACK_DEVICE,
+                    ctx.config.tunnelAddress(), foreign.size(), foreign.get(0).destination());
+        } else {
+            if (state.hasAddress(tunl0, ctx.config.tunnelAddress())) {
+                deleteAddress(batch, tunl0, ctx.config.tunnelAddress(), 32);
+            }
+            setLink(batch, tunl0, 0, false);
         }
-        // down again, as the kernel made it: an up tunl0 accepts IPIP from anyone
-        setLink(batch, tunl0, 0, false);
         throwUnlessGone(ctx.session.send(batch));
         nexthopIds.clear();
     }

@@ -11,6 +11,7 @@ public final class BatchOutcome {
     private int failures;
     private int firstFailed = -1;
     private String firstExtAck = "";
+    private byte[] firstFailedRequest;
 
     BatchOutcome(NetlinkMessageBuilder batch, int count) {
         this.batch = batch;
@@ -61,11 +62,18 @@ public final class BatchOutcome {
         return firstFailed;
     }
 
-    /** The first failure as an exception (copying the failed request's bytes for the message). */
+    /** Keeps a copy of the first failed request: the socket reuses the batch's buffer for the next batch (a rollback, say). */
+    void complete() {
+        if (failures > 0) {
+            firstFailedRequest = batch.message(firstFailed);
+        }
+    }
+
+    /** The first failure as an exception, naming the request that failed. */
     public NetlinkException exception() {
         if (failures == 0) {
             throw new IllegalStateException("no request failed");
         }
-        return new NetlinkException(errnos[firstFailed], firstExtAck, firstFailed, failures, batch.message(firstFailed));
+        return new NetlinkException(errnos[firstFailed], firstExtAck, firstFailed, failures, firstFailedRequest);
     }
 }

@@ -22,6 +22,11 @@ public final class NetlinkAttributes {
     }
 
     public static NetlinkAttributes parse(ByteBuffer buffer, int start, int end, int maxType) {
+        // a region computed from a bad length read off the wire (e.g. an NLMSG_ERROR's echoed nlmsg_len)
+        if (start < 0 || start > end || end > buffer.limit()) {
+            throw new MalformedMessageException("attributes at [" + start + ", " + end + ") lie outside the "
+                    + buffer.limit() + "-byte buffer");
+        }
         NetlinkAttributes attributes = new NetlinkAttributes(buffer, maxType);
         int offset = start;
         while (offset + Netlink.NLA_HDRLEN <= end) {

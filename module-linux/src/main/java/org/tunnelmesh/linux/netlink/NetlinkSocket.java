@@ -174,6 +174,7 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             index = chunkEnd;
         }
+        acks.complete();
         return acks;
     }
 

@@ -27,7 +27,11 @@ public final class KernelErrors {
         return switch (errno) {
             case Errno.EPERM, Errno.EACCES -> new PermissionDeniedException(base
                     + ". The process needs CAP_NET_ADMIN in this network namespace (run as root or grant the capability)", cause);
-            case Errno.EEXIST -> new ConflictException(base + ". Something else already holds this; remove it or choose another value", cause);
+            case Errno.EEXIST -> new ConflictException(base + (RequestDescriber.isKeylessIpipLink(e.failedRequest())
+                    ? ". An ipip device with neither local nor remote set would duplicate the fallback device tunl0,"
+                    + " which the ipip module creates in every namespace and which already receives all IPIP"
+                    + " not claimed by another device; the kernel allows only one. Use tunl0 (SHARED mode), or set local/remote"
+                    : ". Something else already holds this; remove it or choose another value"), cause);
             case Errno.EOPNOTSUPP, Errno.EAFNOSUPPORT, Errno.EPROTONOSUPPORT -> new KernelSupportException(base
                     + ". This kernel lacks the feature (for ipip: CONFIG_NET_IPIP / modprobe ipip)", cause);
             default -> cause;

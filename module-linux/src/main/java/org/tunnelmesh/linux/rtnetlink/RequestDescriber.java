@@ -66,6 +66,27 @@ public final class RequestDescriber {
         }
     }
 
+    /** True for an RTM_NEWLINK of kind ipip with neither local nor remote: a second fallback device. */
+    public static boolean isKeylessIpipLink(byte[] request) {
+        if (request == null) {
+            return false;
+        }
+        try {
+            NetlinkMessage m = NetlinkMessage.wrap(request);
+            if (m.type() != RTM_NEWLINK) {
+                return false;
+            }
+            NetlinkAttributes info = m.attributes(IFINFOMSG_LEN, IFLA_MAX_PARSED).nested(IFLA_LINKINFO, IFLA_INFO_DATA);
+            if (info == null || !"ipip".equals(info.string(IFLA_INFO_KIND))) {
+                return false;
+            }
+            NetlinkAttributes data = info.nested(IFLA_INFO_DATA, IFLA_IPTUN_MAX_PARSED);
+            return data == null || (data.ipv4(IFLA_IPTUN_LOCAL, 0) == 0 && data.ipv4(IFLA_IPTUN_REMOTE, 0) == 0);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     private static NetlinkMessage asNewRoute(byte[] request) {
         byte[] copy = request.clone();
         copy[4] = (byte) RTM_NEWROUTE; // Route.parse reads only RTM_NEWROUTE; the layout is the same

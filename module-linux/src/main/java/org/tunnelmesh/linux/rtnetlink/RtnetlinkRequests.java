@@ -23,29 +23,34 @@ public final class RtnetlinkRequests {
         b.putU8(AF_UNSPEC).putU8(0).putU16(0).putU32(ifindex).putU32(flags).putU32(change);
     }
 
-    /** {@code ip link add NAME [mtu M] type ipip dev LINK local L remote R ttl T} (newlink zeroes unsent parameters). */
+    /**
+     * {@code ip link add NAME [mtu M] type ipip local L remote R ttl T dev LINK mode ipip} (newlink zeroes unsent
+     * parameters). Attribute order is iproute2 6.1's: IFLA_MTU while it reads the arguments, IFLA_IFNAME after,
+     * then the tunnel parameters in link_iptnl's order. PROTO is IPPROTO_IPIP ({@code mode ipip}, the kernel's
+     * own default and tunl0's) where plain {@code ip} sends 0 ("any", which would also take MPLS-in-IP).
+     */
     public static int newIpipLink(NetlinkMessageBuilder b, int flags, String name, int mtu, IpipParameters p) {
         int seq = b.begin(RTM_NEWLINK, flags);
         ifinfomsg(b, 0, 0, 0);
-        b.attrString(IFLA_IFNAME, name);
         if (mtu > 0) {
             b.attrU32(IFLA_MTU, mtu);
         }
+        b.attrString(IFLA_IFNAME, name);
         b.beginNested(IFLA_LINKINFO);
         b.attrStringNoNul(IFLA_INFO_KIND, "ipip");
         b.beginNested(IFLA_INFO_DATA);
-        b.attrU32(IFLA_IPTUN_LINK, p.link());
+        b.attrU8(IFLA_IPTUN_PROTO, IPPROTO_IPIP);
         b.attrIpv4(IFLA_IPTUN_LOCAL, p.local().bits());
         b.attrIpv4(IFLA_IPTUN_REMOTE, p.remote().bits());
-        b.attrU8(IFLA_IPTUN_TTL, p.ttl());
-        b.attrU8(IFLA_IPTUN_TOS, p.tos());
         b.attrU8(IFLA_IPTUN_PMTUDISC, p.pmtuDiscovery() ? 1 : 0);
+        b.attrU8(IFLA_IPTUN_TOS, p.tos());
+        b.attrU8(IFLA_IPTUN_TTL, p.ttl());
+        b.attrU32(IFLA_IPTUN_LINK, p.link());
         b.attrU32(IFLA_IPTUN_FWMARK, 0);
         b.attrU16(IFLA_IPTUN_ENCAP_TYPE, 0);
         b.attrU16(IFLA_IPTUN_ENCAP_FLAGS, 0);
         b.attrBe16(IFLA_IPTUN_ENCAP_SPORT, 0);
         b.attrBe16(IFLA_IPTUN_ENCAP_DPORT, 0);
-        b.attrU8(IFLA_IPTUN_PROTO, IPPROTO_IPIP);
         b.endNested();
         b.endNested();
         b.end();

@@ -1,0 +1,171 @@
+package org.tunnelmesh.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tunnelmesh.linux.Lab.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.TunnelDevice;
+
+/** The seed's scenario in SHARED mode, built through the Java API, proven with real pings. */
+class SharedMeshKernelIT {
+    private final List<LinuxTunnelMesh> meshes = new ArrayList<>();
+
+    @BeforeAll
+    static void lab() {
+        requireLab();
+    }
+
+    @AfterEach
+    void purge() {
+        for (LinuxTunnelMesh mesh : meshes) {
+            mesh.purge();
+            mesh.close();
+        }
+    }
+
+    private LinuxTunnelMesh open(int node, int... peers) {
+        List<org.tunnelmesh.Peer> list = new ArrayList<>();
+        for (int p : peers) {
+            list.add(peer(p));
+        }
+        LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(node, MeshMode.SHARED), list);
+        meshes.add(mesh);
+        return mesh;
+    }
+
+    private static TunnelDevice tunl0(LinuxTunnelMesh mesh) {
+        List<TunnelDevice> devices = mesh.devices();
+        assertEquals(1, devices.size());
+        assertEquals("tunl0", devices.get(0).name());
+        return devices.get(0);
+    }
+
+    @Test
+    void seedScenarioTwoNodesThenAThird() {
+        LinuxTunnelMesh node1 = open(1, 2);
+        LinuxTunnelMesh node2 = open(2, 1);
+
+        // what the seed's commands would have made
+        String link = ip(1, "-d", "link", "show", "tunl0");
+        assertTrue(link.contains("mtu 1480") && link.contains(",UP"), link);
+        assertTrue(ip(1, "addr", "show", "dev", "tunl0").contains("inet 192.168.41.0/32"));
+        String routes = ip(1, "route", "show", "192.168.42.0/24");
+        assertTrue(routes.contains("proto 87"), routes);
+        assertTrue(routes.contains("nhid") || (routes.contains("via 10.245.1.3") && routes.contains("onlink")), routes);
+
+        TunnelDevice before = tunl0(node1);
+        assertEquals(5, ping(1, tunnelAddress(2), 5), "node1 -> node2 through tunl0");
+        TunnelDevice after = tunl0(node1);
+        assertTrue(after.counters().txPackets() - before.counters().txPackets() >= 5, before + " -> " + after);
+        assertTrue(after.counters().rxPackets() - before.counters().rxPackets() >= 5, before + " -> " + after);
+        assertTrue(after.counters().txBytes() > before.counters().txBytes());
+
+        // node3 joins: one route on every other node
+        LinuxTunnelMesh node3 = open(3, 1, 2);
+        node1.addPeer(peer(3));
+        node2.addPeer(peer(3));
+        for (int from = 1; from <= 3; from++) {
+            for (int to = 1; to <= 3; to++) {
+                if (from != to) {
+                    assertEquals(3, ping(from, tunnelAddress(to), 3), "node" + from + " -> node" + to);
+                }
+            }
+        }
+        assertEquals(List.of("node1", "node2"), node3.peers().stream().map(org.tunnelmesh.Peer::name).toList());
+        assertTrue(tunl0(node3).counters().txPackets() >= 6);
+    }
+
+    @Test
+    void removingAPeerRemovesItsRoutesAndStopsThePing() {
+        LinuxTunnelMesh node1 = open(1, 2);
+        open(2, 1);
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+
+        node1.removePeer("node2");
+
+        assertEquals("", ip(1, "route", "show", "proto", "87").strip());
+        assertEquals(0, ping(1, tunnelAddress(2), 2));
+        assertTrue(node1.peers().isEmpty());
+    }
+
+    @Test
+    void purgeLeavesNothingOwnedAndKeepsForeignRoutes() {
+        LinuxTunnelMesh node1 = open(1, 2, 3);
+        // a route of another protocol on the same device: not ours, must survive
+        ip(1, "route", "add", "192.168.49.0/24", "via", "10.245.1.9", "dev", "tunl0", "onlink", "proto", "static");
+        try {
+            node1.purge();
+            assertEquals("", ip(1, "route", "show", "proto", "87").strip());
+            assertEquals("", ip(1, "nexthop", "show", "protocol", "87").strip());
+            assertTrue(ip(1, "route", "show", "192.168.49.0/24").contains("proto static"));
+            assertTrue(ip(1, "link", "show", "tunl0").contains(",UP"), "left up: a foreign route uses it");
+            ip(1, "route", "del", "192.168.49.0/24");
+            node1.purge();
+            assertFalse(ip(1, "addr", "show", "dev", "tunl0").contains("192.168.41.0"));
+            assertFalse(ip(1, "link", "show", "tunl0").contains(",UP"), "tunl0 back down once nobody uses it");
+            assertTrue(node1.peers().isEmpty());
+        } finally {
+            lab(1, "route", "del", "192.168.49.0/24");
+        }
+    }
+
+    /** Cleanup that may find nothing to clean. */
+    private static void lab(int node, String... args) {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("ip", "-n", ns(node)));
+        command.addAll(java.util.List.of(args));
+        run(command);
+    }
+
+    @Test
+    void restartAdoptsKernelStateWithoutChangingIt() {
+        LinuxTunnelMesh node1 = open(1, 2, 3);
+        String before = snapshot(1);
+        node1.close();
+        meshes.remove(node1);
+
+        LinuxTunnelMesh again = open(1, 2, 3);
+
+        assertEquals(before, snapshot(1), "a restart with the same peers changes nothing in the kernel");
+        assertEquals(0, again.reconcile());
+    }
+
+    @Test
+    void reconcileRepairsDriftAndRemovesLeftovers() {
+        LinuxTunnelMesh node1 = open(1, 2, 3);
+        ip(1, "route", "del", "192.168.42.0/24");
+        ip(1, "link", "set", "tunl0", "down");
+        ip(1, "addr", "del", "192.168.41.0/32", "dev", "tunl0");
+
+        // tunl0 down also flushes every route through it: all of that comes back
+        assertTrue(node1.reconcile() >= 3);
+        assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
+        assertTrue(ip(1, "link", "show", "tunl0").contains(",UP"));
+        assertTrue(ip(1, "addr", "show", "dev", "tunl0").contains("192.168.41.0/32"));
+        assertEquals(0, node1.reconcile());
+        open(2, 1);
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+
+        // a restart with one peer fewer removes that peer's routes only
+        node1.close();
+        meshes.remove(node1);
+        open(1, 2);
+        assertEquals("", ip(1, "route", "show", "192.168.43.0/24").strip());
+        assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
+    }
+
+    @Test
+    void closedMeshRefusesChanges() {
+        LinuxTunnelMesh node1 = open(1);
+        node1.close();
+        meshes.remove(node1);
+        assertThrows(IllegalStateException.class, () -> node1.addPeer(peer(2)));
+    }
+}
