@@ -25,7 +25,7 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
         while (i <= s.length()) {
             int start = i;
             int value = 0;
-            while (i < s.length() && Character.isDigit(s.charAt(i)) && i - start < 3) {
+            while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9' && i - start < 3) {
                 value = value * 10 + (s.charAt(i) - '0');
                 i++;
             }

@@ -34,7 +34,7 @@ public record Ipv4Prefix(Ipv4Address network, int length) implements Comparable<
             return new Ipv4Prefix(Ipv4Address.parse(s), 32);
         }
         String len = s.substring(slash + 1);
-        if (len.isEmpty() || len.length() > 2 || !len.chars().allMatch(Character::isDigit)) {
+        if (len.isEmpty() || len.length() > 2 || !len.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new InvalidInputException("'" + text + "' is not a CIDR: prefix length '" + len + "' must be 0..32");
         }
         int length = Integer.parseInt(len);

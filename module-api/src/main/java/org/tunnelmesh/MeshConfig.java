@@ -1,5 +1,6 @@
 package org.tunnelmesh;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -16,6 +17,8 @@ public final class MeshConfig {
     public static final int MIN_MTU = 68;
     /** The IPv4 header an IPIP packet adds in front of the inner one. */
     public static final int IPIP_OVERHEAD = 20;
+    /** How often the mesh compares the whole kernel state with its own, besides reacting to events. */
+    public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofSeconds(30);
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
@@ -28,6 +31,8 @@ public final class MeshConfig {
     private final int routeProtocol;
     private final boolean pmtuDiscovery;
     private final String netns;
+    private final boolean watchKernel;
+    private final Duration resyncInterval;
 
     private MeshConfig(Builder b) {
         this.name = b.name;
@@ -39,6 +44,8 @@ public final class MeshConfig {
         this.routeProtocol = b.routeProtocol;
         this.pmtuDiscovery = b.pmtuDiscovery;
         this.netns = b.netns;
+        this.watchKernel = b.watchKernel;
+        this.resyncInterval = b.resyncInterval;
     }
 
     public static Builder builder() {
@@ -88,16 +95,28 @@ public final class MeshConfig {
         return netns;
     }
 
+    /** Repair drift as soon as the kernel reports it (rtnetlink events), plus a periodic full resync. */
+    public boolean watchKernel() {
+        return watchKernel;
+    }
+
+    /** Period of the full resync while watching; {@link Duration#ZERO} for events only. */
+    public Duration resyncInterval() {
+        return resyncInterval;
+    }
+
     public Builder toBuilder() {
         return new Builder().name(name).mode(mode).underlay(underlay).tunnelAddress(tunnelAddress)
-                .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns);
+                .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns)
+                .watchKernel(watchKernel).resyncInterval(resyncInterval);
     }
 
     @Override
     public String toString() {
         return "MeshConfig[name=" + name + ", mode=" + mode + ", underlay=" + underlay + ", tunnelAddress="
                 + tunnelAddress + ", mtu=" + (mtu == 0 ? "auto" : mtu) + ", ttl=" + ttl + ", routeProtocol="
-                + routeProtocol + ", pmtuDiscovery=" + pmtuDiscovery + (netns == null ? "" : ", netns=" + netns) + "]";
+                + routeProtocol + ", pmtuDiscovery=" + pmtuDiscovery + (netns == null ? "" : ", netns=" + netns)
+                + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval + "]";
     }
 
     public static final class Builder {
@@ -110,8 +129,20 @@ public final class MeshConfig {
         private int routeProtocol = DEFAULT_ROUTE_PROTOCOL;
         private boolean pmtuDiscovery = true;
         private String netns;
+        private boolean watchKernel = true;
+        private Duration resyncInterval = DEFAULT_RESYNC_INTERVAL;
 
         private Builder() {
+        }
+
+        public Builder watchKernel(boolean watchKernel) {
+            this.watchKernel = watchKernel;
+            return this;
+        }
+
+        public Builder resyncInterval(Duration resyncInterval) {
+            this.resyncInterval = resyncInterval;
+            return this;
         }
 
         public Builder name(String name) {
@@ -203,6 +234,9 @@ public final class MeshConfig {
             }
             if (netns != null && (netns.isBlank() || (!netns.startsWith("/") && (netns.contains("/") || netns.startsWith("."))))) {
                 throw new InvalidInputException("network namespace '" + netns + "' must be a name under /run/netns or an absolute path");
+            }
+            if (resyncInterval == null || resyncInterval.isNegative()) {
+                throw new InvalidInputException("resync interval " + resyncInterval + " must be zero (off) or positive");
             }
             return new MeshConfig(this);
         }

@@ -71,6 +71,11 @@ public final class PeerTable {
             throw new ConflictException("peer '" + peer.name() + "': underlay " + peer.underlay()
                     + " is already used by peer '" + other + "'");
         }
+        Map.Entry<Integer, Owned> around = subnets.floorEntry(peer.underlay().bits());
+        if (around != null && around.getValue().prefix().contains(peer.underlay())) {
+            throw new InvalidInputException("peer '" + peer.name() + "': underlay " + peer.underlay() + " lies inside subnet "
+                    + around.getValue().prefix() + " of peer '" + around.getValue().peer() + "'; its tunnel would be routed into that peer's tunnel");
+        }
         for (Ipv4Prefix subnet : peer.subnets()) {
             if (subnet.contains(config.tunnelAddress())) {
                 throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet

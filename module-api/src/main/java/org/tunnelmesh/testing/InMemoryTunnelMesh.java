@@ -2,33 +2,32 @@ package org.tunnelmesh.testing;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.tunnelmesh.ConflictException;
+import java.util.function.Consumer;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
-import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.LinkCounters;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.PeerTable;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
 
 /**
  * A {@link TunnelMesh} kept entirely in memory, for tests of code that embeds a mesh. It checks
- * its input as the kernel-backed mesh does (peers against each other and against this node's
- * own addresses), fires listeners the same way, and shows devices like the real one: SHARED
- * uses one {@code tunl0}, POINT_TO_POINT one {@code tm-<peer>} per peer. Counters stay at zero
- * unless a test sets them with {@link #setCounters}.
+ * peers with the same {@link PeerTable} rules as the kernel-backed mesh, fires listeners the same
+ * way (after the change, on the calling thread, with the mesh's lock held), and shows devices like
+ * it: SHARED one keyless {@code tunl0}, POINT_TO_POINT one {@code tm-<peer>} per peer (the real
+ * mesh shortens names that do not fit the kernel's 15 characters). Counters stay at zero unless a
+ * test sets them with {@link #setCounters}.
  */
 public final class InMemoryTunnelMesh implements TunnelMesh {
 
@@ -39,8 +38,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     private static final int SHARED_IFINDEX = 2;
 
     private final MeshConfig config;
-    private final Map<String, Peer> peers = new LinkedHashMap<>();
-    private final Map<String, Integer> ifindexes = new LinkedHashMap<>();
+    private final PeerTable table;
+    private final Map<String, Integer> ifindexes = new HashMap<>();
     private final Map<String, LinkCounters> counters = new ConcurrentHashMap<>();
     private final List<String> drift = new ArrayList<>();
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
@@ -50,6 +49,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
 
     private InMemoryTunnelMesh(MeshConfig config) {
         this.config = config;
+        this.table = new PeerTable(config);
     }
 
     public static InMemoryTunnelMesh open(MeshConfig config) {
@@ -57,15 +57,17 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     /**
-     * Opens a mesh with its first peers, checked all together before any is added, as
-     * {@code LinuxTunnelMesh.open} does before it touches the kernel.
+     * Opens a mesh with its first peers, all checked before any is added, as
+     * {@code LinuxTunnelMesh.open} checks them before it touches the kernel.
      */
     public static InMemoryTunnelMesh open(MeshConfig config, Collection<Peer> initialPeers) {
         if (config == null) {
             throw new InvalidInputException("mesh config is missing");
         }
         InMemoryTunnelMesh mesh = new InMemoryTunnelMesh(config);
-        mesh.addPeers(initialPeers);
+        if (!initialPeers.isEmpty()) {
+            mesh.addPeers(initialPeers);
+        }
         return mesh;
     }
 
@@ -85,22 +87,17 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public void addPeers(Collection<Peer> newPeers) {
-        synchronized (this) {
-            ensureOpen();
-            List<Peer> accepted = new ArrayList<>(peers.values());
-            for (Peer peer : newPeers) {
-                check(peer, accepted);
-                accepted.add(peer);
+    public synchronized void addPeers(Collection<Peer> peers) {
+        ensureOpen();
+        List<Peer> adding = List.copyOf(peers);
+        table.checkAdd(adding);
+        table.addAll(adding);
+        for (Peer peer : adding) {
+            if (config.mode() == MeshMode.POINT_TO_POINT) {
+                ifindexes.put(peer.name(), nextIfindex++);
             }
-            for (Peer peer : newPeers) {
-                peers.put(peer.name(), peer);
-                if (config.mode() == MeshMode.POINT_TO_POINT) {
-                    ifindexes.put(peer.name(), nextIfindex++);
-                }
-            }
+            fire(listener -> listener.peerAdded(peer));
         }
-        newPeers.forEach(peer -> listeners.forEach(listener -> listener.peerAdded(peer)));
     }
 
     @Override
@@ -109,91 +106,79 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public void removePeers(Collection<String> names) {
-        List<Peer> removed = new ArrayList<>();
-        synchronized (this) {
-            ensureOpen();
-            Set<String> seen = new HashSet<>();
-            for (String name : names) {
-                if (!peers.containsKey(name)) {
-                    throw new InvalidInputException("no peer named '" + name + "' in mesh " + config.name());
-                }
-                if (!seen.add(name)) {
-                    throw new InvalidInputException("peer '" + name + "' is named twice");
-                }
-            }
-            for (String name : names) {
-                removed.add(peers.remove(name));
-                ifindexes.remove(name);
-                counters.remove(deviceName(name));
-            }
+    public synchronized void removePeers(Collection<String> names) {
+        ensureOpen();
+        List<Peer> removing = table.checkRemove(List.copyOf(names));
+        table.removeAll(removing);
+        for (Peer peer : removing) {
+            ifindexes.remove(peer.name());
+            counters.remove(deviceName(peer.name()));
+            fire(listener -> listener.peerRemoved(peer));
         }
-        removed.forEach(peer -> listeners.forEach(listener -> listener.peerRemoved(peer)));
     }
 
     @Override
     public synchronized List<Peer> peers() {
-        return List.copyOf(peers.values());
+        return table.peers();
     }
 
     @Override
     public synchronized Optional<Peer> peer(String name) {
-        return Optional.ofNullable(peers.get(name));
+        return Optional.ofNullable(table.get(name));
     }
 
     @Override
     public synchronized String deviceOf(String peerName) {
-        if (!peers.containsKey(peerName)) {
-            throw new InvalidInputException("no peer named '" + peerName + "' in mesh " + config.name());
+        if (table.get(peerName) == null) {
+            throw new InvalidInputException("no peer named '" + peerName + "'");
         }
         return config.mode() == MeshMode.SHARED ? SHARED_DEVICE : deviceName(peerName);
     }
 
-    /** Counts calls, so tests can see how often the "kernel" was asked. */
+    /** Counts its calls, so tests can see how often the "kernel" was asked. */
     @Override
     public synchronized List<TunnelDevice> devices() {
+        ensureOpen();
         deviceDumps.incrementAndGet();
-        List<TunnelDevice> devices = new ArrayList<>();
         if (config.mode() == MeshMode.SHARED) {
-            devices.add(device(SHARED_DEVICE, SHARED_IFINDEX, Ipv4Address.ANY, Ipv4Address.ANY));
-        } else {
-            for (Peer peer : peers.values()) {
-                devices.add(device(deviceName(peer.name()), ifindexes.get(peer.name()), config.underlay(), peer.underlay()));
-            }
+            return List.of(device(SHARED_DEVICE, SHARED_IFINDEX, Ipv4Address.ANY, Ipv4Address.ANY));
+        }
+        List<TunnelDevice> devices = new ArrayList<>();
+        for (Peer peer : table.peers()) {
+            devices.add(device(deviceName(peer.name()), ifindexes.get(peer.name()), config.underlay(), peer.underlay()));
         }
         return devices;
     }
 
     @Override
-    public int reconcile() {
-        List<String> repaired;
-        synchronized (this) {
-            ensureOpen();
-            repaired = List.copyOf(drift);
-            drift.clear();
+    public synchronized int reconcile() {
+        ensureOpen();
+        List<String> repairs = List.copyOf(drift);
+        drift.clear();
+        for (String repair : repairs) {
+            fire(listener -> listener.stateRepaired(repair));
         }
-        repaired.forEach(what -> listeners.forEach(listener -> listener.stateRepaired(what)));
-        return repaired.size();
+        return repairs.size();
     }
 
     @Override
-    public void purge() {
-        List<Peer> removed;
-        synchronized (this) {
-            ensureOpen();
-            removed = List.copyOf(peers.values());
-            peers.clear();
-            ifindexes.clear();
-            counters.clear();
-            drift.clear();
+    public synchronized void purge() {
+        ensureOpen();
+        List<Peer> removed = table.peers();
+        table.clear();
+        ifindexes.clear();
+        counters.clear();
+        drift.clear();
+        for (Peer peer : removed) {
+            fire(listener -> listener.peerRemoved(peer));
         }
-        removed.forEach(peer -> listeners.forEach(listener -> listener.peerRemoved(peer)));
     }
 
     @Override
-    public List<String> diagnose() {
-        return List.of("in-memory mesh " + config.name() + ": no kernel involved", "mode " + config.mode()
-                + ", " + peers().size() + " peer(s)");
+    public synchronized List<String> diagnose() {
+        ensureOpen();
+        return List.of("in-memory mesh '" + config.name() + "': no kernel involved",
+                config.mode() + ", " + table.size() + " peer(s), tunnel MTU " + mtu());
     }
 
     @Override
@@ -215,7 +200,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         return closed;
     }
 
-    /** Sets what the next {@link #devices()} reports for a device. */
+    /** Sets the counters the next {@link #devices()} reports for a device. */
     public void setCounters(String device, LinkCounters linkCounters) {
         counters.put(device, linkCounters);
     }
@@ -225,12 +210,12 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         return deviceDumps.get();
     }
 
-    /** Pretends the kernel drifted from the mesh; the next {@link #reconcile()} repairs it and says {@code what}. */
+    /** Pretends the kernel drifted from the mesh; the next {@link #reconcile()} repairs it, saying {@code what}. */
     public synchronized void drift(String what) {
         drift.add(what);
     }
 
-    /** The point-to-point device name of a peer. */
+    /** The point-to-point device of a peer. */
     public static String deviceName(String peerName) {
         return "tm-" + peerName;
     }
@@ -239,42 +224,20 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         return new TunnelDevice(name, ifindex, local, remote, mtu(), true, counters.getOrDefault(name, LinkCounters.ZERO));
     }
 
-    private void check(Peer peer, List<Peer> existing) {
-        if (peer == null) {
-            throw new InvalidInputException("peer is missing");
-        }
-        if (peer.underlay().equals(config.underlay())) {
-            throw new InvalidInputException("peer '" + peer.name() + "': underlay " + peer.underlay()
-                    + " is this node's own underlay address");
-        }
-        for (Ipv4Prefix subnet : peer.subnets()) {
-            if (subnet.contains(config.tunnelAddress())) {
-                throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet
-                        + " contains this node's tunnel address " + config.tunnelAddress());
-            }
-        }
-        for (Peer other : existing) {
-            if (other.name().equals(peer.name())) {
-                throw new ConflictException("peer '" + peer.name() + "' already exists");
-            }
-            if (other.underlay().equals(peer.underlay())) {
-                throw new ConflictException("peer '" + peer.name() + "': underlay " + peer.underlay()
-                        + " is already used by peer '" + other.name() + "'");
-            }
-            for (Ipv4Prefix subnet : peer.subnets()) {
-                for (Ipv4Prefix taken : other.subnets()) {
-                    if (subnet.overlaps(taken)) {
-                        throw new ConflictException("peer '" + peer.name() + "': subnet " + subnet + " overlaps "
-                                + taken + " of peer '" + other.name() + "'");
-                    }
-                }
+    // like the real mesh: a failing listener is not the caller's problem, the change is made
+    private void fire(Consumer<MeshListener> event) {
+        for (MeshListener listener : listeners) {
+            try {
+                event.accept(listener);
+            } catch (RuntimeException e) {
+                Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
             }
         }
     }
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("mesh " + config.name() + " is closed");
+            throw new IllegalStateException("mesh '" + config.name() + "' is closed");
         }
     }
 }

@@ -14,6 +14,8 @@ import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerTable;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
+import org.tunnelmesh.linux.netlink.Netlink;
+import org.tunnelmesh.linux.netlink.NetlinkSocket;
 import org.tunnelmesh.linux.netlink.NetworkNamespace;
 import org.tunnelmesh.linux.rtnetlink.Address;
 import org.tunnelmesh.linux.rtnetlink.Link;
@@ -35,6 +37,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final PeerTable table;
     private final CounterReader counters;
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
+    private KernelWatcher watcher;
     private boolean closed;
 
     private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters) {
@@ -80,6 +83,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                     initial.size(), topology instanceof SharedTopology s && s.usesNexthops() ? " via nexthop objects" : "",
                     repairs.size());
             repairs.forEach(r -> log.debug("applied: {}", r));
+            if (config.watchKernel()) {
+                mesh.startWatching();
+            }
             return mesh;
         } catch (RuntimeException e) {
             control.close();
@@ -87,6 +93,23 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 stats.close();
             }
             throw e;
+        }
+    }
+
+    private void startWatching() {
+        String netns = ctx.config.netns();
+        NetlinkSocket events = netns == null ? NetlinkSocket.open(Netlink.NETLINK_ROUTE)
+                : NetworkNamespace.call(netns, () -> NetlinkSocket.open(Netlink.NETLINK_ROUTE));
+        watcher = new KernelWatcher(events, ctx.config.name(), ctx.config.resyncInterval().toMillis(), this::repairQuietly);
+        watcher.start();
+    }
+
+    /** Called by the watcher: a reconcile that tolerates a mesh closed under it. */
+    private void repairQuietly() {
+        synchronized (this) {
+            if (!closed) {
+                reconcile();
+            }
         }
     }
 
@@ -278,11 +301,23 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        KernelWatcher stopping;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            stopping = watcher;
         }
-        closed = true;
+        // outside the lock: the watcher may be waiting for it to repair
+        if (stopping != null) {
+            stopping.close();
+        }
+        closeSessions();
+    }
+
+    private synchronized void closeSessions() {
         ctx.session.close();
         counters.close();
         log.info("mesh '{}' closed; kernel state left in place", ctx.config.name());

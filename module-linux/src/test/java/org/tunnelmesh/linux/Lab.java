@@ -57,7 +57,12 @@ final class Lab {
         return Peer.of(ns(node), underlay(node), subnet(node));
     }
 
+    /** A node's mesh, not watching the kernel: these tests drift the kernel and call reconcile() themselves. */
     static MeshConfig config(int node, MeshMode mode) {
+        return watchingConfig(node, mode).toBuilder().watchKernel(false).build();
+    }
+
+    static MeshConfig watchingConfig(int node, MeshMode mode) {
         return MeshConfig.builder().name(ns(node)).mode(mode).underlay(underlay(node))
                 .tunnelAddress(tunnelAddress(node)).netns(ns(node)).build();
     }

@@ -124,6 +124,36 @@ public final class NetlinkSocket implements AutoCloseable {
         setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_NO_ENOBUFS, 1);
     }
 
+    /** How long {@link #poll} waits for an event before it returns false. */
+    public void setReceiveTimeout(int millis) {
+        Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVTIMEO, new long[] {millis / 1000, (millis % 1000) * 1000L}, 16);
+    }
+
+    /**
+     * For event sockets: receives one datagram and hands its messages to {@code consumer}.
+     *
+     * @param nonBlocking return at once when nothing is queued
+     * @return false when nothing arrived (within the receive timeout)
+     * @throws NetlinkException with ENOBUFS when events were lost because the buffer overflowed
+     */
+    public boolean poll(Consumer<NetlinkMessage> consumer, boolean nonBlocking) {
+        ensureOpen();
+        long received;
+        try {
+            received = Native.recv(fd, receivePointer, RECEIVE_CAPACITY, Native.MSG_TRUNC | (nonBlocking ? Native.MSG_DONTWAIT : 0));
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Errno.EAGAIN || e.getErrorCode() == Errno.EINTR) {
+                return false;
+            }
+            throw new NetlinkException(e.getErrorCode(), "receiving events", -1, 1, null);
+        }
+        if (received > RECEIVE_CAPACITY) {
+            throw new MalformedMessageException("netlink datagram of " + received + " bytes truncated to " + RECEIVE_CAPACITY);
+        }
+        NetlinkMessage.forEach(receiveBuffer, (int) received, consumer);
+        return true;
+    }
+
     public int portId() {
         return portId;
     }
@@ -215,25 +245,10 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    /**
-     * Waits up to the socket timeout for one datagram and hands each message in it to
-     * {@code consumer}. For event sockets; request sockets use execute and dump.
-     */
-    public void receive(Consumer<NetlinkMessage> consumer) {
-        ensureOpen();
-        long received;
-        try {
-            received = Native.recv(fd, receivePointer, RECEIVE_CAPACITY, Native.MSG_TRUNC);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Errno.EAGAIN) {
-                throw new NetlinkException(Errno.EAGAIN, "the kernel did not answer within " + TIMEOUT_SECONDS + " s", -1, 1, null);
-            }
-            throw new NetlinkException(e.getErrorCode(), "", -1, 1, null);
+    private void receive(Consumer<NetlinkMessage> consumer) {
+        if (!poll(consumer, false)) {
+            throw new NetlinkException(Errno.EAGAIN, "the kernel did not answer within " + TIMEOUT_SECONDS + " s", -1, 1, null);
         }
-        if (received > RECEIVE_CAPACITY) {
-            throw new MalformedMessageException("netlink datagram of " + received + " bytes truncated to " + RECEIVE_CAPACITY);
-        }
-        NetlinkMessage.forEach(receiveBuffer, (int) received, consumer);
     }
 
     private void send(Pointer pointer, int length) {
@@ -265,22 +280,24 @@ public final class NetlinkSocket implements AutoCloseable {
     static int errorOf(NetlinkMessage message, String[] extAck) {
         ByteBuffer b = message.buffer();
         int at = message.payloadOffset();
+        extAck[0] = "";
         if (message.payloadLength() < 4) {
-            return 0;
+            throw new MalformedMessageException("netlink error/done message without an error code");
         }
         int error = -b.getInt(at);
-        extAck[0] = "";
         if ((message.flags() & Netlink.NLM_F_ACK_TLVS) == 0) {
             return error;
         }
         int tlvStart = at + 4;
         if (message.type() == Netlink.NLMSG_ERROR) {
-            if (message.payloadLength() < 4 + Netlink.NLMSG_HDRLEN) {
-                return error;
-            }
-            int requestLength = b.getInt(at + 4);
             boolean capped = (message.flags() & Netlink.NLM_F_CAPPED) != 0;
-            tlvStart += capped ? Netlink.NLMSG_HDRLEN : Netlink.align(requestLength);
+            int requestLength = message.payloadLength() >= 4 + Netlink.NLMSG_HDRLEN ? b.getInt(at + 4) : -1;
+            int echoed = capped ? Netlink.NLMSG_HDRLEN : Netlink.align(requestLength);
+            if (requestLength < Netlink.NLMSG_HDRLEN || echoed < Netlink.NLMSG_HDRLEN || echoed > message.end() - tlvStart) {
+                throw new MalformedMessageException("netlink error echoes a request of " + requestLength
+                        + " bytes that does not fit its " + message.payloadLength() + "-byte payload");
+            }
+            tlvStart += echoed;
         }
         if (tlvStart < message.end()) {
             NetlinkAttributes tlvs = NetlinkAttributes.parse(b, tlvStart, message.end(), Netlink.NLMSGERR_ATTR_OFFS);

