@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +25,7 @@ import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
 
 /** Bad input gets a clear error and leaves the kernel exactly as it was; a kernel failure midway is rolled back. */
 class BadInputKernelIT {
-    private final List<LinuxTunnelMesh> meshes = new ArrayList<>();
+    private final LabMeshes meshes = new LabMeshes();
 
     @BeforeAll
     static void lab() {
@@ -35,20 +34,7 @@ class BadInputKernelIT {
 
     @AfterEach
     void purge() {
-        for (LinuxTunnelMesh mesh : meshes) {
-            mesh.purge();
-            mesh.close();
-        }
-    }
-
-    private LinuxTunnelMesh open(int node, MeshMode mode, int... peers) {
-        List<Peer> list = new ArrayList<>();
-        for (int p : peers) {
-            list.add(peer(p));
-        }
-        LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(node, mode), list);
-        meshes.add(mesh);
-        return mesh;
+        meshes.purgeAll();
     }
 
     private static void unchanged(int node, Class<? extends TunnelMeshException> type, String mustName, Executable bad) {
@@ -61,7 +47,7 @@ class BadInputKernelIT {
     @Test
     void badPeersChangeNothing() {
         for (MeshMode mode : MeshMode.values()) {
-            LinuxTunnelMesh mesh = open(1, mode, 2);
+            LinuxTunnelMesh mesh = meshes.open(1, mode, 2);
             unchanged(1, ConflictException.class, "192.168.42.128/25",
                     () -> mesh.addPeer(Peer.of("node9", "10.245.1.9", "192.168.42.128/25")));
             unchanged(1, ConflictException.class, "node2", () -> mesh.addPeer(Peer.of("node2", "10.245.1.9", "192.168.49.0/24")));
@@ -75,9 +61,7 @@ class BadInputKernelIT {
             unchanged(1, ConflictException.class, "192.168.42.0/24", () -> mesh.addPeers(List.of(
                     Peer.of("node8", "10.245.1.8", "192.168.48.0/24"), Peer.of("node9", "10.245.1.9", "192.168.42.0/24"))));
             assertEquals(List.of("node2"), mesh.peers().stream().map(Peer::name).toList());
-            mesh.purge();
-            mesh.close();
-            meshes.remove(mesh);
+            meshes.purgeAndClose(mesh);
         }
     }
 
@@ -94,7 +78,7 @@ class BadInputKernelIT {
     /** A foreign route in the way of the second peer's subnet: the first peer's routes are rolled back. */
     @Test
     void kernelFailureMidwayIsRolledBackInShared() {
-        LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2);
+        LinuxTunnelMesh mesh = meshes.open(1, MeshMode.SHARED, 2);
         ip(1, "route", "add", "192.168.46.0/24", "dev", "lo", "proto", "static");
         try {
             unchanged(1, ConflictException.class, "192.168.46.0/24", () -> mesh.addPeers(List.of(
@@ -108,7 +92,7 @@ class BadInputKernelIT {
     /** A foreign device holding the second peer's device name: the first peer's device is rolled back. */
     @Test
     void kernelFailureMidwayIsRolledBackInPointToPoint() {
-        LinuxTunnelMesh mesh = open(1, MeshMode.POINT_TO_POINT, 2);
+        LinuxTunnelMesh mesh = meshes.open(1, MeshMode.POINT_TO_POINT, 2);
         ip(1, "link", "add", "tm-node6", "type", "veth", "peer", "name", "tm-other");
         try {
             unchanged(1, ConflictException.class, "tm-node6", () -> mesh.addPeers(List.of(

@@ -101,6 +101,13 @@ final class Lab {
         return r.output();
     }
 
+    /** For cleanup that may find nothing left to clean. */
+    static void ipIgnoringFailure(int node, String... args) {
+        List<String> full = new ArrayList<>(List.of("ip", "-n", ns(node)));
+        full.addAll(List.of(args));
+        run(full);
+    }
+
     private static final Pattern RECEIVED = Pattern.compile("(\\d+) (?:packets )?received");
 
     /** Pings {@code to} from node {@code from} with its tunnel address as source; returns replies received. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -18,7 +17,7 @@ import org.tunnelmesh.TunnelDevice;
 
 /** One ipip device per peer, tunl0 down: per-peer counters, and IPIP from non-peers is dropped. */
 class PointToPointMeshKernelIT {
-    private final List<LinuxTunnelMesh> meshes = new ArrayList<>();
+    private final LabMeshes meshes = new LabMeshes();
 
     @BeforeAll
     static void lab() {
@@ -27,20 +26,7 @@ class PointToPointMeshKernelIT {
 
     @AfterEach
     void purge() {
-        for (LinuxTunnelMesh mesh : meshes) {
-            mesh.purge();
-            mesh.close();
-        }
-    }
-
-    private LinuxTunnelMesh open(int node, MeshMode mode, int... peers) {
-        List<Peer> list = new ArrayList<>();
-        for (int p : peers) {
-            list.add(peer(p));
-        }
-        LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(node, mode), list);
-        meshes.add(mesh);
-        return mesh;
+        meshes.purgeAll();
     }
 
     private static Map<String, TunnelDevice> devices(LinuxTunnelMesh mesh) {
@@ -49,8 +35,8 @@ class PointToPointMeshKernelIT {
 
     @Test
     void threeNodesWithADevicePerPeer() {
-        LinuxTunnelMesh node1 = open(1, MeshMode.POINT_TO_POINT, 2);
-        LinuxTunnelMesh node2 = open(2, MeshMode.POINT_TO_POINT, 1);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.POINT_TO_POINT, 2);
+        LinuxTunnelMesh node2 = meshes.open(2, MeshMode.POINT_TO_POINT, 1);
 
         String link = ip(1, "-d", "link", "show", "tm-node2");
         assertTrue(link.contains("ipip") && link.contains("remote 10.245.1.3") && link.contains("local 10.245.1.2"), link);
@@ -66,7 +52,7 @@ class PointToPointMeshKernelIT {
         assertTrue(after.counters().txPackets() - before.counters().txPackets() >= 4, before + " -> " + after);
         assertTrue(after.counters().rxPackets() - before.counters().rxPackets() >= 4, before + " -> " + after);
 
-        open(3, MeshMode.POINT_TO_POINT, 1, 2);
+        meshes.open(3, MeshMode.POINT_TO_POINT, 1, 2);
         node1.addPeer(peer(3));
         node2.addPeer(peer(3));
         for (int from = 1; from <= 3; from++) {
@@ -83,8 +69,8 @@ class PointToPointMeshKernelIT {
 
     @Test
     void removingAPeerDeletesItsDeviceAndStopsThePing() {
-        LinuxTunnelMesh node1 = open(1, MeshMode.POINT_TO_POINT, 2, 3);
-        open(2, MeshMode.POINT_TO_POINT, 1);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.POINT_TO_POINT, 2, 3);
+        meshes.open(2, MeshMode.POINT_TO_POINT, 1);
         assertEquals(2, ping(1, tunnelAddress(2), 2));
 
         node1.removePeer("node2");
@@ -102,18 +88,17 @@ class PointToPointMeshKernelIT {
      */
     @Test
     void ipipFromANonPeerIsDroppedOnlyInPointToPoint() {
-        LinuxTunnelMesh intruder = open(4, MeshMode.SHARED, 1);
+        LinuxTunnelMesh intruder = meshes.open(4, MeshMode.SHARED, 1);
 
-        LinuxTunnelMesh shared = open(1, MeshMode.SHARED, 2);
+        LinuxTunnelMesh shared = meshes.open(1, MeshMode.SHARED, 2);
         long sharedRx = devices(shared).get("tunl0").counters().rxPackets();
         ping(4, tunnelAddress(1), 3);
         assertTrue(devices(shared).get("tunl0").counters().rxPackets() - sharedRx >= 3,
                 "control: SHARED tunl0 accepts IPIP from a non-peer");
         shared.purge();
-        shared.close();
-        meshes.remove(shared);
+        meshes.closeLeavingState(shared);
 
-        LinuxTunnelMesh p2p = open(1, MeshMode.POINT_TO_POINT, 2);
+        LinuxTunnelMesh p2p = meshes.open(1, MeshMode.POINT_TO_POINT, 2);
         long rxBefore = rxOnAllTunnels();
         assertEquals(0, ping(4, tunnelAddress(1), 3));
         assertEquals(rxBefore, rxOnAllTunnels(), "no tunnel device on node1 received the injected packets");
@@ -134,12 +119,11 @@ class PointToPointMeshKernelIT {
 
     @Test
     void restartWithOnePeerFewerRemovesOnlyThatDevice() {
-        LinuxTunnelMesh node1 = open(1, MeshMode.POINT_TO_POINT, 2, 3);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.POINT_TO_POINT, 2, 3);
         String node3Device = ip(1, "-d", "link", "show", "tm-node3");
-        node1.close();
-        meshes.remove(node1);
+        meshes.closeLeavingState(node1);
 
-        open(1, MeshMode.POINT_TO_POINT, 3);
+        meshes.open(1, MeshMode.POINT_TO_POINT, 3);
 
         assertFalse(ip(1, "link", "show").contains("tm-node2"));
         assertEquals(node3Device, ip(1, "-d", "link", "show", "tm-node3"), "the remaining device is untouched");
@@ -147,8 +131,8 @@ class PointToPointMeshKernelIT {
 
     @Test
     void reconcileBringsBackADeletedDeviceAndTakesTunl0Down() {
-        LinuxTunnelMesh node1 = open(1, MeshMode.POINT_TO_POINT, 2);
-        open(2, MeshMode.POINT_TO_POINT, 1);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.POINT_TO_POINT, 2);
+        meshes.open(2, MeshMode.POINT_TO_POINT, 1);
         ip(1, "link", "del", "tm-node2");
         ip(1, "link", "set", "tunl0", "up");
 

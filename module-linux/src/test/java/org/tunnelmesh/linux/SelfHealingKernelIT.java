@@ -33,7 +33,7 @@ import org.tunnelmesh.TunnelMeshException;
 /** Drift is repaired within a second, restarts lose no packet, concurrent changes leave a consistent kernel. */
 class SelfHealingKernelIT {
     private static final Logger log = LogManager.getLogger(SelfHealingKernelIT.class);
-    private final List<LinuxTunnelMesh> meshes = new ArrayList<>();
+    private final LabMeshes meshes = new LabMeshes();
     private final List<String> repairs = new CopyOnWriteArrayList<>();
     private final List<Long> repairTimes = new CopyOnWriteArrayList<>();
 
@@ -44,18 +44,11 @@ class SelfHealingKernelIT {
 
     @AfterEach
     void purge() {
-        for (LinuxTunnelMesh mesh : meshes) {
-            mesh.purge();
-            mesh.close();
-        }
+        meshes.purgeAll();
     }
 
     private LinuxTunnelMesh open(int node, MeshMode mode, int... peers) {
-        List<Peer> list = new ArrayList<>();
-        for (int p : peers) {
-            list.add(peer(p));
-        }
-        LinuxTunnelMesh mesh = LinuxTunnelMesh.open(watchingConfig(node, mode), list);
+        LinuxTunnelMesh mesh = meshes.open(watchingConfig(node, mode), peers);
         mesh.addListener(new MeshListener() {
             @Override
             public void stateRepaired(String what) {
@@ -63,7 +56,6 @@ class SelfHealingKernelIT {
                 repairs.add(what);
             }
         });
-        meshes.add(mesh);
         return mesh;
     }
 
@@ -90,7 +82,7 @@ class SelfHealingKernelIT {
 
     @Test
     void sharedDriftIsRepairedAtOnceAndForeignRoutesAreLeftAlone() {
-        open(1, MeshMode.SHARED, 2, 3);
+        LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2, 3);
         ip(1, "route", "add", "192.168.49.0/24", "via", "10.245.1.9", "dev", "tunl0", "onlink", "proto", "static");
 
         repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "del", "192.168.42.0/24"),
@@ -104,7 +96,7 @@ class SelfHealingKernelIT {
         // taking tunl0 down makes the kernel flush every route through it, ours and the foreign one
         repairedWithinOneSecond("tunl0 taken down", () -> ip(1, "link", "set", "tunl0", "down"),
                 () -> ip(1, "link", "show", "tunl0").contains(",UP") && ip(1, "route", "show", "192.168.43.0/24").contains("proto 87"));
-        assertEquals(0, meshes.get(0).reconcile(), "the repair was complete");
+        assertEquals(0, mesh.reconcile(), "the repair was complete");
     }
 
     @Test
@@ -129,13 +121,11 @@ class SelfHealingKernelIT {
             Process ping = new ProcessBuilder("ip", "netns", "exec", ns(1), "ping", "-n", "-q", "-c", "40", "-i", "0.05",
                     "-W", "1", "-I", tunnelAddress(1), tunnelAddress(2)).redirectErrorStream(true).start();
             sleep(500);
-            node1.close();
-            meshes.remove(node1);
+            meshes.closeLeavingState(node1);
             open(1, mode, 2);
             String output = output(ping);
             assertTrue(output.contains(" 0% packet loss"), mode + ": " + output);
-            purge();
-            meshes.clear();
+            meshes.purgeAll();
         }
     }
 

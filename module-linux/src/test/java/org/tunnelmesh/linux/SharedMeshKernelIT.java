@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,7 +15,7 @@ import org.tunnelmesh.TunnelDevice;
 
 /** The seed's scenario in SHARED mode, built through the Java API, proven with real pings. */
 class SharedMeshKernelIT {
-    private final List<LinuxTunnelMesh> meshes = new ArrayList<>();
+    private final LabMeshes meshes = new LabMeshes();
 
     @BeforeAll
     static void lab() {
@@ -25,20 +24,7 @@ class SharedMeshKernelIT {
 
     @AfterEach
     void purge() {
-        for (LinuxTunnelMesh mesh : meshes) {
-            mesh.purge();
-            mesh.close();
-        }
-    }
-
-    private LinuxTunnelMesh open(int node, int... peers) {
-        List<org.tunnelmesh.Peer> list = new ArrayList<>();
-        for (int p : peers) {
-            list.add(peer(p));
-        }
-        LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(node, MeshMode.SHARED), list);
-        meshes.add(mesh);
-        return mesh;
+        meshes.purgeAll();
     }
 
     private static TunnelDevice tunl0(LinuxTunnelMesh mesh) {
@@ -50,8 +36,8 @@ class SharedMeshKernelIT {
 
     @Test
     void seedScenarioTwoNodesThenAThird() {
-        LinuxTunnelMesh node1 = open(1, 2);
-        LinuxTunnelMesh node2 = open(2, 1);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.SHARED, 2);
+        LinuxTunnelMesh node2 = meshes.open(2, MeshMode.SHARED, 1);
 
         // what the seed's commands would have made
         String link = ip(1, "-d", "link", "show", "tunl0");
@@ -69,7 +55,7 @@ class SharedMeshKernelIT {
         assertTrue(after.counters().txBytes() > before.counters().txBytes());
 
         // node3 joins: one route on every other node
-        LinuxTunnelMesh node3 = open(3, 1, 2);
+        LinuxTunnelMesh node3 = meshes.open(3, MeshMode.SHARED, 1, 2);
         node1.addPeer(peer(3));
         node2.addPeer(peer(3));
         for (int from = 1; from <= 3; from++) {
@@ -85,8 +71,8 @@ class SharedMeshKernelIT {
 
     @Test
     void removingAPeerRemovesItsRoutesAndStopsThePing() {
-        LinuxTunnelMesh node1 = open(1, 2);
-        open(2, 1);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.SHARED, 2);
+        meshes.open(2, MeshMode.SHARED, 1);
         assertEquals(2, ping(1, tunnelAddress(2), 2));
 
         node1.removePeer("node2");
@@ -98,7 +84,7 @@ class SharedMeshKernelIT {
 
     @Test
     void purgeLeavesNothingOwnedAndKeepsForeignRoutes() {
-        LinuxTunnelMesh node1 = open(1, 2, 3);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.SHARED, 2, 3);
         // a route of another protocol on the same device: not ours, must survive
         ip(1, "route", "add", "192.168.49.0/24", "via", "10.245.1.9", "dev", "tunl0", "onlink", "proto", "static");
         try {
@@ -113,25 +99,17 @@ class SharedMeshKernelIT {
             assertFalse(ip(1, "link", "show", "tunl0").contains(",UP"), "tunl0 back down once nobody uses it");
             assertTrue(node1.peers().isEmpty());
         } finally {
-            lab(1, "route", "del", "192.168.49.0/24");
+            ipIgnoringFailure(1, "route", "del", "192.168.49.0/24");
         }
-    }
-
-    /** Cleanup that may find nothing to clean. */
-    private static void lab(int node, String... args) {
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("ip", "-n", ns(node)));
-        command.addAll(java.util.List.of(args));
-        run(command);
     }
 
     @Test
     void restartAdoptsKernelStateWithoutChangingIt() {
-        LinuxTunnelMesh node1 = open(1, 2, 3);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.SHARED, 2, 3);
         String before = snapshot(1);
-        node1.close();
-        meshes.remove(node1);
+        meshes.closeLeavingState(node1);
 
-        LinuxTunnelMesh again = open(1, 2, 3);
+        LinuxTunnelMesh again = meshes.open(1, MeshMode.SHARED, 2, 3);
 
         assertEquals(before, snapshot(1), "a restart with the same peers changes nothing in the kernel");
         assertEquals(0, again.reconcile());
@@ -139,7 +117,7 @@ class SharedMeshKernelIT {
 
     @Test
     void reconcileRepairsDriftAndRemovesLeftovers() {
-        LinuxTunnelMesh node1 = open(1, 2, 3);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.SHARED, 2, 3);
         ip(1, "route", "del", "192.168.42.0/24");
         ip(1, "link", "set", "tunl0", "down");
         ip(1, "addr", "del", "192.168.41.0/32", "dev", "tunl0");
@@ -150,22 +128,20 @@ class SharedMeshKernelIT {
         assertTrue(ip(1, "link", "show", "tunl0").contains(",UP"));
         assertTrue(ip(1, "addr", "show", "dev", "tunl0").contains("192.168.41.0/32"));
         assertEquals(0, node1.reconcile());
-        open(2, 1);
+        meshes.open(2, MeshMode.SHARED, 1);
         assertEquals(2, ping(1, tunnelAddress(2), 2));
 
         // a restart with one peer fewer removes that peer's routes only
-        node1.close();
-        meshes.remove(node1);
-        open(1, 2);
+        meshes.closeLeavingState(node1);
+        meshes.open(1, MeshMode.SHARED, 2);
         assertEquals("", ip(1, "route", "show", "192.168.43.0/24").strip());
         assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
     }
 
     @Test
     void closedMeshRefusesChanges() {
-        LinuxTunnelMesh node1 = open(1);
-        node1.close();
-        meshes.remove(node1);
+        LinuxTunnelMesh node1 = meshes.open(1, MeshMode.SHARED);
+        meshes.closeLeavingState(node1);
         assertThrows(IllegalStateException.class, () -> node1.addPeer(peer(2)));
     }
 }
