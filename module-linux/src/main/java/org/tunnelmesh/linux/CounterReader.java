@@ -10,18 +10,19 @@ import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
 
-/** Reads the counters of many devices with one link dump, on a socket of its own. */
+/** Reads the counters of many devices with one dump of the ipip links, on a socket of its own. */
 final class CounterReader implements AutoCloseable {
     private final RtnetlinkSession session;
 
     CounterReader(RtnetlinkSession session) {
         this.session = session;
+        session.enableStrictDumpChecking();
     }
 
     /** The named devices as the kernel has them now, in the given order; missing ones are left out. */
     synchronized List<TunnelDevice> read(List<String> names) {
         Map<String, Link> links = new HashMap<>();
-        for (Link link : session.links(true)) {
+        for (Link link : session.linksOfKind("ipip")) {
             links.put(link.name(), link);
         }
         List<TunnelDevice> devices = new ArrayList<>(names.size());

@@ -174,6 +174,19 @@ public final class RtnetlinkRequests {
         b.end();
     }
 
+    /**
+     * Links of one kind only, with counters: with NETLINK_GET_STRICT_CHK on (kernel 5.0+) the
+     * kernel itself skips the other kinds, so a host with many devices answers with only ours.
+     */
+    public static void dumpLinksOfKind(NetlinkMessageBuilder b, String kind) {
+        b.begin(RTM_GETLINK, DUMP);
+        ifinfomsg(b, 0, 0, 0);
+        b.beginNested(IFLA_LINKINFO);
+        b.attrStringNoNul(IFLA_INFO_KIND, kind);
+        b.endNested();
+        b.end();
+    }
+
     public static void dumpAddresses(NetlinkMessageBuilder b) {
         b.begin(RTM_GETADDR, DUMP);
         b.putU8(AF_INET).putU8(0).putU8(0).putU8(0).putU32(0);

@@ -27,6 +27,20 @@ public final class RtnetlinkSession implements AutoCloseable {
         return dump(b -> RtnetlinkRequests.dumpLinks(b, withStats), Link::parse);
     }
 
+    /**
+     * Links of one kind, with counters. Filtered in the kernel when the socket has strict dump
+     * checking on ({@link #enableStrictDumpChecking}); filtered here as well, for older kernels.
+     */
+    public List<Link> linksOfKind(String kind) {
+        List<Link> links = dump(b -> RtnetlinkRequests.dumpLinksOfKind(b, kind), Link::parse);
+        links.removeIf(link -> !kind.equals(link.kind()));
+        return links;
+    }
+
+    public boolean enableStrictDumpChecking() {
+        return socket.enableStrictDumpChecking();
+    }
+
     public List<Address> addresses() {
         return dump(RtnetlinkRequests::dumpAddresses, Address::parse);
     }
