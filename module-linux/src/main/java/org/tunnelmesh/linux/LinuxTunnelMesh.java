@@ -66,42 +66,30 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 PointToPointTopology.checkDeviceNames(List.of(), initial);
             }
         }
-        RtnetlinkSession control = openSession(config.netns());
-        RtnetlinkSession stats = null;
+        Sockets sockets = Sockets.open(config);
         try {
-            stats = openSession(config.netns());
-            MeshContext ctx = discover(config, control);
-            KernelState state = ctx.dump(false);
+            KernelState state = new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
+            MeshContext ctx = discover(config, sockets.control, state);
             Topology topology = config.mode() == MeshMode.SHARED
                     ? SharedTopology.open(ctx, state, true)
                     : new PointToPointTopology(ctx);
             table.addAll(initial);
-            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(stats));
+            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats));
             List<String> repairs = topology.reconcile(initial);
             log.info("mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s)",
                     config.name(), config.mode(), config.underlay(), ctx.underlayDevice, config.tunnelAddress(), ctx.mtu,
                     initial.size(), topology instanceof SharedTopology s && s.usesNexthops() ? " via nexthop objects" : "",
                     repairs.size());
             repairs.forEach(r -> log.debug("applied: {}", r));
-            if (config.watchKernel()) {
-                mesh.startWatching();
+            if (sockets.events != null) {
+                mesh.watcher = new KernelWatcher(sockets.events, config.name(), config.resyncInterval().toMillis(), mesh::repairQuietly);
+                mesh.watcher.start();
             }
             return mesh;
         } catch (RuntimeException e) {
-            control.close();
-            if (stats != null) {
-                stats.close();
-            }
+            sockets.close();
             throw e;
         }
-    }
-
-    private void startWatching() {
-        String netns = ctx.config.netns();
-        NetlinkSocket events = netns == null ? NetlinkSocket.open(Netlink.NETLINK_ROUTE)
-                : NetworkNamespace.call(netns, () -> NetlinkSocket.open(Netlink.NETLINK_ROUTE));
-        watcher = new KernelWatcher(events, ctx.config.name(), ctx.config.resyncInterval().toMillis(), this::repairQuietly);
-        watcher.start();
     }
 
     /** Called by the watcher: a reconcile that tolerates a mesh closed under it. */
@@ -113,22 +101,50 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         }
     }
 
-    private static RtnetlinkSession openSession(String netns) {
-        if (netns == null) {
-            return RtnetlinkSession.open();
+    /** The mesh's sockets: control (changes), stats (counters), events (watching); all in the mesh's namespace. */
+    private record Sockets(RtnetlinkSession control, RtnetlinkSession stats, NetlinkSocket events) {
+
+        static Sockets open(MeshConfig config) {
+            if (config.netns() == null) {
+                return openHere(config.watchKernel());
+            }
+            try {
+                NetworkNamespace.resolve(config.netns());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(e.getMessage());
+            }
+            // one trip into the namespace: a socket stays in the namespace it was made in
+            return NetworkNamespace.call(config.netns(), () -> openHere(config.watchKernel()));
         }
-        try {
-            NetworkNamespace.resolve(netns);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(e.getMessage());
+
+        private static Sockets openHere(boolean watch) {
+            RtnetlinkSession control = RtnetlinkSession.open();
+            RtnetlinkSession stats = null;
+            try {
+                stats = RtnetlinkSession.open();
+                return new Sockets(control, stats, watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null);
+            } catch (RuntimeException e) {
+                control.close();
+                if (stats != null) {
+                    stats.close();
+                }
+                throw e;
+            }
         }
-        return NetworkNamespace.call(netns, RtnetlinkSession::open);
+
+        void close() {
+            control.close();
+            stats.close();
+            if (events != null) {
+                events.close();
+            }
+        }
     }
 
     /** Finds the underlay device (the one holding our underlay address) and settles the MTU. */
-    private static MeshContext discover(MeshConfig config, RtnetlinkSession session) {
+    private static MeshContext discover(MeshConfig config, RtnetlinkSession session, KernelState state) {
         Address underlay = null;
-        for (Address a : session.addresses()) {
+        for (Address a : state.addresses()) {
             if (a.address().equals(config.underlay())) {
                 underlay = a;
                 break;
@@ -138,12 +154,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         if (underlay == null) {
             throw new InvalidInputException("underlay " + config.underlay() + " is not an address of any device in " + where);
         }
-        Link device = null;
-        for (Link link : session.links(false)) {
-            if (link.ifindex() == underlay.ifindex()) {
-                device = link;
-            }
-        }
+        Link device = state.link(underlay.ifindex());
         if (device == null) {
             throw new InvalidInputException("the device holding underlay " + config.underlay() + " vanished");
         }
