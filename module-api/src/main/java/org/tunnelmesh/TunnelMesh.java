@@ -51,7 +51,10 @@ public interface TunnelMesh extends AutoCloseable {
      */
     int reconcile();
 
-    /** Removes everything this mesh owns from the kernel. The mesh stays usable (and empty of state). */
+    /**
+     * Removes every peer and everything this mesh owns from the kernel. The mesh stays open but
+     * idle - {@link #reconcile()} repairs nothing - until a peer is added again.
+     */
     void purge();
 
     /** Readable lines about what the kernel offers and what may stop traffic. */

@@ -38,6 +38,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final CounterReader counters;
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     private KernelWatcher watcher;
+    /** After purge() the mesh holds nothing in the kernel and repairs nothing, until a peer is added. */
+    private boolean purged;
     private boolean closed;
 
     private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters) {
@@ -192,6 +194,10 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
         topology.checkAdd(table.peers(), adding);
+        if (purged) {
+            topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
+            purged = false;
+        }
         topology.add(adding);
         table.addAll(adding);
         if (adding.size() == 1) {
@@ -258,6 +264,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public synchronized int reconcile() {
         ensureOpen();
+        if (purged) {
+            return 0;
+        }
         List<String> repairs = topology.reconcile(table.peers());
         for (String repair : repairs) {
             log.warn("kernel state repaired: {}", repair);
@@ -272,6 +281,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         List<Peer> removed = table.peers();
         topology.purge();
         table.clear();
+        purged = true;
         log.info("mesh '{}' purged: {} peer(s) and everything the mesh owned removed from the kernel",
                 ctx.config.name(), removed.size());
         for (Peer peer : removed) {

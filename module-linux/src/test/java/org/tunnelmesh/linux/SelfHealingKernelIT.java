@@ -114,6 +114,20 @@ class SelfHealingKernelIT {
     }
 
     @Test
+    void aPurgedMeshStaysPurgedUntilAPeerIsAdded() {
+        LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2);
+        open(2, MeshMode.SHARED, 1);
+        mesh.purge();
+        sleep(700); // the watcher saw every deletion the purge made
+        assertFalse(ip(1, "link", "show", "tunl0").contains(",UP"), "the watcher did not undo the purge");
+        assertFalse(ip(1, "addr", "show", "dev", "tunl0").contains("192.168.41.0"));
+        assertEquals(0, mesh.reconcile());
+
+        mesh.addPeer(peer(2));
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+    }
+
+    @Test
     void restartWhilePingingLosesNothing() throws Exception {
         for (MeshMode mode : MeshMode.values()) {
             LinuxTunnelMesh node1 = open(1, mode, 2);

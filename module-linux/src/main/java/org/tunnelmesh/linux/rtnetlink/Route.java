@@ -49,6 +49,9 @@ public record Route(Ipv4Prefix destination, int table, int protocol, int scope, 
         int scope = b.get(at + 6) & 0xff;
         int type = b.get(at + 7) & 0xff;
         int flags = b.getInt(at + 8);
+        if ((flags & RTM_F_CLONED) != 0) {
+            return null; // a cached exception (PMTU, redirect), which dumps include unless strictly checked: not a route
+        }
         NetlinkAttributes attrs = message.attributes(RTMSG_LEN, RTA_MAX_PARSED);
         table = attrs.u32(RTA_TABLE, table);
         if (dstLength > 32) {

@@ -67,6 +67,7 @@ public final class Rtnetlink {
     public static final int RT_SCOPE_NOWHERE = 255;
     public static final int RTN_UNICAST = 1;
     public static final int RTNH_F_ONLINK = 4;
+    public static final int RTM_F_CLONED = 0x200;
     public static final int RTA_DST = 1;
     public static final int RTA_OIF = 4;
     public static final int RTA_GATEWAY = 5;

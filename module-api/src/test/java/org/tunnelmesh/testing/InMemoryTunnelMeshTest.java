@@ -1,0 +1,123 @@
+package org.tunnelmesh.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.LinkCounters;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.MeshListener;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.TunnelDevice;
+
+class InMemoryTunnelMeshTest {
+
+    private static final Peer NODE2 = Peer.of("node2", "10.245.1.3", "192.168.42.0/24");
+    private static final Peer NODE3 = Peer.of("node3", "10.245.1.4", "192.168.43.0/24");
+
+    private static MeshConfig config(MeshMode mode) {
+        return MeshConfig.builder().name("lab").mode(mode).underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+    }
+
+    @Test
+    void checksPeersLikeTheKernelMeshBeforeChangingAnything() {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2));
+
+        ConflictException sameName = assertThrows(ConflictException.class,
+                () -> mesh.addPeer(Peer.of("node2", "10.245.1.9", "192.168.49.0/24")));
+        ConflictException overlap = assertThrows(ConflictException.class,
+                () -> mesh.addPeers(List.of(NODE3, Peer.of("node4", "10.245.1.5", "192.168.42.128/25"))));
+        InvalidInputException ownTunnelAddress = assertThrows(InvalidInputException.class,
+                () -> mesh.addPeer(Peer.of("node4", "10.245.1.5", "192.168.40.0/22")));
+        InvalidInputException unknown = assertThrows(InvalidInputException.class, () -> mesh.removePeers(List.of("node2", "ghost")));
+
+        assertTrue(sameName.getMessage().contains("'node2'"), sameName.getMessage());
+        assertTrue(overlap.getMessage().contains("192.168.42.128/25"), overlap.getMessage());
+        assertTrue(ownTunnelAddress.getMessage().contains("192.168.40.0/22"), ownTunnelAddress.getMessage());
+        assertTrue(unknown.getMessage().contains("'ghost'"), unknown.getMessage());
+        assertEquals(List.of(NODE2), mesh.peers());
+    }
+
+    @Test
+    void openRefusesConflictingInitialPeers() {
+        assertThrows(ConflictException.class, () -> InMemoryTunnelMesh.open(config(MeshMode.SHARED),
+                List.of(NODE2, Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))));
+    }
+
+    @Test
+    void sharedMeshHasOneKeylessTunl0ForEveryPeer() {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE3));
+        mesh.setCounters("tunl0", new LinkCounters(1, 2, 3, 4, 5, 6, 7, 8));
+
+        List<TunnelDevice> devices = mesh.devices();
+
+        assertEquals(1, devices.size());
+        assertEquals("tunl0", devices.get(0).name());
+        assertTrue(devices.get(0).local().isAny() && devices.get(0).remote().isAny());
+        assertEquals(5, devices.get(0).counters().txPackets());
+        assertEquals("tunl0", mesh.deviceOf("node3"));
+        assertEquals(1480, mesh.mtu());
+    }
+
+    @Test
+    void pointToPointMeshHasADevicePerPeer() {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.POINT_TO_POINT), List.of(NODE2, NODE3));
+
+        mesh.removePeer("node2");
+
+        List<TunnelDevice> devices = mesh.devices();
+        assertEquals(List.of("tm-node3"), devices.stream().map(TunnelDevice::name).toList());
+        assertEquals("10.245.1.2", devices.get(0).local().toString());
+        assertEquals("10.245.1.4", devices.get(0).remote().toString());
+        assertEquals("tm-node3", mesh.deviceOf("node3"));
+        assertEquals(1, mesh.deviceDumps());
+    }
+
+    @Test
+    void listenersHearOfEveryChange() {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED));
+        List<String> heard = new ArrayList<>();
+        mesh.addListener(new MeshListener() {
+            @Override
+            public void peerAdded(Peer peer) {
+                heard.add("added " + peer.name());
+            }
+
+            @Override
+            public void peerRemoved(Peer peer) {
+                heard.add("removed " + peer.name());
+            }
+
+            @Override
+            public void stateRepaired(String what) {
+                heard.add("repaired " + what);
+            }
+        });
+
+        mesh.addPeers(List.of(NODE2, NODE3));
+        mesh.removePeer("node2");
+        mesh.drift("tunl0 was down");
+        assertEquals(1, mesh.reconcile());
+        assertEquals(0, mesh.reconcile());
+        mesh.purge();
+
+        assertEquals(List.of("added node2", "added node3", "removed node2", "repaired tunl0 was down", "removed node3"), heard);
+        assertEquals(List.of(), mesh.peers());
+    }
+
+    @Test
+    void aClosedMeshRefusesChanges() {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED));
+
+        mesh.close();
+
+        assertTrue(mesh.isClosed());
+        assertThrows(IllegalStateException.class, () -> mesh.addPeer(NODE2));
+    }
+}

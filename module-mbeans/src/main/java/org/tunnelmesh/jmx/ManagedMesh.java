@@ -1,0 +1,230 @@
+package org.tunnelmesh.jmx;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.management.MBeanException;
+import javax.management.openmbean.CompositeDataSupport;
+import javax.management.openmbean.CompositeType;
+import javax.management.openmbean.OpenDataException;
+import javax.management.openmbean.OpenType;
+import javax.management.openmbean.SimpleType;
+import javax.management.openmbean.TabularData;
+import javax.management.openmbean.TabularDataSupport;
+import javax.management.openmbean.TabularType;
+import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.LinkCounters;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.TunnelDevice;
+import org.tunnelmesh.TunnelMeshException;
+import org.weakref.jmx.Managed;
+import org.weakref.jmx.Nested;
+
+/**
+ * The mesh itself ({@code org.tunnelmesh:type=Mesh,name=<mesh>}).
+ *
+ * <p>Errors cross the wire as standard types: a bad argument arrives as an {@link MBeanException}
+ * carrying the mesh's message, wrapping an {@link IllegalArgumentException} with the same message
+ * (an {@link IllegalStateException} for a kernel failure), never a tunnelmesh class a remote
+ * client could not deserialize. The mesh validates before it changes anything, so a rejected
+ * call leaves it as it was. Peer and device MBeans follow these calls through the mesh's
+ * listener, as they follow calls made from Java.
+ */
+@ManagedDescription(description = "One node's side of an IPIP tunnel mesh: its settings, its peers, and the operations that change them")
+public final class ManagedMesh {
+
+    private static final String[] PEER_COLUMNS = {"name", "underlay", "subnets", "device", "rxBytes", "txBytes", "rxPackets", "txPackets"};
+    private static final TabularType PEERS_TYPE = peersType();
+
+    private final MeasuredTunnelMesh mesh;
+    private final MeshMBeans mbeans;
+    private final DeviceSnapshots snapshots;
+
+    ManagedMesh(MeasuredTunnelMesh mesh, MeshMBeans mbeans, DeviceSnapshots snapshots) {
+        this.mesh = mesh;
+        this.mbeans = mbeans;
+        this.snapshots = snapshots;
+    }
+
+    @Managed(description = "SHARED: one tunl0 carries every peer; POINT_TO_POINT: one ipip device per peer")
+    public String getMode() {
+        return mesh.config().mode().name();
+    }
+
+    @Managed(description = "This node's underlay address: the outer source of what it sends")
+    public String getUnderlayAddress() {
+        return mesh.config().underlay().toString();
+    }
+
+    @Managed(description = "The /32 overlay address on the tunnel device(s)")
+    public String getTunnelAddress() {
+        return mesh.config().tunnelAddress().toString();
+    }
+
+    @Managed(description = "Tunnel MTU in effect")
+    public int getMtu() {
+        return mesh.mtu();
+    }
+
+    @Managed(description = "Number of peers")
+    public int getPeerCount() {
+        return mesh.peers().size();
+    }
+
+    @Managed(description = "Peer names, in the order they were added")
+    public String[] getPeerNames() {
+        return mesh.peers().stream().map(Peer::name).toArray(String[]::new);
+    }
+
+    @Managed(description = "One row per peer: name, underlay, subnets, device and that device's byte and packet counters. "
+            + "In SHARED mode every peer's device is tunl0, so the counters are tunl0's, shared by all peers.")
+    public TabularData getPeers() {
+        Map<String, TunnelDevice> devices = snapshots.current();
+        TabularDataSupport table = new TabularDataSupport(PEERS_TYPE);
+        for (Peer peer : mesh.peers()) {
+            String device = mbeans.deviceOf(peer.name());
+            if (device == null) {
+                continue; // removed while we were reading
+            }
+            TunnelDevice tunnel = devices.get(device);
+            LinkCounters counters = tunnel == null ? LinkCounters.ZERO : tunnel.counters();
+            try {
+                table.put(new CompositeDataSupport(PEERS_TYPE.getRowType(), PEER_COLUMNS, new Object[] {
+                    peer.name(), peer.underlay().toString(), ManagedPeer.subnetList(peer), device,
+                    counters.rxBytes(), counters.txBytes(), counters.rxPackets(), counters.txPackets()}));
+            } catch (OpenDataException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return table;
+    }
+
+    @Managed(description = "Latency of addPeer calls (JMX and Java API), microseconds")
+    @Nested
+    public LatencyStat getAddPeer() {
+        return mesh.addPeerLatency();
+    }
+
+    @Managed(description = "Latency of removePeer calls (JMX and Java API), microseconds")
+    @Nested
+    public LatencyStat getRemovePeer() {
+        return mesh.removePeerLatency();
+    }
+
+    @Managed(description = "Latency of reconcile calls (JMX and Java API), microseconds")
+    @Nested
+    public LatencyStat getReconcile() {
+        return mesh.reconcileLatency();
+    }
+
+    @Managed(description = "Adds a peer: routes its subnets through the tunnel (and, POINT_TO_POINT, creates its device)")
+    public void addPeer(
+            @ManagedDescription(description = "peer name: letters, digits, '_', '.', '-'") String name,
+            @ManagedDescription(description = "the peer's underlay IPv4 address, e.g. 10.245.1.3") String underlay,
+            @ManagedDescription(description = "overlay subnets routed to the peer: CIDRs separated by commas") String subnets)
+            throws MBeanException {
+        try {
+            mesh.addPeer(Peer.of(name, underlay, subnets));
+        } catch (TunnelMeshException e) {
+            throw rejected(e);
+        }
+    }
+
+    @Managed(description = "Adds many peers, all or none: " + PeerSpec.FORMAT + " entries separated by ';' or spaces")
+    public void addPeers(
+            @ManagedDescription(description = "e.g. node2@10.245.1.3=192.168.42.0/24;node3@10.245.1.4=192.168.43.0/24") String peers)
+            throws MBeanException {
+        try {
+            mesh.addPeers(PeerSpec.parseList(peers));
+        } catch (TunnelMeshException e) {
+            throw rejected(e);
+        }
+    }
+
+    @Managed(description = "Removes a peer's routes (and its device, POINT_TO_POINT)")
+    public void removePeer(@ManagedDescription(description = "name of the peer to remove") String name) throws MBeanException {
+        try {
+            mesh.removePeer(name);
+        } catch (TunnelMeshException e) {
+            throw rejected(e);
+        }
+    }
+
+    @Managed(description = "Removes many peers, all or none")
+    public void removePeers(@ManagedDescription(description = "peer names separated by commas") String names) throws MBeanException {
+        try {
+            mesh.removePeers(nameList(names));
+        } catch (TunnelMeshException e) {
+            throw rejected(e);
+        }
+    }
+
+    @Managed(description = "Compares the kernel with the mesh and repairs the difference; returns the number of repairs")
+    public int reconcile() throws MBeanException {
+        try {
+            return mesh.reconcile();
+        } catch (TunnelMeshException e) {
+            throw rejected(e);
+        }
+    }
+
+    @Managed(description = "Removes everything this mesh owns from the kernel: routes, devices, addresses. The mesh stays, empty")
+    public void purge() throws MBeanException {
+        try {
+            mesh.purge();
+        } catch (TunnelMeshException e) {
+            throw rejected(e);
+        }
+    }
+
+    @Managed(description = "Readable lines about what the kernel offers and what may stop traffic")
+    public String[] diagnose() throws MBeanException {
+        try {
+            return mesh.diagnose().toArray(String[]::new);
+        } catch (TunnelMeshException e) {
+            throw rejected(e);
+        }
+    }
+
+    private static List<String> nameList(String names) {
+        List<String> list = new ArrayList<>();
+        if (names != null) {
+            for (String name : names.split(",")) {
+                if (!name.isBlank()) {
+                    list.add(name.strip());
+                }
+            }
+        }
+        if (list.isEmpty()) {
+            throw new InvalidInputException("no peer names given: expected names separated by commas");
+        }
+        return list;
+    }
+
+    /**
+     * Re-expresses a mesh error in standard types, keeping its message. jmxutils passes an
+     * MBeanException through unchanged, so the client sees the message at the top, not
+     * jmxutils' generic "RuntimeException occurred while invoking".
+     */
+    static MBeanException rejected(TunnelMeshException e) {
+        RuntimeException standard = e instanceof InvalidInputException || e instanceof ConflictException
+                ? new IllegalArgumentException(e.getMessage())
+                : new IllegalStateException(e.getMessage());
+        return new MBeanException(standard, e.getMessage());
+    }
+
+    private static TabularType peersType() {
+        try {
+            CompositeType row = new CompositeType("org.tunnelmesh.PeerRow", "A peer and the counters of its device", PEER_COLUMNS,
+                    new String[] {"peer name", "underlay address", "overlay subnets, comma-separated", "device carrying its traffic",
+                        "bytes received by the device", "bytes sent by the device", "packets received by the device",
+                        "packets sent by the device"},
+                    new OpenType<?>[] {SimpleType.STRING, SimpleType.STRING, SimpleType.STRING, SimpleType.STRING,
+                        SimpleType.LONG, SimpleType.LONG, SimpleType.LONG, SimpleType.LONG});
+            return new TabularType("org.tunnelmesh.Peers", "The peers of the mesh", row, new String[] {"name"});
+        } catch (OpenDataException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

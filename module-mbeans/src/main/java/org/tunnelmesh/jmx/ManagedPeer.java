@@ -1,0 +1,42 @@
+package org.tunnelmesh.jmx;
+
+import java.util.stream.Collectors;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.Peer;
+import org.weakref.jmx.Managed;
+
+/** One peer ({@code org.tunnelmesh:type=Peer,mesh=<mesh>,name=<peer>}), registered while the peer exists. */
+@ManagedDescription(description = "A peer of the mesh: where its IPIP packets go and which subnets are routed to it")
+public final class ManagedPeer {
+
+    private final Peer peer;
+    private final String device;
+
+    ManagedPeer(Peer peer, String device) {
+        this.peer = peer;
+        this.device = device;
+    }
+
+    @Managed(description = "The peer's underlay address: outer destination of what this node sends it")
+    public String getUnderlayAddress() {
+        return peer.underlay().toString();
+    }
+
+    @Managed(description = "Overlay subnets routed to this peer (CIDRs)")
+    public String[] getSubnets() {
+        return peer.subnets().stream().map(Ipv4Prefix::toString).toArray(String[]::new);
+    }
+
+    @Managed(description = "The tunnel device carrying this peer's traffic (tunl0 when the mesh is SHARED)")
+    public String getDevice() {
+        return device;
+    }
+
+    Peer peer() {
+        return peer;
+    }
+
+    static String subnetList(Peer peer) {
+        return peer.subnets().stream().map(Ipv4Prefix::toString).collect(Collectors.joining(","));
+    }
+}

@@ -1,0 +1,101 @@
+package org.tunnelmesh.jmx;
+
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.TunnelDevice;
+import org.weakref.jmx.Managed;
+
+/**
+ * One tunnel device ({@code org.tunnelmesh:type=TunnelDevice,mesh=<mesh>,name=<ifname>}).
+ * Every read comes from the shared device snapshot, at most {@link MeshMBeans#COUNTER_MAX_AGE} old.
+ */
+@ManagedDescription(description = "A tunnel device of the mesh, with the kernel's counters (IFLA_STATS64)")
+public final class ManagedTunnelDevice {
+
+    private final String name;
+    private final DeviceSnapshots snapshots;
+    // what the kernel last said, kept for the moment between the device going and this MBean going
+    private volatile TunnelDevice lastSeen;
+
+    ManagedTunnelDevice(TunnelDevice device, DeviceSnapshots snapshots) {
+        this.name = device.name();
+        this.snapshots = snapshots;
+        this.lastSeen = device;
+    }
+
+    private TunnelDevice device() {
+        TunnelDevice device = snapshots.current().get(name);
+        if (device != null) {
+            lastSeen = device;
+        }
+        return lastSeen;
+    }
+
+    @Managed(description = "Kernel interface index")
+    public int getIfindex() {
+        return device().ifindex();
+    }
+
+    @Managed(description = "Outer source address, 'any' where unset")
+    public String getLocal() {
+        return address(device().local());
+    }
+
+    @Managed(description = "Outer destination address, 'any' where unset (the shared tunl0 sends anywhere)")
+    public String getRemote() {
+        return address(device().remote());
+    }
+
+    @Managed(description = "Device MTU")
+    public int getMtu() {
+        return device().mtu();
+    }
+
+    @Managed(description = "Whether the device is administratively up")
+    public boolean isUp() {
+        return device().up();
+    }
+
+    @Managed(description = "Packets received")
+    public long getRxPackets() {
+        return device().counters().rxPackets();
+    }
+
+    @Managed(description = "Bytes received")
+    public long getRxBytes() {
+        return device().counters().rxBytes();
+    }
+
+    @Managed(description = "Receive errors")
+    public long getRxErrors() {
+        return device().counters().rxErrors();
+    }
+
+    @Managed(description = "Received packets dropped")
+    public long getRxDropped() {
+        return device().counters().rxDropped();
+    }
+
+    @Managed(description = "Packets sent")
+    public long getTxPackets() {
+        return device().counters().txPackets();
+    }
+
+    @Managed(description = "Bytes sent")
+    public long getTxBytes() {
+        return device().counters().txBytes();
+    }
+
+    @Managed(description = "Send errors (e.g. no route to the peer's underlay)")
+    public long getTxErrors() {
+        return device().counters().txErrors();
+    }
+
+    @Managed(description = "Packets dropped on send")
+    public long getTxDropped() {
+        return device().counters().txDropped();
+    }
+
+    private static String address(Ipv4Address address) {
+        return address.isAny() ? "any" : address.toString();
+    }
+}

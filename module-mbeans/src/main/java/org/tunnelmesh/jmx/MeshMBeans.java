@@ -1,0 +1,317 @@
+package org.tunnelmesh.jmx;
+
+import java.io.Closeable;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.MeshListener;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.TunnelDevice;
+import org.tunnelmesh.TunnelMesh;
+import org.weakref.jmx.MBeanExporter;
+
+/**
+ * Publishes a mesh over JMX: the Mesh MBean, one Peer MBean per peer, one TunnelDevice MBean per
+ * device, and the MeshEvents notifications. Peer and device MBeans follow the mesh whichever
+ * way it changes (JMX or Java API), through a {@link MeshListener}.
+ *
+ * <pre>{@code
+ * try (MeshMBeans mbeans = MeshMBeans.export(mesh, ManagementFactory.getPlatformMBeanServer())) { ... }
+ * }</pre>
+ *
+ * <p>Latency figures count the calls made through JMX and through {@link #mesh()} (or through a
+ * {@link MeasuredTunnelMesh} passed in); calls made on the bare mesh are not timed. Closing
+ * unregisters everything; the mesh itself stays open.
+ */
+public final class MeshMBeans implements Closeable {
+
+    /** Device counters are read from the kernel at most this long ago. */
+    public static final Duration COUNTER_MAX_AGE = Duration.ofMillis(250);
+
+    private static final Logger log = LogManager.getLogger(MeshMBeans.class);
+
+    private final MeasuredTunnelMesh mesh;
+    private final String meshName;
+    private final MBeanServer server;
+    private final MBeanExporter exporter;
+    private final DeviceSnapshots snapshots;
+    private final MeshEvents events;
+    private final Map<String, ManagedPeer> peers = new LinkedHashMap<>();
+    private final Set<String> devices = new HashSet<>();
+    private final MeshListener listener = new MeshListener() {
+        @Override
+        public void peerAdded(Peer peer) {
+            onPeerAdded(peer);
+        }
+
+        @Override
+        public void peerRemoved(Peer peer) {
+            onPeerRemoved(peer);
+        }
+
+        @Override
+        public void stateRepaired(String what) {
+            onStateRepaired(what);
+        }
+    };
+    private long changes;
+    private boolean eventsRegistered;
+    private boolean closed;
+
+    private MeshMBeans(MeasuredTunnelMesh mesh, MBeanServer server) {
+        this.mesh = mesh;
+        this.meshName = mesh.config().name();
+        this.server = server;
+        this.exporter = new MBeanExporter(server);
+        this.snapshots = new DeviceSnapshots(mesh::devices, COUNTER_MAX_AGE.toNanos(), System::nanoTime);
+        this.events = new MeshEvents(MeshObjectNames.events(meshName));
+    }
+
+    /**
+     * Registers the mesh's MBeans with {@code server}.
+     *
+     * @return a handle whose {@link #close()} unregisters them all
+     * @throws IllegalStateException when a mesh of the same name is already registered there
+     */
+    public static MeshMBeans export(TunnelMesh mesh, MBeanServer server) {
+        MeshMBeans mbeans = new MeshMBeans(MeasuredTunnelMesh.of(mesh), server);
+        try {
+            mbeans.start();
+        } catch (RuntimeException e) {
+            mbeans.close();
+            throw e;
+        }
+        return mbeans;
+    }
+
+    private void start() {
+        ObjectName eventsName = MeshObjectNames.events(meshName);
+        try {
+            server.registerMBean(events, eventsName);
+            eventsRegistered = true;
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot register " + eventsName + ": " + e, e);
+        }
+        ObjectName meshMBeanName = MeshObjectNames.mesh(meshName);
+        try {
+            exporter.export(meshMBeanName, new ManagedMesh(mesh, this, snapshots));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot register " + meshMBeanName + ": " + e.getMessage(), e);
+        }
+        // listen first, then look: a peer added in between is seen by one or the other, or both (registering is idempotent)
+        mesh.addListener(listener);
+        registerWhatTheMeshHolds();
+        log.debug("exported mesh {} with {} peer(s) and {} device(s)", meshName, peers.size(), devices.size());
+    }
+
+    /** The mesh these MBeans publish, timing addPeer, removePeer and reconcile for the latency figures. */
+    public MeasuredTunnelMesh mesh() {
+        return mesh;
+    }
+
+    /** Unregisters every MBean of the mesh. The mesh stays open. */
+    @Override
+    public void close() {
+        mesh.removeListener(listener);
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            exporter.unexportAllAndReportMissing().forEach((name, e) -> log.warn("cannot unregister {}: {}", name, e.getMessage()));
+            unregisterEvents();
+            peers.clear();
+            devices.clear();
+        }
+    }
+
+    /** The device of a peer as its MBean shows it, or null when there is no such peer (any more). */
+    synchronized String deviceOf(String peerName) {
+        ManagedPeer peer = peers.get(peerName);
+        return peer == null ? null : peer.getDevice();
+    }
+
+    // Lock order: the mesh calls listeners with its own lock held, so this object's lock is only
+    // ever taken to change registrations, never around a call into the mesh.
+
+    /**
+     * Registers what the mesh holds now. Runs once, at export, while other threads may already
+     * change the mesh: when a listener changed the registrations in between, the reading was
+     * stale and is taken again rather than undoing the newer change.
+     */
+    private void registerWhatTheMeshHolds() {
+        while (true) {
+            long changesBefore = changes();
+            List<Peer> current = mesh.peers();
+            Map<String, String> deviceOfPeer = new LinkedHashMap<>();
+            for (Peer peer : current) {
+                deviceOfPeer.put(peer.name(), deviceOrNull(peer));
+            }
+            Map<String, TunnelDevice> currentDevices = snapshots.refresh();
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                if (changes == changesBefore) {
+                    for (String gone : List.copyOf(peers.keySet())) {
+                        if (!deviceOfPeer.containsKey(gone)) {
+                            unexportPeer(gone);
+                        }
+                    }
+                    for (Peer peer : current) {
+                        exportPeer(peer, deviceOfPeer.get(peer.name()));
+                    }
+                    applyDevices(currentDevices);
+                    return;
+                }
+            }
+        }
+    }
+
+    private synchronized long changes() {
+        return changes;
+    }
+
+    // The listener runs on the thread that changed the mesh, after the change is in the kernel:
+    // it must not throw, or the caller's successful change would look failed. It dumps the
+    // devices only when a peer brings or takes a device not seen before, so a batch of 10,000
+    // peers on the shared tunl0 does not dump the link table 10,000 times.
+    private void onPeerAdded(Peer peer) {
+        try {
+            String device = deviceOrNull(peer);
+            boolean newDevice;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                changes++;
+                exportPeer(peer, device);
+                newDevice = device == null || !devices.contains(device);
+            }
+            if (newDevice) {
+                refreshDevices();
+            }
+            events.peerAdded(peer);
+        } catch (RuntimeException e) {
+            log.warn("MBeans of peer {} in mesh {} may be out of date: {}", peer.name(), meshName, e.toString());
+        }
+    }
+
+    private void onPeerRemoved(Peer peer) {
+        try {
+            boolean deviceMayBeGone;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                changes++;
+                ManagedPeer removed = peers.get(peer.name());
+                unexportPeer(peer.name());
+                deviceMayBeGone = removed == null || peers.values().stream().noneMatch(p -> p.getDevice().equals(removed.getDevice()));
+            }
+            if (deviceMayBeGone) {
+                refreshDevices();
+            }
+            events.peerRemoved(peer);
+        } catch (RuntimeException e) {
+            log.warn("MBeans of peer {} in mesh {} may be out of date: {}", peer.name(), meshName, e.toString());
+        }
+    }
+
+    private void onStateRepaired(String what) {
+        try {
+            refreshDevices();
+            events.stateRepaired(what);
+        } catch (RuntimeException e) {
+            log.warn("device MBeans of mesh {} may be out of date after repair '{}': {}", meshName, what, e.toString());
+        }
+    }
+
+    /** Re-reads the devices from the kernel and registers or unregisters their MBeans to match. */
+    private void refreshDevices() {
+        Map<String, TunnelDevice> current = snapshots.refresh();
+        synchronized (this) {
+            if (!closed) {
+                changes++;
+                applyDevices(current);
+            }
+        }
+    }
+
+    private void applyDevices(Map<String, TunnelDevice> current) {
+        for (String gone : List.copyOf(devices)) {
+            if (!current.containsKey(gone)) {
+                unexport(MeshObjectNames.device(meshName, gone));
+                devices.remove(gone);
+            }
+        }
+        for (TunnelDevice device : current.values()) {
+            if (!devices.contains(device.name())
+                    && export(MeshObjectNames.device(meshName, device.name()), new ManagedTunnelDevice(device, snapshots))) {
+                devices.add(device.name());
+            }
+        }
+    }
+
+    private String deviceOrNull(Peer peer) {
+        try {
+            return mesh.deviceOf(peer.name());
+        } catch (RuntimeException e) {
+            return null; // removed again already; its peerRemoved follows
+        }
+    }
+
+    private void exportPeer(Peer peer, String device) {
+        if (device == null || peers.containsKey(peer.name())) {
+            return;
+        }
+        ManagedPeer managed = new ManagedPeer(peer, device);
+        if (export(MeshObjectNames.peer(meshName, peer.name()), managed)) {
+            peers.put(peer.name(), managed);
+        }
+    }
+
+    private void unexportPeer(String name) {
+        if (peers.remove(name) != null) {
+            unexport(MeshObjectNames.peer(meshName, name));
+        }
+    }
+
+    private boolean export(ObjectName name, Object managed) {
+        try {
+            exporter.export(name, managed);
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("cannot register {}: {}", name, e.getMessage());
+            return false;
+        }
+    }
+
+    private void unexport(ObjectName name) {
+        try {
+            exporter.unexport(name);
+        } catch (RuntimeException e) {
+            log.warn("cannot unregister {}: {}", name, e.getMessage());
+        }
+    }
+
+    private void unregisterEvents() {
+        if (!eventsRegistered) {
+            return;
+        }
+        eventsRegistered = false;
+        try {
+            server.unregisterMBean(MeshObjectNames.events(meshName));
+        } catch (JMException e) {
+            log.warn("cannot unregister {}: {}", MeshObjectNames.events(meshName), e.getMessage());
+        }
+    }
+}

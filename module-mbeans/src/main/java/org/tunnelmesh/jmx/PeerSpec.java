@@ -1,0 +1,54 @@
+package org.tunnelmesh.jmx;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.Peer;
+
+/**
+ * The one-string form of a peer an operator types: {@code NAME@UNDERLAY=CIDR[,CIDR...]}, e.g.
+ * {@code node2@10.245.1.3=192.168.42.0/24}. Used by the bulk {@code addPeers} operation and by
+ * the node's {@code --peer} option.
+ */
+public final class PeerSpec {
+
+    public static final String FORMAT = "NAME@UNDERLAY=CIDR[,CIDR...]";
+
+    private PeerSpec() {
+    }
+
+    /** @throws InvalidInputException naming the bad text */
+    public static Peer parse(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new InvalidInputException("peer is missing: expected " + FORMAT);
+        }
+        String text = spec.strip();
+        int at = text.indexOf('@');
+        int equals = text.indexOf('=', at + 1);
+        if (at <= 0 || equals < 0) {
+            throw new InvalidInputException("peer '" + spec + "' is not " + FORMAT);
+        }
+        return Peer.of(text.substring(0, at), text.substring(at + 1, equals), text.substring(equals + 1));
+    }
+
+    /**
+     * Parses entries separated by ';' or whitespace. Blanks around the commas of a subnet list
+     * are allowed, so {@code a@10.0.0.2=10.1.0.0/24, 10.2.0.0/24} is one entry.
+     *
+     * @throws InvalidInputException naming the first bad entry
+     */
+    public static List<Peer> parseList(String specs) {
+        List<Peer> peers = new ArrayList<>();
+        if (specs != null) {
+            for (String spec : specs.replaceAll("\\s*,\\s*", ",").split("[;\\s]+")) {
+                if (!spec.isEmpty()) {
+                    peers.add(parse(spec));
+                }
+            }
+        }
+        if (peers.isEmpty()) {
+            throw new InvalidInputException("no peers given: expected " + FORMAT + " entries separated by ';' or spaces");
+        }
+        return peers;
+    }
+}

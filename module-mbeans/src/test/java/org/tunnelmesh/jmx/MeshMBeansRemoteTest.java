@@ -1,0 +1,101 @@
+package org.tunnelmesh.jmx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import javax.management.MBeanException;
+import javax.management.MBeanParameterInfo;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerConnection;
+import javax.management.MBeanServerFactory;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXConnectorServer;
+import javax.management.remote.JMXConnectorServerFactory;
+import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.testing.InMemoryTunnelMesh;
+
+/** What a remote JMX client (JConsole, jmxterm) sees, through a real RMI connector on loopback. */
+class MeshMBeansRemoteTest {
+
+    private static final ObjectName MESH = MeshObjectNames.mesh("lab");
+    private static final String[] THREE_STRINGS = {String.class.getName(), String.class.getName(), String.class.getName()};
+
+    private final MBeanServer server = MBeanServerFactory.newMBeanServer();
+    private InMemoryTunnelMesh mesh;
+    private MeshMBeans mbeans;
+    private JMXConnectorServer connectorServer;
+    private JMXConnector client;
+
+    @BeforeAll
+    static void keepRmiOnLoopback() {
+        // the stubs RMI hands out carry this address; the machine's own name may not resolve here
+        System.setProperty("java.rmi.server.hostname", "127.0.0.1");
+    }
+
+    @BeforeEach
+    void connect() throws Exception {
+        MeshConfig config = MeshConfig.builder().name("lab").underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
+        mbeans = MeshMBeans.export(mesh, server);
+        connectorServer = JMXConnectorServerFactory.newJMXConnectorServer(new JMXServiceURL("rmi", "127.0.0.1", 0), Map.of(), server);
+        connectorServer.start();
+        client = JMXConnectorFactory.connect(connectorServer.getAddress());
+    }
+
+    @AfterEach
+    void disconnect() throws Exception {
+        client.close();
+        connectorServer.stop();
+        mbeans.close();
+        mesh.close();
+    }
+
+    @Test
+    void aRemoteClientGetsTheMessageNamingTheBadValue() {
+        MBeanServerConnection connection = connection();
+
+        MBeanException e = assertThrows(MBeanException.class, () -> connection.invoke(MESH, "addPeer",
+                new Object[] {"node3", "10.245.1.4", "192.168.42.0/25"}, THREE_STRINGS));
+
+        assertTrue(e.getMessage().contains("192.168.42.0/25"), e.getMessage());
+        assertInstanceOf(IllegalArgumentException.class, e.getTargetException());
+        assertEquals(List.of("node2"), mesh.peers().stream().map(Peer::name).toList());
+    }
+
+    @Test
+    void aRemoteClientSeesParameterNamesAndCanAddAPeer() throws Exception {
+        MBeanServerConnection connection = connection();
+        MBeanParameterInfo[] signature = Arrays.stream(connection.getMBeanInfo(MESH).getOperations())
+                .filter(operation -> operation.getName().equals("addPeer")).findFirst().orElseThrow().getSignature();
+
+        connection.invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS);
+
+        assertArrayEquals(new String[] {"name", "underlay", "subnets"},
+                Arrays.stream(signature).map(MBeanParameterInfo::getName).toArray());
+        assertTrue(connection.isRegistered(MeshObjectNames.peer("lab", "node3")));
+        assertEquals(1L, connection.getAttribute(MESH, "AddPeer.Count"));
+    }
+
+    private MBeanServerConnection connection() {
+        try {
+            return client.getMBeanServerConnection();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

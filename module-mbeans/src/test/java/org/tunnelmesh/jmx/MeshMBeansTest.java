@@ -1,0 +1,518 @@
+package org.tunnelmesh.jmx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.management.Attribute;
+import javax.management.AttributeList;
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanException;
+import javax.management.MBeanInfo;
+import javax.management.MBeanNotificationInfo;
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
+import javax.management.Notification;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.tunnelmesh.LinkCounters;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.testing.InMemoryTunnelMesh;
+
+class MeshMBeansTest {
+
+    private static final ObjectName MESH = MeshObjectNames.mesh("lab");
+    private static final ObjectName EVENTS = MeshObjectNames.events("lab");
+    private static final ObjectName NODE2 = MeshObjectNames.peer("lab", "node2");
+    private static final ObjectName NODE3 = MeshObjectNames.peer("lab", "node3");
+    private static final ObjectName TUNL0 = MeshObjectNames.device("lab", "tunl0");
+    private static final String[] THREE_STRINGS = {String.class.getName(), String.class.getName(), String.class.getName()};
+    private static final String[] ONE_STRING = {String.class.getName()};
+
+    private final MBeanServer server = MBeanServerFactory.newMBeanServer();
+    private InMemoryTunnelMesh mesh;
+    private MeshMBeans mbeans;
+
+    @BeforeEach
+    void exportAMeshWithOnePeer() {
+        open(MeshMode.SHARED);
+    }
+
+    private void open(MeshMode mode) {
+        if (mbeans != null) {
+            mbeans.close();
+            mesh.close();
+        }
+        MeshConfig config = MeshConfig.builder().name("lab").mode(mode).underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
+        mbeans = MeshMBeans.export(mesh, server);
+    }
+
+    @AfterEach
+    void closeEverything() {
+        mbeans.close();
+        mesh.close();
+    }
+
+    @Test
+    void meshMBeanHasTheContractAttributesWithDescriptions() throws JMException {
+        MBeanInfo info = server.getMBeanInfo(MESH);
+        Map<String, String> types = Arrays.stream(info.getAttributes())
+                .collect(Collectors.toMap(MBeanAttributeInfo::getName, MBeanAttributeInfo::getType));
+
+        assertEquals("java.lang.String", types.get("Mode"));
+        assertEquals("java.lang.String", types.get("UnderlayAddress"));
+        assertEquals("java.lang.String", types.get("TunnelAddress"));
+        assertEquals("int", types.get("Mtu"));
+        assertEquals("int", types.get("PeerCount"));
+        assertEquals(String[].class.getName(), types.get("PeerNames"));
+        assertEquals(TabularData.class.getName(), types.get("Peers"));
+        for (String call : List.of("AddPeer", "RemovePeer", "Reconcile")) {
+            assertEquals("long", types.get(call + ".Count"), call);
+            assertEquals("long", types.get(call + ".P50"), call);
+            assertEquals("long", types.get(call + ".P90"), call);
+            assertEquals("long", types.get(call + ".P99"), call);
+            assertEquals("long", types.get(call + ".Max"), call);
+            assertEquals("double", types.get(call + ".Mean"), call);
+        }
+        assertEquals(25, types.size(), types.keySet().toString());
+        assertDescribed(info);
+        assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
+    }
+
+    @Test
+    void operationsShowTheirRealParameterNames() throws JMException {
+        MBeanInfo info = server.getMBeanInfo(MESH);
+        Map<String, MBeanOperationInfo> operations = Arrays.stream(info.getOperations())
+                .collect(Collectors.toMap(MBeanOperationInfo::getName, Function.identity()));
+
+        assertEquals(Set.of("addPeer", "addPeers", "removePeer", "removePeers", "reconcile", "purge", "diagnose"), operations.keySet());
+        assertParameters(operations.get("addPeer"), "void", "name", "underlay", "subnets");
+        assertParameters(operations.get("addPeers"), "void", "peers");
+        assertParameters(operations.get("removePeer"), "void", "name");
+        assertParameters(operations.get("removePeers"), "void", "names");
+        assertParameters(operations.get("reconcile"), "int");
+        assertParameters(operations.get("purge"), "void");
+        assertParameters(operations.get("diagnose"), String[].class.getName());
+    }
+
+    private static void assertParameters(MBeanOperationInfo operation, String returnType, String... names) {
+        assertEquals(returnType, operation.getReturnType(), operation.getName());
+        MBeanParameterInfo[] parameters = operation.getSignature();
+        assertArrayEquals(names, Arrays.stream(parameters).map(MBeanParameterInfo::getName).toArray(), operation.getName());
+        for (MBeanParameterInfo parameter : parameters) {
+            assertEquals(String.class.getName(), parameter.getType());
+            assertFalse(isBlank(parameter.getDescription()), operation.getName() + "(" + parameter.getName() + ")");
+        }
+    }
+
+    @Test
+    void peerDeviceAndEventsMBeansAreDescribed() throws JMException {
+        assertDescribed(server.getMBeanInfo(NODE2));
+        assertDescribed(server.getMBeanInfo(TUNL0));
+        assertFalse(isBlank(server.getMBeanInfo(EVENTS).getDescription()));
+
+        Map<String, String> peerTypes = attributeTypes(NODE2);
+        assertEquals(Map.of("UnderlayAddress", "java.lang.String", "Subnets", String[].class.getName(), "Device", "java.lang.String"),
+                peerTypes);
+
+        Map<String, String> deviceTypes = attributeTypes(TUNL0);
+        assertEquals("int", deviceTypes.get("Ifindex"));
+        assertEquals("java.lang.String", deviceTypes.get("Local"));
+        assertEquals("java.lang.String", deviceTypes.get("Remote"));
+        assertEquals("int", deviceTypes.get("Mtu"));
+        assertEquals("boolean", deviceTypes.get("Up"));
+        for (String counter : List.of("RxPackets", "RxBytes", "RxErrors", "RxDropped", "TxPackets", "TxBytes", "TxErrors", "TxDropped")) {
+            assertEquals("long", deviceTypes.get(counter), counter);
+        }
+        assertEquals(13, deviceTypes.size(), deviceTypes.keySet().toString());
+    }
+
+    private Map<String, String> attributeTypes(ObjectName name) throws JMException {
+        return Arrays.stream(server.getMBeanInfo(name).getAttributes())
+                .collect(Collectors.toMap(MBeanAttributeInfo::getName, MBeanAttributeInfo::getType));
+    }
+
+    private static void assertDescribed(MBeanInfo info) {
+        assertFalse(isBlank(info.getDescription()), info.getClassName());
+        for (MBeanAttributeInfo attribute : info.getAttributes()) {
+            assertFalse(isBlank(attribute.getDescription()), attribute.getName());
+        }
+        for (MBeanOperationInfo operation : info.getOperations()) {
+            assertFalse(isBlank(operation.getDescription()), operation.getName());
+        }
+    }
+
+    private static boolean isBlank(String text) {
+        return text == null || text.isBlank();
+    }
+
+    @Test
+    void meshAttributesShowTheMesh() throws JMException {
+        assertEquals("SHARED", server.getAttribute(MESH, "Mode"));
+        assertEquals("10.245.1.2", server.getAttribute(MESH, "UnderlayAddress"));
+        assertEquals("192.168.41.0", server.getAttribute(MESH, "TunnelAddress"));
+        assertEquals(1480, server.getAttribute(MESH, "Mtu"));
+        assertEquals(1, server.getAttribute(MESH, "PeerCount"));
+        assertArrayEquals(new String[] {"node2"}, (String[]) server.getAttribute(MESH, "PeerNames"));
+
+        assertEquals("10.245.1.3", server.getAttribute(NODE2, "UnderlayAddress"));
+        assertArrayEquals(new String[] {"192.168.42.0/24"}, (String[]) server.getAttribute(NODE2, "Subnets"));
+        assertEquals("tunl0", server.getAttribute(NODE2, "Device"));
+    }
+
+    @Test
+    void sharedModeShowsOneKeylessTunl0() throws JMException {
+        assertEquals(Set.of(TUNL0), server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null));
+        assertEquals("any", server.getAttribute(TUNL0, "Local"));
+        assertEquals("any", server.getAttribute(TUNL0, "Remote"));
+        assertEquals(true, server.getAttribute(TUNL0, "Up"));
+        assertEquals(1480, server.getAttribute(TUNL0, "Mtu"));
+    }
+
+    @Test
+    void peerAndDeviceMBeansFollowTheJavaApi() throws JMException {
+        open(MeshMode.POINT_TO_POINT);
+        ObjectName node3Device = MeshObjectNames.device("lab", "tm-node3");
+
+        mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
+
+        assertTrue(server.isRegistered(NODE3));
+        assertEquals("tm-node3", server.getAttribute(NODE3, "Device"));
+        assertTrue(server.isRegistered(node3Device));
+        assertEquals("10.245.1.2", server.getAttribute(node3Device, "Local"));
+        assertEquals("10.245.1.4", server.getAttribute(node3Device, "Remote"));
+
+        mesh.removePeer("node3");
+
+        assertFalse(server.isRegistered(NODE3));
+        assertFalse(server.isRegistered(node3Device));
+        assertTrue(server.isRegistered(MeshObjectNames.device("lab", "tm-node2")));
+    }
+
+    @Test
+    void bulkChangesThroughJmxRegisterAndUnregisterEveryPeer() throws JMException {
+        server.invoke(MESH, "addPeers", new Object[] {"node3@10.245.1.4=192.168.43.0/24; node4@10.245.1.5=192.168.44.0/24"}, ONE_STRING);
+
+        assertEquals(List.of("node2", "node3", "node4"), peerMBeanNames());
+
+        server.invoke(MESH, "removePeers", new Object[] {"node2, node4"}, ONE_STRING);
+
+        assertEquals(List.of("node3"), peerMBeanNames());
+        assertEquals(List.of("node3"), mesh.peers().stream().map(Peer::name).toList());
+    }
+
+    @Test
+    void purgeThroughJmxLeavesNoPeerMBeans() throws JMException {
+        server.invoke(MESH, "purge", new Object[0], new String[0]);
+
+        assertEquals(List.of(), peerMBeanNames());
+        assertEquals(0, server.getAttribute(MESH, "PeerCount"));
+        assertTrue(server.isRegistered(MESH));
+    }
+
+    private List<String> peerMBeanNames() throws JMException {
+        return server.queryNames(new ObjectName("org.tunnelmesh:type=Peer,mesh=lab,*"), null).stream()
+                .map(name -> name.getKeyProperty("name")).sorted().toList();
+    }
+
+    @Test
+    void oneKernelDumpServesEveryDeviceAttributeAndPeerRow() throws Exception {
+        open(MeshMode.POINT_TO_POINT);
+        mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
+        Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
+        int dumpsBefore = mesh.deviceDumps();
+
+        for (String device : List.of("tm-node2", "tm-node3")) {
+            ObjectName name = MeshObjectNames.device("lab", device);
+            AttributeList all = server.getAttributes(name, attributeNames(name));
+            assertEquals(13, all.size());
+        }
+        server.getAttribute(MESH, "Peers");
+
+        assertEquals(dumpsBefore + 1, mesh.deviceDumps());
+    }
+
+    @Test
+    void countersAreNeverOlderThanTheMaximumAge() throws Exception {
+        server.getAttribute(TUNL0, "TxPackets");
+        mesh.setCounters("tunl0", new LinkCounters(1, 2, 3, 4, 5, 6, 7, 8));
+
+        Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
+
+        AttributeList all = server.getAttributes(TUNL0, attributeNames(TUNL0));
+        Map<String, Object> values = all.asList().stream().collect(Collectors.toMap(Attribute::getName, Attribute::getValue));
+        assertEquals(1L, values.get("RxPackets"));
+        assertEquals(2L, values.get("RxBytes"));
+        assertEquals(3L, values.get("RxErrors"));
+        assertEquals(4L, values.get("RxDropped"));
+        assertEquals(5L, values.get("TxPackets"));
+        assertEquals(6L, values.get("TxBytes"));
+        assertEquals(7L, values.get("TxErrors"));
+        assertEquals(8L, values.get("TxDropped"));
+        assertEquals(2, values.get("Ifindex"));
+    }
+
+    private String[] attributeNames(ObjectName name) throws JMException {
+        return Arrays.stream(server.getMBeanInfo(name).getAttributes()).map(MBeanAttributeInfo::getName).toArray(String[]::new);
+    }
+
+    @Test
+    void peersTableShowsEachPeerWithItsDeviceCounters() throws Exception {
+        mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24,10.99.0.0/16"));
+        mesh.setCounters("tunl0", new LinkCounters(10, 1000, 0, 0, 20, 2000, 0, 0));
+        Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
+
+        TabularData table = (TabularData) server.getAttribute(MESH, "Peers");
+
+        assertEquals(2, table.size());
+        CompositeData node3 = table.get(new Object[] {"node3"});
+        assertEquals("10.245.1.4", node3.get("underlay"));
+        assertEquals("192.168.43.0/24,10.99.0.0/16", node3.get("subnets"));
+        assertEquals("tunl0", node3.get("device"));
+        assertEquals(1000L, node3.get("rxBytes"));
+        assertEquals(2000L, node3.get("txBytes"));
+        assertEquals(10L, node3.get("rxPackets"));
+        assertEquals(20L, node3.get("txPackets"));
+    }
+
+    @Test
+    void aBigBatchOnTheSharedDeviceDoesNotDumpPerPeer() throws JMException {
+        int dumpsBefore = mesh.deviceDumps();
+        List<Peer> batch = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            batch.add(Peer.of("peer" + i, "10.246." + (i / 250) + "." + (i % 250 + 1), "10.100." + (i / 250) + "." + (i % 250) + "/32"));
+        }
+
+        mesh.addPeers(batch);
+
+        assertEquals(1001, server.queryNames(new ObjectName("org.tunnelmesh:type=Peer,mesh=lab,*"), null).size());
+        assertEquals(dumpsBefore, mesh.deviceDumps());
+    }
+
+    @Test
+    void readersAndWritersOnManyThreadsDoNotBlockEachOther() throws Exception {
+        open(MeshMode.POINT_TO_POINT);
+        ExecutorService readers = Executors.newFixedThreadPool(4);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        try {
+            List<Future<?>> reads = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                reads.add(readers.submit(() -> {
+                    while (writing.get()) {
+                        server.getAttribute(MESH, "Peers");
+                        for (ObjectName device : server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null)) {
+                            try {
+                                server.getAttribute(device, "TxPackets");
+                            } catch (InstanceNotFoundException gone) {
+                                // removed between the query and the read
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                for (int i = 0; i < 200; i++) {
+                    mesh.addPeer(Peer.of("p" + i, "10.246.0." + (i + 1), "10.100." + i + ".0/24"));
+                    if (i % 2 == 0) {
+                        server.invoke(MESH, "removePeer", new Object[] {"p" + i}, ONE_STRING);
+                    }
+                }
+            });
+            writing.set(false);
+            for (Future<?> read : reads) {
+                read.get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            writing.set(false);
+            readers.shutdownNow();
+        }
+
+        assertEquals(101, peerMBeanNames().size());
+        assertEquals(101, server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null).size());
+    }
+
+    static Stream<Arguments> badCalls() {
+        return Stream.of(
+                Arguments.of("addPeer", new Object[] {"node3", "10.245.1.300", "192.168.43.0/24"}, "10.245.1.300"),
+                Arguments.of("addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.7/24"}, "192.168.43.7/24"),
+                Arguments.of("addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24;"}, "192.168.43.0/24;"),
+                Arguments.of("addPeer", new Object[] {"bad name", "10.245.1.4", "192.168.43.0/24"}, "bad name"),
+                Arguments.of("addPeer", new Object[] {"node2", "10.245.1.4", "192.168.43.0/24"}, "node2"),
+                Arguments.of("addPeer", new Object[] {"node3", "10.245.1.3", "192.168.43.0/24"}, "10.245.1.3"),
+                Arguments.of("addPeer", new Object[] {"node3", "10.245.1.4", "192.168.42.128/25"}, "192.168.42.128/25"),
+                Arguments.of("addPeer", new Object[] {"node3", "10.245.1.2", "192.168.43.0/24"}, "10.245.1.2"),
+                Arguments.of("addPeer", new Object[] {"node3", "10.245.1.4", "192.168.0.0/16"}, "192.168.0.0/16"),
+                Arguments.of("addPeer", new Object[] {null, "10.245.1.4", "192.168.43.0/24"}, "peer name is missing"),
+                Arguments.of("removePeer", new Object[] {"ghost"}, "ghost"),
+                Arguments.of("addPeers", new Object[] {"node3@10.245.1.4=192.168.43.0/24;node4@10.245.1.5=192.168.43.128/25"},
+                        "192.168.43.128/25"),
+                Arguments.of("addPeers", new Object[] {"node3@10.245.1.4=192.168.43.0/24 node4-10.245.1.5"}, "node4-10.245.1.5"),
+                Arguments.of("removePeers", new Object[] {"node2,ghost"}, "ghost"),
+                Arguments.of("removePeers", new Object[] {" , "}, "no peer names given"));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("badCalls")
+    void aBadArgumentNamesTheValueInStandardTypesAndChangesNothing(String operation, Object[] arguments, String named)
+            throws JMException {
+        Set<ObjectName> before = server.queryNames(new ObjectName("org.tunnelmesh:*"), null);
+        List<Peer> peersBefore = mesh.peers();
+        String[] signature = arguments.length == 3 ? THREE_STRINGS : ONE_STRING;
+
+        MBeanException e = assertThrows(MBeanException.class, () -> server.invoke(MESH, operation, arguments, signature));
+
+        assertTrue(e.getMessage().contains(named), e.getMessage());
+        IllegalArgumentException cause = assertInstanceOf(IllegalArgumentException.class, e.getTargetException());
+        assertEquals(e.getMessage(), cause.getMessage());
+        assertOnlyStandardTypes(e);
+        assertEquals(peersBefore, mesh.peers());
+        assertEquals(before, server.queryNames(new ObjectName("org.tunnelmesh:*"), null));
+    }
+
+    private static void assertOnlyStandardTypes(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String type = t.getClass().getName();
+            assertTrue(type.startsWith("java.") || type.startsWith("javax."), type);
+        }
+    }
+
+    @Test
+    void notificationsTellOfPeersAndRepairs() throws JMException {
+        List<Notification> received = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(EVENTS, (notification, handback) -> received.add(notification), null, null);
+
+        mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
+        server.invoke(MESH, "removePeer", new Object[] {"node3"}, ONE_STRING);
+        mesh.drift("route 192.168.42.0/24 via 10.245.1.3 was missing");
+        assertEquals(1, server.invoke(MESH, "reconcile", new Object[0], new String[0]));
+
+        assertEquals(List.of(MeshEvents.PEER_ADDED, MeshEvents.PEER_REMOVED, MeshEvents.STATE_REPAIRED),
+                received.stream().map(Notification::getType).toList());
+        CompositeData added = (CompositeData) received.get(0).getUserData();
+        assertEquals("node3", added.get("name"));
+        assertEquals("10.245.1.4", added.get("underlay"));
+        assertEquals("192.168.43.0/24", added.get("subnets"));
+        assertEquals("route 192.168.42.0/24 via 10.245.1.3 was missing", received.get(2).getUserData());
+        assertEquals(EVENTS, received.get(0).getSource());
+        assertTrue(received.get(1).getSequenceNumber() > received.get(0).getSequenceNumber());
+    }
+
+    @Test
+    void eventsMBeanDeclaresItsNotificationTypes() throws JMException {
+        MBeanNotificationInfo[] declared = server.getMBeanInfo(EVENTS).getNotifications();
+
+        assertEquals(Set.of(MeshEvents.PEER_ADDED, MeshEvents.PEER_REMOVED, MeshEvents.STATE_REPAIRED),
+                Arrays.stream(declared).flatMap(info -> Arrays.stream(info.getNotifTypes())).collect(Collectors.toSet()));
+        assertTrue(Arrays.stream(declared).noneMatch(info -> isBlank(info.getDescription())));
+    }
+
+    @Test
+    void latencyIsCountedForJmxAndMeasuredJavaCalls() throws JMException {
+        server.invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS);
+        mbeans.mesh().addPeer(Peer.of("node4", "10.245.1.5", "192.168.44.0/24"));
+        mesh.addPeer(Peer.of("node5", "10.245.1.6", "192.168.45.0/24"));
+        assertThrows(MBeanException.class,
+                () -> server.invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS));
+        server.invoke(MESH, "removePeer", new Object[] {"node3"}, ONE_STRING);
+        server.invoke(MESH, "reconcile", new Object[0], new String[0]);
+        mbeans.mesh().reconcile();
+
+        assertEquals(2L, server.getAttribute(MESH, "AddPeer.Count"));
+        assertEquals(1L, server.getAttribute(MESH, "RemovePeer.Count"));
+        assertEquals(2L, server.getAttribute(MESH, "Reconcile.Count"));
+        long p50 = (long) server.getAttribute(MESH, "AddPeer.P50");
+        long p99 = (long) server.getAttribute(MESH, "AddPeer.P99");
+        long max = (long) server.getAttribute(MESH, "AddPeer.Max");
+        assertTrue(0 <= p50 && p50 <= p99 && p99 <= max, p50 + " " + p99 + " " + max);
+    }
+
+    @Test
+    void aMeasuredMeshPassedInIsMeasuredForEveryCaller() {
+        mbeans.close();
+        MeasuredTunnelMesh measured = MeasuredTunnelMesh.of(mesh);
+        mbeans = MeshMBeans.export(measured, server);
+
+        measured.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
+
+        assertEquals(1, mbeans.mesh().addPeerLatency().getCount());
+        assertTrue(server.isRegistered(NODE3));
+    }
+
+    @Test
+    void diagnoseReturnsLines() throws JMException {
+        String[] lines = (String[]) server.invoke(MESH, "diagnose", new Object[0], new String[0]);
+
+        assertEquals(mesh.diagnose(), List.of(lines));
+    }
+
+    @Test
+    void closeUnregistersEverythingAndStopsFollowingTheMesh() throws JMException {
+        mbeans.close();
+
+        assertEquals(Set.of(), server.queryNames(new ObjectName("org.tunnelmesh:*"), null));
+        mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
+        assertEquals(Set.of(), server.queryNames(new ObjectName("org.tunnelmesh:*"), null));
+        assertFalse(mesh.isClosed());
+    }
+
+    @Test
+    void aSecondMeshOfTheSameNameIsRefusedWithoutHarmingTheFirst() throws JMException {
+        InMemoryTunnelMesh twin = InMemoryTunnelMesh.open(mesh.config());
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MeshMBeans.export(twin, server));
+
+        assertTrue(e.getMessage().contains("org.tunnelmesh:type=MeshEvents,name=lab"), e.getMessage());
+        assertTrue(server.isRegistered(EVENTS));
+        assertTrue(server.isRegistered(MESH));
+        assertTrue(server.isRegistered(NODE2));
+    }
+
+    @Test
+    void meshesOfDifferentNamesLiveSideBySide() throws JMException {
+        MeshConfig otherConfig = mesh.config().toBuilder().name("other").build();
+        try (InMemoryTunnelMesh other = InMemoryTunnelMesh.open(otherConfig, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
+             MeshMBeans otherMBeans = MeshMBeans.export(other, server)) {
+            assertTrue(server.isRegistered(MeshObjectNames.peer("other", "node2")));
+            other.removePeer("node2");
+            assertFalse(server.isRegistered(MeshObjectNames.peer("other", "node2")));
+            assertTrue(server.isRegistered(NODE2));
+        }
+        assertEquals(Set.of(), server.queryNames(new ObjectName("org.tunnelmesh:mesh=other,*"), null));
+        assertFalse(server.isRegistered(MeshObjectNames.mesh("other")));
+        assertFalse(server.isRegistered(MeshObjectNames.events("other")));
+    }
+}

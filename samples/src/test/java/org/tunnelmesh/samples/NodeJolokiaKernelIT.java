@@ -1,0 +1,312 @@
+package org.tunnelmesh.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.management.ObjectName;
+import org.jolokia.json.parser.JSONParser;
+import org.jolokia.json.parser.ParseException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three tunnelmesh-node processes in the lab's namespaces (lab/kernel-lab), managed the way an
+ * operator would: Jolokia over HTTP with curl, remote JMX with jmxterm, ping for the traffic.
+ * Every client runs inside the node's namespace ({@code ip netns exec}), because the node serves
+ * on that namespace's 127.0.0.1, which this JVM (in the guest's root namespace) cannot reach.
+ *
+ * <p>node1 and node2 start as peers of each other, node3 with both; node3 is then added to node1
+ * and node2 at runtime through Jolokia, and removed from node1 again.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(OrderAnnotation.class)
+class NodeJolokiaKernelIT {
+
+    private record Node(String name, String underlay, String tunnelAddress, String subnet) {
+        String peerSpec() {
+            return name + "@" + underlay + "=" + subnet;
+        }
+    }
+
+    private static final Node NODE1 = new Node("node1", "10.245.1.2", "192.168.41.0", "192.168.41.0/24");
+    private static final Node NODE2 = new Node("node2", "10.245.1.3", "192.168.42.0", "192.168.42.0/24");
+    private static final Node NODE3 = new Node("node3", "10.245.1.4", "192.168.43.0", "192.168.43.0/24");
+
+    private static final Path NODE_JAR = Path.of(System.getProperty("tunnelmesh.nodeJar", "target/tunnelmesh-node.jar"));
+    private static final Path JMXTERM_JAR = Path.of(System.getProperty("tunnelmesh.jmxtermJar", "target/it-tools/jmxterm.jar"));
+    private static final Path LOGS = Path.of(System.getProperty("tunnelmesh.itLogs", "target/it-logs"));
+    private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
+    // The lab's guest has one slow CPU: a node takes about a minute to start there, three at once longer.
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(6);
+    private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
+    private static final String QUICK_START = "-XX:TieredStopAtLevel=1";
+    private static final int JOLOKIA_PORT = 8778;
+    private static final int JMX_PORT = 9010;
+    private static final String USER = "operator";
+    private static final String PASSWORD = "lab-secret";
+    private static final String TUNL0_OF_NODE1 = "org.tunnelmesh:type=TunnelDevice,mesh=node1,name=tunl0";
+
+    private final Map<Node, Process> nodes = new LinkedHashMap<>();
+    private long txPacketsAfterPing;
+
+    @BeforeAll
+    void startThreeNodes() throws Exception {
+        assertTrue(Files.isRegularFile(NODE_JAR), NODE_JAR + " is missing: run mvn package first");
+        assertTrue(Files.isRegularFile(JMXTERM_JAR), JMXTERM_JAR + " is missing: the build copies it before integration tests");
+        String namespaces = run("ip", "netns", "list").output();
+        for (Node node : List.of(NODE1, NODE2, NODE3)) {
+            assertTrue(namespaces.contains(node.name()), "namespace " + node.name() + " is missing: run this through lab/kernel-lab");
+        }
+        Files.createDirectories(LOGS);
+
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        start(NODE1, NODE2);
+        start(NODE2, NODE1);
+        start(NODE3, NODE1, NODE2);
+        for (Map.Entry<Node, Process> entry : nodes.entrySet()) {
+            awaitReady(entry.getKey(), entry.getValue(), deadline);
+        }
+    }
+
+    private void start(Node node, Node... peers) throws IOException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), JAVA, QUICK_START, "-jar", NODE_JAR.toString(),
+                "--name", node.name(), "--underlay", node.underlay(), "--tunnel-address", node.tunnelAddress(),
+                "--jolokia", "127.0.0.1:" + JOLOKIA_PORT, "--jolokia-user", USER, "--jolokia-password", PASSWORD,
+                "--jmx-port", Integer.toString(JMX_PORT), "--purge-on-exit"));
+        for (Node peer : peers) {
+            command.add("--peer");
+            command.add(peer.peerSpec());
+        }
+        Process process = new ProcessBuilder(command).redirectError(log(node).toFile()).start();
+        nodes.put(node, process);
+    }
+
+    private static void awaitReady(Node node, Process process, long deadline) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String firstLine;
+        try {
+            firstLine = inBackground(() -> readLine(out)).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError(node.name() + " not READY within " + READY_TIMEOUT.toSeconds() + " s: " + tail(node));
+        }
+        assertEquals("READY", firstLine, node.name() + " (exit " + exitOf(process) + "): " + tail(node));
+        // nothing more is expected on stdout; drain it anyway so the node never blocks on a full pipe
+        inBackground(() -> {
+            while (readLine(out) != null) {
+                continue;
+            }
+            return null;
+        });
+    }
+
+    private static String readLine(BufferedReader reader) {
+        try {
+            return reader.readLine();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static <T> CompletableFuture<T> inBackground(Supplier<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> result.complete(task.get()));
+        thread.setDaemon(true);
+        thread.start();
+        return result;
+    }
+
+    @Test
+    @Order(1)
+    void theFirstTwoNodesReachEachOtherAndNotYetNode3() throws Exception {
+        assertEquals(0, ping(NODE1, NODE2), "node1 -> node2 over the tunnel");
+        assertEquals(List.of("node2"), read(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "PeerNames"));
+        assertNotEquals(0, ping(NODE1, NODE3), "node1 has no route to node3 yet");
+    }
+
+    @Test
+    @Order(2)
+    void node3AddedThroughJolokiaCarriesTrafficCountedOnTunl0() throws Exception {
+        for (Node node : List.of(NODE1, NODE2)) {
+            Map<String, Object> added = exec(node, "org.tunnelmesh:type=Mesh,name=" + node.name(), "addPeer",
+                    NODE3.name(), NODE3.underlay(), NODE3.subnet());
+            assertEquals(200, status(added), node.name() + ": " + added);
+        }
+        assertEquals("tunl0", read(NODE1, "org.tunnelmesh:type=Peer,mesh=node1,name=node3", "Device"));
+        long before = ((Number) read(NODE1, TUNL0_OF_NODE1, "TxPackets")).longValue();
+
+        assertEquals(0, ping(NODE1, NODE3), "node1 -> node3 after adding it at runtime");
+        Thread.sleep(300); // past the 250 ms the counters may be cached
+
+        txPacketsAfterPing = ((Number) read(NODE1, TUNL0_OF_NODE1, "TxPackets")).longValue();
+        assertTrue(txPacketsAfterPing >= before + 3, "TxPackets " + before + " -> " + txPacketsAfterPing + " after 3 pings");
+        assertEquals(0, ping(NODE2, NODE3), "node2 -> node3");
+    }
+
+    @Test
+    @Order(3)
+    void jmxtermReadsTheSameCounterOverRemoteJmx() throws Exception {
+        Result jmxterm = runWithInput("get -s -b " + TUNL0_OF_NODE1 + " TxPackets\nquit\n",
+                "ip", "netns", "exec", NODE1.name(), JAVA, QUICK_START, "-jar", JMXTERM_JAR.toString(),
+                "-l", "127.0.0.1:" + JMX_PORT, "-n", "-v", "silent");
+
+        Matcher number = Pattern.compile("(?m)^\\s*(\\d+)\\s*;?\\s*$").matcher(jmxterm.output());
+        assertTrue(number.find(), "jmxterm said: " + jmxterm.output());
+        assertTrue(Long.parseLong(number.group(1)) >= txPacketsAfterPing, "jmxterm " + number.group(1) + ", Jolokia " + txPacketsAfterPing);
+    }
+
+    @Test
+    @Order(4)
+    void jolokiaRefusesStrangersAndOperationsOutsideTheMesh() throws Exception {
+        Result anonymous = run("ip", "netns", "exec", NODE1.name(), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                jolokiaUrl() + "version");
+        Map<String, Object> gc = jolokia(NODE1, "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}");
+
+        assertEquals("401", anonymous.output().strip());
+        assertEquals(403, status(gc), gc.toString());
+    }
+
+    @Test
+    @Order(5)
+    void node3RemovedThroughJolokiaStopsTrafficAndItsMBean() throws Exception {
+        Map<String, Object> removed = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "removePeer", NODE3.name());
+        assertEquals(200, status(removed), removed.toString());
+
+        assertNotEquals(0, ping(NODE1, NODE3), "node1 -> node3 after removing it");
+        Map<String, Object> peers = jolokia(NODE1, "{\"type\":\"search\",\"mbean\":\"org.tunnelmesh:type=Peer,mesh=node1,*\"}");
+        List<String> peerNames = new ArrayList<>();
+        for (Object name : (List<?>) peers.get("value")) {
+            peerNames.add(new ObjectName(name.toString()).getKeyProperty("name"));
+        }
+        assertEquals(List.of("node2"), peerNames);
+        assertEquals(0, ping(NODE1, NODE2), "node1 -> node2 still");
+    }
+
+    @AfterAll
+    void stopNodes() throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (Process process : nodes.values()) {
+            process.destroy(); // SIGTERM: the node purges (--purge-on-exit) and exits 0
+        }
+        for (Map.Entry<Node, Process> entry : nodes.entrySet()) {
+            Process process = entry.getValue();
+            if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                problems.add(entry.getKey().name() + " did not stop within " + COMMAND_TIMEOUT.toSeconds() + " s of SIGTERM");
+            } else if (process.exitValue() != 0) {
+                problems.add(entry.getKey().name() + " exited " + process.exitValue() + ": " + tail(entry.getKey()));
+            }
+        }
+        for (Node node : nodes.keySet()) {
+            String routes = run("ip", "-n", node.name(), "route", "show", "proto", "87").output().strip();
+            if (!routes.isEmpty()) {
+                problems.add(node.name() + " kept routes after --purge-on-exit: " + routes);
+            }
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    // ---- clients, each run inside the node's namespace
+
+    private static String jolokiaUrl() {
+        return "http://127.0.0.1:" + JOLOKIA_PORT + "/jolokia/";
+    }
+
+    private static Map<String, Object> exec(Node node, String mbean, String operation, String... arguments) throws Exception {
+        List<String> quoted = new ArrayList<>();
+        for (String argument : arguments) {
+            quoted.add("\"" + argument + "\"");
+        }
+        return jolokia(node, "{\"type\":\"exec\",\"mbean\":\"" + mbean + "\",\"operation\":\"" + operation
+                + "\",\"arguments\":[" + String.join(",", quoted) + "]}");
+    }
+
+    private static Object read(Node node, String mbean, String attribute) throws Exception {
+        Map<String, Object> response = jolokia(node, "{\"type\":\"read\",\"mbean\":\"" + mbean + "\",\"attribute\":\"" + attribute + "\"}");
+        assertEquals(200, status(response), response.toString());
+        return response.get("value");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> jolokia(Node node, String request) throws Exception {
+        Result curl = run("ip", "netns", "exec", node.name(), "curl", "-sS", "--max-time", "20", "-u", USER + ":" + PASSWORD,
+                "-H", "Content-Type: application/json", "-d", request, jolokiaUrl());
+        try {
+            return new JSONParser().parse(curl.output(), Map.class);
+        } catch (ParseException e) {
+            throw new AssertionError("Jolokia on " + node.name() + " answered " + request + " with: " + curl.output(), e);
+        }
+    }
+
+    private static int status(Map<String, Object> response) {
+        return ((Number) response.get("status")).intValue();
+    }
+
+    private static int ping(Node from, Node to) throws Exception {
+        return run("ip", "netns", "exec", from.name(), "ping", "-c", "3", "-W", "1", "-I", from.tunnelAddress(), to.tunnelAddress()).exitCode();
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    private static Result run(String... command) throws Exception {
+        return runWithInput("", command);
+    }
+
+    private static Result runWithInput(String input, String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().close();
+        CompletableFuture<String> output = inBackground(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return e.toString();
+            }
+        });
+        if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new TimeoutException(String.join(" ", command) + " did not finish within " + COMMAND_TIMEOUT.toSeconds() + " s");
+        }
+        return new Result(process.exitValue(), output.get(10, TimeUnit.SECONDS));
+    }
+
+    private static Path log(Node node) {
+        return LOGS.resolve(node.name() + ".log");
+    }
+
+    private static String exitOf(Process process) {
+        return process.isAlive() ? "still running" : Integer.toString(process.exitValue());
+    }
+
+    private static String tail(Node node) {
+        try {
+            List<String> lines = Files.readAllLines(log(node));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+}

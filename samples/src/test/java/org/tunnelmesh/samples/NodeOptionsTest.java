@@ -1,0 +1,144 @@
+package org.tunnelmesh.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
+
+class NodeOptionsTest {
+
+    private static final List<String> REQUIRED = List.of("--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0");
+
+    private static List<String> with(String... more) {
+        List<String> args = new ArrayList<>(REQUIRED);
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    private static NodeOptions parse(List<String> args) {
+        return NodeOptions.parse(args.toArray(String[]::new));
+    }
+
+    @Test
+    void defaultsAreASharedMeshNamedMeshWithNothingServed() {
+        NodeOptions options = parse(with());
+
+        assertEquals("mesh", options.mesh().name());
+        assertEquals(MeshMode.SHARED, options.mesh().mode());
+        assertEquals("10.245.1.2", options.mesh().underlay().toString());
+        assertEquals("192.168.41.0", options.mesh().tunnelAddress().toString());
+        assertEquals(0, options.mesh().mtu());
+        assertEquals(List.of(), options.peers());
+        assertNull(options.jolokia());
+        assertEquals(0, options.jmxPort());
+        assertFalse(options.purgeOnExit());
+        assertFalse(options.help());
+    }
+
+    @Test
+    void readsEveryOption() {
+        NodeOptions options = parse(with("--name", "node1", "--mode", "p2p",
+                "--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer=node3@10.245.1.4=192.168.43.0/24,10.9.0.0/16",
+                "--mtu", "1400", "--jolokia", "0.0.0.0:8778", "--jolokia-user", "admin", "--jolokia-password", "s3cret",
+                "--jmx-port", "9010", "--purge-on-exit"));
+
+        assertEquals("node1", options.mesh().name());
+        assertEquals(MeshMode.POINT_TO_POINT, options.mesh().mode());
+        assertEquals(List.of("node2", "node3"), options.peers().stream().map(Peer::name).toList());
+        assertEquals(2, options.peers().get(1).subnets().size());
+        assertEquals(1400, options.mesh().mtu());
+        assertEquals("0.0.0.0", options.jolokia().getAddress().getHostAddress());
+        assertEquals(8778, options.jolokia().getPort());
+        assertEquals("admin", options.jolokiaUser());
+        assertEquals("s3cret", options.jolokiaPassword());
+        assertEquals(9010, options.jmxPort());
+        assertTrue(options.purgeOnExit());
+    }
+
+    @Test
+    void aBareJolokiaPortBindsLoopback() {
+        NodeOptions options = parse(with("--jolokia", "8778"));
+
+        assertEquals("127.0.0.1", options.jolokia().getAddress().getHostAddress());
+        assertEquals(8778, options.jolokia().getPort());
+        assertNull(options.jolokiaUser());
+    }
+
+    @Test
+    void loopbackJolokiaMayHaveAuthToo() {
+        NodeOptions options = parse(with("--jolokia", "localhost:8778", "--jolokia-user", "u", "--jolokia-password", "p"));
+
+        assertTrue(options.jolokia().getAddress().isLoopbackAddress());
+        assertEquals("u", options.jolokiaUser());
+    }
+
+    @Test
+    void helpWinsOverEverythingElse() {
+        assertTrue(NodeOptions.parse("--bogus", "--help").help());
+        assertTrue(NodeOptions.parse("-h").help());
+        assertTrue(NodeOptions.USAGE.contains("--peer NAME@UNDERLAY=CIDR[,CIDR...]"));
+    }
+
+    static Stream<Arguments> badCommandLines() {
+        return Stream.of(
+                bad(List.of("--tunnel-address", "192.168.41.0"), "--underlay is required"),
+                bad(List.of("--underlay", "10.245.1.2"), "--tunnel-address is required"),
+                bad(List.of("--underlay", "10.245.1.256", "--tunnel-address", "192.168.41.0"), "10.245.1.256"),
+                bad(List.of("--underlay", "10.245.1.2", "--tunnel-address", "node1"), "'node1'"),
+                bad(List.of("--underlay", "127.0.0.1", "--tunnel-address", "192.168.41.0"), "127.0.0.1"),
+                bad(with("--bogus"), "'--bogus'"),
+                bad(with("stray"), "'stray'"),
+                bad(with("--name"), "--name needs a value"),
+                bad(with("--name", "--mode", "p2p"), "--name needs a value"),
+                bad(with("--name", "bad/name"), "'bad/name'"),
+                bad(with("--name", "a", "--name", "b"), "--name is given twice"),
+                bad(with("--mode", "mesh"), "'mesh'"),
+                bad(with("--mtu", "big"), "'big'"),
+                bad(with("--mtu", "40"), "MTU 40"),
+                bad(with("--peer", "node2"), "'node2'"),
+                bad(with("--peer", "node2@10.245.1.3"), "'node2@10.245.1.3'"),
+                bad(with("--peer", "node2@10.245.1.3=192.168.42.1/24"), "192.168.42.1/24"),
+                bad(with("--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer", "node2@10.245.1.4=192.168.43.0/24"),
+                        "peer 'node2' already exists"),
+                bad(with("--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer", "node3@10.245.1.3=192.168.43.0/24"),
+                        "underlay 10.245.1.3"),
+                bad(with("--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer", "node3@10.245.1.4=192.168.42.128/25"),
+                        "192.168.42.128/25"),
+                bad(with("--peer", "node2@10.245.1.2=192.168.42.0/24"), "10.245.1.2"),
+                bad(with("--peer", "node2@10.245.1.3=192.168.0.0/16"), "192.168.0.0/16"),
+                bad(with("--jolokia", "0.0.0.0:8778"), "0.0.0.0:8778"),
+                bad(with("--jolokia", "10.245.1.2:8778", "--jolokia-user", "u"), "--jolokia-password"),
+                bad(with("--jolokia", "8778", "--jolokia-password", "p"), "--jolokia-user"),
+                bad(with("--jolokia-user", "u", "--jolokia-password", "p"), "without --jolokia"),
+                bad(with("--jolokia", "example.org:8778"), "'example.org'"),
+                bad(with("--jolokia", "127.0.0.1:http"), "'http'"),
+                bad(with("--jolokia", "127.0.0.1:70000"), "70000"),
+                bad(with("--jmx-port", "0"), "port 0"),
+                bad(with("--jmx-port", "x9010"), "'x9010'"));
+    }
+
+    private static Arguments bad(List<String> args, String named) {
+        return Arguments.of(args, named);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badCommandLines")
+    void aBadCommandLineExitsWithTwoAndOneLineNamingTheBadValue(List<String> args, String named) {
+        StartupFailure failure = assertThrows(StartupFailure.class, () -> NodeOptions.parse(args.toArray(String[]::new)));
+
+        assertEquals(2, failure.exitStatus());
+        assertTrue(failure.oneLine().contains(named), failure.oneLine());
+        assertFalse(failure.oneLine().contains("\n"));
+    }
+}
