@@ -67,6 +67,11 @@ public final class ManagedMesh {
         return mesh.mtu();
     }
 
+    @Managed(description = "Kernel drift repaired since the MBeans were exported (each also sent as a MeshEvents notification)")
+    public long getRepairCount() {
+        return mbeans.repairCount();
+    }
+
     @Managed(description = "Number of peers")
     public int getPeerCount() {
         return mesh.peers().size();

@@ -36,6 +36,8 @@ public final class MeshMBeans implements Closeable {
     /** Device counters are read from the kernel at most this long ago. */
     public static final Duration COUNTER_MAX_AGE = Duration.ofMillis(250);
 
+    private final java.util.concurrent.atomic.AtomicLong repairs = new java.util.concurrent.atomic.AtomicLong();
+
     private static final Logger log = LogManager.getLogger(MeshMBeans.class);
 
     private final MeasuredTunnelMesh mesh;
@@ -226,7 +228,13 @@ public final class MeshMBeans implements Closeable {
         }
     }
 
+    /** Repairs of kernel drift since export (each a notification too). */
+    long repairCount() {
+        return repairs.get();
+    }
+
     private void onStateRepaired(String what) {
+        repairs.incrementAndGet();
         try {
             refreshDevices();
             events.stateRepaired(what);

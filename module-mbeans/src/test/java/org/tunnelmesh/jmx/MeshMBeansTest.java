@@ -99,6 +99,7 @@ class MeshMBeansTest {
         assertEquals("int", types.get("PeerCount"));
         assertEquals(String[].class.getName(), types.get("PeerNames"));
         assertEquals(TabularData.class.getName(), types.get("Peers"));
+        assertEquals("long", types.get("RepairCount"));
         for (String call : List.of("AddPeer", "RemovePeer", "Reconcile")) {
             assertEquals("long", types.get(call + ".Count"), call);
             assertEquals("long", types.get(call + ".P50"), call);
@@ -107,7 +108,7 @@ class MeshMBeansTest {
             assertEquals("long", types.get(call + ".Max"), call);
             assertEquals("double", types.get(call + ".Mean"), call);
         }
-        assertEquals(25, types.size(), types.keySet().toString());
+        assertEquals(26, types.size(), types.keySet().toString());
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
     }
@@ -417,8 +418,10 @@ class MeshMBeansTest {
 
         mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
         server.invoke(MESH, "removePeer", new Object[] {"node3"}, ONE_STRING);
+        assertEquals(0L, server.getAttribute(MESH, "RepairCount"));
         mesh.drift("route 192.168.42.0/24 via 10.245.1.3 was missing");
         assertEquals(1, server.invoke(MESH, "reconcile", new Object[0], new String[0]));
+        assertEquals(1L, server.getAttribute(MESH, "RepairCount"));
 
         assertEquals(List.of(MeshEvents.PEER_ADDED, MeshEvents.PEER_REMOVED, MeshEvents.STATE_REPAIRED),
                 received.stream().map(Notification::getType).toList());
