@@ -17,7 +17,9 @@ public interface TunnelMesh extends AutoCloseable {
     int mtu();
 
     /** Adds a peer: routes its subnets through the tunnel (and, point-to-point, creates its device). */
-    void addPeer(Peer peer);
+    default void addPeer(Peer peer) {
+        addPeers(java.util.List.of(peer));
+    }
 
     /** Adds many peers all-or-nothing: on any error none of them is added. */
     void addPeers(Collection<Peer> peers);
@@ -27,7 +29,9 @@ public interface TunnelMesh extends AutoCloseable {
      *
      * @throws InvalidInputException when there is no such peer
      */
-    void removePeer(String name);
+    default void removePeer(String name) {
+        removePeers(java.util.List.of(name));
+    }
 
     /** Removes many peers all-or-nothing: unknown names fail the call before anything changes. */
     void removePeers(Collection<String> names);

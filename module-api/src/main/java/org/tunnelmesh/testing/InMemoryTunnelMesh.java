@@ -82,11 +82,6 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public void addPeer(Peer peer) {
-        addPeers(List.of(peer));
-    }
-
-    @Override
     public synchronized void addPeers(Collection<Peer> peers) {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
@@ -98,11 +93,6 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             }
             fire(listener -> listener.peerAdded(peer));
         }
-    }
-
-    @Override
-    public void removePeer(String name) {
-        removePeers(List.of(name));
     }
 
     @Override

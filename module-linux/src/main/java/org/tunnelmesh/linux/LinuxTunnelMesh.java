@@ -184,11 +184,6 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public void addPeer(Peer peer) {
-        addPeers(List.of(peer));
-    }
-
-    @Override
     public synchronized void addPeers(Collection<Peer> peers) {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
@@ -209,11 +204,6 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         for (Peer peer : adding) {
             fire(l -> l.peerAdded(peer));
         }
-    }
-
-    @Override
-    public void removePeer(String name) {
-        removePeers(List.of(name));
     }
 
     @Override
