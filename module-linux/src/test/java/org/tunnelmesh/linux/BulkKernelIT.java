@@ -1,0 +1,108 @@
+package org.tunnelmesh.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tunnelmesh.linux.Lab.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.TunnelDevice;
+
+/**
+ * Many peers in one call: the requests go out in several sends (more than one chunk of the socket's
+ * buffer), every ack is matched, and a refusal in the middle rolls back the whole call.
+ * Within the seed's addresses: underlays 10.245.1.10-249, one /32 per subnet from 192.168.42-49.x.
+ */
+class BulkKernelIT {
+    private static final int PEERS = 240;
+    private static final int SUBNETS_PER_PEER = 8;
+    private final LabMeshes meshes = new LabMeshes();
+
+    @BeforeAll
+    static void lab() {
+        requireLab();
+    }
+
+    @AfterEach
+    void purge() {
+        meshes.purgeAll();
+    }
+
+    private static List<Peer> manyPeers(int count, int subnetsEach) {
+        List<Peer> peers = new ArrayList<>();
+        int next = Ipv4Address.parse("192.168.42.0").bits();
+        for (int i = 0; i < count; i++) {
+            List<Ipv4Prefix> subnets = new ArrayList<>();
+            for (int s = 0; s < subnetsEach; s++) {
+                subnets.add(new Ipv4Prefix(new Ipv4Address(next++), 32));
+            }
+            peers.add(new Peer("p" + i, Ipv4Address.parse("10.245.1." + (10 + i)), subnets));
+        }
+        return peers;
+    }
+
+    private static int lines(String text) {
+        return (int) text.lines().filter(l -> !l.isBlank()).count();
+    }
+
+    @Test
+    void aBatchBiggerThanOneSendIsAppliedAndRemovedWhole() {
+        LinuxTunnelMesh mesh = meshes.open(1, MeshMode.SHARED);
+        List<Peer> peers = manyPeers(PEERS, SUBNETS_PER_PEER);
+
+        mesh.addPeers(peers);
+
+        // 240 nexthops and 1,920 routes: about 2,160 requests, more than one chunk (1,024 requests / 64 KiB)
+        assertEquals(PEERS * SUBNETS_PER_PEER, lines(ip(1, "route", "show", "proto", "87")));
+        assertEquals(PEERS, lines(ip(1, "nexthop", "show", "protocol", "87")));
+        assertEquals(PEERS, mesh.peers().size());
+        assertEquals(0, mesh.reconcile());
+
+        mesh.removePeers(peers.stream().map(Peer::name).toList());
+        assertEquals(0, lines(ip(1, "route", "show", "proto", "87")));
+        assertEquals(0, lines(ip(1, "nexthop", "show", "protocol", "87")));
+    }
+
+    @Test
+    void aRefusalInTheMiddleOfABigBatchRollsBackTheWholeCall() {
+        LinuxTunnelMesh mesh = meshes.open(1, MeshMode.SHARED);
+        mesh.addPeer(Peer.of("node4", "10.245.1.5", "192.168.40.0/24"));
+        List<Peer> peers = manyPeers(PEERS, SUBNETS_PER_PEER);
+        // a foreign route on the subnet of the 200th peer: the kernel refuses that one request
+        String blocked = peers.get(200).subnets().get(3).toString();
+        ip(1, "route", "add", blocked, "dev", "lo", "proto", "static");
+        try {
+            String before = snapshot(1);
+            ConflictException e = assertThrows(ConflictException.class, () -> mesh.addPeers(peers));
+            assertTrue(e.getMessage().contains(blocked), e.getMessage());
+            assertEquals(before, snapshot(1), "nothing of the 240 peers is left");
+            assertEquals(1, mesh.peers().size());
+        } finally {
+            ip(1, "route", "del", blocked);
+        }
+    }
+
+    @Test
+    void oneDumpReadsTheCountersOfManyPointToPointDevices() {
+        LinuxTunnelMesh mesh = meshes.open(1, MeshMode.POINT_TO_POINT);
+        List<Peer> peers = manyPeers(100, 1);
+
+        mesh.addPeers(peers);
+
+        List<TunnelDevice> devices = mesh.devices();
+        assertEquals(100, devices.size());
+        assertEquals("tm-p0", devices.get(0).name());
+        assertEquals("10.245.1.10", devices.get(0).remote().toString());
+        assertTrue(devices.stream().allMatch(TunnelDevice::up));
+        assertEquals(100, lines(ip(1, "route", "show", "proto", "87")));
+    }
+}
