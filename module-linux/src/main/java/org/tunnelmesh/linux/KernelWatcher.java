@@ -87,14 +87,13 @@ final class KernelWatcher implements AutoCloseable {
     }
 
     /**
-     * Deletions and links going down are what break a mesh from outside; additions are either ours
-     * or harmless, and the periodic resync catches the rest. Our own deletions also land here and
+     * Deletions and link changes (a device taken down or up) are what break a mesh from outside;
+     * additions are either ours or harmless, and the periodic resync catches the rest. Our own deletions also land here and
      * cost one reconcile that finds nothing to do.
      */
     private void inspect(NetlinkMessage message) {
         switch (message.type()) {
-            case RTM_DELROUTE, RTM_DELADDR, RTM_DELLINK, RTM_DELNEXTHOP -> relevant = true;
-            case RTM_NEWLINK -> relevant = true;
+            case RTM_DELROUTE, RTM_DELADDR, RTM_DELLINK, RTM_DELNEXTHOP, RTM_NEWLINK -> relevant = true;
             default -> {
             }
         }

@@ -73,7 +73,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             KernelState state = new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
             MeshContext ctx = discover(config, sockets.control, state);
             Topology topology = config.mode() == MeshMode.SHARED
-                    ? SharedTopology.open(ctx, state, true)
+                    ? SharedTopology.open(ctx, state)
                     : new PointToPointTopology(ctx);
             table.addAll(initial);
             LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats));

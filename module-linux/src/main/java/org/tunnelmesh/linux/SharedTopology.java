@@ -47,7 +47,7 @@ final class SharedTopology implements Topology {
     }
 
     /** Finds tunl0 (loading ipip if need be) and probes for nexthop objects. Changes nothing else. */
-    static SharedTopology open(MeshContext ctx, KernelState state, boolean useNexthops) {
+    static SharedTopology open(MeshContext ctx, KernelState state) {
         Link fallback = state.link(FALLBACK_DEVICE);
         if (fallback == null) {
             fallback = loadIpip(ctx);
@@ -58,15 +58,13 @@ final class SharedTopology implements Topology {
         }
         int maxId = 0;
         boolean haveNexthops = false;
-        if (useNexthops) {
-            try {
-                for (Nexthop nh : ctx.session.nexthops()) {
-                    maxId = Math.max(maxId, nh.id());
-                }
-                haveNexthops = true;
-            } catch (RuntimeException e) {
-                log.info("no nexthop objects in this kernel ({}); using classic routes", e.getMessage());
+        try {
+            for (Nexthop nh : ctx.session.nexthops()) {
+                maxId = Math.max(maxId, nh.id());
             }
+            haveNexthops = true;
+        } catch (RuntimeException e) {
+            log.info("no nexthop objects in this kernel ({}); using classic routes", e.getMessage());
         }
         return new SharedTopology(ctx, fallback.ifindex(), haveNexthops, maxId + 1);
     }

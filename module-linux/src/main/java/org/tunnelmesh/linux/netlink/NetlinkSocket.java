@@ -119,11 +119,6 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    /** Don't report ENOBUFS when events overflow the buffer (used by sockets that resync on their own). */
-    public void setNoEnobufs() {
-        setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_NO_ENOBUFS, 1);
-    }
-
     /** How long {@link #poll} waits for an event before it returns false. */
     public void setReceiveTimeout(int millis) {
         Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVTIMEO, new long[] {millis / 1000, (millis % 1000) * 1000L}, 16);

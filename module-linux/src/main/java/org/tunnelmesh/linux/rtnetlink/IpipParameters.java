@@ -13,9 +13,4 @@ public record IpipParameters(int link, Ipv4Address local, Ipv4Address remote, in
     public static IpipParameters pointToPoint(int link, Ipv4Address local, Ipv4Address remote, int ttl, boolean pmtuDiscovery) {
         return new IpipParameters(link, local, remote, ttl, 0, pmtuDiscovery);
     }
-
-    /** True when this device takes part in ip_tunnel_lookup by address (not a second keyless device). */
-    public boolean keyed() {
-        return !local.isAny() || !remote.isAny();
-    }
 }

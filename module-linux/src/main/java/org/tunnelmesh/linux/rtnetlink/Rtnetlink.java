@@ -28,7 +28,6 @@ public final class Rtnetlink {
     public static final int IFLA_MTU = 4;
     public static final int IFLA_LINK = 5;
     public static final int IFLA_LINKINFO = 18;
-    public static final int IFLA_IFALIAS = 20;
     public static final int IFLA_STATS64 = 23;
     public static final int IFLA_EXT_MASK = 29;
     public static final int IFLA_MAX_PARSED = IFLA_STATS64;
@@ -71,7 +70,6 @@ public final class Rtnetlink {
     public static final int RTA_DST = 1;
     public static final int RTA_OIF = 4;
     public static final int RTA_GATEWAY = 5;
-    public static final int RTA_PRIORITY = 6;
     public static final int RTA_TABLE = 15;
     public static final int RTA_NH_ID = 30;
     public static final int RTA_MAX_PARSED = RTA_NH_ID;
@@ -79,8 +77,6 @@ public final class Rtnetlink {
     // struct nhmsg and <linux/nexthop.h>
     public static final int NHMSG_LEN = 8;
     public static final int NHA_ID = 1;
-    public static final int NHA_GROUP = 2;
-    public static final int NHA_BLACKHOLE = 4;
     public static final int NHA_OIF = 5;
     public static final int NHA_GATEWAY = 6;
     public static final int NHA_MAX_PARSED = NHA_GATEWAY;
