@@ -366,6 +366,48 @@ class MeshMBeansTest {
         assertEquals(101, server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null).size());
     }
 
+    /** Many writers, through JMX and the Java API at once: at the end there is an MBean for exactly the peers that exist. */
+    @Test
+    void concurrentWritersLeaveAnMBeanForExactlyThePeersThatExist() throws Exception {
+        open(MeshMode.POINT_TO_POINT);
+        ExecutorService writers = Executors.newFixedThreadPool(8);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            java.util.Random random = new java.util.Random(t);
+            boolean viaJmx = t % 2 == 0;
+            done.add(writers.submit(() -> {
+                for (int i = 0; i < 300; i++) {
+                    int n = random.nextInt(60);
+                    try {
+                        if (random.nextBoolean()) {
+                            if (viaJmx) {
+                                server.invoke(MESH, "addPeer", new Object[] {"p" + n, "10.246.0." + (n + 1), "10.100." + n + ".0/24"},
+                                        new String[] {"java.lang.String", "java.lang.String", "java.lang.String"});
+                            } else {
+                                mesh.addPeer(Peer.of("p" + n, "10.246.0." + (n + 1), "10.100." + n + ".0/24"));
+                            }
+                        } else if (viaJmx) {
+                            server.invoke(MESH, "removePeer", new Object[] {"p" + n}, ONE_STRING);
+                        } else {
+                            mesh.removePeer("p" + n);
+                        }
+                    } catch (JMException | org.tunnelmesh.TunnelMeshException lostARace) {
+                        // already there / already gone
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        writers.shutdown();
+
+        List<String> peers = mesh.peers().stream().map(Peer::name).sorted().toList();
+        assertEquals(peers, peerMBeanNames());
+        assertEquals(mesh.devices().size(), server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null).size());
+    }
+
     static Stream<Arguments> badCalls() {
         return Stream.of(
                 Arguments.of("addPeer", new Object[] {"node3", "10.245.1.300", "192.168.43.0/24"}, "10.245.1.300"),
