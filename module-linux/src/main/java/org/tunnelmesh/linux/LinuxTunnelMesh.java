@@ -2,6 +2,7 @@ package org.tunnelmesh.linux;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.logging.log4j.LogManager;
@@ -65,7 +66,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         if (!initial.isEmpty()) {
             table.checkAdd(initial);
             if (config.mode() == MeshMode.POINT_TO_POINT) {
-                PointToPointTopology.checkDeviceNames(List.of(), initial);
+                PointToPointTopology.checkDeviceNames(Map.of(), initial);
             }
         }
         Sockets sockets = Sockets.open(config);
@@ -188,7 +189,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
-        topology.checkAdd(table.peers(), adding);
+        topology.checkAdd(adding);
         if (purged) {
             topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
             purged = false;

@@ -34,6 +34,8 @@ final class PointToPointTopology implements Topology {
     private static final Logger log = LogManager.getLogger(PointToPointTopology.class);
 
     private final MeshContext ctx;
+    /** Device name -> peer name of the peers held, so a new peer's name is checked in O(1). */
+    private final Map<String, String> deviceOwners = new HashMap<>();
 
     PointToPointTopology(MeshContext ctx) {
         this.ctx = ctx;
@@ -45,19 +47,19 @@ final class PointToPointTopology implements Topology {
     }
 
     @Override
-    public void checkAdd(Collection<Peer> existing, Collection<Peer> adding) {
-        checkDeviceNames(existing, adding);
+    public void checkAdd(Collection<Peer> adding) {
+        checkDeviceNames(deviceOwners, adding);
     }
 
     /** Two peer names that shorten to the same device name cannot both exist. */
-    static void checkDeviceNames(Collection<Peer> existing, Collection<Peer> adding) {
+    static void checkDeviceNames(Map<String, String> deviceOwners, Collection<Peer> adding) {
         Map<String, String> taken = new HashMap<>();
-        for (Peer peer : existing) {
-            taken.put(DeviceNames.forPeer(peer.name()), peer.name());
-        }
         for (Peer peer : adding) {
             String device = DeviceNames.forPeer(peer.name());
-            String other = taken.putIfAbsent(device, peer.name());
+            String other = deviceOwners.get(device);
+            if (other == null) {
+                other = taken.putIfAbsent(device, peer.name());
+            }
             if (other != null && !other.equals(peer.name())) {
                 throw new ConflictException("peer '" + peer.name() + "': its device name " + device
                         + " is already taken by peer '" + other + "'; choose a name that differs in the first 6 characters");
@@ -85,6 +87,9 @@ final class PointToPointTopology implements Topology {
         if (configured.failures() > 0) {
             deleteDevices(peers, null);
             throw KernelErrors.translate(configured.exception());
+        }
+        for (Peer peer : peers) {
+            deviceOwners.put(DeviceNames.forPeer(peer.name()), peer.name());
         }
     }
 
@@ -121,6 +126,7 @@ final class PointToPointTopology implements Topology {
         NetlinkMessageBuilder batch = ctx.session.batch();
         for (Peer peer : peers) {
             deleteLink(batch, DeviceNames.forPeer(peer.name()));
+            deviceOwners.remove(DeviceNames.forPeer(peer.name()));
         }
         SharedTopology.throwUnlessGone(ctx.session.send(batch));
     }
@@ -140,9 +146,11 @@ final class PointToPointTopology implements Topology {
             setLink(devices, fallback.ifindex(), 0, false);
         }
         Set<String> wanted = new HashSet<>();
+        deviceOwners.clear();
         for (Peer peer : peers) {
             String name = DeviceNames.forPeer(peer.name());
             wanted.add(name);
+            deviceOwners.put(name, peer.name());
             Link link = before.link(name);
             IpipParameters expected = parameters(peer);
             if (link == null) {
@@ -220,6 +228,7 @@ final class PointToPointTopology implements Topology {
                 deleteRoute(batch, r);
             }
         }
+        deviceOwners.clear();
         SharedTopology.throwUnlessGone(ctx.session.send(batch));
     }
 

@@ -97,7 +97,7 @@ final class SharedTopology implements Topology {
     }
 
     @Override
-    public void checkAdd(Collection<Peer> existing, Collection<Peer> adding) {
+    public void checkAdd(Collection<Peer> adding) {
         // one device for all: nothing can collide beyond what PeerTable checks
     }
 

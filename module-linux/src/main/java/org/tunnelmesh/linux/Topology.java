@@ -10,8 +10,8 @@ import org.tunnelmesh.Peer;
  */
 interface Topology {
 
-    /** Extra checks this shape needs (e.g. device names that collide); throws before anything changes. */
-    void checkAdd(Collection<Peer> existing, Collection<Peer> adding);
+    /** Extra checks this shape needs against the peers it holds (e.g. device names that collide); throws before anything changes. */
+    void checkAdd(Collection<Peer> adding);
 
     /** Adds all of {@code peers}, or none of them: a kernel failure midway is rolled back. */
     void add(List<Peer> peers);
