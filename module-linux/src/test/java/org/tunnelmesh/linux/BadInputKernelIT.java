@@ -7,9 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.Ipv4Address;
@@ -25,17 +24,8 @@ import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
 
 /** Bad input gets a clear error and leaves the kernel exactly as it was; a kernel failure midway is rolled back. */
 class BadInputKernelIT {
-    private final LabMeshes meshes = new LabMeshes();
-
-    @BeforeAll
-    static void lab() {
-        requireLab();
-    }
-
-    @AfterEach
-    void purge() {
-        meshes.purgeAll();
-    }
+    @RegisterExtension
+    final LabMeshes meshes = new LabMeshes();
 
     private static void unchanged(int node, Class<? extends TunnelMeshException> type, String mustName, Executable bad) {
         String before = snapshot(node);

@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
 
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tunnelmesh.ConflictException;
-import org.tunnelmesh.Ipv4Address;
-import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelDevice;
+import org.tunnelmesh.testing.SeedPeers;
 
 /**
  * Many peers in one call: the requests go out in several sends (more than one chunk of the socket's
@@ -23,32 +20,10 @@ import org.tunnelmesh.TunnelDevice;
  * Within the seed's addresses: underlays 10.245.1.10-249, one /32 per subnet from 192.168.42-49.x.
  */
 class BulkKernelIT {
-    private static final int PEERS = 240;
+    private static final int PEERS = SeedPeers.MAX;
     private static final int SUBNETS_PER_PEER = 8;
-    private final LabMeshes meshes = new LabMeshes();
-
-    @BeforeAll
-    static void lab() {
-        requireLab();
-    }
-
-    @AfterEach
-    void purge() {
-        meshes.purgeAll();
-    }
-
-    private static List<Peer> manyPeers(int count, int subnetsEach) {
-        List<Peer> peers = new ArrayList<>();
-        int next = Ipv4Address.parse("192.168.42.0").bits();
-        for (int i = 0; i < count; i++) {
-            List<Ipv4Prefix> subnets = new ArrayList<>();
-            for (int s = 0; s < subnetsEach; s++) {
-                subnets.add(new Ipv4Prefix(new Ipv4Address(next++), 32));
-            }
-            peers.add(new Peer("p" + i, Ipv4Address.parse("10.245.1." + (10 + i)), subnets));
-        }
-        return peers;
-    }
+    @RegisterExtension
+    final LabMeshes meshes = new LabMeshes();
 
     private static int lines(String text) {
         return (int) text.lines().filter(l -> !l.isBlank()).count();
@@ -57,7 +32,7 @@ class BulkKernelIT {
     @Test
     void aBatchBiggerThanOneSendIsAppliedAndRemovedWhole() {
         LinuxTunnelMesh mesh = meshes.open(1, MeshMode.SHARED);
-        List<Peer> peers = manyPeers(PEERS, SUBNETS_PER_PEER);
+        List<Peer> peers = SeedPeers.of(PEERS, SUBNETS_PER_PEER);
 
         mesh.addPeers(peers);
 
@@ -76,7 +51,7 @@ class BulkKernelIT {
     void aRefusalInTheMiddleOfABigBatchRollsBackTheWholeCall() {
         LinuxTunnelMesh mesh = meshes.open(1, MeshMode.SHARED);
         mesh.addPeer(Peer.of("node4", "10.245.1.5", "192.168.40.0/24"));
-        List<Peer> peers = manyPeers(PEERS, SUBNETS_PER_PEER);
+        List<Peer> peers = SeedPeers.of(PEERS, SUBNETS_PER_PEER);
         // a foreign route on the subnet of the 200th peer: the kernel refuses that one request
         String blocked = peers.get(200).subnets().get(3).toString();
         ip(1, "route", "add", blocked, "dev", "lo", "proto", "static");
@@ -94,7 +69,7 @@ class BulkKernelIT {
     @Test
     void oneDumpReadsTheCountersOfManyPointToPointDevices() {
         LinuxTunnelMesh mesh = meshes.open(1, MeshMode.POINT_TO_POINT);
-        List<Peer> peers = manyPeers(100, 1);
+        List<Peer> peers = SeedPeers.of(100, 1);
 
         mesh.addPeers(peers);
 

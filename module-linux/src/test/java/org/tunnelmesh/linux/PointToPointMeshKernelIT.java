@@ -8,26 +8,16 @@ import static org.tunnelmesh.linux.Lab.*;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelDevice;
 
 /** One ipip device per peer, tunl0 down: per-peer counters, and IPIP from non-peers is dropped. */
 class PointToPointMeshKernelIT {
-    private final LabMeshes meshes = new LabMeshes();
-
-    @BeforeAll
-    static void lab() {
-        requireLab();
-    }
-
-    @AfterEach
-    void purge() {
-        meshes.purgeAll();
-    }
+    @RegisterExtension
+    final LabMeshes meshes = new LabMeshes();
 
     private static Map<String, TunnelDevice> devices(LinuxTunnelMesh mesh) {
         return mesh.devices().stream().collect(Collectors.toMap(TunnelDevice::name, d -> d));
@@ -95,8 +85,7 @@ class PointToPointMeshKernelIT {
         ping(4, tunnelAddress(1), 3);
         assertTrue(devices(shared).get("tunl0").counters().rxPackets() - sharedRx >= 3,
                 "control: SHARED tunl0 accepts IPIP from a non-peer");
-        shared.purge();
-        meshes.closeLeavingState(shared);
+        meshes.purgeAndClose(shared);
 
         LinuxTunnelMesh p2p = meshes.open(1, MeshMode.POINT_TO_POINT, 2);
         long rxBefore = rxOnAllTunnels();

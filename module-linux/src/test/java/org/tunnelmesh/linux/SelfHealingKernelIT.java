@@ -21,9 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
@@ -33,19 +32,10 @@ import org.tunnelmesh.TunnelMeshException;
 /** Drift is repaired within a second, restarts lose no packet, concurrent changes leave a consistent kernel. */
 class SelfHealingKernelIT {
     private static final Logger log = LogManager.getLogger(SelfHealingKernelIT.class);
-    private final LabMeshes meshes = new LabMeshes();
+    @RegisterExtension
+    final LabMeshes meshes = new LabMeshes();
     private final List<String> repairs = new CopyOnWriteArrayList<>();
     private final List<Long> repairTimes = new CopyOnWriteArrayList<>();
-
-    @BeforeAll
-    static void lab() {
-        requireLab();
-    }
-
-    @AfterEach
-    void purge() {
-        meshes.purgeAll();
-    }
 
     private LinuxTunnelMesh open(int node, MeshMode mode, int... peers) {
         LinuxTunnelMesh mesh = meshes.open(watchingConfig(node, mode), peers);

@@ -7,25 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.TunnelDevice;
 
 /** The seed's scenario in SHARED mode, built through the Java API, proven with real pings. */
 class SharedMeshKernelIT {
-    private final LabMeshes meshes = new LabMeshes();
-
-    @BeforeAll
-    static void lab() {
-        requireLab();
-    }
-
-    @AfterEach
-    void purge() {
-        meshes.purgeAll();
-    }
+    @RegisterExtension
+    final LabMeshes meshes = new LabMeshes();
 
     private static TunnelDevice tunl0(LinuxTunnelMesh mesh) {
         List<TunnelDevice> devices = mesh.devices();

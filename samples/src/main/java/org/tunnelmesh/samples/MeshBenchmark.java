@@ -10,23 +10,22 @@ import java.util.Locale;
 import org.HdrHistogram.Histogram;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
-import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.linux.LinuxTunnelMesh;
+import org.tunnelmesh.testing.SeedPeers;
 
 /**
  * Route programming by tunnelmesh beside {@code ip -batch} doing the same work, in one run and one
  * namespace (node1 of the kernel lab), plus counter reads, single-call latency and heap per peer.
  *
- * <p>Peers are limited to what the seed's address plan holds: underlays 10.245.1.10-249 (240
- * distinct gateways) and /32 subnets in 192.168.42.0-49.127. Run: {@code lab/benchmark}.
+ * <p>Peers are limited to what the seed's address plan holds ({@link SeedPeers}). Run: {@code lab/benchmark}.
  */
 public final class MeshBenchmark {
     private static final String NS = "node1";
-    private static final int MAX_PEERS = 240;
+    private static final int MAX_PEERS = SeedPeers.MAX;
     private static final int PROTOCOL = MeshConfig.DEFAULT_ROUTE_PROTOCOL;
     /** Each figure is the median of this many rounds: the lab's one CPU is noisy. */
     private static final int ROUNDS = 5;
@@ -42,7 +41,7 @@ public final class MeshBenchmark {
         System.out.println("medians of " + ROUNDS + " rounds; ip -batch times include starting ip, as a user would pay it");
         System.out.println("peers  routes | tunnelmesh add  remove | ip -batch classic  nexthop | ratio vs classic  vs nexthop");
         for (int peers : new int[] {60, 120, MAX_PEERS}) {
-            List<Peer> list = peers(peers, subnetsPerPeer);
+            List<Peer> list = SeedPeers.of(peers, subnetsPerPeer);
             warmUp(list);
             double[] add = new double[ROUNDS];
             double[] remove = new double[ROUNDS];
@@ -78,19 +77,6 @@ public final class MeshBenchmark {
     private static MeshConfig config(MeshMode mode) {
         return MeshConfig.builder().name(NS).mode(mode).underlay("10.245.1.2").tunnelAddress("192.168.41.0")
                 .netns(NS).watchKernel(false).build();
-    }
-
-    private static List<Peer> peers(int count, int subnetsEach) {
-        List<Peer> peers = new ArrayList<>();
-        int next = Ipv4Address.parse("192.168.42.0").bits();
-        for (int i = 0; i < count; i++) {
-            List<Ipv4Prefix> subnets = new ArrayList<>();
-            for (int s = 0; s < subnetsEach; s++) {
-                subnets.add(new Ipv4Prefix(new Ipv4Address(next++), 32));
-            }
-            peers.add(new Peer("p" + i, Ipv4Address.parse("10.245.1." + (10 + i)), subnets));
-        }
-        return peers;
     }
 
     /** One untimed round so the JIT has compiled the hot path before anything is measured. */
@@ -146,8 +132,8 @@ public final class MeshBenchmark {
         Histogram add = new Histogram(3);
         Histogram remove = new Histogram(3);
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED))) {
-            mesh.addPeers(peers(MAX_PEERS - 1, 1).subList(1, MAX_PEERS - 1)); // a mesh that is not empty
-            Peer peer = peers(1, 1).get(0);
+            mesh.addPeers(SeedPeers.of(MAX_PEERS - 1, 1).subList(1, MAX_PEERS - 1)); // a mesh that is not empty
+            Peer peer = SeedPeers.of(1, 1).get(0);
             for (int i = 0; i < 500; i++) {
                 long t0 = System.nanoTime();
                 mesh.addPeer(peer);
@@ -170,7 +156,7 @@ public final class MeshBenchmark {
     private static void counterReads() {
         int devices = 100;
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.POINT_TO_POINT))) {
-            mesh.addPeers(peers(devices, 1));
+            mesh.addPeers(SeedPeers.of(devices, 1));
             Histogram reads = new Histogram(3);
             for (int i = 0; i < 120; i++) {
                 long t0 = System.nanoTime();
@@ -189,7 +175,7 @@ public final class MeshBenchmark {
     }
 
     private static void heapPerPeer(int subnetsEach) {
-        List<Peer> list = peers(MAX_PEERS, subnetsEach);
+        List<Peer> list = SeedPeers.of(MAX_PEERS, subnetsEach);
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED))) {
             long before = usedHeapAfterGc();
             mesh.addPeers(list);
