@@ -25,13 +25,16 @@ final class KernelWatcher implements AutoCloseable {
 
     private final NetlinkSocket socket;
     private final Runnable repair;
+    private final int ownPortId;
     private final long resyncNanos;
     private final Thread thread;
     private volatile boolean running = true;
     private boolean relevant;
 
-    KernelWatcher(NetlinkSocket socket, String meshName, long resyncMillis, Runnable repair) {
+    /** @param ownPortId the mesh's control socket: notifications of its own changes are not drift */
+    KernelWatcher(NetlinkSocket socket, int ownPortId, String meshName, long resyncMillis, Runnable repair) {
         this.socket = socket;
+        this.ownPortId = ownPortId;
         this.repair = repair;
         this.resyncNanos = TimeUnit.MILLISECONDS.toNanos(resyncMillis);
         socket.setReceiveTimeout(POLL_MILLIS);
@@ -88,10 +91,14 @@ final class KernelWatcher implements AutoCloseable {
 
     /**
      * Deletions and link changes (a device taken down or up) are what break a mesh from outside;
-     * additions are either ours or harmless, and the periodic resync catches the rest. Our own deletions also land here and
-     * cost one reconcile that finds nothing to do.
+     * additions are either ours or harmless, and the periodic resync catches the rest. The kernel
+     * stamps a notification with the port id of the socket whose request caused it: the mesh's own
+     * changes are skipped (what they cause indirectly, like routes flushed with a device, has port 0).
      */
     private void inspect(NetlinkMessage message) {
+        if (message.portId() == ownPortId) {
+            return;
+        }
         switch (message.type()) {
             case RTM_DELROUTE, RTM_DELADDR, RTM_DELLINK, RTM_DELNEXTHOP, RTM_NEWLINK -> relevant = true;
             default -> {

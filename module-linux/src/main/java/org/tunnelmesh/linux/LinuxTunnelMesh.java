@@ -85,7 +85,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                     repairs.size());
             repairs.forEach(r -> log.debug("applied: {}", r));
             if (sockets.events != null) {
-                mesh.watcher = new KernelWatcher(sockets.events, config.name(), config.resyncInterval().toMillis(), mesh::repairQuietly);
+                mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), config.name(), config.resyncInterval().toMillis(), mesh::repairQuietly);
                 mesh.watcher.start();
             }
             return mesh;

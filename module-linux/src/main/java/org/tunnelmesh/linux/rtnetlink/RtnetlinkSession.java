@@ -23,6 +23,11 @@ public final class RtnetlinkSession implements AutoCloseable {
         return new RtnetlinkSession(NetlinkSocket.open(Netlink.NETLINK_ROUTE));
     }
 
+    /** The socket's netlink port id: the kernel puts it in the notifications our own requests cause. */
+    public int portId() {
+        return socket.portId();
+    }
+
     public List<Link> links(boolean withStats) {
         return dump(b -> RtnetlinkRequests.dumpLinks(b, withStats), Link::parse);
     }
