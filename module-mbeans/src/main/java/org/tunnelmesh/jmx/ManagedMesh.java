@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.management.MBeanException;
+import javax.management.MBeanOperationInfo;
 import javax.management.openmbean.CompositeDataSupport;
 import javax.management.openmbean.CompositeType;
 import javax.management.openmbean.OpenDataException;
@@ -19,7 +20,6 @@ import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMeshException;
 import org.weakref.jmx.Managed;
-import org.weakref.jmx.Nested;
 
 /**
  * The mesh itself ({@code org.tunnelmesh:type=Mesh,name=<mesh>}).
@@ -34,7 +34,10 @@ import org.weakref.jmx.Nested;
 @ManagedDescription(description = "One node's side of an IPIP tunnel mesh: its settings, its peers, and the operations that change them")
 public final class ManagedMesh {
 
-    private static final String[] PEER_COLUMNS = {"name", "underlay", "subnets", "device", "rxBytes", "txBytes", "rxPackets", "txPackets"};
+    // JConsole and Jolokia show a row's items sorted by name (CompositeType keeps them sorted): the
+    // numbers put them in the order a person reads a peer, name and underlay first.
+    static final String[] PEER_COLUMNS = {"1 name", "2 underlay", "3 subnets", "4 device", "5 rx bytes", "6 rx packets", "7 tx bytes",
+        "8 tx packets"};
     private static final TabularType PEERS_TYPE = peersType();
 
     private final MeasuredTunnelMesh mesh;
@@ -82,7 +85,7 @@ public final class ManagedMesh {
         return mesh.peers().stream().map(Peer::name).toArray(String[]::new);
     }
 
-    @Managed(description = "One row per peer: name, underlay, subnets, device and that device's byte and packet counters. "
+    @Managed(description = "One row per peer, indexed by name: 1 name, 2 underlay, 3 subnets, 4 device, 5-8 that device's rx/tx bytes and packets. "
             + "In SHARED mode every peer's device is tunl0, so the counters are tunl0's, shared by all peers.")
     public TabularData getPeers() {
         Map<String, TunnelDevice> devices = snapshots.current();
@@ -97,7 +100,7 @@ public final class ManagedMesh {
             try {
                 table.put(new CompositeDataSupport(PEERS_TYPE.getRowType(), PEER_COLUMNS, new Object[] {
                     peer.name(), peer.underlay().toString(), ManagedPeer.subnetList(peer), device,
-                    counters.rxBytes(), counters.txBytes(), counters.rxPackets(), counters.txPackets()}));
+                    counters.rxBytes(), counters.rxPackets(), counters.txBytes(), counters.txPackets()}));
             } catch (OpenDataException e) {
                 throw new IllegalStateException(e);
             }
@@ -105,25 +108,8 @@ public final class ManagedMesh {
         return table;
     }
 
-    @Managed(description = "Latency of addPeer calls (JMX and Java API), microseconds")
-    @Nested
-    public LatencyStat getAddPeer() {
-        return mesh.addPeerLatency();
-    }
-
-    @Managed(description = "Latency of removePeer calls (JMX and Java API), microseconds")
-    @Nested
-    public LatencyStat getRemovePeer() {
-        return mesh.removePeerLatency();
-    }
-
-    @Managed(description = "Latency of reconcile calls (JMX and Java API), microseconds")
-    @Nested
-    public LatencyStat getReconcile() {
-        return mesh.reconcileLatency();
-    }
-
     @Managed(description = "Adds a peer: routes its subnets through the tunnel (and, POINT_TO_POINT, creates its device)")
+    @ManagedImpact(MBeanOperationInfo.ACTION)
     public void addPeer(
             @ManagedDescription(description = "peer name: letters, digits, '_', '.', '-'") String name,
             @ManagedDescription(description = "the peer's underlay IPv4 address, e.g. 10.245.1.3") String underlay,
@@ -137,6 +123,7 @@ public final class ManagedMesh {
     }
 
     @Managed(description = "Adds many peers, all or none: " + PeerSpec.FORMAT + " entries separated by ';' or spaces")
+    @ManagedImpact(MBeanOperationInfo.ACTION)
     public void addPeers(
             @ManagedDescription(description = "e.g. node2@10.245.1.3=192.168.42.0/24;node3@10.245.1.4=192.168.43.0/24") String peers)
             throws MBeanException {
@@ -148,6 +135,7 @@ public final class ManagedMesh {
     }
 
     @Managed(description = "Removes a peer's routes (and its device, POINT_TO_POINT)")
+    @ManagedImpact(MBeanOperationInfo.ACTION)
     public void removePeer(@ManagedDescription(description = "name of the peer to remove") String name) throws MBeanException {
         try {
             mesh.removePeer(name);
@@ -157,6 +145,7 @@ public final class ManagedMesh {
     }
 
     @Managed(description = "Removes many peers, all or none")
+    @ManagedImpact(MBeanOperationInfo.ACTION)
     public void removePeers(@ManagedDescription(description = "peer names separated by commas") String names) throws MBeanException {
         try {
             mesh.removePeers(nameList(names));
@@ -166,6 +155,7 @@ public final class ManagedMesh {
     }
 
     @Managed(description = "Compares the kernel with the mesh and repairs the difference; returns the number of repairs")
+    @ManagedImpact(MBeanOperationInfo.ACTION)
     public int reconcile() throws MBeanException {
         try {
             return mesh.reconcile();
@@ -174,8 +164,16 @@ public final class ManagedMesh {
         }
     }
 
-    @Managed(description = "Removes everything this mesh owns from the kernel: routes, devices, addresses. The mesh stays, empty")
-    public void purge() throws MBeanException {
+    @Managed(description = "Removes everything this mesh owns from the kernel - routes, devices, addresses - so traffic to every peer "
+            + "stops. The mesh stays, empty. Refused unless confirmMeshName is this mesh's name")
+    @ManagedImpact(MBeanOperationInfo.ACTION)
+    public void purge(@ManagedDescription(description = "this mesh's name (the name= of this MBean), typed to confirm") String confirmMeshName)
+            throws MBeanException {
+        String meshName = mesh.config().name();
+        if (!meshName.equals(confirmMeshName)) {
+            throw rejected(new InvalidInputException("purge refused: confirmMeshName '" + confirmMeshName + "' is not this mesh's name; give '"
+                    + meshName + "' to remove every route, device and address of mesh " + meshName));
+        }
         try {
             mesh.purge();
         } catch (TunnelMeshException e) {
@@ -184,6 +182,7 @@ public final class ManagedMesh {
     }
 
     @Managed(description = "Readable lines about what the kernel offers and what may stop traffic")
+    @ManagedImpact(MBeanOperationInfo.INFO)
     public String[] diagnose() throws MBeanException {
         try {
             return mesh.diagnose().toArray(String[]::new);
@@ -223,11 +222,11 @@ public final class ManagedMesh {
         try {
             CompositeType row = new CompositeType("org.tunnelmesh.PeerRow", "A peer and the counters of its device", PEER_COLUMNS,
                     new String[] {"peer name", "underlay address", "overlay subnets, comma-separated", "device carrying its traffic",
-                        "bytes received by the device", "bytes sent by the device", "packets received by the device",
+                        "bytes received by the device", "packets received by the device", "bytes sent by the device",
                         "packets sent by the device"},
                     new OpenType<?>[] {SimpleType.STRING, SimpleType.STRING, SimpleType.STRING, SimpleType.STRING,
                         SimpleType.LONG, SimpleType.LONG, SimpleType.LONG, SimpleType.LONG});
-            return new TabularType("org.tunnelmesh.Peers", "The peers of the mesh", row, new String[] {"name"});
+            return new TabularType("org.tunnelmesh.Peers", "The peers of the mesh", row, new String[] {PEER_COLUMNS[0]});
         } catch (OpenDataException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -35,11 +35,11 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
 
     private static final MBeanNotificationInfo[] NOTIFICATIONS = {
         new MBeanNotificationInfo(new String[] {PEER_ADDED}, Notification.class.getName(),
-                "A peer was added; user data: the peer (name, underlay, subnets)"),
+                "A peer was added; message: peer NAME added: underlay IP, subnets CIDR[,CIDR...]; user data: the peer (name, underlay, subnets)"),
         new MBeanNotificationInfo(new String[] {PEER_REMOVED}, Notification.class.getName(),
-                "A peer was removed; user data: the peer (name, underlay, subnets)"),
+                "A peer was removed; message: peer NAME removed: underlay IP, subnets CIDR[,CIDR...]; user data: the peer (name, underlay, subnets)"),
         new MBeanNotificationInfo(new String[] {STATE_REPAIRED}, Notification.class.getName(),
-                "The kernel had drifted from the mesh and was repaired; user data: what was repaired (String)"),
+                "The kernel had drifted from the mesh and was repaired; message: kernel state repaired: WHAT; user data: WHAT (String)"),
     };
 
     private final ObjectName name;
@@ -51,15 +51,20 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
     }
 
     void peerAdded(Peer peer) {
-        send(PEER_ADDED, "peer " + peer.name() + " added", peerData(peer));
+        send(PEER_ADDED, "peer " + peer.name() + " added: " + describe(peer), peerData(peer));
     }
 
     void peerRemoved(Peer peer) {
-        send(PEER_REMOVED, "peer " + peer.name() + " removed", peerData(peer));
+        send(PEER_REMOVED, "peer " + peer.name() + " removed: " + describe(peer), peerData(peer));
     }
 
     void stateRepaired(String what) {
         send(STATE_REPAIRED, "kernel state repaired: " + what, what);
+    }
+
+    // The message alone tells the whole event: JConsole's notification table cuts the type and user data short.
+    private static String describe(Peer peer) {
+        return "underlay " + peer.underlay() + ", subnets " + ManagedPeer.subnetList(peer);
     }
 
     private void send(String type, String message, Object userData) {

@@ -19,8 +19,8 @@ import org.tunnelmesh.TunnelMesh;
 import org.weakref.jmx.MBeanExporter;
 
 /**
- * Publishes a mesh over JMX: the Mesh MBean, one Peer MBean per peer, one TunnelDevice MBean per
- * device, and the MeshEvents notifications. Peer and device MBeans follow the mesh whichever
+ * Publishes a mesh over JMX: the Mesh MBean, the MeshStats MBean (latency), one Peer MBean per
+ * peer, one TunnelDevice MBean per device, and the MeshEvents notifications. Peer and device MBeans follow the mesh whichever
  * way it changes (JMX or Java API), through a {@link MeshListener}.
  *
  * <pre>{@code
@@ -66,6 +66,7 @@ public final class MeshMBeans implements Closeable {
     };
     private long changes;
     private boolean eventsRegistered;
+    private boolean meshRegistered;
     private boolean closed;
 
     private MeshMBeans(MeasuredTunnelMesh mesh, MBeanServer server) {
@@ -104,9 +105,16 @@ public final class MeshMBeans implements Closeable {
         }
         ObjectName meshMBeanName = MeshObjectNames.mesh(meshName);
         try {
-            exporter.export(meshMBeanName, new ManagedMesh(mesh, this, snapshots));
-        } catch (RuntimeException e) {
+            server.registerMBean(ImpactDeclaringMBean.of(new ManagedMesh(mesh, this, snapshots)), meshMBeanName);
+            meshRegistered = true;
+        } catch (JMException e) {
             throw new IllegalStateException("cannot register " + meshMBeanName + ": " + e.getMessage(), e);
+        }
+        ObjectName statsName = MeshObjectNames.stats(meshName);
+        try {
+            exporter.export(statsName, new ManagedMeshStats(mesh));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot register " + statsName + ": " + e.getMessage(), e);
         }
         // listen first, then look: a peer added in between is seen by one or the other, or both (registering is idempotent)
         mesh.addListener(listener);
@@ -129,6 +137,7 @@ public final class MeshMBeans implements Closeable {
             }
             closed = true;
             exporter.unexportAllAndReportMissing().forEach((name, e) -> log.warn("cannot unregister {}: {}", name, e.getMessage()));
+            unregisterMesh();
             unregisterEvents();
             peers.clear();
             devices.clear();
@@ -308,6 +317,18 @@ public final class MeshMBeans implements Closeable {
             exporter.unexport(name);
         } catch (RuntimeException e) {
             log.warn("cannot unregister {}: {}", name, e.getMessage());
+        }
+    }
+
+    private void unregisterMesh() {
+        if (!meshRegistered) {
+            return;
+        }
+        meshRegistered = false;
+        try {
+            server.unregisterMBean(MeshObjectNames.mesh(meshName));
+        } catch (JMException e) {
+            log.warn("cannot unregister {}: {}", MeshObjectNames.mesh(meshName), e.getMessage());
         }
     }
 

@@ -16,6 +16,11 @@ public final class MeshObjectNames {
         return name("type=Mesh,name=" + value(mesh));
     }
 
+    /** {@code org.tunnelmesh:type=MeshStats,name=<mesh>}: latency of the mesh's operations. */
+    public static ObjectName stats(String mesh) {
+        return name("type=MeshStats,name=" + value(mesh));
+    }
+
     /** {@code org.tunnelmesh:type=Peer,mesh=<mesh>,name=<peer>} */
     public static ObjectName peer(String mesh, String peer) {
         return name("type=Peer,mesh=" + value(mesh) + ",name=" + value(peer));

@@ -3,6 +3,7 @@ package org.tunnelmesh.jmx;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,11 +11,15 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import javax.management.MBeanException;
 import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerConnection;
 import javax.management.MBeanServerFactory;
+import javax.management.Notification;
 import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
@@ -88,7 +93,32 @@ class MeshMBeansRemoteTest {
         assertArrayEquals(new String[] {"name", "underlay", "subnets"},
                 Arrays.stream(signature).map(MBeanParameterInfo::getName).toArray());
         assertTrue(connection.isRegistered(MeshObjectNames.peer("lab", "node3")));
-        assertEquals(1L, connection.getAttribute(MESH, "AddPeer.Count"));
+        assertEquals(1L, connection.getAttribute(MeshObjectNames.stats("lab"), "AddPeer.Count"));
+    }
+
+    @Test
+    void aRemotePurgeWithoutTheMeshsNameIsRefusedWithTheReason() {
+        MBeanServerConnection connection = connection();
+
+        MBeanException e = assertThrows(MBeanException.class,
+                () -> connection.invoke(MESH, "purge", new Object[] {""}, new String[] {String.class.getName()}));
+
+        assertEquals("purge refused: confirmMeshName '' is not this mesh's name; give 'lab' to remove every route, device and address of mesh lab",
+                e.getMessage());
+        assertInstanceOf(IllegalArgumentException.class, e.getTargetException());
+        assertEquals(List.of("node2"), mesh.peers().stream().map(Peer::name).toList());
+    }
+
+    @Test
+    void aRemoteListenerGetsTheWholeEventInTheMessage() throws Exception {
+        BlockingQueue<Notification> received = new LinkedBlockingQueue<>();
+        connection().addNotificationListener(MeshObjectNames.events("lab"), (notification, handback) -> received.add(notification), null, null);
+
+        connection().invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS);
+
+        Notification added = received.poll(10, TimeUnit.SECONDS);
+        assertNotNull(added, "no notification within 10 s");
+        assertEquals("peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24", added.getMessage());
     }
 
     private MBeanServerConnection connection() {

@@ -55,6 +55,7 @@ class MeshMBeansTest {
 
     private static final ObjectName MESH = MeshObjectNames.mesh("lab");
     private static final ObjectName EVENTS = MeshObjectNames.events("lab");
+    private static final ObjectName STATS = MeshObjectNames.stats("lab");
     private static final ObjectName NODE2 = MeshObjectNames.peer("lab", "node2");
     private static final ObjectName NODE3 = MeshObjectNames.peer("lab", "node3");
     private static final ObjectName TUNL0 = MeshObjectNames.device("lab", "tunl0");
@@ -100,15 +101,27 @@ class MeshMBeansTest {
         assertEquals(String[].class.getName(), types.get("PeerNames"));
         assertEquals(TabularData.class.getName(), types.get("Peers"));
         assertEquals("long", types.get("RepairCount"));
+        assertTrue(types.keySet().stream().noneMatch(name -> name.contains(".")), "latency figures belong to MeshStats: " + types.keySet());
+        assertEquals(8, types.size(), types.keySet().toString());
+        assertDescribed(info);
+        assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
+    }
+
+    @Test
+    void meshStatsMBeanHoldsTheLatencyFigures() throws JMException {
+        MBeanInfo info = server.getMBeanInfo(STATS);
+        Map<String, String> types = attributeTypes(STATS);
+
         for (String call : List.of("AddPeer", "RemovePeer", "Reconcile")) {
             assertEquals("long", types.get(call + ".Count"), call);
+            assertEquals("double", types.get(call + ".Mean"), call);
             assertEquals("long", types.get(call + ".P50"), call);
             assertEquals("long", types.get(call + ".P90"), call);
             assertEquals("long", types.get(call + ".P99"), call);
             assertEquals("long", types.get(call + ".Max"), call);
-            assertEquals("double", types.get(call + ".Mean"), call);
         }
-        assertEquals(26, types.size(), types.keySet().toString());
+        assertEquals(18, types.size(), types.keySet().toString());
+        assertEquals(0, info.getOperations().length);
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
     }
@@ -125,8 +138,19 @@ class MeshMBeansTest {
         assertParameters(operations.get("removePeer"), "void", "name");
         assertParameters(operations.get("removePeers"), "void", "names");
         assertParameters(operations.get("reconcile"), "int");
-        assertParameters(operations.get("purge"), "void");
+        assertParameters(operations.get("purge"), "void", "confirmMeshName");
         assertParameters(operations.get("diagnose"), String[].class.getName());
+    }
+
+    @Test
+    void operationsDeclareTheirImpact() throws JMException {
+        Map<String, Integer> impacts = Arrays.stream(server.getMBeanInfo(MESH).getOperations())
+                .collect(Collectors.toMap(MBeanOperationInfo::getName, MBeanOperationInfo::getImpact));
+
+        assertEquals(Map.of("addPeer", MBeanOperationInfo.ACTION, "addPeers", MBeanOperationInfo.ACTION,
+                "removePeer", MBeanOperationInfo.ACTION, "removePeers", MBeanOperationInfo.ACTION,
+                "reconcile", MBeanOperationInfo.ACTION, "purge", MBeanOperationInfo.ACTION,
+                "diagnose", MBeanOperationInfo.INFO), impacts);
     }
 
     private static void assertParameters(MBeanOperationInfo operation, String returnType, String... names) {
@@ -236,12 +260,33 @@ class MeshMBeansTest {
     }
 
     @Test
-    void purgeThroughJmxLeavesNoPeerMBeans() throws JMException {
-        server.invoke(MESH, "purge", new Object[0], new String[0]);
+    void purgeThroughJmxWithTheMeshsNameLeavesNoPeerMBeans() throws JMException {
+        server.invoke(MESH, "purge", new Object[] {"lab"}, ONE_STRING);
 
         assertEquals(List.of(), peerMBeanNames());
         assertEquals(0, server.getAttribute(MESH, "PeerCount"));
         assertTrue(server.isRegistered(MESH));
+    }
+
+    @ParameterizedTest(name = "purge(\"{0}\")")
+    @MethodSource("wrongConfirmations")
+    void purgeIsRefusedUnlessConfirmedWithTheMeshsName(String confirmation) throws JMException {
+        Set<ObjectName> before = server.queryNames(new ObjectName("org.tunnelmesh:*"), null);
+        List<Peer> peersBefore = mesh.peers();
+
+        MBeanException e = assertThrows(MBeanException.class, () -> server.invoke(MESH, "purge", new Object[] {confirmation}, ONE_STRING));
+
+        assertEquals("purge refused: confirmMeshName '" + confirmation + "' is not this mesh's name; "
+                + "give 'lab' to remove every route, device and address of mesh lab", e.getMessage());
+        assertInstanceOf(IllegalArgumentException.class, e.getTargetException());
+        assertOnlyStandardTypes(e);
+        assertEquals(peersBefore, mesh.peers());
+        assertEquals(before, server.queryNames(new ObjectName("org.tunnelmesh:*"), null));
+        assertEquals("tunl0", server.getAttribute(NODE2, "Device"));
+    }
+
+    static Stream<String> wrongConfirmations() {
+        return Stream.of("", "LAB", "lab ", "node2", "other", null);
     }
 
     private List<String> peerMBeanNames() throws JMException {
@@ -300,13 +345,26 @@ class MeshMBeansTest {
 
         assertEquals(2, table.size());
         CompositeData node3 = table.get(new Object[] {"node3"});
-        assertEquals("10.245.1.4", node3.get("underlay"));
-        assertEquals("192.168.43.0/24,10.99.0.0/16", node3.get("subnets"));
-        assertEquals("tunl0", node3.get("device"));
-        assertEquals(1000L, node3.get("rxBytes"));
-        assertEquals(2000L, node3.get("txBytes"));
-        assertEquals(10L, node3.get("rxPackets"));
-        assertEquals(20L, node3.get("txPackets"));
+        assertEquals("node3", node3.get("1 name"));
+        assertEquals("10.245.1.4", node3.get("2 underlay"));
+        assertEquals("192.168.43.0/24,10.99.0.0/16", node3.get("3 subnets"));
+        assertEquals("tunl0", node3.get("4 device"));
+        assertEquals(1000L, node3.get("5 rx bytes"));
+        assertEquals(10L, node3.get("6 rx packets"));
+        assertEquals(2000L, node3.get("7 tx bytes"));
+        assertEquals(20L, node3.get("8 tx packets"));
+    }
+
+    /** JConsole lists a row's items in the CompositeType's (sorted) key order: that order must be a person's. */
+    @Test
+    void peersTableItemsSortIntoTheOrderAPersonReadsThem() throws JMException {
+        TabularData table = (TabularData) server.getAttribute(MESH, "Peers");
+
+        assertEquals(List.of("1 name", "2 underlay", "3 subnets", "4 device", "5 rx bytes", "6 rx packets", "7 tx bytes", "8 tx packets"),
+                List.copyOf(table.getTabularType().getRowType().keySet()));
+        assertEquals(List.of("1 name"), table.getTabularType().getIndexNames());
+        assertEquals(List.of("node2", "10.245.1.3", "192.168.42.0/24", "tunl0", 0L, 0L, 0L, 0L),
+                List.copyOf(table.get(new Object[] {"node2"}).values()));
     }
 
     @Test
@@ -425,7 +483,9 @@ class MeshMBeansTest {
                         "192.168.43.128/25"),
                 Arguments.of("addPeers", new Object[] {"node3@10.245.1.4=192.168.43.0/24 node4-10.245.1.5"}, "node4-10.245.1.5"),
                 Arguments.of("removePeers", new Object[] {"node2,ghost"}, "ghost"),
-                Arguments.of("removePeers", new Object[] {" , "}, "no peer names given"));
+                Arguments.of("removePeers", new Object[] {" , "}, "no peer names given"),
+                Arguments.of("purge", new Object[] {"node2"}, "node2"),
+                Arguments.of("purge", new Object[] {null}, "'null'"));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -472,8 +532,23 @@ class MeshMBeansTest {
         assertEquals("10.245.1.4", added.get("underlay"));
         assertEquals("192.168.43.0/24", added.get("subnets"));
         assertEquals("route 192.168.42.0/24 via 10.245.1.3 was missing", received.get(2).getUserData());
+        assertEquals(List.of("peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24",
+                        "peer node3 removed: underlay 10.245.1.4, subnets 192.168.43.0/24",
+                        "kernel state repaired: route 192.168.42.0/24 via 10.245.1.3 was missing"),
+                received.stream().map(Notification::getMessage).toList());
         assertEquals(EVENTS, received.get(0).getSource());
         assertTrue(received.get(1).getSequenceNumber() > received.get(0).getSequenceNumber());
+    }
+
+    @Test
+    void aPeerWithManySubnetsIsToldWholeInTheMessage() throws JMException {
+        List<Notification> received = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(EVENTS, (notification, handback) -> received.add(notification), null, null);
+
+        server.invoke(MESH, "addPeers", new Object[] {"node3@10.245.1.4=192.168.43.0/24,10.99.0.0/16"}, ONE_STRING);
+
+        assertEquals(List.of("peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24,10.99.0.0/16"),
+                received.stream().map(Notification::getMessage).toList());
     }
 
     @Test
@@ -496,12 +571,12 @@ class MeshMBeansTest {
         server.invoke(MESH, "reconcile", new Object[0], new String[0]);
         mbeans.mesh().reconcile();
 
-        assertEquals(2L, server.getAttribute(MESH, "AddPeer.Count"));
-        assertEquals(1L, server.getAttribute(MESH, "RemovePeer.Count"));
-        assertEquals(2L, server.getAttribute(MESH, "Reconcile.Count"));
-        long p50 = (long) server.getAttribute(MESH, "AddPeer.P50");
-        long p99 = (long) server.getAttribute(MESH, "AddPeer.P99");
-        long max = (long) server.getAttribute(MESH, "AddPeer.Max");
+        assertEquals(2L, server.getAttribute(STATS, "AddPeer.Count"));
+        assertEquals(1L, server.getAttribute(STATS, "RemovePeer.Count"));
+        assertEquals(2L, server.getAttribute(STATS, "Reconcile.Count"));
+        long p50 = (long) server.getAttribute(STATS, "AddPeer.P50");
+        long p99 = (long) server.getAttribute(STATS, "AddPeer.P99");
+        long max = (long) server.getAttribute(STATS, "AddPeer.Max");
         assertTrue(0 <= p50 && p50 <= p99 && p99 <= max, p50 + " " + p99 + " " + max);
     }
 
@@ -559,5 +634,7 @@ class MeshMBeansTest {
         assertEquals(Set.of(), server.queryNames(new ObjectName("org.tunnelmesh:mesh=other,*"), null));
         assertFalse(server.isRegistered(MeshObjectNames.mesh("other")));
         assertFalse(server.isRegistered(MeshObjectNames.events("other")));
+        assertFalse(server.isRegistered(MeshObjectNames.stats("other")));
+        assertTrue(server.isRegistered(STATS));
     }
 }
