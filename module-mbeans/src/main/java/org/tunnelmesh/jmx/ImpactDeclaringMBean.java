@@ -3,6 +3,7 @@ package org.tunnelmesh.jmx;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.management.Attribute;
 import javax.management.AttributeList;
@@ -20,12 +21,17 @@ import org.weakref.jmx.MBeanExporter;
 
 /**
  * The MBean jmxutils makes of an annotated object, with the impact of each operation taken from
- * its {@link ManagedImpact} (jmxutils declares every one UNKNOWN). Everything else - names,
- * descriptions, parameter names, invocation - is jmxutils' own.
+ * its {@link ManagedImpact} (jmxutils declares every one UNKNOWN) and the operations in a steady
+ * order. Everything else - names, descriptions, parameter names, invocation - is jmxutils' own.
  */
 final class ImpactDeclaringMBean implements DynamicMBean {
 
     private static final ObjectName UNUSED = MeshObjectNames.mesh("unused");
+    // JConsole lists operations in MBeanInfo order, which jmxutils leaves to a hash map: list
+    // those that only read first, then the others by name.
+    private static final Comparator<MBeanOperationInfo> LOOK_FIRST_THEN_ACT = Comparator
+            .comparing((MBeanOperationInfo operation) -> operation.getImpact() != MBeanOperationInfo.INFO)
+            .thenComparing(MBeanOperationInfo::getName);
 
     private final DynamicMBean built;
     private final MBeanInfo info;
@@ -41,6 +47,7 @@ final class ImpactDeclaringMBean implements DynamicMBean {
         MBeanOperationInfo[] operations = Arrays.stream(plain.getOperations())
                 .map(operation -> new MBeanOperationInfo(operation.getName(), operation.getDescription(), operation.getSignature(),
                         operation.getReturnType(), impactOf(managed.getClass(), operation), operation.getDescriptor()))
+                .sorted(LOOK_FIRST_THEN_ACT)
                 .toArray(MBeanOperationInfo[]::new);
         return new ImpactDeclaringMBean(built, new MBeanInfo(plain.getClassName(), plain.getDescription(), plain.getAttributes(),
                 plain.getConstructors(), operations, plain.getNotifications(), plain.getDescriptor()));

@@ -39,6 +39,8 @@ public final class ManagedMesh {
     static final String[] PEER_COLUMNS = {"1 name", "2 underlay", "3 subnets", "4 device", "5 rx bytes", "6 rx packets", "7 tx bytes",
         "8 tx packets"};
     private static final TabularType PEERS_TYPE = peersType();
+    static final int REPORT_WIDTH = 56;
+    private static final String CONTINUATION = "    ";
 
     private final MeasuredTunnelMesh mesh;
     private final MeshMBeans mbeans;
@@ -181,14 +183,40 @@ public final class ManagedMesh {
         }
     }
 
-    @Managed(description = "Readable lines about what the kernel offers and what may stop traffic")
+    @Managed(description = "What the kernel offers and what may stop traffic: one finding per line, each beginning with OK, WARN or FAIL")
     @ManagedImpact(MBeanOperationInfo.INFO)
-    public String[] diagnose() throws MBeanException {
+    public String diagnose() throws MBeanException {
         try {
-            return mesh.diagnose().toArray(String[]::new);
+            return report(mesh.diagnose());
         } catch (TunnelMeshException e) {
             throw rejected(e);
         }
+    }
+
+    /**
+     * The findings as one text, each wrapped at {@link #REPORT_WIDTH} characters with its
+     * continuation lines indented. JConsole shows a String result in a dialog 400 pixels wide
+     * (a String[] in one that opens scrolled to its end), so only a text this narrow is seen
+     * whole there; Jolokia and jmxterm show it as it is.
+     */
+    static String report(List<String> findings) {
+        StringBuilder text = new StringBuilder();
+        for (String finding : findings) {
+            int column = 0;
+            for (String word : finding.strip().split(" +")) {
+                if (column > 0 && column + 1 + word.length() > REPORT_WIDTH) {
+                    text.append('\n').append(CONTINUATION);
+                    column = CONTINUATION.length();
+                } else if (column > 0) {
+                    text.append(' ');
+                    column++;
+                }
+                text.append(word);
+                column += word.length();
+            }
+            text.append('\n');
+        }
+        return text.toString();
     }
 
     private static List<String> nameList(String names) {

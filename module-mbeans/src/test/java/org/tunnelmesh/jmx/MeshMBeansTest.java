@@ -139,7 +139,14 @@ class MeshMBeansTest {
         assertParameters(operations.get("removePeers"), "void", "names");
         assertParameters(operations.get("reconcile"), "int");
         assertParameters(operations.get("purge"), "void", "confirmMeshName");
-        assertParameters(operations.get("diagnose"), String[].class.getName());
+        assertParameters(operations.get("diagnose"), String.class.getName());
+    }
+
+    @Test
+    void operationsAreListedLookingFirstThenActingByName() throws JMException {
+        List<String> listed = Arrays.stream(server.getMBeanInfo(MESH).getOperations()).map(MBeanOperationInfo::getName).toList();
+
+        assertEquals(List.of("diagnose", "addPeer", "addPeers", "purge", "reconcile", "removePeer", "removePeers"), listed);
     }
 
     @Test
@@ -593,10 +600,36 @@ class MeshMBeansTest {
     }
 
     @Test
-    void diagnoseReturnsLines() throws JMException {
-        String[] lines = (String[]) server.invoke(MESH, "diagnose", new Object[0], new String[0]);
+    void diagnoseReturnsTheFindingsAsOneText() throws JMException {
+        String report = (String) server.invoke(MESH, "diagnose", new Object[0], new String[0]);
 
-        assertEquals(mesh.diagnose(), List.of(lines));
+        assertEquals(String.join("\n", mesh.diagnose()) + "\n", report);
+    }
+
+    /** JConsole's result dialog is 400 pixels wide: a long finding is wrapped, its words all kept, its status first. */
+    @Test
+    void aLongFindingIsWrappedNarrowEnoughForJConsolesDialog() {
+        String warn = "WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays";
+
+        String report = ManagedMesh.report(List.of("OK CAP_NET_ADMIN: effective", warn, "OK peers: 2"));
+
+        assertEquals("""
+                OK CAP_NET_ADMIN: effective
+                WARN SHARED mode: tunl0 accepts IPIP from any source;
+                    use POINT_TO_POINT or filter protocol 4 to the
+                    peers' underlays
+                OK peers: 2
+                """, report);
+        for (String line : report.split("\n")) {
+            assertTrue(line.length() <= ManagedMesh.REPORT_WIDTH, line);
+        }
+    }
+
+    @Test
+    void aWordLongerThanTheReportIsKeptWhole() {
+        String path = "/proc/sys/net/ipv4/conf/" + "x".repeat(60) + "/rp_filter";
+
+        assertEquals("WARN cannot read\n    " + path + "\n", ManagedMesh.report(List.of("WARN cannot read " + path)));
     }
 
     @Test
