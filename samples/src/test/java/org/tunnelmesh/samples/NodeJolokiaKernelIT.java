@@ -204,6 +204,56 @@ class NodeJolokiaKernelIT {
         assertEquals(0, ping(NODE1, NODE2), "node1 -> node2 still");
     }
 
+    @Test
+    @Order(6)
+    void latencyFiguresAreInMeshStatsNotInTheMeshMBean() throws Exception {
+        String stats = "org.tunnelmesh:type=MeshStats,name=node1";
+        assertEquals(1L, ((Number) read(NODE1, stats, "AddPeer.Count")).longValue(), "node1 added node3 once");
+        assertEquals(1L, ((Number) read(NODE1, stats, "RemovePeer.Count")).longValue(), "node1 removed node3 once");
+        Map<String, Object> onMesh = jolokia(NODE1, "{\"type\":\"read\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node1\",\"attribute\":\"AddPeer.Count\"}");
+        assertNotEquals(200, status(onMesh), onMesh.toString());
+    }
+
+    @Test
+    @Order(7)
+    void purgeWithoutTheMeshsNameIsRefusedOverJolokiaAndJmxtermAndChangesNothing() throws Exception {
+        String routesBefore = run("ip", "-n", NODE1.name(), "route", "show", "proto", "87").output();
+        String refusal = "purge refused: confirmMeshName 'node2' is not this mesh's name; give 'node1' to remove every route, device and address of mesh node1";
+
+        Map<String, Object> refused = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "purge", "node2");
+        Result jmxterm = jmxterm(NODE1, "run -b org.tunnelmesh:type=Mesh,name=node1 purge node2");
+
+        assertNotEquals(200, status(refused), refused.toString());
+        assertTrue(String.valueOf(refused.get("error")).contains(refusal), refused.toString());
+        assertTrue(jmxterm.output().contains(refusal), "jmxterm said: " + jmxterm.output());
+        assertEquals(routesBefore, run("ip", "-n", NODE1.name(), "route", "show", "proto", "87").output());
+        assertEquals(0, ping(NODE1, NODE2), "node1 -> node2 after the refused purges");
+    }
+
+    @Test
+    @Order(8)
+    void purgeConfirmedWithTheMeshsNameEmptiesTheMesh() throws Exception {
+        Map<String, Object> purged = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "purge", "node1");
+
+        assertEquals(200, status(purged), purged.toString());
+        assertEquals("", run("ip", "-n", NODE1.name(), "route", "show", "proto", "87").output().strip());
+        assertEquals(0L, ((Number) read(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "PeerCount")).longValue());
+        assertNotEquals(0, ping(NODE1, NODE2), "node1 -> node2 after the purge");
+    }
+
+    @Test
+    @Order(9)
+    void diagnoseOverJolokiaIsOneTextOfFindings() throws Exception {
+        Map<String, Object> diagnosed = exec(NODE2, "org.tunnelmesh:type=Mesh,name=node2", "diagnose");
+
+        assertEquals(200, status(diagnosed), diagnosed.toString());
+        String report = (String) diagnosed.get("value");
+        assertTrue(report.contains("OK ipip: tunl0 present"), report);
+        for (String line : report.split("\n")) {
+            assertTrue(line.matches("(OK|WARN|FAIL) .*|    \\S.*"), "a finding or its indented continuation: '" + line + "' in\n" + report);
+        }
+    }
+
     @AfterAll
     void stopNodes() throws Exception {
         List<String> problems = new ArrayList<>();
@@ -258,6 +308,12 @@ class NodeJolokiaKernelIT {
         } catch (ParseException e) {
             throw new AssertionError("Jolokia on " + node.name() + " answered " + request + " with: " + curl.output(), e);
         }
+    }
+
+    // verbosity brief: jmxterm prints an operation's failure on a line beginning with '#'; silent would hide it
+    private static Result jmxterm(Node node, String command) throws Exception {
+        return runWithInput(command + "\nquit\n", "ip", "netns", "exec", node.name(), JAVA, QUICK_START, "-jar", JMXTERM_JAR.toString(),
+                "-l", "127.0.0.1:" + JMX_PORT, "-n", "-v", "brief");
     }
 
     private static int status(Map<String, Object> response) {
