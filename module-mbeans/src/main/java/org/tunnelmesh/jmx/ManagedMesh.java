@@ -173,8 +173,8 @@ public final class ManagedMesh {
             throws MBeanException {
         String meshName = mesh.config().name();
         if (!meshName.equals(confirmMeshName)) {
-            throw rejected(new InvalidInputException("purge refused: confirmMeshName '" + confirmMeshName + "' is not this mesh's name; give '"
-                    + meshName + "' to remove every route, device and address of mesh " + meshName));
+            throw rejected(new InvalidInputException("purge refused: confirmMeshName '" + confirmMeshName + "' is not this mesh's name ("
+                    + meshName + ")"));
         }
         try {
             mesh.purge();

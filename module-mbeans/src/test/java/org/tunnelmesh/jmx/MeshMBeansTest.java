@@ -283,8 +283,7 @@ class MeshMBeansTest {
 
         MBeanException e = assertThrows(MBeanException.class, () -> server.invoke(MESH, "purge", new Object[] {confirmation}, ONE_STRING));
 
-        assertEquals("purge refused: confirmMeshName '" + confirmation + "' is not this mesh's name; "
-                + "give 'lab' to remove every route, device and address of mesh lab", e.getMessage());
+        assertEquals("purge refused: confirmMeshName '" + confirmation + "' is not this mesh's name (lab)", e.getMessage());
         assertInstanceOf(IllegalArgumentException.class, e.getTargetException());
         assertOnlyStandardTypes(e);
         assertEquals(peersBefore, mesh.peers());

@@ -218,7 +218,7 @@ class NodeJolokiaKernelIT {
     @Order(7)
     void purgeWithoutTheMeshsNameIsRefusedOverJolokiaAndJmxtermAndChangesNothing() throws Exception {
         String routesBefore = run("ip", "-n", NODE1.name(), "route", "show", "proto", "87").output();
-        String refusal = "purge refused: confirmMeshName 'node2' is not this mesh's name; give 'node1' to remove every route, device and address of mesh node1";
+        String refusal = "purge refused: confirmMeshName 'node2' is not this mesh's name (node1)";
 
         Map<String, Object> refused = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "purge", "node2");
         Result jmxterm = jmxterm(NODE1, "run -b org.tunnelmesh:type=Mesh,name=node1 purge node2");
