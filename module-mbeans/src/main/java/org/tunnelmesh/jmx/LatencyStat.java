@@ -3,12 +3,11 @@ package org.tunnelmesh.jmx;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-import org.weakref.jmx.Managed;
 
 /**
  * How long one kind of call took, in microseconds, since the mesh was exported. Recording is
  * lock-free ({@link Recorder}); readers fold the latest interval into the running total.
- * Exported with {@code @Nested}, so its attributes appear as {@code AddPeer.P99} and the like.
+ * {@link MeshStats} publishes its figures as {@code AddPeer.P99} and the like.
  */
 public final class LatencyStat {
 
@@ -22,32 +21,26 @@ public final class LatencyStat {
         recorder.recordValue(TimeUnit.NANOSECONDS.toMicros(Math.max(0, elapsedNanos)));
     }
 
-    @Managed(description = "Number of calls measured")
     public synchronized long getCount() {
         return folded().getTotalCount();
     }
 
-    @Managed(description = "Mean duration, microseconds")
     public synchronized double getMean() {
         return folded().getMean();
     }
 
-    @Managed(description = "Median duration, microseconds")
     public synchronized long getP50() {
         return folded().getValueAtPercentile(50);
     }
 
-    @Managed(description = "90th percentile duration, microseconds")
     public synchronized long getP90() {
         return folded().getValueAtPercentile(90);
     }
 
-    @Managed(description = "99th percentile duration, microseconds")
     public synchronized long getP99() {
         return folded().getValueAtPercentile(99);
     }
 
-    @Managed(description = "Longest duration, microseconds")
     public synchronized long getMax() {
         return folded().getMaxValue();
     }

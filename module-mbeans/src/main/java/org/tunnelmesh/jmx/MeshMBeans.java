@@ -67,6 +67,7 @@ public final class MeshMBeans implements Closeable {
     private long changes;
     private boolean eventsRegistered;
     private boolean meshRegistered;
+    private boolean statsRegistered;
     private boolean closed;
 
     private MeshMBeans(MeasuredTunnelMesh mesh, MBeanServer server) {
@@ -112,8 +113,9 @@ public final class MeshMBeans implements Closeable {
         }
         ObjectName statsName = MeshObjectNames.stats(meshName);
         try {
-            exporter.export(statsName, new ManagedMeshStats(mesh));
-        } catch (RuntimeException e) {
+            server.registerMBean(new MeshStats(mesh), statsName);
+            statsRegistered = true;
+        } catch (JMException e) {
             throw new IllegalStateException("cannot register " + statsName + ": " + e.getMessage(), e);
         }
         // listen first, then look: a peer added in between is seen by one or the other, or both (registering is idempotent)
@@ -320,15 +322,23 @@ public final class MeshMBeans implements Closeable {
         }
     }
 
+    // the Mesh and MeshStats MBeans, registered without jmxutils' exporter
     private void unregisterMesh() {
-        if (!meshRegistered) {
-            return;
+        if (meshRegistered) {
+            meshRegistered = false;
+            unregister(MeshObjectNames.mesh(meshName));
         }
-        meshRegistered = false;
+        if (statsRegistered) {
+            statsRegistered = false;
+            unregister(MeshObjectNames.stats(meshName));
+        }
+    }
+
+    private void unregister(ObjectName name) {
         try {
-            server.unregisterMBean(MeshObjectNames.mesh(meshName));
+            server.unregisterMBean(name);
         } catch (JMException e) {
-            log.warn("cannot unregister {}: {}", MeshObjectNames.mesh(meshName), e.getMessage());
+            log.warn("cannot unregister {}: {}", name, e.getMessage());
         }
     }
 

@@ -120,10 +120,31 @@ class MeshMBeansTest {
             assertEquals("long", types.get(call + ".P99"), call);
             assertEquals("long", types.get(call + ".Max"), call);
         }
-        assertEquals(18, types.size(), types.keySet().toString());
+        for (String call : List.of("AddPeer", "RemovePeer", "Reconcile")) {
+            assertEquals(CompositeData.class.getName(), types.get(call), call);
+        }
+        assertEquals(21, types.size(), types.keySet().toString());
         assertEquals(0, info.getOperations().length);
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
+    }
+
+    /** jmxterm reads "AddPeer.P99" as item P99 of attribute AddPeer: both forms give the same figures. */
+    @Test
+    void eachLatencyFigureIsAlsoAnItemOfItsCallsCompositeForJmxterm() throws JMException {
+        server.invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS);
+        server.invoke(MESH, "removePeer", new Object[] {"node3"}, ONE_STRING);
+
+        for (String call : List.of("AddPeer", "RemovePeer", "Reconcile")) {
+            CompositeData whole = (CompositeData) server.getAttribute(STATS, call);
+            for (String figure : List.of("Count", "Mean", "P50", "P90", "P99", "Max")) {
+                assertEquals(server.getAttribute(STATS, call + "." + figure), whole.get(figure), call + "." + figure);
+            }
+        }
+        assertEquals(1L, ((CompositeData) server.getAttribute(STATS, "AddPeer")).get("Count"));
+        assertEquals(0L, ((CompositeData) server.getAttribute(STATS, "Reconcile")).get("Count"));
+        assertThrows(javax.management.AttributeNotFoundException.class, () -> server.getAttribute(STATS, "AddPeer.P42"));
+        assertEquals(2, server.getAttributes(STATS, new String[] {"AddPeer.Count", "Nothing", "RemovePeer"}).size());
     }
 
     @Test

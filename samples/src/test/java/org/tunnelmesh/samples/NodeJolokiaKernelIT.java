@@ -206,12 +206,15 @@ class NodeJolokiaKernelIT {
 
     @Test
     @Order(6)
-    void latencyFiguresAreInMeshStatsNotInTheMeshMBean() throws Exception {
+    void latencyFiguresAreInMeshStatsNotInTheMeshMBeanForJolokiaAndJmxterm() throws Exception {
         String stats = "org.tunnelmesh:type=MeshStats,name=node1";
         assertEquals(1L, ((Number) read(NODE1, stats, "AddPeer.Count")).longValue(), "node1 added node3 once");
         assertEquals(1L, ((Number) read(NODE1, stats, "RemovePeer.Count")).longValue(), "node1 removed node3 once");
         Map<String, Object> onMesh = jolokia(NODE1, "{\"type\":\"read\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node1\",\"attribute\":\"AddPeer.Count\"}");
         assertNotEquals(200, status(onMesh), onMesh.toString());
+
+        Result jmxterm = jmxterm(NODE1, "get -s -b " + stats + " AddPeer.Count");
+        assertTrue(Pattern.compile("(?m)^\\s*1\\s*;?\\s*$").matcher(jmxterm.output()).find(), "jmxterm said: " + jmxterm.output());
     }
 
     @Test
