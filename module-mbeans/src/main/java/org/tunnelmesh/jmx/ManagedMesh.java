@@ -39,7 +39,7 @@ public final class ManagedMesh {
     static final String[] PEER_COLUMNS = {"1 name", "2 underlay", "3 subnets", "4 device", "5 rx bytes", "6 rx packets", "7 tx bytes",
         "8 tx packets"};
     private static final TabularType PEERS_TYPE = peersType();
-    static final int REPORT_WIDTH = 56;
+    static final int REPORT_WIDTH = 52;
     private static final String CONTINUATION = "    ";
 
     private final MeasuredTunnelMesh mesh;

@@ -635,9 +635,9 @@ class MeshMBeansTest {
 
         assertEquals("""
                 OK CAP_NET_ADMIN: effective
-                WARN SHARED mode: tunl0 accepts IPIP from any source;
-                    use POINT_TO_POINT or filter protocol 4 to the
-                    peers' underlays
+                WARN SHARED mode: tunl0 accepts IPIP from any
+                    source; use POINT_TO_POINT or filter protocol 4
+                    to the peers' underlays
                 OK peers: 2
                 """, report);
         for (String line : report.split("\n")) {
