@@ -59,6 +59,15 @@ public final class Credentials {
      * @throws IllegalArgumentException naming the file and what is wrong with it
      */
     public static Credentials fromPasswordFile(String user, Path file) {
+        return of(user, readPasswordFile(file));
+    }
+
+    /**
+     * The first line of a file that only its owner may read (a key store's password, say).
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong with it
+     */
+    public static char[] readPasswordFile(Path file) {
         Set<PosixFilePermission> permissions;
         List<String> lines;
         try {
@@ -79,7 +88,7 @@ public final class Credentials {
         if (lines.isEmpty() || lines.get(0).isEmpty()) {
             throw new IllegalArgumentException("password file " + file + " is empty: its first line is the password");
         }
-        return of(user, lines.get(0).toCharArray());
+        return lines.get(0).toCharArray();
     }
 
     public String user() {
