@@ -266,7 +266,7 @@ class NodeJolokiaKernelIT {
 
     private static Result jmxterm(String command, String... login) throws Exception {
         List<String> args = new ArrayList<>(List.of("ip", "netns", "exec", NODE1.name(), JAVA, QUICK_START, "-jar", JMXTERM_JAR.toString(),
-                "-l", "127.0.0.1:" + JMX_PORT, "-n", "-v", "silent"));
+                "-l", "127.0.0.1:" + JMX_PORT, "-n", "-v", "brief"));
         args.addAll(List.of(login));
         return runWithInput(command + "\nquit\n", args.toArray(String[]::new));
     }
