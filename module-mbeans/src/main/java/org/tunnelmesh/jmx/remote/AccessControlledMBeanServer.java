@@ -5,12 +5,16 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import javax.management.Attribute;
 import javax.management.AttributeList;
+import javax.management.InstanceNotFoundException;
 import javax.management.MBeanServer;
+import javax.management.ObjectInstance;
 import javax.management.ObjectName;
+import javax.management.QueryExp;
 import javax.management.remote.MBeanServerForwarder;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -70,6 +74,12 @@ public final class AccessControlledMBeanServer implements InvocationHandler {
         if (target == null) {
             throw new IllegalStateException("no MBeanServer behind the access controller yet");
         }
+        if (name.equals("getAttribute") && ManagementAccess.isShownHidden((ObjectName) args[0], (String) args[1])) {
+            return new String[] {ManagementAccess.HIDDEN};
+        }
+        if (name.equals("queryNames") || name.equals("queryMBeans")) {
+            return query(name.equals("queryNames"), (ObjectName) args[0], (QueryExp) args[1], (MBeanServer) proxy);
+        }
         check(name, args);
         try {
             Object result = method.invoke(target, args);
@@ -123,13 +133,7 @@ public final class AccessControlledMBeanServer implements InvocationHandler {
                     throw refused("adding MBean " + args[1] + " as a listener");
                 }
                 if (!ManagementAccess.mayListen(name)) {
-                    throw refused("listening to " + name + " (only " + ManagementAccess.MESH_DOMAIN + " notifications)");
-                }
-            }
-            case "queryNames", "queryMBeans" -> {
-                // a query evaluates attributes on the MBeanServer itself, past this check
-                if (args[1] != null) {
-                    throw refused("a query with a filter expression (ask for names, then read)");
+                    throw refused("listening to " + name);
                 }
             }
             default -> {
@@ -145,11 +149,45 @@ public final class AccessControlledMBeanServer implements InvocationHandler {
     private static AttributeList readable(ObjectName name, AttributeList attributes) {
         List<Attribute> kept = new ArrayList<>();
         for (Attribute attribute : attributes.asList()) {
-            if (ManagementAccess.mayRead(name, attribute.getName())) {
+            if (ManagementAccess.isShownHidden(name, attribute.getName())) {
+                kept.add(new Attribute(attribute.getName(), new String[] {ManagementAccess.HIDDEN}));
+            } else if (ManagementAccess.mayRead(name, attribute.getName())) {
                 kept.add(attribute);
             }
         }
         return new AttributeList(kept);
+    }
+
+    /**
+     * A query's filter reads attributes from whatever MBeanServer it is given: the real one would
+     * let it test secrets a character at a time, so it is evaluated here, against this controller.
+     */
+    private Object query(boolean namesOnly, ObjectName pattern, QueryExp filter, MBeanServer controlled) {
+        Set<ObjectName> names = target.queryNames(pattern, null);
+        if (filter != null) {
+            filter.setMBeanServer(controlled);
+            names.removeIf(candidate -> !matches(filter, candidate));
+        }
+        if (namesOnly) {
+            return names;
+        }
+        Set<ObjectInstance> instances = new HashSet<>();
+        for (ObjectName candidate : names) {
+            try {
+                instances.add(target.getObjectInstance(candidate));
+            } catch (InstanceNotFoundException gone) {
+                // unregistered meanwhile
+            }
+        }
+        return instances;
+    }
+
+    private static boolean matches(QueryExp filter, ObjectName candidate) {
+        try {
+            return filter.apply(candidate);
+        } catch (Exception | LinkageError e) {
+            return false; // as the MBeanServer itself treats a filter that fails
+        }
     }
 
     private static SecurityException refused(String what) {

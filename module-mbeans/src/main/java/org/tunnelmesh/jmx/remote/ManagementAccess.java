@@ -14,9 +14,11 @@ import javax.management.ObjectName;
  *       {@code SystemProperties} and {@code InputArguments}: the command line and -D options may carry a
  *       password), and nothing at all of the MBeans that run code ({@link #isDangerous});</li>
  *   <li>invoke and write: only {@code org.tunnelmesh} MBeans, plus {@code java.lang:type=Memory gc}
- *       (VisualVM's "Perform GC" button);</li>
- *   <li>notifications: from {@code org.tunnelmesh} MBeans and the MBeanServer delegate (which JMX
- *       consoles need to see MBeans come and go);</li>
+ *       (VisualVM's "Perform GC" button) and the thread operations that only read
+ *       (JConsole's and VisualVM's Threads tabs call {@code getThreadInfo});</li>
+ *   <li>notifications: over JMX from every MBean but the dangerous ones (JConsole subscribes to the
+ *       memory pools and the MBeanServer delegate as it connects); over Jolokia from
+ *       {@code org.tunnelmesh} MBeans only ({@link #isMesh});</li>
  *   <li>never: creating, registering or unregistering MBeans, or reaching class loaders.</li>
  * </ul>
  */
@@ -26,7 +28,10 @@ public final class ManagementAccess {
 
     private static final ObjectName RUNTIME = name("java.lang:type=Runtime");
     private static final ObjectName MEMORY = name("java.lang:type=Memory");
-    private static final ObjectName DELEGATE = name("JMImplementation:type=MBeanServerDelegate");
+    private static final ObjectName THREADING = name("java.lang:type=Threading");
+    /** ThreadMXBean's operations that change nothing (resetPeakThreadCount and the enable/disable setters do). */
+    private static final Set<String> THREAD_READS = Set.of("getThreadInfo", "dumpAllThreads", "findDeadlockedThreads",
+            "findMonitorDeadlockedThreads", "getThreadCpuTime", "getThreadUserTime", "getThreadAllocatedBytes");
     private static final Set<String> SECRET_RUNTIME_ATTRIBUTES = Set.of("SystemProperties", "InputArguments");
     /** MBeans whose mere attributes or operations reach code, files or the JVM's flags. */
     private static final Set<ObjectName> DANGEROUS = Set.of(
@@ -55,11 +60,20 @@ public final class ManagementAccess {
     }
 
     public static boolean mayInvoke(ObjectName name, String operation) {
-        return isMesh(name) || (MEMORY.equals(name) && "gc".equals(operation));
+        return isMesh(name) || (MEMORY.equals(name) && "gc".equals(operation))
+                || (THREADING.equals(name) && THREAD_READS.contains(operation));
+    }
+
+    /** The JVM's arguments may carry a password, like the command line: JMX consoles get this instead. */
+    public static final String HIDDEN = "(hidden by tunnelmesh: may hold secrets)";
+
+    /** Whether the attribute is read as {@link #HIDDEN} rather than refused, so a console's summary page still renders. */
+    public static boolean isShownHidden(ObjectName name, String attribute) {
+        return RUNTIME.equals(name) && "InputArguments".equals(attribute);
     }
 
     public static boolean mayListen(ObjectName name) {
-        return name != null && (isMesh(name) || DELEGATE.equals(name));
+        return name != null && !name.isPattern() && !isDangerous(name);
     }
 
     public static boolean isMesh(ObjectName name) {

@@ -113,19 +113,46 @@ class SecureJmxConnectorTest {
             ObjectName runtime = new ObjectName("java.lang:type=Runtime");
 
             assertThrows(SecurityException.class, () -> connection.getAttribute(runtime, "SystemProperties"));
-            assertThrows(SecurityException.class, () -> connection.getAttribute(runtime, "InputArguments"));
+            String[] arguments = (String[]) connection.getAttribute(runtime, "InputArguments");
             AttributeList bulk = connection.getAttributes(runtime, new String[] {"Uptime", "SystemProperties", "InputArguments"});
 
-            assertEquals(List.of("Uptime"), bulk.asList().stream().map(Attribute::getName).toList());
+            // JConsole's VM Summary renders nothing when InputArguments fails: it reads a placeholder instead
+            assertEquals(List.of(ManagementAccess.HIDDEN), Arrays.asList(arguments));
+            assertEquals(List.of("Uptime", "InputArguments"), bulk.asList().stream().map(Attribute::getName).toList());
+            assertEquals(List.of(ManagementAccess.HIDDEN), Arrays.asList((String[]) bulk.asList().get(1).getValue()));
             assertTrue(connection.getAttribute(new ObjectName("java.lang:type=Memory"), "HeapMemoryUsage") != null);
             assertTrue(connection.queryNames(null, null).contains(MESH));
         }
     }
 
     @Test
-    void garbageCollectionStaysAvailableForVisualVmsButton() throws Exception {
+    void garbageCollectionAndThreadReadsStayAvailableForTheConsolesTabs() throws Exception {
         try (JMXConnector client = connect("operator", "lab-secret")) {
-            client.getMBeanServerConnection().invoke(new ObjectName("java.lang:type=Memory"), "gc", null, null);
+            MBeanServerConnection connection = client.getMBeanServerConnection();
+            ObjectName threading = new ObjectName("java.lang:type=Threading");
+
+            connection.invoke(new ObjectName("java.lang:type=Memory"), "gc", null, null);
+            Object infos = connection.invoke(threading, "getThreadInfo", new Object[] {new long[] {1L}},
+                    new String[] {long[].class.getName()});
+
+            assertTrue(infos.getClass().isArray());
+            assertThrows(SecurityException.class, () -> connection.invoke(threading, "resetPeakThreadCount", null, null));
+        }
+    }
+
+    @Test
+    void queriesWithFiltersAreEvaluatedUnderThePolicy() throws Exception {
+        try (JMXConnector client = connect("operator", "lab-secret")) {
+            MBeanServerConnection connection = client.getMBeanServerConnection();
+            ObjectName runtime = new ObjectName("java.lang:type=Runtime");
+
+            java.util.Set<ObjectName> running = connection.queryNames(runtime,
+                    javax.management.Query.gt(javax.management.Query.attr("Uptime"), javax.management.Query.value(0L)));
+            java.util.Set<ObjectName> meshes = connection.queryNames(null,
+                    javax.management.Query.eq(javax.management.Query.attr("Mode"), javax.management.Query.value("SHARED")));
+
+            assertEquals(java.util.Set.of(runtime), running);
+            assertEquals(java.util.Set.of(MESH), meshes);
         }
     }
 
