@@ -103,7 +103,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                     repairs.size());
             repairs.forEach(r -> log.debug("applied: {}", r));
             if (sockets.events != null) {
-                mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), config.name(), config.resyncInterval().toMillis(), mesh::repairQuietly);
+                MeshEventFilter filter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex);
+                mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), filter::concerns, config.name(),
+                        config.resyncInterval().toMillis(), mesh::repairQuietly);
                 mesh.watcher.start();
             }
             return mesh;

@@ -49,16 +49,20 @@ final class MeshLock implements AutoCloseable {
      * @throws ConflictException naming the mesh (and process) that holds it
      */
     static MeshLock acquire(long netnsInode, int protocol, String meshName, String where) {
+        return acquire(DIRECTORY, netnsInode, protocol, meshName, where);
+    }
+
+    static MeshLock acquire(Path directory, long netnsInode, int protocol, String meshName, String where) {
         String key = key(netnsInode, protocol);
         String holder = "mesh '" + meshName + "' (pid " + ProcessHandle.current().pid() + ")";
         String other = HELD_HERE.putIfAbsent(key, holder);
         if (other != null) {
             throw conflict(where, protocol, other + " in this process");
         }
-        Path file = DIRECTORY.resolve(key + ".lock");
+        Path file = directory.resolve(key + ".lock");
         FileChannel channel = null;
         try {
-            Files.createDirectories(DIRECTORY);
+            Files.createDirectories(directory);
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock == null) {
@@ -72,7 +76,7 @@ final class MeshLock implements AutoCloseable {
             closeQuietly(channel);
             HELD_HERE.remove(key);
             throw new TunnelMeshException("cannot take the lock " + file + " that keeps one mesh per network namespace and route protocol: "
-                    + e.getMessage() + "; the process needs write access to " + DIRECTORY
+                    + e.getMessage() + "; the process needs write access to " + directory
                     + " (root, or systemd RuntimeDirectory=tunnelmesh, or -Dtunnelmesh.lockDirectory=DIR)", e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
