@@ -37,6 +37,13 @@ record KernelState(List<Link> links, List<Address> addresses, List<Route> routes
      * for an address (protocol kernel) come with the address and are not counted apart.
      */
     List<String> othersOn(int ifindex, int ourProtocol, Ipv4Address ourAddress) {
+        List<String> found = othersRoutesOn(ifindex, ourProtocol);
+        found.addAll(othersAddressesOn(ifindex, ourAddress));
+        return found;
+    }
+
+    /** The routes and nexthops of {@link #othersOn}. */
+    List<String> othersRoutesOn(int ifindex, int ourProtocol) {
         List<String> found = new ArrayList<>();
         for (Route r : routes) {
             if (r.oif() == ifindex && r.protocol() != ourProtocol && r.protocol() != org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTPROT_KERNEL) {
@@ -49,6 +56,12 @@ record KernelState(List<Link> links, List<Address> addresses, List<Route> routes
                 found.add("nexthop id " + nh.id() + " proto " + nh.protocol());
             }
         }
+        return found;
+    }
+
+    /** The addresses of {@link #othersOn}. */
+    List<String> othersAddressesOn(int ifindex, Ipv4Address ourAddress) {
+        List<String> found = new ArrayList<>();
         for (Address a : addresses) {
             if (a.ifindex() == ifindex && !(a.address().equals(ourAddress) && a.prefixLength() == 32)) {
                 found.add("address " + a.address() + "/" + a.prefixLength());

@@ -331,18 +331,20 @@ final class SharedTopology implements Topology {
         for (int id : ourNexthops) {
             deleteNexthop(batch, id);
         }
-        // Our address and up state go too (an up tunl0 accepts IPIP from anyone) - unless routes
-        // that are not ours use tunl0: removing its last address or taking it down makes the
-        // kernel flush every route through it.
-        List<String> foreign = state.othersOn(tunl0, ctx.protocol(), ctx.config.tunnelAddress());
-        if (!foreign.isEmpty()) {
-            log.warn("purge leaves {} up with {}: {} route(s), nexthop(s) or address(es) of other owners use it: {}", FALLBACK_DEVICE,
-                    ctx.config.tunnelAddress(), foreign.size(), String.join(", ", first(foreign)));
-        } else {
-            if (state.hasAddress(tunl0, ctx.config.tunnelAddress())) {
-                deleteAddress(batch, tunl0, ctx.config.tunnelAddress(), 32);
-            }
+        // Our address and up state go too (an up tunl0 accepts IPIP from anyone) - unless others use
+        // tunl0: taking it down, or removing its last address, makes the kernel flush every route
+        // through it (fib_disable_ip). Our address may go while another address stays on it.
+        List<String> routes = state.othersRoutesOn(tunl0, ctx.protocol());
+        List<String> addresses = state.othersAddressesOn(tunl0, ctx.config.tunnelAddress());
+        if (state.hasAddress(tunl0, ctx.config.tunnelAddress()) && (routes.isEmpty() || !addresses.isEmpty())) {
+            deleteAddress(batch, tunl0, ctx.config.tunnelAddress(), 32);
+        }
+        if (routes.isEmpty() && addresses.isEmpty()) {
             setLink(batch, tunl0, 0, false);
+        } else {
+            List<String> others = state.othersOn(tunl0, ctx.protocol(), ctx.config.tunnelAddress());
+            log.warn("purge leaves {} up{}: {} route(s), nexthop(s) or address(es) of other owners use it: {}", FALLBACK_DEVICE,
+                    addresses.isEmpty() ? " with " + ctx.config.tunnelAddress() : "", others.size(), String.join(", ", first(others)));
         }
         throwUnlessGone(ctx.session.send(batch));
         nexthopIds.clear();
