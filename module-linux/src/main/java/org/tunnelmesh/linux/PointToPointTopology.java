@@ -140,6 +140,11 @@ final class PointToPointTopology implements Topology {
     }
 
     private boolean owned(Link link) {
+        return owned(link, ctx);
+    }
+
+    /** A device of ours: ipip, named tm-..., local = our underlay. */
+    static boolean owned(Link link, MeshContext ctx) {
         return DeviceNames.looksOwned(link.name()) && link.ipip() != null && link.ipip().local().equals(ctx.config.underlay());
     }
 

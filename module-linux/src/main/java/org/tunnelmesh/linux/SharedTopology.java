@@ -113,24 +113,40 @@ final class SharedTopology implements Topology {
         return items.subList(0, Math.min(3, items.size()));
     }
 
-    /** Ours: our protocol and on tunl0 (itself, or through one of our nexthops, which is on tunl0). */
+    /** Ours: a nexthop of our protocol on tunl0. */
     private boolean ours(Nexthop nh) {
         return nh.protocol() == ctx.protocol() && nh.oif() == tunl0;
     }
 
-    private boolean ours(Route r, Set<Integer> ourNexthops) {
-        return r.protocol() == ctx.protocol() && r.table() == RT_TABLE_MAIN
-                && (r.oif() == tunl0 || (r.nexthopId() != 0 && ourNexthops.contains(r.nexthopId())));
+    /**
+     * Ours: a route of our protocol in the main table through tunl0 (itself, or one of our
+     * nexthops), or through a tm- device of ours (left by a POINT_TO_POINT mesh of ours: the mesh
+     * lock rules out another mesh with our protocol here).
+     */
+    private static boolean ours(Route r, int protocol, Owned owned) {
+        return r.protocol() == protocol && r.table() == RT_TABLE_MAIN
+                && (owned.devices().contains(r.oif()) || (r.nexthopId() != 0 && owned.nexthops().contains(r.nexthopId())));
     }
 
-    private Set<Integer> ourNexthopIds(KernelState state) {
+    /** The ifindexes and nexthop ids that routes of ours may go through, in one dump. */
+    private record Owned(Set<Integer> devices, Set<Integer> nexthops) {
+    }
+
+    private Owned owned(KernelState state) {
+        Set<Integer> devices = new HashSet<>();
+        devices.add(tunl0);
+        for (Link link : state.links()) {
+            if (PointToPointTopology.owned(link, ctx)) {
+                devices.add(link.ifindex());
+            }
+        }
         Set<Integer> ids = new HashSet<>();
         for (Nexthop nh : state.nexthops()) {
             if (ours(nh)) {
                 ids.add(nh.id());
             }
         }
-        return ids;
+        return new Owned(devices, ids);
     }
 
     boolean usesNexthops() {
@@ -288,9 +304,9 @@ final class SharedTopology implements Topology {
 
         // routes: keep ours that are right, create or replace the rest, delete ours nobody wants
         Map<Ipv4Prefix, Route> owned = new LinkedHashMap<>();
-        Set<Integer> ourNexthops = ourNexthopIds(state);
+        Owned ourObjects = owned(state);
         for (Route r : state.routes()) {
-            if (ours(r, ourNexthops)) {
+            if (ours(r, ctx.protocol(), ourObjects)) {
                 owned.put(r.destination(), r);
             }
         }
@@ -322,13 +338,13 @@ final class SharedTopology implements Topology {
     public void purge() {
         KernelState state = ctx.dump(nexthops);
         NetlinkMessageBuilder batch = ctx.session.batch();
-        Set<Integer> ourNexthops = ourNexthopIds(state);
+        Owned ourObjects = owned(state);
         for (Route r : state.routes()) {
-            if (ours(r, ourNexthops)) {
+            if (ours(r, ctx.protocol(), ourObjects)) {
                 deleteRoute(batch, r);
             }
         }
-        for (int id : ourNexthops) {
+        for (int id : ourObjects.nexthops()) {
             deleteNexthop(batch, id);
         }
         // Our address and up state go too (an up tunl0 accepts IPIP from anyone) - unless others use
