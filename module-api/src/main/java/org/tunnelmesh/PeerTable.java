@@ -186,7 +186,7 @@ public final class PeerTable {
             Peer peer = batch.get(i);
             Integer earlier = names.putIfAbsent(peer.name(), i);
             if (earlier != null) {
-                throw new ConflictException("peer '" + peer.name() + "' is given twice");
+                throw new ConflictException("peer '" + peer.name() + "' already exists (given twice)");
             }
             earlier = underlays.putIfAbsent(peer.underlay().bits(), i);
             if (earlier != null) {
