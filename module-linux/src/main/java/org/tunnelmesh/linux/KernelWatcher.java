@@ -37,6 +37,8 @@ final class KernelWatcher implements AutoCloseable {
     private boolean relevant;
     /** Relevant events seen so far, to tell whether one more arrived while debouncing. */
     private long relevantCount;
+    /** Repairs started (events, overflow, or timer): for tests that check what does and does not trigger one. */
+    private volatile long repairs;
 
     /** @param ownPortId the mesh's control socket: notifications of its own changes are not drift */
     KernelWatcher(NetlinkSocket socket, int ownPortId, Predicate<NetlinkMessage> concerns, String meshName, long resyncMillis,
@@ -85,6 +87,7 @@ final class KernelWatcher implements AutoCloseable {
             if (running && (relevant || overflow || due)) {
                 relevant = false;
                 lastSync = System.nanoTime();
+                repairs++;
                 try {
                     repair.run();
                 } catch (RuntimeException e) {
@@ -134,6 +137,10 @@ final class KernelWatcher implements AutoCloseable {
             relevant = true;
             relevantCount++;
         }
+    }
+
+    long repairs() {
+        return repairs;
     }
 
     private static void sleepQuietly() {

@@ -123,6 +123,12 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         changing(() -> closed ? 0 : reconcileLocked());
     }
 
+    /** Repairs the watcher started so far (0 when not watching): for tests. */
+    long watcherRepairs() {
+        KernelWatcher w = watcher;
+        return w == null ? 0 : w.repairs();
+    }
+
     /** Runs {@code change} under the mesh lock, then delivers the events it queued (and any before them). */
     private <T> T changing(Supplier<T> change) {
         try {

@@ -209,4 +209,51 @@ class MeshOwnershipKernelIT {
         mesh.addPeer(peer(2));
         assertEquals(List.of(1), seen, "delivered before addPeer returned, and the other thread got the lock");
     }
+
+    /** Lines for {@code ip -batch}, written to a file in the test's own temporary space. */
+    private static String batchFile(List<String> lines) throws java.io.IOException {
+        Path file = java.nio.file.Files.createTempFile("tm-batch", ".txt");
+        java.nio.file.Files.write(file, lines);
+        return file.toString();
+    }
+
+    @Test
+    void theWatcherIgnoresOthersChangesAndCoalescesAStorm() throws Exception {
+        LinuxTunnelMesh mesh = meshes.open(watchingConfig(1, MeshMode.SHARED).toBuilder().resyncInterval(java.time.Duration.ZERO).build(), 2);
+        Thread.sleep(300);
+        long before = mesh.watcherRepairs();
+
+        // someone else's churn: routes of another protocol on eth0, a device of its own that comes and goes
+        List<String> churn = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            churn.add("route add 172.16.7." + i + "/32 dev eth0 proto static");
+        }
+        churn.add("link add tx-a type veth peer name tx-b");
+        churn.add("link set tx-a up");
+        for (int i = 0; i < 100; i++) {
+            churn.add("route del 172.16.7." + i + "/32 dev eth0");
+        }
+        churn.add("link del tx-a");
+        ip(1, "-batch", batchFile(churn));
+        Thread.sleep(700);
+        assertEquals(before, mesh.watcherRepairs(), "no repair for changes that are not the mesh's");
+
+        // a storm that concerns it: tunl0 flapped 20 times (each down flushes the mesh's routes)
+        List<String> storm = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            storm.add("link set tunl0 down");
+            storm.add("link set tunl0 up");
+        }
+        ip(1, "-batch", batchFile(storm));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!ip(1, "route", "show", "192.168.42.0/24").contains("proto 87") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(700);
+        long runs = mesh.watcherRepairs() - before;
+        assertTrue(runs >= 1 && runs < 20, "40 relevant events, repaired in " + runs + " run(s)");
+        assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
+        assertTrue(ip(1, "link", "show", "tunl0").contains(",UP"));
+        assertEquals(0, mesh.reconcile());
+    }
 }
