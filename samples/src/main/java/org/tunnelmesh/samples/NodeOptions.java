@@ -63,12 +63,16 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
               --jolokia-user U --jolokia-password P
                                           older spelling of --user and a password; P is visible to every
                                           local user in /proc: use --password-file
+              --allow-wide-subnets        allow peer subnets shorter than /8, e.g. 0.0.0.0/0 via a gateway peer
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
               --help                      this text
 
             Exit status: 0 after a normal stop, 2 for bad options or peers (nothing changed),
             1 for other failures.
             """;
+
+    /** Options without a value. */
+    private static final Set<String> FLAGS = Set.of("--purge-on-exit", "--allow-wide-subnets");
 
     private static final Set<String> TAKES_VALUE = Set.of("--name", "--underlay", "--tunnel-address", "--mode", "--peer",
             "--mtu", "--jolokia", "--jmx-port", "--user", "--password-file", "--tls-keystore", "--tls-keystore-password-file",
@@ -88,11 +92,11 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         }
         Map<String, String> values = new HashMap<>();
         List<String> peerSpecs = new ArrayList<>();
-        boolean purgeOnExit = false;
+        Set<String> flags = new java.util.HashSet<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (arg.equals("--purge-on-exit")) {
-                purgeOnExit = true;
+            if (FLAGS.contains(arg)) {
+                flags.add(arg);
                 continue;
             }
             int equals = arg.indexOf('=');
@@ -117,7 +121,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             }
         }
 
-        MeshConfig mesh = meshConfig(values);
+        boolean purgeOnExit = flags.contains("--purge-on-exit");
+        MeshConfig mesh = meshConfig(values, flags);
         List<Peer> peers = peers(mesh, peerSpecs);
         InetSocketAddress jolokia = values.containsKey("--jolokia") ? jolokiaAddress(values.get("--jolokia")) : null;
         int jmxPort = values.containsKey("--jmx-port") ? port("--jmx-port", values.get("--jmx-port"), 1) : 0;
@@ -207,8 +212,9 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         }
     }
 
-    private static MeshConfig meshConfig(Map<String, String> values) {
+    private static MeshConfig meshConfig(Map<String, String> values, Set<String> flags) {
         MeshConfig.Builder builder = MeshConfig.builder().name(values.getOrDefault("--name", "mesh"));
+        builder.allowWideSubnets(flags.contains("--allow-wide-subnets"));
         builder.mode(mode(values.getOrDefault("--mode", "shared")));
         builder.underlay(address("--underlay", values.get("--underlay"), "this node's underlay address"));
         builder.tunnelAddress(address("--tunnel-address", values.get("--tunnel-address"), "the /32 address of the tunnel device"));
