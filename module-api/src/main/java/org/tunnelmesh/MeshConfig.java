@@ -1,5 +1,6 @@
 package org.tunnelmesh;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -33,6 +34,7 @@ public final class MeshConfig {
     private final String netns;
     private final boolean watchKernel;
     private final Duration resyncInterval;
+    private final Path stateFile;
 
     private MeshConfig(Builder b) {
         this.name = b.name;
@@ -46,6 +48,7 @@ public final class MeshConfig {
         this.netns = b.netns;
         this.watchKernel = b.watchKernel;
         this.resyncInterval = b.resyncInterval;
+        this.stateFile = b.stateFile;
     }
 
     public static Builder builder() {
@@ -105,10 +108,18 @@ public final class MeshConfig {
         return resyncInterval;
     }
 
+    /**
+     * Where the desired peer set is kept across restarts ({@link StateFile}), or null for memory
+     * only: then peers added or removed at runtime are lost when the process ends.
+     */
+    public Path stateFile() {
+        return stateFile;
+    }
+
     public Builder toBuilder() {
         return new Builder().name(name).mode(mode).underlay(underlay).tunnelAddress(tunnelAddress)
                 .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns)
-                .watchKernel(watchKernel).resyncInterval(resyncInterval);
+                .watchKernel(watchKernel).resyncInterval(resyncInterval).stateFile(stateFile);
     }
 
     @Override
@@ -116,7 +127,8 @@ public final class MeshConfig {
         return "MeshConfig[name=" + name + ", mode=" + mode + ", underlay=" + underlay + ", tunnelAddress="
                 + tunnelAddress + ", mtu=" + (mtu == 0 ? "auto" : mtu) + ", ttl=" + ttl + ", routeProtocol="
                 + routeProtocol + ", pmtuDiscovery=" + pmtuDiscovery + (netns == null ? "" : ", netns=" + netns)
-                + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval + "]";
+                + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval
+                + (stateFile == null ? "" : ", stateFile=" + stateFile) + "]";
     }
 
     public static final class Builder {
@@ -131,8 +143,15 @@ public final class MeshConfig {
         private String netns;
         private boolean watchKernel = true;
         private Duration resyncInterval = DEFAULT_RESYNC_INTERVAL;
+        private Path stateFile;
 
         private Builder() {
+        }
+
+        /** Keep the desired peer set in this file (see {@link MeshConfig#stateFile()}); null for none. */
+        public Builder stateFile(Path stateFile) {
+            this.stateFile = stateFile;
+            return this;
         }
 
         public Builder watchKernel(boolean watchKernel) {
@@ -237,6 +256,9 @@ public final class MeshConfig {
             }
             if (resyncInterval == null || resyncInterval.isNegative()) {
                 throw new InvalidInputException("resync interval " + resyncInterval + " must be zero (off) or positive");
+            }
+            if (stateFile != null && (stateFile.getFileName() == null || stateFile.toString().isBlank())) {
+                throw new InvalidInputException("state file '" + stateFile + "' must name a file");
             }
             return new MeshConfig(this);
         }

@@ -45,6 +45,9 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
               --jolokia-user U --jolokia-password P
                                           HTTP basic auth for Jolokia; required when HOST is not loopback
               --jmx-port N                remote JMX (RMI) on 127.0.0.1:N
+              --state-file F              keep the desired peer set in F: saved before every change, restored at start
+                                          (with --peer: the file's peers plus the --peer ones; a --peer replaces
+                                          a saved peer of the same name). A damaged F is refused (exit 2)
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
               --help                      this text
 
@@ -53,7 +56,7 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             """;
 
     private static final Set<String> TAKES_VALUE = Set.of("--name", "--underlay", "--tunnel-address", "--mode", "--peer",
-            "--mtu", "--jolokia", "--jolokia-user", "--jolokia-password", "--jmx-port");
+            "--mtu", "--jolokia", "--jolokia-user", "--jolokia-password", "--jmx-port", "--state-file");
 
     /** @throws StartupFailure with exit status 2, naming the bad option or value */
     static NodeOptions parse(String... args) {
@@ -111,10 +114,25 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         if (values.containsKey("--mtu")) {
             builder.mtu(number("--mtu", values.get("--mtu")));
         }
+        if (values.containsKey("--state-file")) {
+            builder.stateFile(stateFile(values.get("--state-file")));
+        }
         try {
             return builder.build();
         } catch (InvalidInputException e) {
             throw StartupFailure.badInput(e.getMessage());
+        }
+    }
+
+    private static java.nio.file.Path stateFile(String value) {
+        try {
+            java.nio.file.Path path = java.nio.file.Path.of(value);
+            if (value.isBlank() || path.getFileName() == null || value.endsWith("/")) {
+                throw StartupFailure.badInput("--state-file '" + value + "' must name a file");
+            }
+            return path;
+        } catch (java.nio.file.InvalidPathException e) {
+            throw StartupFailure.badInput("--state-file '" + value + "': " + e.getReason());
         }
     }
 

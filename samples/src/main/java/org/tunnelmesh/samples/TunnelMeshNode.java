@@ -11,6 +11,7 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.StateFileException;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.jmx.MeshMBeans;
@@ -108,7 +109,7 @@ public final class TunnelMeshNode implements AutoCloseable {
     private void openMesh(MeshOpener opener, MBeanServer server) {
         try {
             mesh = opener.apply(options.mesh(), options.peers());
-        } catch (InvalidInputException | ConflictException e) {
+        } catch (InvalidInputException | ConflictException | StateFileException e) {
             throw StartupFailure.badInput(e.getMessage());
         } catch (TunnelMeshException e) {
             throw StartupFailure.failed(e.getMessage(), e);
