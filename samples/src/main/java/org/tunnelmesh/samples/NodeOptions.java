@@ -16,6 +16,7 @@ import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerTable;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.jmx.PeerSpec;
+import org.tunnelmesh.zookeeper.MembershipConfig;
 
 /**
  * The node's command line, checked as far as it can be without the kernel: every option, every
@@ -24,9 +25,10 @@ import org.tunnelmesh.jmx.PeerSpec;
  *
  * @param jolokia    where to serve Jolokia, or null for not at all
  * @param jmxPort    the loopback RMI port for remote JMX, or 0 for none
+ * @param zookeeper  cluster membership from ZooKeeper, or null for none
  */
 record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia, String jolokiaUser,
-                   String jolokiaPassword, int jmxPort, boolean purgeOnExit, boolean help) {
+                   String jolokiaPassword, int jmxPort, boolean purgeOnExit, boolean help, MembershipConfig zookeeper) {
 
     static final String USAGE = """
             usage: java -jar tunnelmesh-node.jar --underlay IP --tunnel-address IP [OPTIONS]
@@ -48,6 +50,13 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
               --state-file F              keep the desired peer set in F: saved before every change, restored at start
                                           (with --peer: the file's peers plus the --peer ones; a --peer replaces
                                           a saved peer of the same name). A damaged F is refused (exit 2)
+              --zookeeper HOST:PORT[,HOST:PORT...]
+                                          take the peers from a ZooKeeper cluster: announce this node as a member,
+                                          every other member becomes a peer (with --peer: those are kept apart)
+              --cluster NAME              the cluster in ZooKeeper (default: default)
+              --subnets CIDR[,CIDR...]    the overlay subnets this node serves, announced to the cluster
+              --zookeeper-auth-file F     ZooKeeper digest auth: first line USER:PASSWORD; F readable by its owner only.
+                                          Member znodes are then readable and writable by that user only
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
               --help                      this text
 
@@ -56,13 +65,14 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             """;
 
     private static final Set<String> TAKES_VALUE = Set.of("--name", "--underlay", "--tunnel-address", "--mode", "--peer",
-            "--mtu", "--jolokia", "--jolokia-user", "--jolokia-password", "--jmx-port", "--state-file");
+            "--mtu", "--jolokia", "--jolokia-user", "--jolokia-password", "--jmx-port", "--state-file",
+            "--zookeeper", "--cluster", "--subnets", "--zookeeper-auth-file");
 
     /** @throws StartupFailure with exit status 2, naming the bad option or value */
     static NodeOptions parse(String... args) {
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
-                return new NodeOptions(null, List.of(), null, null, null, 0, false, true);
+                return new NodeOptions(null, List.of(), null, null, null, 0, false, true, null);
             }
         }
         Map<String, String> values = new HashMap<>();
@@ -103,7 +113,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         String password = values.get("--jolokia-password");
         checkJolokiaAuth(jolokia, user, password);
         int jmxPort = values.containsKey("--jmx-port") ? port("--jmx-port", values.get("--jmx-port"), 1) : 0;
-        return new NodeOptions(mesh, peers, jolokia, user, password, jmxPort, purgeOnExit, false);
+        MembershipConfig zookeeper = ZooKeeperOptions.membership(values, peers);
+        return new NodeOptions(mesh, peers, jolokia, user, password, jmxPort, purgeOnExit, false, zookeeper);
     }
 
     private static MeshConfig meshConfig(Map<String, String> values) {

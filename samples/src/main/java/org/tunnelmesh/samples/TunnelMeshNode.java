@@ -16,6 +16,7 @@ import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.jmx.MeshMBeans;
 import org.tunnelmesh.linux.LinuxTunnelMesh;
+import org.tunnelmesh.zookeeper.ZooKeeperMembership;
 
 /**
  * The tunnelmesh node: one mesh, its MBeans on the platform MBeanServer, and optionally Jolokia
@@ -37,6 +38,8 @@ public final class TunnelMeshNode implements AutoCloseable {
     private LoopbackJmxConnector jmx;
     private TunnelMesh mesh;
     private MeshMBeans mbeans;
+    private ZooKeeperMembership membership;
+    private MBeanServer server;
     private boolean closed;
 
     private TunnelMeshNode(NodeOptions options) {
@@ -79,8 +82,11 @@ public final class TunnelMeshNode implements AutoCloseable {
     static TunnelMeshNode start(NodeOptions options, MeshOpener opener, MBeanServer server) {
         TunnelMeshNode node = new TunnelMeshNode(options);
         try {
+            node.server = server;
             node.startConnectors(server);
+            node.joinCluster();
             node.openMesh(opener, server);
+            node.followCluster();
             return node;
         } catch (RuntimeException e) {
             node.close();
@@ -130,6 +136,37 @@ public final class TunnelMeshNode implements AutoCloseable {
         }
     }
 
+    /** With --zookeeper: registers this node's member before the mesh opens, so a taken name changes nothing. */
+    private void joinCluster() {
+        if (options.zookeeper() == null) {
+            return;
+        }
+        try {
+            membership = ZooKeeperMembership.connect(options.mesh(), options.zookeeper());
+        } catch (InvalidInputException | ConflictException e) {
+            throw StartupFailure.badInput(e.getMessage());
+        } catch (RuntimeException e) {
+            throw StartupFailure.failed("cannot join cluster '" + options.zookeeper().cluster() + "' on "
+                    + options.zookeeper().connect() + ": " + rootMessage(e), e);
+        }
+    }
+
+    /** The members become peers through the MBeans' mesh: notifications and latency histograms see them. */
+    private void followCluster() {
+        if (membership == null) {
+            return;
+        }
+        membership.follow(mbeans.mesh());
+        try {
+            server.registerMBean(membership, membership.objectName());
+        } catch (javax.management.JMException e) {
+            throw StartupFailure.failed("cannot register the Membership MBean: " + e.getMessage(), e);
+        }
+        if (options.mesh().stateFile() == null) {
+            log.warn("--zookeeper without --state-file: a node restarted while ZooKeeper is unreachable starts with no peers");
+        }
+    }
+
     /** The Jolokia endpoint, or null when not serving. */
     JolokiaEndpoint jolokia() {
         return jolokia;
@@ -150,6 +187,13 @@ public final class TunnelMeshNode implements AutoCloseable {
         }
         if (jmx != null) {
             quietly("stop the JMX connector", jmx::close);
+        }
+        if (membership != null) {
+            // first: no batch may reach a mesh that is closing; the member znode goes with the session
+            if (server != null && server.isRegistered(membership.objectName())) {
+                quietly("unregister the Membership MBean", () -> server.unregisterMBean(membership.objectName()));
+            }
+            quietly("leave the cluster", membership::close);
         }
         if (mbeans != null) {
             quietly("unregister the MBeans", mbeans::close);
