@@ -1,0 +1,136 @@
+package org.tunnelmesh.samples;
+
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryNTimes;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.zookeeper.CreateMode;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.MeshListener;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.jmx.MeshMBeans;
+import org.tunnelmesh.linux.LinuxTunnelMesh;
+import org.tunnelmesh.zookeeper.MembershipConfig;
+import org.tunnelmesh.zookeeper.ZooKeeperMembership;
+
+/**
+ * Membership from ZooKeeper, measured in the kernel lab (run: {@code lab/benchmark-zookeeper}):
+ * a node (mesh, MBeans, membership) in this process's network namespace, and a test client that
+ * registers 1,000 members at once - how long until all 1,000 are routes in the kernel - then
+ * adds and removes one member at a time - how long from the change in ZooKeeper to the route.
+ * Member underlays are private addresses that never carry traffic (10.200.0.0/16).
+ */
+public final class MembershipBenchmark {
+    private static final int MEMBERS = 1000;
+    private static final int CHANGES = 200;
+    private static final String PATH = "/tunnelmesh/bench/members/";
+
+    private MembershipBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String connect = args.length > 0 ? args[0] : "10.245.1.1:2181";
+        Configurator.setAllLevels("org.tunnelmesh", Level.WARN);
+        Configurator.setAllLevels("org.apache.zookeeper", Level.ERROR);
+        Configurator.setAllLevels("org.apache.curator", Level.ERROR);
+        System.out.printf(Locale.ROOT, "tunnelmesh membership benchmark: ZooKeeper %s, %d CPU(s), Java %s%n", connect,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        MeshConfig config = MeshConfig.builder().name("node1").underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        CountDownLatch allAdded = new CountDownLatch(MEMBERS);
+        AtomicLong lastChange = new AtomicLong();
+        BlockingQueue<Long> changes = new LinkedBlockingQueue<>();
+        try (CuratorFramework client = CuratorFrameworkFactory.newClient(connect, 30_000, 10_000, new RetryNTimes(60, 1000))) {
+            client.start();
+            if (!client.blockUntilConnected(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("ZooKeeper " + connect + " does not answer");
+            }
+            try (LinuxTunnelMesh linux = LinuxTunnelMesh.open(config);
+                 MeshMBeans mbeans = MeshMBeans.export(linux, ManagementFactory.getPlatformMBeanServer());
+                 ZooKeeperMembership membership = ZooKeeperMembership.join(mbeans.mesh(), MembershipConfig.builder()
+                         .connect(connect).cluster("bench").subnets("192.168.41.0/24").build())) {
+                linux.addListener(new MeshListener() {
+                    @Override
+                    public void peerAdded(Peer peer) {
+                        long now = System.nanoTime();
+                        lastChange.set(now);
+                        allAdded.countDown();
+                        changes.add(now);
+                    }
+
+                    @Override
+                    public void peerRemoved(Peer peer) {
+                        changes.add(System.nanoTime());
+                    }
+                });
+                Thread.sleep(1000); // the membership's first (empty) sync
+
+                long start = System.nanoTime();
+                CountDownLatch created = new CountDownLatch(MEMBERS);
+                for (int i = 0; i < MEMBERS; i++) {
+                    client.create().withMode(CreateMode.EPHEMERAL).inBackground((c, event) -> created.countDown())
+                            .forPath(PATH + "m" + i, data(i));
+                }
+                created.await(120, TimeUnit.SECONDS);
+                double registered = millis(System.nanoTime() - start);
+                if (!allAdded.await(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException(allAdded.getCount() + " members not applied after 120 s");
+                }
+                double converged = millis(lastChange.get() - start);
+                int routes = countRoutes();
+                System.out.printf(Locale.ROOT, "%d members registered by one client in %.0f ms; all %d routes in the kernel %.0f ms "
+                        + "after the first registration (%d batch(es); %d mesh routes counted by ip)%n",
+                        MEMBERS, registered, MEMBERS, converged, membership.getBatches(), routes);
+
+                changes.clear();
+                double[] latency = new double[CHANGES];
+                for (int i = 0; i < CHANGES; i++) {
+                    boolean add = i % 2 == 0;
+                    String path = PATH + "x" + (i / 2);
+                    long t0 = System.nanoTime();
+                    if (add) {
+                        client.create().withMode(CreateMode.EPHEMERAL).forPath(path, data(MEMBERS + i / 2));
+                    } else {
+                        client.delete().forPath(path);
+                    }
+                    Long applied = changes.poll(60, TimeUnit.SECONDS);
+                    if (applied == null) {
+                        throw new IllegalStateException("change " + i + " not applied within 60 s");
+                    }
+                    latency[i] = millis(applied - t0);
+                }
+                Arrays.sort(latency);
+                System.out.printf(Locale.ROOT, "member change to route (%d changes, one at a time, coalescing %d ms): p50 %.1f ms, "
+                        + "p99 %.1f ms, max %.1f ms%n", CHANGES, MembershipConfig.DEFAULT_COALESCE.toMillis(),
+                        latency[CHANGES / 2], latency[(int) Math.ceil(CHANGES * 0.99) - 1], latency[CHANGES - 1]);
+                linux.purge();
+            }
+        }
+    }
+
+    /** Member i: underlay 10.200.(i/250).(i%250+1), subnet 10.(100+i/256).(i%256).0/24. */
+    private static byte[] data(int i) {
+        return ("{\"underlay\":\"10.200." + (i / 250) + "." + (i % 250 + 1) + "\",\"subnets\":[\"10." + (100 + i / 256) + "."
+                + (i % 256) + ".0/24\"]}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int countRoutes() throws Exception {
+        Process ip = new ProcessBuilder("ip", "route", "show", "proto", "87").redirectErrorStream(true).start();
+        String out = new String(ip.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ip.waitFor();
+        return (int) out.lines().count();
+    }
+
+    private static double millis(long nanos) {
+        return nanos / 1e6;
+    }
+}
