@@ -28,6 +28,8 @@ final class LabNode {
     private static final String PASSWORD = "lab-secret";
 
     final String name;
+    /** The lab namespace it runs in: its name, unless told otherwise. */
+    final String netns;
     final String underlay;
     final String tunnelAddress;
     private Process process;
@@ -35,7 +37,12 @@ final class LabNode {
     private Path err;
 
     LabNode(String name, String underlay, String tunnelAddress) {
+        this(name, name, underlay, tunnelAddress);
+    }
+
+    LabNode(String name, String netns, String underlay, String tunnelAddress) {
         this.name = name;
+        this.netns = netns;
         this.underlay = underlay;
         this.tunnelAddress = tunnelAddress;
     }
@@ -47,13 +54,13 @@ final class LabNode {
 
     /** Starts the node with {@code --name --underlay --tunnel-address}, the management options and {@code options}. */
     Process launch(List<String> options) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", name, JAVA, "-XX:TieredStopAtLevel=1", "-jar",
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns, JAVA, "-XX:TieredStopAtLevel=1", "-jar",
                 NODE_JAR.toString(), "--name", name, "--underlay", underlay, "--tunnel-address", tunnelAddress));
         command.addAll(management());
         command.addAll(options);
         Files.createDirectories(LOGS);
-        out = LOGS.resolve(name + ".out");
-        err = LOGS.resolve(name + ".log");
+        out = LOGS.resolve(netns + "-" + name + ".out");
+        err = LOGS.resolve(netns + "-" + name + ".log");
         Files.writeString(err, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         process = new ProcessBuilder(command).redirectOutput(out.toFile())
@@ -104,6 +111,11 @@ final class LabNode {
         }
     }
 
+    /** What the node wrote to stderr (its log, and the one-line reason it did not start). */
+    String log() throws IOException {
+        return err == null || !Files.exists(err) ? "" : Files.readString(err);
+    }
+
     String tail() throws IOException {
         if (err == null || !Files.exists(err)) {
             return "(no log)";
@@ -136,7 +148,7 @@ final class LabNode {
 
     @SuppressWarnings("unchecked")
     Map<String, Object> jolokia(String request) throws Exception {
-        String answer = sh("ip netns exec " + name + " curl -sS --max-time 20 -u " + USER + ":" + PASSWORD
+        String answer = sh("ip netns exec " + netns + " curl -sS --max-time 20 -u " + USER + ":" + PASSWORD
                 + " -H 'Content-Type: application/json' -d '" + request + "' http://127.0.0.1:" + JOLOKIA_PORT + "/jolokia/");
         try {
             return new JSONParser().parse(answer, Map.class);
@@ -147,7 +159,7 @@ final class LabNode {
 
     /** One ping through the tunnel, from this node's tunnel address; true when answered. */
     boolean pings(LabNode to) throws Exception {
-        Process p = new ProcessBuilder("ip", "netns", "exec", name, "ping", "-n", "-c", "1", "-W", "2", "-I", tunnelAddress,
+        Process p = new ProcessBuilder("ip", "netns", "exec", netns, "ping", "-n", "-c", "1", "-W", "2", "-I", tunnelAddress,
                 to.tunnelAddress).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;

@@ -89,7 +89,7 @@ class NodeStateFileKernelIT {
         String before = kernelOfNode1();
         node1.launch(List.of("--state-file", stateFile.toString()));
         assertEquals(2, node1.awaitExit());
-        String stderr = Files.readString(LabNode.LOGS.resolve("node1.log"));
+        String stderr = node1.log();
         String line = stderr.lines().filter(l -> l.startsWith("tunnelmesh-node: ")).reduce((a, b) -> b).orElse("");
         assertTrue(line.contains("state file " + stateFile.toAbsolutePath().normalize() + " is damaged: not valid JSON: "), stderr);
         assertEquals(before, kernelOfNode1(), "nothing changed in the kernel");

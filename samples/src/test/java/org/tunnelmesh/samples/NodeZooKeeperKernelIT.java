@@ -8,7 +8,6 @@ import static org.tunnelmesh.samples.LabNode.sh;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -124,12 +123,10 @@ class NodeZooKeeperKernelIT {
 
         // a second node named node1 (other underlay) is refused before it touches node3's kernel
         String node3Kernel = sh("ip -n node3 -d link show; ip -n node3 addr; ip -n node3 route show table all");
-        LabNode impostor = new LabNode("node3", "10.245.1.4", "192.168.43.0");
-        List<String> impostorOptions = new ArrayList<>(List.of("--name", "node1"));
-        impostorOptions.addAll(options(impostor, 43));
-        impostor.launch(impostorOptions);
+        LabNode impostor = new LabNode("node1", "node3", "10.245.1.4", "192.168.43.0");
+        impostor.launch(options(node3, 43));
         assertEquals(2, impostor.awaitExit());
-        assertTrue(Files.readString(LabNode.LOGS.resolve("node3.log")).contains("member name 'node1' is taken in cluster 'lab'"));
+        assertTrue(impostor.log().contains("tunnelmesh-node: member name 'node1' is taken in cluster 'lab'"), impostor.log());
         assertEquals(node3Kernel, sh("ip -n node3 -d link show; ip -n node3 addr; ip -n node3 route show table all"));
 
         startMember(node3, 43);
