@@ -69,8 +69,18 @@ final class MemberData {
             if (!(subnet instanceof String cidr)) {
                 throw new InvalidInputException("member '" + name + "': a subnet is " + Json.typeOf(subnet) + ", not a string");
             }
-            prefixes.add(Ipv4Prefix.parse(cidr));
+            try {
+                prefixes.add(Ipv4Prefix.parse(cidr));
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException("member '" + name + "': " + e.getMessage());
+            }
         }
-        return new Peer(name, Ipv4Address.parse(underlay), prefixes);
+        Ipv4Address address;
+        try {
+            address = Ipv4Address.parse(underlay);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("member '" + name + "': " + e.getMessage());
+        }
+        return new Peer(name, address, prefixes);
     }
 }
