@@ -172,4 +172,13 @@ class MeshConfigTest {
     void noNetnsMeansTheCallersOwn() {
         assertNull(valid().netns(null).build().netns());
     }
+
+    @Test
+    void stateFileIsKeptByToBuilderAndShown() {
+        MeshConfig c = valid().stateFile(java.nio.file.Path.of("/var/lib/tunnelmesh/mesh.json")).build();
+        assertEquals(java.nio.file.Path.of("/var/lib/tunnelmesh/mesh.json"), c.toBuilder().build().stateFile());
+        assertTrue(c.toString().contains("stateFile=/var/lib/tunnelmesh/mesh.json"), c.toString());
+        assertNull(valid().build().stateFile());
+        rejected(valid().stateFile(java.nio.file.Path.of("")), "state file");
+    }
 }
