@@ -67,6 +67,12 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     /** The members this object put into the mesh, as it put them; only the worker thread changes it. */
     private final Map<String, Peer> applied = new ConcurrentHashMap<>();
     private volatile Map<String, String> skipped = Map.of();
+    /** Members as last parsed, by name, with the znode version they came from: a burst re-reads only what changed. */
+    private final Map<String, Parsed> parsed = new HashMap<>();
+
+    /** A member's data read once: the peer, or why it is not one. */
+    private record Parsed(long mzxid, Peer peer, String error) {
+    }
     private volatile ConnectionState connectionState;
     private volatile boolean connected;
     private volatile boolean cacheReady;
@@ -331,10 +337,17 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                     .thenComparingLong(c -> c.getStat() == null ? Long.MAX_VALUE : c.getStat().getCzxid()));
             Map<String, Peer> desired = new HashMap<>();
             Map<String, String> skipping = new HashMap<>();
+            Map<String, Parsed> seen = new HashMap<>();
             for (ChildData member : members) {
                 String memberName = memberName(member);
+                Parsed p = parse(memberName, member);
+                seen.put(memberName, p);
+                if (p.error() != null) {
+                    skipping.put(memberName, p.error());
+                    continue;
+                }
                 try {
-                    Peer peer = MemberData.parse(memberName, member.getData());
+                    Peer peer = p.peer();
                     table.checkAdd(List.of(peer));
                     table.addAll(List.of(peer));
                     desired.put(memberName, peer);
@@ -348,6 +361,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 }
             }
             skipped = Map.copyOf(skipping);
+            parsed.keySet().retainAll(seen.keySet());
             memberCount = members.size();
 
             List<String> removing = new ArrayList<>();
@@ -370,6 +384,22 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             log.error("membership batch of cluster '{}' not applied: {}; retrying in {} s", config.cluster(), e.getMessage(), RETRY_SECONDS, e);
             worker.schedule(this::scheduleSync, RETRY_SECONDS, TimeUnit.SECONDS);
         }
+    }
+
+    private Parsed parse(String memberName, ChildData member) {
+        long mzxid = member.getStat() == null ? -1 : member.getStat().getMzxid();
+        Parsed known = parsed.get(memberName);
+        if (known != null && known.mzxid() == mzxid && mzxid != -1) {
+            return known;
+        }
+        Parsed p;
+        try {
+            p = new Parsed(mzxid, MemberData.parse(memberName, member.getData()), null);
+        } catch (TunnelMeshException e) {
+            p = new Parsed(mzxid, null, e.getMessage());
+        }
+        parsed.put(memberName, p);
+        return p;
     }
 
     /** One batch: removals, then additions; when the additions fail, the removals are undone. */
