@@ -18,15 +18,16 @@ import javax.management.ObjectName;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
-import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
@@ -61,7 +62,8 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private final String memberPath;
     private final byte[] memberData;
     private final CuratorFramework client;
-    private final CuratorCache cache;
+    /** Any create, delete or data change under the members znode schedules a sync. */
+    private final Watcher membersChanged = event -> scheduleSync();
     private final ScheduledExecutorService worker;
     private final AtomicBoolean syncPending = new AtomicBoolean();
     /** The members this object put into the mesh, as it put them; only the worker thread changes it. */
@@ -75,7 +77,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     }
     private volatile ConnectionState connectionState;
     private volatile boolean connected;
-    private volatile boolean cacheReady;
     private volatile boolean registered;
     private volatile boolean closed;
     /** Connection events before this is set are the start's own business (it registers itself). */
@@ -100,7 +101,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                     .aclProvider(new CreatorOnly());
         }
         this.client = builder.build();
-        this.cache = CuratorCache.build(client, config.membersPath());
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "tunnelmesh-membership-" + name);
             t.setDaemon(true);
@@ -169,14 +169,8 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             }
         }
         this.mesh = mesh;
-        cache.listenable().addListener(CuratorCacheListener.builder()
-                .forAll((type, before, after) -> scheduleSync())
-                .forInitialized(() -> {
-                    cacheReady = true;
-                    scheduleSync();
-                })
-                .build());
-        cache.start();
+        worker.execute(this::watchQuietly);
+        scheduleSync();
         log.info("member '{}' of cluster '{}' on {}: {} {}, {} last known member(s)", name, config.cluster(), config.connect(),
                 mesh.config().underlay(), config.subnets(), applied.size());
     }
@@ -227,6 +221,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 log.info("ZooKeeper connection {}: registering and resynchronising in full", state);
                 worker.execute(() -> {
                     registerQuietly();
+                    watchQuietly(); // a new session has no watches
                     scheduleSync();
                 });
             }
@@ -245,6 +240,58 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             log.error("cannot register member {}: {}; retrying in {} s", memberPath, e.getMessage(), RETRY_SECONDS);
             worker.schedule(this::registerQuietly, RETRY_SECONDS, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * A persistent recursive watch on the members znode (ZooKeeper 3.6+): it fires for every member
+     * created, deleted or changed, and does not need to be set again after each event.
+     */
+    private void watchQuietly() {
+        if (closed || mesh == null || !connected) {
+            return;
+        }
+        try {
+            client.watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE).usingWatcher(membersChanged).forPath(config.membersPath());
+        } catch (Exception e) {
+            log.warn("cannot watch {}: {}; retrying in {} s", config.membersPath(), e.toString(), RETRY_SECONDS);
+            worker.schedule(this::watchQuietly, RETRY_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A member as read from ZooKeeper. */
+    private record Member(String name, byte[] data, Stat stat) {
+    }
+
+    /** Most members per read request: 500 members of ~100 bytes stay far below ZooKeeper's 1 MB packet limit. */
+    private static final int READ_CHUNK = 500;
+
+    /**
+     * Reads every member: the children, then their data in read-only multi requests (ZooKeeper 3.6+),
+     * so a thousand members cost a few round trips, not a thousand. A member deleted in between is
+     * simply not there.
+     */
+    private List<Member> readMembers() throws Exception {
+        List<String> names;
+        try {
+            names = client.getChildren().forPath(config.membersPath());
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        }
+        List<Member> members = new ArrayList<>(names.size());
+        for (int first = 0; first < names.size(); first += READ_CHUNK) {
+            List<String> chunk = names.subList(first, Math.min(names.size(), first + READ_CHUNK));
+            List<Op> reads = new ArrayList<>(chunk.size());
+            for (String member : chunk) {
+                reads.add(Op.getData(config.membersPath() + "/" + member));
+            }
+            List<OpResult> results = client.getZookeeperClient().getZooKeeper().multi(reads);
+            for (int i = 0; i < chunk.size(); i++) {
+                if (results.get(i) instanceof OpResult.GetDataResult data) {
+                    members.add(new Member(chunk.get(i), data.getData(), data.getStat()));
+                }
+            }
+        }
+        return members;
     }
 
     /**
@@ -310,11 +357,11 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         }
     }
 
-    /** Compares the members in the cache with what is applied and applies the difference as one batch. */
+    /** Reads all members, compares them with what is applied, and applies the difference as one batch. */
     private void sync() {
         syncPending.set(false);
         TunnelMesh mesh = this.mesh;
-        if (closed || !connected || !cacheReady || mesh == null) {
+        if (closed || !connected || mesh == null) {
             return; // fail-static: without a live view of the cluster, the mesh stays as it is
         }
         try {
@@ -327,19 +374,16 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
 
             PeerTable table = new PeerTable(mesh.config());
             table.addAll(inMesh.values().stream().filter(p -> !applied.containsKey(p.name())).toList());
-            String prefix = config.membersPath() + "/";
-            List<ChildData> members = new ArrayList<>(cache.stream()
-                    .filter(c -> c.getPath().startsWith(prefix) && c.getPath().indexOf('/', prefix.length()) < 0)
-                    .filter(c -> !c.getPath().equals(memberPath))
-                    .toList());
+            List<Member> members = new ArrayList<>(readMembers());
+            members.removeIf(m -> m.name().equals(name));
             // who keeps a contested subnet: what is applied, then the older member
-            members.sort(Comparator.comparing((ChildData c) -> applied.containsKey(memberName(c)) ? 0 : 1)
-                    .thenComparingLong(c -> c.getStat() == null ? Long.MAX_VALUE : c.getStat().getCzxid()));
+            members.sort(Comparator.comparing((Member m) -> applied.containsKey(m.name()) ? 0 : 1)
+                    .thenComparingLong(m -> m.stat().getCzxid()));
             Map<String, Peer> desired = new HashMap<>();
             Map<String, String> skipping = new HashMap<>();
             Map<String, Parsed> seen = new HashMap<>();
-            for (ChildData member : members) {
-                String memberName = memberName(member);
+            for (Member member : members) {
+                String memberName = member.name();
                 Parsed p = parse(memberName, member);
                 seen.put(memberName, p);
                 if (p.error() != null) {
@@ -379,22 +423,30 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             if (!removing.isEmpty() || !adding.isEmpty()) {
                 apply(mesh, removing, adding);
             }
-        } catch (RuntimeException e) {
+        } catch (KeeperException | InterruptedException e) {
+            // ZooKeeper went away while reading: fail-static, the reconnect brings a full sync
+            log.warn("cannot read the members of cluster '{}': {}; nothing changed", config.cluster(), e.toString());
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            } else {
+                worker.schedule(this::scheduleSync, RETRY_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
             failedBatches.incrementAndGet();
             log.error("membership batch of cluster '{}' not applied: {}; retrying in {} s", config.cluster(), e.getMessage(), RETRY_SECONDS, e);
             worker.schedule(this::scheduleSync, RETRY_SECONDS, TimeUnit.SECONDS);
         }
     }
 
-    private Parsed parse(String memberName, ChildData member) {
-        long mzxid = member.getStat() == null ? -1 : member.getStat().getMzxid();
+    private Parsed parse(String memberName, Member member) {
+        long mzxid = member.stat().getMzxid();
         Parsed known = parsed.get(memberName);
-        if (known != null && known.mzxid() == mzxid && mzxid != -1) {
+        if (known != null && known.mzxid() == mzxid) {
             return known;
         }
         Parsed p;
         try {
-            p = new Parsed(mzxid, MemberData.parse(memberName, member.getData()), null);
+            p = new Parsed(mzxid, MemberData.parse(memberName, member.data()), null);
         } catch (TunnelMeshException e) {
             p = new Parsed(mzxid, null, e.getMessage());
         }
@@ -438,10 +490,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
 
     private static String names(List<Peer> peers) {
         return peers.size() > 20 ? "" : peers.stream().map(Peer::name).toList().toString();
-    }
-
-    private static String memberName(ChildData child) {
-        return child.getPath().substring(child.getPath().lastIndexOf('/') + 1);
     }
 
     /** {@code org.tunnelmesh:type=Membership,name=<mesh>}. */
@@ -532,7 +580,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        cache.close();
         client.close();
         log.info("left cluster '{}'", config.cluster());
     }

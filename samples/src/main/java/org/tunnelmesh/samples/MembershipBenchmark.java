@@ -20,6 +20,7 @@ import org.apache.zookeeper.CreateMode;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.jmx.MeshMBeans;
 import org.tunnelmesh.linux.LinuxTunnelMesh;
 import org.tunnelmesh.zookeeper.MembershipConfig;
@@ -43,6 +44,8 @@ public final class MembershipBenchmark {
 
     public static void main(String[] args) throws Exception {
         String connect = args.length > 0 ? args[0] : "10.245.1.1:2181";
+        // --no-mbeans: the membership changes the bare mesh, to see what the MBeans cost
+        boolean withMBeans = !(args.length > 1 && args[1].equals("--no-mbeans"));
         Configurator.setAllLevels("org.tunnelmesh", Level.ERROR);
         Configurator.setAllLevels("org.apache.zookeeper", Level.ERROR);
         Configurator.setAllLevels("org.apache.curator", Level.ERROR);
@@ -52,7 +55,10 @@ public final class MembershipBenchmark {
         BlockingQueue<Long> changes = new LinkedBlockingQueue<>();
         AtomicLong lastAdded = new AtomicLong();
         try (LinuxTunnelMesh linux = LinuxTunnelMesh.open(config);
-             MeshMBeans mbeans = MeshMBeans.export(linux, ManagementFactory.getPlatformMBeanServer())) {
+             MeshMBeans mbeans = withMBeans ? MeshMBeans.export(linux, ManagementFactory.getPlatformMBeanServer()) : null) {
+            TunnelMesh mesh = withMBeans ? mbeans.mesh() : linux;
+            System.out.println(withMBeans ? "changes go through the MBeans' mesh (Peer MBeans, notifications, histograms)"
+                    : "changes go to the bare mesh (no MBeans)");
             linux.addListener(new MeshListener() {
                 @Override
                 public void peerAdded(Peer peer) {
@@ -69,7 +75,7 @@ public final class MembershipBenchmark {
             double[] converged = new double[ROUNDS];
             for (int round = 0; round <= ROUNDS; round++) {
                 try (CuratorFramework client = client(connect);
-                     ZooKeeperMembership membership = ZooKeeperMembership.join(mbeans.mesh(), MembershipConfig.builder()
+                     ZooKeeperMembership membership = ZooKeeperMembership.join(mesh, MembershipConfig.builder()
                              .connect(connect).cluster("bench" + round).subnets("192.168.41.0/24").build())) {
                     Thread.sleep(1000); // the membership's first (empty) sync
                     changes.clear();
@@ -103,7 +109,7 @@ public final class MembershipBenchmark {
             System.out.printf(Locale.ROOT, "1,000 members to 1,000 routes: median of %d rounds %.0f ms%n", ROUNDS, converged[ROUNDS / 2]);
 
             try (CuratorFramework client = client(connect);
-                 ZooKeeperMembership membership = ZooKeeperMembership.join(mbeans.mesh(), MembershipConfig.builder()
+                 ZooKeeperMembership membership = ZooKeeperMembership.join(mesh, MembershipConfig.builder()
                          .connect(connect).cluster("changes").subnets("192.168.41.0/24").build())) {
                 Thread.sleep(1000);
                 changes.clear();
