@@ -55,6 +55,8 @@ import org.tunnelmesh.TunnelMeshException;
 public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseable {
     private static final Logger log = LogManager.getLogger(ZooKeeperMembership.class);
     private static final long RETRY_SECONDS = 5;
+    /** Most members per read request: 500 members of ~100 bytes stay far below ZooKeeper's 1 MB packet limit. */
+    private static final int READ_CHUNK = 500;
 
     private volatile TunnelMesh mesh;
     private final MembershipConfig config;
@@ -71,10 +73,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private volatile Map<String, String> skipped = Map.of();
     /** Members as last parsed, by name, with the znode version they came from: a burst re-reads only what changed. */
     private final Map<String, Parsed> parsed = new HashMap<>();
-
-    /** A member's data read once: the peer, or why it is not one. */
-    private record Parsed(long mzxid, Peer peer, String error) {
-    }
     private volatile ConnectionState connectionState;
     private volatile boolean connected;
     private volatile boolean registered;
@@ -262,8 +260,9 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private record Member(String name, byte[] data, Stat stat) {
     }
 
-    /** Most members per read request: 500 members of ~100 bytes stay far below ZooKeeper's 1 MB packet limit. */
-    private static final int READ_CHUNK = 500;
+    /** A member's data read once: the peer, or why it is not one. */
+    private record Parsed(long mzxid, Peer peer, String error) {
+    }
 
     /**
      * Reads every member: the children, then their data in read-only multi requests (ZooKeeper 3.6+),
