@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * in the guest's root namespace on the lab bridge (10.245.1.1:2181), reachable from every node
  * namespace and from nowhere else: three nodes without any --peer converge to a full ping mesh; a
  * name already taken is refused; a garbage member and a subnet thief change nothing; a stopped node
- * disappears from the others; with ZooKeeper killed the pings go on; with it back a node joins.
+ * disappears from the others; with ZooKeeper killed the pings go on, and a node killed and started
+ * again keeps its last known members; with ZooKeeper back a node joins.
  */
 class NodeZooKeeperKernelIT {
     private static final String ZK_ADDRESS = "10.245.1.1";
@@ -164,6 +165,13 @@ class NodeZooKeeperKernelIT {
         assertTrue(summary.contains(" 0% packet loss"), "pings go on while ZooKeeper is down: " + summary);
         assertEquals(routes, meshRoutes(node1), "nothing changed while ZooKeeper was down");
         assertEquals(Set.of("node2"), peerNames(node1));
+
+        // node1 killed and started again while ZooKeeper is still down: its state file has the last known members
+        node1.kill();
+        startMember(node1, 41);
+        assertEquals(Set.of("node2"), peerNames(node1), "the last known members, restored from the state file");
+        assertEquals(routes, meshRoutes(node1), "the restart adopted the routes as they were");
+        assertTrue(node1.pings(node2), "node1 reaches node2 after a restart without ZooKeeper");
 
         // ZooKeeper back on its data: the nodes re-register, and a new node joins
         zookeeper.start();
