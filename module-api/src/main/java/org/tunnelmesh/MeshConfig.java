@@ -1,5 +1,6 @@
 package org.tunnelmesh;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -62,6 +63,7 @@ public final class MeshConfig {
     private final boolean watchKernel;
     private final Duration resyncInterval;
     private final boolean allowWideSubnets;
+    private final Path stateFile;
 
     private MeshConfig(Builder b) {
         this.name = b.name;
@@ -76,6 +78,7 @@ public final class MeshConfig {
         this.watchKernel = b.watchKernel;
         this.resyncInterval = b.resyncInterval;
         this.allowWideSubnets = b.allowWideSubnets;
+        this.stateFile = b.stateFile;
     }
 
     public static Builder builder() {
@@ -145,10 +148,19 @@ public final class MeshConfig {
         return allowWideSubnets;
     }
 
+    /**
+     * Where the desired peer set is kept across restarts ({@link StateFile}), or null for memory
+     * only: then peers added or removed at runtime are lost when the process ends.
+     */
+    public Path stateFile() {
+        return stateFile;
+    }
+
     public Builder toBuilder() {
         return new Builder().name(name).mode(mode).underlay(underlay).tunnelAddress(tunnelAddress)
                 .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns)
-                .watchKernel(watchKernel).resyncInterval(resyncInterval).allowWideSubnets(allowWideSubnets);
+                .watchKernel(watchKernel).resyncInterval(resyncInterval).allowWideSubnets(allowWideSubnets)
+                .stateFile(stateFile);
     }
 
     @Override
@@ -157,7 +169,8 @@ public final class MeshConfig {
                 + tunnelAddress + ", mtu=" + (mtu == 0 ? "auto" : mtu) + ", ttl=" + ttl + ", routeProtocol="
                 + routeProtocol + ", pmtuDiscovery=" + pmtuDiscovery + (netns == null ? "" : ", netns=" + netns)
                 + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval
-                + (allowWideSubnets ? ", allowWideSubnets=true" : "") + "]";
+                + (allowWideSubnets ? ", allowWideSubnets=true" : "")
+                + (stateFile == null ? "" : ", stateFile=" + stateFile) + "]";
     }
 
     public static final class Builder {
@@ -173,6 +186,7 @@ public final class MeshConfig {
         private boolean watchKernel = true;
         private Duration resyncInterval = DEFAULT_RESYNC_INTERVAL;
         private boolean allowWideSubnets;
+        private Path stateFile;
 
         private Builder() {
         }
@@ -180,6 +194,12 @@ public final class MeshConfig {
         /** See {@link MeshConfig#allowWideSubnets()}. */
         public Builder allowWideSubnets(boolean allowWideSubnets) {
             this.allowWideSubnets = allowWideSubnets;
+            return this;
+        }
+
+        /** Keep the desired peer set in this file (see {@link MeshConfig#stateFile()}); null for none. */
+        public Builder stateFile(Path stateFile) {
+            this.stateFile = stateFile;
             return this;
         }
 
@@ -294,6 +314,9 @@ public final class MeshConfig {
             }
             if (resyncInterval == null || resyncInterval.isNegative()) {
                 throw new InvalidInputException("resync interval " + resyncInterval + " must be zero (off) or positive");
+            }
+            if (stateFile != null && (stateFile.getFileName() == null || stateFile.toString().isBlank())) {
+                throw new InvalidInputException("state file '" + stateFile + "' must name a file");
             }
             return new MeshConfig(this);
         }

@@ -202,4 +202,13 @@ class MeshConfigTest {
         assertTrue(wide.toBuilder().build().allowWideSubnets());
         assertTrue(wide.toString().contains("allowWideSubnets=true"));
     }
+
+    @Test
+    void stateFileIsKeptByToBuilderAndShown() {
+        MeshConfig c = valid().stateFile(java.nio.file.Path.of("/var/lib/tunnelmesh/mesh.json")).build();
+        assertEquals(java.nio.file.Path.of("/var/lib/tunnelmesh/mesh.json"), c.toBuilder().build().stateFile());
+        assertTrue(c.toString().contains("stateFile=/var/lib/tunnelmesh/mesh.json"), c.toString());
+        assertNull(valid().build().stateFile());
+        rejected(valid().stateFile(java.nio.file.Path.of("")), "state file");
+    }
 }

@@ -11,12 +11,15 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerTable;
+import org.tunnelmesh.StateFile;
+import org.tunnelmesh.StateFileException;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.linux.netlink.Netlink;
@@ -52,6 +55,10 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final Object delivery = new Object();
     private KernelWatcher watcher;
     private MeshLock lock;
+    /** Where the desired peer set is saved before every change, or null for memory only. */
+    private StateFile stateFile;
+    /** Set when the state file could not be put back after a failed change: it may not match the mesh. */
+    private String stateFileTrouble;
     /** After purge() the mesh holds nothing in the kernel and repairs nothing, until a peer is added. */
     private boolean purged;
     private boolean closed;
@@ -76,8 +83,22 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     public static LinuxTunnelMesh open(MeshConfig config, Collection<Peer> peers) {
         PeerTable table = new PeerTable(config);
         List<Peer> initial = List.copyOf(peers);
+        StateFile stateFile = config.stateFile() == null ? null : new StateFile(config.stateFile());
+        List<Peer> saved = stateFile == null ? List.of() : stateFile.read(config.name());
+        if (!saved.isEmpty()) {
+            initial = StateFile.startingPeers(saved, initial);
+        }
         if (!initial.isEmpty()) {
-            table.checkAdd(initial);
+            try {
+                table.checkAdd(initial);
+            } catch (InvalidInputException | ConflictException e) {
+                if (saved.isEmpty()) {
+                    throw e;
+                }
+                throw new StateFileException("the peers of state file " + stateFile.path()
+                        + (peers.isEmpty() ? "" : " with the given peers") + " do not fit this mesh: " + e.getMessage()
+                        + "; fix or remove the file (nothing changed)", e);
+            }
             if (config.mode() == MeshMode.POINT_TO_POINT) {
                 PointToPointTopology.checkDeviceNames(Map.of(), initial);
             }
@@ -90,12 +111,21 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             lock = MeshLock.acquire(sockets.netnsInode, config.routeProtocol(), config.name(), where);
             KernelState state = new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
             MeshContext ctx = discover(config, sockets.control, state);
+            if (stateFile != null) {
+                // before the kernel: a file that cannot be written fails the open with nothing changed
+                stateFile.write(config.name(), initial);
+            }
             Topology topology = config.mode() == MeshMode.SHARED
                     ? SharedTopology.open(ctx, state)
                     : new PointToPointTopology(ctx);
             table.addAll(initial);
             LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats));
             mesh.lock = lock;
+            mesh.stateFile = stateFile;
+            if (stateFile != null) {
+                log.info("mesh '{}': desired peers kept in state file {} ({} restored from it)", config.name(),
+                        stateFile.path(), saved.size());
+            }
             List<String> repairs = topology.reconcile(initial);
             log.info("mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s)",
                     config.name(), config.mode(), config.underlay(), ctx.underlayDevice, config.tunnelAddress(), ctx.mtu,
@@ -242,11 +272,20 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
         topology.checkAdd(adding);
-        if (purged) {
-            topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
-            purged = false;
+        List<Peer> before = table.peers();
+        List<Peer> after = new java.util.ArrayList<>(before);
+        after.addAll(adding);
+        save(after);
+        try {
+            if (purged) {
+                topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
+                purged = false;
+            }
+            topology.add(adding);
+        } catch (RuntimeException e) {
+            restore(before);
+            throw e;
         }
-        topology.add(adding);
         table.addAll(adding);
         if (adding.size() == 1) {
             log.info("peer '{}' added: {} via {} ({})", adding.get(0).name(), adding.get(0).subnets(),
@@ -270,6 +309,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private void removePeersLocked(Collection<String> names) {
         ensureOpen();
         List<Peer> removing = table.checkRemove(List.copyOf(names));
+        List<Peer> after = new java.util.ArrayList<>(table.peers());
+        after.removeAll(removing);
+        save(after);
         try {
             topology.remove(removing);
         } finally {
@@ -340,6 +382,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private void purgeLocked() {
         ensureOpen();
         List<Peer> removed = table.peers();
+        save(List.of());
         topology.purge();
         table.clear();
         purged = true;
@@ -353,7 +396,41 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public synchronized List<String> diagnose() {
         ensureOpen();
-        return Diagnostics.run(ctx, table.peers());
+        List<String> lines = new java.util.ArrayList<>(Diagnostics.run(ctx, table.peers()));
+        lines.add(stateLine());
+        return lines;
+    }
+
+    private String stateLine() {
+        if (stateFile == null) {
+            return "WARN state: not persisted (no state file): peers added or removed at runtime are lost on restart";
+        }
+        if (stateFileTrouble != null) {
+            return "FAIL state: " + stateFileTrouble;
+        }
+        return "OK state: desired peers kept in " + stateFile.path() + " (" + table.size() + " peer(s))";
+    }
+
+    /** Saves the peer set a change is about to make, before the kernel sees it (write-ahead). */
+    private void save(List<Peer> peers) {
+        if (stateFile != null) {
+            stateFile.write(ctx.config.name(), peers);
+            stateFileTrouble = null;
+        }
+    }
+
+    /** Puts the file back to the peers before a change the kernel refused. */
+    private void restore(List<Peer> peers) {
+        if (stateFile == null) {
+            return;
+        }
+        try {
+            stateFile.write(ctx.config.name(), peers);
+        } catch (StateFileException e) {
+            stateFileTrouble = e.getMessage() + " (after a failed change: the file may list peers the mesh does not have; "
+                    + "the next successful change rewrites it)";
+            log.error("{}", stateFileTrouble);
+        }
     }
 
     @Override

@@ -100,6 +100,7 @@ class MeshMBeansTest {
         assertEquals(String[].class.getName(), types.get("PeerNames"));
         assertEquals(TabularData.class.getName(), types.get("Peers"));
         assertEquals("long", types.get("RepairCount"));
+        assertEquals("java.lang.String", types.get("StateFile"));
         for (String call : List.of("AddPeer", "RemovePeer", "Reconcile")) {
             assertEquals("long", types.get(call + ".Count"), call);
             assertEquals("long", types.get(call + ".P50"), call);
@@ -108,7 +109,7 @@ class MeshMBeansTest {
             assertEquals("long", types.get(call + ".Max"), call);
             assertEquals("double", types.get(call + ".Mean"), call);
         }
-        assertEquals(26, types.size(), types.keySet().toString());
+        assertEquals(27, types.size(), types.keySet().toString());
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
     }
