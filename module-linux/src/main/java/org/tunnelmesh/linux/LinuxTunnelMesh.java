@@ -4,15 +4,22 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerTable;
+import org.tunnelmesh.StateFile;
+import org.tunnelmesh.StateFileException;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.linux.netlink.Netlink;
@@ -28,7 +35,11 @@ import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
  * configured - without touching what is already right, so a restart does not drop traffic.
  *
  * <p>All changes go through one lock; counters are read on a socket of their own so a big change
- * does not hold up a monitoring client.
+ * does not hold up a monitoring client. Listeners run after that lock is released (a slow
+ * listener, or one that calls back into the mesh, cannot stall or deadlock it), in the order of
+ * the changes, and before the call that made the change returns.
+ *
+ * <p>One mesh per network namespace and route protocol, in this process or any other ({@link MeshLock}).
  */
 public final class LinuxTunnelMesh implements TunnelMesh {
     private static final Logger log = LogManager.getLogger(LinuxTunnelMesh.class);
@@ -38,7 +49,16 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final PeerTable table;
     private final CounterReader counters;
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
+    /** Events of committed changes, queued under the mesh lock so their order is the order of the changes. */
+    private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
+    /** Held while delivering, so events reach listeners one at a time and in order. */
+    private final Object delivery = new Object();
     private KernelWatcher watcher;
+    private MeshLock lock;
+    /** Where the desired peer set is saved before every change, or null for memory only. */
+    private StateFile stateFile;
+    /** Set when the state file could not be put back after a failed change: it may not match the mesh. */
+    private String stateFileTrouble;
     /** After purge() the mesh holds nothing in the kernel and repairs nothing, until a peer is added. */
     private boolean purged;
     private boolean closed;
@@ -63,21 +83,49 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     public static LinuxTunnelMesh open(MeshConfig config, Collection<Peer> peers) {
         PeerTable table = new PeerTable(config);
         List<Peer> initial = List.copyOf(peers);
+        StateFile stateFile = config.stateFile() == null ? null : new StateFile(config.stateFile());
+        List<Peer> saved = stateFile == null ? List.of() : stateFile.read(config.name());
+        if (!saved.isEmpty()) {
+            initial = StateFile.startingPeers(saved, initial);
+        }
         if (!initial.isEmpty()) {
-            table.checkAdd(initial);
+            try {
+                table.checkAdd(initial);
+            } catch (InvalidInputException | ConflictException e) {
+                if (saved.isEmpty()) {
+                    throw e;
+                }
+                throw new StateFileException("the peers of state file " + stateFile.path()
+                        + (peers.isEmpty() ? "" : " with the given peers") + " do not fit this mesh: " + e.getMessage()
+                        + "; fix or remove the file (nothing changed)", e);
+            }
             if (config.mode() == MeshMode.POINT_TO_POINT) {
                 PointToPointTopology.checkDeviceNames(Map.of(), initial);
             }
         }
         Sockets sockets = Sockets.open(config);
+        MeshLock lock = null;
         try {
+            String where = (config.netns() == null ? "this network namespace" : "network namespace " + config.netns())
+                    + " (net:[" + sockets.netnsInode + "])";
+            lock = MeshLock.acquire(sockets.netnsInode, config.routeProtocol(), config.name(), where);
             KernelState state = new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
             MeshContext ctx = discover(config, sockets.control, state);
+            if (stateFile != null) {
+                // before the kernel: a file that cannot be written fails the open with nothing changed
+                stateFile.write(config.name(), initial);
+            }
             Topology topology = config.mode() == MeshMode.SHARED
                     ? SharedTopology.open(ctx, state)
                     : new PointToPointTopology(ctx);
             table.addAll(initial);
             LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats));
+            mesh.lock = lock;
+            mesh.stateFile = stateFile;
+            if (stateFile != null) {
+                log.info("mesh '{}': desired peers kept in state file {} ({} restored from it)", config.name(),
+                        stateFile.path(), saved.size());
+            }
             List<String> repairs = topology.reconcile(initial);
             log.info("mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s)",
                     config.name(), config.mode(), config.underlay(), ctx.underlayDevice, config.tunnelAddress(), ctx.mtu,
@@ -85,11 +133,16 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                     repairs.size());
             repairs.forEach(r -> log.debug("applied: {}", r));
             if (sockets.events != null) {
-                mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), config.name(), config.resyncInterval().toMillis(), mesh::repairQuietly);
+                MeshEventFilter filter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex);
+                mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), filter::concerns, config.name(),
+                        config.resyncInterval().toMillis(), mesh::repairQuietly);
                 mesh.watcher.start();
             }
             return mesh;
         } catch (RuntimeException e) {
+            if (lock != null) {
+                lock.close();
+            }
             sockets.close();
             throw e;
         }
@@ -97,15 +150,36 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     /** Called by the watcher: a reconcile that tolerates a mesh closed under it. */
     private void repairQuietly() {
-        synchronized (this) {
-            if (!closed) {
-                reconcile();
+        changing(() -> closed ? 0 : reconcileLocked());
+    }
+
+    /** Repairs the watcher started so far (0 when not watching): for tests. */
+    long watcherRepairs() {
+        KernelWatcher w = watcher;
+        return w == null ? 0 : w.repairs();
+    }
+
+    /** Runs {@code change} under the mesh lock, then delivers the events it queued (and any before them). */
+    private <T> T changing(Supplier<T> change) {
+        try {
+            synchronized (this) {
+                return change.get();
+            }
+        } finally {
+            deliver();
+        }
+    }
+
+    private void deliver() {
+        synchronized (delivery) {
+            for (Runnable event = pending.poll(); event != null; event = pending.poll()) {
+                event.run();
             }
         }
     }
 
     /** The mesh's sockets: control (changes), stats (counters), events (watching); all in the mesh's namespace. */
-    private record Sockets(RtnetlinkSession control, RtnetlinkSession stats, NetlinkSocket events) {
+    private record Sockets(RtnetlinkSession control, RtnetlinkSession stats, NetlinkSocket events, long netnsInode) {
 
         static Sockets open(MeshConfig config) {
             if (config.netns() == null) {
@@ -125,7 +199,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             RtnetlinkSession stats = null;
             try {
                 stats = RtnetlinkSession.open();
-                return new Sockets(control, stats, watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null);
+                return new Sockets(control, stats, watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null,
+                        NetworkNamespace.currentInode());
             } catch (RuntimeException e) {
                 control.close();
                 if (stats != null) {
@@ -185,16 +260,32 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void addPeers(Collection<Peer> peers) {
+    public void addPeers(Collection<Peer> peers) {
+        changing(() -> {
+            addPeersLocked(peers);
+            return null;
+        });
+    }
+
+    private void addPeersLocked(Collection<Peer> peers) {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
         topology.checkAdd(adding);
-        if (purged) {
-            topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
-            purged = false;
+        List<Peer> before = table.peers();
+        List<Peer> after = new java.util.ArrayList<>(before);
+        after.addAll(adding);
+        save(after);
+        try {
+            if (purged) {
+                topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
+                purged = false;
+            }
+            topology.add(adding);
+        } catch (RuntimeException e) {
+            restore(before);
+            throw e;
         }
-        topology.add(adding);
         table.addAll(adding);
         if (adding.size() == 1) {
             log.info("peer '{}' added: {} via {} ({})", adding.get(0).name(), adding.get(0).subnets(),
@@ -208,9 +299,19 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void removePeers(Collection<String> names) {
+    public void removePeers(Collection<String> names) {
+        changing(() -> {
+            removePeersLocked(names);
+            return null;
+        });
+    }
+
+    private void removePeersLocked(Collection<String> names) {
         ensureOpen();
         List<Peer> removing = table.checkRemove(List.copyOf(names));
+        List<Peer> after = new java.util.ArrayList<>(table.peers());
+        after.removeAll(removing);
+        save(after);
         try {
             topology.remove(removing);
         } finally {
@@ -253,7 +354,11 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized int reconcile() {
+    public int reconcile() {
+        return changing(this::reconcileLocked);
+    }
+
+    private int reconcileLocked() {
         ensureOpen();
         if (purged) {
             return 0;
@@ -267,9 +372,17 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void purge() {
+    public void purge() {
+        changing(() -> {
+            purgeLocked();
+            return null;
+        });
+    }
+
+    private void purgeLocked() {
         ensureOpen();
         List<Peer> removed = table.peers();
+        save(List.of());
         topology.purge();
         table.clear();
         purged = true;
@@ -283,7 +396,41 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public synchronized List<String> diagnose() {
         ensureOpen();
-        return Diagnostics.run(ctx, table.peers());
+        List<String> lines = new java.util.ArrayList<>(Diagnostics.run(ctx, table.peers()));
+        lines.add(stateLine());
+        return lines;
+    }
+
+    private String stateLine() {
+        if (stateFile == null) {
+            return "WARN state: not persisted (no state file): peers added or removed at runtime are lost on restart";
+        }
+        if (stateFileTrouble != null) {
+            return "FAIL state: " + stateFileTrouble;
+        }
+        return "OK state: desired peers kept in " + stateFile.path() + " (" + table.size() + " peer(s))";
+    }
+
+    /** Saves the peer set a change is about to make, before the kernel sees it (write-ahead). */
+    private void save(List<Peer> peers) {
+        if (stateFile != null) {
+            stateFile.write(ctx.config.name(), peers);
+            stateFileTrouble = null;
+        }
+    }
+
+    /** Puts the file back to the peers before a change the kernel refused. */
+    private void restore(List<Peer> peers) {
+        if (stateFile == null) {
+            return;
+        }
+        try {
+            stateFile.write(ctx.config.name(), peers);
+        } catch (StateFileException e) {
+            stateFileTrouble = e.getMessage() + " (after a failed change: the file may list peers the mesh does not have; "
+                    + "the next successful change rewrites it)";
+            log.error("{}", stateFileTrouble);
+        }
     }
 
     @Override
@@ -296,14 +443,17 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         listeners.remove(listener);
     }
 
-    private void fire(java.util.function.Consumer<MeshListener> event) {
-        for (MeshListener listener : listeners) {
-            try {
-                event.accept(listener);
-            } catch (RuntimeException e) {
-                log.error("mesh listener {} failed", listener, e);
+    /** Queues an event under the mesh lock; {@link #deliver} hands it to the listeners once the lock is released. */
+    private void fire(Consumer<MeshListener> event) {
+        pending.add(() -> {
+            for (MeshListener listener : listeners) {
+                try {
+                    event.accept(listener);
+                } catch (RuntimeException e) {
+                    log.error("mesh listener {} failed", listener, e);
+                }
             }
-        }
+        });
     }
 
     private void ensureOpen() {
@@ -332,6 +482,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private synchronized void closeSessions() {
         ctx.session.close();
         counters.close();
+        lock.close();
         log.info("mesh '{}' closed; kernel state left in place", ctx.config.name());
     }
 }

@@ -72,6 +72,13 @@ public final class ManagedMesh {
         return mesh.mtu();
     }
 
+    @Managed(description = "Where the desired peer set is kept across restarts: the state file's path, "
+            + "or 'memory only' when runtime changes are lost on restart")
+    public String getStateFile() {
+        java.nio.file.Path file = mesh.config().stateFile();
+        return file == null ? "memory only" : file.toAbsolutePath().normalize().toString();
+    }
+
     @Managed(description = "Kernel drift repaired since the MBeans were exported (each also sent as a MeshEvents notification)")
     public long getRepairCount() {
         return mbeans.repairCount();

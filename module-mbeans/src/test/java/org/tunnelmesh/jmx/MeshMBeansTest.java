@@ -101,8 +101,9 @@ class MeshMBeansTest {
         assertEquals(String[].class.getName(), types.get("PeerNames"));
         assertEquals(TabularData.class.getName(), types.get("Peers"));
         assertEquals("long", types.get("RepairCount"));
+        assertEquals("java.lang.String", types.get("StateFile"));
         assertTrue(types.keySet().stream().noneMatch(name -> name.contains(".")), "latency figures belong to MeshStats: " + types.keySet());
-        assertEquals(8, types.size(), types.keySet().toString());
+        assertEquals(9, types.size(), types.keySet().toString());
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
     }

@@ -20,6 +20,7 @@ import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.jmx.PeerSpec;
 import org.tunnelmesh.jmx.remote.Credentials;
 import org.tunnelmesh.jmx.remote.TlsKeyStore;
+import org.tunnelmesh.zookeeper.MembershipConfig;
 
 /**
  * The node's command line, checked as far as it can be without the kernel: every option, every
@@ -35,9 +36,10 @@ import org.tunnelmesh.jmx.remote.TlsKeyStore;
  * @param credentials the one login of every management endpoint; null when none is served
  * @param tls         TLS for both endpoints, or null for plain HTTP and RMI
  * @param warnings    what the node should log at start about how it was configured
+ * @param zookeeper   cluster membership from ZooKeeper, or null for none
  */
 record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia, int jmxPort, Credentials credentials,
-                   SSLContext tls, boolean purgeOnExit, boolean help, List<String> warnings) {
+                   SSLContext tls, boolean purgeOnExit, boolean help, List<String> warnings, MembershipConfig zookeeper) {
 
     static final String USAGE = """
             usage: java -jar tunnelmesh-node.jar --underlay IP --tunnel-address IP [OPTIONS]
@@ -63,6 +65,17 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
               --jolokia-user U --jolokia-password P
                                           older spelling of --user and a password; P is visible to every
                                           local user in /proc: use --password-file
+              --allow-wide-subnets        allow peer subnets shorter than /8, e.g. 0.0.0.0/0 via a gateway peer
+              --state-file F              keep the desired peer set in F: saved before every change, restored at start
+                                          (with --peer: the file's peers plus the --peer ones; a --peer replaces
+                                          a saved peer of the same name). A damaged F is refused (exit 2)
+              --zookeeper HOST:PORT[,HOST:PORT...]
+                                          take the peers from a ZooKeeper cluster: announce this node as a member,
+                                          every other member becomes a peer (with --peer: those are kept apart)
+              --cluster NAME              the cluster in ZooKeeper (default: default)
+              --subnets CIDR[,CIDR...]    the overlay subnets this node serves, announced to the cluster
+              --zookeeper-auth-file F     ZooKeeper digest auth: first line USER:PASSWORD; F readable by its owner only.
+                                          Member znodes are then readable and writable by that user only
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
               --help                      this text
 
@@ -70,9 +83,12 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             1 for other failures.
             """;
 
+    /** Options without a value. */
+    private static final Set<String> FLAGS = Set.of("--purge-on-exit", "--allow-wide-subnets");
+
     private static final Set<String> TAKES_VALUE = Set.of("--name", "--underlay", "--tunnel-address", "--mode", "--peer",
             "--mtu", "--jolokia", "--jmx-port", "--user", "--password-file", "--tls-keystore", "--tls-keystore-password-file",
-            "--jolokia-user", "--jolokia-password");
+            "--jolokia-user", "--jolokia-password", "--state-file", "--zookeeper", "--cluster", "--subnets", "--zookeeper-auth-file");
 
     /** @throws StartupFailure with exit status 2, naming the bad option or value */
     static NodeOptions parse(String... args) {
@@ -83,16 +99,16 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
     static NodeOptions parse(Map<String, String> environment, String... args) {
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
-                return new NodeOptions(null, List.of(), null, 0, null, null, false, true, List.of());
+                return new NodeOptions(null, List.of(), null, 0, null, null, false, true, List.of(), null);
             }
         }
         Map<String, String> values = new HashMap<>();
         List<String> peerSpecs = new ArrayList<>();
-        boolean purgeOnExit = false;
+        Set<String> flags = new java.util.HashSet<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (arg.equals("--purge-on-exit")) {
-                purgeOnExit = true;
+            if (FLAGS.contains(arg)) {
+                flags.add(arg);
                 continue;
             }
             int equals = arg.indexOf('=');
@@ -117,7 +133,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             }
         }
 
-        MeshConfig mesh = meshConfig(values);
+        boolean purgeOnExit = flags.contains("--purge-on-exit");
+        MeshConfig mesh = meshConfig(values, flags);
         List<Peer> peers = peers(mesh, peerSpecs);
         InetSocketAddress jolokia = values.containsKey("--jolokia") ? jolokiaAddress(values.get("--jolokia")) : null;
         int jmxPort = values.containsKey("--jmx-port") ? port("--jmx-port", values.get("--jmx-port"), 1) : 0;
@@ -129,7 +146,9 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             warnings.add("--jolokia " + jolokia.getAddress().getHostAddress() + ":" + jolokia.getPort()
                     + " serves plain HTTP off loopback: the password crosses the network readable; add --tls-keystore");
         }
-        return new NodeOptions(mesh, peers, jolokia, jmxPort, credentials, tls, purgeOnExit, false, List.copyOf(warnings));
+        MembershipConfig zookeeper = ZooKeeperOptions.membership(values, peers);
+        return new NodeOptions(mesh, peers, jolokia, jmxPort, credentials, tls, purgeOnExit, false, List.copyOf(warnings),
+                zookeeper);
     }
 
     /**
@@ -207,18 +226,34 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         }
     }
 
-    private static MeshConfig meshConfig(Map<String, String> values) {
+    private static MeshConfig meshConfig(Map<String, String> values, Set<String> flags) {
         MeshConfig.Builder builder = MeshConfig.builder().name(values.getOrDefault("--name", "mesh"));
+        builder.allowWideSubnets(flags.contains("--allow-wide-subnets"));
         builder.mode(mode(values.getOrDefault("--mode", "shared")));
         builder.underlay(address("--underlay", values.get("--underlay"), "this node's underlay address"));
         builder.tunnelAddress(address("--tunnel-address", values.get("--tunnel-address"), "the /32 address of the tunnel device"));
         if (values.containsKey("--mtu")) {
             builder.mtu(number("--mtu", values.get("--mtu")));
         }
+        if (values.containsKey("--state-file")) {
+            builder.stateFile(stateFile(values.get("--state-file")));
+        }
         try {
             return builder.build();
         } catch (InvalidInputException e) {
             throw StartupFailure.badInput(e.getMessage());
+        }
+    }
+
+    private static java.nio.file.Path stateFile(String value) {
+        try {
+            java.nio.file.Path path = java.nio.file.Path.of(value);
+            if (value.isBlank() || path.getFileName() == null || value.endsWith("/")) {
+                throw StartupFailure.badInput("--state-file '" + value + "' must name a file");
+            }
+            return path;
+        } catch (java.nio.file.InvalidPathException e) {
+            throw StartupFailure.badInput("--state-file '" + value + "': " + e.getReason());
         }
     }
 

@@ -12,12 +12,14 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.StateFileException;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.jmx.MeshMBeans;
 import org.tunnelmesh.jmx.remote.SecureJmxConnector;
 import org.tunnelmesh.jmx.remote.SecureJolokiaEndpoint;
 import org.tunnelmesh.linux.LinuxTunnelMesh;
+import org.tunnelmesh.zookeeper.ZooKeeperMembership;
 
 /**
  * The tunnelmesh node: one mesh, its MBeans on the platform MBeanServer, and optionally Jolokia
@@ -39,6 +41,8 @@ public final class TunnelMeshNode implements AutoCloseable {
     private SecureJmxConnector jmx;
     private TunnelMesh mesh;
     private MeshMBeans mbeans;
+    private ZooKeeperMembership membership;
+    private MBeanServer server;
     private boolean closed;
 
     private TunnelMeshNode(NodeOptions options) {
@@ -81,8 +85,11 @@ public final class TunnelMeshNode implements AutoCloseable {
     static TunnelMeshNode start(NodeOptions options, MeshOpener opener, MBeanServer server) {
         TunnelMeshNode node = new TunnelMeshNode(options);
         try {
+            node.server = server;
             node.startConnectors(server);
+            node.joinCluster();
             node.openMesh(opener, server);
+            node.followCluster();
             return node;
         } catch (RuntimeException e) {
             node.close();
@@ -114,7 +121,7 @@ public final class TunnelMeshNode implements AutoCloseable {
     private void openMesh(MeshOpener opener, MBeanServer server) {
         try {
             mesh = opener.apply(options.mesh(), options.peers());
-        } catch (InvalidInputException | ConflictException e) {
+        } catch (InvalidInputException | ConflictException | StateFileException e) {
             throw StartupFailure.badInput(e.getMessage());
         } catch (TunnelMeshException e) {
             throw StartupFailure.failed(e.getMessage(), e);
@@ -132,6 +139,37 @@ public final class TunnelMeshNode implements AutoCloseable {
                 jmx == null ? "off" : jmx.url(), options.purgeOnExit() ? "purge on exit" : "kernel state kept on exit");
         for (String line : mesh.diagnose()) {
             log.info("diagnose: {}", line);
+        }
+    }
+
+    /** With --zookeeper: registers this node's member before the mesh opens, so a taken name changes nothing. */
+    private void joinCluster() {
+        if (options.zookeeper() == null) {
+            return;
+        }
+        try {
+            membership = ZooKeeperMembership.connect(options.mesh(), options.zookeeper());
+        } catch (InvalidInputException | ConflictException e) {
+            throw StartupFailure.badInput(e.getMessage());
+        } catch (RuntimeException e) {
+            throw StartupFailure.failed("cannot join cluster '" + options.zookeeper().cluster() + "' on "
+                    + options.zookeeper().connect() + ": " + rootMessage(e), e);
+        }
+    }
+
+    /** The members become peers through the MBeans' mesh: notifications and latency histograms see them. */
+    private void followCluster() {
+        if (membership == null) {
+            return;
+        }
+        membership.follow(mbeans.mesh());
+        try {
+            server.registerMBean(membership, membership.objectName());
+        } catch (javax.management.JMException e) {
+            throw StartupFailure.failed("cannot register the Membership MBean: " + e.getMessage(), e);
+        }
+        if (options.mesh().stateFile() == null) {
+            log.warn("--zookeeper without --state-file: a node restarted while ZooKeeper is unreachable starts with no peers");
         }
     }
 
@@ -160,6 +198,13 @@ public final class TunnelMeshNode implements AutoCloseable {
         }
         if (jmx != null) {
             quietly("stop the JMX connector", jmx::close);
+        }
+        if (membership != null) {
+            // first: no batch may reach a mesh that is closing; the member znode goes with the session
+            if (server != null && server.isRegistered(membership.objectName())) {
+                quietly("unregister the Membership MBean", () -> server.unregisterMBean(membership.objectName()));
+            }
+            quietly("leave the cluster", membership::close);
         }
         if (mbeans != null) {
             quietly("unregister the MBeans", mbeans::close);

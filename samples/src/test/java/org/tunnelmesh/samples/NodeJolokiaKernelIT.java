@@ -78,8 +78,8 @@ class NodeJolokiaKernelIT {
         assertTrue(Files.isRegularFile(NODE_JAR), NODE_JAR + " is missing: run mvn package first");
         assertTrue(Files.isRegularFile(JMXTERM_JAR), JMXTERM_JAR + " is missing: the build copies it before integration tests");
         String namespaces = run("ip", "netns", "list").output();
-        for (Node node : List.of(NODE1, NODE2, NODE3)) {
-            assertTrue(namespaces.contains(node.name()), "namespace " + node.name() + " is missing: run this through lab/kernel-lab");
+        for (String namespace : List.of(NODE1.name(), NODE2.name(), NODE3.name(), "node4")) {
+            assertTrue(namespaces.contains(namespace), "namespace " + namespace + " is missing: run this through lab/kernel-lab --nodes 4");
         }
         Files.createDirectories(LOGS);
         Files.deleteIfExists(PASSWORD_FILE);
@@ -224,6 +224,39 @@ class NodeJolokiaKernelIT {
 
     @Test
     @Order(6)
+    void reservedSubnetsAreRefusedThroughJolokiaJmxAndTheCommandLine() throws Exception {
+        String routesBefore = routes(NODE1);
+
+        Map<String, Object> loopback = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "addPeer", "bad1", "10.245.1.9", "127.0.0.0/24");
+        Result multicast = jmxterm("run -b org.tunnelmesh:type=Mesh,name=node1 addPeer bad2 10.245.1.9 224.0.0.0/4", "-u", USER, "-p", PASSWORD);
+        Result commandLine = run("ip", "netns", "exec", "node4", JAVA, QUICK_START, "-jar", NODE_JAR.toString(), "--name", "node4",
+                "--underlay", "10.245.1.5", "--tunnel-address", "192.168.44.0", "--peer", "bad3@10.245.1.9=169.254.0.0/16");
+
+        assertTrue(status(loopback) >= 400 && String.valueOf(loopback.get("error")).contains("127.0.0.0/24"), loopback.toString());
+        assertTrue(multicast.output().contains("224.0.0.0/4"), "jmxterm: " + multicast.output());
+        assertEquals(2, commandLine.exitCode(), commandLine.output());
+        assertTrue(commandLine.output().contains("169.254.0.0/16"), commandLine.output());
+        assertEquals(routesBefore, routes(NODE1), "node1's routes after the refused peers");
+        assertEquals("", run("ip", "-n", "node4", "route", "show", "proto", "87").output().strip(), "node4's routes");
+        assertEquals(List.of("node2", "node3"), read(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "PeerNames"));
+    }
+
+    @Test
+    @Order(7)
+    void aSecondNodeOnTheSameNamespaceAndProtocolIsRefused() throws Exception {
+        String routesBefore = routes(NODE1);
+
+        Result second = run("ip", "netns", "exec", NODE1.name(), JAVA, QUICK_START, "-jar", NODE_JAR.toString(), "--name", "intruder",
+                "--underlay", NODE1.underlay(), "--tunnel-address", "192.168.49.0", "--peer", "node9@10.245.1.9=192.168.59.0/24");
+
+        assertEquals(2, second.exitCode(), second.output());
+        assertTrue(second.output().contains("node1"), "the refusal names the holder: " + second.output());
+        assertEquals(routesBefore, routes(NODE1), "node1's routes after the refused second node");
+        assertEquals(0, ping(NODE1, NODE2), "node1 -> node2 still");
+    }
+
+    @Test
+    @Order(8)
     void node3RemovedThroughJolokiaStopsTrafficAndItsMBean() throws Exception {
         Map<String, Object> removed = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "removePeer", NODE3.name());
         assertEquals(200, status(removed), removed.toString());

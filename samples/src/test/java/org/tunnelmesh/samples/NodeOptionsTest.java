@@ -116,6 +116,19 @@ class NodeOptionsTest {
     }
 
     @Test
+    void aDefaultRouteThroughAGatewayPeerNeedsTheWideSubnetsFlag() {
+        List<String> gateway = with("--peer", "gw@10.245.1.3=0.0.0.0/0");
+
+        StartupFailure refused = assertThrows(StartupFailure.class, () -> parse(gateway));
+        List<String> allowed = new ArrayList<>(gateway);
+        allowed.add("--allow-wide-subnets");
+
+        assertTrue(refused.oneLine().contains("0.0.0.0/0") && refused.oneLine().contains("allowWideSubnets"), refused.oneLine());
+        assertEquals("0.0.0.0/0", parse(allowed).peers().get(0).subnets().get(0).toString());
+        assertTrue(parse(allowed).mesh().allowWideSubnets());
+    }
+
+    @Test
     void nothingServedNeedsNoCredentialsEvenWithThePasswordInTheEnvironment() {
         NodeOptions options = parse(with());
 
@@ -157,6 +170,13 @@ class NodeOptionsTest {
                         "192.168.42.128/25"),
                 bad(with("--peer", "node2@10.245.1.2=192.168.42.0/24"), "10.245.1.2"),
                 bad(with("--peer", "node2@10.245.1.3=192.168.0.0/16"), "192.168.0.0/16"),
+                bad(with("--peer", "node2@10.245.1.3=127.0.0.0/8"), "127.0.0.0/8"),
+                bad(with("--peer", "node2@10.245.1.3=224.0.0.0/24"), "224.0.0.0/24"),
+                bad(with("--peer", "node2@10.245.1.3=169.254.0.0/16"), "169.254.0.0/16"),
+                bad(with("--peer", "node2@10.245.1.3=0.0.0.0/8"), "0.0.0.0/8"),
+                bad(with("--peer", "node2@10.245.1.3=240.0.0.0/4"), "240.0.0.0/4"),
+                bad(with("--peer", "node2@10.245.1.3=128.0.0.0/1"), "128.0.0.0/1"),
+                bad(with("--peer", "node2@192.168.41.0=192.168.42.0/24"), "tunnel address"),
                 bad(with("--jolokia", "0.0.0.0:8778"), "--jolokia needs credentials"),
                 bad(with("--jolokia", "127.0.0.1:8778"), "--jolokia needs credentials, on loopback too"),
                 bad(with("--jmx-port", "9010"), "--jmx-port needs credentials"),

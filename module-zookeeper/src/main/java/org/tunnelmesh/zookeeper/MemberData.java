@@ -1,0 +1,86 @@
+package org.tunnelmesh.zookeeper;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.Json;
+import org.tunnelmesh.Peer;
+
+/**
+ * The data of a member znode: UTF-8 JSON {@code {"underlay":"10.245.1.3","subnets":["192.168.42.0/24"]}}
+ * (CONTRACT.md). The member's name is the znode's name. Keys other than these two are ignored, so a
+ * later version may add some; everything else must be exactly right or the member is refused.
+ */
+final class MemberData {
+    /** A member's data is a few hundred bytes; anything far bigger is not a member. */
+    static final int MAX_BYTES = 64 * 1024;
+
+    private MemberData() {
+    }
+
+    static byte[] encode(Ipv4Address underlay, List<Ipv4Prefix> subnets) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("underlay", underlay.toString());
+        json.put("subnets", subnets.stream().map(Ipv4Prefix::toString).toList());
+        return Json.write(json).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The member as a peer.
+     *
+     * @throws InvalidInputException saying what is wrong with the data
+     */
+    static Peer parse(String name, byte[] data) {
+        if (data == null || data.length == 0) {
+            throw new InvalidInputException("member '" + name + "' has no data");
+        }
+        if (data.length > MAX_BYTES) {
+            throw new InvalidInputException("member '" + name + "': data of " + data.length + " bytes is too big");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidInputException("member '" + name + "': data is not UTF-8");
+        }
+        Map<String, Object> json;
+        try {
+            json = Json.parseObject(text);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("member '" + name + "': " + e.getMessage());
+        }
+        if (!(json.get("underlay") instanceof String underlay)) {
+            throw new InvalidInputException("member '" + name + "': \"underlay\" is missing or not a string");
+        }
+        if (!(json.get("subnets") instanceof List<?> subnets)) {
+            throw new InvalidInputException("member '" + name + "': \"subnets\" is missing or not an array");
+        }
+        List<Ipv4Prefix> prefixes = new ArrayList<>();
+        for (Object subnet : subnets) {
+            if (!(subnet instanceof String cidr)) {
+                throw new InvalidInputException("member '" + name + "': a subnet is " + Json.typeOf(subnet) + ", not a string");
+            }
+            try {
+                prefixes.add(Ipv4Prefix.parse(cidr));
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException("member '" + name + "': " + e.getMessage());
+            }
+        }
+        Ipv4Address address;
+        try {
+            address = Ipv4Address.parse(underlay);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("member '" + name + "': " + e.getMessage());
+        }
+        return new Peer(name, address, prefixes);
+    }
+}

@@ -1,0 +1,161 @@
+package org.tunnelmesh.zookeeper;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.Ipv4Prefix;
+
+/**
+ * How a node joins a cluster in ZooKeeper. Build with {@link #builder()}.
+ *
+ * @param connect        the ensemble, {@code host:port[,host:port...]}
+ * @param cluster        the cluster: members live under {@code /tunnelmesh/<cluster>/members}
+ * @param subnets        the overlay subnets this node serves, announced to the others
+ * @param fixedPeers     names of peers that are not the cluster's (given with {@code --peer}): never touched
+ * @param digestUser     user of ZooKeeper digest authentication, or null for none (then the znodes are world-writable)
+ * @param digestPassword that user's password
+ * @param coalesce       how long a burst of changes is gathered before one batch applies it
+ * @param sessionTimeout ZooKeeper session timeout: how long after a node dies its member disappears
+ * @param joinTimeout    how long the start waits for ZooKeeper before going on with the last known members
+ */
+public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> subnets, Set<String> fixedPeers,
+                               String digestUser, String digestPassword, Duration coalesce, Duration sessionTimeout,
+                               Duration joinTimeout) {
+
+    public static final String DEFAULT_CLUSTER = "default";
+    public static final Duration DEFAULT_COALESCE = Duration.ofMillis(100);
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_JOIN_TIMEOUT = Duration.ofSeconds(15);
+    private static final Pattern CLUSTER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}");
+
+    public MembershipConfig {
+        if (connect == null || connect.isBlank()) {
+            throw new InvalidInputException("the ZooKeeper connect string is missing");
+        }
+        String hosts = connect.contains("/") ? connect.substring(0, connect.indexOf('/')) : connect;
+        for (String hostPort : hosts.split(",")) {
+            if (!HOST_PORT.matcher(hostPort).matches()) {
+                throw new InvalidInputException("ZooKeeper connect string '" + connect + "': '" + hostPort + "' is not host:port");
+            }
+        }
+        if (cluster == null || !CLUSTER.matcher(cluster).matches()) {
+            throw new InvalidInputException("cluster name '" + cluster
+                    + "' must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+        }
+        if (subnets == null || subnets.isEmpty()) {
+            throw new InvalidInputException("a cluster member needs the subnets it serves (--subnets)");
+        }
+        subnets = List.copyOf(subnets);
+        for (int i = 0; i < subnets.size(); i++) {
+            for (int j = i + 1; j < subnets.size(); j++) {
+                if (subnets.get(i).overlaps(subnets.get(j))) {
+                    throw new InvalidInputException("subnets " + subnets.get(i) + " and " + subnets.get(j) + " overlap");
+                }
+            }
+        }
+        fixedPeers = fixedPeers == null ? Set.of() : Set.copyOf(fixedPeers);
+        if ((digestUser == null) != (digestPassword == null)) {
+            throw new InvalidInputException("ZooKeeper digest authentication needs both a user and a password");
+        }
+        if (digestUser != null && (digestUser.isEmpty() || digestUser.contains(":"))) {
+            throw new InvalidInputException("ZooKeeper user '" + digestUser + "' must be non-empty and without ':'");
+        }
+        if (coalesce == null || coalesce.isNegative()) {
+            throw new InvalidInputException("coalescing delay " + coalesce + " must be zero or positive");
+        }
+        if (sessionTimeout == null || sessionTimeout.toMillis() < 1000) {
+            throw new InvalidInputException("session timeout " + sessionTimeout + " must be at least 1 s");
+        }
+        if (joinTimeout == null || joinTimeout.isNegative()) {
+            throw new InvalidInputException("join timeout " + joinTimeout + " must be zero or positive");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The znode that holds one member per child. */
+    public String membersPath() {
+        return "/tunnelmesh/" + cluster + "/members";
+    }
+
+    public boolean authenticated() {
+        return digestUser != null;
+    }
+
+    @Override
+    public String toString() {
+        return "MembershipConfig[connect=" + connect + ", cluster=" + cluster + ", subnets=" + subnets + ", fixedPeers="
+                + fixedPeers + ", auth=" + (digestUser == null ? "none" : "digest " + digestUser) + ", coalesce=" + coalesce
+                + ", sessionTimeout=" + sessionTimeout + "]";
+    }
+
+    public static final class Builder {
+        private String connect;
+        private String cluster = DEFAULT_CLUSTER;
+        private List<Ipv4Prefix> subnets;
+        private Set<String> fixedPeers = Set.of();
+        private String digestUser;
+        private String digestPassword;
+        private Duration coalesce = DEFAULT_COALESCE;
+        private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+        private Duration joinTimeout = DEFAULT_JOIN_TIMEOUT;
+
+        private Builder() {
+        }
+
+        public Builder connect(String connect) {
+            this.connect = connect;
+            return this;
+        }
+
+        public Builder cluster(String cluster) {
+            this.cluster = cluster;
+            return this;
+        }
+
+        public Builder subnets(List<Ipv4Prefix> subnets) {
+            this.subnets = subnets;
+            return this;
+        }
+
+        public Builder subnets(String subnets) {
+            return subnets(Ipv4Prefix.parseList(subnets));
+        }
+
+        public Builder fixedPeers(Set<String> fixedPeers) {
+            this.fixedPeers = fixedPeers;
+            return this;
+        }
+
+        public Builder digest(String user, String password) {
+            this.digestUser = user;
+            this.digestPassword = password;
+            return this;
+        }
+
+        public Builder coalesce(Duration coalesce) {
+            this.coalesce = coalesce;
+            return this;
+        }
+
+        public Builder sessionTimeout(Duration sessionTimeout) {
+            this.sessionTimeout = sessionTimeout;
+            return this;
+        }
+
+        public Builder joinTimeout(Duration joinTimeout) {
+            this.joinTimeout = joinTimeout;
+            return this;
+        }
+
+        public MembershipConfig build() {
+            return new MembershipConfig(connect, cluster, subnets, fixedPeers, digestUser, digestPassword, coalesce,
+                    sessionTimeout, joinTimeout);
+        }
+    }
+}

@@ -1,0 +1,585 @@
+package org.tunnelmesh.zookeeper;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.ACLProvider;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.zookeeper.AddWatchMode;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
+import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.PeerTable;
+import org.tunnelmesh.TunnelMesh;
+import org.tunnelmesh.TunnelMeshException;
+
+/**
+ * Takes a mesh's peers from a cluster in ZooKeeper: this node announces itself as an ephemeral
+ * member znode, and every other member becomes a peer (CONTRACT.md: {@code /tunnelmesh/<cluster>/members/<name>}).
+ *
+ * <p>Changes arrive as bursts (a node starting, a session expiring); each burst is gathered for
+ * {@link MembershipConfig#coalesce()} and applied as one batch, all or nothing, through the
+ * mesh's own API - so MBeans, notifications and the state file see it as they see a JMX call. A
+ * member whose data is malformed or clashes with another peer is skipped with a WARN and counted;
+ * the older member keeps a contested subnet. When ZooKeeper is unreachable (Curator's SUSPENDED
+ * and LOST) nothing is changed - the kernel keeps routing to the last known members - and on
+ * reconnect the node registers again and compares everything.
+ *
+ * <p>All changes to the mesh happen on one thread of its own.
+ */
+public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseable {
+    private static final Logger log = LogManager.getLogger(ZooKeeperMembership.class);
+    private static final long RETRY_SECONDS = 5;
+    /** Most members per read request: 500 members of ~100 bytes stay far below ZooKeeper's 1 MB packet limit. */
+    private static final int READ_CHUNK = 500;
+
+    private volatile TunnelMesh mesh;
+    private final MembershipConfig config;
+    private final String name;
+    private final String memberPath;
+    private final byte[] memberData;
+    private final CuratorFramework client;
+    /** Any create, delete or data change under the members znode schedules a sync. */
+    private final Watcher membersChanged = event -> scheduleSync();
+    private final ScheduledExecutorService worker;
+    private final AtomicBoolean syncPending = new AtomicBoolean();
+    /** The members this object put into the mesh, as it put them; only the worker thread changes it. */
+    private final Map<String, Peer> applied = new ConcurrentHashMap<>();
+    private volatile Map<String, String> skipped = Map.of();
+    /** Members as last parsed, by name, with the znode version they came from: a burst re-reads only what changed. */
+    private final Map<String, Parsed> parsed = new HashMap<>();
+    private volatile ConnectionState connectionState;
+    private volatile boolean connected;
+    private volatile boolean registered;
+    private volatile boolean closed;
+    /** Connection events before this is set are the start's own business (it registers itself). */
+    private volatile boolean started;
+    private volatile int memberCount;
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong failedBatches = new AtomicLong();
+
+    private ZooKeeperMembership(MeshConfig meshConfig, MembershipConfig config) {
+        this.config = config;
+        this.name = meshConfig.name();
+        this.memberPath = config.membersPath() + "/" + name;
+        this.memberData = MemberData.encode(meshConfig.underlay(), config.subnets());
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
+                .connectString(config.connect())
+                .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
+                .connectionTimeoutMs((int) Math.min(config.sessionTimeout().toMillis(), 5000))
+                // operations give up after a few seconds; the connection itself is retried for ever
+                .retryPolicy(new ExponentialBackoffRetry(250, 3, 2000));
+        if (config.authenticated()) {
+            builder.authorization("digest", (config.digestUser() + ":" + config.digestPassword()).getBytes(StandardCharsets.UTF_8))
+                    .aclProvider(new CreatorOnly());
+        }
+        this.client = builder.build();
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "tunnelmesh-membership-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.worker = executor;
+    }
+
+    /** Every znode made with digest auth is readable and writable by that user only (ZooKeeper's "auth" scheme). */
+    private static final class CreatorOnly implements ACLProvider {
+        @Override
+        public List<ACL> getDefaultAcl() {
+            return ZooDefs.Ids.CREATOR_ALL_ACL;
+        }
+
+        @Override
+        public List<ACL> getAclForPath(String path) {
+            return ZooDefs.Ids.CREATOR_ALL_ACL;
+        }
+    }
+
+    /**
+     * Joins the cluster. Waits up to {@link MembershipConfig#joinTimeout()} for ZooKeeper; when it
+     * answers, registers this node's member at once, and when it does not, goes on with the peers
+     * the mesh already has (restored from its state file) and registers once it answers.
+     *
+     * @param mesh the mesh to change; pass the MBeans' mesh ({@code MeshMBeans.mesh()}) so the latency histograms see the changes too
+     * @throws ConflictException when a live member of the same name has other data (nothing changed)
+     */
+    public static ZooKeeperMembership join(TunnelMesh mesh, MembershipConfig config) {
+        ZooKeeperMembership membership = connect(mesh.config(), config);
+        membership.follow(mesh);
+        return membership;
+    }
+
+    /**
+     * The first half of {@link #join}: connects and registers this node's member, before there is a
+     * mesh - so a node whose name is taken stops before it touches the kernel. Then {@link #follow}.
+     *
+     * @throws ConflictException when a live member of the same name has other data
+     */
+    public static ZooKeeperMembership connect(MeshConfig meshConfig, MembershipConfig config) {
+        ZooKeeperMembership membership = new ZooKeeperMembership(meshConfig, config);
+        try {
+            membership.start();
+            return membership;
+        } catch (RuntimeException e) {
+            membership.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The second half of {@link #join}: from now on the members are the mesh's peers. The peers the
+     * mesh already has, except {@link MembershipConfig#fixedPeers()}, are taken as the last known
+     * members (restored from its state file) and kept until ZooKeeper says otherwise.
+     */
+    public void follow(TunnelMesh mesh) {
+        if (this.mesh != null) {
+            throw new IllegalStateException("membership of '" + name + "' already follows a mesh");
+        }
+        for (Peer peer : mesh.peers()) {
+            if (!config.fixedPeers().contains(peer.name())) {
+                applied.put(peer.name(), peer);
+            }
+        }
+        this.mesh = mesh;
+        worker.execute(this::watchQuietly);
+        scheduleSync();
+        log.info("member '{}' of cluster '{}' on {}: {} {}, {} last known member(s)", name, config.cluster(), config.connect(),
+                mesh.config().underlay(), config.subnets(), applied.size());
+    }
+
+    private void start() {
+        if (!config.authenticated()) {
+            log.warn("ZooKeeper membership without authentication: the member znodes under {} are world-writable, so anyone "
+                    + "who reaches {} can route this node's traffic; configure digest authentication", config.membersPath(), config.connect());
+        }
+        client.getConnectionStateListenable().addListener((c, state) -> stateChanged(state));
+        client.start();
+        boolean up;
+        try {
+            up = client.blockUntilConnected((int) config.joinTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TunnelMeshException("interrupted while joining cluster '" + config.cluster() + "'", e);
+        }
+        if (up) {
+            connected = true;
+            register(true);
+            started = true;
+        } else {
+            started = true;
+            if (client.getZookeeperClient().isConnected()) {
+                stateChanged(ConnectionState.CONNECTED); // it answered just after the wait
+            }
+            log.warn("ZooKeeper {} does not answer: keeping the last known members of cluster '{}' and joining when it answers",
+                    config.connect(), config.cluster());
+        }
+    }
+
+    private void stateChanged(ConnectionState state) {
+        connectionState = state;
+        switch (state) {
+            case SUSPENDED, LOST -> {
+                connected = false;
+                if (state == ConnectionState.LOST) {
+                    registered = false;
+                }
+                log.warn("ZooKeeper connection {}: fail-static, the mesh keeps its {} member peer(s) as they are", state, applied.size());
+            }
+            case CONNECTED, RECONNECTED -> {
+                if (!started) {
+                    return;
+                }
+                connected = true;
+                log.info("ZooKeeper connection {}: registering and resynchronising in full", state);
+                worker.execute(() -> {
+                    registerQuietly();
+                    watchQuietly(); // a new session has no watches
+                    scheduleSync();
+                });
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void registerQuietly() {
+        if (closed) {
+            return;
+        }
+        try {
+            register(false);
+        } catch (RuntimeException e) {
+            log.error("cannot register member {}: {}; retrying in {} s", memberPath, e.getMessage(), RETRY_SECONDS);
+            worker.schedule(this::registerQuietly, RETRY_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A persistent recursive watch on the members znode (ZooKeeper 3.6+): it fires for every member
+     * created, deleted or changed, and does not need to be set again after each event.
+     */
+    private void watchQuietly() {
+        if (closed || mesh == null || !connected) {
+            return;
+        }
+        try {
+            client.watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE).usingWatcher(membersChanged).forPath(config.membersPath());
+        } catch (Exception e) {
+            log.warn("cannot watch {}: {}; retrying in {} s", config.membersPath(), e.toString(), RETRY_SECONDS);
+            worker.schedule(this::watchQuietly, RETRY_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A member as read from ZooKeeper. */
+    private record Member(String name, byte[] data, Stat stat) {
+    }
+
+    /** A member's data read once: the peer, or why it is not one. */
+    private record Parsed(long mzxid, Peer peer, String error) {
+    }
+
+    /**
+     * Reads every member: the children, then their data in read-only multi requests (ZooKeeper 3.6+),
+     * so a thousand members cost a few round trips, not a thousand. A member deleted in between is
+     * simply not there.
+     */
+    private List<Member> readMembers() throws Exception {
+        List<String> names;
+        try {
+            names = client.getChildren().forPath(config.membersPath());
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        }
+        List<Member> members = new ArrayList<>(names.size());
+        for (int first = 0; first < names.size(); first += READ_CHUNK) {
+            List<String> chunk = names.subList(first, Math.min(names.size(), first + READ_CHUNK));
+            List<Op> reads = new ArrayList<>(chunk.size());
+            for (String member : chunk) {
+                reads.add(Op.getData(config.membersPath() + "/" + member));
+            }
+            List<OpResult> results = client.getZookeeperClient().getZooKeeper().multi(reads);
+            for (int i = 0; i < chunk.size(); i++) {
+                if (results.get(i) instanceof OpResult.GetDataResult data) {
+                    members.add(new Member(chunk.get(i), data.getData(), data.getStat()));
+                }
+            }
+        }
+        return members;
+    }
+
+    /**
+     * Puts this node's ephemeral member in place. A member of the same name left by an earlier
+     * session of this node (same data: a restart quicker than the session timeout) is replaced; one
+     * with other data is another live node using our name.
+     */
+    private synchronized void register(boolean atStart) {
+        try {
+            for (int attempt = 0; attempt < 3; attempt++) {
+                try {
+                    client.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(memberPath, memberData);
+                    registered = true;
+                    log.info("registered member {}", memberPath);
+                    return;
+                } catch (KeeperException.NodeExistsException e) {
+                    Stat stat = new Stat();
+                    byte[] existing;
+                    try {
+                        existing = client.getData().storingStatIn(stat).forPath(memberPath);
+                    } catch (KeeperException.NoNodeException gone) {
+                        continue;
+                    }
+                    long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+                    if (stat.getEphemeralOwner() == session) {
+                        if (!Arrays.equals(existing, memberData)) {
+                            client.setData().forPath(memberPath, memberData);
+                        }
+                        registered = true;
+                        return;
+                    }
+                    if (!Arrays.equals(existing, memberData)) {
+                        String message = "member name '" + name + "' is taken in cluster '" + config.cluster() + "' by a live member with other data "
+                                + new String(existing, StandardCharsets.UTF_8) + " (this node: " + new String(memberData, StandardCharsets.UTF_8)
+                                + "); give this node another --name, or stop the other one";
+                        if (atStart) {
+                            throw new ConflictException(message);
+                        }
+                        throw new IllegalStateException(message);
+                    }
+                    try {
+                        client.delete().withVersion(stat.getVersion()).forPath(memberPath);
+                        log.info("replaced member {} left by an earlier session of this node", memberPath);
+                    } catch (KeeperException.NoNodeException | KeeperException.BadVersionException raced) {
+                        // gone or changed meanwhile: look again
+                    }
+                }
+            }
+            throw new IllegalStateException("member " + memberPath + " keeps changing under this node");
+        } catch (ConflictException | IllegalStateException e) {
+            throw e;
+        } catch (KeeperException.NoAuthException e) {
+            throw new IllegalStateException("ZooKeeper refuses to let this node write " + memberPath
+                    + " (NoAuth): check the digest user and password, and the ACL of " + config.membersPath(), e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register member " + memberPath + ": " + e, e);
+        }
+    }
+
+    private void scheduleSync() {
+        if (!closed && syncPending.compareAndSet(false, true)) {
+            worker.schedule(this::sync, config.coalesce().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Reads all members, compares them with what is applied, and applies the difference as one batch. */
+    private void sync() {
+        syncPending.set(false);
+        TunnelMesh mesh = this.mesh;
+        if (closed || !connected || mesh == null) {
+            return; // fail-static: without a live view of the cluster, the mesh stays as it is
+        }
+        try {
+            Map<String, Peer> inMesh = new HashMap<>();
+            for (Peer peer : mesh.peers()) {
+                inMesh.put(peer.name(), peer);
+            }
+            // a member peer removed or changed over JMX is no longer ours as we applied it
+            applied.entrySet().removeIf(e -> !e.getValue().equals(inMesh.get(e.getKey())));
+
+            PeerTable table = new PeerTable(mesh.config());
+            table.addAll(inMesh.values().stream().filter(p -> !applied.containsKey(p.name())).toList());
+            List<Member> members = new ArrayList<>(readMembers());
+            members.removeIf(m -> m.name().equals(name));
+            // who keeps a contested subnet: what is applied, then the older member
+            members.sort(Comparator.comparing((Member m) -> applied.containsKey(m.name()) ? 0 : 1)
+                    .thenComparingLong(m -> m.stat().getCzxid()));
+            Map<String, Peer> desired = new HashMap<>();
+            Map<String, String> skipping = new HashMap<>();
+            Map<String, Parsed> seen = new HashMap<>();
+            for (Member member : members) {
+                String memberName = member.name();
+                Parsed p = parse(memberName, member);
+                seen.put(memberName, p);
+                if (p.error() != null) {
+                    skipping.put(memberName, p.error());
+                    continue;
+                }
+                try {
+                    Peer peer = p.peer();
+                    table.checkAdd(List.of(peer));
+                    table.addAll(List.of(peer));
+                    desired.put(memberName, peer);
+                } catch (TunnelMeshException e) {
+                    skipping.put(memberName, e.getMessage());
+                }
+            }
+            for (Map.Entry<String, String> skip : skipping.entrySet()) {
+                if (!skip.getValue().equals(skipped.get(skip.getKey()))) {
+                    log.warn("member '{}' of cluster '{}' skipped: {}", skip.getKey(), config.cluster(), skip.getValue());
+                }
+            }
+            skipped = Map.copyOf(skipping);
+            parsed.keySet().retainAll(seen.keySet());
+            memberCount = members.size();
+
+            List<String> removing = new ArrayList<>();
+            for (Map.Entry<String, Peer> e : applied.entrySet()) {
+                if (!e.getValue().equals(desired.get(e.getKey()))) {
+                    removing.add(e.getKey());
+                }
+            }
+            List<Peer> adding = new ArrayList<>();
+            for (Peer peer : desired.values()) {
+                if (!peer.equals(applied.get(peer.name()))) {
+                    adding.add(peer);
+                }
+            }
+            if (!removing.isEmpty() || !adding.isEmpty()) {
+                apply(mesh, removing, adding);
+            }
+        } catch (KeeperException | InterruptedException e) {
+            // ZooKeeper went away while reading: fail-static, the reconnect brings a full sync
+            log.warn("cannot read the members of cluster '{}': {}; nothing changed", config.cluster(), e.toString());
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            } else {
+                worker.schedule(this::scheduleSync, RETRY_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            failedBatches.incrementAndGet();
+            log.error("membership batch of cluster '{}' not applied: {}; retrying in {} s", config.cluster(), e.getMessage(), RETRY_SECONDS, e);
+            worker.schedule(this::scheduleSync, RETRY_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    private Parsed parse(String memberName, Member member) {
+        long mzxid = member.stat().getMzxid();
+        Parsed known = parsed.get(memberName);
+        if (known != null && known.mzxid() == mzxid) {
+            return known;
+        }
+        Parsed p;
+        try {
+            p = new Parsed(mzxid, MemberData.parse(memberName, member.data()), null);
+        } catch (TunnelMeshException e) {
+            p = new Parsed(mzxid, null, e.getMessage());
+        }
+        parsed.put(memberName, p);
+        return p;
+    }
+
+    /** One batch: removals, then additions; when the additions fail, the removals are undone. */
+    private void apply(TunnelMesh mesh, List<String> removing, List<Peer> adding) {
+        List<Peer> removed = removing.stream().map(applied::get).toList();
+        if (!removing.isEmpty()) {
+            if (removing.size() == 1) {
+                mesh.removePeer(removing.get(0));
+            } else {
+                mesh.removePeers(removing);
+            }
+            removing.forEach(applied::remove);
+        }
+        try {
+            if (adding.size() == 1) {
+                mesh.addPeer(adding.get(0));
+            } else if (!adding.isEmpty()) {
+                mesh.addPeers(adding);
+            }
+        } catch (RuntimeException e) {
+            if (!removed.isEmpty()) {
+                try {
+                    mesh.addPeers(removed);
+                    removed.forEach(p -> applied.put(p.name(), p));
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
+            }
+            throw e;
+        }
+        adding.forEach(p -> applied.put(p.name(), p));
+        batches.incrementAndGet();
+        log.info("cluster '{}': batch applied, {} member(s) added {}, {} removed {}", config.cluster(), adding.size(),
+                names(adding), removing.size(), removing.size() > 20 ? "" : removing);
+    }
+
+    private static String names(List<Peer> peers) {
+        return peers.size() > 20 ? "" : peers.stream().map(Peer::name).toList().toString();
+    }
+
+    /** {@code org.tunnelmesh:type=Membership,name=<mesh>}. */
+    public ObjectName objectName() {
+        try {
+            return new ObjectName("org.tunnelmesh:type=Membership,name=" + name);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The peers this membership manages now, by name. */
+    public Map<String, Peer> appliedMembers() {
+        return Map.copyOf(applied);
+    }
+
+    @Override
+    public String getConnectString() {
+        return config.connect();
+    }
+
+    @Override
+    public String getCluster() {
+        return config.cluster();
+    }
+
+    @Override
+    public String getMemberPath() {
+        return memberPath;
+    }
+
+    @Override
+    public String getConnectionState() {
+        ConnectionState state = connectionState;
+        return state == null ? "NOT_CONNECTED" : state.name();
+    }
+
+    @Override
+    public boolean isRegistered() {
+        return registered && connected;
+    }
+
+    @Override
+    public String getAuthentication() {
+        return config.authenticated() ? "digest " + config.digestUser() : "none (member znodes are world-writable)";
+    }
+
+    @Override
+    public int getMemberCount() {
+        return memberCount;
+    }
+
+    @Override
+    public int getAppliedMembers() {
+        return applied.size();
+    }
+
+    @Override
+    public int getSkippedMembers() {
+        return skipped.size();
+    }
+
+    @Override
+    public String[] getSkippedMemberReasons() {
+        return skipped.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> e.getValue()).toArray(String[]::new);
+    }
+
+    @Override
+    public long getBatches() {
+        return batches.get();
+    }
+
+    @Override
+    public long getFailedBatches() {
+        return failedBatches.get();
+    }
+
+    /** Leaves the cluster (the member znode goes with the session); the mesh and its peers stay as they are. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        worker.shutdown(); // a batch under way finishes: the mesh never sees half of one
+        try {
+            worker.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.close();
+        log.info("left cluster '{}'", config.cluster());
+    }
+}

@@ -1,0 +1,311 @@
+package org.tunnelmesh.zookeeper;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.MeshListener;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.TunnelMesh;
+import org.tunnelmesh.testing.InMemoryTunnelMesh;
+
+/**
+ * Membership against a real ZooKeeper server in this JVM (Curator's TestingServer), with meshes
+ * in memory: what each node's mesh holds after members come, go, misbehave, and ZooKeeper fails.
+ */
+class ZooKeeperMembershipTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private TestingServer server;
+    private CuratorFramework admin;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeEach
+    void startZooKeeper() throws Exception {
+        server = new TestingServer(true);
+        admin = client(null);
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).close();
+        }
+        admin.close();
+        server.close();
+    }
+
+    private CuratorFramework client(String digest) throws InterruptedException {
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
+                .retryPolicy(new RetryOneTime(100)).sessionTimeoutMs(10_000);
+        if (digest != null) {
+            builder.authorization("digest", digest.getBytes(StandardCharsets.UTF_8));
+        }
+        CuratorFramework client = builder.build();
+        client.start();
+        assertTrue(client.blockUntilConnected(20, TimeUnit.SECONDS));
+        return client;
+    }
+
+    /** Node i: underlay 10.245.1.(1+i), tunnel 192.168.(40+i).0, serving 192.168.(40+i).0/24. */
+    private static InMemoryTunnelMesh mesh(int i, Peer... peers) {
+        return InMemoryTunnelMesh.open(MeshConfig.builder().name("node" + i).underlay("10.245.1." + (1 + i))
+                .tunnelAddress("192.168." + (40 + i) + ".0").build(), List.of(peers));
+    }
+
+    private static Peer peerOf(int i) {
+        return Peer.of("node" + i, "10.245.1." + (1 + i), "192.168." + (40 + i) + ".0/24");
+    }
+
+    private MembershipConfig.Builder config(int i) {
+        return MembershipConfig.builder().connect(server.getConnectString()).cluster("lab")
+                .subnets("192.168." + (40 + i) + ".0/24").sessionTimeout(Duration.ofSeconds(4)).joinTimeout(Duration.ofSeconds(10));
+    }
+
+    private ZooKeeperMembership join(TunnelMesh mesh, MembershipConfig config) {
+        ZooKeeperMembership membership = ZooKeeperMembership.join(mesh, config);
+        closing.add(membership);
+        return membership;
+    }
+
+    private static Map<String, Peer> peersOf(TunnelMesh mesh) {
+        return mesh.peers().stream().collect(Collectors.toMap(Peer::name, p -> p, (a, b) -> a, TreeMap::new));
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private void createMember(String name, String data) throws Exception {
+        admin.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
+                .forPath("/tunnelmesh/lab/members/" + name, data.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void threeNodesEachTakeTheOtherTwoAsPeersAndALeavingOneIsRemoved() throws Exception {
+        InMemoryTunnelMesh[] meshes = {mesh(1), mesh(2), mesh(3)};
+        List<ZooKeeperMembership> members = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            members.add(join(meshes[i], config(i + 1).build()));
+        }
+        for (int i = 0; i < 3; i++) {
+            InMemoryTunnelMesh mesh = meshes[i];
+            int self = i + 1;
+            Map<String, Peer> expected = new TreeMap<>();
+            for (int j = 1; j <= 3; j++) {
+                if (j != self) {
+                    expected.put("node" + j, peerOf(j));
+                }
+            }
+            await("node" + self + " has the other two", () -> peersOf(mesh).equals(expected));
+        }
+        assertEquals("{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}",
+                new String(admin.getData().forPath("/tunnelmesh/lab/members/node2"), StandardCharsets.UTF_8));
+        assertTrue(members.get(0).isRegistered());
+        assertEquals(2, members.get(0).getMemberCount());
+        assertEquals(2, members.get(0).getAppliedMembers());
+
+        members.get(2).close(); // node3 leaves: its session ends, its member goes
+        await("node3 removed from node1", () -> peersOf(meshes[0]).keySet().equals(Set.of("node2")));
+        await("node3 removed from node2", () -> peersOf(meshes[1]).keySet().equals(Set.of("node1")));
+        assertEquals(2, meshes[2].peers().size(), "the node that left keeps its peers (fail-static), it only stops following");
+    }
+
+    @Test
+    void aGarbageMemberAndASubnetThiefAreSkippedCountedAndChangeNothing() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1);
+        ZooKeeperMembership membership = join(node1, config(1).build());
+        join(mesh(2), config(2).build());
+        await("node2 applied", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+        List<String> changes = new ArrayList<>();
+        node1.addListener(new MeshListener() {
+            @Override
+            public void peerAdded(Peer peer) {
+                changes.add("+" + peer.name());
+            }
+
+            @Override
+            public void peerRemoved(Peer peer) {
+                changes.add("-" + peer.name());
+            }
+        });
+
+        createMember("garbage", "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.49.0/24\"");
+        createMember("thief", "{\"underlay\":\"10.245.1.8\",\"subnets\":[\"192.168.42.128/25\"]}");
+        createMember("wrongtype", "{\"underlay\":7,\"subnets\":[]}");
+        await("three skipped", () -> membership.getSkippedMembers() == 3);
+        assertEquals(Map.of("node2", peerOf(2)), peersOf(node1));
+        assertEquals(List.of(), changes, "nothing was added or removed");
+        String[] reasons = membership.getSkippedMemberReasons();
+        assertTrue(reasons[0].startsWith("member 'garbage': not valid JSON: "), reasons[0]);
+        assertEquals("peer 'thief': subnet 192.168.42.128/25 overlaps 192.168.42.0/24 of peer 'node2'", reasons[1]);
+        assertEquals("member 'wrongtype': \"underlay\" is missing or not a string", reasons[2]);
+
+        // a good member in the same cluster is still applied
+        createMember("node4", "{\"underlay\":\"10.245.1.5\",\"subnets\":[\"192.168.44.0/24\"],\"comment\":\"later versions may add keys\"}");
+        await("node4 applied", () -> peersOf(node1).containsKey("node4"));
+        admin.delete().forPath("/tunnelmesh/lab/members/thief");
+        admin.delete().forPath("/tunnelmesh/lab/members/garbage");
+        await("two skips gone", () -> membership.getSkippedMembers() == 1);
+    }
+
+    @Test
+    void theOlderMemberKeepsAContestedSubnetEvenWhenTheThiefSortsFirst() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1);
+        createMember("zeta", "{\"underlay\":\"10.245.1.20\",\"subnets\":[\"10.20.0.0/16\"]}");
+        createMember("alpha", "{\"underlay\":\"10.245.1.21\",\"subnets\":[\"10.20.5.0/24\"]}");
+        ZooKeeperMembership membership = join(node1, config(1).build());
+        await("one applied, one skipped", () -> membership.getSkippedMembers() == 1 && node1.peers().size() == 1);
+        assertEquals(Set.of("zeta"), peersOf(node1).keySet());
+    }
+
+    @Test
+    void aLiveMemberWithTheSameNameAndOtherDataIsRefusedAtStart() throws Exception {
+        createMember("node1", "{\"underlay\":\"10.245.1.77\",\"subnets\":[\"192.168.77.0/24\"]}");
+        InMemoryTunnelMesh node1 = mesh(1);
+        ConflictException e = assertThrows(ConflictException.class, () -> ZooKeeperMembership.join(node1, config(1).build()));
+        assertTrue(e.getMessage().startsWith("member name 'node1' is taken in cluster 'lab' by a live member with other data "
+                + "{\"underlay\":\"10.245.1.77\",\"subnets\":[\"192.168.77.0/24\"]}"), e.getMessage());
+        assertEquals(List.of(), node1.peers());
+    }
+
+    @Test
+    void aMemberLeftByAnEarlierSessionOfThisNodeIsTakenOver() throws Exception {
+        createMember("node1", "{\"underlay\":\"10.245.1.2\",\"subnets\":[\"192.168.41.0/24\"]}");
+        ZooKeeperMembership membership = join(mesh(1), config(1).build());
+        assertTrue(membership.isRegistered());
+        long owner = admin.checkExists().forPath("/tunnelmesh/lab/members/node1").getEphemeralOwner();
+        assertFalse(owner == admin.getZookeeperClient().getZooKeeper().getSessionId(), "the member is now the node's own");
+    }
+
+    @Test
+    void aBurstIsAppliedAsOneBatch() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1);
+        ZooKeeperMembership membership = join(node1, config(1).coalesce(Duration.ofMillis(500)).build());
+        await("cache ready", () -> membership.getConnectionState().equals("CONNECTED"));
+        Thread.sleep(600);
+        long before = membership.getBatches();
+        List<CuratorOp> ops = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            ops.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/m" + i,
+                    ("{\"underlay\":\"10.9.0." + (i + 1) + "\",\"subnets\":[\"10.10." + i + ".0/24\"]}").getBytes(StandardCharsets.UTF_8)));
+        }
+        admin.transaction().forOperations(ops);
+        await("50 members applied", () -> node1.peers().size() == 50);
+        assertEquals(before + 1, membership.getBatches(), "one batch for the burst");
+    }
+
+    @Test
+    void failStaticWhileZooKeeperIsDownThenAFullResync() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1);
+        ZooKeeperMembership membership = join(node1, config(1).build());
+        join(mesh(2), config(2).build());
+        createMember("node3", "{\"underlay\":\"10.245.1.4\",\"subnets\":[\"192.168.43.0/24\"]}");
+        await("two peers", () -> node1.peers().size() == 2);
+
+        server.stop();
+        await("suspended", () -> !membership.getConnectionState().equals("CONNECTED"));
+        Thread.sleep(6000); // longer than the session timeout: Curator declares the session LOST
+        assertEquals(Set.of("node2", "node3"), peersOf(node1).keySet(), "fail-static: nothing removed while ZooKeeper is away");
+
+        server.restart();
+        // node3's session (the admin client's) and node2's may have expired; node2 re-registers, node3 is gone for good
+        admin.close();
+        admin = client(null);
+        await("resynchronised: node2 back, node3 gone", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+        await("registered again", membership::isRegistered);
+        createMember("node4", "{\"underlay\":\"10.245.1.5\",\"subnets\":[\"192.168.44.0/24\"]}");
+        await("a new member joins after the outage", () -> peersOf(node1).containsKey("node4"));
+    }
+
+    @Test
+    void aNodeStartedWhileZooKeeperIsDownKeepsItsLastKnownMembers() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1, peerOf(2), peerOf(3), Peer.of("fixed", "10.245.1.30", "10.30.0.0/16"));
+        server.stop();
+        ZooKeeperMembership membership = join(node1, config(1).fixedPeers(Set.of("fixed")).joinTimeout(Duration.ofSeconds(1)).build());
+        assertFalse(membership.isRegistered());
+        assertEquals(2, membership.getAppliedMembers());
+        Thread.sleep(1000);
+        assertEquals(Set.of("fixed", "node2", "node3"), peersOf(node1).keySet());
+
+        server.restart();
+        admin.close();
+        admin = client(null);
+        createMember("node2", "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}");
+        await("node3 (not a member) removed, node2 kept, the fixed peer untouched",
+                () -> peersOf(node1).keySet().equals(Set.of("fixed", "node2")));
+        await("registered once ZooKeeper answers", membership::isRegistered);
+    }
+
+    @Test
+    void aMemberNamedLikeAFixedPeerIsSkipped() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1, Peer.of("edge", "10.245.1.30", "10.30.0.0/16"));
+        ZooKeeperMembership membership = join(node1, config(1).fixedPeers(Set.of("edge")).build());
+        createMember("edge", "{\"underlay\":\"10.245.1.31\",\"subnets\":[\"10.31.0.0/16\"]}");
+        await("skipped", () -> membership.getSkippedMembers() == 1);
+        assertArrayEquals(new String[] {"peer 'edge' already exists"}, membership.getSkippedMemberReasons());
+        assertEquals(Peer.of("edge", "10.245.1.30", "10.30.0.0/16"), node1.peer("edge").orElseThrow());
+    }
+
+    @Test
+    void withDigestAuthOnlyTheClusterUserCanReadOrWriteMembers() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1);
+        InMemoryTunnelMesh node2 = mesh(2);
+        join(node1, config(1).digest("mesh", "s3cret").build());
+        join(node2, config(2).digest("mesh", "s3cret").build());
+        await("node1 has node2", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+
+        assertThrows(KeeperException.NoAuthException.class, () -> createMember("intruder",
+                "{\"underlay\":\"10.245.1.66\",\"subnets\":[\"192.168.66.0/24\"]}"));
+        assertThrows(KeeperException.NoAuthException.class, () -> admin.getData().forPath("/tunnelmesh/lab/members/node2"));
+        try (CuratorFramework wrong = client("mesh:wrong")) {
+            assertThrows(KeeperException.NoAuthException.class, () -> wrong.getChildren().forPath("/tunnelmesh/lab/members"));
+        }
+        try (CuratorFramework right = client("mesh:s3cret")) {
+            assertEquals(Set.of("node1", "node2"), Set.copyOf(right.getChildren().forPath("/tunnelmesh/lab/members")));
+        }
+    }
+
+    @Test
+    void badSettingsAreNamed() {
+        assertEquals("ZooKeeper connect string 'zk1:2181,oops': 'oops' is not host:port",
+                assertThrows(InvalidInputException.class, () -> config(1).connect("zk1:2181,oops").build()).getMessage());
+        assertEquals("cluster name 'a/b' must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+                assertThrows(InvalidInputException.class, () -> config(1).cluster("a/b").build()).getMessage());
+        assertEquals("a cluster member needs the subnets it serves (--subnets)",
+                assertThrows(InvalidInputException.class, () -> config(1).subnets(List.of()).build()).getMessage());
+        assertEquals("ZooKeeper digest authentication needs both a user and a password",
+                assertThrows(InvalidInputException.class, () -> config(1).digest("u", null).build()).getMessage());
+    }
+}

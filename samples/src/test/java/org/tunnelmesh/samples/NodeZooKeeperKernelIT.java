@@ -1,0 +1,183 @@
+package org.tunnelmesh.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tunnelmesh.samples.LabNode.sh;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryNTimes;
+import org.apache.zookeeper.CreateMode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Nodes that take their peers from ZooKeeper, on a real kernel, against a ZooKeeper server process
+ * in the guest's root namespace on the lab bridge (10.245.1.1:2181), reachable from every node
+ * namespace and from nowhere else: three nodes without any --peer converge to a full ping mesh; a
+ * name already taken is refused; a garbage member and a subnet thief change nothing; a stopped node
+ * disappears from the others; with ZooKeeper killed the pings go on, and a node killed and started
+ * again keeps its last known members; with ZooKeeper back a node joins.
+ */
+class NodeZooKeeperKernelIT {
+    private static final String ZK_ADDRESS = "10.245.1.1";
+    private static final int ZK_PORT = 2181;
+    private static final String CONNECT = ZK_ADDRESS + ":" + ZK_PORT;
+    private static final String MEMBERS = "/tunnelmesh/lab/members/";
+    private static final long CONVERGE_SECONDS = 120;
+    private static final Path WORK = LabNode.LOGS.resolveSibling("it-zookeeper");
+
+    private final LabNode node1 = new LabNode("node1", "10.245.1.2", "192.168.41.0");
+    private final LabNode node2 = new LabNode("node2", "10.245.1.3", "192.168.42.0");
+    private final LabNode node3 = new LabNode("node3", "10.245.1.4", "192.168.43.0");
+    private final List<LabNode> nodes = List.of(node1, node2, node3);
+    private ZooKeeperProcess zookeeper;
+    private CuratorFramework admin;
+
+    @BeforeEach
+    void startZooKeeper() throws Exception {
+        // the lab's bridge is in this (the guest's root) namespace; the server listens on its address
+        assertTrue(sh("ip link show labbr0").contains("labbr0"), "no lab bridge labbr0 here: run this through lab/kernel-lab (UML)");
+        sh("ip addr replace " + ZK_ADDRESS + "/24 dev labbr0");
+        sh("rm -rf " + WORK);
+        Files.createDirectories(WORK);
+        zookeeper = new ZooKeeperProcess(ZK_PORT, WORK.resolve("data"), LabNode.LOGS.resolve("zookeeper.log"));
+        zookeeper.start();
+        admin = CuratorFrameworkFactory.newClient(CONNECT, 10_000, 5_000, new RetryNTimes(20, 500));
+        admin.start();
+        assertTrue(admin.blockUntilConnected(120, TimeUnit.SECONDS), "ZooKeeper answers on " + CONNECT);
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (LabNode node : nodes) {
+            node.kill();
+        }
+        admin.close();
+        zookeeper.kill();
+        sh("ip addr del " + ZK_ADDRESS + "/24 dev labbr0; for n in node1 node2 node3; do ip -n $n route flush proto 87; "
+                + "ip -n $n nexthop flush 2>/dev/null; ip -n $n addr flush dev tunl0; done; true");
+    }
+
+    private List<String> options(LabNode node, int subnetOctet) {
+        return List.of("--zookeeper", CONNECT, "--cluster", "lab", "--subnets", "192.168." + subnetOctet + ".0/24",
+                "--state-file", WORK.resolve(node.name + ".json").toString());
+    }
+
+    private void startMember(LabNode node, int subnetOctet) throws Exception {
+        node.start(options(node, subnetOctet));
+    }
+
+    private static Set<String> peerNames(LabNode node) throws Exception {
+        Set<String> names = new TreeSet<>();
+        for (Object name : (List<?>) node.read(node.meshMBean(), "PeerNames")) {
+            names.add((String) name);
+        }
+        return names;
+    }
+
+    private static Object membership(LabNode node, String attribute) throws Exception {
+        return node.read("org.tunnelmesh:type=Membership,name=" + node.name, attribute);
+    }
+
+    private static void await(String what, Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONVERGE_SECONDS);
+        while (!condition.call()) {
+            assertTrue(System.nanoTime() < deadline, "not within " + CONVERGE_SECONDS + " s: " + what);
+            Thread.sleep(200);
+        }
+    }
+
+    private void awaitFullMesh(List<LabNode> members) throws Exception {
+        for (LabNode node : members) {
+            Set<String> others = new TreeSet<>();
+            members.stream().filter(n -> n != node).forEach(n -> others.add(n.name));
+            await(node.name + " has peers " + others, () -> peerNames(node).equals(others));
+        }
+        for (LabNode from : members) {
+            for (LabNode to : members) {
+                if (from != to) {
+                    assertTrue(from.pings(to), from.name + " pings " + to.name + " through the tunnel");
+                }
+            }
+        }
+    }
+
+    private static String meshRoutes(LabNode node) throws Exception {
+        return sh("ip -n " + node.name + " route show proto 87");
+    }
+
+    @Test
+    void aFleetWithoutPeerOptionsBuildsItselfAndSurvivesZooKeeperFailing() throws Exception {
+        startMember(node1, 41);
+        startMember(node2, 42);
+
+        // a second node named node1 (other underlay) is refused before it touches node3's kernel
+        String node3Kernel = sh("ip -n node3 -d link show; ip -n node3 addr; ip -n node3 route show table all");
+        LabNode impostor = new LabNode("node1", "node3", "10.245.1.4", "192.168.43.0");
+        impostor.launch(options(node3, 43));
+        assertEquals(2, impostor.awaitExit());
+        assertTrue(impostor.log().contains("tunnelmesh-node: member name 'node1' is taken in cluster 'lab'"), impostor.log());
+        assertEquals(node3Kernel, sh("ip -n node3 -d link show; ip -n node3 addr; ip -n node3 route show table all"));
+
+        startMember(node3, 43);
+        awaitFullMesh(nodes);
+        assertEquals(0L, ((Number) membership(node1, "SkippedMembers")).longValue());
+
+        // garbage and a thief of node2's subnet: skipped, counted, nothing changes
+        String routesBefore = meshRoutes(node1);
+        admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "garbage", "{\"underlay\":".getBytes(StandardCharsets.UTF_8));
+        admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "thief",
+                "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.42.0/25\"]}".getBytes(StandardCharsets.UTF_8));
+        for (LabNode node : nodes) {
+            await(node.name + " skips two members", () -> ((Number) membership(node, "SkippedMembers")).longValue() == 2);
+        }
+        assertEquals(routesBefore, meshRoutes(node1), "the kernel did not change");
+        assertTrue(node1.pings(node2), "node2's subnet still goes to node2");
+        admin.delete().forPath(MEMBERS + "garbage");
+        admin.delete().forPath(MEMBERS + "thief");
+
+        // a node that stops leaves the others
+        node3.stop();
+        await("node3 gone from node1", () -> peerNames(node1).equals(Set.of("node2")));
+        await("node3 gone from node2", () -> peerNames(node2).equals(Set.of("node1")));
+        assertEquals("", sh("ip -n node1 route show 192.168.43.0/24").strip());
+
+        // ZooKeeper dies: fail-static, traffic flows on through the session timeout and beyond
+        String routes = meshRoutes(node1);
+        zookeeper.kill();
+        await("node1 sees ZooKeeper gone", () -> !"CONNECTED".equals(membership(node1, "ConnectionState"))
+                && !"RECONNECTED".equals(membership(node1, "ConnectionState")));
+        Process ping = new ProcessBuilder("ip", "netns", "exec", "node1", "ping", "-n", "-q", "-c", "40", "-i", "0.5", "-W", "1",
+                "-I", node1.tunnelAddress, node2.tunnelAddress).redirectErrorStream(true).start();
+        String summary = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ping.waitFor(120, TimeUnit.SECONDS);
+        assertTrue(summary.contains(" 0% packet loss"), "pings go on while ZooKeeper is down: " + summary);
+        assertEquals(routes, meshRoutes(node1), "nothing changed while ZooKeeper was down");
+        assertEquals(Set.of("node2"), peerNames(node1));
+
+        // node1 killed and started again while ZooKeeper is still down: its state file has the last known members
+        node1.kill();
+        startMember(node1, 41);
+        assertEquals(Set.of("node2"), peerNames(node1), "the last known members, restored from the state file");
+        assertEquals(routes, meshRoutes(node1), "the restart adopted the routes as they were");
+        assertTrue(node1.pings(node2), "node1 reaches node2 after a restart without ZooKeeper");
+
+        // ZooKeeper back on its data: the nodes re-register, and a new node joins
+        zookeeper.start();
+        await("node1 reconnected", () -> Boolean.TRUE.equals(membership(node1, "Registered")));
+        startMember(node3, 43);
+        awaitFullMesh(nodes);
+        assertFalse(sh("ip -n node1 route show 192.168.43.0/24").isBlank());
+    }
+}
