@@ -272,7 +272,7 @@ class NodeJolokiaKernelIT {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void latencyFiguresAreInMeshStatsNotInTheMeshMBeanForJolokiaAndJmxterm() throws Exception {
         String stats = "org.tunnelmesh:type=MeshStats,name=node1";
         assertEquals(1L, ((Number) read(NODE1, stats, "AddPeer.Count")).longValue(), "node1 added node3 once");
@@ -285,7 +285,7 @@ class NodeJolokiaKernelIT {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void purgeWithoutTheMeshsNameIsRefusedOverJolokiaAndJmxtermAndChangesNothing() throws Exception {
         String routesBefore = run("ip", "-n", NODE1.name(), "route", "show", "proto", "87").output();
         String refusal = "purge refused: confirmMeshName 'node2' is not this mesh's name (node1)";
@@ -301,7 +301,7 @@ class NodeJolokiaKernelIT {
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void purgeConfirmedWithTheMeshsNameEmptiesTheMesh() throws Exception {
         Map<String, Object> purged = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "purge", "node1");
 
@@ -312,7 +312,7 @@ class NodeJolokiaKernelIT {
     }
 
     @Test
-    @Order(10)
+    @Order(12)
     void diagnoseOverJolokiaIsOneTextOfFindings() throws Exception {
         Map<String, Object> diagnosed = exec(NODE2, "org.tunnelmesh:type=Mesh,name=node2", "diagnose");
 
