@@ -33,6 +33,7 @@ public final class MeshConfig {
     private final String netns;
     private final boolean watchKernel;
     private final Duration resyncInterval;
+    private final boolean ipipFilter;
 
     private MeshConfig(Builder b) {
         this.name = b.name;
@@ -46,6 +47,7 @@ public final class MeshConfig {
         this.netns = b.netns;
         this.watchKernel = b.watchKernel;
         this.resyncInterval = b.resyncInterval;
+        this.ipipFilter = b.ipipFilter;
     }
 
     public static Builder builder() {
@@ -105,10 +107,20 @@ public final class MeshConfig {
         return resyncInterval;
     }
 
+    /**
+     * Keep the IPIP source filter on the underlay device (default): IPIP from anyone but a peer is
+     * dropped and counted, and every peer's traffic is counted. Needs BPF and the clsact qdisc in the
+     * kernel and CAP_BPF (or CAP_SYS_ADMIN) besides CAP_NET_ADMIN; off, SHARED mode's tunl0 accepts
+     * IPIP from any source and there are no per-peer counters.
+     */
+    public boolean ipipFilter() {
+        return ipipFilter;
+    }
+
     public Builder toBuilder() {
         return new Builder().name(name).mode(mode).underlay(underlay).tunnelAddress(tunnelAddress)
                 .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns)
-                .watchKernel(watchKernel).resyncInterval(resyncInterval);
+                .watchKernel(watchKernel).resyncInterval(resyncInterval).ipipFilter(ipipFilter);
     }
 
     @Override
@@ -116,7 +128,7 @@ public final class MeshConfig {
         return "MeshConfig[name=" + name + ", mode=" + mode + ", underlay=" + underlay + ", tunnelAddress="
                 + tunnelAddress + ", mtu=" + (mtu == 0 ? "auto" : mtu) + ", ttl=" + ttl + ", routeProtocol="
                 + routeProtocol + ", pmtuDiscovery=" + pmtuDiscovery + (netns == null ? "" : ", netns=" + netns)
-                + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval + "]";
+                + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval + ", ipipFilter=" + ipipFilter + "]";
     }
 
     public static final class Builder {
@@ -131,8 +143,15 @@ public final class MeshConfig {
         private String netns;
         private boolean watchKernel = true;
         private Duration resyncInterval = DEFAULT_RESYNC_INTERVAL;
+        private boolean ipipFilter = true;
 
         private Builder() {
+        }
+
+        /** See {@link MeshConfig#ipipFilter()}; default true. */
+        public Builder ipipFilter(boolean ipipFilter) {
+            this.ipipFilter = ipipFilter;
+            return this;
         }
 
         public Builder watchKernel(boolean watchKernel) {

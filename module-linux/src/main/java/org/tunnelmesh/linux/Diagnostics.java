@@ -20,6 +20,11 @@ final class Diagnostics {
     }
 
     static List<String> run(MeshContext ctx, List<Peer> peers) {
+        return run(ctx, peers, false);
+    }
+
+    /** @param filtered the mesh's IPIP filter is on: it, not tunl0, decides who may tunnel in */
+    static List<String> run(MeshContext ctx, List<Peer> peers, boolean filtered) {
         List<String> lines = new ArrayList<>();
         lines.add(capabilityLine());
         KernelState state = ctx.dump(false);
@@ -30,7 +35,9 @@ final class Diagnostics {
                     + (shared ? " (SHARED needs it: modprobe ipip; check net.core.fb_tunnels_only_for_init_net)" : ""));
         } else {
             lines.add("OK ipip: " + tunl0.name() + " present (ifindex " + tunl0.ifindex() + "), " + (tunl0.up() ? "up" : "down"));
-            if (shared) {
+            if (shared && filtered) {
+                lines.add("OK SHARED mode: tunl0 accepts IPIP only from peers, through the IPIP filter on the underlay device");
+            } else if (shared) {
                 lines.add("WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays");
             } else if (tunl0.up()) {
                 lines.add("FAIL POINT_TO_POINT mode but tunl0 is up: IPIP from unknown sources is accepted (reconcile brings it down)");

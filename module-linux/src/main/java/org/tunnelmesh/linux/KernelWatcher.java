@@ -38,7 +38,7 @@ final class KernelWatcher implements AutoCloseable {
         this.repair = repair;
         this.resyncNanos = TimeUnit.MILLISECONDS.toNanos(resyncMillis);
         socket.setReceiveTimeout(POLL_MILLIS);
-        for (int group : new int[] {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP}) {
+        for (int group : new int[] {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP, org.tunnelmesh.linux.tc.Tc.RTNLGRP_TC}) {
             try {
                 socket.joinGroup(group);
             } catch (NetlinkException e) {
@@ -101,6 +101,9 @@ final class KernelWatcher implements AutoCloseable {
         }
         switch (message.type()) {
             case RTM_DELROUTE, RTM_DELADDR, RTM_DELLINK, RTM_DELNEXTHOP, RTM_NEWLINK -> relevant = true;
+            // the IPIP filter or its clsact qdisc removed (or a filter replaced) by someone else
+            case org.tunnelmesh.linux.tc.Tc.RTM_DELTFILTER, org.tunnelmesh.linux.tc.Tc.RTM_DELQDISC,
+                    org.tunnelmesh.linux.tc.Tc.RTM_NEWTFILTER -> relevant = true;
             default -> {
             }
         }

@@ -13,6 +13,7 @@ import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerTable;
+import org.tunnelmesh.TrafficCounters;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.linux.netlink.Netlink;
@@ -37,17 +38,20 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final Topology topology;
     private final PeerTable table;
     private final CounterReader counters;
+    /** The IPIP source filter on the underlay device; null when the config turns it off. */
+    private final IpipFilter filter;
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     private KernelWatcher watcher;
     /** After purge() the mesh holds nothing in the kernel and repairs nothing, until a peer is added. */
     private boolean purged;
     private boolean closed;
 
-    private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters) {
+    private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters, IpipFilter filter) {
         this.ctx = ctx;
         this.topology = topology;
         this.table = table;
         this.counters = counters;
+        this.filter = filter;
     }
 
     public static LinuxTunnelMesh open(MeshConfig config) {
@@ -70,15 +74,20 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             }
         }
         Sockets sockets = Sockets.open(config);
+        IpipFilter filter = null;
         try {
             KernelState state = new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
             MeshContext ctx = discover(config, sockets.control, state);
+            // programs and map first: a kernel without BPF fails here, before anything changed
+            filter = config.ipipFilter() ? IpipFilter.open(ctx) : null;
             Topology topology = config.mode() == MeshMode.SHARED
                     ? SharedTopology.open(ctx, state)
                     : new PointToPointTopology(ctx);
             table.addAll(initial);
-            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats));
-            List<String> repairs = topology.reconcile(initial);
+            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats), filter);
+            // the peers in the map before the filter is attached, and the filter before the routes
+            List<String> repairs = new java.util.ArrayList<>(filter == null ? List.of() : filter.reconcile(initial));
+            repairs.addAll(topology.reconcile(initial));
             log.info("mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s)",
                     config.name(), config.mode(), config.underlay(), ctx.underlayDevice, config.tunnelAddress(), ctx.mtu,
                     initial.size(), topology instanceof SharedTopology s && s.usesNexthops() ? " via nexthop objects" : "",
@@ -91,6 +100,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             return mesh;
         } catch (RuntimeException e) {
             sockets.close();
+            if (filter != null) {
+                filter.close();
+            }
             throw e;
         }
     }
@@ -191,10 +203,27 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         table.checkAdd(adding);
         topology.checkAdd(adding);
         if (purged) {
+            if (filter != null) {
+                filter.reconcile(List.of()); // the filter back too
+            }
             topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
             purged = false;
         }
-        topology.add(adding);
+        if (filter != null) {
+            filter.add(adding);
+        }
+        try {
+            topology.add(adding);
+        } catch (RuntimeException e) {
+            if (filter != null) {
+                try {
+                    filter.remove(adding); // rolled back with the routes
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
+            }
+            throw e;
+        }
         table.addAll(adding);
         if (adding.size() == 1) {
             log.info("peer '{}' added: {} via {} ({})", adding.get(0).name(), adding.get(0).subnets(),
@@ -216,6 +245,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         } finally {
             // even when a delete failed, these peers are no longer wanted: the next reconcile finishes the job
             table.removeAll(removing);
+            if (filter != null) {
+                filter.remove(removing);
+            }
         }
         log.info("{} removed", removing.size() == 1 ? "peer '" + removing.get(0).name() + "'" : removing.size() + " peers");
         for (Peer peer : removing) {
@@ -252,13 +284,25 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         return counters.read(names);
     }
 
+    /** All peers' counters from the filter's map: one bpf(2) call, outside the mesh's lock. */
+    @Override
+    public TrafficCounters trafficCounters() {
+        List<Peer> peers;
+        synchronized (this) {
+            ensureOpen();
+            peers = table.peers();
+        }
+        return filter == null ? TrafficCounters.UNFILTERED : filter.counters(peers);
+    }
+
     @Override
     public synchronized int reconcile() {
         ensureOpen();
         if (purged) {
             return 0;
         }
-        List<String> repairs = topology.reconcile(table.peers());
+        List<String> repairs = new java.util.ArrayList<>(filter == null ? List.of() : filter.reconcile(table.peers()));
+        repairs.addAll(topology.reconcile(table.peers()));
         for (String repair : repairs) {
             log.warn("kernel state repaired: {}", repair);
             fire(l -> l.stateRepaired(repair));
@@ -271,6 +315,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         ensureOpen();
         List<Peer> removed = table.peers();
         topology.purge();
+        if (filter != null) {
+            filter.purge();
+        }
         table.clear();
         purged = true;
         log.info("mesh '{}' purged: {} peer(s) and everything the mesh owned removed from the kernel",
@@ -283,7 +330,14 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public synchronized List<String> diagnose() {
         ensureOpen();
-        return Diagnostics.run(ctx, table.peers());
+        List<String> lines = new java.util.ArrayList<>(Diagnostics.run(ctx, table.peers(), filter != null));
+        if (filter != null) {
+            lines.addAll(filter.diagnose());
+        } else {
+            lines.add("WARN ipip filter: off (MeshConfig.ipipFilter(false)): no per-peer counters"
+                    + (ctx.config.mode() == MeshMode.SHARED ? ", and tunl0 accepts IPIP from any source" : ""));
+        }
+        return lines;
     }
 
     @Override
@@ -332,6 +386,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private synchronized void closeSessions() {
         ctx.session.close();
         counters.close();
+        if (filter != null) {
+            filter.close();
+        }
         log.info("mesh '{}' closed; kernel state left in place", ctx.config.name());
     }
 }

@@ -64,4 +64,9 @@ final class Native {
     static native int open(String path, int flags) throws LastErrorException;
 
     static native int setns(int fd, int nstype) throws LastErrorException;
+
+    /** bpf(2) has no libc wrapper: it goes through syscall(2) with the architecture's number. */
+    static final long SYS_BPF = Platform.isARM() ? 280 : 321; // arm64 (asm-generic), x86-64
+
+    static native long syscall(long number, int cmd, Pointer attr, int size) throws LastErrorException;
 }
