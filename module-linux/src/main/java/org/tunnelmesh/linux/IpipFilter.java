@@ -255,19 +255,24 @@ final class IpipFilter implements AutoCloseable {
      * is emptied of peers; programs and map stay loaded for a mesh that gets peers again.
      */
     void purge() {
+        Map<Integer, TcObject> ours = ourFilters(); // dumps first: they reuse the session's one request buffer
         NetlinkMessageBuilder batch = ctx.session.batch();
-        for (TcObject f : ourFilters().values()) {
+        for (TcObject f : ours.values()) {
             TcRequests.deleteBpfFilter(batch, ctx.underlayIfindex, f.parent(), priority, HANDLE);
         }
         SharedTopology.throwUnlessGone(ctx.session.send(batch));
+        removeClsactIfEmpty();
+        List<Integer> peers = new ArrayList<>(allowed);
+        allowed.clear();
+        map.remove(peers);
+    }
+
+    private void removeClsactIfEmpty() {
         if (filters(INGRESS).isEmpty() && filters(EGRESS).isEmpty() && hasClsact()) {
             NetlinkMessageBuilder qdisc = ctx.session.batch();
             TcRequests.deleteClsact(qdisc, ctx.underlayIfindex);
             SharedTopology.throwUnlessGone(ctx.session.send(qdisc));
         }
-        List<Integer> peers = new ArrayList<>(allowed);
-        allowed.clear();
-        map.remove(peers);
     }
 
     private boolean hasClsact() {

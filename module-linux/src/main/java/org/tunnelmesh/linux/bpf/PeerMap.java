@@ -90,7 +90,9 @@ public final class PeerMap implements AutoCloseable {
         }
         ByteBuffer keys = keys(addresses);
         ByteBuffer values = Bpf.direct(addresses.size() * VALUE_SIZE);
-        ByteBuffer attr = batchAttr(keys, values, addresses.size(), Bpf.BPF_NOEXIST);
+        // elem_flags of a batch update may only be BPF_F_LOCK (generic_map_update_batch): BPF_ANY.
+        // The mesh adds only addresses not in the map (PeerTable keeps underlays unique).
+        ByteBuffer attr = batchAttr(keys, values, addresses.size(), Bpf.BPF_ANY);
         try {
             BpfSyscall.call(Bpf.BPF_MAP_UPDATE_BATCH, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_UPDATE_BATCH) of " + addresses.size() + " peer(s)");
         } catch (BpfException e) {
