@@ -46,6 +46,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
                                           HTTP basic auth for Jolokia; required when HOST is not loopback
               --jmx-port N                remote JMX (RMI) on 127.0.0.1:N
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
+              --no-ipip-filter            do not install the IPIP source filter on the underlay device
+                                          (it drops IPIP from non-peers and counts each peer's traffic)
               --help                      this text
 
             Exit status: 0 after a normal stop, 2 for bad options or peers (nothing changed),
@@ -65,10 +67,15 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         Map<String, String> values = new HashMap<>();
         List<String> peerSpecs = new ArrayList<>();
         boolean purgeOnExit = false;
+        boolean ipipFilter = true;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--purge-on-exit")) {
                 purgeOnExit = true;
+                continue;
+            }
+            if (arg.equals("--no-ipip-filter")) {
+                ipipFilter = false;
                 continue;
             }
             int equals = arg.indexOf('=');
@@ -93,7 +100,7 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             }
         }
 
-        MeshConfig mesh = meshConfig(values);
+        MeshConfig mesh = meshConfig(values).toBuilder().ipipFilter(ipipFilter).build();
         List<Peer> peers = peers(mesh, peerSpecs);
         InetSocketAddress jolokia = values.containsKey("--jolokia") ? jolokiaAddress(values.get("--jolokia")) : null;
         String user = values.get("--jolokia-user");
