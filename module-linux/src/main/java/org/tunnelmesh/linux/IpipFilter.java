@@ -43,7 +43,7 @@ import org.tunnelmesh.linux.tc.TcRequests;
  */
 final class IpipFilter implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(IpipFilter.class);
-    /** Peers the map has room for; elements are allocated as peers come (BPF_F_NO_PREALLOC). */
+    /** Peers the map has room for (preallocated by the kernel: about 6 MB of kernel memory per mesh). */
     static final int MAX_PEERS = 65535;
     static final int HANDLE = 1;
     static final String TURN_OFF = "; to run without the IPIP filter (SHARED mode then accepts IPIP from any source),"

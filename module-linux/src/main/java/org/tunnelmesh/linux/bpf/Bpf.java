@@ -17,8 +17,6 @@ final class Bpf {
 
     static final int BPF_MAP_TYPE_HASH = 1;
     static final int BPF_PROG_TYPE_SCHED_CLS = 3;
-    /** Map flag: allocate elements when added, not all max_entries up front. */
-    static final int BPF_F_NO_PREALLOC = 1;
     static final int BPF_ANY = 0;
     static final int BPF_NOEXIST = 1;
     static final int BPF_OBJ_NAME_LEN = 16;
