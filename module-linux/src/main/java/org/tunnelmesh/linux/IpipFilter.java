@@ -43,16 +43,21 @@ import org.tunnelmesh.linux.tc.TcRequests;
  */
 final class IpipFilter implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(IpipFilter.class);
-    /** Peers the map has room for (preallocated by the kernel: about 6 MB of kernel memory per mesh). */
-    static final int MAX_PEERS = 65535;
+    /**
+     * The smallest map: room for 1023 peers. The kernel preallocates every element (about 90 bytes),
+     * so the map is sized to the mesh - twice its peers, in powers of two - and replaced by one twice
+     * as big when it fills up.
+     */
+    static final int MIN_CAPACITY = 1024;
     static final int HANDLE = 1;
     static final String TURN_OFF = "; to run without the IPIP filter (SHARED mode then accepts IPIP from any source),"
             + " set MeshConfig.ipipFilter(false) (node: --no-ipip-filter)";
 
     private final MeshContext ctx;
-    private final PeerMap map;
-    private final BpfProgram ingress;
-    private final BpfProgram egress;
+    /** Map and programs: replaced together when the map grows. */
+    private PeerMap map;
+    private BpfProgram ingress;
+    private BpfProgram egress;
     private final int priority;
     private final String name;
     /** Underlay addresses in the map, besides the rejected slot. */
@@ -72,14 +77,32 @@ final class IpipFilter implements AutoCloseable {
      *
      * @throws KernelSupportException naming what the kernel or the process lacks, and how to go without
      */
-    static IpipFilter open(MeshContext ctx) {
+    static IpipFilter open(MeshContext ctx, int peers) {
         Throwable unavailable = BpfSyscall.unavailabilityCause();
         if (unavailable != null) {
             throw new KernelSupportException("the IPIP filter needs bpf(2): " + unavailable.getMessage() + TURN_OFF);
         }
+        Loaded loaded = load(ctx, peers);
+        return new IpipFilter(ctx, loaded.map, loaded.ingress, loaded.egress);
+    }
+
+    private record Loaded(PeerMap map, BpfProgram ingress, BpfProgram egress) {
+        void close() {
+            ingress.close();
+            egress.close();
+            map.close();
+        }
+    }
+
+    /** A map with room for {@code peers} (and as many again), and both programs bound to it. */
+    private static Loaded load(MeshContext ctx, int peers) {
+        int capacity = MIN_CAPACITY;
+        while (capacity < 2L * peers + 1) {
+            capacity *= 2;
+        }
         PeerMap map;
         try {
-            map = PeerMap.create("tm_" + ctx.config.name(), MAX_PEERS);
+            map = PeerMap.create("tm_" + ctx.config.name(), capacity - 1);
         } catch (BpfException e) {
             throw new KernelSupportException("the IPIP filter cannot create its BPF hash map: " + e.getMessage() + ". "
                     + bpfAdvice(e.errno()) + TURN_OFF);
@@ -88,7 +111,7 @@ final class IpipFilter implements AutoCloseable {
         try {
             in = BpfProgram.loadSchedCls("tm_ipip_in", IpipFilterProgram.ingress(map.fd()));
             BpfProgram out = BpfProgram.loadSchedCls("tm_ipip_out", IpipFilterProgram.egress(map.fd()));
-            return new IpipFilter(ctx, map, in, out);
+            return new Loaded(map, in, out);
         } catch (BpfProgram.ProgramRefusedException e) {
             if (in != null) {
                 in.close();
@@ -97,6 +120,31 @@ final class IpipFilter implements AutoCloseable {
             throw new KernelSupportException("the IPIP filter's tc program was refused: " + e.getMessage() + ". "
                     + bpfAdvice(e.errno()) + TURN_OFF, e);
         }
+    }
+
+    /**
+     * Makes room for {@code peers}: a map twice the size with the same entries and counters, new
+     * programs bound to it, and both filters replaced in place (cls_bpf swaps programs under RCU).
+     * Packets counted in the old map between the copy and the swap are not carried over.
+     */
+    private void grow(int peers) {
+        Loaded bigger = load(ctx, peers);
+        try {
+            bigger.map.putAll(map.readAll());
+            NetlinkMessageBuilder batch = ctx.session.batch();
+            TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, INGRESS, priority, HANDLE, bigger.ingress.fd(), name);
+            TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, EGRESS, priority, HANDLE, bigger.egress.fd(), name);
+            ctx.session.execute(batch);
+        } catch (RuntimeException e) {
+            bigger.close();
+            throw e;
+        }
+        Loaded old = new Loaded(map, ingress, egress);
+        map = bigger.map;
+        ingress = bigger.ingress;
+        egress = bigger.egress;
+        old.close();
+        log.info("IPIP filter map grown to room for {} peers", map.maxPeers());
     }
 
     private static String bpfAdvice(int errno) {
@@ -114,11 +162,13 @@ final class IpipFilter implements AutoCloseable {
         for (Peer peer : peers) {
             keys.add(peer.underlay().bits());
         }
+        if (allowed.size() + keys.size() > map.maxPeers()) {
+            grow(allowed.size() + keys.size());
+        }
         try {
             map.add(keys);
         } catch (BpfException e) {
-            throw new ConflictException("adding " + keys.size() + " peer(s) to the IPIP filter's map failed: " + e.getMessage()
-                    + (e.errno() == 7 /* E2BIG */ ? ". The filter holds at most " + map.maxPeers() + " peers" : ""));
+            throw new ConflictException("adding " + keys.size() + " peer(s) to the IPIP filter's map failed: " + e.getMessage());
         }
         allowed.addAll(keys);
     }
@@ -155,13 +205,16 @@ final class IpipFilter implements AutoCloseable {
         if (!inMap.contains(PeerMap.REJECTED)) {
             wanted.add(PeerMap.REJECTED);
         }
-        if (!wanted.isEmpty()) {
-            map.add(new ArrayList<>(wanted));
-            repairs.add("bpf map: " + wanted.size() + " peer address(es) put back");
-        }
         if (!stale.isEmpty()) {
             map.remove(stale);
             repairs.add("bpf map: " + stale.size() + " address(es) of non-peers removed");
+        }
+        if (inMap.size() - stale.size() + wanted.size() > map.maxPeers() + 1) {
+            grow(peers.size());
+        }
+        if (!wanted.isEmpty()) {
+            map.add(new ArrayList<>(wanted));
+            repairs.add("bpf map: " + wanted.size() + " peer address(es) put back");
         }
         allowed.clear();
         for (Peer peer : peers) {

@@ -79,7 +79,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             KernelState state = new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
             MeshContext ctx = discover(config, sockets.control, state);
             // programs and map first: a kernel without BPF fails here, before anything changed
-            filter = config.ipipFilter() ? IpipFilter.open(ctx) : null;
+            filter = config.ipipFilter() ? IpipFilter.open(ctx, initial.size()) : null;
             Topology topology = config.mode() == MeshMode.SHARED
                     ? SharedTopology.open(ctx, state)
                     : new PointToPointTopology(ctx);

@@ -217,6 +217,36 @@ class IpipFilterKernelIT {
         assertTrue(foreign1.contains("qdisc prio 1: root") && foreign2.contains("matchall"));
     }
 
+    /**
+     * The map is sized to the mesh (room for 1023 peers at first); adding past that moves every
+     * entry and counter to a map twice the size and swaps both programs in place.
+     */
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void theMapGrowsPastItsFirstSizeKeepingCountersAndFiltering(MeshMode mode) {
+        LinuxTunnelMesh node1 = openFour(mode, false);
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+        String before = filters(1, "ingress");
+        List<org.tunnelmesh.Peer> many = new ArrayList<>();
+        int underlay = org.tunnelmesh.Ipv4Address.parse("10.200.0.1").bits();
+        int subnet = org.tunnelmesh.Ipv4Address.parse("172.16.0.0").bits();
+        int count = mode == MeshMode.SHARED ? 1100 : 1030; // POINT_TO_POINT makes a device each
+        for (int i = 0; i < count; i++) {
+            many.add(new org.tunnelmesh.Peer("g" + i, new org.tunnelmesh.Ipv4Address(underlay + i),
+                    List.of(new org.tunnelmesh.Ipv4Prefix(new org.tunnelmesh.Ipv4Address(subnet + i), 32))));
+        }
+        node1.addPeers(many);
+
+        assertFalse(before.equals(filters(1, "ingress")), "a new program: " + filters(1, "ingress"));
+        TrafficCounters grown = node1.trafficCounters();
+        assertEquals(count + 2, grown.peers().size());
+        assertPeer(grown, "node2", 2);
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+        assertPeer(node1.trafficCounters(), "node2", 4);
+        assertEquals(0, ping(4, tunnelAddress(1), 2));
+        assertEquals(2, node1.trafficCounters().rejectedPackets());
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

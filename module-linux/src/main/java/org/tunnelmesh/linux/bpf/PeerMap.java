@@ -86,11 +86,28 @@ public final class PeerMap implements AutoCloseable {
      * is full), the keys this call added are deleted again before the exception.
      */
     public void add(List<Integer> addresses) {
+        put(addresses, null);
+    }
+
+    /** Adds keys with the given counters (a bigger map taking over from a full one), all or none. */
+    public void putAll(Map<Integer, Counters> entries) {
+        put(new ArrayList<>(entries.keySet()), entries);
+    }
+
+    private void put(List<Integer> addresses, Map<Integer, Counters> counters) {
         if (addresses.isEmpty()) {
             return;
         }
         ByteBuffer keys = keys(addresses);
         ByteBuffer values = Bpf.direct(addresses.size() * VALUE_SIZE);
+        if (counters != null) {
+            for (int i = 0; i < addresses.size(); i++) {
+                Counters c = counters.get(addresses.get(i));
+                int v = i * VALUE_SIZE;
+                values.putLong(v + RX_PACKETS, c.rxPackets()).putLong(v + RX_BYTES, c.rxBytes())
+                        .putLong(v + TX_PACKETS, c.txPackets()).putLong(v + TX_BYTES, c.txBytes());
+            }
+        }
         // elem_flags of a batch update may only be BPF_F_LOCK (generic_map_update_batch): BPF_ANY.
         // The mesh adds only addresses not in the map (PeerTable keeps underlays unique).
         ByteBuffer attr = batchAttr(keys, values, addresses.size(), Bpf.BPF_ANY);
