@@ -19,10 +19,6 @@ final class Diagnostics {
     private Diagnostics() {
     }
 
-    static List<String> run(MeshContext ctx, List<Peer> peers) {
-        return run(ctx, peers, false);
-    }
-
     /** @param filtered the mesh's IPIP filter is on: it, not tunl0, decides who may tunnel in */
     static List<String> run(MeshContext ctx, List<Peer> peers, boolean filtered) {
         List<String> lines = new ArrayList<>();
