@@ -45,8 +45,8 @@ final class IpipFilter implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(IpipFilter.class);
     /**
      * The smallest map: room for 1023 peers. The kernel preallocates every element (about 90 bytes),
-     * so the map is sized to the mesh - twice its peers, in powers of two - and replaced by one twice
-     * as big when it fills up.
+     * so the map is sized to the mesh - the next power of two above its peers - and replaced by one
+     * twice as big when it fills up.
      */
     static final int MIN_CAPACITY = 1024;
     static final int HANDLE = 1;
@@ -62,6 +62,8 @@ final class IpipFilter implements AutoCloseable {
     private final String name;
     /** Underlay addresses in the map, besides the rejected slot. */
     private final Set<Integer> allowed = new HashSet<>();
+    /** The map was just made and holds only the rejected slot: the first reconcile need not read it. */
+    private boolean fresh = true;
 
     private IpipFilter(MeshContext ctx, PeerMap map, BpfProgram ingress, BpfProgram egress) {
         this.ctx = ctx;
@@ -97,7 +99,7 @@ final class IpipFilter implements AutoCloseable {
     /** A map with room for {@code peers} (and as many again), and both programs bound to it. */
     private static Loaded load(MeshContext ctx, int peers) {
         int capacity = MIN_CAPACITY;
-        while (capacity < 2L * peers + 1) {
+        while (capacity < peers + 1L) {
             capacity *= 2;
         }
         PeerMap map;
@@ -128,7 +130,7 @@ final class IpipFilter implements AutoCloseable {
      * Packets counted in the old map between the copy and the swap are not carried over.
      */
     private void grow(int peers) {
-        Loaded bigger = load(ctx, peers);
+        Loaded bigger = load(ctx, 2 * peers);
         try {
             bigger.map.putAll(map.readAll());
             NetlinkMessageBuilder batch = ctx.session.batch();
@@ -162,6 +164,7 @@ final class IpipFilter implements AutoCloseable {
         for (Peer peer : peers) {
             keys.add(peer.underlay().bits());
         }
+        fresh = false;
         if (allowed.size() + keys.size() > map.maxPeers()) {
             grow(allowed.size() + keys.size());
         }
@@ -195,7 +198,8 @@ final class IpipFilter implements AutoCloseable {
         for (Peer peer : peers) {
             wanted.add(peer.underlay().bits());
         }
-        List<Integer> inMap = map.keys();
+        List<Integer> inMap = fresh ? List.of(PeerMap.REJECTED) : map.keys();
+        fresh = false;
         List<Integer> stale = new ArrayList<>();
         for (int key : inMap) {
             if (key != PeerMap.REJECTED && !wanted.remove(key)) {

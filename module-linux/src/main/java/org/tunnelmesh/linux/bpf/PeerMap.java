@@ -63,8 +63,8 @@ public final class PeerMap implements AutoCloseable {
         int fd = BpfSyscall.call(Bpf.BPF_MAP_CREATE, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_CREATE) of a hash map");
         PeerMap map = new PeerMap(fd, maxPeers + 1);
         try {
+            // the first batch call: a kernel before 5.6 (no batch operations) refuses it with EINVAL
             map.add(List.of(REJECTED));
-            map.readAll(); // probes BPF_MAP_LOOKUP_BATCH (5.6+) now rather than on the first read
         } catch (RuntimeException e) {
             map.close();
             throw e;
