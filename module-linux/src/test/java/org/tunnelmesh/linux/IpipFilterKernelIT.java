@@ -194,6 +194,14 @@ class IpipFilterKernelIT {
         assertTrue(filters(2, "ingress").contains("matchall"), "theirs beside ours: " + filters(2, "ingress"));
         assertTrue(tc(2, "-s", "filter", "show", "dev", DEV, "ingress").contains("2 pkt"),
                 "our filter passes on to theirs (TC_ACT_UNSPEC): " + tc(2, "-s", "filter", "show", "dev", DEV, "ingress"));
+        // drift beside theirs: ours deleted by hand comes back, theirs is not touched
+        tc(2, "filter", "del", "dev", DEV, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (!filters(2, "ingress").contains(ourName(2)) && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        assertTrue(filters(2, "ingress").contains(ourName(2)), "ours back within 1 s: " + filters(2, "ingress"));
+        assertTrue(filters(2, "ingress").contains("matchall"), "theirs untouched: " + filters(2, "ingress"));
 
         node1.purge();
         node2.purge();
