@@ -128,15 +128,19 @@ final class IpipFilter implements AutoCloseable {
      * Makes room for {@code peers}: a map twice the size with the same entries and counters, new
      * programs bound to it, and both filters replaced in place (cls_bpf swaps programs under RCU).
      * Packets counted in the old map between the copy and the swap are not carried over.
+     *
+     * @param replaceFilters false when {@link #attach()} follows and puts the new programs in
      */
-    private void grow(int peers) {
+    private void grow(int peers, boolean replaceFilters) {
         Loaded bigger = load(ctx, 2 * peers);
         try {
             bigger.map.putAll(map.readAll());
-            NetlinkMessageBuilder batch = ctx.session.batch();
-            TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, INGRESS, priority, HANDLE, bigger.ingress.fd(), name);
-            TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, EGRESS, priority, HANDLE, bigger.egress.fd(), name);
-            ctx.session.execute(batch);
+            if (replaceFilters) {
+                NetlinkMessageBuilder batch = ctx.session.batch();
+                TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, INGRESS, priority, HANDLE, bigger.ingress.fd(), name);
+                TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, EGRESS, priority, HANDLE, bigger.egress.fd(), name);
+                ctx.session.execute(batch);
+            }
         } catch (RuntimeException e) {
             bigger.close();
             throw e;
@@ -166,7 +170,7 @@ final class IpipFilter implements AutoCloseable {
         }
         fresh = false;
         if (allowed.size() + keys.size() > map.maxPeers()) {
-            grow(allowed.size() + keys.size());
+            grow(allowed.size() + keys.size(), true);
         }
         try {
             map.add(keys);
@@ -214,7 +218,7 @@ final class IpipFilter implements AutoCloseable {
             repairs.add("bpf map: " + stale.size() + " address(es) of non-peers removed");
         }
         if (inMap.size() - stale.size() + wanted.size() > map.maxPeers() + 1) {
-            grow(peers.size());
+            grow(peers.size(), false);
         }
         if (!wanted.isEmpty()) {
             map.add(new ArrayList<>(wanted));
