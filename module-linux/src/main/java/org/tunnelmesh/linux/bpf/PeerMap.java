@@ -127,40 +127,23 @@ public final class PeerMap implements AutoCloseable {
 
     /** Removes keys; keys already gone are fine. */
     public void remove(List<Integer> addresses) {
-        if (addresses.isEmpty()) {
-            return;
-        }
-        ByteBuffer keys = keys(addresses);
-        ByteBuffer attr = batchAttr(keys, null, addresses.size(), 0);
-        try {
-            BpfSyscall.call(Bpf.BPF_MAP_DELETE_BATCH, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_DELETE_BATCH) of " + addresses.size() + " peer(s)");
-        } catch (BpfException e) {
-            if (e.errno() != Errno.ENOENT) {
-                throw e;
+        int from = 0;
+        while (from < addresses.size()) {
+            List<Integer> rest = addresses.subList(from, addresses.size());
+            ByteBuffer keys = keys(rest);
+            ByteBuffer attr = batchAttr(keys, null, rest.size(), 0);
+            try {
+                BpfSyscall.call(Bpf.BPF_MAP_DELETE_BATCH, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_DELETE_BATCH) of " + rest.size() + " peer(s)");
+                return;
+            } catch (BpfException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+                // the batch stops at the first key not there (count = keys deleted before it): go on after it
+                from += attr.getInt(32) + 1;
+            } finally {
+                Reference.reachabilityFence(keys);
             }
-            // the batch stops at the first key not there: delete the rest one by one
-            int done = attr.getInt(32);
-            for (int i = done + 1; i < addresses.size(); i++) {
-                deleteOne(addresses.get(i));
-            }
-        } finally {
-            Reference.reachabilityFence(keys);
-        }
-    }
-
-    private void deleteOne(int address) {
-        ByteBuffer key = keys(List.of(address));
-        ByteBuffer attr = Bpf.attr();
-        attr.putInt(0, fd);
-        attr.putLong(8, BpfSyscall.address(key));
-        try {
-            BpfSyscall.call(Bpf.BPF_MAP_DELETE_ELEM, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_DELETE_ELEM)");
-        } catch (BpfException e) {
-            if (e.errno() != Errno.ENOENT) {
-                throw e;
-            }
-        } finally {
-            Reference.reachabilityFence(key);
         }
     }
 
