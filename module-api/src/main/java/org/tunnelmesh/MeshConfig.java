@@ -22,6 +22,34 @@ public final class MeshConfig {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
+    /**
+     * Prefixes shorter than this are refused unless {@link Builder#allowWideSubnets} is set: a /1
+     * is almost always a typo, and it would pull half the Internet into the tunnel.
+     */
+    public static final int NARROWEST_WIDE_PREFIX = 8;
+
+    /**
+     * Route protocol ids of other route owners (the kernel's uapi rtnetlink.h and iproute2's
+     * rt_protos): a mesh with one of these would take their routes for its own and delete them.
+     */
+    private static final String[] PROTOCOL_OWNERS = new String[256];
+
+    static {
+        String[] kernel = {"unspec", "redirect", "kernel", "boot", "static"};
+        System.arraycopy(kernel, 0, PROTOCOL_OWNERS, 0, kernel.length);
+        String[] daemons = {"gated", "ra", "mrt", "zebra", "bird", "dnrouted", "xorp", "ntk", "dhcp", "mrouted", "keepalived"};
+        System.arraycopy(daemons, 0, PROTOCOL_OWNERS, 8, daemons.length);
+        PROTOCOL_OWNERS[42] = "babel";
+        PROTOCOL_OWNERS[99] = "openr";
+        String[] routing = {"bgp", "isis", "ospf", "rip", "routing daemons (186-192)", "routing daemons (186-192)", "eigrp"};
+        System.arraycopy(routing, 0, PROTOCOL_OWNERS, 186, routing.length);
+    }
+
+    /** Who owns route protocol id {@code protocol} (0..255), or null when no known daemon uses it. */
+    public static String protocolOwner(int protocol) {
+        return protocol >= 0 && protocol < PROTOCOL_OWNERS.length ? PROTOCOL_OWNERS[protocol] : null;
+    }
+
     private final String name;
     private final MeshMode mode;
     private final Ipv4Address underlay;
@@ -34,6 +62,7 @@ public final class MeshConfig {
     private final boolean watchKernel;
     private final Duration resyncInterval;
     private final boolean ipipFilter;
+    private final boolean allowWideSubnets;
 
     private MeshConfig(Builder b) {
         this.name = b.name;
@@ -48,6 +77,7 @@ public final class MeshConfig {
         this.watchKernel = b.watchKernel;
         this.resyncInterval = b.resyncInterval;
         this.ipipFilter = b.ipipFilter;
+        this.allowWideSubnets = b.allowWideSubnets;
     }
 
     public static Builder builder() {
@@ -117,10 +147,20 @@ public final class MeshConfig {
         return ipipFilter;
     }
 
+    /**
+     * Peers may have subnets shorter than /{@value #NARROWEST_WIDE_PREFIX}, down to a default
+     * route 0.0.0.0/0 through a gateway peer. Such a subnet loses to every more specific route
+     * (longest prefix wins): other peers' subnets, the underlay's own connected route, local
+     * addresses. Off by default.
+     */
+    public boolean allowWideSubnets() {
+        return allowWideSubnets;
+    }
+
     public Builder toBuilder() {
         return new Builder().name(name).mode(mode).underlay(underlay).tunnelAddress(tunnelAddress)
                 .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns)
-                .watchKernel(watchKernel).resyncInterval(resyncInterval).ipipFilter(ipipFilter);
+                .watchKernel(watchKernel).resyncInterval(resyncInterval).ipipFilter(ipipFilter).allowWideSubnets(allowWideSubnets);
     }
 
     @Override
@@ -128,7 +168,8 @@ public final class MeshConfig {
         return "MeshConfig[name=" + name + ", mode=" + mode + ", underlay=" + underlay + ", tunnelAddress="
                 + tunnelAddress + ", mtu=" + (mtu == 0 ? "auto" : mtu) + ", ttl=" + ttl + ", routeProtocol="
                 + routeProtocol + ", pmtuDiscovery=" + pmtuDiscovery + (netns == null ? "" : ", netns=" + netns)
-                + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval + ", ipipFilter=" + ipipFilter + "]";
+                + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval + ", ipipFilter=" + ipipFilter
+                + (allowWideSubnets ? ", allowWideSubnets=true" : "") + "]";
     }
 
     public static final class Builder {
@@ -144,6 +185,7 @@ public final class MeshConfig {
         private boolean watchKernel = true;
         private Duration resyncInterval = DEFAULT_RESYNC_INTERVAL;
         private boolean ipipFilter = true;
+        private boolean allowWideSubnets;
 
         private Builder() {
         }
@@ -151,6 +193,12 @@ public final class MeshConfig {
         /** See {@link MeshConfig#ipipFilter()}; default true. */
         public Builder ipipFilter(boolean ipipFilter) {
             this.ipipFilter = ipipFilter;
+            return this;
+        }
+
+        /** See {@link MeshConfig#allowWideSubnets()}. */
+        public Builder allowWideSubnets(boolean allowWideSubnets) {
+            this.allowWideSubnets = allowWideSubnets;
             return this;
         }
 
@@ -237,6 +285,10 @@ public final class MeshConfig {
             if (tunnelAddress.isAny() || tunnelAddress.isLoopback() || tunnelAddress.isMulticast() || tunnelAddress.isReserved()) {
                 throw new InvalidInputException("tunnel address " + tunnelAddress + " is not a unicast address");
             }
+            if (tunnelAddress.equals(underlay)) {
+                throw new InvalidInputException("tunnel address " + tunnelAddress
+                        + " is the underlay address too; the overlay needs an address of its own");
+            }
             if (mtu != 0 && (mtu < MIN_MTU || mtu > 65535 - IPIP_OVERHEAD)) {
                 throw new InvalidInputException("MTU " + mtu + " is out of range " + MIN_MTU + ".." + (65535 - IPIP_OVERHEAD));
             }
@@ -250,6 +302,11 @@ public final class MeshConfig {
             if (routeProtocol < 5 || routeProtocol > 255) {
                 throw new InvalidInputException("route protocol " + routeProtocol
                         + " is out of range 5..255 (0-4 belong to the kernel)");
+            }
+            if (protocolOwner(routeProtocol) != null) {
+                throw new InvalidInputException("route protocol " + routeProtocol + " belongs to " + protocolOwner(routeProtocol)
+                        + " (/etc/iproute2/rt_protos): the mesh would take its routes for its own; choose a free id such as "
+                        + DEFAULT_ROUTE_PROTOCOL);
             }
             if (netns != null && (netns.isBlank() || (!netns.startsWith("/") && (netns.contains("/") || netns.startsWith("."))))) {
                 throw new InvalidInputException("network namespace '" + netns + "' must be a name under /run/netns or an absolute path");

@@ -10,6 +10,11 @@ import java.util.regex.Pattern;
 public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) {
 
     public static final int MAX_NAME_LENGTH = 64;
+    /**
+     * Subnets one peer may have: each is a route (and a netlink request), so a bound keeps one call
+     * (a JMX addPeer, a ZooKeeper member) from asking for millions. Aggregate wider prefixes beyond it.
+     */
+    public static final int MAX_SUBNETS = 256;
     /** Characters safe in a JMX ObjectName value, a log line and a derived device name. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
@@ -24,6 +29,10 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
         }
         if (subnets == null || subnets.isEmpty()) {
             throw new InvalidInputException("peer '" + name + "': needs at least one subnet");
+        }
+        if (subnets.size() > MAX_SUBNETS) {
+            throw new InvalidInputException("peer '" + name + "': " + subnets.size() + " subnets, more than the "
+                    + MAX_SUBNETS + " a peer may have; aggregate them into wider prefixes");
         }
         subnets = List.copyOf(subnets);
         for (int i = 0; i < subnets.size(); i++) {

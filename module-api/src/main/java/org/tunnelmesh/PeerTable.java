@@ -1,7 +1,10 @@
 package org.tunnelmesh;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +26,11 @@ public final class PeerTable {
     private final TreeMap<Integer, String> byUnderlay = new TreeMap<>(Integer::compareUnsigned);
     /** Subnets of all peers by network address; they never overlap, so order is by range. */
     private final TreeMap<Integer, Owned> subnets = new TreeMap<>(Integer::compareUnsigned);
+    /**
+     * Subnets wider than /8 (only with allowWideSubnets), apart: they may contain narrower subnets
+     * of other peers (longest prefix wins), so they would break the tree's "never overlap" order.
+     */
+    private final List<Owned> wideSubnets = new ArrayList<>();
 
     private record Owned(Ipv4Prefix prefix, String peer) {
     }
@@ -32,7 +40,9 @@ public final class PeerTable {
     }
 
     /**
-     * Checks that {@code adding} may join the table as one unit, without changing anything.
+     * Checks that {@code adding} may join the table as one unit, without changing anything. Each
+     * peer is checked against the table by tree lookups, and the batch against itself by sorting
+     * it: O(k log(n + k)) for k peers joining n, with no copy of the table.
      *
      * @throws InvalidInputException for a value that can never be valid here (naming it)
      * @throws ConflictException for a clash with another peer (naming both)
@@ -45,13 +55,49 @@ public final class PeerTable {
             throw new InvalidInputException("a mesh holds at most " + MAX_PEERS + " peers; " + byName.size()
                     + " present and " + adding.size() + " more asked for");
         }
-        // check against a scratch copy so peers within one call are checked against each other too
-        PeerTable scratch = adding.size() == 1 ? this : copy();
         for (Peer peer : adding) {
-            scratch.checkOne(peer);
-            if (scratch != this) {
-                scratch.put(peer);
+            checkOne(peer);
+        }
+        if (adding.size() > 1) {
+            checkBatch(List.copyOf(adding));
+        }
+    }
+
+    /** The ranges no peer subnet may touch: they never go through a tunnel. */
+    private static final List<Reserved> RESERVED = List.of(
+            new Reserved(Ipv4Prefix.parse("0.0.0.0/8"), "'this network'"),
+            new Reserved(Ipv4Prefix.parse("127.0.0.0/8"), "loopback"),
+            new Reserved(Ipv4Prefix.parse("169.254.0.0/16"), "link-local"),
+            new Reserved(Ipv4Prefix.parse("224.0.0.0/4"), "multicast"),
+            new Reserved(Ipv4Prefix.parse("240.0.0.0/4"), "reserved/broadcast"));
+
+    private record Reserved(Ipv4Prefix range, String what) {
+    }
+
+    /** A subnet wider than /{@value MeshConfig#NARROWEST_WIDE_PREFIX}: only with {@link MeshConfig#allowWideSubnets()}. */
+    private static boolean wide(Ipv4Prefix subnet) {
+        return subnet.length() < MeshConfig.NARROWEST_WIDE_PREFIX;
+    }
+
+    /**
+     * A narrow subnet may not touch a reserved range at all. A wide one (allowed by the config)
+     * may contain them - a default route does, and the kernel's local and more specific routes
+     * still win - but may not lie inside one (224.0.0.0/5 is multicast, whatever the config).
+     */
+    private void checkRange(Peer peer, Ipv4Prefix subnet) {
+        for (Reserved reserved : RESERVED) {
+            boolean clash = wide(subnet)
+                    ? subnet.length() >= reserved.range().length() && reserved.range().overlaps(subnet)
+                    : reserved.range().overlaps(subnet);
+            if (clash) {
+                throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet + " overlaps "
+                        + reserved.range() + " (" + reserved.what() + "), which is never routed through a tunnel");
             }
+        }
+        if (wide(subnet) && !config.allowWideSubnets()) {
+            throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet + " is wider than /"
+                    + MeshConfig.NARROWEST_WIDE_PREFIX + "; set MeshConfig allowWideSubnets to route such a prefix"
+                    + " (e.g. a default route 0.0.0.0/0 through a gateway peer)");
         }
     }
 
@@ -66,6 +112,10 @@ public final class PeerTable {
             throw new InvalidInputException("peer '" + peer.name() + "': underlay " + peer.underlay()
                     + " is this node's own underlay address");
         }
+        if (peer.underlay().equals(config.tunnelAddress())) {
+            throw new InvalidInputException("peer '" + peer.name() + "': underlay " + peer.underlay()
+                    + " is this node's tunnel address; the tunnel would be routed into itself");
+        }
         String other = byUnderlay.get(peer.underlay().bits());
         if (other != null) {
             throw new ConflictException("peer '" + peer.name() + "': underlay " + peer.underlay()
@@ -77,6 +127,17 @@ public final class PeerTable {
                     + around.getValue().prefix() + " of peer '" + around.getValue().peer() + "'; its tunnel would be routed into that peer's tunnel");
         }
         for (Ipv4Prefix subnet : peer.subnets()) {
+            checkRange(peer, subnet);
+            if (wide(subnet)) {
+                // loses to every narrower route (longest prefix match): only other wide subnets clash
+                for (Owned w : wideSubnets) {
+                    if (w.prefix().overlaps(subnet)) {
+                        throw new ConflictException("peer '" + peer.name() + "': subnet " + subnet
+                                + " overlaps " + w.prefix() + " of peer '" + w.peer() + "'");
+                    }
+                }
+                continue;
+            }
             if (subnet.contains(config.tunnelAddress())) {
                 throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet
                         + " contains this node's tunnel address " + config.tunnelAddress());
@@ -102,6 +163,81 @@ public final class PeerTable {
                         + " contains the underlay address of peer '" + underlayOwner + "'");
             }
         }
+    }
+
+    /** A subnet of the batch with the position of its peer, so a clash names the later peer first. */
+    private record Entry(Ipv4Prefix prefix, int index) {
+        long start() {
+            return Integer.toUnsignedLong(prefix.network().bits());
+        }
+
+        long end() {
+            return start() + (1L << (32 - prefix.length())) - 1;
+        }
+    }
+
+    /** The peers of one batch among themselves (each is already checked against the table). */
+    private void checkBatch(List<Peer> batch) {
+        Map<String, Integer> names = new HashMap<>();
+        Map<Integer, Integer> underlays = new HashMap<>();
+        List<Entry> narrow = new ArrayList<>();
+        List<Entry> wideOnes = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Peer peer = batch.get(i);
+            Integer earlier = names.putIfAbsent(peer.name(), i);
+            if (earlier != null) {
+                throw new ConflictException("peer '" + peer.name() + "' already exists (given twice)");
+            }
+            earlier = underlays.putIfAbsent(peer.underlay().bits(), i);
+            if (earlier != null) {
+                throw new ConflictException("peer '" + peer.name() + "': underlay " + peer.underlay()
+                        + " is already used by peer '" + batch.get(earlier).name() + "'");
+            }
+            for (Ipv4Prefix subnet : peer.subnets()) {
+                (wide(subnet) ? wideOnes : narrow).add(new Entry(subnet, i));
+            }
+        }
+        // sorted by start, a subnet overlaps an earlier one iff it starts before the furthest end so far
+        narrow.sort(Comparator.comparingLong(Entry::start).thenComparingInt(e -> e.prefix().length()));
+        Entry furthest = null;
+        for (Entry e : narrow) {
+            if (furthest != null && e.start() <= furthest.end()) {
+                throw overlap(batch, e, furthest);
+            }
+            if (furthest == null || e.end() > furthest.end()) {
+                furthest = e;
+            }
+        }
+        for (int a = 0; a < wideOnes.size(); a++) {
+            for (int b = a + 1; b < wideOnes.size(); b++) { // at most 255 wide subnets can coexist
+                if (wideOnes.get(a).prefix().overlaps(wideOnes.get(b).prefix())) {
+                    throw overlap(batch, wideOnes.get(a), wideOnes.get(b));
+                }
+            }
+        }
+        // an underlay of the batch inside a narrow subnet of the batch: one binary search per subnet
+        long[] sorted = new long[batch.size()];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = Integer.toUnsignedLong(batch.get(i).underlay().bits()) << 20 | i; // MAX_PEERS < 2^20
+        }
+        Arrays.sort(sorted);
+        for (Entry e : narrow) {
+            int at = Arrays.binarySearch(sorted, e.start() << 20);
+            int first = at >= 0 ? at : -at - 1;
+            if (first < sorted.length && (sorted[first] >>> 20) <= e.end()) {
+                Peer owner = batch.get((int) (sorted[first] & 0xfffff));
+                Peer peer = batch.get(e.index());
+                throw new InvalidInputException("peer '" + peer.name() + "': subnet " + e.prefix()
+                        + " contains the underlay address of peer '" + owner.name() + "'");
+            }
+        }
+    }
+
+    private static ConflictException overlap(List<Peer> batch, Entry x, Entry y) {
+        Entry later = x.index() >= y.index() ? x : y;
+        Entry earlier = later == x ? y : x;
+        return new ConflictException("peer '" + batch.get(later.index()).name() + "': subnet " + later.prefix()
+                + " overlaps " + earlier.prefix() + " of peer '" + batch.get(earlier.index()).name() + "'");
     }
 
     /** Adds peers after {@link #checkAdd}. */
@@ -140,7 +276,11 @@ public final class PeerTable {
             byName.remove(peer.name());
             byUnderlay.remove(peer.underlay().bits());
             for (Ipv4Prefix subnet : peer.subnets()) {
-                subnets.remove(subnet.network().bits());
+                if (wide(subnet)) {
+                    wideSubnets.removeIf(w -> w.prefix().equals(subnet));
+                } else {
+                    subnets.remove(subnet.network().bits());
+                }
             }
         }
     }
@@ -149,6 +289,7 @@ public final class PeerTable {
         byName.clear();
         byUnderlay.clear();
         subnets.clear();
+        wideSubnets.clear();
     }
 
     public Peer get(String name) {
@@ -168,16 +309,12 @@ public final class PeerTable {
         byName.put(peer.name(), peer);
         byUnderlay.put(peer.underlay().bits(), peer.name());
         for (Ipv4Prefix subnet : peer.subnets()) {
-            subnets.put(subnet.network().bits(), new Owned(subnet, peer.name()));
+            if (wide(subnet)) {
+                wideSubnets.add(new Owned(subnet, peer.name()));
+            } else {
+                subnets.put(subnet.network().bits(), new Owned(subnet, peer.name()));
+            }
         }
-    }
-
-    private PeerTable copy() {
-        PeerTable copy = new PeerTable(config);
-        copy.byName.putAll(byName);
-        copy.byUnderlay.putAll(byUnderlay);
-        copy.subnets.putAll(subnets);
-        return copy;
     }
 
     private Owned overlapping(Ipv4Prefix subnet) {

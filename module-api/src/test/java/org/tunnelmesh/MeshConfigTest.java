@@ -174,4 +174,34 @@ class MeshConfigTest {
     void noNetnsMeansTheCallersOwn() {
         assertNull(valid().netns(null).build().netns());
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8, 11, 12, 16, 18, 42, 99, 186, 188, 190, 192})
+    void rejectsProtocolsOfOtherRouteOwners(int protocol) {
+        rejected(valid().routeProtocol(protocol), "route protocol " + protocol, "belongs to", "rt_protos");
+    }
+
+    @Test
+    void protocolOwnersAreNamed() {
+        rejected(valid().routeProtocol(16), "dhcp");
+        rejected(valid().routeProtocol(186), "bgp");
+        assertEquals("bird", MeshConfig.protocolOwner(12));
+        assertNull(MeshConfig.protocolOwner(87));
+        assertNull(MeshConfig.protocolOwner(7));
+        assertNull(MeshConfig.protocolOwner(193));
+    }
+
+    @Test
+    void rejectsTunnelAddressEqualToUnderlay() {
+        rejected(valid().tunnelAddress("10.245.1.2"), "tunnel address 10.245.1.2", "underlay");
+    }
+
+    @Test
+    void wideSubnetsAreOptIn() {
+        assertEquals(false, valid().build().allowWideSubnets());
+        MeshConfig wide = valid().allowWideSubnets(true).build();
+        assertTrue(wide.allowWideSubnets());
+        assertTrue(wide.toBuilder().build().allowWideSubnets());
+        assertTrue(wide.toString().contains("allowWideSubnets=true"));
+    }
 }

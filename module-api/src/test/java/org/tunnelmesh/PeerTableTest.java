@@ -11,6 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PeerTableTest {
     /** This node: underlay 10.245.1.2, tunnel address 192.168.41.0 (as node1 in the lab). */
@@ -303,5 +305,64 @@ class PeerTableTest {
                 () -> table.checkAdd(List.of(Peer.of("late", "172.31.0.1", "10.40.0.0/16"))));
         assertThrows(ConflictException.class,
                 () -> table.checkAdd(List.of(Peer.of("late", "172.16.78.32", "10.200.0.0/16"))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0.0.0.0/8", "0.1.0.0/16", "127.0.0.0/8", "127.0.0.1/32", "169.254.0.0/16", "169.254.7.0/24",
+            "169.0.0.0/8", "224.0.0.0/4", "239.1.2.0/24", "240.0.0.0/4", "255.255.255.255/32", "224.0.0.0/8"})
+    void rejectsSubnetsInReservedRanges(String subnet) {
+        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", subnet))),
+                "'node2'", subnet, "never routed through a tunnel");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0.0.0.0/0", "128.0.0.0/1", "10.0.0.0/7", "192.0.0.0/2"})
+    void rejectsWideSubnetsUnlessTheConfigOptsIn(String subnet) {
+        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", subnet))),
+                "'node2'", subnet, "wider than /8", "allowWideSubnets");
+    }
+
+    @Test
+    void aDefaultRouteThroughAGatewayPeerWhenOptedIn() {
+        PeerTable wide = new PeerTable(CONFIG.toBuilder().allowWideSubnets(true).build());
+        Peer gateway = Peer.of("gw", "10.245.1.3", "0.0.0.0/0");
+        Peer node3 = Peer.of("node3", "10.245.1.4", "192.168.43.0/24");
+        wide.checkAdd(List.of(gateway, node3)); // narrower subnets of other peers win by longest prefix
+        wide.addAll(List.of(gateway, node3));
+        fails(ConflictException.class, () -> wide.checkAdd(List.of(Peer.of("gw2", "10.245.1.5", "128.0.0.0/1"))),
+                "'gw2'", "128.0.0.0/1", "0.0.0.0/0", "'gw'");
+        // multicast stays refused even when wide prefixes are allowed
+        fails(InvalidInputException.class, () -> wide.checkAdd(List.of(Peer.of("gw2", "10.245.1.5", "224.0.0.0/5"))),
+                "224.0.0.0/5", "multicast");
+        wide.removeAll(wide.checkRemove(List.of("gw")));
+        wide.checkAdd(List.of(Peer.of("gw2", "10.245.1.5", "128.0.0.0/1")));
+        fails(ConflictException.class, () -> wide.checkAdd(List.of(
+                Peer.of("a", "10.245.1.6", "64.0.0.0/2"), Peer.of("b", "10.245.1.7", "0.0.0.0/1"))), "'b'", "'a'");
+    }
+
+    @Test
+    void rejectsPeerUnderlayEqualToOurTunnelAddress() {
+        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "192.168.41.0", "192.168.42.0/24"))),
+                "'node2'", "192.168.41.0", "tunnel address");
+    }
+
+    @Test
+    void aBigBatchIsCheckedAgainstItselfAndTheTable() {
+        add(Peer.of("node2", "10.245.1.3", "10.1.0.0/16"));
+        List<Peer> batch = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            batch.add(Peer.of("p" + i, "172.16." + (i / 250) + "." + (1 + i % 250), "10.2." + (i / 256) + "." + (i % 256) + "/32"));
+        }
+        table.checkAdd(batch);
+        List<Peer> clash = new ArrayList<>(batch);
+        clash.add(Peer.of("late", "172.31.0.1", "10.2.3.0/24"));
+        fails(ConflictException.class, () -> table.checkAdd(clash), "'late'", "10.2.3.0/24", "'p");
+        List<Peer> withTable = new ArrayList<>(batch);
+        withTable.add(Peer.of("late", "172.31.0.1", "10.1.3.0/24"));
+        fails(ConflictException.class, () -> table.checkAdd(withTable), "'late'", "10.1.0.0/16", "'node2'");
+        List<Peer> underlayInside = new ArrayList<>(batch);
+        underlayInside.add(Peer.of("late", "172.31.0.1", "172.16.3.0/24"));
+        fails(InvalidInputException.class, () -> table.checkAdd(underlayInside), "'late'", "172.16.3.0/24", "'p");
+        assertEquals(1, table.size());
     }
 }

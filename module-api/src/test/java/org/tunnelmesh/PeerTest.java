@@ -122,4 +122,16 @@ class PeerTest {
         Peer p = Peer.of("node2", "10.245.1.3", "192.168.42.0/25,192.168.42.128/25");
         assertEquals(2, p.subnets().size());
     }
+
+    @Test
+    void capsSubnetsPerPeer() {
+        List<Ipv4Prefix> many = new ArrayList<>();
+        for (int i = 0; i <= Peer.MAX_SUBNETS; i++) {
+            many.add(Ipv4Prefix.parse("10.9." + (i / 256) + "." + (i % 256) + "/32"));
+        }
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> new Peer("node2", Ipv4Address.parse("10.245.1.3"), many));
+        assertTrue(e.getMessage().contains("'node2'") && e.getMessage().contains(String.valueOf(Peer.MAX_SUBNETS + 1)), e.getMessage());
+        assertEquals(Peer.MAX_SUBNETS, new Peer("node2", Ipv4Address.parse("10.245.1.3"), many.subList(0, Peer.MAX_SUBNETS)).subnets().size());
+    }
 }

@@ -23,7 +23,7 @@ final class Diagnostics {
     static List<String> run(MeshContext ctx, List<Peer> peers, boolean filtered) {
         List<String> lines = new ArrayList<>();
         lines.add(capabilityLine());
-        KernelState state = ctx.dump(false);
+        KernelState state = ctx.dump(true);
         Link tunl0 = state.link(SharedTopology.FALLBACK_DEVICE);
         boolean shared = ctx.config.mode() == MeshMode.SHARED;
         if (tunl0 == null) {
@@ -31,10 +31,20 @@ final class Diagnostics {
                     + (shared ? " (SHARED needs it: modprobe ipip; check net.core.fb_tunnels_only_for_init_net)" : ""));
         } else {
             lines.add("OK ipip: " + tunl0.name() + " present (ifindex " + tunl0.ifindex() + "), " + (tunl0.up() ? "up" : "down"));
-            if (shared && filtered) {
-                lines.add("OK SHARED mode: tunl0 accepts IPIP only from peers, through the IPIP filter on the underlay device");
-            } else if (shared) {
-                lines.add("WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays");
+            List<String> others = state.othersOn(tunl0.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
+            String othersText = others.size() + " of other owners (" + String.join(", ", SharedTopology.first(others))
+                    + (others.size() > 3 ? ", ..." : "") + ")";
+            if (shared) {
+                lines.add(filtered ? "OK SHARED mode: tunl0 accepts IPIP only from peers, through the IPIP filter on the underlay device"
+                        : "WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays");
+                if (!others.isEmpty()) {
+                    lines.add("WARN tunl0 is shared with " + othersText + ": the mesh leaves its MTU"
+                            + (tunl0.mtu() == ctx.mtu ? "" : " (" + tunl0.mtu() + ", not the mesh's " + ctx.mtu + ")")
+                            + " and up state to them");
+                }
+            } else if (tunl0.up() && !others.isEmpty()) {
+                lines.add("WARN POINT_TO_POINT mode but tunl0 is up, carrying " + othersText
+                        + ": left up, since taking it down would make the kernel flush them; it accepts IPIP from any source");
             } else if (tunl0.up()) {
                 lines.add("FAIL POINT_TO_POINT mode but tunl0 is up: IPIP from unknown sources is accepted (reconcile brings it down)");
             } else {

@@ -1,6 +1,7 @@
 package org.tunnelmesh.linux;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.linux.netlink.Errno;
@@ -16,25 +17,35 @@ import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
  * on a timer is the safety net, and runs at once after the event socket overflowed (ENOBUFS:
  * events were lost, so only a full comparison can tell what changed).
  *
- * <p>Bursts are coalesced: after the first relevant event, the watcher drains what else is
- * queued, then repairs once.
+ * <p>Only events that concern the mesh count ({@link MeshEventFilter}). Storms are coalesced:
+ * after a relevant event the watcher waits until {@value #DEBOUNCE_MILLIS} ms pass without
+ * another (at most {@value #MAX_DELAY_MILLIS} ms in all), then repairs once.
  */
 final class KernelWatcher implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(KernelWatcher.class);
     private static final int POLL_MILLIS = 200;
+    static final int DEBOUNCE_MILLIS = 50;
+    static final int MAX_DELAY_MILLIS = 300;
 
     private final NetlinkSocket socket;
     private final Runnable repair;
+    private final Predicate<NetlinkMessage> concerns;
     private final int ownPortId;
     private final long resyncNanos;
     private final Thread thread;
     private volatile boolean running = true;
     private boolean relevant;
+    /** Relevant events seen so far, to tell whether one more arrived while debouncing. */
+    private long relevantCount;
+    /** Repairs started (events, overflow, or timer): for tests that check what does and does not trigger one. */
+    private volatile long repairs;
 
     /** @param ownPortId the mesh's control socket: notifications of its own changes are not drift */
-    KernelWatcher(NetlinkSocket socket, int ownPortId, String meshName, long resyncMillis, Runnable repair) {
+    KernelWatcher(NetlinkSocket socket, int ownPortId, Predicate<NetlinkMessage> concerns, String meshName, long resyncMillis,
+                  Runnable repair) {
         this.socket = socket;
         this.ownPortId = ownPortId;
+        this.concerns = concerns;
         this.repair = repair;
         this.resyncNanos = TimeUnit.MILLISECONDS.toNanos(resyncMillis);
         socket.setReceiveTimeout(POLL_MILLIS);
@@ -59,9 +70,7 @@ final class KernelWatcher implements AutoCloseable {
             boolean overflow = false;
             try {
                 if (socket.poll(this::inspect, false) && relevant) {
-                    while (socket.poll(this::inspect, true)) {
-                        // drain the burst, then repair once
-                    }
+                    debounce();
                 }
             } catch (NetlinkException e) {
                 if (e.errno() != Errno.ENOBUFS) {
@@ -78,6 +87,7 @@ final class KernelWatcher implements AutoCloseable {
             if (running && (relevant || overflow || due)) {
                 relevant = false;
                 lastSync = System.nanoTime();
+                repairs++;
                 try {
                     repair.run();
                 } catch (RuntimeException e) {
@@ -89,24 +99,48 @@ final class KernelWatcher implements AutoCloseable {
         }
     }
 
+    /** Reads on until the events stop for {@value #DEBOUNCE_MILLIS} ms, or {@value #MAX_DELAY_MILLIS} ms have passed. */
+    private void debounce() {
+        long start = System.nanoTime();
+        long quietUntil = start + TimeUnit.MILLISECONDS.toNanos(DEBOUNCE_MILLIS);
+        long latest = start + TimeUnit.MILLISECONDS.toNanos(MAX_DELAY_MILLIS);
+        try {
+            while (running) {
+                long waitMillis = TimeUnit.NANOSECONDS.toMillis(Math.min(quietUntil, latest) - System.nanoTime());
+                if (waitMillis < 1) {
+                    return;
+                }
+                socket.setReceiveTimeout((int) waitMillis);
+                long before = relevantCount;
+                if (!socket.poll(this::inspect, false)) {
+                    return;
+                }
+                if (relevantCount != before) {
+                    quietUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEBOUNCE_MILLIS);
+                }
+            }
+        } finally {
+            socket.setReceiveTimeout(POLL_MILLIS);
+        }
+    }
+
     /**
-     * Deletions and link changes (a device taken down or up) are what break a mesh from outside;
-     * additions are either ours or harmless, and the periodic resync catches the rest. The kernel
-     * stamps a notification with the port id of the socket whose request caused it: the mesh's own
-     * changes are skipped (what they cause indirectly, like routes flushed with a device, has port 0).
+     * The kernel stamps a notification with the port id of the socket whose request caused it: the
+     * mesh's own changes are skipped (what they cause indirectly, like routes flushed with a device,
+     * has port 0).
      */
     private void inspect(NetlinkMessage message) {
         if (message.portId() == ownPortId) {
             return;
         }
-        switch (message.type()) {
-            case RTM_DELROUTE, RTM_DELADDR, RTM_DELLINK, RTM_DELNEXTHOP, RTM_NEWLINK -> relevant = true;
-            // the IPIP filter or its clsact qdisc removed (or a filter replaced) by someone else
-            case org.tunnelmesh.linux.tc.Tc.RTM_DELTFILTER, org.tunnelmesh.linux.tc.Tc.RTM_DELQDISC,
-                    org.tunnelmesh.linux.tc.Tc.RTM_NEWTFILTER -> relevant = true;
-            default -> {
-            }
+        if (concerns.test(message)) {
+            relevant = true;
+            relevantCount++;
         }
+    }
+
+    long repairs() {
+        return repairs;
     }
 
     private static void sleepQuietly() {

@@ -4,7 +4,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.InvalidInputException;
@@ -29,7 +33,11 @@ import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
  * configured - without touching what is already right, so a restart does not drop traffic.
  *
  * <p>All changes go through one lock; counters are read on a socket of their own so a big change
- * does not hold up a monitoring client.
+ * does not hold up a monitoring client. Listeners run after that lock is released (a slow
+ * listener, or one that calls back into the mesh, cannot stall or deadlock it), in the order of
+ * the changes, and before the call that made the change returns.
+ *
+ * <p>One mesh per network namespace and route protocol, in this process or any other ({@link MeshLock}).
  */
 public final class LinuxTunnelMesh implements TunnelMesh {
     private static final Logger log = LogManager.getLogger(LinuxTunnelMesh.class);
@@ -41,7 +49,12 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     /** The IPIP source filter on the underlay device; null when the config turns it off. */
     private final IpipFilter filter;
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
+    /** Events of committed changes, queued under the mesh lock so their order is the order of the changes. */
+    private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
+    /** Held while delivering, so events reach listeners one at a time and in order. */
+    private final Object delivery = new Object();
     private KernelWatcher watcher;
+    private MeshLock lock;
     /** After purge() the mesh holds nothing in the kernel and repairs nothing, until a peer is added. */
     private boolean purged;
     private boolean closed;
@@ -75,7 +88,11 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         }
         Sockets sockets = Sockets.open(config);
         IpipFilter filter = null;
+        MeshLock lock = null;
         try {
+            String where = (config.netns() == null ? "this network namespace" : "network namespace " + config.netns())
+                    + " (net:[" + sockets.netnsInode + "])";
+            lock = MeshLock.acquire(sockets.netnsInode, config.routeProtocol(), config.name(), where);
             KernelState state = new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
             MeshContext ctx = discover(config, sockets.control, state);
             // programs and map first: a kernel without BPF fails here, before anything changed
@@ -85,6 +102,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                     : new PointToPointTopology(ctx);
             table.addAll(initial);
             LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats), filter);
+            mesh.lock = lock;
             // the peers in the map before the filter is attached, and the filter before the routes
             List<String> repairs = new java.util.ArrayList<>(filter == null ? List.of() : filter.reconcile(initial));
             repairs.addAll(topology.reconcile(initial));
@@ -94,11 +112,16 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                     repairs.size());
             repairs.forEach(r -> log.debug("applied: {}", r));
             if (sockets.events != null) {
-                mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), config.name(), config.resyncInterval().toMillis(), mesh::repairQuietly);
+                MeshEventFilter eventFilter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex);
+                mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), eventFilter::concerns, config.name(),
+                        config.resyncInterval().toMillis(), mesh::repairQuietly);
                 mesh.watcher.start();
             }
             return mesh;
         } catch (RuntimeException e) {
+            if (lock != null) {
+                lock.close();
+            }
             sockets.close();
             if (filter != null) {
                 filter.close();
@@ -109,15 +132,36 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     /** Called by the watcher: a reconcile that tolerates a mesh closed under it. */
     private void repairQuietly() {
-        synchronized (this) {
-            if (!closed) {
-                reconcile();
+        changing(() -> closed ? 0 : reconcileLocked());
+    }
+
+    /** Repairs the watcher started so far (0 when not watching): for tests. */
+    long watcherRepairs() {
+        KernelWatcher w = watcher;
+        return w == null ? 0 : w.repairs();
+    }
+
+    /** Runs {@code change} under the mesh lock, then delivers the events it queued (and any before them). */
+    private <T> T changing(Supplier<T> change) {
+        try {
+            synchronized (this) {
+                return change.get();
+            }
+        } finally {
+            deliver();
+        }
+    }
+
+    private void deliver() {
+        synchronized (delivery) {
+            for (Runnable event = pending.poll(); event != null; event = pending.poll()) {
+                event.run();
             }
         }
     }
 
     /** The mesh's sockets: control (changes), stats (counters), events (watching); all in the mesh's namespace. */
-    private record Sockets(RtnetlinkSession control, RtnetlinkSession stats, NetlinkSocket events) {
+    private record Sockets(RtnetlinkSession control, RtnetlinkSession stats, NetlinkSocket events, long netnsInode) {
 
         static Sockets open(MeshConfig config) {
             if (config.netns() == null) {
@@ -137,7 +181,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             RtnetlinkSession stats = null;
             try {
                 stats = RtnetlinkSession.open();
-                return new Sockets(control, stats, watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null);
+                return new Sockets(control, stats, watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null,
+                        NetworkNamespace.currentInode());
             } catch (RuntimeException e) {
                 control.close();
                 if (stats != null) {
@@ -197,7 +242,14 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void addPeers(Collection<Peer> peers) {
+    public void addPeers(Collection<Peer> peers) {
+        changing(() -> {
+            addPeersLocked(peers);
+            return null;
+        });
+    }
+
+    private void addPeersLocked(Collection<Peer> peers) {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
@@ -237,7 +289,14 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void removePeers(Collection<String> names) {
+    public void removePeers(Collection<String> names) {
+        changing(() -> {
+            removePeersLocked(names);
+            return null;
+        });
+    }
+
+    private void removePeersLocked(Collection<String> names) {
         ensureOpen();
         List<Peer> removing = table.checkRemove(List.copyOf(names));
         try {
@@ -296,7 +355,11 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized int reconcile() {
+    public int reconcile() {
+        return changing(this::reconcileLocked);
+    }
+
+    private int reconcileLocked() {
         ensureOpen();
         if (purged) {
             return 0;
@@ -311,7 +374,14 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void purge() {
+    public void purge() {
+        changing(() -> {
+            purgeLocked();
+            return null;
+        });
+    }
+
+    private void purgeLocked() {
         ensureOpen();
         List<Peer> removed = table.peers();
         topology.purge();
@@ -350,14 +420,17 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         listeners.remove(listener);
     }
 
-    private void fire(java.util.function.Consumer<MeshListener> event) {
-        for (MeshListener listener : listeners) {
-            try {
-                event.accept(listener);
-            } catch (RuntimeException e) {
-                log.error("mesh listener {} failed", listener, e);
+    /** Queues an event under the mesh lock; {@link #deliver} hands it to the listeners once the lock is released. */
+    private void fire(Consumer<MeshListener> event) {
+        pending.add(() -> {
+            for (MeshListener listener : listeners) {
+                try {
+                    event.accept(listener);
+                } catch (RuntimeException e) {
+                    log.error("mesh listener {} failed", listener, e);
+                }
             }
-        }
+        });
     }
 
     private void ensureOpen() {
@@ -389,6 +462,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         if (filter != null) {
             filter.close();
         }
+        lock.close();
         log.info("mesh '{}' closed; kernel state left in place", ctx.config.name());
     }
 }

@@ -34,9 +34,24 @@ final class MeshContext {
         return config.routeProtocol();
     }
 
+    /** False once the kernel answered a nexthop dump with an error (before 5.3: no nexthop objects). */
+    private boolean nexthopObjects = true;
+
+    /** Links, addresses, routes and, where the kernel has them and {@code withNexthops}, nexthop objects. */
     KernelState dump(boolean withNexthops) {
         return new KernelState(session.links(false), session.addresses(), session.routes(),
-                withNexthops ? session.nexthops() : List.of());
+                withNexthops ? nexthops() : List.of());
+    }
+
+    private List<org.tunnelmesh.linux.rtnetlink.Nexthop> nexthops() {
+        if (nexthopObjects) {
+            try {
+                return session.nexthops();
+            } catch (RuntimeException e) {
+                nexthopObjects = false;
+            }
+        }
+        return List.of();
     }
 
     /**

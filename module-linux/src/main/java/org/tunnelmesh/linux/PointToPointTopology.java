@@ -18,6 +18,7 @@ import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.rtnetlink.IpipParameters;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.Link;
+import org.tunnelmesh.linux.rtnetlink.Nexthop;
 import org.tunnelmesh.linux.rtnetlink.Route;
 
 import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.RT_TABLE_MAIN;
@@ -28,7 +29,12 @@ import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
  * finds a device only for packets from a peer's underlay address: IPIP from anyone else is
  * dropped, and every peer has counters of its own.
  *
- * <p>Devices we own: kind ipip, name starting with {@code tm-}, local = our underlay.
+ * <p>Devices we own: kind ipip, name starting with {@code tm-}, local = our underlay. Routes we own:
+ * our protocol on those devices, or on tunl0 (left there by this mesh in SHARED mode: the mesh
+ * lock rules out another mesh with our protocol in this namespace).
+ *
+ * <p>A tunl0 that carries others' routes is left up (with a warning): taking it down would make
+ * the kernel flush them.
  */
 final class PointToPointTopology implements Topology {
     private static final Logger log = LogManager.getLogger(PointToPointTopology.class);
@@ -36,6 +42,8 @@ final class PointToPointTopology implements Topology {
     private final MeshContext ctx;
     /** Device name -> peer name of the peers held, so a new peer's name is checked in O(1). */
     private final Map<String, String> deviceOwners = new HashMap<>();
+    /** The last "tunl0 left up" warning, so a reconcile after every event does not repeat it. */
+    private String tunl0Warning;
 
     PointToPointTopology(MeshContext ctx) {
         this.ctx = ctx;
@@ -132,18 +140,61 @@ final class PointToPointTopology implements Topology {
     }
 
     private boolean owned(Link link) {
+        return owned(link, ctx);
+    }
+
+    /** A device of ours: ipip, named tm-..., local = our underlay. */
+    static boolean owned(Link link, MeshContext ctx) {
         return DeviceNames.looksOwned(link.name()) && link.ipip() != null && link.ipip().local().equals(ctx.config.underlay());
+    }
+
+    /** Ours: our protocol, in the main table, on one of our devices or on tunl0. */
+    private static boolean ours(Route r, int protocol, Set<Integer> ourDevices) {
+        return r.protocol() == protocol && r.table() == RT_TABLE_MAIN && ourDevices.contains(r.oif());
+    }
+
+    /** The ifindexes of our devices and of tunl0, in {@code state}. */
+    private Set<Integer> ourDevices(KernelState state) {
+        Set<Integer> devices = new HashSet<>();
+        for (Link link : state.links()) {
+            if (owned(link) || link.name().equals(SharedTopology.FALLBACK_DEVICE)) {
+                devices.add(link.ifindex());
+            }
+        }
+        return devices;
+    }
+
+    /** Our nexthops: only a SHARED mesh of ours leaves them, on tunl0. */
+    private void deleteOurNexthops(NetlinkMessageBuilder batch, KernelState state) {
+        Link fallback = state.link(SharedTopology.FALLBACK_DEVICE);
+        for (Nexthop nh : state.nexthops()) {
+            if (fallback != null && nh.oif() == fallback.ifindex() && nh.protocol() == ctx.protocol()) {
+                deleteNexthop(batch, nh.id());
+            }
+        }
     }
 
     @Override
     public List<String> reconcile(Collection<Peer> peers) {
         List<String> repairs = new ArrayList<>();
         // 1. devices: tunl0 down; ours present with the right parameters; leftovers gone
-        KernelState before = ctx.dump(false);
+        KernelState before = ctx.dump(true);
         NetlinkMessageBuilder devices = ctx.session.batch();
         Link fallback = before.link(SharedTopology.FALLBACK_DEVICE);
         if (fallback != null && fallback.up()) {
-            setLink(devices, fallback.ifindex(), 0, false);
+            List<String> others = before.othersOn(fallback.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
+            if (others.isEmpty()) {
+                setLink(devices, fallback.ifindex(), 0, false);
+                tunl0Warning = null;
+            } else {
+                String warning = "POINT_TO_POINT leaves " + SharedTopology.FALLBACK_DEVICE + " up: others use it ("
+                        + String.join(", ", SharedTopology.first(others)) + (others.size() > 3 ? ", ..." : "")
+                        + ") and taking it down would make the kernel flush their routes; while it is up it accepts IPIP from any source";
+                if (!warning.equals(tunl0Warning)) {
+                    log.warn(warning);
+                    tunl0Warning = warning;
+                }
+            }
         }
         Set<String> wanted = new HashSet<>();
         deviceOwners.clear();
@@ -173,11 +224,12 @@ final class PointToPointTopology implements Topology {
         repairs.addAll(ctx.repair(devices));
 
         // 2. each device up with the MTU, our /32 on it, its routes; routes of ours nobody wants go
-        KernelState state = repairs.isEmpty() ? before : ctx.dump(false);
+        KernelState state = repairs.isEmpty() ? before : ctx.dump(true);
         NetlinkMessageBuilder config = ctx.session.batch();
         Map<Ipv4Prefix, Route> ownedRoutes = new LinkedHashMap<>();
+        Set<Integer> ourDevices = ourDevices(state);
         for (Route r : state.routes()) {
-            if (r.protocol() == ctx.protocol() && r.table() == RT_TABLE_MAIN) {
+            if (ours(r, ctx.protocol(), ourDevices)) {
                 ownedRoutes.put(r.destination(), r);
             }
         }
@@ -202,6 +254,7 @@ final class PointToPointTopology implements Topology {
         for (Route stale : ownedRoutes.values()) {
             deleteRoute(config, stale);
         }
+        deleteOurNexthops(config, state);
         repairs.addAll(ctx.repair(config));
         return repairs;
     }
@@ -214,9 +267,10 @@ final class PointToPointTopology implements Topology {
 
     @Override
     public void purge() {
-        KernelState state = ctx.dump(false);
+        KernelState state = ctx.dump(true);
         NetlinkMessageBuilder batch = ctx.session.batch();
         Set<Integer> deleted = new HashSet<>();
+        Set<Integer> ourDevices = ourDevices(state);
         for (Link link : state.links()) {
             if (owned(link)) {
                 deleteLink(batch, link.name());
@@ -224,10 +278,11 @@ final class PointToPointTopology implements Topology {
             }
         }
         for (Route r : state.routes()) {
-            if (r.protocol() == ctx.protocol() && r.table() == RT_TABLE_MAIN && !deleted.contains(r.oif())) {
+            if (ours(r, ctx.protocol(), ourDevices) && !deleted.contains(r.oif())) {
                 deleteRoute(batch, r);
             }
         }
+        deleteOurNexthops(batch, state);
         deviceOwners.clear();
         SharedTopology.throwUnlessGone(ctx.session.send(batch));
     }

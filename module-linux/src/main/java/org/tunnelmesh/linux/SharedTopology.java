@@ -6,9 +6,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.Peer;
@@ -27,6 +30,10 @@ import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
  * per peer subnet a route via the peer's underlay address, onlink. Where the kernel has nexthop
  * objects (5.3+), each peer gets one and its routes point at it: the classic "via" path costs
  * O(n^2) for n gateways on one device (the fib_info hash ignores the gateway), nexthops do not.
+ *
+ * <p>tunl0 may have other users (another IPIP setup, an operator's static routes): the mesh owns
+ * only routes and nexthops of its protocol on tunl0, and does not change tunl0's MTU, nor take it
+ * down, while others' routes use it.
  */
 final class SharedTopology implements Topology {
     static final String FALLBACK_DEVICE = "tunl0";
@@ -38,6 +45,8 @@ final class SharedTopology implements Topology {
     /** Nexthop id per peer underlay, while the peer exists. */
     private final Map<Ipv4Address, Integer> nexthopIds = new HashMap<>();
     private int nextNexthopId;
+    /** The last "tunl0 is shared" warning, so a reconcile after every event does not repeat it. */
+    private String sharedWarning;
 
     private SharedTopology(MeshContext ctx, int tunl0, boolean nexthops, int nextNexthopId) {
         this.ctx = ctx;
@@ -55,6 +64,14 @@ final class SharedTopology implements Topology {
         if (!"ipip".equals(fallback.kind())) {
             throw new KernelSupportException("device " + FALLBACK_DEVICE + " exists but is a " + fallback.kind()
                     + " device, not the ipip fallback tunnel");
+        }
+        if (fallback.up() && fallback.mtu() != ctx.mtu) {
+            List<String> others = ctx.dump(true).othersOn(fallback.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
+            if (!others.isEmpty()) {
+                throw new ConflictException(FALLBACK_DEVICE + " is in use by others (" + others.size() + ": " + String.join(", ", first(others))
+                        + ") with MTU " + fallback.mtu() + "; a SHARED mesh with MTU " + ctx.mtu
+                        + " would change it under them. Use MTU " + fallback.mtu() + " (MeshConfig mtu, --mtu), or POINT_TO_POINT mode");
+            }
         }
         int maxId = 0;
         boolean haveNexthops = false;
@@ -90,6 +107,46 @@ final class SharedTopology implements Topology {
             throw new KernelSupportException("ipip is loaded but there is no " + FALLBACK_DEVICE + " in this namespace");
         }
         return link;
+    }
+
+    static List<String> first(List<String> items) {
+        return items.subList(0, Math.min(3, items.size()));
+    }
+
+    /** Ours: a nexthop of our protocol on tunl0. */
+    private boolean ours(Nexthop nh) {
+        return nh.protocol() == ctx.protocol() && nh.oif() == tunl0;
+    }
+
+    /**
+     * Ours: a route of our protocol in the main table through tunl0 (itself, or one of our
+     * nexthops), or through a tm- device of ours (left by a POINT_TO_POINT mesh of ours: the mesh
+     * lock rules out another mesh with our protocol here).
+     */
+    private static boolean ours(Route r, int protocol, Owned owned) {
+        return r.protocol() == protocol && r.table() == RT_TABLE_MAIN
+                && (owned.devices().contains(r.oif()) || (r.nexthopId() != 0 && owned.nexthops().contains(r.nexthopId())));
+    }
+
+    /** The ifindexes and nexthop ids that routes of ours may go through, in one dump. */
+    private record Owned(Set<Integer> devices, Set<Integer> nexthops) {
+    }
+
+    private Owned owned(KernelState state) {
+        Set<Integer> devices = new HashSet<>();
+        devices.add(tunl0);
+        for (Link link : state.links()) {
+            if (PointToPointTopology.owned(link, ctx)) {
+                devices.add(link.ifindex());
+            }
+        }
+        Set<Integer> ids = new HashSet<>();
+        for (Nexthop nh : state.nexthops()) {
+            if (ours(nh)) {
+                ids.add(nh.id());
+            }
+        }
+        return new Owned(devices, ids);
     }
 
     boolean usesNexthops() {
@@ -199,7 +256,19 @@ final class SharedTopology implements Topology {
             throw new KernelSupportException(FALLBACK_DEVICE + " disappeared (was the ipip module unloaded?)");
         }
         if (!fallback.up() || fallback.mtu() != ctx.mtu) {
-            setLink(batch, tunl0, ctx.mtu, true);
+            // a down tunl0 carries nothing (the kernel flushed it); an up one may carry others' routes
+            List<String> others = fallback.up() ? state.othersOn(tunl0, ctx.protocol(), ctx.config.tunnelAddress()) : List.of();
+            if (others.isEmpty()) {
+                setLink(batch, tunl0, ctx.mtu, true);
+                sharedWarning = null;
+            } else {
+                String warning = FALLBACK_DEVICE + " has MTU " + fallback.mtu() + ", not the mesh's " + ctx.mtu
+                        + ", but others use it (" + String.join(", ", first(others)) + "): left as it is";
+                if (!warning.equals(sharedWarning)) {
+                    log.warn(warning);
+                    sharedWarning = warning;
+                }
+            }
         }
         if (!state.hasAddress(tunl0, ctx.config.tunnelAddress())) {
             newAddress(batch, CREATE_OR_REPLACE, tunl0, ctx.config.tunnelAddress(), 32);
@@ -214,7 +283,7 @@ final class SharedTopology implements Topology {
                 wanted.put(peer.underlay(), peer);
             }
             for (Nexthop nh : state.nexthops()) {
-                if (nh.protocol() != ctx.protocol()) {
+                if (!ours(nh)) {
                     continue;
                 }
                 Nexthop expected = Nexthop.onlink(nh.id(), nh.gateway(), tunl0, ctx.protocol());
@@ -235,8 +304,9 @@ final class SharedTopology implements Topology {
 
         // routes: keep ours that are right, create or replace the rest, delete ours nobody wants
         Map<Ipv4Prefix, Route> owned = new LinkedHashMap<>();
+        Owned ourObjects = owned(state);
         for (Route r : state.routes()) {
-            if (r.protocol() == ctx.protocol() && r.table() == RT_TABLE_MAIN) {
+            if (ours(r, ctx.protocol(), ourObjects)) {
                 owned.put(r.destination(), r);
             }
         }
@@ -268,30 +338,29 @@ final class SharedTopology implements Topology {
     public void purge() {
         KernelState state = ctx.dump(nexthops);
         NetlinkMessageBuilder batch = ctx.session.batch();
+        Owned ourObjects = owned(state);
         for (Route r : state.routes()) {
-            if (r.protocol() == ctx.protocol() && r.table() == RT_TABLE_MAIN) {
+            if (ours(r, ctx.protocol(), ourObjects)) {
                 deleteRoute(batch, r);
             }
         }
-        for (Nexthop nh : state.nexthops()) {
-            if (nh.protocol() == ctx.protocol()) {
-                deleteNexthop(batch, nh.id());
-            }
+        for (int id : ourObjects.nexthops()) {
+            deleteNexthop(batch, id);
         }
-        // Our address and up state go too (an up tunl0 accepts IPIP from anyone) - unless routes
-        // that are not ours use tunl0: removing its last address or taking it down makes the
-        // kernel flush every route through it.
-        List<Route> foreign = state.routes().stream()
-                .filter(r -> r.oif() == tunl0 && r.table() == RT_TABLE_MAIN && r.protocol() != ctx.protocol())
-                .toList();
-        if (!foreign.isEmpty()) {
-            log.warn("purge leaves {} up with {}: {} route(s) of other owners use it, e.g. {}", FALLBACK_DEVICE,
-                    ctx.config.tunnelAddress(), foreign.size(), foreign.get(0).destination());
-        } else {
-            if (state.hasAddress(tunl0, ctx.config.tunnelAddress())) {
-                deleteAddress(batch, tunl0, ctx.config.tunnelAddress(), 32);
-            }
+        // Our address and up state go too (an up tunl0 accepts IPIP from anyone) - unless others use
+        // tunl0: taking it down, or removing its last address, makes the kernel flush every route
+        // through it (fib_disable_ip). Our address may go while another address stays on it.
+        List<String> routes = state.othersRoutesOn(tunl0, ctx.protocol());
+        List<String> addresses = state.othersAddressesOn(tunl0, ctx.config.tunnelAddress());
+        if (state.hasAddress(tunl0, ctx.config.tunnelAddress()) && (routes.isEmpty() || !addresses.isEmpty())) {
+            deleteAddress(batch, tunl0, ctx.config.tunnelAddress(), 32);
+        }
+        if (routes.isEmpty() && addresses.isEmpty()) {
             setLink(batch, tunl0, 0, false);
+        } else {
+            List<String> others = state.othersOn(tunl0, ctx.protocol(), ctx.config.tunnelAddress());
+            log.warn("purge leaves {} up{}: {} route(s), nexthop(s) or address(es) of other owners use it: {}", FALLBACK_DEVICE,
+                    addresses.isEmpty() ? " with " + ctx.config.tunnelAddress() : "", others.size(), String.join(", ", first(others)));
         }
         throwUnlessGone(ctx.session.send(batch));
         nexthopIds.clear();

@@ -3,11 +3,13 @@ package org.tunnelmesh.samples;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.MeshConfig;
@@ -16,17 +18,26 @@ import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerTable;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.jmx.PeerSpec;
+import org.tunnelmesh.jmx.remote.Credentials;
+import org.tunnelmesh.jmx.remote.TlsKeyStore;
 
 /**
  * The node's command line, checked as far as it can be without the kernel: every option, every
  * peer, and the peers against each other and against this node (with the mesh's own
  * {@link PeerTable} rules), so a typo never reaches the kernel.
  *
- * @param jolokia    where to serve Jolokia, or null for not at all
- * @param jmxPort    the loopback RMI port for remote JMX, or 0 for none
+ * <p>Management endpoints never run without credentials: the password comes from a file only its
+ * owner can read, or from the environment, never from the command line (which every local user
+ * can read in /proc) - except in the older spelling, which is still accepted with a warning.
+ *
+ * @param jolokia     where to serve Jolokia, or null for not at all
+ * @param jmxPort     the loopback RMI port for remote JMX, or 0 for none
+ * @param credentials the one login of every management endpoint; null when none is served
+ * @param tls         TLS for both endpoints, or null for plain HTTP and RMI
+ * @param warnings    what the node should log at start about how it was configured
  */
-record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia, String jolokiaUser,
-                   String jolokiaPassword, int jmxPort, boolean purgeOnExit, boolean help) {
+record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia, int jmxPort, Credentials credentials,
+                   SSLContext tls, boolean purgeOnExit, boolean help, List<String> warnings) {
 
     static final String USAGE = """
             usage: java -jar tunnelmesh-node.jar --underlay IP --tunnel-address IP [OPTIONS]
@@ -42,9 +53,17 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
                                           a peer; repeatable
               --mtu N                     tunnel MTU (default: underlay device MTU minus 20)
               --jolokia [HOST:]PORT       serve Jolokia over HTTP (HOST defaults to 127.0.0.1; PORT 0 picks one)
-              --jolokia-user U --jolokia-password P
-                                          HTTP basic auth for Jolokia; required when HOST is not loopback
               --jmx-port N                remote JMX (RMI) on 127.0.0.1:N
+              --user U                    the user of every management endpoint (required with --jolokia or --jmx-port)
+              --password-file F           U's password: the first line of F, which only its owner may read
+                                          (chmod 600); or the environment variable TUNNELMESH_PASSWORD
+              --tls-keystore F            serve Jolokia over HTTPS and JMX over TLS with the key in F (PKCS#12 or JKS)
+              --tls-keystore-password-file F
+                                          the key store's password: first line of F (chmod 600)
+              --jolokia-user U --jolokia-password P
+                                          older spelling of --user and a password; P is visible to every
+                                          local user in /proc: use --password-file
+              --allow-wide-subnets        allow peer subnets shorter than /8, e.g. 0.0.0.0/0 via a gateway peer
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
               --no-ipip-filter            do not install the IPIP source filter on the underlay device
                                           (it drops IPIP from non-peers and counts each peer's traffic)
@@ -54,28 +73,32 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             1 for other failures.
             """;
 
+    /** Options without a value. */
+    private static final Set<String> FLAGS = Set.of("--purge-on-exit", "--allow-wide-subnets", "--no-ipip-filter");
+
     private static final Set<String> TAKES_VALUE = Set.of("--name", "--underlay", "--tunnel-address", "--mode", "--peer",
-            "--mtu", "--jolokia", "--jolokia-user", "--jolokia-password", "--jmx-port");
+            "--mtu", "--jolokia", "--jmx-port", "--user", "--password-file", "--tls-keystore", "--tls-keystore-password-file",
+            "--jolokia-user", "--jolokia-password");
 
     /** @throws StartupFailure with exit status 2, naming the bad option or value */
     static NodeOptions parse(String... args) {
+        return parse(System.getenv(), args);
+    }
+
+    /** @param environment where {@code TUNNELMESH_PASSWORD} is looked up */
+    static NodeOptions parse(Map<String, String> environment, String... args) {
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
-                return new NodeOptions(null, List.of(), null, null, null, 0, false, true);
+                return new NodeOptions(null, List.of(), null, 0, null, null, false, true, List.of());
             }
         }
         Map<String, String> values = new HashMap<>();
         List<String> peerSpecs = new ArrayList<>();
-        boolean purgeOnExit = false;
-        boolean ipipFilter = true;
+        Set<String> flags = new java.util.HashSet<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (arg.equals("--purge-on-exit")) {
-                purgeOnExit = true;
-                continue;
-            }
-            if (arg.equals("--no-ipip-filter")) {
-                ipipFilter = false;
+            if (FLAGS.contains(arg)) {
+                flags.add(arg);
                 continue;
             }
             int equals = arg.indexOf('=');
@@ -100,18 +123,100 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             }
         }
 
-        MeshConfig mesh = meshConfig(values).toBuilder().ipipFilter(ipipFilter).build();
+        boolean purgeOnExit = flags.contains("--purge-on-exit");
+        MeshConfig mesh = meshConfig(values, flags).toBuilder().ipipFilter(!flags.contains("--no-ipip-filter")).build();
         List<Peer> peers = peers(mesh, peerSpecs);
         InetSocketAddress jolokia = values.containsKey("--jolokia") ? jolokiaAddress(values.get("--jolokia")) : null;
-        String user = values.get("--jolokia-user");
-        String password = values.get("--jolokia-password");
-        checkJolokiaAuth(jolokia, user, password);
         int jmxPort = values.containsKey("--jmx-port") ? port("--jmx-port", values.get("--jmx-port"), 1) : 0;
-        return new NodeOptions(mesh, peers, jolokia, user, password, jmxPort, purgeOnExit, false);
+        List<String> warnings = new ArrayList<>();
+        String endpoint = jolokia != null ? "--jolokia" : jmxPort != 0 ? "--jmx-port" : null;
+        Credentials credentials = credentials(values, environment, endpoint, warnings);
+        SSLContext tls = tls(values, endpoint);
+        if (jolokia != null && tls == null && !jolokia.getAddress().isLoopbackAddress()) {
+            warnings.add("--jolokia " + jolokia.getAddress().getHostAddress() + ":" + jolokia.getPort()
+                    + " serves plain HTTP off loopback: the password crosses the network readable; add --tls-keystore");
+        }
+        return new NodeOptions(mesh, peers, jolokia, jmxPort, credentials, tls, purgeOnExit, false, List.copyOf(warnings));
     }
 
-    private static MeshConfig meshConfig(Map<String, String> values) {
+    /**
+     * The login of the management endpoints: {@code --user} with {@code --password-file} or the
+     * environment, or the older {@code --jolokia-user}/{@code --jolokia-password}. Required when
+     * an endpoint is served, on loopback too: any local user can reach loopback.
+     */
+    private static Credentials credentials(Map<String, String> values, Map<String, String> environment, String endpoint,
+                                           List<String> warnings) {
+        String user = values.get("--user");
+        String olderUser = values.get("--jolokia-user");
+        String passwordFile = values.get("--password-file");
+        String commandLinePassword = values.get("--jolokia-password");
+        if (user != null && olderUser != null) {
+            throw StartupFailure.badInput("--user and --jolokia-user both given: use --user");
+        }
+        if (passwordFile != null && commandLinePassword != null) {
+            throw StartupFailure.badInput("--password-file and --jolokia-password both given: use --password-file");
+        }
+        if (olderUser != null) {
+            warnings.add("--jolokia-user is the older spelling of --user");
+            user = olderUser;
+        }
+        if (endpoint == null) {
+            for (String option : List.of("--user", "--jolokia-user", "--password-file", "--jolokia-password")) {
+                if (values.containsKey(option)) {
+                    throw StartupFailure.badInput(option + " is given but no management endpoint is served (--jolokia or --jmx-port)");
+                }
+            }
+            return null;
+        }
+        String how = "give --user U and --password-file F (a file only its owner can read) or the environment variable "
+                + Credentials.PASSWORD_ENVIRONMENT_VARIABLE;
+        if (user == null) {
+            throw StartupFailure.badInput(endpoint + " needs credentials, on loopback too: " + how);
+        }
+        try {
+            if (passwordFile != null) {
+                return Credentials.fromPasswordFile(user, Path.of(passwordFile));
+            }
+            if (commandLinePassword != null) {
+                warnings.add("--jolokia-password puts the password on the command line, where every local user can read it"
+                        + " (/proc/PID/cmdline): use --password-file F or the environment variable "
+                        + Credentials.PASSWORD_ENVIRONMENT_VARIABLE);
+                return Credentials.of(user, commandLinePassword.toCharArray());
+            }
+            String fromEnvironment = environment.get(Credentials.PASSWORD_ENVIRONMENT_VARIABLE);
+            if (fromEnvironment == null) {
+                throw StartupFailure.badInput("--user " + user + " has no password: " + how);
+            }
+            return Credentials.of(user, fromEnvironment.toCharArray());
+        } catch (IllegalArgumentException e) {
+            throw StartupFailure.badInput((passwordFile != null ? "--password-file: " : "--user: ") + e.getMessage());
+        }
+    }
+
+    private static SSLContext tls(Map<String, String> values, String endpoint) {
+        String keyStore = values.get("--tls-keystore");
+        String passwordFile = values.get("--tls-keystore-password-file");
+        if (keyStore == null && passwordFile == null) {
+            return null;
+        }
+        if (keyStore == null || passwordFile == null) {
+            throw StartupFailure.badInput("--tls-keystore and --tls-keystore-password-file go together");
+        }
+        if (endpoint == null) {
+            throw StartupFailure.badInput("--tls-keystore is given but no management endpoint is served (--jolokia or --jmx-port)");
+        }
+        try {
+            // the key store's password file must be as private as the login's
+            char[] password = Credentials.readPasswordFile(Path.of(passwordFile));
+            return TlsKeyStore.serverContext(Path.of(keyStore), password);
+        } catch (IllegalArgumentException e) {
+            throw StartupFailure.badInput("--tls-keystore: " + e.getMessage());
+        }
+    }
+
+    private static MeshConfig meshConfig(Map<String, String> values, Set<String> flags) {
         MeshConfig.Builder builder = MeshConfig.builder().name(values.getOrDefault("--name", "mesh"));
+        builder.allowWideSubnets(flags.contains("--allow-wide-subnets"));
         builder.mode(mode(values.getOrDefault("--mode", "shared")));
         builder.underlay(address("--underlay", values.get("--underlay"), "this node's underlay address"));
         builder.tunnelAddress(address("--tunnel-address", values.get("--tunnel-address"), "the /32 address of the tunnel device"));
@@ -178,22 +283,6 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             return new InetSocketAddress(InetAddress.getByAddress(address.toBytes()), port);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("4 bytes are always an address", e);
-        }
-    }
-
-    private static void checkJolokiaAuth(InetSocketAddress jolokia, String user, String password) {
-        if (jolokia == null && (user != null || password != null)) {
-            throw StartupFailure.badInput((user != null ? "--jolokia-user" : "--jolokia-password") + " is given without --jolokia");
-        }
-        if (user != null && password == null) {
-            throw StartupFailure.badInput("--jolokia-user needs --jolokia-password");
-        }
-        if (password != null && user == null) {
-            throw StartupFailure.badInput("--jolokia-password needs --jolokia-user");
-        }
-        if (jolokia != null && user == null && !jolokia.getAddress().isLoopbackAddress()) {
-            throw StartupFailure.badInput("--jolokia " + jolokia.getAddress().getHostAddress() + ":" + jolokia.getPort()
-                    + " is not a loopback address: serving it needs --jolokia-user and --jolokia-password");
         }
     }
 

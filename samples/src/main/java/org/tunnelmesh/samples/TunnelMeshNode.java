@@ -2,6 +2,7 @@ package org.tunnelmesh.samples;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.util.Collection;
 import java.util.function.BiFunction;
 import javax.management.MBeanServer;
@@ -14,6 +15,8 @@ import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.jmx.MeshMBeans;
+import org.tunnelmesh.jmx.remote.SecureJmxConnector;
+import org.tunnelmesh.jmx.remote.SecureJolokiaEndpoint;
 import org.tunnelmesh.linux.LinuxTunnelMesh;
 
 /**
@@ -32,8 +35,8 @@ public final class TunnelMeshNode implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(TunnelMeshNode.class);
 
     private final NodeOptions options;
-    private JolokiaEndpoint jolokia;
-    private LoopbackJmxConnector jmx;
+    private SecureJolokiaEndpoint jolokia;
+    private SecureJmxConnector jmx;
     private TunnelMesh mesh;
     private MeshMBeans mbeans;
     private boolean closed;
@@ -88,16 +91,19 @@ public final class TunnelMeshNode implements AutoCloseable {
     }
 
     private void startConnectors(MBeanServer server) {
+        options.warnings().forEach(warning -> log.warn(warning));
         if (options.jmxPort() != 0) {
             try {
-                jmx = LoopbackJmxConnector.start(options.jmxPort(), server);
+                // loopback only: from elsewhere, through ssh -L (see README)
+                jmx = SecureJmxConnector.start(InetAddress.getLoopbackAddress(), options.jmxPort(), server, options.credentials(),
+                        options.tls());
             } catch (IOException | RuntimeException e) {
                 throw StartupFailure.failed("cannot serve JMX on 127.0.0.1:" + options.jmxPort() + ": " + rootMessage(e), e);
             }
         }
         if (options.jolokia() != null) {
             try {
-                jolokia = JolokiaEndpoint.start(options.jolokia(), options.jolokiaUser(), options.jolokiaPassword());
+                jolokia = SecureJolokiaEndpoint.start(options.jolokia(), options.credentials(), options.tls());
             } catch (IOException | RuntimeException e) {
                 throw StartupFailure.failed("cannot serve Jolokia on " + options.jolokia().getAddress().getHostAddress() + ":"
                         + options.jolokia().getPort() + ": " + rootMessage(e), e);
@@ -122,7 +128,7 @@ public final class TunnelMeshNode implements AutoCloseable {
         }
         log.info("node up: {}, {} peer(s) {}, MTU {}, Jolokia {}, JMX {}, {}", options.mesh(), options.peers().size(),
                 options.peers().stream().map(Peer::name).toList(), mesh.mtu(),
-                jolokia == null ? "off" : jolokia.url() + (options.jolokiaUser() == null ? " (no auth)" : " (basic auth)"),
+                jolokia == null ? "off" : jolokia.url() + " (user " + options.credentials().user() + ")",
                 jmx == null ? "off" : jmx.url(), options.purgeOnExit() ? "purge on exit" : "kernel state kept on exit");
         for (String line : mesh.diagnose()) {
             log.info("diagnose: {}", line);
@@ -130,8 +136,13 @@ public final class TunnelMeshNode implements AutoCloseable {
     }
 
     /** The Jolokia endpoint, or null when not serving. */
-    JolokiaEndpoint jolokia() {
+    SecureJolokiaEndpoint jolokia() {
         return jolokia;
+    }
+
+    /** The remote JMX connector, or null when not serving. */
+    SecureJmxConnector jmx() {
+        return jmx;
     }
 
     /**

@@ -68,6 +68,7 @@ class NodeJolokiaKernelIT {
     private static final String USER = "operator";
     private static final String PASSWORD = "lab-secret";
     private static final String TUNL0_OF_NODE1 = "org.tunnelmesh:type=TunnelDevice,mesh=node1,name=tunl0";
+    private static final Path PASSWORD_FILE = LOGS.resolve("password");
 
     private final Map<Node, Process> nodes = new LinkedHashMap<>();
     private long txPacketsAfterPing;
@@ -77,10 +78,14 @@ class NodeJolokiaKernelIT {
         assertTrue(Files.isRegularFile(NODE_JAR), NODE_JAR + " is missing: run mvn package first");
         assertTrue(Files.isRegularFile(JMXTERM_JAR), JMXTERM_JAR + " is missing: the build copies it before integration tests");
         String namespaces = run("ip", "netns", "list").output();
-        for (Node node : List.of(NODE1, NODE2, NODE3)) {
-            assertTrue(namespaces.contains(node.name()), "namespace " + node.name() + " is missing: run this through lab/kernel-lab");
+        for (String namespace : List.of(NODE1.name(), NODE2.name(), NODE3.name(), "node4")) {
+            assertTrue(namespaces.contains(namespace), "namespace " + namespace + " is missing: run this through lab/kernel-lab --nodes 4");
         }
         Files.createDirectories(LOGS);
+        Files.deleteIfExists(PASSWORD_FILE);
+        Files.createFile(PASSWORD_FILE, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(PASSWORD_FILE, PASSWORD + "\n");
 
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         start(NODE1, NODE2);
@@ -94,7 +99,7 @@ class NodeJolokiaKernelIT {
     private void start(Node node, Node... peers) throws IOException {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), JAVA, QUICK_START, "-jar", NODE_JAR.toString(),
                 "--name", node.name(), "--underlay", node.underlay(), "--tunnel-address", node.tunnelAddress(),
-                "--jolokia", "127.0.0.1:" + JOLOKIA_PORT, "--jolokia-user", USER, "--jolokia-password", PASSWORD,
+                "--jolokia", "127.0.0.1:" + JOLOKIA_PORT, "--user", USER, "--password-file", PASSWORD_FILE.toString(),
                 "--jmx-port", Integer.toString(JMX_PORT), "--purge-on-exit"));
         for (Node peer : peers) {
             command.add("--peer");
@@ -168,9 +173,7 @@ class NodeJolokiaKernelIT {
     @Test
     @Order(3)
     void jmxtermReadsTheSameCounterOverRemoteJmx() throws Exception {
-        Result jmxterm = runWithInput("get -s -b " + TUNL0_OF_NODE1 + " TxPackets\nquit\n",
-                "ip", "netns", "exec", NODE1.name(), JAVA, QUICK_START, "-jar", JMXTERM_JAR.toString(),
-                "-l", "127.0.0.1:" + JMX_PORT, "-n", "-v", "silent");
+        Result jmxterm = jmxterm("get -s -b " + TUNL0_OF_NODE1 + " TxPackets", "-u", USER, "-p", PASSWORD);
 
         Matcher number = Pattern.compile("(?m)^\\s*(\\d+)\\s*;?\\s*$").matcher(jmxterm.output());
         assertTrue(number.find(), "jmxterm said: " + jmxterm.output());
@@ -179,17 +182,81 @@ class NodeJolokiaKernelIT {
 
     @Test
     @Order(4)
-    void jolokiaRefusesStrangersAndOperationsOutsideTheMesh() throws Exception {
-        Result anonymous = run("ip", "netns", "exec", NODE1.name(), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                jolokiaUrl() + "version");
-        Map<String, Object> gc = jolokia(NODE1, "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}");
+    void remoteJmxWantsCredentialsAndRefusesWhatRunsCode() throws Exception {
+        Result anonymous = jmxterm("get -s -b " + TUNL0_OF_NODE1 + " TxPackets");
+        Result wrongPassword = jmxterm("get -s -b " + TUNL0_OF_NODE1 + " TxPackets", "-u", USER, "-p", "guess");
+        Result jcmd = jmxterm("run -b com.sun.management:type=DiagnosticCommand vmSystemProperties", "-u", USER, "-p", PASSWORD);
+        Result reconcile = jmxterm("run -b org.tunnelmesh:type=Mesh,name=node1 reconcile", "-u", USER, "-p", PASSWORD);
 
-        assertEquals("401", anonymous.output().strip());
-        assertEquals(403, status(gc), gc.toString());
+        assertTrue(anonymous.output().contains("authentication failed") || anonymous.output().contains("Authentication failed"),
+                "jmxterm without credentials: " + anonymous.output());
+        assertTrue(wrongPassword.output().toLowerCase(java.util.Locale.ROOT).contains("authentication failed"),
+                "jmxterm with a wrong password: " + wrongPassword.output());
+        assertTrue(jcmd.output().contains("access denied"), "DiagnosticCommand over JMX: " + jcmd.output());
+        assertTrue(!jcmd.output().contains("java.home"), "DiagnosticCommand printed properties: " + jcmd.output());
+        assertTrue(Pattern.compile("(?m)^\\s*0\\s*;?\\s*$").matcher(reconcile.output()).find(), "reconcile over JMX: " + reconcile.output());
     }
 
     @Test
     @Order(5)
+    void jolokiaRefusesStrangersOnEveryPathAndTheKernelStaysAsItWas() throws Exception {
+        String routesBefore = routes(NODE1);
+        String purge = "{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node1\",\"operation\":\"purge\",\"arguments\":[\"node1\"]}";
+        for (String path : List.of("", "config", "config/", "exec", "read/java.lang:type=Runtime/SystemProperties", "version")) {
+            Result anonymous = run("ip", "netns", "exec", NODE1.name(), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                    "-H", "Content-Type: application/json", "-d", purge, jolokiaUrl() + path);
+            assertEquals("401", anonymous.output().strip(), "POST /jolokia/" + path + " without credentials");
+        }
+        Result foreignOrigin = run("ip", "netns", "exec", NODE1.name(), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                "-u", USER + ":" + PASSWORD, "-H", "Origin: http://evil.example", "-H", "Content-Type: application/json", "-d", purge,
+                jolokiaUrl());
+        Map<String, Object> gc = jolokia(NODE1, "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}");
+        Map<String, Object> commandLine = jolokia(NODE1,
+                "{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"SystemProperties\"}");
+
+        assertEquals("403", foreignOrigin.output().strip(), "a foreign Origin with valid credentials");
+        assertEquals(403, status(gc), gc.toString());
+        assertEquals(403, status(commandLine), commandLine.toString());
+        assertTrue(!commandLine.toString().contains("sun.java.command"), commandLine.toString());
+        assertEquals(routesBefore, routes(NODE1), "node1's routes after the refused requests");
+        assertEquals(0, ping(NODE1, NODE2), "node1 -> node2 still");
+    }
+
+    @Test
+    @Order(6)
+    void reservedSubnetsAreRefusedThroughJolokiaJmxAndTheCommandLine() throws Exception {
+        String routesBefore = routes(NODE1);
+
+        Map<String, Object> loopback = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "addPeer", "bad1", "10.245.1.9", "127.0.0.0/24");
+        Result multicast = jmxterm("run -b org.tunnelmesh:type=Mesh,name=node1 addPeer bad2 10.245.1.9 224.0.0.0/4", "-u", USER, "-p", PASSWORD);
+        Result commandLine = run("ip", "netns", "exec", "node4", JAVA, QUICK_START, "-jar", NODE_JAR.toString(), "--name", "node4",
+                "--underlay", "10.245.1.5", "--tunnel-address", "192.168.44.0", "--peer", "bad3@10.245.1.9=169.254.0.0/16");
+
+        assertTrue(status(loopback) >= 400 && String.valueOf(loopback.get("error")).contains("127.0.0.0/24"), loopback.toString());
+        assertTrue(multicast.output().contains("224.0.0.0/4"), "jmxterm: " + multicast.output());
+        assertEquals(2, commandLine.exitCode(), commandLine.output());
+        assertTrue(commandLine.output().contains("169.254.0.0/16"), commandLine.output());
+        assertEquals(routesBefore, routes(NODE1), "node1's routes after the refused peers");
+        assertEquals("", run("ip", "-n", "node4", "route", "show", "proto", "87").output().strip(), "node4's routes");
+        assertEquals(List.of("node2", "node3"), read(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "PeerNames"));
+    }
+
+    @Test
+    @Order(7)
+    void aSecondNodeOnTheSameNamespaceAndProtocolIsRefused() throws Exception {
+        String routesBefore = routes(NODE1);
+
+        Result second = run("ip", "netns", "exec", NODE1.name(), JAVA, QUICK_START, "-jar", NODE_JAR.toString(), "--name", "intruder",
+                "--underlay", NODE1.underlay(), "--tunnel-address", "192.168.49.0", "--peer", "node9@10.245.1.9=192.168.59.0/24");
+
+        assertEquals(2, second.exitCode(), second.output());
+        assertTrue(second.output().contains("node1"), "the refusal names the holder: " + second.output());
+        assertEquals(routesBefore, routes(NODE1), "node1's routes after the refused second node");
+        assertEquals(0, ping(NODE1, NODE2), "node1 -> node2 still");
+    }
+
+    @Test
+    @Order(8)
     void node3RemovedThroughJolokiaStopsTrafficAndItsMBean() throws Exception {
         Map<String, Object> removed = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "removePeer", NODE3.name());
         assertEquals(200, status(removed), removed.toString());
@@ -229,6 +296,18 @@ class NodeJolokiaKernelIT {
     }
 
     // ---- clients, each run inside the node's namespace
+
+    private static Result jmxterm(String command, String... login) throws Exception {
+        List<String> args = new ArrayList<>(List.of("ip", "netns", "exec", NODE1.name(), JAVA, QUICK_START, "-jar", JMXTERM_JAR.toString(),
+                "-l", "127.0.0.1:" + JMX_PORT, "-n", "-v", "brief"));
+        args.addAll(List.of(login));
+        return runWithInput(command + "\nquit\n", args.toArray(String[]::new));
+    }
+
+    /** The node's routes of our protocol, as the kernel reports them in JSON. */
+    private static String routes(Node node) throws Exception {
+        return run("ip", "-j", "-n", node.name(), "route", "show", "proto", "87").output().strip();
+    }
 
     private static String jolokiaUrl() {
         return "http://127.0.0.1:" + JOLOKIA_PORT + "/jolokia/";

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,8 +31,25 @@ class NodeOptionsTest {
         return args;
     }
 
+    /** The environment the node sees: the password, as a systemd unit's EnvironmentFile would give it. */
+    private static final Map<String, String> ENVIRONMENT = Map.of("TUNNELMESH_PASSWORD", "env-secret");
+
+    @TempDir
+    static Path dir;
+
     private static NodeOptions parse(List<String> args) {
-        return NodeOptions.parse(args.toArray(String[]::new));
+        return NodeOptions.parse(ENVIRONMENT, args.toArray(String[]::new));
+    }
+
+    private static String passwordFile(String content, String permissions) {
+        try {
+            Path file = Files.createTempFile(dir, "password", "");
+            Files.writeString(file, content);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
+            return file.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -57,7 +79,7 @@ class NodeOptionsTest {
     void readsEveryOption() {
         NodeOptions options = parse(with("--name", "node1", "--mode", "p2p",
                 "--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer=node3@10.245.1.4=192.168.43.0/24,10.9.0.0/16",
-                "--mtu", "1400", "--jolokia", "0.0.0.0:8778", "--jolokia-user", "admin", "--jolokia-password", "s3cret",
+                "--mtu", "1400", "--jolokia", "0.0.0.0:8778", "--user", "admin", "--password-file", passwordFile("s3cret\n", "rw-------"),
                 "--jmx-port", "9010", "--purge-on-exit"));
 
         assertEquals("node1", options.mesh().name());
@@ -67,27 +89,58 @@ class NodeOptionsTest {
         assertEquals(1400, options.mesh().mtu());
         assertEquals("0.0.0.0", options.jolokia().getAddress().getHostAddress());
         assertEquals(8778, options.jolokia().getPort());
-        assertEquals("admin", options.jolokiaUser());
-        assertEquals("s3cret", options.jolokiaPassword());
+        assertTrue(options.credentials().matches("admin", "s3cret"));
         assertEquals(9010, options.jmxPort());
         assertTrue(options.purgeOnExit());
+        assertTrue(options.warnings().get(0).contains("plain HTTP off loopback"), options.warnings().toString());
     }
 
     @Test
-    void aBareJolokiaPortBindsLoopback() {
-        NodeOptions options = parse(with("--jolokia", "8778"));
+    void aBareJolokiaPortBindsLoopbackAndTakesThePasswordFromTheEnvironment() {
+        NodeOptions options = parse(with("--jolokia", "8778", "--user", "operator"));
 
         assertEquals("127.0.0.1", options.jolokia().getAddress().getHostAddress());
         assertEquals(8778, options.jolokia().getPort());
-        assertNull(options.jolokiaUser());
+        assertTrue(options.credentials().matches("operator", "env-secret"));
+        assertEquals(List.of(), options.warnings());
     }
 
     @Test
-    void loopbackJolokiaMayHaveAuthToo() {
+    void aPasswordFileWinsOverTheEnvironment() {
+        NodeOptions options = parse(with("--jmx-port", "9010", "--user", "operator", "--password-file", passwordFile("from-file\n", "r--------")));
+
+        assertTrue(options.credentials().matches("operator", "from-file"));
+        assertFalse(options.credentials().matches("operator", "env-secret"));
+    }
+
+    @Test
+    void theOlderSpellingStillWorksWithAWarningAboutTheCommandLine() {
         NodeOptions options = parse(with("--jolokia", "localhost:8778", "--jolokia-user", "u", "--jolokia-password", "p"));
 
         assertTrue(options.jolokia().getAddress().isLoopbackAddress());
-        assertEquals("u", options.jolokiaUser());
+        assertTrue(options.credentials().matches("u", "p"));
+        assertTrue(options.warnings().stream().anyMatch(w -> w.contains("/proc")), options.warnings().toString());
+    }
+
+    @Test
+    void aDefaultRouteThroughAGatewayPeerNeedsTheWideSubnetsFlag() {
+        List<String> gateway = with("--peer", "gw@10.245.1.3=0.0.0.0/0");
+
+        StartupFailure refused = assertThrows(StartupFailure.class, () -> parse(gateway));
+        List<String> allowed = new ArrayList<>(gateway);
+        allowed.add("--allow-wide-subnets");
+
+        assertTrue(refused.oneLine().contains("0.0.0.0/0") && refused.oneLine().contains("allowWideSubnets"), refused.oneLine());
+        assertEquals("0.0.0.0/0", parse(allowed).peers().get(0).subnets().get(0).toString());
+        assertTrue(parse(allowed).mesh().allowWideSubnets());
+    }
+
+    @Test
+    void nothingServedNeedsNoCredentialsEvenWithThePasswordInTheEnvironment() {
+        NodeOptions options = parse(with());
+
+        assertNull(options.credentials());
+        assertNull(options.tls());
     }
 
     @Test
@@ -124,10 +177,29 @@ class NodeOptionsTest {
                         "192.168.42.128/25"),
                 bad(with("--peer", "node2@10.245.1.2=192.168.42.0/24"), "10.245.1.2"),
                 bad(with("--peer", "node2@10.245.1.3=192.168.0.0/16"), "192.168.0.0/16"),
-                bad(with("--jolokia", "0.0.0.0:8778"), "0.0.0.0:8778"),
-                bad(with("--jolokia", "10.245.1.2:8778", "--jolokia-user", "u"), "--jolokia-password"),
-                bad(with("--jolokia", "8778", "--jolokia-password", "p"), "--jolokia-user"),
-                bad(with("--jolokia-user", "u", "--jolokia-password", "p"), "without --jolokia"),
+                bad(with("--peer", "node2@10.245.1.3=127.0.0.0/8"), "127.0.0.0/8"),
+                bad(with("--peer", "node2@10.245.1.3=224.0.0.0/24"), "224.0.0.0/24"),
+                bad(with("--peer", "node2@10.245.1.3=169.254.0.0/16"), "169.254.0.0/16"),
+                bad(with("--peer", "node2@10.245.1.3=0.0.0.0/8"), "0.0.0.0/8"),
+                bad(with("--peer", "node2@10.245.1.3=240.0.0.0/4"), "240.0.0.0/4"),
+                bad(with("--peer", "node2@10.245.1.3=128.0.0.0/1"), "128.0.0.0/1"),
+                bad(with("--peer", "node2@192.168.41.0=192.168.42.0/24"), "tunnel address"),
+                bad(with("--jolokia", "0.0.0.0:8778"), "--jolokia needs credentials"),
+                bad(with("--jolokia", "127.0.0.1:8778"), "--jolokia needs credentials, on loopback too"),
+                bad(with("--jmx-port", "9010"), "--jmx-port needs credentials"),
+                bad(with("--jmx-port", "9010", "--password-file", passwordFile("p\n", "rw-------")), "--jmx-port needs credentials"),
+                bad(with("--jmx-port", "9010", "--user", "u", "--password-file", passwordFile("p\n", "rw-r--r--")), "chmod 600"),
+                bad(with("--jmx-port", "9010", "--user", "u", "--password-file", passwordFile("p\n", "rw-r-----")), "open to group"),
+                bad(with("--jmx-port", "9010", "--user", "u", "--password-file", "/nonexistent/pw"), "/nonexistent/pw does not exist"),
+                bad(with("--jmx-port", "9010", "--user", "u", "--password-file", passwordFile("", "rw-------")), "is empty"),
+                bad(with("--jmx-port", "9010", "--user", "a:b"), "'a:b'"),
+                bad(with("--jolokia", "8778", "--user", "u", "--jolokia-user", "v"), "--user and --jolokia-user"),
+                bad(with("--jolokia", "8778", "--jolokia-password", "p"), "--jolokia needs credentials"),
+                bad(with("--user", "u"), "no management endpoint"),
+                bad(with("--jolokia-user", "u", "--jolokia-password", "p"), "no management endpoint"),
+                bad(with("--jolokia", "8778", "--user", "u", "--tls-keystore", "/nonexistent.p12"), "go together"),
+                bad(with("--jolokia", "8778", "--user", "u", "--tls-keystore", "/nonexistent.p12",
+                        "--tls-keystore-password-file", passwordFile("p\n", "rw-------")), "/nonexistent.p12"),
                 bad(with("--jolokia", "example.org:8778"), "'example.org'"),
                 bad(with("--jolokia", "127.0.0.1:http"), "'http'"),
                 bad(with("--jolokia", "127.0.0.1:70000"), "70000"),
@@ -142,7 +214,7 @@ class NodeOptionsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badCommandLines")
     void aBadCommandLineExitsWithTwoAndOneLineNamingTheBadValue(List<String> args, String named) {
-        StartupFailure failure = assertThrows(StartupFailure.class, () -> NodeOptions.parse(args.toArray(String[]::new)));
+        StartupFailure failure = assertThrows(StartupFailure.class, () -> parse(args));
 
         assertEquals(2, failure.exitStatus());
         assertTrue(failure.oneLine().contains(named), failure.oneLine());

@@ -41,6 +41,7 @@ class TunnelMeshNodeTest {
 
     private static final String USER = "operator";
     private static final String PASSWORD = "s3cret";
+    private static final Map<String, String> ENVIRONMENT = Map.of("TUNNELMESH_PASSWORD", PASSWORD);
 
     private final MBeanServer platform = ManagementFactory.getPlatformMBeanServer();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -48,7 +49,7 @@ class TunnelMeshNodeTest {
     private TunnelMeshNode node;
 
     private TunnelMeshNode start(String... args) {
-        node = TunnelMeshNode.start(NodeOptions.parse(args), (config, peers) -> {
+        node = TunnelMeshNode.start(NodeOptions.parse(ENVIRONMENT, args), (config, peers) -> {
             InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config, peers);
             opened.add(mesh);
             return mesh;
@@ -102,7 +103,8 @@ class TunnelMeshNodeTest {
 
     @Test
     void inputTheMeshRejectsExitsWithTwoAndStopsTheConnectors() throws Exception {
-        NodeOptions options = NodeOptions.parse("--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0", "--jolokia", "0");
+        NodeOptions options = NodeOptions.parse(ENVIRONMENT, "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
+                "--jolokia", "0", "--user", USER);
 
         StartupFailure notOnAnyDevice = assertThrows(StartupFailure.class, () -> TunnelMeshNode.start(options, (config, peers) -> {
             throw new InvalidInputException("underlay 10.245.1.2 is not an address of any device in this network namespace");
@@ -137,8 +139,8 @@ class TunnelMeshNodeTest {
     @Test
     void aBusyPortFailsWithOneBeforeTheMeshIsOpened() throws IOException {
         try (ServerSocket busy = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
-            NodeOptions options = NodeOptions.parse("--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                    "--jmx-port", Integer.toString(busy.getLocalPort()));
+            NodeOptions options = NodeOptions.parse(ENVIRONMENT, "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
+                    "--jmx-port", Integer.toString(busy.getLocalPort()), "--user", USER);
             AtomicBoolean opened = new AtomicBoolean();
 
             StartupFailure failure = assertThrows(StartupFailure.class, () -> TunnelMeshNode.start(options, (config, peers) -> {
@@ -153,7 +155,7 @@ class TunnelMeshNodeTest {
     }
 
     @Test
-    void jolokiaWantsCredentialsWhenTheyAreSet() throws Exception {
+    void jolokiaWantsCredentials() throws Exception {
         String url = startWithJolokia("unit4");
 
         HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(url + "version")).build(),
@@ -249,11 +251,14 @@ class TunnelMeshNodeTest {
         try (ServerSocket probe = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
             port = probe.getLocalPort();
         }
-        start("--name", "unit10", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0", "--jmx-port", Integer.toString(port));
+        start("--name", "unit10", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0", "--jmx-port", Integer.toString(port),
+                "--user", USER);
         opened.get(0).setCounters("tunl0", new LinkCounters(0, 0, 0, 0, 7, 700, 0, 0));
         Thread.sleep(300);
 
-        try (JMXConnector connector = JMXConnectorFactory.connect(LoopbackJmxConnector.serviceUrl(port))) {
+        assertThrows(SecurityException.class, () -> JMXConnectorFactory.connect(node.jmx().url()).close());
+        try (JMXConnector connector = JMXConnectorFactory.connect(node.jmx().url(),
+                Map.of(JMXConnector.CREDENTIALS, new String[] {USER, PASSWORD}))) {
             MBeanServerConnection connection = connector.getMBeanServerConnection();
             assertEquals(7L, connection.getAttribute(MeshObjectNames.device("unit10", "tunl0"), "TxPackets"));
         }
@@ -262,7 +267,7 @@ class TunnelMeshNodeTest {
     private String startWithJolokia(String name) {
         start("--name", name, "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
                 "--peer", "node2@10.245.1.3=192.168.42.0/24",
-                "--jolokia", "127.0.0.1:0", "--jolokia-user", USER, "--jolokia-password", PASSWORD);
+                "--jolokia", "127.0.0.1:0", "--user", USER);
         return "http://127.0.0.1:" + node.jolokia().address().getPort() + "/jolokia/";
     }
 

@@ -59,6 +59,13 @@ final class Native {
 
     static native long recv(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
 
+    /** recv that also says who sent the datagram (a sockaddr_nl: the sender's port id at offset 4, 0 = the kernel). */
+    static native long recvfrom(int fd, Pointer buffer, long length, int flags, byte[] address, int[] addressLength) throws LastErrorException;
+
+    static native long sendto(int fd, Pointer buffer, long length, int flags, byte[] address, int addressLength) throws LastErrorException;
+
+    static native int getsockopt(int fd, int level, int option, int[] value, int[] valueLength) throws LastErrorException;
+
     static native int close(int fd) throws LastErrorException;
 
     static native int open(String path, int flags) throws LastErrorException;

@@ -17,16 +17,13 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>Extended acks are on, so errors carry the kernel's own explanation; acks are capped
  * (NETLINK_CAP_ACK) because we keep every request ourselves and need not read it back.
+ *
+ * <p>Only the kernel is listened to: any local process may send a datagram to our port id (a
+ * forged ack or event), so a datagram whose sender port is not 0 is dropped.
  */
 public final class NetlinkSocket implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(NetlinkSocket.class);
 
-    /**
-     * The kernel answers a whole send before it returns, so every ack of one chunk must fit in our
-     * receive buffer at once (an ack costs about a KiB of buffer accounting): chunks stay well below.
-     */
-    static final int MAX_CHUNK_BYTES = 64 * 1024;
-    static final int MAX_CHUNK_MESSAGES = 1024;
     private static final int RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
     private static final int SEND_BUFFER_BYTES = 1024 * 1024;
     /** Big enough for any datagram the kernel sends us: dump skbs are at most 32 KiB plus header. */
@@ -38,13 +35,21 @@ public final class NetlinkSocket implements AutoCloseable {
     private final int portId;
     private final ByteBuffer receiveBuffer;
     private final Pointer receivePointer;
-    private final NetlinkMessageBuilder requests = new NetlinkMessageBuilder(MAX_CHUNK_BYTES);
+    private final NetlinkMessageBuilder requests = new NetlinkMessageBuilder(ChunkLimits.MAX_BYTES);
+    /** Chunks of a batch sized to the buffers the kernel granted, so no ack is dropped. */
+    private ChunkLimits chunks;
+    private final byte[] sender = new byte[SOCKADDR_NL_LENGTH];
+    private final int[] senderLength = new int[1];
+    private long foreignDatagrams;
     private int nextSeq;
     private boolean closed;
 
-    private NetlinkSocket(int fd, int portId) {
+    private static final int SOCKADDR_NL_LENGTH = 12;
+
+    private NetlinkSocket(int fd, int portId, ChunkLimits chunks) {
         this.fd = fd;
         this.portId = portId;
+        this.chunks = chunks;
         this.receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_CAPACITY).order(ByteOrder.nativeOrder());
         this.receivePointer = com.sun.jna.Native.getDirectBufferPointer(receiveBuffer);
         this.nextSeq = (int) (System.nanoTime() & 0x3fffffff) + 1;
@@ -57,6 +62,15 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** Opens a socket of the given netlink protocol in the calling thread's network namespace. */
     public static NetlinkSocket open(int protocol) {
+        return open(protocol, RECEIVE_BUFFER_BYTES, true);
+    }
+
+    /**
+     * @param receiveBuffer bytes of receive buffer to ask for
+     * @param force ask with SO_RCVBUFFORCE first (past rmem_max, with CAP_NET_ADMIN); tests say
+     *        false to get what an unprivileged process would
+     */
+    static NetlinkSocket open(int protocol, int receiveBuffer, boolean force) {
         Throwable cause = Native.unavailabilityCause();
         if (cause != null) {
             throw new IllegalStateException("netlink is not available: " + cause.getMessage(), cause);
@@ -68,7 +82,11 @@ public final class NetlinkSocket implements AutoCloseable {
             throw new NetlinkException(e.getErrorCode(), "opening a netlink socket", -1, 1, null);
         }
         try {
-            setBuffer(fd, Native.SO_RCVBUFFORCE, Native.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
+            if (force) {
+                setBuffer(fd, Native.SO_RCVBUFFORCE, Native.SO_RCVBUF, receiveBuffer);
+            } else {
+                setIntOption(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, receiveBuffer);
+            }
             setBuffer(fd, Native.SO_SNDBUFFORCE, Native.SO_SNDBUF, SEND_BUFFER_BYTES);
             setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_EXT_ACK, 1);
             setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_CAP_ACK, 1);
@@ -80,7 +98,12 @@ public final class NetlinkSocket implements AutoCloseable {
             int[] length = {address.length};
             Native.getsockname(fd, address, length);
             int portId = ByteBuffer.wrap(address, 4, 4).order(ByteOrder.nativeOrder()).getInt();
-            return new NetlinkSocket(fd, portId);
+            ChunkLimits chunks = ChunkLimits.forBuffers(intOption(fd, Native.SO_RCVBUF), intOption(fd, Native.SO_SNDBUF));
+            if (chunks.maxMessages() < ChunkLimits.MAX_MESSAGES) {
+                log.debug("netlink receive buffer of {} bytes: batches go out {} requests at a time",
+                        intOption(fd, Native.SO_RCVBUF), chunks.maxMessages());
+            }
+            return new NetlinkSocket(fd, portId, chunks);
         } catch (LastErrorException e) {
             Native.close(fd);
             throw new NetlinkException(e.getErrorCode(), "setting up a netlink socket", -1, 1, null);
@@ -98,6 +121,28 @@ public final class NetlinkSocket implements AutoCloseable {
 
     private static void setIntOption(int fd, int level, int option, int value) {
         Native.setsockopt(fd, level, option, new int[] {value}, 4);
+    }
+
+    /** A SOL_SOCKET option as the kernel holds it (for buffers: what it granted, doubled for its bookkeeping). */
+    private static int intOption(int fd, int option) {
+        int[] value = {0};
+        Native.getsockopt(fd, Native.SOL_SOCKET, option, value, new int[] {4});
+        return value[0];
+    }
+
+    /** The limits one send of a batch keeps to. */
+    ChunkLimits chunkLimits() {
+        return chunks;
+    }
+
+    /** For tests: other limits than the buffers call for (to show what too big a chunk does). */
+    void useChunkLimits(ChunkLimits limits) {
+        this.chunks = limits;
+    }
+
+    /** For tests: the descriptor, to send from it as another process would. */
+    int fd() {
+        return fd;
     }
 
     /** Asks the kernel to check dump requests strictly, so header fields filter the dump. */
@@ -127,6 +172,8 @@ public final class NetlinkSocket implements AutoCloseable {
     /**
      * For event sockets: receives one datagram and hands its messages to {@code consumer}.
      *
+     * A datagram that does not come from the kernel is dropped unread (and counts as arrived).
+     *
      * @param nonBlocking return at once when nothing is queued
      * @return false when nothing arrived (within the receive timeout)
      * @throws NetlinkException with ENOBUFS when events were lost because the buffer overflowed
@@ -135,12 +182,21 @@ public final class NetlinkSocket implements AutoCloseable {
         ensureOpen();
         long received;
         try {
-            received = Native.recv(fd, receivePointer, RECEIVE_CAPACITY, Native.MSG_TRUNC | (nonBlocking ? Native.MSG_DONTWAIT : 0));
+            senderLength[0] = sender.length;
+            received = Native.recvfrom(fd, receivePointer, RECEIVE_CAPACITY, Native.MSG_TRUNC | (nonBlocking ? Native.MSG_DONTWAIT : 0),
+                    sender, senderLength);
         } catch (LastErrorException e) {
             if (e.getErrorCode() == Errno.EAGAIN || e.getErrorCode() == Errno.EINTR) {
                 return false;
             }
             throw new NetlinkException(e.getErrorCode(), "receiving events", -1, 1, null);
+        }
+        int senderPort = ByteBuffer.wrap(sender, 4, 4).order(ByteOrder.nativeOrder()).getInt();
+        if (senderLength[0] < SOCKADDR_NL_LENGTH || senderPort != 0) {
+            if (foreignDatagrams++ == 0) {
+                log.warn("dropped a netlink datagram from port {} (not the kernel): only the kernel may answer or notify", senderPort);
+            }
+            return true;
         }
         if (received > RECEIVE_CAPACITY) {
             throw new MalformedMessageException("netlink datagram of " + received + " bytes truncated to " + RECEIVE_CAPACITY);
@@ -151,6 +207,11 @@ public final class NetlinkSocket implements AutoCloseable {
 
     public int portId() {
         return portId;
+    }
+
+    /** Datagrams dropped because a process, not the kernel, sent them. */
+    public long foreignDatagrams() {
+        return foreignDatagrams;
     }
 
     /** The socket's request builder, emptied and numbered on from the last batch. */
@@ -188,8 +249,8 @@ public final class NetlinkSocket implements AutoCloseable {
             int chunkStart = index;
             int startOffset = batch.messageOffset(chunkStart);
             int chunkEnd = chunkStart + 1;
-            while (chunkEnd < count && chunkEnd - chunkStart < MAX_CHUNK_MESSAGES
-                    && endOf(batch, chunkEnd, limit) - startOffset <= MAX_CHUNK_BYTES) {
+            while (chunkEnd < count && chunkEnd - chunkStart < chunks.maxMessages()
+                    && endOf(batch, chunkEnd, limit) - startOffset <= chunks.maxBytes()) {
                 chunkEnd++;
             }
             send(base.share(startOffset), endOf(batch, chunkEnd - 1, limit) - startOffset);

@@ -28,6 +28,23 @@ public final class NetworkNamespace {
         return path;
     }
 
+    /**
+     * The inode of the calling thread's network namespace (the N of {@code net:[N]}): the kernel's
+     * identity of a namespace while it exists, the same whichever name or path led to it.
+     */
+    public static long currentInode() {
+        Path link = Path.of("/proc/thread-self/ns/net");
+        try {
+            String target = Files.readSymbolicLink(link).toString();
+            if (target.startsWith("net:[") && target.endsWith("]")) {
+                return Long.parseLong(target.substring(5, target.length() - 1));
+            }
+            throw new IllegalStateException(link + " points to '" + target + "', not net:[inode]");
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot read " + link + ": " + e.getMessage(), e);
+        }
+    }
+
     public static <T> T call(String nameOrPath, Callable<T> task) {
         Path target = resolve(nameOrPath);
         AtomicReference<T> result = new AtomicReference<>();

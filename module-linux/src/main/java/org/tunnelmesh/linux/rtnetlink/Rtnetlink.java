@@ -60,6 +60,7 @@ public final class Rtnetlink {
     // struct rtmsg
     public static final int RTMSG_LEN = 12;
     public static final int RT_TABLE_MAIN = 254;
+    public static final int RTPROT_KERNEL = 2;
     public static final int RTPROT_BOOT = 3;
     public static final int RT_SCOPE_UNIVERSE = 0;
     public static final int RT_SCOPE_LINK = 253;

@@ -1,0 +1,72 @@
+package org.tunnelmesh.linux;
+
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.linux.netlink.NetlinkAttributes;
+import org.tunnelmesh.linux.netlink.NetlinkMessage;
+import org.tunnelmesh.linux.tc.Tc;
+
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
+/**
+ * Which rtnetlink events concern the mesh, so a busy host (containers coming and going, a routing
+ * daemon) does not make it reconcile on every change of someone else's:
+ * <ul>
+ * <li>a link event (up/down, MTU, deletion) of tunl0, of a {@code tm-} device, or of the underlay device;
+ * <li>a deleted route or nexthop of our protocol (routes flushed with a device come without an
+ *     event of their own: the link event covers them);
+ * <li>a deleted address that is our tunnel address;
+ * <li>a qdisc deleted, or a filter deleted or changed, on the underlay device (the IPIP filter and its clsact).
+ * </ul>
+ * Additions are ours or harmless; the periodic resync catches anything else.
+ */
+final class MeshEventFilter {
+    private final int protocol;
+    private final Ipv4Address tunnelAddress;
+    private final int underlayIfindex;
+
+    MeshEventFilter(int protocol, Ipv4Address tunnelAddress, int underlayIfindex) {
+        this.protocol = protocol;
+        this.tunnelAddress = tunnelAddress;
+        this.underlayIfindex = underlayIfindex;
+    }
+
+    boolean concerns(NetlinkMessage message) {
+        var b = message.buffer();
+        int at = message.payloadOffset();
+        switch (message.type()) {
+            case RTM_NEWLINK, RTM_DELLINK -> {
+                message.requirePayload(IFINFOMSG_LEN, "ifinfomsg");
+                if (b.getInt(at + 4) == underlayIfindex) {
+                    return true;
+                }
+                NetlinkAttributes attrs = message.attributes(IFINFOMSG_LEN, IFLA_MAX_PARSED);
+                String name = attrs.string(IFLA_IFNAME);
+                return name != null && (name.equals(SharedTopology.FALLBACK_DEVICE) || DeviceNames.looksOwned(name));
+            }
+            case RTM_DELROUTE -> {
+                message.requirePayload(RTMSG_LEN, "rtmsg");
+                return (b.get(at) & 0xff) == AF_INET && (b.get(at + 5) & 0xff) == protocol;
+            }
+            case RTM_DELNEXTHOP -> {
+                message.requirePayload(NHMSG_LEN, "nhmsg");
+                return (b.get(at + 2) & 0xff) == protocol;
+            }
+            case RTM_DELADDR -> {
+                message.requirePayload(IFADDRMSG_LEN, "ifaddrmsg");
+                if ((b.get(at) & 0xff) != AF_INET) {
+                    return false;
+                }
+                NetlinkAttributes attrs = message.attributes(IFADDRMSG_LEN, IFA_MAX_PARSED);
+                int type = attrs.has(IFA_LOCAL) ? IFA_LOCAL : IFA_ADDRESS;
+                return attrs.has(type) && attrs.ipv4(type, 0) == tunnelAddress.bits();
+            }
+            case Tc.RTM_DELQDISC, Tc.RTM_DELTFILTER, Tc.RTM_NEWTFILTER -> {
+                message.requirePayload(Tc.TCMSG_LEN, "tcmsg");
+                return b.getInt(at + 4) == underlayIfindex;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+}
