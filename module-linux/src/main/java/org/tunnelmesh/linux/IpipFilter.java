@@ -34,7 +34,7 @@ import org.tunnelmesh.linux.tc.TcRequests;
  * exactly the mesh's peers: it changes in the same call as the routes and is rolled back with them.
  *
  * <p>Ours on the device: bpf filters with protocol ip, priority = the mesh's route protocol id,
- * handle 1, named {@code tunnelmesh:<mesh>}. Other filters and qdiscs are never touched; the clsact
+ * handle 1, named {@code tunnelmesh:<mesh>} (any mesh name: a renamed mesh adopts them). Other filters and qdiscs are never touched; the clsact
  * qdisc is removed by {@link #purge()} only when no filter of anyone is left on it.
  *
  * <p>A restart loads fresh programs and a fresh map (filled before it is attached) and replaces
@@ -50,6 +50,7 @@ final class IpipFilter implements AutoCloseable {
      */
     static final int MIN_CAPACITY = 1024;
     static final int HANDLE = 1;
+    static final String NAME_PREFIX = "tunnelmesh:";
     static final String TURN_OFF = "; to run without the IPIP filter (SHARED mode then accepts IPIP from any source),"
             + " set MeshConfig.ipipFilter(false) (node: --no-ipip-filter)";
 
@@ -71,7 +72,7 @@ final class IpipFilter implements AutoCloseable {
         this.ingress = ingress;
         this.egress = egress;
         this.priority = ctx.protocol();
-        this.name = "tunnelmesh:" + ctx.config.name();
+        this.name = NAME_PREFIX + ctx.config.name();
     }
 
     /**
@@ -202,6 +203,9 @@ final class IpipFilter implements AutoCloseable {
         for (Peer peer : peers) {
             wanted.add(peer.underlay().bits());
         }
+        if (fresh) {
+            refuseAnotherMeshsFilter();
+        }
         List<Integer> inMap = fresh ? List.of(PeerMap.REJECTED) : map.keys();
         fresh = false;
         List<Integer> stale = new ArrayList<>();
@@ -252,8 +256,30 @@ final class IpipFilter implements AutoCloseable {
         return all;
     }
 
+    /** Ours by priority (= route protocol: one mesh per namespace and protocol), handle and name prefix, whatever the mesh's name was. */
     private boolean isOurs(TcObject f) {
-        return "bpf".equals(f.kind()) && f.priority() == priority && f.handle() == HANDLE && name.equals(f.name());
+        return isMeshFilter(f) && f.priority() == priority && f.handle() == HANDLE;
+    }
+
+    private static boolean isMeshFilter(TcObject f) {
+        return "bpf".equals(f.kind()) && f.name() != null && f.name().startsWith(NAME_PREFIX);
+    }
+
+    /**
+     * Another mesh's IPIP filter on the same device (another route protocol) would drop every peer
+     * of ours and we every peer of its: refused at open, before anything is attached.
+     */
+    private void refuseAnotherMeshsFilter() {
+        for (int hook : new int[] {INGRESS, EGRESS}) {
+            for (TcObject f : filters(hook)) {
+                if (isMeshFilter(f) && f.priority() != priority) {
+                    throw new ConflictException("the IPIP filter of mesh '" + f.name().substring(NAME_PREFIX.length()) + "'"
+                            + " (route protocol " + f.priority() + ") is on " + ctx.underlayDevice + ": two IPIP filters on one device"
+                            + " drop each other's peers. Turn the filter off for one of the meshes (MeshConfig.ipipFilter(false),"
+                            + " node: --no-ipip-filter), or purge the other mesh");
+                }
+            }
+        }
     }
 
     private List<String> attach() {

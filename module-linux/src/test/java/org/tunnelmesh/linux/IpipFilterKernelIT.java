@@ -255,6 +255,28 @@ class IpipFilterKernelIT {
         assertEquals(2, node1.trafficCounters().rejectedPackets());
     }
 
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void aSecondFilteredMeshOnTheDeviceIsRefusedAndARenamedMeshAdoptsTheFilter(MeshMode mode) {
+        LinuxTunnelMesh first = meshes.open(1, mode, 2);
+        String before = snapshot(1) + tc(1, "filter", "show", "dev", DEV, "ingress") + tc(1, "filter", "show", "dev", DEV, "egress");
+        org.tunnelmesh.ConflictException e = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.ConflictException.class,
+                () -> LinuxTunnelMesh.open(config(1, mode).toBuilder().name("other").routeProtocol(88)
+                        .tunnelAddress("192.168.141.0").build(), List.of(org.tunnelmesh.Peer.of("node3", underlay(3), "192.168.143.0/24"))));
+        assertTrue(e.getMessage().contains("mesh 'node1'") && e.getMessage().contains("--no-ipip-filter"), e.getMessage());
+        assertEquals(before, snapshot(1) + tc(1, "filter", "show", "dev", DEV, "ingress") + tc(1, "filter", "show", "dev", DEV, "egress"),
+                "nothing changed");
+
+        // the same namespace and protocol under another name is the same mesh: it takes the filter over
+        meshes.closeLeavingState(first);
+        LinuxTunnelMesh renamed = meshes.open(config(1, mode).toBuilder().name("renamed").build(), 2);
+        assertTrue(filters(1, "ingress").contains("tunnelmesh:renamed"), filters(1, "ingress"));
+        assertFalse(filters(1, "ingress").contains("tunnelmesh:node1"), filters(1, "ingress"));
+        meshes.open(2, mode, 1);
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+        assertPeer(renamed.trafficCounters(), "node2", 2);
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
