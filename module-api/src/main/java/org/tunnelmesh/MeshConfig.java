@@ -62,6 +62,7 @@ public final class MeshConfig {
     private final String netns;
     private final boolean watchKernel;
     private final Duration resyncInterval;
+    private final boolean ipipFilter;
     private final boolean allowWideSubnets;
     private final Path stateFile;
 
@@ -77,6 +78,7 @@ public final class MeshConfig {
         this.netns = b.netns;
         this.watchKernel = b.watchKernel;
         this.resyncInterval = b.resyncInterval;
+        this.ipipFilter = b.ipipFilter;
         this.allowWideSubnets = b.allowWideSubnets;
         this.stateFile = b.stateFile;
     }
@@ -139,6 +141,16 @@ public final class MeshConfig {
     }
 
     /**
+     * Keep the IPIP source filter on the underlay device (default): IPIP from anyone but a peer is
+     * dropped and counted, and every peer's traffic is counted. Needs BPF and the clsact qdisc in the
+     * kernel and CAP_BPF (or CAP_SYS_ADMIN) besides CAP_NET_ADMIN; off, SHARED mode's tunl0 accepts
+     * IPIP from any source and there are no per-peer counters.
+     */
+    public boolean ipipFilter() {
+        return ipipFilter;
+    }
+
+    /**
      * Peers may have subnets shorter than /{@value #NARROWEST_WIDE_PREFIX}, down to a default
      * route 0.0.0.0/0 through a gateway peer. Such a subnet loses to every more specific route
      * (longest prefix wins): other peers' subnets, the underlay's own connected route, local
@@ -159,7 +171,7 @@ public final class MeshConfig {
     public Builder toBuilder() {
         return new Builder().name(name).mode(mode).underlay(underlay).tunnelAddress(tunnelAddress)
                 .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns)
-                .watchKernel(watchKernel).resyncInterval(resyncInterval).allowWideSubnets(allowWideSubnets)
+                .watchKernel(watchKernel).resyncInterval(resyncInterval).ipipFilter(ipipFilter).allowWideSubnets(allowWideSubnets)
                 .stateFile(stateFile);
     }
 
@@ -168,7 +180,7 @@ public final class MeshConfig {
         return "MeshConfig[name=" + name + ", mode=" + mode + ", underlay=" + underlay + ", tunnelAddress="
                 + tunnelAddress + ", mtu=" + (mtu == 0 ? "auto" : mtu) + ", ttl=" + ttl + ", routeProtocol="
                 + routeProtocol + ", pmtuDiscovery=" + pmtuDiscovery + (netns == null ? "" : ", netns=" + netns)
-                + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval
+                + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval + ", ipipFilter=" + ipipFilter
                 + (allowWideSubnets ? ", allowWideSubnets=true" : "")
                 + (stateFile == null ? "" : ", stateFile=" + stateFile) + "]";
     }
@@ -185,10 +197,17 @@ public final class MeshConfig {
         private String netns;
         private boolean watchKernel = true;
         private Duration resyncInterval = DEFAULT_RESYNC_INTERVAL;
+        private boolean ipipFilter = true;
         private boolean allowWideSubnets;
         private Path stateFile;
 
         private Builder() {
+        }
+
+        /** See {@link MeshConfig#ipipFilter()}; default true. */
+        public Builder ipipFilter(boolean ipipFilter) {
+            this.ipipFilter = ipipFilter;
+            return this;
         }
 
         /** See {@link MeshConfig#allowWideSubnets()}. */

@@ -48,6 +48,15 @@ public interface TunnelMesh extends AutoCloseable {
     List<TunnelDevice> devices();
 
     /**
+     * Every peer's IPIP counters and the rejected packets, read from the kernel now in one read
+     * (the mesh's IPIP filter on the underlay device keeps them; see {@link MeshConfig#ipipFilter()}).
+     * Wrappers of a mesh must pass this on; the default is for implementations that keep none.
+     */
+    default TrafficCounters trafficCounters() {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no per-peer counters");
+    }
+
+    /**
      * Compares the kernel with the mesh's desired state and repairs the difference: missing
      * routes, devices, addresses, up state; leftovers it owns but no longer wants.
      *

@@ -40,8 +40,10 @@ class MeshConfigTest {
     @Test
     void toBuilderKeepsEveryValue() {
         MeshConfig c = valid().name("east").mode(MeshMode.POINT_TO_POINT).mtu(1400).ttl(0).routeProtocol(200)
-                .pmtuDiscovery(false).netns("node1").build();
+                .pmtuDiscovery(false).netns("node1").ipipFilter(false).build();
         MeshConfig copy = c.toBuilder().build();
+        assertEquals(false, copy.ipipFilter());
+        assertEquals(true, valid().build().ipipFilter(), "the IPIP filter is on by default");
         assertEquals(c.toString(), copy.toString());
         assertEquals("east", copy.name());
         assertEquals(MeshMode.POINT_TO_POINT, copy.mode());

@@ -44,6 +44,9 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     private final List<String> drift = new ArrayList<>();
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger deviceDumps = new AtomicInteger();
+    private final Map<String, org.tunnelmesh.PeerCounters> peerCounters = new ConcurrentHashMap<>();
+    private final long[] rejected = new long[2];
+    private final AtomicInteger trafficReads = new AtomicInteger();
     private int nextIfindex = 10;
     private boolean closed;
 
@@ -103,6 +106,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         for (Peer peer : removing) {
             ifindexes.remove(peer.name());
             counters.remove(deviceName(peer.name()));
+            peerCounters.remove(peer.name()); // as the filter's map forgets a removed peer
             fire(listener -> listener.peerRemoved(peer));
         }
     }
@@ -156,6 +160,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         ensureOpen();
         List<Peer> removed = table.peers();
         table.clear();
+        peerCounters.clear();
         ifindexes.clear();
         counters.clear();
         drift.clear();
@@ -188,6 +193,40 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
 
     public synchronized boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * Every peer's counters (zero unless set with {@link #setPeerCounters}) and the rejected ones,
+     * as the kernel-backed mesh reads them from its IPIP filter; unfiltered when the config turns it off.
+     */
+    @Override
+    public synchronized org.tunnelmesh.TrafficCounters trafficCounters() {
+        ensureOpen();
+        trafficReads.incrementAndGet();
+        if (!config.ipipFilter()) {
+            return org.tunnelmesh.TrafficCounters.UNFILTERED;
+        }
+        Map<String, org.tunnelmesh.PeerCounters> byName = new HashMap<>();
+        for (Peer peer : table.peers()) {
+            byName.put(peer.name(), peerCounters.getOrDefault(peer.name(), org.tunnelmesh.PeerCounters.ZERO));
+        }
+        return new org.tunnelmesh.TrafficCounters(true, byName, rejected[0], rejected[1]);
+    }
+
+    /** Sets the counters the next {@link #trafficCounters()} reports for a peer (while it exists). */
+    public void setPeerCounters(String peerName, org.tunnelmesh.PeerCounters peerCounters) {
+        this.peerCounters.put(peerName, peerCounters);
+    }
+
+    /** Sets the rejected counters the next {@link #trafficCounters()} reports. */
+    public synchronized void setRejected(long packets, long bytes) {
+        rejected[0] = packets;
+        rejected[1] = bytes;
+    }
+
+    /** How many times {@link #trafficCounters()} was called. */
+    public int trafficReads() {
+        return trafficReads.get();
     }
 
     /** Sets the counters the next {@link #devices()} reports for a device. */

@@ -45,6 +45,27 @@ class InMemoryTunnelMeshTest {
     }
 
     @Test
+    void trafficCountersCoverEveryPeerAndForgetRemovedOnes() {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE3));
+        mesh.setPeerCounters("node2", new org.tunnelmesh.PeerCounters(1, 104, 2, 208));
+        mesh.setRejected(3, 312);
+
+        org.tunnelmesh.TrafficCounters counters = mesh.trafficCounters();
+        assertTrue(counters.filtered());
+        assertEquals(new org.tunnelmesh.PeerCounters(1, 104, 2, 208), counters.peer("node2"));
+        assertEquals(org.tunnelmesh.PeerCounters.ZERO, counters.peer("node3"));
+        assertEquals(2, counters.peers().size());
+        assertEquals(3, counters.rejectedPackets());
+        assertEquals(312, counters.rejectedBytes());
+
+        mesh.removePeer("node2");
+        mesh.addPeer(NODE2);
+        assertEquals(org.tunnelmesh.PeerCounters.ZERO, mesh.trafficCounters().peer("node2"), "a re-added peer starts from zero");
+        assertEquals(org.tunnelmesh.TrafficCounters.UNFILTERED,
+                InMemoryTunnelMesh.open(config(MeshMode.SHARED).toBuilder().ipipFilter(false).build()).trafficCounters());
+    }
+
+    @Test
     void openRefusesConflictingInitialPeers() {
         assertThrows(ConflictException.class, () -> InMemoryTunnelMesh.open(config(MeshMode.SHARED),
                 List.of(NODE2, Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))));

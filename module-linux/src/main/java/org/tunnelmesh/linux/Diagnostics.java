@@ -19,7 +19,8 @@ final class Diagnostics {
     private Diagnostics() {
     }
 
-    static List<String> run(MeshContext ctx, List<Peer> peers) {
+    /** @param filtered the mesh's IPIP filter is on: it, not tunl0, decides who may tunnel in */
+    static List<String> run(MeshContext ctx, List<Peer> peers, boolean filtered) {
         List<String> lines = new ArrayList<>();
         lines.add(capabilityLine());
         KernelState state = ctx.dump(true);
@@ -34,7 +35,8 @@ final class Diagnostics {
             String othersText = others.size() + " of other owners (" + String.join(", ", SharedTopology.first(others))
                     + (others.size() > 3 ? ", ..." : "") + ")";
             if (shared) {
-                lines.add("WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays");
+                lines.add(filtered ? "OK SHARED mode: tunl0 accepts IPIP only from peers, through the IPIP filter on the underlay device"
+                        : "WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays");
                 if (!others.isEmpty()) {
                     lines.add("WARN tunl0 is shared with " + othersText + ": the mesh leaves its MTU"
                             + (tunl0.mtu() == ctx.mtu ? "" : " (" + tunl0.mtu() + ", not the mesh's " + ctx.mtu + ")")

@@ -20,6 +20,7 @@ import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerTable;
 import org.tunnelmesh.StateFile;
 import org.tunnelmesh.StateFileException;
+import org.tunnelmesh.TrafficCounters;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.linux.netlink.Netlink;
@@ -48,6 +49,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final Topology topology;
     private final PeerTable table;
     private final CounterReader counters;
+    /** The IPIP source filter on the underlay device; null when the config turns it off. */
+    private final IpipFilter filter;
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     /** Events of committed changes, queued under the mesh lock so their order is the order of the changes. */
     private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
@@ -63,11 +66,12 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private boolean purged;
     private boolean closed;
 
-    private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters) {
+    private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters, IpipFilter filter) {
         this.ctx = ctx;
         this.topology = topology;
         this.table = table;
         this.counters = counters;
+        this.filter = filter;
     }
 
     public static LinuxTunnelMesh open(MeshConfig config) {
@@ -104,6 +108,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             }
         }
         Sockets sockets = Sockets.open(config);
+        IpipFilter filter = null;
         MeshLock lock = null;
         try {
             String where = (config.netns() == null ? "this network namespace" : "network namespace " + config.netns())
@@ -115,26 +120,30 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 // before the kernel: a file that cannot be written fails the open with nothing changed
                 stateFile.write(config.name(), initial);
             }
+            // programs and map first: a kernel without BPF fails here, before anything changed
+            filter = config.ipipFilter() ? IpipFilter.open(ctx, initial.size()) : null;
             Topology topology = config.mode() == MeshMode.SHARED
                     ? SharedTopology.open(ctx, state)
                     : new PointToPointTopology(ctx);
             table.addAll(initial);
-            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats));
+            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats), filter);
             mesh.lock = lock;
             mesh.stateFile = stateFile;
             if (stateFile != null) {
                 log.info("mesh '{}': desired peers kept in state file {} ({} restored from it)", config.name(),
                         stateFile.path(), saved.size());
             }
-            List<String> repairs = topology.reconcile(initial);
+            // the peers in the map before the filter is attached, and the filter before the routes
+            List<String> repairs = new java.util.ArrayList<>(filter == null ? List.of() : filter.reconcile(initial));
+            repairs.addAll(topology.reconcile(initial));
             log.info("mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s)",
                     config.name(), config.mode(), config.underlay(), ctx.underlayDevice, config.tunnelAddress(), ctx.mtu,
                     initial.size(), topology instanceof SharedTopology s && s.usesNexthops() ? " via nexthop objects" : "",
                     repairs.size());
             repairs.forEach(r -> log.debug("applied: {}", r));
             if (sockets.events != null) {
-                MeshEventFilter filter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex);
-                mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), filter::concerns, config.name(),
+                MeshEventFilter eventFilter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex);
+                mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), eventFilter::concerns, config.name(),
                         config.resyncInterval().toMillis(), mesh::repairQuietly);
                 mesh.watcher.start();
             }
@@ -144,6 +153,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 lock.close();
             }
             sockets.close();
+            if (filter != null) {
+                filter.close();
+            }
             throw e;
         }
     }
@@ -278,10 +290,27 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         save(after);
         try {
             if (purged) {
+                if (filter != null) {
+                    filter.reconcile(List.of()); // the filter back too
+                }
                 topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
                 purged = false;
             }
-            topology.add(adding);
+            if (filter != null) {
+                filter.add(adding);
+            }
+            try {
+                topology.add(adding);
+            } catch (RuntimeException e) {
+                if (filter != null) {
+                    try {
+                        filter.remove(adding); // rolled back with the routes
+                    } catch (RuntimeException undo) {
+                        e.addSuppressed(undo);
+                    }
+                }
+                throw e;
+            }
         } catch (RuntimeException e) {
             restore(before);
             throw e;
@@ -317,6 +346,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         } finally {
             // even when a delete failed, these peers are no longer wanted: the next reconcile finishes the job
             table.removeAll(removing);
+            if (filter != null) {
+                filter.remove(removing);
+            }
         }
         log.info("{} removed", removing.size() == 1 ? "peer '" + removing.get(0).name() + "'" : removing.size() + " peers");
         for (Peer peer : removing) {
@@ -353,6 +385,17 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         return counters.read(names);
     }
 
+    /** All peers' counters from the filter's map: one bpf(2) call, outside the mesh's lock. */
+    @Override
+    public TrafficCounters trafficCounters() {
+        List<Peer> peers;
+        synchronized (this) {
+            ensureOpen();
+            peers = table.peers();
+        }
+        return filter == null ? TrafficCounters.UNFILTERED : filter.counters(peers);
+    }
+
     @Override
     public int reconcile() {
         return changing(this::reconcileLocked);
@@ -363,7 +406,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         if (purged) {
             return 0;
         }
-        List<String> repairs = topology.reconcile(table.peers());
+        List<String> repairs = new java.util.ArrayList<>(filter == null ? List.of() : filter.reconcile(table.peers()));
+        repairs.addAll(topology.reconcile(table.peers()));
         for (String repair : repairs) {
             log.warn("kernel state repaired: {}", repair);
             fire(l -> l.stateRepaired(repair));
@@ -384,6 +428,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         List<Peer> removed = table.peers();
         save(List.of());
         topology.purge();
+        if (filter != null) {
+            filter.purge();
+        }
         table.clear();
         purged = true;
         log.info("mesh '{}' purged: {} peer(s) and everything the mesh owned removed from the kernel",
@@ -396,7 +443,13 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public synchronized List<String> diagnose() {
         ensureOpen();
-        List<String> lines = new java.util.ArrayList<>(Diagnostics.run(ctx, table.peers()));
+        List<String> lines = new java.util.ArrayList<>(Diagnostics.run(ctx, table.peers(), filter != null));
+        if (filter != null) {
+            lines.addAll(filter.diagnose());
+        } else {
+            lines.add("WARN ipip filter: off (MeshConfig.ipipFilter(false)): no per-peer counters"
+                    + (ctx.config.mode() == MeshMode.SHARED ? ", and tunl0 accepts IPIP from any source" : ""));
+        }
         lines.add(stateLine());
         return lines;
     }
@@ -482,6 +535,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private synchronized void closeSessions() {
         ctx.session.close();
         counters.close();
+        if (filter != null) {
+            filter.close();
+        }
         lock.close();
         log.info("mesh '{}' closed; kernel state left in place", ctx.config.name());
     }

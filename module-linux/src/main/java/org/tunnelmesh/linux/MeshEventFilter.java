@@ -3,6 +3,7 @@ package org.tunnelmesh.linux;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.linux.netlink.NetlinkAttributes;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
+import org.tunnelmesh.linux.tc.Tc;
 
 import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
@@ -13,7 +14,8 @@ import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
  * <li>a link event (up/down, MTU, deletion) of tunl0, of a {@code tm-} device, or of the underlay device;
  * <li>a deleted route or nexthop of our protocol (routes flushed with a device come without an
  *     event of their own: the link event covers them);
- * <li>a deleted address that is our tunnel address.
+ * <li>a deleted address that is our tunnel address;
+ * <li>a qdisc deleted, or a filter deleted or changed, on the underlay device (the IPIP filter and its clsact).
  * </ul>
  * Additions are ours or harmless; the periodic resync catches anything else.
  */
@@ -57,6 +59,10 @@ final class MeshEventFilter {
                 NetlinkAttributes attrs = message.attributes(IFADDRMSG_LEN, IFA_MAX_PARSED);
                 int type = attrs.has(IFA_LOCAL) ? IFA_LOCAL : IFA_ADDRESS;
                 return attrs.has(type) && attrs.ipv4(type, 0) == tunnelAddress.bits();
+            }
+            case Tc.RTM_DELQDISC, Tc.RTM_DELTFILTER, Tc.RTM_NEWTFILTER -> {
+                message.requirePayload(Tc.TCMSG_LEN, "tcmsg");
+                return b.getInt(at + 4) == underlayIfindex;
             }
             default -> {
                 return false;

@@ -22,8 +22,25 @@ class DiagnoseKernelIT {
     }
 
     @Test
-    void sharedModeWarnsThatTunl0AcceptsAnySource() {
-        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(1, MeshMode.SHARED),
+    void sharedModeWithTheIpipFilterSaysOnlyPeersGetIn() {
+        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(1, MeshMode.SHARED), List.of(peer(2)))) {
+            try {
+                List<String> lines = mesh.diagnose();
+                has(lines, "OK SHARED mode: tunl0 accepts IPIP only from peers");
+                has(lines, "OK ipip filter: ingress bpf program id");
+                has(lines, "OK ipip filter: egress bpf program id");
+                has(lines, "OK ipip filter: 1 peer underlay(s) allowed; 0 IPIP packet(s) from non-peers dropped");
+                Lab.run(List.of("tc", "-n", "node1", "filter", "del", "dev", "eth0", "egress"));
+                has(mesh.diagnose(), "FAIL ipip filter: no egress filter on eth0");
+            } finally {
+                mesh.purge();
+            }
+        }
+    }
+
+    @Test
+    void sharedModeWithoutTheIpipFilterWarnsThatTunl0AcceptsAnySource() {
+        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(1, MeshMode.SHARED).toBuilder().ipipFilter(false).build(),
                 List.of(peer(2), Peer.of("far", "10.245.1.200", "192.168.47.0/24")))) {
             try {
                 List<String> lines = mesh.diagnose();
@@ -34,6 +51,7 @@ class DiagnoseKernelIT {
                 has(lines, "OK mtu: tunnel 1480");
                 has(lines, "rp_filter on eth0");
                 has(lines, "OK peers: 2");
+                has(lines, "WARN ipip filter: off");
             } finally {
                 mesh.purge();
             }

@@ -84,6 +84,16 @@ public final class ManagedMesh {
         return mbeans.repairCount();
     }
 
+    @Managed(description = "IPIP packets from sources that are not peers, dropped by the mesh's IPIP filter on the underlay device")
+    public long getRejectedPackets() {
+        return mbeans.traffic().current().rejectedPackets();
+    }
+
+    @Managed(description = "Bytes (outer IPv4 length) of the IPIP packets the mesh's IPIP filter dropped")
+    public long getRejectedBytes() {
+        return mbeans.traffic().current().rejectedBytes();
+    }
+
     @Managed(description = "Number of peers")
     public int getPeerCount() {
         return mesh.peers().size();

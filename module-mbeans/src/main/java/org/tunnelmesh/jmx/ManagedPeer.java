@@ -11,10 +11,32 @@ public final class ManagedPeer {
 
     private final Peer peer;
     private final String device;
+    private final TrafficSnapshots traffic;
 
-    ManagedPeer(Peer peer, String device) {
+    ManagedPeer(Peer peer, String device, TrafficSnapshots traffic) {
         this.peer = peer;
         this.device = device;
+        this.traffic = traffic;
+    }
+
+    @Managed(description = "IPIP packets received from this peer's underlay address (counted by the mesh's IPIP filter; 0 when it is off)")
+    public long getRxPackets() {
+        return traffic.current().peer(peer.name()).rxPackets();
+    }
+
+    @Managed(description = "Bytes (outer IPv4 length) of IPIP packets received from this peer")
+    public long getRxBytes() {
+        return traffic.current().peer(peer.name()).rxBytes();
+    }
+
+    @Managed(description = "IPIP packets sent to this peer's underlay address")
+    public long getTxPackets() {
+        return traffic.current().peer(peer.name()).txPackets();
+    }
+
+    @Managed(description = "Bytes (outer IPv4 length) of IPIP packets sent to this peer")
+    public long getTxBytes() {
+        return traffic.current().peer(peer.name()).txBytes();
     }
 
     @Managed(description = "The peer's underlay address: outer destination of what this node sends it")

@@ -109,6 +109,11 @@ public final class MeasuredTunnelMesh implements TunnelMesh {
     }
 
     @Override
+    public org.tunnelmesh.TrafficCounters trafficCounters() {
+        return delegate.trafficCounters();
+    }
+
+    @Override
     public void purge() {
         delegate.purge();
     }

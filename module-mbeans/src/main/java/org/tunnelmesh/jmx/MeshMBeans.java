@@ -45,6 +45,8 @@ public final class MeshMBeans implements Closeable {
     private final MBeanServer server;
     private final MBeanExporter exporter;
     private final DeviceSnapshots snapshots;
+    /** Every peer's IPIP counters and the rejected ones, from one read of the mesh's filter. */
+    private final TrafficSnapshots traffic;
     private final MeshEvents events;
     private final Map<String, ManagedPeer> peers = new LinkedHashMap<>();
     private final Set<String> devices = new HashSet<>();
@@ -70,12 +72,17 @@ public final class MeshMBeans implements Closeable {
     private boolean statsRegistered;
     private boolean closed;
 
+    TrafficSnapshots traffic() {
+        return traffic;
+    }
+
     private MeshMBeans(MeasuredTunnelMesh mesh, MBeanServer server) {
         this.mesh = mesh;
         this.meshName = mesh.config().name();
         this.server = server;
         this.exporter = new MBeanExporter(server);
         this.snapshots = new DeviceSnapshots(mesh::devices, COUNTER_MAX_AGE.toNanos(), System::nanoTime);
+        this.traffic = new TrafficSnapshots(mesh::trafficCounters, COUNTER_MAX_AGE.toNanos(), System::nanoTime);
         this.events = new MeshEvents(MeshObjectNames.events(meshName));
     }
 
@@ -292,7 +299,7 @@ public final class MeshMBeans implements Closeable {
         if (device == null || peers.containsKey(peer.name())) {
             return;
         }
-        ManagedPeer managed = new ManagedPeer(peer, device);
+        ManagedPeer managed = new ManagedPeer(peer, device, traffic);
         if (export(MeshObjectNames.peer(meshName, peer.name()), managed)) {
             peers.put(peer.name(), managed);
         }

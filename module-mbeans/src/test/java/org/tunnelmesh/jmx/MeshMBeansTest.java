@@ -102,8 +102,10 @@ class MeshMBeansTest {
         assertEquals(TabularData.class.getName(), types.get("Peers"));
         assertEquals("long", types.get("RepairCount"));
         assertEquals("java.lang.String", types.get("StateFile"));
+        assertEquals("long", types.get("RejectedPackets"));
+        assertEquals("long", types.get("RejectedBytes"));
         assertTrue(types.keySet().stream().noneMatch(name -> name.contains(".")), "latency figures belong to MeshStats: " + types.keySet());
-        assertEquals(9, types.size(), types.keySet().toString());
+        assertEquals(11, types.size(), types.keySet().toString());
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
     }
@@ -199,7 +201,8 @@ class MeshMBeansTest {
         assertFalse(isBlank(server.getMBeanInfo(EVENTS).getDescription()));
 
         Map<String, String> peerTypes = attributeTypes(NODE2);
-        assertEquals(Map.of("UnderlayAddress", "java.lang.String", "Subnets", String[].class.getName(), "Device", "java.lang.String"),
+        assertEquals(Map.of("UnderlayAddress", "java.lang.String", "Subnets", String[].class.getName(), "Device", "java.lang.String",
+                        "RxPackets", "long", "RxBytes", "long", "TxPackets", "long", "TxBytes", "long"),
                 peerTypes);
 
         Map<String, String> deviceTypes = attributeTypes(TUNL0);
@@ -361,6 +364,42 @@ class MeshMBeansTest {
 
     private String[] attributeNames(ObjectName name) throws JMException {
         return Arrays.stream(server.getMBeanInfo(name).getAttributes()).map(MBeanAttributeInfo::getName).toArray(String[]::new);
+    }
+
+    @Test
+    void peerAndRejectedCountersComeFromOneFilterReadNeverOlderThanTheMaximumAge() throws Exception {
+        mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
+        mesh.setPeerCounters("node2", new org.tunnelmesh.PeerCounters(1, 104, 2, 208));
+        mesh.setPeerCounters("node3", new org.tunnelmesh.PeerCounters(3, 312, 4, 416));
+        mesh.setRejected(5, 520);
+        Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
+        int readsBefore = mesh.trafficReads();
+
+        AttributeList node2 = server.getAttributes(NODE2, new String[] {"RxPackets", "RxBytes", "TxPackets", "TxBytes"});
+        AttributeList node3 = server.getAttributes(NODE3, new String[] {"RxPackets", "RxBytes", "TxPackets", "TxBytes"});
+        AttributeList rejected = server.getAttributes(MESH, new String[] {"RejectedPackets", "RejectedBytes"});
+
+        assertEquals(List.of(1L, 104L, 2L, 208L), node2.asList().stream().map(Attribute::getValue).toList());
+        assertEquals(List.of(3L, 312L, 4L, 416L), node3.asList().stream().map(Attribute::getValue).toList());
+        assertEquals(List.of(5L, 520L), rejected.asList().stream().map(Attribute::getValue).toList());
+        assertEquals(readsBefore + 1, mesh.trafficReads(), "one read served every peer and the mesh");
+
+        mesh.setPeerCounters("node2", new org.tunnelmesh.PeerCounters(7, 728, 7, 728));
+        Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
+        assertEquals(7L, server.getAttribute(NODE2, "RxPackets"));
+    }
+
+    @Test
+    void withoutTheFilterPeerCountersReadZero() throws Exception {
+        mbeans.close();
+        mesh.close();
+        MeshConfig config = MeshConfig.builder().name("lab").underlay("10.245.1.2").tunnelAddress("192.168.41.0").ipipFilter(false).build();
+        mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
+        mbeans = MeshMBeans.export(mesh, server);
+        mesh.setPeerCounters("node2", new org.tunnelmesh.PeerCounters(1, 1, 1, 1));
+
+        assertEquals(0L, server.getAttribute(NODE2, "RxPackets"));
+        assertEquals(0L, server.getAttribute(MESH, "RejectedPackets"));
     }
 
     @Test

@@ -77,6 +77,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
               --zookeeper-auth-file F     ZooKeeper digest auth: first line USER:PASSWORD; F readable by its owner only.
                                           Member znodes are then readable and writable by that user only
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
+              --no-ipip-filter            do not install the IPIP source filter on the underlay device
+                                          (it drops IPIP from non-peers and counts each peer's traffic)
               --help                      this text
 
             Exit status: 0 after a normal stop, 2 for bad options or peers (nothing changed),
@@ -84,7 +86,7 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             """;
 
     /** Options without a value. */
-    private static final Set<String> FLAGS = Set.of("--purge-on-exit", "--allow-wide-subnets");
+    private static final Set<String> FLAGS = Set.of("--purge-on-exit", "--allow-wide-subnets", "--no-ipip-filter");
 
     private static final Set<String> TAKES_VALUE = Set.of("--name", "--underlay", "--tunnel-address", "--mode", "--peer",
             "--mtu", "--jolokia", "--jmx-port", "--user", "--password-file", "--tls-keystore", "--tls-keystore-password-file",
@@ -134,7 +136,7 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         }
 
         boolean purgeOnExit = flags.contains("--purge-on-exit");
-        MeshConfig mesh = meshConfig(values, flags);
+        MeshConfig mesh = meshConfig(values, flags).toBuilder().ipipFilter(!flags.contains("--no-ipip-filter")).build();
         List<Peer> peers = peers(mesh, peerSpecs);
         InetSocketAddress jolokia = values.containsKey("--jolokia") ? jolokiaAddress(values.get("--jolokia")) : null;
         int jmxPort = values.containsKey("--jmx-port") ? port("--jmx-port", values.get("--jmx-port"), 1) : 0;

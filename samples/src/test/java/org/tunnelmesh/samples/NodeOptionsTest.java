@@ -66,6 +66,13 @@ class NodeOptionsTest {
         assertEquals(0, options.jmxPort());
         assertFalse(options.purgeOnExit());
         assertFalse(options.help());
+        assertTrue(options.mesh().ipipFilter(), "the IPIP filter is on unless turned off");
+    }
+
+    @Test
+    void noIpipFilterTurnsTheFilterOff() {
+        assertFalse(parse(with("--no-ipip-filter")).mesh().ipipFilter());
+        assertFalse(parse(with("--mode", "p2p", "--no-ipip-filter")).mesh().ipipFilter());
     }
 
     @Test

@@ -35,7 +35,7 @@ class NodeRestartKernelIT {
             p.destroy();
             p.waitFor(120, TimeUnit.SECONDS);
         }
-        sh("for d in tm-node2 tm-node3; do ip -n node1 link del $d 2>/dev/null; done; ip -n node1 route flush proto 87; ip -n node2 route flush proto 87; true");
+        sh("for d in tm-node2 tm-node3; do ip -n node1 link del $d 2>/dev/null; done; ip -n node1 route flush proto 87; ip -n node2 route flush proto 87; tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; true");
     }
 
     private Process startNode(String name, String underlay, String tunnelAddress, boolean purgeOnExit, String... peers) throws Exception {

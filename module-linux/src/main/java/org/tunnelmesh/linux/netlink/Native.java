@@ -71,4 +71,13 @@ final class Native {
     static native int open(String path, int flags) throws LastErrorException;
 
     static native int setns(int fd, int nstype) throws LastErrorException;
+
+    /**
+     * bpf(2) has no libc wrapper: it goes through syscall(2) with the architecture's number. syscall
+     * is variadic in C; bound with fixed arguments, which is safe for glibc's syscall (assembly that
+     * moves its integer arguments into the syscall registers) on x86-64 and arm64 alike.
+     */
+    static final long SYS_BPF = Platform.isARM() ? 280 : 321; // arm64 (asm-generic), x86-64
+
+    static native long syscall(long number, int cmd, Pointer attr, int size) throws LastErrorException;
 }

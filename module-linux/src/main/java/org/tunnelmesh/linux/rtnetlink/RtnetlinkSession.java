@@ -81,7 +81,8 @@ public final class RtnetlinkSession implements AutoCloseable {
         return socket.send(batch);
     }
 
-    private <T> List<T> dump(Consumer<NetlinkMessageBuilder> request, java.util.function.Function<org.tunnelmesh.linux.netlink.NetlinkMessage, T> parser) {
+    /** Runs any dump on this session's socket (the tc requests use it); kernel errors come back translated. */
+    public <T> List<T> dump(Consumer<NetlinkMessageBuilder> request, java.util.function.Function<org.tunnelmesh.linux.netlink.NetlinkMessage, T> parser) {
         try {
             return socket.dump(request, parser);
         } catch (NetlinkException e) {

@@ -107,9 +107,11 @@ class SecureJolokiaEndpointTest {
         assertEquals(403, status(properties), properties.toString());
         assertEquals(403, status(arguments), arguments.toString());
         assertEquals(200, status(uptime), uptime.toString());
-        // a read of every attribute is refused as a whole rather than leak one (Jolokia's choice)
-        assertEquals(403, status(wholeRuntime), wholeRuntime.toString());
-        assertTrue(!wholeRuntime.toString().contains("java.home"), wholeRuntime.toString());
+        // a read of every attribute fails as a whole rather than leak one: 403 at the first secret, or an
+        // error at whichever unreadable attribute (BootClassPath) Jolokia meets first - never the values
+        assertTrue(status(wholeRuntime) >= 400, wholeRuntime.toString());
+        assertTrue(!wholeRuntime.toString().contains("java.home") && !wholeRuntime.toString().contains("-Xm"),
+                wholeRuntime.toString());
     }
 
     @Test

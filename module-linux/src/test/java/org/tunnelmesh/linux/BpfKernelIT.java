@@ -1,0 +1,72 @@
+package org.tunnelmesh.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tunnelmesh.linux.bpf.BpfAssembler.Reg.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.tunnelmesh.linux.bpf.BpfAssembler;
+import org.tunnelmesh.linux.bpf.BpfProgram;
+import org.tunnelmesh.linux.bpf.IpipFilterProgram;
+import org.tunnelmesh.linux.bpf.PeerMap;
+
+/** The BPF side against the lab kernel: the verifier's log in a refusal, the peer map's batch operations. */
+class BpfKernelIT {
+
+    @BeforeEach
+    void inTheLab() {
+        Lab.requireLab();
+    }
+
+    @Test
+    void aRefusedProgramCarriesTheVerifiersLog() {
+        // reads a stack slot nobody wrote: the verifier refuses it
+        byte[] bad = new BpfAssembler().loadWord(R0, R10, -8).exit().assemble();
+        BpfProgram.ProgramRefusedException e = assertThrows(BpfProgram.ProgramRefusedException.class,
+                () -> BpfProgram.loadSchedCls("tm_bad", bad));
+        assertEquals(13, e.errno(), "EACCES");
+        assertTrue(e.verifierLog().contains("invalid read from stack"), e.verifierLog());
+        assertTrue(e.getMessage().contains("verifier log"), e.getMessage());
+    }
+
+    @Test
+    void theFilterProgramsPassTheVerifier() {
+        try (PeerMap map = PeerMap.create("tm_it", 15);
+             BpfProgram in = BpfProgram.loadSchedCls("tm_in", IpipFilterProgram.ingress(map.fd()));
+             BpfProgram out = BpfProgram.loadSchedCls("tm_out", IpipFilterProgram.egress(map.fd()))) {
+            assertTrue(in.id() > 0 && out.id() > 0 && in.id() != out.id());
+        }
+    }
+
+    @Test
+    void thePeerMapAddsRemovesAndReadsInBatches() {
+        try (PeerMap map = PeerMap.create("tm_it", 2047)) {
+            assertEquals(Map.of(PeerMap.REJECTED, PeerMap.Counters.ZERO), map.readAll(), "only the rejected slot");
+            List<Integer> peers = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                peers.add(0x0ac80001 + i);
+            }
+            map.add(peers);
+            Map<Integer, PeerMap.Counters> all = map.readAll();
+            assertEquals(2001, all.size());
+            assertEquals(PeerMap.Counters.ZERO, all.get(0x0ac80001));
+            // keys already gone are fine, in the middle of a batch too
+            map.remove(List.of(0x0ac80001, 0x0b000001, 0x0ac80002));
+            assertEquals(1999, map.readAll().size());
+            map.putAll(Map.of(0x0ac80001, new PeerMap.Counters(1, 2, 3, 4)));
+            assertEquals(new PeerMap.Counters(1, 2, 3, 4), map.readAll().get(0x0ac80001));
+            // full: the kernel refuses, and what this call added is taken out again
+            List<Integer> tooMany = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                tooMany.add(0x0ad00001 + i);
+            }
+            assertThrows(RuntimeException.class, () -> map.add(tooMany));
+            assertEquals(2000, map.readAll().size(), "all or none");
+        }
+    }
+}

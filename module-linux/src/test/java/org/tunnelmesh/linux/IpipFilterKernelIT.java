@@ -1,0 +1,287 @@
+package org.tunnelmesh.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.tunnelmesh.linux.Lab.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.tunnelmesh.MeshListener;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.PeerCounters;
+import org.tunnelmesh.TrafficCounters;
+
+/**
+ * The IPIP filter on the underlay device (eth0 in every lab node), in both modes: only peers
+ * tunnel in, every peer's traffic is counted exactly, the rest is dropped and counted, it comes
+ * back when removed by hand, purge removes it, and tc objects of others are left alone.
+ *
+ * <p>A ping of 56 data bytes is an 84-byte IPv4 packet, 104 bytes with the outer IPIP header:
+ * the filter counts outer bytes.
+ */
+class IpipFilterKernelIT {
+    private static final Logger log = LogManager.getLogger(IpipFilterKernelIT.class);
+    private static final int IPIP_PING_BYTES = 104;
+    private static final String DEV = "eth0";
+
+    @RegisterExtension
+    final LabMeshes meshes = new LabMeshes();
+    private final List<String> repairs = new CopyOnWriteArrayList<>();
+    private final List<Long> repairTimes = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void removeForeignTcObjects() {
+        meshes.purgeAll(); // ours first, while the watchers could still put them back
+        for (int node = 1; node <= NODES; node++) {
+            tcIgnoringFailure(node, "qdisc", "del", "dev", DEV, "root");
+            tcIgnoringFailure(node, "qdisc", "del", "dev", DEV, "clsact");
+        }
+    }
+
+    static String tc(int node, String... args) {
+        List<String> full = new ArrayList<>(List.of("tc", "-n", ns(node)));
+        full.addAll(List.of(args));
+        Result r = run(full);
+        assertEquals(0, r.exitCode(), "tc " + String.join(" ", args) + " in " + ns(node) + " failed: " + r.output());
+        return r.output();
+    }
+
+    static void tcIgnoringFailure(int node, String... args) {
+        List<String> full = new ArrayList<>(List.of("tc", "-n", ns(node)));
+        full.addAll(List.of(args));
+        run(full);
+    }
+
+    private static String filters(int node, String hook) {
+        return tc(node, "filter", "show", "dev", DEV, hook);
+    }
+
+    private static String ourName(int node) {
+        return "tunnelmesh:" + ns(node);
+    }
+
+    /** node1 with peers node2 and node3; node2, node3 and node4 each with node1 as their one peer. */
+    private LinuxTunnelMesh openFour(MeshMode mode, boolean watching) {
+        LinuxTunnelMesh node1 = meshes.open(watching ? watchingConfig(1, mode) : config(1, mode), 2, 3);
+        node2 = meshes.open(watching ? watchingConfig(2, mode) : config(2, mode), 1);
+        meshes.open(3, mode, 1);
+        node4 = meshes.open(4, mode, 1);
+        return node1;
+    }
+
+    private LinuxTunnelMesh node2;
+    private LinuxTunnelMesh node4;
+
+    private static void assertPeer(TrafficCounters counters, String peer, long packetsEachWay) {
+        assertEquals(new PeerCounters(packetsEachWay, packetsEachWay * IPIP_PING_BYTES, packetsEachWay, packetsEachWay * IPIP_PING_BYTES),
+                counters.peer(peer), peer + "'s counters: " + counters);
+    }
+
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void peersPassAndCountExactlyStrangersAreDroppedAndCounted(MeshMode mode) {
+        LinuxTunnelMesh node1 = openFour(mode, false);
+        TrafficCounters zero = node1.trafficCounters();
+        assertTrue(zero.filtered());
+        assertPeer(zero, "node2", 0);
+        assertPeer(zero, "node3", 0);
+        assertEquals(0, zero.rejectedPackets());
+        assertTrue(filters(1, "ingress").contains(ourName(1)), filters(1, "ingress"));
+        assertTrue(filters(1, "egress").contains(ourName(1)), filters(1, "egress"));
+
+        assertEquals(3, ping(1, tunnelAddress(2), 3));
+        TrafficCounters afterNode2 = node1.trafficCounters();
+        assertPeer(afterNode2, "node2", 3);
+        assertPeer(afterNode2, "node3", 0);
+
+        assertEquals(2, ping(1, tunnelAddress(3), 2));
+        TrafficCounters afterNode3 = node1.trafficCounters();
+        assertPeer(afterNode3, "node2", 3);
+        assertPeer(afterNode3, "node3", 2);
+        assertEquals(0, afterNode3.rejectedPackets());
+
+        // node4 is not node1's peer: its tunnelled pings die at node1's eth0, counted
+        assertEquals(0, ping(4, tunnelAddress(1), 4));
+        TrafficCounters afterNode4 = node1.trafficCounters();
+        assertEquals(4, afterNode4.rejectedPackets(), afterNode4.toString());
+        assertEquals(4L * IPIP_PING_BYTES, afterNode4.rejectedBytes());
+        assertPeer(afterNode4, "node2", 3);
+        assertPeer(afterNode4, "node3", 2);
+        // and node4's own filter counted what it sent to its peer node1
+        assertEquals(new PeerCounters(0, 0, 4, 4L * IPIP_PING_BYTES), node4.trafficCounters().peer("node1"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void aRemovedPeerIsRefusedAfterwards(MeshMode mode) {
+        LinuxTunnelMesh node1 = openFour(mode, false);
+        assertEquals(2, ping(3, tunnelAddress(1), 2));
+        node1.removePeer("node3");
+        assertFalse(node1.trafficCounters().peers().containsKey("node3"));
+        // node3 still has node1 as its peer and still sends; node1 now drops it
+        assertEquals(0, ping(3, tunnelAddress(1), 3));
+        TrafficCounters after = node1.trafficCounters();
+        assertEquals(3, after.rejectedPackets(), after.toString());
+        assertEquals(3L * IPIP_PING_BYTES, after.rejectedBytes());
+        assertEquals(2, ping(1, tunnelAddress(2), 2), "the other peer is unaffected");
+        node1.addPeer(peer(3));
+        assertEquals(2, ping(3, tunnelAddress(1), 2), "added back, node3 passes again");
+        assertPeer(node1.trafficCounters(), "node3", 2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void theFilterOrItsQdiscDeletedByHandIsBackWithinOneSecond(MeshMode mode) {
+        LinuxTunnelMesh node1 = openFour(mode, true);
+        node1.addListener(new MeshListener() {
+            @Override
+            public void stateRepaired(String what) {
+                repairTimes.add(System.nanoTime());
+                repairs.add(what);
+            }
+        });
+        repairedWithinOneSecond("the ingress filter deleted",
+                () -> tc(1, "filter", "del", "dev", DEV, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf"),
+                () -> filters(1, "ingress").contains(ourName(1)));
+        repairedWithinOneSecond("the clsact qdisc deleted", () -> tc(1, "qdisc", "del", "dev", DEV, "clsact"),
+                () -> filters(1, "ingress").contains(ourName(1)) && filters(1, "egress").contains(ourName(1)));
+        assertTrue(repairs.stream().anyMatch(r -> r.startsWith("tc qdisc add dev eth0 clsact")), repairs.toString());
+        // and it filters again: a stranger is dropped, a peer passes
+        assertEquals(0, ping(4, tunnelAddress(1), 2));
+        assertEquals(2, node1.trafficCounters().rejectedPackets());
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+    }
+
+    private void repairedWithinOneSecond(String what, Runnable drift, java.util.function.BooleanSupplier repaired) {
+        int seen = repairTimes.size();
+        drift.run();
+        long drifted = System.nanoTime();
+        long deadline = drifted + TimeUnit.SECONDS.toNanos(1);
+        while (repairTimes.size() == seen && System.nanoTime() < deadline) {
+            sleep(1);
+        }
+        if (repairTimes.size() == seen) {
+            fail(what + ": no repair within 1 s");
+        }
+        log.info("repair latency for {}: {} ms after tc returned", what,
+                Math.max(0, TimeUnit.NANOSECONDS.toMillis(repairTimes.get(seen) - drifted)));
+        sleep(100);
+        assertTrue(repaired.getAsBoolean(), what + " repaired: " + repairs);
+    }
+
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void purgeLeavesNothingAndOthersTcObjectsSurviveEverything(MeshMode mode) {
+        // someone else's: a root qdisc on eth0 of node1, and on node2 a clsact with a filter of theirs
+        tc(1, "qdisc", "add", "dev", DEV, "root", "handle", "1:", "prio");
+        tc(2, "qdisc", "add", "dev", DEV, "clsact");
+        tc(2, "filter", "add", "dev", DEV, "ingress", "protocol", "ip", "prio", "200", "matchall", "action", "pass");
+        String foreign1 = tc(1, "qdisc", "show", "dev", DEV);
+        String foreign2 = filters(2, "ingress");
+
+        LinuxTunnelMesh node1 = openFour(mode, true);
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+        assertTrue(filters(2, "ingress").contains("matchall"), "theirs beside ours: " + filters(2, "ingress"));
+        assertTrue(tc(2, "-s", "filter", "show", "dev", DEV, "ingress").contains("2 pkt"),
+                "our filter passes on to theirs (TC_ACT_UNSPEC): " + tc(2, "-s", "filter", "show", "dev", DEV, "ingress"));
+        // drift beside theirs: ours deleted by hand comes back, theirs is not touched
+        tc(2, "filter", "del", "dev", DEV, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (!filters(2, "ingress").contains(ourName(2)) && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        assertTrue(filters(2, "ingress").contains(ourName(2)), "ours back within 1 s: " + filters(2, "ingress"));
+        assertTrue(filters(2, "ingress").contains("matchall"), "theirs untouched: " + filters(2, "ingress"));
+
+        node1.purge();
+        node2.purge();
+        String left1 = tc(1, "qdisc", "show", "dev", DEV);
+        assertFalse(left1.contains("clsact"), "no clsact left on node1: " + left1);
+        assertTrue(left1.contains("qdisc prio 1: root"), "their root qdisc stays: " + left1);
+        assertFalse(filters(2, "ingress").contains("tunnelmesh"), filters(2, "ingress"));
+        assertFalse(filters(2, "egress").contains("tunnelmesh"), filters(2, "egress"));
+        assertTrue(filters(2, "ingress").contains("matchall"), "their filter stays: " + filters(2, "ingress"));
+        assertTrue(tc(2, "qdisc", "show", "dev", DEV).contains("clsact"), "and with it the clsact it hangs from");
+        assertTrue(node1.trafficCounters().peers().isEmpty());
+
+        // a purged mesh that gets a peer again puts its filter back
+        node1.addPeer(peer(2));
+        node2.addPeer(peer(1));
+        assertTrue(filters(1, "ingress").contains(ourName(1)));
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+        node1.purge();
+        assertTrue(tc(1, "qdisc", "show", "dev", DEV).contains("qdisc prio 1: root"));
+        assertFalse(tc(1, "qdisc", "show", "dev", DEV).contains("clsact"));
+        assertTrue(foreign1.contains("qdisc prio 1: root") && foreign2.contains("matchall"));
+    }
+
+    /**
+     * The map is sized to the mesh (room for 1023 peers at first); adding past that moves every
+     * entry and counter to a map twice the size and swaps both programs in place.
+     */
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void theMapGrowsPastItsFirstSizeKeepingCountersAndFiltering(MeshMode mode) {
+        LinuxTunnelMesh node1 = openFour(mode, false);
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+        String before = filters(1, "ingress");
+        List<org.tunnelmesh.Peer> many = new ArrayList<>();
+        int underlay = org.tunnelmesh.Ipv4Address.parse("10.200.0.1").bits();
+        int subnet = org.tunnelmesh.Ipv4Address.parse("172.16.0.0").bits();
+        int count = mode == MeshMode.SHARED ? 1100 : 1030; // POINT_TO_POINT makes a device each
+        for (int i = 0; i < count; i++) {
+            many.add(new org.tunnelmesh.Peer("g" + i, new org.tunnelmesh.Ipv4Address(underlay + i),
+                    List.of(new org.tunnelmesh.Ipv4Prefix(new org.tunnelmesh.Ipv4Address(subnet + i), 32))));
+        }
+        node1.addPeers(many);
+
+        assertFalse(before.equals(filters(1, "ingress")), "a new program: " + filters(1, "ingress"));
+        TrafficCounters grown = node1.trafficCounters();
+        assertEquals(count + 2, grown.peers().size());
+        assertPeer(grown, "node2", 2);
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+        assertPeer(node1.trafficCounters(), "node2", 4);
+        assertEquals(0, ping(4, tunnelAddress(1), 2));
+        assertEquals(2, node1.trafficCounters().rejectedPackets());
+    }
+
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void aSecondFilteredMeshOnTheDeviceIsRefusedAndARenamedMeshAdoptsTheFilter(MeshMode mode) {
+        LinuxTunnelMesh first = meshes.open(1, mode, 2);
+        String before = snapshot(1) + tc(1, "filter", "show", "dev", DEV, "ingress") + tc(1, "filter", "show", "dev", DEV, "egress");
+        org.tunnelmesh.ConflictException e = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.ConflictException.class,
+                () -> LinuxTunnelMesh.open(config(1, mode).toBuilder().name("other").routeProtocol(88)
+                        .tunnelAddress("192.168.141.0").build(), List.of(org.tunnelmesh.Peer.of("node3", underlay(3), "192.168.143.0/24"))));
+        assertTrue(e.getMessage().contains("mesh 'node1'") && e.getMessage().contains("--no-ipip-filter"), e.getMessage());
+        assertEquals(before, snapshot(1) + tc(1, "filter", "show", "dev", DEV, "ingress") + tc(1, "filter", "show", "dev", DEV, "egress"),
+                "nothing changed");
+
+        // the same namespace and protocol under another name is the same mesh: it takes the filter over
+        meshes.closeLeavingState(first);
+        LinuxTunnelMesh renamed = meshes.open(config(1, mode).toBuilder().name("renamed").build(), 2);
+        assertTrue(filters(1, "ingress").contains("tunnelmesh:renamed"), filters(1, "ingress"));
+        assertFalse(filters(1, "ingress").contains("tunnelmesh:node1"), filters(1, "ingress"));
+        meshes.open(2, mode, 1);
+        assertEquals(2, ping(1, tunnelAddress(2), 2));
+        assertPeer(renamed.trafficCounters(), "node2", 2);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
