@@ -69,7 +69,7 @@ final class ImpactDeclaringMBean implements DynamicMBean {
     }
 
     // jmxutils builds its MBean only inside MBeanExporter.export: hand it a server that just keeps what it is given.
-    private static DynamicMBean buildWithJmxutils(Object managed) {
+    static DynamicMBean buildWithJmxutils(Object managed) {
         AtomicReference<Object> registered = new AtomicReference<>();
         MBeanServer keeper = (MBeanServer) Proxy.newProxyInstance(ImpactDeclaringMBean.class.getClassLoader(),
                 new Class<?>[] {MBeanServer.class}, (proxy, method, args) -> {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -16,7 +17,6 @@ import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
-import org.weakref.jmx.MBeanExporter;
 
 /**
  * Publishes a mesh over JMX: the Mesh MBean, the MeshStats MBean (latency), one Peer MBean per
@@ -43,7 +43,6 @@ public final class MeshMBeans implements Closeable {
     private final MeasuredTunnelMesh mesh;
     private final String meshName;
     private final MBeanServer server;
-    private final MBeanExporter exporter;
     private final DeviceSnapshots snapshots;
     /** Every peer's IPIP counters and the rejected ones, from one read of the mesh's filter. */
     private final TrafficSnapshots traffic;
@@ -80,7 +79,6 @@ public final class MeshMBeans implements Closeable {
         this.mesh = mesh;
         this.meshName = mesh.config().name();
         this.server = server;
-        this.exporter = new MBeanExporter(server);
         this.snapshots = new DeviceSnapshots(mesh::devices, COUNTER_MAX_AGE.toNanos(), System::nanoTime);
         this.traffic = new TrafficSnapshots(mesh::trafficCounters, COUNTER_MAX_AGE.toNanos(), System::nanoTime);
         this.events = new MeshEvents(MeshObjectNames.events(meshName));
@@ -145,7 +143,8 @@ public final class MeshMBeans implements Closeable {
                 return;
             }
             closed = true;
-            exporter.unexportAllAndReportMissing().forEach((name, e) -> log.warn("cannot unregister {}: {}", name, e.getMessage()));
+            peers.keySet().forEach(peer -> unexport(MeshObjectNames.peer(meshName, peer)));
+            devices.forEach(device -> unexport(MeshObjectNames.device(meshName, device)));
             unregisterMesh();
             unregisterEvents();
             peers.clear();
@@ -311,11 +310,12 @@ public final class MeshMBeans implements Closeable {
         }
     }
 
+    /** Peers and devices: read-only MBeans whose info is built once per class (see {@link ReadOnlyMBean}). */
     private boolean export(ObjectName name, Object managed) {
         try {
-            exporter.export(name, managed);
+            server.registerMBean(ReadOnlyMBean.of(managed), name);
             return true;
-        } catch (RuntimeException e) {
+        } catch (JMException | RuntimeException e) {
             log.warn("cannot register {}: {}", name, e.getMessage());
             return false;
         }
@@ -323,8 +323,10 @@ public final class MeshMBeans implements Closeable {
 
     private void unexport(ObjectName name) {
         try {
-            exporter.unexport(name);
-        } catch (RuntimeException e) {
+            server.unregisterMBean(name);
+        } catch (InstanceNotFoundException gone) {
+            // someone else unregistered it: nothing left to do
+        } catch (JMException | RuntimeException e) {
             log.warn("cannot unregister {}: {}", name, e.getMessage());
         }
     }
