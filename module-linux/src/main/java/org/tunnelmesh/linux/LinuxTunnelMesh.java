@@ -284,10 +284,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
         topology.checkAdd(adding);
-        List<Peer> before = table.peers();
-        List<Peer> after = new java.util.ArrayList<>(before);
-        after.addAll(adding);
-        save(after);
+        List<Peer> before = saveChange(adding, List.of());
         try {
             if (purged) {
                 if (filter != null) {
@@ -338,9 +335,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private void removePeersLocked(Collection<String> names) {
         ensureOpen();
         List<Peer> removing = table.checkRemove(List.copyOf(names));
-        List<Peer> after = new java.util.ArrayList<>(table.peers());
-        after.removeAll(removing);
-        save(after);
+        saveChange(List.of(), removing);
         try {
             topology.remove(removing);
         } finally {
@@ -406,8 +401,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         if (purged) {
             return 0;
         }
-        List<String> repairs = new java.util.ArrayList<>(filter == null ? List.of() : filter.reconcile(table.peers()));
-        repairs.addAll(topology.reconcile(table.peers()));
+        List<Peer> peers = table.peers();
+        List<String> repairs = new java.util.ArrayList<>(filter == null ? List.of() : filter.reconcile(peers));
+        repairs.addAll(topology.reconcile(peers));
         for (String repair : repairs) {
             log.warn("kernel state repaired: {}", repair);
             fire(l -> l.stateRepaired(repair));
@@ -464,7 +460,30 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         return "OK state: desired peers kept in " + stateFile.path() + " (" + table.size() + " peer(s))";
     }
 
-    /** Saves the peer set a change is about to make, before the kernel sees it (write-ahead). */
+    /**
+     * Saves the peer set a change is about to leave, before the kernel sees it (write-ahead).
+     * Without a state file the table is not copied at all: the copy exists only to be written.
+     *
+     * @return the peers before the change, to put back when the kernel refuses it; null without a state file
+     */
+    private List<Peer> saveChange(Collection<Peer> adding, Collection<Peer> removing) {
+        if (stateFile == null) {
+            return null;
+        }
+        List<Peer> before = table.peers();
+        java.util.Set<String> gone = new java.util.HashSet<>();
+        removing.forEach(peer -> gone.add(peer.name()));
+        List<Peer> after = new java.util.ArrayList<>(before.size() + adding.size());
+        for (Peer peer : before) {
+            if (!gone.contains(peer.name())) {
+                after.add(peer);
+            }
+        }
+        after.addAll(adding);
+        save(after);
+        return before;
+    }
+
     private void save(List<Peer> peers) {
         if (stateFile != null) {
             stateFile.write(ctx.config.name(), peers);

@@ -5,13 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import javax.management.Attribute;
-import javax.management.AttributeList;
 import javax.management.AttributeNotFoundException;
-import javax.management.DynamicMBean;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanInfo;
-import javax.management.ReflectionException;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.CompositeDataSupport;
 import javax.management.openmbean.CompositeType;
@@ -26,7 +22,7 @@ import javax.management.openmbean.SimpleType;
  * {@code AddPeer} - jmxterm reads {@code AddPeer.P99} as exactly that, and cannot read a dotted
  * attribute name at all. A dynamic MBean because jmxutils cannot give one attribute both forms.
  */
-public final class MeshStats implements DynamicMBean {
+public final class MeshStats extends AttributesOnlyMBean {
 
     private record Figure(String name, String description, OpenType<?> type, Function<LatencyStat, Object> value) {
     }
@@ -84,34 +80,6 @@ public final class MeshStats implements DynamicMBean {
             }
         }
         throw new AttributeNotFoundException(attribute);
-    }
-
-    @Override
-    public AttributeList getAttributes(String[] attributes) {
-        AttributeList list = new AttributeList();
-        for (String attribute : attributes) {
-            try {
-                list.add(new Attribute(attribute, getAttribute(attribute)));
-            } catch (AttributeNotFoundException e) {
-                // left out, as the JMX contract of getAttributes says
-            }
-        }
-        return list;
-    }
-
-    @Override
-    public void setAttribute(Attribute attribute) throws AttributeNotFoundException {
-        throw new AttributeNotFoundException(attribute.getName() + " is read-only");
-    }
-
-    @Override
-    public AttributeList setAttributes(AttributeList attributes) {
-        return new AttributeList();
-    }
-
-    @Override
-    public Object invoke(String actionName, Object[] params, String[] signature) throws ReflectionException {
-        throw new ReflectionException(new NoSuchMethodException(actionName), "MeshStats has no operations");
     }
 
     private static CompositeData composite(LatencyStat stat) {

@@ -5,10 +5,7 @@ import java.lang.reflect.Method;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.management.Attribute;
-import javax.management.AttributeList;
 import javax.management.AttributeNotFoundException;
-import javax.management.DynamicMBean;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanException;
 import javax.management.MBeanInfo;
@@ -20,7 +17,7 @@ import javax.management.ReflectionException;
  * made registering thousands of peers cost more than routing them. Names, types and descriptions
  * are jmxutils' own; getters are called directly.
  */
-final class ReadOnlyMBean implements DynamicMBean {
+final class ReadOnlyMBean extends AttributesOnlyMBean {
 
     private record Shape(MBeanInfo info, Map<String, Method> getters) {
     }
@@ -83,33 +80,5 @@ final class ReadOnlyMBean implements DynamicMBean {
         } catch (IllegalAccessException e) {
             throw new ReflectionException(e);
         }
-    }
-
-    @Override
-    public AttributeList getAttributes(String[] attributes) {
-        AttributeList values = new AttributeList();
-        for (String attribute : attributes) {
-            try {
-                values.add(new Attribute(attribute, getAttribute(attribute)));
-            } catch (Exception e) {
-                // left out, as the MBeanServer's own contract says
-            }
-        }
-        return values;
-    }
-
-    @Override
-    public void setAttribute(Attribute attribute) throws AttributeNotFoundException {
-        throw new AttributeNotFoundException(attribute.getName() + " is read-only");
-    }
-
-    @Override
-    public AttributeList setAttributes(AttributeList attributes) {
-        return new AttributeList();
-    }
-
-    @Override
-    public Object invoke(String operation, Object[] params, String[] signature) throws ReflectionException {
-        throw new ReflectionException(new NoSuchMethodException(operation), "no operation " + operation);
     }
 }

@@ -81,7 +81,7 @@ public final class SecureJmxConnector implements AutoCloseable {
         }
         // the stubs RMI hands to clients carry this host; by default it is whatever the hostname resolves to
         System.setProperty("java.rmi.server.hostname", address.getHostAddress());
-        RMIServerSocketFactory serverSockets = tls == null ? new BoundSockets(address, null) : new BoundSockets(address, tls);
+        RMIServerSocketFactory serverSockets = new BoundSockets(address, tls);
         RMIClientSocketFactory clientSockets = tls == null ? null : new SslRMIClientSocketFactory();
 
         Map<String, Object> environment = new HashMap<>();

@@ -153,12 +153,15 @@ class SecureJolokiaEndpointTest {
                 + "\",\"mode\":\"pull\",\"mbean\":\"java.lang:type=Memory\"}"), "operator:lab-secret");
         HttpResponse<String> memoryByGet = send(HttpRequest.newBuilder(URI.create(base + "/jolokia/notification/add/" + client
                 + "/pull/java.lang:type=Memory")).GET(), "operator:lab-secret");
+        HttpResponse<String> escaped = send(post("/jolokia/", "{\"type\":\"notific\\u0061tion\",\"command\":\"add\",\"client\":\"" + client
+                + "\",\"mode\":\"pull\",\"mbean\":\"java.lang:type=Memory\"}"), "operator:lab-secret");
         Map<String, Object> events = request("{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
                 + "\",\"mode\":\"pull\",\"mbean\":\"org.tunnelmesh:type=MeshEvents,name=jolsec\"}");
 
         assertEquals(200, status(register), register.toString());
         assertEquals(403, memory.statusCode(), memory.body());
         assertEquals(403, memoryByGet.statusCode(), memoryByGet.body());
+        assertEquals(403, escaped.statusCode(), "a JSON escape does not hide the request type: " + escaped.body());
         assertEquals(200, status(events), events.toString());
     }
 
