@@ -11,8 +11,6 @@ public final class Tc {
     /** Multicast group of qdisc and filter notifications. */
     public static final int RTNLGRP_TC = 4;
 
-    /** struct tcmsg: family, 3 pad bytes, ifindex, handle, parent, info. */
-    public static final int TCMSG_LEN = 20;
     public static final int TCA_KIND = 1;
     public static final int TCA_OPTIONS = 2;
     public static final int TCA_MAX_PARSED = TCA_OPTIONS;
