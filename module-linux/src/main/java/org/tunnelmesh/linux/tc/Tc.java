@@ -17,8 +17,6 @@ public final class Tc {
 
     // linux/pkt_sched.h: the clsact qdisc and its two hooks
     public static final int TC_H_CLSACT = 0xfffffff1;
-    public static final int TC_H_MIN_INGRESS = 0xfff2;
-    public static final int TC_H_MIN_EGRESS = 0xfff3;
     public static final int CLSACT_HANDLE = 0xffff0000;
     public static final int INGRESS = 0xfffffff2;
     public static final int EGRESS = 0xfffffff3;
