@@ -210,7 +210,7 @@ public final class NetlinkSocket implements AutoCloseable {
         ByteBuffer b = ByteBuffer.wrap(pollfds).order(ByteOrder.nativeOrder());
         b.putInt(fd).putShort(Native.POLLIN).putShort((short) 0);
         b.putInt(wakeup.fd()).putShort(Native.POLLIN).putShort((short) 0);
-        if (poll(pollfds, 2, timeoutMillis) == 0) {
+        if (pollFds(pollfds, 2, timeoutMillis) == 0) {
             return Readiness.TIMED_OUT;
         }
         if (b.getShort(14) != 0) {
@@ -219,8 +219,8 @@ public final class NetlinkSocket implements AutoCloseable {
         return Readiness.READABLE;
     }
 
-    /** poll(2) on struct pollfd entries; EINTR waits again (for the whole time: only the watcher's debounce gives one). */
-    static int poll(byte[] pollfds, int count, int timeoutMillis) {
+    /** poll(2) on struct pollfd entries. EINTR waits again for the whole timeout: a signal can only lengthen a wait. */
+    static int pollFds(byte[] pollfds, int count, int timeoutMillis) {
         while (true) {
             try {
                 return Native.poll(pollfds, count, timeoutMillis);

@@ -56,7 +56,7 @@ public final class Wakeup implements AutoCloseable {
     public boolean await(int timeoutMillis) {
         byte[] pollfd = new byte[8];
         ByteBuffer.wrap(pollfd).order(ByteOrder.nativeOrder()).putInt(fd).putShort(Native.POLLIN);
-        return NetlinkSocket.poll(pollfd, 1, timeoutMillis) > 0;
+        return NetlinkSocket.pollFds(pollfd, 1, timeoutMillis) > 0;
     }
 
     @Override
