@@ -347,7 +347,7 @@ final class IpipFilter implements AutoCloseable {
         for (TcObject f : ours.values()) {
             TcRequests.deleteBpfFilter(batch, ctx.underlayIfindex, f.parent(), priority, HANDLE);
         }
-        SharedTopology.throwUnlessGone(ctx.session.send(batch));
+        MeshContext.throwUnlessGone(ctx.session.send(batch));
         removeClsactIfEmpty();
         List<Integer> peers = new ArrayList<>(allowed);
         allowed.clear();
@@ -358,7 +358,7 @@ final class IpipFilter implements AutoCloseable {
         if (filters(INGRESS).isEmpty() && filters(EGRESS).isEmpty() && hasClsact()) {
             NetlinkMessageBuilder qdisc = ctx.session.batch();
             TcRequests.deleteClsact(qdisc, ctx.underlayIfindex);
-            SharedTopology.throwUnlessGone(ctx.session.send(qdisc));
+            MeshContext.throwUnlessGone(ctx.session.send(qdisc));
         }
     }
 

@@ -100,6 +100,20 @@ final class MeshContext {
         }
     }
 
+    /** Throws the batch's failure unless every failure means "already gone" (deleting what is not there). */
+    static void throwUnlessGone(BatchOutcome outcome) {
+        for (int i = 0; i < outcome.size(); i++) {
+            if (!outcome.succeeded(i) && !alreadyGone(outcome.errno(i))) {
+                throw KernelErrors.translate(outcome.exception());
+            }
+        }
+    }
+
+    /** The first three of {@code items}, for a log line. */
+    static List<String> first(List<String> items) {
+        return items.subList(0, Math.min(3, items.size()));
+    }
+
     /** Errnos that mean "already gone", harmless when deleting. */
     static boolean alreadyGone(int errno) {
         return errno == Errno.ENOENT || errno == Errno.ESRCH || errno == Errno.ENODEV || errno == Errno.EADDRNOTAVAIL;

@@ -41,7 +41,7 @@ final class MeshEventFilter {
                 }
                 NetlinkAttributes attrs = message.attributes(IFINFOMSG_LEN, IFLA_MAX_PARSED);
                 String name = attrs.string(IFLA_IFNAME);
-                return name != null && (name.equals(SharedTopology.FALLBACK_DEVICE) || DeviceNames.looksOwned(name));
+                return name != null && (name.equals(DeviceNames.FALLBACK) || DeviceNames.looksOwned(name));
             }
             case RTM_DELROUTE -> {
                 message.requirePayload(RTMSG_LEN, "rtmsg");
