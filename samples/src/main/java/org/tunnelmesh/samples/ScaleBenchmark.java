@@ -60,18 +60,19 @@ public final class ScaleBenchmark {
         Configurator.setAllLevels("org.tunnelmesh", Level.WARN); // the figures, not the log
         System.out.printf(Locale.ROOT, "tunnelmesh at scale: tunnelmesh in namespace %s, the others in fresh namespaces; %d CPU(s), Java %s%n",
                 NS, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        System.out.printf(Locale.ROOT, "medians of %d rounds (20,000: of %d); ip -batch times include starting ip%n", rounds, Math.max(1, rounds - 2));
+        System.out.printf(Locale.ROOT, "medians of %d rounds (20,000: of %d); ip -batch times include starting ip; nlbatch's are its own%n", rounds, Math.max(1, rounds - 1));
         warmUp();
         System.out.println();
         System.out.println("SHARED, one /24 per peer       peers | tm open  no filter  addPeers | C floor nh  classic | ip -batch nh  classic | open / floor  classic / open  nh / open");
         double[] open10k = shared(10_000, rounds, nlbatch);
-        double[] open20k = shared(20_000, Math.max(1, rounds - 2), nlbatch);
+        double[] open20k = shared(20_000, Math.max(1, rounds - 1), nlbatch);
         System.out.printf(Locale.ROOT, "20,000 / 10,000: open %.2fx, addPeers %.2fx, C floor %.2fx%n",
                 open20k[0] / open10k[0], open20k[1] / open10k[1], open20k[2] / open10k[2]);
         System.out.println();
         pointToPoint(1_000, rounds);
         System.out.println();
-        reconcileAndAddPeer(20_000);
+        reconcileAndAddPeer(20_000, true);
+        reconcileAndAddPeer(20_000, false);
     }
 
     static List<Peer> peers(int count) {
@@ -113,8 +114,12 @@ public final class ScaleBenchmark {
         double[] batchNh = new double[rounds];
         double[] batchClassic = new double[rounds];
         for (int r = 0; r < rounds; r++) {
-            open[r] = openAndPurge(MeshMode.SHARED, true, peers);
+            boolean filterFirst = r % 2 == 0; // neither always runs first (after another's cleanup)
+            open[r] = filterFirst ? openAndPurge(MeshMode.SHARED, true, peers) : -1;
             openNoFilter[r] = openAndPurge(MeshMode.SHARED, false, peers);
+            if (!filterFirst) {
+                open[r] = openAndPurge(MeshMode.SHARED, true, peers);
+            }
             try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED, true))) {
                 long t0 = System.nanoTime();
                 mesh.addPeers(peers);
@@ -183,25 +188,39 @@ public final class ScaleBenchmark {
         return lines;
     }
 
+    /** The devices deleted one by one before the namespace goes, so the kernel is done with them before the next figure. */
+    private static List<String> deviceCleanup(List<Peer> peers) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < peers.size(); i++) {
+            lines.add("link del tm-b" + i);
+        }
+        return lines;
+    }
+
     private static void pointToPoint(int count, int rounds) throws Exception {
         List<Peer> peers = peers(count);
         double[] open = new double[rounds];
         double[] openNoFilter = new double[rounds];
         double[] batch = new double[rounds];
         for (int r = 0; r < rounds; r++) {
-            open[r] = openAndPurge(MeshMode.POINT_TO_POINT, true, peers);
+            boolean filterFirst = r % 2 == 0;
+            open[r] = filterFirst ? openAndPurge(MeshMode.POINT_TO_POINT, true, peers) : -1;
             openNoFilter[r] = openAndPurge(MeshMode.POINT_TO_POINT, false, peers);
-            batch[r] = ipBatch(deviceCommands(peers));
+            if (!filterFirst) {
+                open[r] = openAndPurge(MeshMode.POINT_TO_POINT, true, peers);
+            }
+            batch[r] = ipBatch(deviceCommands(peers), deviceCleanup(peers));
         }
         System.out.println("POINT_TO_POINT, one device per peer   peers | tm open  no filter | ip -batch (link add, up, address, route) | ip -batch / open");
         System.out.printf(Locale.ROOT, "                                      %5d | %7.0f %10.0f | %40.0f | %15.2fx%n",
                 count, median(open), median(openNoFilter), median(batch), median(batch) / median(open));
     }
 
-    private static void reconcileAndAddPeer(int count) throws Exception {
+    private static void reconcileAndAddPeer(int count, boolean filter) throws Exception {
         List<Peer> peers = peers(count + 1);
         Peer extra = peers.remove(count);
-        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED, true), peers)) {
+        System.out.println(filter ? "with the IPIP filter:" : "without the IPIP filter:");
+        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED, filter), peers)) {
             double[] reconcile = new double[15];
             double[] dump = new double[15];
             for (int i = 0; i < reconcile.length; i++) {
@@ -251,12 +270,21 @@ public final class ScaleBenchmark {
 
     /** Times {@code ip -batch} in a fresh namespace (tunl0 up, as the mesh would have it). */
     private static double ipBatch(List<String> commands) throws IOException, InterruptedException {
+        return ipBatch(commands, List.of());
+    }
+
+    /** @param cleanup ip commands run untimed afterwards, before the namespace is emptied and deleted */
+    private static double ipBatch(List<String> commands, List<String> cleanup) throws IOException, InterruptedException {
         Path file = Files.createTempFile("tunnelmesh-bench", ".batch");
+        Path undo = Files.createTempFile("tunnelmesh-bench", ".batch");
         try {
             Files.write(file, commands, StandardCharsets.UTF_8);
-            return inFreshNamespace(ns -> List.of("ip", "-n", ns, "-batch", file.toString()));
+            Files.write(undo, cleanup, StandardCharsets.UTF_8);
+            return inFreshNamespace(ns -> List.of("ip", "-n", ns, "-batch", file.toString()),
+                    cleanup.isEmpty() ? null : ns -> List.of("ip", "-n", ns, "-batch", undo.toString()));
         } finally {
             Files.delete(file);
+            Files.delete(undo);
         }
     }
 
@@ -266,6 +294,11 @@ public final class ScaleBenchmark {
      * would otherwise run on the lab's one CPU during the next measurement.
      */
     private static double inFreshNamespace(Function<String, List<String>> command) throws IOException, InterruptedException {
+        return inFreshNamespace(command, null);
+    }
+
+    private static double inFreshNamespace(Function<String, List<String>> command, Function<String, List<String>> cleanup)
+            throws IOException, InterruptedException {
         String ns = "bench" + (++freshNamespaces);
         run(List.of("ip", "netns", "add", ns));
         try {
@@ -276,10 +309,14 @@ public final class ScaleBenchmark {
             timedOutput = run(command.apply(ns));
             return millisSince(t0);
         } finally {
+            if (cleanup != null) {
+                run(cleanup.apply(ns));
+            }
             run(List.of("ip", "-n", ns, "nexthop", "flush"));
             run(List.of("ip", "-n", ns, "route", "flush", "table", "main"));
             run(List.of("ip", "-n", ns, "link", "set", "tunl0", "down"));
             run(List.of("ip", "netns", "del", ns));
+            Thread.sleep(1000); // the kernel frees the namespace in a work queue: let it finish on the one CPU
         }
     }
 
@@ -305,7 +342,8 @@ public final class ScaleBenchmark {
     private static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     private static double millisSince(long t0) {
