@@ -36,6 +36,9 @@ import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
 final class PointToPointTopology implements Topology {
     private static final Logger log = LogManager.getLogger(PointToPointTopology.class);
 
+    /** Up to this many new devices are looked up by name, each in one request; more, by one dump. */
+    private static final int FEW_DEVICES = 8;
+
     private final MeshContext ctx;
     /** Device name -> peer name of the peers held, so a new peer's name is checked in O(1). */
     private final Map<String, String> deviceOwners = new HashMap<>();
@@ -83,7 +86,7 @@ final class PointToPointTopology implements Topology {
             deleteDevices(peers, created);
             throw KernelErrors.translate(created.exception());
         }
-        Map<String, Link> links = linksByName();
+        Map<String, Link> links = newLinks(peers);
         NetlinkMessageBuilder configure = ctx.session.batch();
         for (Peer peer : peers) {
             writeDeviceState(configure, peer, links.get(DeviceNames.forPeer(peer.name())).ifindex());
@@ -118,10 +121,21 @@ final class PointToPointTopology implements Topology {
         ctx.rollback(undo);
     }
 
-    private Map<String, Link> linksByName() {
+    /**
+     * The devices just made, by name, for their ifindexes: asked one by one for a few (a peer added
+     * to a big mesh costs no dump of every device), one dump for many.
+     */
+    private Map<String, Link> newLinks(List<Peer> peers) {
         Map<String, Link> links = new HashMap<>();
-        for (Link link : ctx.session.links(false)) {
-            links.put(link.name(), link);
+        if (peers.size() <= FEW_DEVICES) {
+            for (Peer peer : peers) {
+                String name = DeviceNames.forPeer(peer.name());
+                ctx.session.link(name).ifPresent(link -> links.put(name, link));
+            }
+        } else {
+            for (Link link : ctx.session.links(false)) {
+                links.put(link.name(), link);
+            }
         }
         return links;
     }

@@ -165,6 +165,18 @@ public final class RtnetlinkRequests {
     }
 
     /** All links; {@code withStats} false asks the kernel to leave out the counters (cheaper). */
+    /**
+     * {@code ip link show NAME}: one link by name, not a dump (the kernel answers with the link and,
+     * asked for it, an ack). What a single new device costs to find, however many devices exist.
+     */
+    public static void getLink(NetlinkMessageBuilder b, String name) {
+        b.begin(RTM_GETLINK, CHANGE);
+        ifinfomsg(b, 0, 0, 0);
+        b.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        b.attrString(IFLA_IFNAME, name);
+        b.end();
+    }
+
     public static void dumpLinks(NetlinkMessageBuilder b, boolean withStats) {
         b.begin(RTM_GETLINK, DUMP);
         ifinfomsg(b, 0, 0, 0);

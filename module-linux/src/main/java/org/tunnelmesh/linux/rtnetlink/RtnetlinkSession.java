@@ -32,6 +32,19 @@ public final class RtnetlinkSession implements AutoCloseable {
         return dump(b -> RtnetlinkRequests.dumpLinks(b, withStats), Link::parse);
     }
 
+    /** One link by name, without counters; empty when there is none (ENODEV). */
+    public java.util.Optional<Link> link(String name) {
+        try {
+            List<Link> found = socket.dump(b -> RtnetlinkRequests.getLink(b, name), Link::parse);
+            return found.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(found.get(0));
+        } catch (NetlinkException e) {
+            if (e.errno() == org.tunnelmesh.linux.netlink.Errno.ENODEV) {
+                return java.util.Optional.empty();
+            }
+            throw KernelErrors.translate(e);
+        }
+    }
+
     /**
      * Links of one kind, with counters. Filtered in the kernel when the socket has strict dump
      * checking on ({@link #enableStrictDumpChecking}); filtered here as well, for older kernels.
