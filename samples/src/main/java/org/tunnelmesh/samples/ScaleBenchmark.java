@@ -68,6 +68,12 @@ public final class ScaleBenchmark {
         double[] open20k = shared(20_000, Math.max(1, rounds - 1), nlbatch);
         System.out.printf(Locale.ROOT, "20,000 / 10,000: open %.2fx, addPeers %.2fx, C floor %.2fx%n",
                 open20k[0] / open10k[0], open20k[1] / open10k[1], open20k[2] / open10k[2]);
+        // where one open's time goes, as the mesh's own log line says it (on stderr)
+        Configurator.setLevel("org.tunnelmesh.linux.LinuxTunnelMesh", Level.INFO);
+        openAndPurge(MeshMode.SHARED, true, peers(10_000));
+        openAndPurge(MeshMode.SHARED, true, peers(20_000));
+        openAndPurge(MeshMode.POINT_TO_POINT, true, peers(1_000));
+        Configurator.setLevel("org.tunnelmesh.linux.LinuxTunnelMesh", Level.WARN);
         System.out.println();
         pointToPoint(1_000, rounds);
         System.out.println();
