@@ -206,7 +206,7 @@ final class IpipFilter implements AutoCloseable {
         if (fresh) {
             refuseAnotherMeshsFilter();
         }
-        List<Integer> inMap = fresh ? List.of(PeerMap.REJECTED) : map.keys();
+        Set<Integer> inMap = fresh ? Set.of(PeerMap.REJECTED) : map.keys();
         fresh = false;
         List<Integer> stale = new ArrayList<>();
         for (int key : inMap) {
