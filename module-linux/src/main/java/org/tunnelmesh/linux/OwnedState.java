@@ -34,12 +34,12 @@ final class OwnedState {
     private final MeshContext ctx;
     private final int tunl0;
     /** Our routes by destination; what is still here at the end is unwanted. */
-    private final Map<Ipv4Prefix, Route> routes = new LinkedHashMap<>();
+    private final Map<Ipv4Prefix, Route> routes;
     /** Our nexthops that point the way a peer's should, by gateway: adoptable. */
-    private final Map<Ipv4Address, Integer> nexthopsByGateway = new HashMap<>();
+    private final Map<Ipv4Address, Integer> nexthopsByGateway;
     /** Our nexthops in the order the kernel listed them; those not adopted are unwanted. */
-    private final List<Integer> nexthops = new ArrayList<>();
-    private final Set<Integer> adopted = new HashSet<>();
+    private final List<Integer> nexthops;
+    private final Set<Integer> adopted;
 
     /** A device of ours: ipip, named tm-..., local = our underlay. */
     static boolean isOurDevice(Link link, MeshContext ctx) {
@@ -49,6 +49,11 @@ final class OwnedState {
     /** Indexes what of {@code state} is ours; tunl0 is found by name (0 when there is none). */
     OwnedState(KernelState state, MeshContext ctx) {
         this.ctx = ctx;
+        // sized for the dump up front: a reconcile of 20,000 peers should not rehash on the way
+        this.routes = new LinkedHashMap<>(state.routes().size() * 2);
+        this.nexthopsByGateway = new HashMap<>(state.nexthops().size() * 2);
+        this.nexthops = new ArrayList<>(state.nexthops().size());
+        this.adopted = new HashSet<>(state.nexthops().size() * 2);
         Link fallback = state.link(DeviceNames.FALLBACK);
         this.tunl0 = fallback == null ? 0 : fallback.ifindex();
         Set<Integer> devices = new HashSet<>();
@@ -68,7 +73,7 @@ final class OwnedState {
                 }
             }
         }
-        Set<Integer> nexthopIds = new HashSet<>(nexthops);
+        Set<Integer> nexthopIds = new HashSet<>(nexthops);  // sized by HashSet(Collection)
         for (Route r : state.routes()) {
             if (r.protocol() == ctx.protocol() && r.table() == RT_TABLE_MAIN
                     && (devices.contains(r.oif()) || (r.nexthopId() != 0 && nexthopIds.contains(r.nexthopId())))) {

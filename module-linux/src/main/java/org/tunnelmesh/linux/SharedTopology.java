@@ -39,7 +39,7 @@ final class SharedTopology implements Topology {
     private final int tunl0;
     private final boolean nexthops;
     /** Nexthop id per peer underlay, while the peer exists. */
-    private final Map<Ipv4Address, Integer> nexthopIds = new HashMap<>();
+    private Map<Ipv4Address, Integer> nexthopIds = new HashMap<>();
     private int nextNexthopId;
     /** The last "tunl0 is shared" warning, so a reconcile after every event does not repeat it. */
     private String sharedWarning;
@@ -224,7 +224,7 @@ final class SharedTopology implements Topology {
 
         // ours that are right stay, the missing are created, the wrong replaced, the rest deleted
         OwnedState owned = new OwnedState(state, ctx);
-        Map<Ipv4Address, Integer> adopted = new HashMap<>();
+        Map<Ipv4Address, Integer> adopted = new HashMap<>(nexthops ? peers.size() * 2 : 0);
         for (Peer peer : peers) {
             int id = nexthops ? owned.wantNexthop(batch, peer.underlay(), () -> nextNexthopId++) : 0;
             if (nexthops) {
@@ -236,8 +236,7 @@ final class SharedTopology implements Topology {
         }
         owned.deleteUnwanted(batch, Set.of());
         List<String> repairs = ctx.repair(batch);
-        nexthopIds.clear();
-        nexthopIds.putAll(adopted);
+        nexthopIds = adopted;
         return repairs;
     }
 

@@ -127,6 +127,7 @@ public final class ScaleBenchmark {
                 open[r] = openAndPurge(MeshMode.SHARED, true, peers);
             }
             try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED, true))) {
+                settle();
                 long t0 = System.nanoTime();
                 mesh.addPeers(peers);
                 add[r] = millisSince(t0);
@@ -144,7 +145,21 @@ public final class ScaleBenchmark {
         return new double[] {o, median(add), median(floorNh)};
     }
 
+    /**
+     * Waits before a timed step: the kernel finishes earlier deletes in work queues and RCU callbacks
+     * (a device's last references, a namespace), which would otherwise run on the lab's one CPU
+     * inside whatever is timed next.
+     */
+    private static void settle() {
+        try {
+            Thread.sleep(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static double openAndPurge(MeshMode mode, boolean filter, List<Peer> peers) {
+        settle();
         long t0 = System.nanoTime();
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(mode, filter), peers)) {
             double millis = millisSince(t0);
@@ -227,6 +242,9 @@ public final class ScaleBenchmark {
         Peer extra = peers.remove(count);
         System.out.println(filter ? "with the IPIP filter:" : "without the IPIP filter:");
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED, filter), peers)) {
+            for (int i = 0; i < 5; i++) {
+                mesh.reconcile(); // warm-up: a node reconciles every resync interval, compiled by then
+            }
             double[] reconcile = new double[15];
             double[] dump = new double[15];
             for (int i = 0; i < reconcile.length; i++) {
@@ -312,6 +330,7 @@ public final class ScaleBenchmark {
             // lo down: the kernel refuses an onlink gateway ("Nexthop has invalid gateway")
             run(List.of("ip", "-n", ns, "link", "set", "lo", "up"));
             run(List.of("ip", "-n", ns, "link", "set", "tunl0", "up", "mtu", "1480"));
+            settle();
             long t0 = System.nanoTime();
             timedOutput = run(command.apply(ns));
             return millisSince(t0);
@@ -323,7 +342,6 @@ public final class ScaleBenchmark {
             run(List.of("ip", "-n", ns, "route", "flush", "table", "main"));
             run(List.of("ip", "-n", ns, "link", "set", "tunl0", "down"));
             run(List.of("ip", "netns", "del", ns));
-            Thread.sleep(1000); // the kernel frees the namespace in a work queue: let it finish on the one CPU
         }
     }
 
