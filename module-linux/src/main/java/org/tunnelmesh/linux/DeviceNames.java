@@ -4,11 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 
 /**
- * Names of point-to-point devices: {@code tm-<peer>} when it fits the kernel's 15 characters
+ * Device names the mesh uses: the kernel's fallback tunnel tunl0 (SHARED), and point-to-point devices: {@code tm-<peer>} when it fits the kernel's 15 characters
  * (IFNAMSIZ - 1), else a prefix of the peer's name and a hash of all of it, so the name is stable
  * for a peer across restarts and still says whose device it is.
  */
 final class DeviceNames {
+    /** The ipip module's fallback device, made in every namespace (unless net.core.fb_tunnels_only_for_init_net). */
+    static final String FALLBACK = "tunl0";
     static final String PREFIX = "tm-";
     static final int IFNAMSIZ = 16;
 

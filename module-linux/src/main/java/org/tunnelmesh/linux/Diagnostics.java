@@ -24,7 +24,7 @@ final class Diagnostics {
         List<String> lines = new ArrayList<>();
         lines.add(capabilityLine());
         KernelState state = ctx.dump(true);
-        Link tunl0 = state.link(SharedTopology.FALLBACK_DEVICE);
+        Link tunl0 = state.link(DeviceNames.FALLBACK);
         boolean shared = ctx.config.mode() == MeshMode.SHARED;
         if (tunl0 == null) {
             lines.add((shared ? "FAIL" : "OK") + " ipip: no tunl0 in this namespace"
@@ -32,7 +32,7 @@ final class Diagnostics {
         } else {
             lines.add("OK ipip: " + tunl0.name() + " present (ifindex " + tunl0.ifindex() + "), " + (tunl0.up() ? "up" : "down"));
             List<String> others = state.othersOn(tunl0.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
-            String othersText = others.size() + " of other owners (" + String.join(", ", SharedTopology.first(others))
+            String othersText = others.size() + " of other owners (" + String.join(", ", MeshContext.first(others))
                     + (others.size() > 3 ? ", ..." : "") + ")";
             if (shared) {
                 lines.add(filtered ? "OK SHARED mode: tunl0 accepts IPIP only from peers, through the IPIP filter on the underlay device"

@@ -210,7 +210,7 @@ final class IpipFilter implements AutoCloseable {
         if (fresh) {
             refuseAnotherMeshsFilter();
         }
-        List<Integer> inMap = fresh ? List.of(PeerMap.REJECTED) : map.keys();
+        Set<Integer> inMap = fresh ? Set.of(PeerMap.REJECTED) : map.keys();
         fresh = false;
         List<Integer> stale = new ArrayList<>();
         for (int key : inMap) {
@@ -351,7 +351,7 @@ final class IpipFilter implements AutoCloseable {
         for (TcObject f : ours.values()) {
             TcRequests.deleteBpfFilter(batch, ctx.underlayIfindex, f.parent(), priority, HANDLE);
         }
-        SharedTopology.throwUnlessGone(ctx.session.send(batch));
+        MeshContext.throwUnlessGone(ctx.session.send(batch));
         removeClsactIfEmpty();
         List<Integer> peers = new ArrayList<>(allowed);
         allowed.clear();
@@ -362,7 +362,7 @@ final class IpipFilter implements AutoCloseable {
         if (filters(INGRESS).isEmpty() && filters(EGRESS).isEmpty() && hasClsact()) {
             NetlinkMessageBuilder qdisc = ctx.session.batch();
             TcRequests.deleteClsact(qdisc, ctx.underlayIfindex);
-            SharedTopology.throwUnlessGone(ctx.session.send(qdisc));
+            MeshContext.throwUnlessGone(ctx.session.send(qdisc));
         }
     }
 

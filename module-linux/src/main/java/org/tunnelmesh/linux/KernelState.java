@@ -1,32 +1,72 @@
 package org.tunnelmesh.linux;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.linux.rtnetlink.Address;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.Nexthop;
 import org.tunnelmesh.linux.rtnetlink.Route;
 
-/** What the kernel holds at one moment, as far as the mesh cares. */
-record KernelState(List<Link> links, List<Address> addresses, List<Route> routes, List<Nexthop> nexthops) {
+/**
+ * What the kernel holds at one moment, as far as the mesh cares. Lookups by device name, ifindex and
+ * /32 address are indexed (built on first use): a reconcile asks them once per peer.
+ */
+final class KernelState {
+    private final List<Link> links;
+    private final List<Address> addresses;
+    private final List<Route> routes;
+    private final List<Nexthop> nexthops;
+    private Map<String, Link> linksByName;
+    private Map<Integer, Link> linksByIndex;
+    /** ifindex << 32 | address, of every /32 address. */
+    private Set<Long> hostAddresses;
+
+    KernelState(List<Link> links, List<Address> addresses, List<Route> routes, List<Nexthop> nexthops) {
+        this.links = links;
+        this.addresses = addresses;
+        this.routes = routes;
+        this.nexthops = nexthops;
+    }
+
+    List<Link> links() {
+        return links;
+    }
+
+    List<Address> addresses() {
+        return addresses;
+    }
+
+    List<Route> routes() {
+        return routes;
+    }
+
+    List<Nexthop> nexthops() {
+        return nexthops;
+    }
 
     Link link(String name) {
-        for (Link link : links) {
-            if (link.name().equals(name)) {
-                return link;
+        if (linksByName == null) {
+            linksByName = new HashMap<>();
+            for (Link link : links) {
+                linksByName.putIfAbsent(link.name(), link);
             }
         }
-        return null;
+        return linksByName.get(name);
     }
 
     Link link(int ifindex) {
-        for (Link link : links) {
-            if (link.ifindex() == ifindex) {
-                return link;
+        if (linksByIndex == null) {
+            linksByIndex = new HashMap<>();
+            for (Link link : links) {
+                linksByIndex.putIfAbsent(link.ifindex(), link);
             }
         }
-        return null;
+        return linksByIndex.get(ifindex);
     }
 
     /**
@@ -70,12 +110,20 @@ record KernelState(List<Link> links, List<Address> addresses, List<Route> routes
         return found;
     }
 
-    boolean hasAddress(int ifindex, org.tunnelmesh.Ipv4Address address) {
-        for (Address a : addresses) {
-            if (a.ifindex() == ifindex && a.address().equals(address) && a.prefixLength() == 32) {
-                return true;
+    /** True when device {@code ifindex} has {@code address}/32. */
+    boolean hasAddress(int ifindex, Ipv4Address address) {
+        if (hostAddresses == null) {
+            hostAddresses = new HashSet<>();
+            for (Address a : addresses) {
+                if (a.prefixLength() == 32) {
+                    hostAddresses.add(key(a.ifindex(), a.address()));
+                }
             }
         }
-        return false;
+        return hostAddresses.contains(key(ifindex, address));
+    }
+
+    private static long key(int ifindex, Ipv4Address address) {
+        return (long) ifindex << 32 | (address.bits() & 0xffffffffL);
     }
 }

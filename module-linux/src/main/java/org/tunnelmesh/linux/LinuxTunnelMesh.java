@@ -108,6 +108,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 PointToPointTopology.checkDeviceNames(Map.of(), initial);
             }
         }
+        long started = System.nanoTime();
         Sockets sockets;
         try {
             sockets = Sockets.open(config);
@@ -127,7 +128,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 stateFile.write(config.name(), initial);
             }
             // programs and map first: a kernel without BPF fails here, before anything changed
+            long loadStart = System.nanoTime();
             filter = config.ipipFilter() ? IpipFilter.open(ctx, initial.size()) : null;
+            long filterLoad = System.nanoTime() - loadStart;
             Topology topology = config.mode() == MeshMode.SHARED
                     ? SharedTopology.open(ctx, state)
                     : new PointToPointTopology(ctx);
@@ -140,13 +143,25 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                         stateFile.path(), saved.size());
             }
             // the peers in the map before the filter is attached, and the filter before the routes
+            long filterStart = System.nanoTime();
             List<String> repairs = new java.util.ArrayList<>(filter == null ? List.of() : filter.reconcile(initial));
-            repairs.addAll(topology.reconcile(initial));
-            log.info("mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s)",
+            long topologyStart = System.nanoTime();
+            ctx.describeRepairs = log.isDebugEnabled();
+            try {
+                repairs.addAll(topology.reconcile(initial));
+            } finally {
+                ctx.describeRepairs = true;
+            }
+            long end = System.nanoTime();
+            log.info("mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s) in {} ms"
+                    + " (the IPIP filter's map and programs {} ms, devices and routes {} ms)",
                     config.name(), config.mode(), config.underlay(), ctx.underlayDevice, config.tunnelAddress(), ctx.mtu,
                     initial.size(), topology instanceof SharedTopology s && s.usesNexthops() ? " via nexthop objects" : "",
-                    repairs.size());
-            repairs.forEach(r -> log.debug("applied: {}", r));
+                    repairs.size(), (end - started) / 1_000_000, (topologyStart - filterStart + filterLoad) / 1_000_000,
+                    (end - topologyStart) / 1_000_000);
+            if (log.isDebugEnabled()) {
+                repairs.forEach(r -> log.debug("applied: {}", r));
+            }
             if (sockets.events != null) {
                 MeshEventFilter eventFilter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex);
                 mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), eventFilter::concerns, config.name(),

@@ -34,6 +34,13 @@ final class MeshContext {
         return config.routeProtocol();
     }
 
+    /**
+     * Whether {@link #repair} describes each repair that took effect as an ip command. Off while a
+     * mesh opens (unless debug logging wants them): there every peer's routes are "repairs", only
+     * counted, and describing 20,000 requests costs more than the rest of the Java side of sending them.
+     */
+    boolean describeRepairs = true;
+
     /** False once the kernel answered a nexthop dump with an error (before 5.3: no nexthop objects). */
     private boolean nexthopObjects = true;
 
@@ -58,7 +65,7 @@ final class MeshContext {
      * Sends a batch of repairs; failures are logged one by one and the first is thrown after all
      * acks are in (the other repairs still took effect, and the next reconcile retries).
      *
-     * @return the repairs that took effect, as ip commands
+     * @return the repairs that took effect, as ip commands (null entries when {@link #describeRepairs} is off)
      */
     List<String> repair(NetlinkMessageBuilder batch) {
         List<String> done = new ArrayList<>();
@@ -67,11 +74,10 @@ final class MeshContext {
         }
         BatchOutcome outcome = session.send(batch);
         for (int i = 0; i < outcome.size(); i++) {
-            String what = RequestDescriber.describe(batch.request(i));
             if (outcome.succeeded(i)) {
-                done.add(what);
+                done.add(describeRepairs ? RequestDescriber.describe(batch.request(i)) : null);
             } else {
-                log.error("repair '{}' failed: {}", what, Errno.name(outcome.errno(i)));
+                log.error("repair '{}' failed: {}", RequestDescriber.describe(batch.request(i)), Errno.name(outcome.errno(i)));
             }
         }
         if (outcome.failures() > 0) {
@@ -98,6 +104,22 @@ final class MeshContext {
         } catch (RuntimeException e) {
             log.error("rollback failed: {}", e.getMessage());
         }
+    }
+
+    /**
+     * Throws the first failure that is not "already gone" (deleting what is not there) - not merely the
+     * batch's first failure, which may be a tolerated one hiding the real refusal.
+     */
+    static void throwUnlessGone(BatchOutcome outcome) {
+        var failure = outcome.exceptionUnless(MeshContext::alreadyGone);
+        if (failure != null) {
+            throw KernelErrors.translate(failure);
+        }
+    }
+
+    /** The first three of {@code items}, for a log line. */
+    static List<String> first(List<String> items) {
+        return items.subList(0, Math.min(3, items.size()));
     }
 
     /** Errnos that mean "already gone", harmless when deleting. */

@@ -43,7 +43,7 @@ final class MeshEventFilter {
                 }
                 NetlinkAttributes attrs = Ifinfomsg.attributes(message, IFLA_MAX_PARSED);
                 String name = attrs.string(IFLA_IFNAME);
-                return name != null && (name.equals(SharedTopology.FALLBACK_DEVICE) || DeviceNames.looksOwned(name));
+                return name != null && (name.equals(DeviceNames.FALLBACK) || DeviceNames.looksOwned(name));
             }
             case RTM_DELROUTE -> {
                 Rtmsg h = Rtmsg.read(message);

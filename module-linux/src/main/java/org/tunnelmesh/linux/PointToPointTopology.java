@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,10 +17,8 @@ import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.rtnetlink.IpipParameters;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.Link;
-import org.tunnelmesh.linux.rtnetlink.Nexthop;
 import org.tunnelmesh.linux.rtnetlink.Route;
 
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.RT_TABLE_MAIN;
 import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
 
 /**
@@ -38,6 +35,9 @@ import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
  */
 final class PointToPointTopology implements Topology {
     private static final Logger log = LogManager.getLogger(PointToPointTopology.class);
+
+    /** Up to this many new devices are looked up by name, each in one request; more, by one dump. */
+    private static final int FEW_DEVICES = 8;
 
     private final MeshContext ctx;
     /** Device name -> peer name of the peers held, so a new peer's name is checked in O(1). */
@@ -86,7 +86,7 @@ final class PointToPointTopology implements Topology {
             deleteDevices(peers, created);
             throw KernelErrors.translate(created.exception());
         }
-        Map<String, Link> links = linksByName();
+        Map<String, Link> links = newLinks(peers);
         NetlinkMessageBuilder configure = ctx.session.batch();
         for (Peer peer : peers) {
             writeDeviceState(configure, peer, links.get(DeviceNames.forPeer(peer.name())).ifindex());
@@ -121,10 +121,21 @@ final class PointToPointTopology implements Topology {
         ctx.rollback(undo);
     }
 
-    private Map<String, Link> linksByName() {
+    /**
+     * The devices just made, by name, for their ifindexes: asked one by one for a few (a peer added
+     * to a big mesh costs no dump of every device), one dump for many.
+     */
+    private Map<String, Link> newLinks(List<Peer> peers) {
         Map<String, Link> links = new HashMap<>();
-        for (Link link : ctx.session.links(false)) {
-            links.put(link.name(), link);
+        if (peers.size() <= FEW_DEVICES) {
+            for (Peer peer : peers) {
+                String name = DeviceNames.forPeer(peer.name());
+                ctx.session.link(name).ifPresent(link -> links.put(name, link));
+            }
+        } else {
+            for (Link link : ctx.session.links(false)) {
+                links.put(link.name(), link);
+            }
         }
         return links;
     }
@@ -136,42 +147,11 @@ final class PointToPointTopology implements Topology {
             deleteLink(batch, DeviceNames.forPeer(peer.name()));
             deviceOwners.remove(DeviceNames.forPeer(peer.name()));
         }
-        SharedTopology.throwUnlessGone(ctx.session.send(batch));
+        MeshContext.throwUnlessGone(ctx.session.send(batch));
     }
 
     private boolean owned(Link link) {
-        return owned(link, ctx);
-    }
-
-    /** A device of ours: ipip, named tm-..., local = our underlay. */
-    static boolean owned(Link link, MeshContext ctx) {
-        return DeviceNames.looksOwned(link.name()) && link.ipip() != null && link.ipip().local().equals(ctx.config.underlay());
-    }
-
-    /** Ours: our protocol, in the main table, on one of our devices or on tunl0. */
-    private static boolean ours(Route r, int protocol, Set<Integer> ourDevices) {
-        return r.protocol() == protocol && r.table() == RT_TABLE_MAIN && ourDevices.contains(r.oif());
-    }
-
-    /** The ifindexes of our devices and of tunl0, in {@code state}. */
-    private Set<Integer> ourDevices(KernelState state) {
-        Set<Integer> devices = new HashSet<>();
-        for (Link link : state.links()) {
-            if (owned(link) || link.name().equals(SharedTopology.FALLBACK_DEVICE)) {
-                devices.add(link.ifindex());
-            }
-        }
-        return devices;
-    }
-
-    /** Our nexthops: only a SHARED mesh of ours leaves them, on tunl0. */
-    private void deleteOurNexthops(NetlinkMessageBuilder batch, KernelState state) {
-        Link fallback = state.link(SharedTopology.FALLBACK_DEVICE);
-        for (Nexthop nh : state.nexthops()) {
-            if (fallback != null && nh.oif() == fallback.ifindex() && nh.protocol() == ctx.protocol()) {
-                deleteNexthop(batch, nh.id());
-            }
-        }
+        return OwnedState.isOurDevice(link, ctx);
     }
 
     @Override
@@ -180,15 +160,15 @@ final class PointToPointTopology implements Topology {
         // 1. devices: tunl0 down; ours present with the right parameters; leftovers gone
         KernelState before = ctx.dump(true);
         NetlinkMessageBuilder devices = ctx.session.batch();
-        Link fallback = before.link(SharedTopology.FALLBACK_DEVICE);
+        Link fallback = before.link(DeviceNames.FALLBACK);
         if (fallback != null && fallback.up()) {
             List<String> others = before.othersOn(fallback.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
             if (others.isEmpty()) {
                 setLink(devices, fallback.ifindex(), 0, false);
                 tunl0Warning = null;
             } else {
-                String warning = "POINT_TO_POINT leaves " + SharedTopology.FALLBACK_DEVICE + " up: others use it ("
-                        + String.join(", ", SharedTopology.first(others)) + (others.size() > 3 ? ", ..." : "")
+                String warning = "POINT_TO_POINT leaves " + DeviceNames.FALLBACK + " up: others use it ("
+                        + String.join(", ", MeshContext.first(others)) + (others.size() > 3 ? ", ..." : "")
                         + ") and taking it down would make the kernel flush their routes; while it is up it accepts IPIP from any source";
                 if (!warning.equals(tunl0Warning)) {
                     log.warn(warning);
@@ -226,13 +206,7 @@ final class PointToPointTopology implements Topology {
         // 2. each device up with the MTU, our /32 on it, its routes; routes of ours nobody wants go
         KernelState state = repairs.isEmpty() ? before : ctx.dump(true);
         NetlinkMessageBuilder config = ctx.session.batch();
-        Map<Ipv4Prefix, Route> ownedRoutes = new LinkedHashMap<>();
-        Set<Integer> ourDevices = ourDevices(state);
-        for (Route r : state.routes()) {
-            if (ours(r, ctx.protocol(), ourDevices)) {
-                ownedRoutes.put(r.destination(), r);
-            }
-        }
+        OwnedState owned = new OwnedState(state, ctx);
         for (Peer peer : peers) {
             Link link = state.link(DeviceNames.forPeer(peer.name()));
             if (!link.up() || link.mtu() != ctx.mtu) {
@@ -242,19 +216,11 @@ final class PointToPointTopology implements Topology {
                 newAddress(config, CREATE_OR_REPLACE, link.ifindex(), ctx.config.tunnelAddress(), 32);
             }
             for (Ipv4Prefix subnet : peer.subnets()) {
-                Route desired = Route.device(subnet, link.ifindex(), ctx.protocol());
-                Route existing = ownedRoutes.remove(subnet);
-                if (existing == null) {
-                    newRoute(config, CREATE, desired);
-                } else if (!existing.sameForwarding(desired)) {
-                    newRoute(config, CREATE_OR_REPLACE, desired);
-                }
+                owned.wantRoute(config, Route.device(subnet, link.ifindex(), ctx.protocol()));
             }
         }
-        for (Route stale : ownedRoutes.values()) {
-            deleteRoute(config, stale);
-        }
-        deleteOurNexthops(config, state);
+        // our nexthops too: only a SHARED mesh of ours leaves them, and this mesh wants none
+        owned.deleteUnwanted(config, Set.of());
         repairs.addAll(ctx.repair(config));
         return repairs;
     }
@@ -270,21 +236,15 @@ final class PointToPointTopology implements Topology {
         KernelState state = ctx.dump(true);
         NetlinkMessageBuilder batch = ctx.session.batch();
         Set<Integer> deleted = new HashSet<>();
-        Set<Integer> ourDevices = ourDevices(state);
         for (Link link : state.links()) {
             if (owned(link)) {
                 deleteLink(batch, link.name());
                 deleted.add(link.ifindex());
             }
         }
-        for (Route r : state.routes()) {
-            if (ours(r, ctx.protocol(), ourDevices) && !deleted.contains(r.oif())) {
-                deleteRoute(batch, r);
-            }
-        }
-        deleteOurNexthops(batch, state);
+        new OwnedState(state, ctx).deleteUnwanted(batch, deleted);
         deviceOwners.clear();
-        SharedTopology.throwUnlessGone(ctx.session.send(batch));
+        MeshContext.throwUnlessGone(ctx.session.send(batch));
     }
 
     @Override

@@ -3,11 +3,9 @@ package org.tunnelmesh.linux;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.HashSet;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.Ipv4Address;
@@ -22,7 +20,6 @@ import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.Nexthop;
 import org.tunnelmesh.linux.rtnetlink.Route;
 
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.RT_TABLE_MAIN;
 import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
 
 /**
@@ -36,14 +33,13 @@ import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
  * down, while others' routes use it.
  */
 final class SharedTopology implements Topology {
-    static final String FALLBACK_DEVICE = "tunl0";
     private static final Logger log = LogManager.getLogger(SharedTopology.class);
 
     private final MeshContext ctx;
     private final int tunl0;
     private final boolean nexthops;
     /** Nexthop id per peer underlay, while the peer exists. */
-    private final Map<Ipv4Address, Integer> nexthopIds = new HashMap<>();
+    private Map<Ipv4Address, Integer> nexthopIds = new HashMap<>();
     private int nextNexthopId;
     /** The last "tunl0 is shared" warning, so a reconcile after every event does not repeat it. */
     private String sharedWarning;
@@ -57,18 +53,18 @@ final class SharedTopology implements Topology {
 
     /** Finds tunl0 (loading ipip if need be) and probes for nexthop objects. Changes nothing else. */
     static SharedTopology open(MeshContext ctx, KernelState state) {
-        Link fallback = state.link(FALLBACK_DEVICE);
+        Link fallback = state.link(DeviceNames.FALLBACK);
         if (fallback == null) {
             fallback = loadIpip(ctx);
         }
         if (!"ipip".equals(fallback.kind())) {
-            throw new KernelSupportException("device " + FALLBACK_DEVICE + " exists but is a " + fallback.kind()
+            throw new KernelSupportException("device " + DeviceNames.FALLBACK + " exists but is a " + fallback.kind()
                     + " device, not the ipip fallback tunnel");
         }
         if (fallback.up() && fallback.mtu() != ctx.mtu) {
             List<String> others = ctx.dump(true).othersOn(fallback.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
             if (!others.isEmpty()) {
-                throw new ConflictException(FALLBACK_DEVICE + " is in use by others (" + others.size() + ": " + String.join(", ", first(others))
+                throw new ConflictException(DeviceNames.FALLBACK + " is in use by others (" + others.size() + ": " + String.join(", ", MeshContext.first(others))
                         + ") with MTU " + fallback.mtu() + "; a SHARED mesh with MTU " + ctx.mtu
                         + " would change it under them. Use MTU " + fallback.mtu() + " (MeshConfig mtu, --mtu), or POINT_TO_POINT mode");
             }
@@ -92,7 +88,7 @@ final class SharedTopology implements Topology {
      */
     private static Link loadIpip(MeshContext ctx) {
         NetlinkMessageBuilder batch = ctx.session.batch();
-        newIpipLink(batch, CREATE, FALLBACK_DEVICE, 0,
+        newIpipLink(batch, CREATE, DeviceNames.FALLBACK, 0,
                 new org.tunnelmesh.linux.rtnetlink.IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 0, 0, true));
         BatchOutcome outcome = ctx.session.send(batch);
         if (outcome.failures() > 0 && !org.tunnelmesh.linux.netlink.Errno.EEXIST.is(outcome.errno(0))) {
@@ -102,51 +98,11 @@ final class SharedTopology implements Topology {
         if (outcome.failures() == 0) {
             log.warn("no fallback tunl0 in this namespace (net.core.fb_tunnels_only_for_init_net?): created a keyless tunl0");
         }
-        Link link = ctx.dump(false).link(FALLBACK_DEVICE);
+        Link link = ctx.dump(false).link(DeviceNames.FALLBACK);
         if (link == null) {
-            throw new KernelSupportException("ipip is loaded but there is no " + FALLBACK_DEVICE + " in this namespace");
+            throw new KernelSupportException("ipip is loaded but there is no " + DeviceNames.FALLBACK + " in this namespace");
         }
         return link;
-    }
-
-    static List<String> first(List<String> items) {
-        return items.subList(0, Math.min(3, items.size()));
-    }
-
-    /** Ours: a nexthop of our protocol on tunl0. */
-    private boolean ours(Nexthop nh) {
-        return nh.protocol() == ctx.protocol() && nh.oif() == tunl0;
-    }
-
-    /**
-     * Ours: a route of our protocol in the main table through tunl0 (itself, or one of our
-     * nexthops), or through a tm- device of ours (left by a POINT_TO_POINT mesh of ours: the mesh
-     * lock rules out another mesh with our protocol here).
-     */
-    private static boolean ours(Route r, int protocol, Owned owned) {
-        return r.protocol() == protocol && r.table() == RT_TABLE_MAIN
-                && (owned.devices().contains(r.oif()) || (r.nexthopId() != 0 && owned.nexthops().contains(r.nexthopId())));
-    }
-
-    /** The ifindexes and nexthop ids that routes of ours may go through, in one dump. */
-    private record Owned(Set<Integer> devices, Set<Integer> nexthops) {
-    }
-
-    private Owned owned(KernelState state) {
-        Set<Integer> devices = new HashSet<>();
-        devices.add(tunl0);
-        for (Link link : state.links()) {
-            if (PointToPointTopology.owned(link, ctx)) {
-                devices.add(link.ifindex());
-            }
-        }
-        Set<Integer> ids = new HashSet<>();
-        for (Nexthop nh : state.nexthops()) {
-            if (ours(nh)) {
-                ids.add(nh.id());
-            }
-        }
-        return new Owned(devices, ids);
     }
 
     boolean usesNexthops() {
@@ -236,24 +192,16 @@ final class SharedTopology implements Topology {
         for (Peer peer : peers) {
             nexthopIds.remove(peer.underlay());
         }
-        throwUnlessGone(outcome);
-    }
-
-    /** Throws the first failure that is not "already gone" (not merely the first failure, which may be one). */
-    static void throwUnlessGone(BatchOutcome outcome) {
-        var failure = outcome.exceptionUnless(MeshContext::alreadyGone);
-        if (failure != null) {
-            throw KernelErrors.translate(failure);
-        }
+        MeshContext.throwUnlessGone(outcome);
     }
 
     @Override
     public List<String> reconcile(Collection<Peer> peers) {
         KernelState state = ctx.dump(nexthops);
         NetlinkMessageBuilder batch = ctx.session.batch();
-        Link fallback = state.link(FALLBACK_DEVICE);
+        Link fallback = state.link(DeviceNames.FALLBACK);
         if (fallback == null || fallback.ifindex() != tunl0) {
-            throw new KernelSupportException(FALLBACK_DEVICE + " disappeared (was the ipip module unloaded?)");
+            throw new KernelSupportException(DeviceNames.FALLBACK + " disappeared (was the ipip module unloaded?)");
         }
         if (!fallback.up() || fallback.mtu() != ctx.mtu) {
             // a down tunl0 carries nothing (the kernel flushed it); an up one may carry others' routes
@@ -262,8 +210,8 @@ final class SharedTopology implements Topology {
                 setLink(batch, tunl0, ctx.mtu, true);
                 sharedWarning = null;
             } else {
-                String warning = FALLBACK_DEVICE + " has MTU " + fallback.mtu() + ", not the mesh's " + ctx.mtu
-                        + ", but others use it (" + String.join(", ", first(others)) + "): left as it is";
+                String warning = DeviceNames.FALLBACK + " has MTU " + fallback.mtu() + ", not the mesh's " + ctx.mtu
+                        + ", but others use it (" + String.join(", ", MeshContext.first(others)) + "): left as it is";
                 if (!warning.equals(sharedWarning)) {
                     log.warn(warning);
                     sharedWarning = warning;
@@ -274,63 +222,21 @@ final class SharedTopology implements Topology {
             newAddress(batch, CREATE_OR_REPLACE, tunl0, ctx.config.tunnelAddress(), 32);
         }
 
-        // nexthops: adopt ours that already point the right way, create the missing, delete the rest
-        Map<Ipv4Address, Integer> adopted = new HashMap<>();
-        List<Integer> staleNexthops = new ArrayList<>();
-        if (nexthops) {
-            Map<Ipv4Address, Peer> wanted = new HashMap<>();
-            for (Peer peer : peers) {
-                wanted.put(peer.underlay(), peer);
-            }
-            for (Nexthop nh : state.nexthops()) {
-                if (!ours(nh)) {
-                    continue;
-                }
-                Nexthop expected = Nexthop.onlink(nh.id(), nh.gateway(), tunl0, ctx.protocol());
-                if (wanted.containsKey(nh.gateway()) && !adopted.containsKey(nh.gateway()) && nh.sameForwarding(expected)) {
-                    adopted.put(nh.gateway(), nh.id());
-                } else {
-                    staleNexthops.add(nh.id());
-                }
-            }
-            for (Peer peer : peers) {
-                if (!adopted.containsKey(peer.underlay())) {
-                    int id = nextNexthopId++;
-                    newNexthop(batch, CREATE, Nexthop.onlink(id, peer.underlay(), tunl0, ctx.protocol()));
-                    adopted.put(peer.underlay(), id);
-                }
-            }
-        }
-
-        // routes: keep ours that are right, create or replace the rest, delete ours nobody wants
-        Map<Ipv4Prefix, Route> owned = new LinkedHashMap<>();
-        Owned ourObjects = owned(state);
-        for (Route r : state.routes()) {
-            if (ours(r, ctx.protocol(), ourObjects)) {
-                owned.put(r.destination(), r);
-            }
-        }
+        // ours that are right stay, the missing are created, the wrong replaced, the rest deleted
+        OwnedState owned = new OwnedState(state, ctx);
+        Map<Ipv4Address, Integer> adopted = new HashMap<>(nexthops ? peers.size() * 2 : 0);
         for (Peer peer : peers) {
-            int id = nexthops ? adopted.get(peer.underlay()) : 0;
+            int id = nexthops ? owned.wantNexthop(batch, peer.underlay(), () -> nextNexthopId++) : 0;
+            if (nexthops) {
+                adopted.put(peer.underlay(), id);
+            }
             for (Ipv4Prefix subnet : peer.subnets()) {
-                Route desired = route(subnet, peer.underlay(), id);
-                Route existing = owned.remove(subnet);
-                if (existing == null) {
-                    newRoute(batch, CREATE, desired);
-                } else if (!existing.sameForwarding(desired)) {
-                    newRoute(batch, CREATE_OR_REPLACE, desired);
-                }
+                owned.wantRoute(batch, route(subnet, peer.underlay(), id));
             }
         }
-        for (Route stale : owned.values()) {
-            deleteRoute(batch, stale);
-        }
-        for (int id : staleNexthops) {
-            deleteNexthop(batch, id);
-        }
+        owned.deleteUnwanted(batch, Set.of());
         List<String> repairs = ctx.repair(batch);
-        nexthopIds.clear();
-        nexthopIds.putAll(adopted);
+        nexthopIds = adopted;
         return repairs;
     }
 
@@ -338,15 +244,7 @@ final class SharedTopology implements Topology {
     public void purge() {
         KernelState state = ctx.dump(nexthops);
         NetlinkMessageBuilder batch = ctx.session.batch();
-        Owned ourObjects = owned(state);
-        for (Route r : state.routes()) {
-            if (ours(r, ctx.protocol(), ourObjects)) {
-                deleteRoute(batch, r);
-            }
-        }
-        for (int id : ourObjects.nexthops()) {
-            deleteNexthop(batch, id);
-        }
+        new OwnedState(state, ctx).deleteUnwanted(batch, Set.of());
         // Our address and up state go too (an up tunl0 accepts IPIP from anyone) - unless others use
         // tunl0: taking it down, or removing its last address, makes the kernel flush every route
         // through it (fib_disable_ip). Our address may go while another address stays on it.
@@ -359,20 +257,20 @@ final class SharedTopology implements Topology {
             setLink(batch, tunl0, 0, false);
         } else {
             List<String> others = state.othersOn(tunl0, ctx.protocol(), ctx.config.tunnelAddress());
-            log.warn("purge leaves {} up{}: {} route(s), nexthop(s) or address(es) of other owners use it: {}", FALLBACK_DEVICE,
-                    addresses.isEmpty() ? " with " + ctx.config.tunnelAddress() : "", others.size(), String.join(", ", first(others)));
+            log.warn("purge leaves {} up{}: {} route(s), nexthop(s) or address(es) of other owners use it: {}", DeviceNames.FALLBACK,
+                    addresses.isEmpty() ? " with " + ctx.config.tunnelAddress() : "", others.size(), String.join(", ", MeshContext.first(others)));
         }
-        throwUnlessGone(ctx.session.send(batch));
+        MeshContext.throwUnlessGone(ctx.session.send(batch));
         nexthopIds.clear();
     }
 
     @Override
     public String deviceOf(Peer peer) {
-        return FALLBACK_DEVICE;
+        return DeviceNames.FALLBACK;
     }
 
     @Override
     public List<String> devices(Collection<Peer> peers) {
-        return List.of(FALLBACK_DEVICE);
+        return List.of(DeviceNames.FALLBACK);
     }
 }

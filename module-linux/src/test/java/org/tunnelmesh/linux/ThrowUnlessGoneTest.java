@@ -35,7 +35,7 @@ class ThrowUnlessGoneTest {
     void anEpermAfterAToleratedEnoentIsReported() {
         NetlinkMessageBuilder batch = fourDeletes();
         var outcome = Datagrams.outcome(batch, Errno.ENOENT.number(), 0, 0, Errno.EPERM.number());
-        TunnelMeshException e = assertThrows(TunnelMeshException.class, () -> SharedTopology.throwUnlessGone(outcome));
+        TunnelMeshException e = assertThrows(TunnelMeshException.class, () -> MeshContext.throwUnlessGone(outcome));
         assertInstanceOf(PermissionDeniedException.class, e);
         assertTrue(e.getMessage().startsWith("ip route del 192.168.43.0/24 proto 87 failed: EPERM"), e.getMessage());
         assertFalse(e.getMessage().contains("No such file"), e.getMessage());
@@ -48,14 +48,14 @@ class ThrowUnlessGoneTest {
         NetlinkMessageBuilder batch = fourDeletes();
         var outcome = Datagrams.outcome(batch, Errno.ENOENT.number(), Errno.ESRCH.number(), Errno.ENODEV.number(),
                 Errno.EADDRNOTAVAIL.number());
-        assertDoesNotThrow(() -> SharedTopology.throwUnlessGone(outcome));
+        assertDoesNotThrow(() -> MeshContext.throwUnlessGone(outcome));
     }
 
     @Test
     void theFirstOfSeveralRealFailuresIsReportedAndTheOthersCounted() {
         NetlinkMessageBuilder batch = fourDeletes();
         var outcome = Datagrams.outcome(batch, Errno.ENOENT.number(), Errno.EINVAL.number(), 0, Errno.EPERM.number());
-        TunnelMeshException e = assertThrows(TunnelMeshException.class, () -> SharedTopology.throwUnlessGone(outcome));
+        TunnelMeshException e = assertThrows(TunnelMeshException.class, () -> MeshContext.throwUnlessGone(outcome));
         assertTrue(e.getMessage().startsWith("ip route del 192.168.41.0/24 proto 87 failed: EINVAL"), e.getMessage());
         assertTrue(e.getMessage().contains("1 more request(s)"), e.getMessage());
     }

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
 import org.tunnelmesh.linux.netlink.BpfSyscall;
 import org.tunnelmesh.linux.netlink.BpfSyscall.BpfException;
 import org.tunnelmesh.linux.netlink.Errno;
@@ -151,7 +153,24 @@ public final class PeerMap implements AutoCloseable {
      * Every key and its counters, read in one BPF_MAP_LOOKUP_BATCH (the buffers hold the whole map,
      * so the kernel answers in one call and ends with ENOENT).
      */
-    public synchronized Map<Integer, Counters> readAll() {
+    public Map<Integer, Counters> readAll() {
+        Map<Integer, Counters> all = new HashMap<>();
+        lookupAll((keys, values, count) -> {
+            for (int i = 0; i < count; i++) {
+                int v = i * VALUE_SIZE;
+                all.put(keyAt(keys, i), new Counters(values.getLong(v + RX_PACKETS), values.getLong(v + RX_BYTES),
+                        values.getLong(v + TX_PACKETS), values.getLong(v + TX_BYTES)));
+            }
+        });
+        return all;
+    }
+
+    /** What one BPF_MAP_LOOKUP_BATCH call returned: {@code count} keys and values from the start of the buffers. */
+    private interface Batch {
+        void accept(ByteBuffer keys, ByteBuffer values, int count);
+    }
+
+    private synchronized void lookupAll(Batch batch) {
         if (readKeys == null) {
             readKeys = Bpf.direct(maxEntries * KEY_SIZE);
             readValues = Bpf.direct(maxEntries * VALUE_SIZE);
@@ -159,7 +178,6 @@ public final class PeerMap implements AutoCloseable {
         ByteBuffer keys = readKeys;
         ByteBuffer values = readValues;
         ByteBuffer outBatch = Bpf.direct(8);
-        Map<Integer, Counters> all = new HashMap<>();
         ByteBuffer inBatch = null;
         try {
             while (true) {
@@ -175,14 +193,9 @@ public final class PeerMap implements AutoCloseable {
                     }
                     end = true;
                 }
-                int count = attr.getInt(32);
-                for (int i = 0; i < count; i++) {
-                    int v = i * VALUE_SIZE;
-                    all.put(keyAt(keys, i), new Counters(values.getLong(v + RX_PACKETS), values.getLong(v + RX_BYTES),
-                            values.getLong(v + TX_PACKETS), values.getLong(v + TX_BYTES)));
-                }
+                batch.accept(keys, values, attr.getInt(32));
                 if (end) {
-                    return all;
+                    return;
                 }
                 // more than one call: go on from the token the kernel handed out
                 inBatch = Bpf.direct(8).put(0, outBatch, 0, 8);
@@ -223,9 +236,15 @@ public final class PeerMap implements AutoCloseable {
         return (keys.get(at) & 0xff) << 24 | (keys.get(at + 1) & 0xff) << 16 | (keys.get(at + 2) & 0xff) << 8 | (keys.get(at + 3) & 0xff);
     }
 
-    /** Every key now in the map, peers and the rejected slot. */
-    public List<Integer> keys() {
-        return new ArrayList<>(readAll().keySet());
+    /** Every key now in the map, peers and the rejected slot: one read, no counters decoded (a reconcile needs only the keys). */
+    public Set<Integer> keys() {
+        Set<Integer> all = new HashSet<>();
+        lookupAll((keys, values, count) -> {
+            for (int i = 0; i < count; i++) {
+                all.add(keyAt(keys, i));
+            }
+        });
+        return all;
     }
 
     @Override

@@ -159,6 +159,18 @@ public final class RtnetlinkRequests {
         return seq;
     }
 
+    /**
+     * {@code ip link show NAME}: one link by name, not a dump (the kernel answers with the link and,
+     * asked for it, an ack). What a single new device costs to find, however many devices exist.
+     */
+    public static void getLink(NetlinkMessageBuilder b, String name) {
+        b.begin(RTM_GETLINK, CHANGE, new RtnetlinkRequest.Dump("ip link show " + name));
+        Ifinfomsg.of(0, 0, 0).write(b);
+        b.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        b.attrString(IFLA_IFNAME, name);
+        b.end();
+    }
+
     /** All links; {@code withStats} false asks the kernel to leave out the counters (cheaper). */
     public static void dumpLinks(NetlinkMessageBuilder b, boolean withStats) {
         b.begin(RTM_GETLINK, DUMP, new RtnetlinkRequest.Dump("ip link show"));

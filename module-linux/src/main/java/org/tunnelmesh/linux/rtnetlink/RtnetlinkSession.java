@@ -6,6 +6,7 @@ import java.util.function.Function;
 import org.tunnelmesh.linux.netlink.BatchOutcome;
 import org.tunnelmesh.linux.netlink.Netlink;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
+import org.tunnelmesh.linux.netlink.NetlinkException;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
 
@@ -37,6 +38,19 @@ public final class RtnetlinkSession implements AutoCloseable {
 
     public List<Link> links(boolean withStats) {
         return dump(b -> RtnetlinkRequests.dumpLinks(b, withStats), Link::parse);
+    }
+
+    /** One link by name, without counters; empty when there is none (ENODEV). */
+    public java.util.Optional<Link> link(String name) {
+        try {
+            List<Link> found = socket.dump(b -> RtnetlinkRequests.getLink(b, name), Link::parse);
+            return found.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(found.get(0));
+        } catch (NetlinkException e) {
+            if (org.tunnelmesh.linux.netlink.Errno.ENODEV.is(e.errno())) {
+                return java.util.Optional.empty();
+            }
+            throw KernelErrors.translate(e);
+        }
     }
 
     /**
