@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -70,16 +72,30 @@ public final class JvmScaleBenchmark {
         counters(IpipFilterBenchmark.peers(devices));
     }
 
-    /** {@code java -version} and the node with no peers (Jolokia on, as a managed node runs), to READY. */
+    /**
+     * {@code java -version} and the node with no peers (Jolokia on, as a managed node runs), to
+     * READY: as {@code java -jar} starts it, and with a class-data archive of its classes (AppCDS,
+     * made by one start with {@code -XX:ArchiveClassesAtExit}), which an operator may add.
+     */
     private static void startUp() throws Exception {
-        double[] version = new double[STARTS];
-        double[] ready = new double[STARTS];
-        for (int i = 0; i < STARTS; i++) {
-            version[i] = untilExit(List.of(JAVA, "-version"));
-            ready[i] = untilReady();
+        Path archive = Files.createTempFile("tunnelmesh-node", ".jsa");
+        Files.delete(archive); // the JVM writes it
+        try {
+            untilReady(List.of("-XX:ArchiveClassesAtExit=" + archive));
+            double[] version = new double[STARTS];
+            double[] ready = new double[STARTS];
+            double[] readyShared = new double[STARTS];
+            for (int i = 0; i < STARTS; i++) {
+                version[i] = untilExit(List.of(JAVA, "-version"));
+                ready[i] = untilReady(List.of());
+                readyShared[i] = untilReady(List.of("-XX:SharedArchiveFile=" + archive));
+            }
+            System.out.printf(Locale.ROOT, "start-up, medians of %d: java -version %.2f s; node READY with no peers %.2f s = %.1fx, "
+                    + "with an AppCDS archive %.2f s = %.1fx%n", STARTS, median(version) / 1000, median(ready) / 1000,
+                    median(ready) / median(version), median(readyShared) / 1000, median(readyShared) / median(version));
+        } finally {
+            Files.deleteIfExists(archive);
         }
-        System.out.printf(Locale.ROOT, "start-up, medians of %d: java -version %.2f s, node READY with no peers %.2f s = %.1fx%n",
-                STARTS, median(version) / 1000, median(ready) / 1000, median(ready) / median(version));
     }
 
     private static double untilExit(List<String> command) throws Exception {
@@ -89,12 +105,9 @@ public final class JvmScaleBenchmark {
         return millisSince(t0);
     }
 
-    private static double untilReady() throws Exception {
+    private static double untilReady(List<String> jvmOptions) throws Exception {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", NS, JAVA));
-        String options = System.getProperty("tunnelmesh.nodeJvmOptions", "");
-        if (!options.isBlank()) {
-            command.addAll(Arrays.asList(options.trim().split(" +")));
-        }
+        command.addAll(jvmOptions);
         command.addAll(List.of("-jar", JAR, "--name", "startup", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
                 "--jolokia", "127.0.0.1:8778", "--user", USER, "--purge-on-exit"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
@@ -110,8 +123,8 @@ public final class JvmScaleBenchmark {
             if (line == null) {
                 throw new IllegalStateException("the node exited with status " + node.waitFor() + " before READY: " + command);
             }
-            node.destroy(); // SIGTERM: the node purges and exits
-            if (!node.waitFor(60, TimeUnit.SECONDS)) {
+            node.destroy(); // SIGTERM: the node purges and exits (and writes the archive, when asked to)
+            if (!node.waitFor(120, TimeUnit.SECONDS)) {
                 node.destroyForcibly();
             }
             return millis;
@@ -186,6 +199,19 @@ public final class JvmScaleBenchmark {
         String remove = "{\"type\":\"exec\",\"mbean\":\"" + mesh + "\",\"operation\":\"removePeer\",\"arguments\":[\"extra\"]}";
         try (LinuxTunnelMesh linux = LinuxTunnelMesh.open(config(MeshMode.SHARED), peers);
              SecureJolokiaEndpoint jolokia = startJolokia()) {
+            // the same calls on the bare mesh first: what the library and the kernel cost without JMX, this run
+            Peer extra = Peer.of("extra", "10.201.0.1", "172.31.0.0/24");
+            double[] bare = new double[CALLS];
+            for (int i = -WARM_UP_CALLS; i < CALLS; i++) {
+                long t0 = System.nanoTime();
+                linux.addPeer(extra);
+                if (i >= 0) {
+                    bare[i] = millisSince(t0) * 1000;
+                }
+                linux.removePeer(extra.name());
+            }
+            System.out.printf(Locale.ROOT, "addPeer on the bare mesh (no JMX) with %d peers present (%d calls): p50 %.0f us, p90 %.0f us, p99 %.0f us%n",
+                    peers.size(), CALLS, percentile(bare, 50), percentile(bare, 90), percentile(bare, 99));
             Jolokia client = new Jolokia(jolokia);
             for (int round = 0; round < 2; round++) { // the first round warms up; the second has fresh figures
                 try (MeshMBeans mbeans = MeshMBeans.export(linux, server)) {
