@@ -94,8 +94,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             if (config.mode() == MeshMode.POINT_TO_POINT) {
                 ifindexes.put(peer.name(), nextIfindex++);
             }
-            fire(listener -> listener.peerAdded(peer));
         }
+        fire(listener -> listener.peersAdded(adding)); // one event for the change, as the real mesh sends
     }
 
     @Override
@@ -107,8 +107,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             ifindexes.remove(peer.name());
             counters.remove(deviceName(peer.name()));
             peerCounters.remove(peer.name()); // as the filter's map forgets a removed peer
-            fire(listener -> listener.peerRemoved(peer));
         }
+        fire(listener -> listener.peersRemoved(removing));
     }
 
     @Override
@@ -164,8 +164,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         ifindexes.clear();
         counters.clear();
         drift.clear();
-        for (Peer peer : removed) {
-            fire(listener -> listener.peerRemoved(peer));
+        if (!removed.isEmpty()) {
+            fire(listener -> listener.peersRemoved(removed));
         }
     }
 

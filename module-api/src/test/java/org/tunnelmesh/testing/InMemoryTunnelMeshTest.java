@@ -133,6 +133,30 @@ class InMemoryTunnelMeshTest {
     }
 
     @Test
+    void aListenerCanTakeEachChangeOfManyPeersAsOneEvent() {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED));
+        List<String> heard = new ArrayList<>();
+        mesh.addListener(new MeshListener() {
+            @Override
+            public void peersAdded(List<Peer> peers) {
+                heard.add("added " + peers.stream().map(Peer::name).toList());
+            }
+
+            @Override
+            public void peersRemoved(List<Peer> peers) {
+                heard.add("removed " + peers.stream().map(Peer::name).toList());
+            }
+        });
+
+        mesh.addPeers(List.of(NODE2, NODE3));
+        mesh.removePeer("node2");
+        mesh.purge();
+        mesh.purge();
+
+        assertEquals(List.of("added [node2, node3]", "removed [node2]", "removed [node3]"), heard);
+    }
+
+    @Test
     void aClosedMeshRefusesChanges() {
         InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED));
 

@@ -342,9 +342,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         } else {
             log.info("{} peers added", adding.size());
         }
-        for (Peer peer : adding) {
-            fire(l -> l.peerAdded(peer));
-        }
+        fire(l -> l.peersAdded(adding));
     }
 
     @Override
@@ -369,9 +367,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             }
         }
         log.info("{} removed", removing.size() == 1 ? "peer '" + removing.get(0).name() + "'" : removing.size() + " peers");
-        for (Peer peer : removing) {
-            fire(l -> l.peerRemoved(peer));
-        }
+        fire(l -> l.peersRemoved(removing));
     }
 
     @Override
@@ -454,8 +450,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         purged = true;
         log.info("mesh '{}' purged: {} peer(s) and everything the mesh owned removed from the kernel",
                 ctx.config.name(), removed.size());
-        for (Peer peer : removed) {
-            fire(l -> l.peerRemoved(peer));
+        if (!removed.isEmpty()) {
+            fire(l -> l.peersRemoved(removed));
         }
     }
 

@@ -2,6 +2,8 @@ package org.tunnelmesh.jmx;
 
 import java.io.Closeable;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,15 +51,27 @@ public final class MeshMBeans implements Closeable {
     private final MeshEvents events;
     private final Map<String, ManagedPeer> peers = new LinkedHashMap<>();
     private final Set<String> devices = new HashSet<>();
+    /** How many exported peers each device carries: a device may be gone only when its count drops to 0. */
+    private final Map<String, Integer> peersOnDevice = new HashMap<>();
     private final MeshListener listener = new MeshListener() {
         @Override
         public void peerAdded(Peer peer) {
-            onPeerAdded(peer);
+            onPeersAdded(List.of(peer));
         }
 
         @Override
         public void peerRemoved(Peer peer) {
-            onPeerRemoved(peer);
+            onPeersRemoved(List.of(peer));
+        }
+
+        @Override
+        public void peersAdded(List<Peer> added) {
+            onPeersAdded(added);
+        }
+
+        @Override
+        public void peersRemoved(List<Peer> removed) {
+            onPeersRemoved(removed);
         }
 
         @Override
@@ -148,6 +162,7 @@ public final class MeshMBeans implements Closeable {
             unregisterMesh();
             unregisterEvents();
             peers.clear();
+            peersOnDevice.clear();
             devices.clear();
         }
     }
@@ -200,48 +215,57 @@ public final class MeshMBeans implements Closeable {
     }
 
     // The listener runs on the thread that changed the mesh, after the change is in the kernel:
-    // it must not throw, or the caller's successful change would look failed. It dumps the
-    // devices only when a peer brings or takes a device not seen before, so a batch of 10,000
-    // peers on the shared tunl0 does not dump the link table 10,000 times.
-    private void onPeerAdded(Peer peer) {
+    // it must not throw, or the caller's successful change would look failed. A change of many
+    // peers arrives as one event: their MBeans are registered under one lock, and the devices are
+    // dumped once, only when a peer brings or takes a device not seen before - so a batch of
+    // 10,000 peers costs one dump at most, not one per peer.
+    private void onPeersAdded(List<Peer> added) {
         try {
-            String device = deviceOrNull(peer);
-            boolean newDevice;
+            List<String> deviceOfEach = new ArrayList<>(added.size());
+            for (Peer peer : added) {
+                deviceOfEach.add(deviceOrNull(peer)); // a call into the mesh: outside this object's lock
+            }
+            boolean newDevice = false;
             synchronized (this) {
                 if (closed) {
                     return;
                 }
                 changes++;
-                exportPeer(peer, device);
-                newDevice = device == null || !devices.contains(device);
+                for (int i = 0; i < added.size(); i++) {
+                    String device = deviceOfEach.get(i);
+                    exportPeer(added.get(i), device);
+                    newDevice |= device == null || !devices.contains(device);
+                }
             }
             if (newDevice) {
                 refreshDevices();
             }
-            events.peerAdded(peer);
+            added.forEach(events::peerAdded);
         } catch (RuntimeException e) {
-            log.warn("MBeans of peer {} in mesh {} may be out of date: {}", peer.name(), meshName, e.toString());
+            log.warn("MBeans of {} peer(s) in mesh {} may be out of date: {}", added.size(), meshName, e.toString());
         }
     }
 
-    private void onPeerRemoved(Peer peer) {
+    private void onPeersRemoved(List<Peer> removed) {
         try {
-            boolean deviceMayBeGone;
+            boolean deviceMayBeGone = false;
             synchronized (this) {
                 if (closed) {
                     return;
                 }
                 changes++;
-                ManagedPeer removed = peers.get(peer.name());
-                unexportPeer(peer.name());
-                deviceMayBeGone = removed == null || peers.values().stream().noneMatch(p -> p.getDevice().equals(removed.getDevice()));
+                for (Peer peer : removed) {
+                    ManagedPeer gone = peers.get(peer.name());
+                    unexportPeer(peer.name());
+                    deviceMayBeGone |= gone == null || !peersOnDevice.containsKey(gone.getDevice());
+                }
             }
             if (deviceMayBeGone) {
                 refreshDevices();
             }
-            events.peerRemoved(peer);
+            removed.forEach(events::peerRemoved);
         } catch (RuntimeException e) {
-            log.warn("MBeans of peer {} in mesh {} may be out of date: {}", peer.name(), meshName, e.toString());
+            log.warn("MBeans of {} peer(s) in mesh {} may be out of date: {}", removed.size(), meshName, e.toString());
         }
     }
 
@@ -301,11 +325,14 @@ public final class MeshMBeans implements Closeable {
         ManagedPeer managed = new ManagedPeer(peer, device, traffic);
         if (export(MeshObjectNames.peer(meshName, peer.name()), managed)) {
             peers.put(peer.name(), managed);
+            peersOnDevice.merge(device, 1, Integer::sum);
         }
     }
 
     private void unexportPeer(String name) {
-        if (peers.remove(name) != null) {
+        ManagedPeer gone = peers.remove(name);
+        if (gone != null) {
+            peersOnDevice.computeIfPresent(gone.getDevice(), (device, count) -> count == 1 ? null : count - 1);
             unexport(MeshObjectNames.peer(meshName, name));
         }
     }

@@ -449,6 +449,44 @@ class MeshMBeansTest {
     }
 
     @Test
+    void aPointToPointBatchDumpsTheDevicesOnceEachWay() throws JMException {
+        open(MeshMode.POINT_TO_POINT);
+        List<Peer> batch = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            batch.add(Peer.of("peer" + i, "10.246." + (i / 250) + "." + (i % 250 + 1), "10.100." + (i / 250) + "." + (i % 250) + "/32"));
+        }
+        int dumpsBefore = mesh.deviceDumps();
+
+        mesh.addPeers(batch);
+
+        assertEquals(dumpsBefore + 1, mesh.deviceDumps());
+        assertEquals(1001, server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,mesh=lab,*"), null).size());
+        assertTrue(server.isRegistered(MeshObjectNames.device("lab", "tm-peer999")));
+
+        mesh.removePeers(batch.stream().map(Peer::name).toList());
+
+        assertEquals(dumpsBefore + 2, mesh.deviceDumps());
+        assertEquals(Set.of(MeshObjectNames.device("lab", "tm-node2")),
+                server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,mesh=lab,*"), null));
+        assertEquals(Set.of(NODE2), server.queryNames(new ObjectName("org.tunnelmesh:type=Peer,mesh=lab,*"), null));
+    }
+
+    @Test
+    void aBatchStillSendsOneNotificationPerPeer() throws Exception {
+        List<Notification> seen = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(EVENTS, (notification, handback) -> seen.add(notification), null, null);
+
+        mesh.addPeers(List.of(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"), Peer.of("node4", "10.245.1.5", "192.168.44.0/24")));
+        mesh.removePeers(List.of("node3", "node4"));
+
+        assertEquals(List.of("peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24",
+                "peer node4 added: underlay 10.245.1.5, subnets 192.168.44.0/24",
+                "peer node3 removed: underlay 10.245.1.4, subnets 192.168.43.0/24",
+                "peer node4 removed: underlay 10.245.1.5, subnets 192.168.44.0/24"),
+                seen.stream().map(Notification::getMessage).toList());
+    }
+
+    @Test
     void readersAndWritersOnManyThreadsDoNotBlockEachOther() throws Exception {
         open(MeshMode.POINT_TO_POINT);
         ExecutorService readers = Executors.newFixedThreadPool(4);

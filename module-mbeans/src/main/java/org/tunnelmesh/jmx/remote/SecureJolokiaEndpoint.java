@@ -107,6 +107,9 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
         config.put("allowDnsReverseLookup", "false");
         config.put("historyMaxEntries", "0");
         config.put("debug", "false");
+        // start-up: no probing for application servers (a plain JVM is all there is), no history store (kept at 0 entries)
+        config.put("disableDetectors", "true");
+        config.put("disabledServices", "org.jolokia.service.history.HistoryMBeanRequestInterceptor");
         return config;
     }
 

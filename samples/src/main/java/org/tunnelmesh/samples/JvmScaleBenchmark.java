@@ -1,0 +1,347 @@
+package org.tunnelmesh.samples;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.TunnelDevice;
+import org.tunnelmesh.jmx.MeshMBeans;
+import org.tunnelmesh.jmx.remote.Credentials;
+import org.tunnelmesh.jmx.remote.SecureJolokiaEndpoint;
+import org.tunnelmesh.linux.LinuxTunnelMesh;
+
+/**
+ * The JVM's side of scale, in the kernel lab (namespace node1): the node's start-up beside
+ * {@code java -version}, exporting and removing the MBeans of 20,000 peers beside programming
+ * their routes, {@code addPeer} latency with 20,000 peers present (the {@code AddPeer.*}
+ * attributes), heap per peer, and the counters of 1,000 POINT_TO_POINT devices read through the
+ * library and through one Jolokia wildcard read. Run: {@code lab/benchmark jvm [PEERS] [DEVICES]}.
+ *
+ * <p>The peers are gateways that never carry traffic: underlays from 10.200.0.1, one /32 each from
+ * 172.16.0.0 - private addresses inside the lab's own namespace.
+ */
+public final class JvmScaleBenchmark {
+    private static final String NS = "node1";
+    private static final String JAR = System.getProperty("tunnelmesh.nodeJar", "samples/target/tunnelmesh-node.jar");
+    private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
+    private static final int STARTS = 5;
+    private static final int WARM_UP_CALLS = 300;
+    private static final int CALLS = 1000;
+    private static final int READS = 100;
+    private static final int JOLOKIA_READS = 9;
+    private static final String USER = "operator";
+    private static final String PASSWORD = "bench-secret";
+
+    private JvmScaleBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int peers = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int devices = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
+        Configurator.setAllLevels("org.tunnelmesh", Level.WARN);
+        System.out.printf(Locale.ROOT, "JVM scale benchmark in namespace %s, %d CPU(s), Java %s%n", NS,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        startUp();
+        List<Peer> list = IpipFilterBenchmark.peers(peers);
+        mbeansBeside(list);
+        addPeerLatency(list);
+        heapPerPeer(list);
+        counters(IpipFilterBenchmark.peers(devices));
+    }
+
+    /**
+     * {@code java -version} and the node with no peers (Jolokia on, as a managed node runs), to
+     * READY: as {@code java -jar} starts it, and with a class-data archive of its classes (AppCDS,
+     * made by one start with {@code -XX:ArchiveClassesAtExit}), which an operator may add.
+     */
+    private static void startUp() throws Exception {
+        Path archive = Files.createTempFile("tunnelmesh-node", ".jsa");
+        Files.delete(archive); // the JVM writes it
+        try {
+            untilReady(List.of("-XX:ArchiveClassesAtExit=" + archive));
+            double[] version = new double[STARTS];
+            double[] ready = new double[STARTS];
+            double[] readyShared = new double[STARTS];
+            for (int i = 0; i < STARTS; i++) {
+                version[i] = untilExit(List.of(JAVA, "-version"));
+                ready[i] = untilReady(List.of());
+                readyShared[i] = untilReady(List.of("-XX:SharedArchiveFile=" + archive));
+            }
+            System.out.printf(Locale.ROOT, "start-up, medians of %d: java -version %.2f s; node READY with no peers %.2f s = %.1fx, "
+                    + "with an AppCDS archive %.2f s = %.1fx%n", STARTS, median(version) / 1000, median(ready) / 1000,
+                    median(ready) / median(version), median(readyShared) / 1000, median(readyShared) / median(version));
+        } finally {
+            Files.deleteIfExists(archive);
+        }
+    }
+
+    private static double untilExit(List<String> command) throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        p.waitFor();
+        return millisSince(t0);
+    }
+
+    private static double untilReady(List<String> jvmOptions) throws Exception {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", NS, JAVA));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR, "--name", "startup", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
+                "--jolokia", "127.0.0.1:8778", "--user", USER, "--purge-on-exit"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("TUNNELMESH_PASSWORD", PASSWORD);
+        long t0 = System.nanoTime();
+        Process node = builder.start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("READY")) {
+                // wait
+            }
+            double millis = millisSince(t0);
+            if (line == null) {
+                throw new IllegalStateException("the node exited with status " + node.waitFor() + " before READY: " + command);
+            }
+            node.destroy(); // SIGTERM: the node purges and exits (and writes the archive, when asked to)
+            if (!node.waitFor(120, TimeUnit.SECONDS)) {
+                node.destroyForcibly();
+            }
+            return millis;
+        }
+    }
+
+    /** Routes of all peers added and removed in bulk, bare and with the MBeans following; and export/close of a full mesh. */
+    private static void mbeansBeside(List<Peer> peers) {
+        List<String> names = peers.stream().map(Peer::name).toList();
+        double add;
+        double remove;
+        double addFollowed;
+        double removeFollowed;
+        double export;
+        double unexport;
+        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED))) {
+            mesh.addPeers(peers.subList(0, 100)); // warm-up
+            mesh.removePeers(names.subList(0, 100));
+            long t0 = System.nanoTime();
+            mesh.addPeers(peers);
+            add = millisSince(t0);
+            t0 = System.nanoTime();
+            mesh.removePeers(names);
+            remove = millisSince(t0);
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            try (MeshMBeans mbeans = MeshMBeans.export(mesh, server)) {
+                t0 = System.nanoTime();
+                mbeans.mesh().addPeers(peers);
+                addFollowed = millisSince(t0);
+                t0 = System.nanoTime();
+                mbeans.mesh().removePeers(names);
+                removeFollowed = millisSince(t0);
+                mbeans.mesh().addPeers(peers);
+            }
+            t0 = System.nanoTime();
+            MeshMBeans mbeans = MeshMBeans.export(mesh, server);
+            export = millisSince(t0);
+            checkRegistered(server, peers.size());
+            t0 = System.nanoTime();
+            mbeans.close();
+            unexport = millisSince(t0);
+            mesh.purge();
+        }
+        System.out.printf(Locale.ROOT, "%d peers, SHARED: addPeers %.0f ms bare, %.0f ms with MBeans following (+%.0f ms); "
+                + "removePeers %.0f ms bare, %.0f ms with MBeans (+%.0f ms)%n", peers.size(), add, addFollowed, addFollowed - add,
+                remove, removeFollowed, removeFollowed - remove);
+        System.out.printf(Locale.ROOT, "%d peers: MeshMBeans.export of the full mesh %.0f ms, close %.0f ms (routes: %.0f ms)%n",
+                peers.size(), export, unexport, add);
+    }
+
+    private static void checkRegistered(MBeanServer server, int peers) {
+        try {
+            int seen = server.queryNames(new ObjectName("org.tunnelmesh:type=Peer,mesh=" + NS + ",*"), null).size();
+            if (seen != peers) {
+                throw new IllegalStateException(seen + " Peer MBeans registered, expected " + peers);
+            }
+        } catch (javax.management.MalformedObjectNameException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * addPeer then removePeer of one more peer over Jolokia (HTTP exec on the Mesh MBean, as the
+     * issue measured it), with all peers present and their MBeans registered; the figures are the
+     * MeshStats attributes, which time the mesh call the MBean makes.
+     */
+    private static void addPeerLatency(List<Peer> peers) throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName statsName = new ObjectName("org.tunnelmesh:type=MeshStats,name=" + NS);
+        String mesh = "org.tunnelmesh:type=Mesh,name=" + NS;
+        String add = "{\"type\":\"exec\",\"mbean\":\"" + mesh + "\",\"operation\":\"addPeer\",\"arguments\":[\"extra\",\"10.201.0.1\",\"172.31.0.0/24\"]}";
+        String remove = "{\"type\":\"exec\",\"mbean\":\"" + mesh + "\",\"operation\":\"removePeer\",\"arguments\":[\"extra\"]}";
+        try (LinuxTunnelMesh linux = LinuxTunnelMesh.open(config(MeshMode.SHARED), peers);
+             SecureJolokiaEndpoint jolokia = startJolokia()) {
+            // the same calls on the bare mesh first: what the library and the kernel cost without JMX, this run
+            Peer extra = Peer.of("extra", "10.201.0.1", "172.31.0.0/24");
+            double[] bare = new double[CALLS];
+            for (int i = -WARM_UP_CALLS; i < CALLS; i++) {
+                long t0 = System.nanoTime();
+                linux.addPeer(extra);
+                if (i >= 0) {
+                    bare[i] = millisSince(t0) * 1000;
+                }
+                linux.removePeer(extra.name());
+            }
+            System.out.printf(Locale.ROOT, "addPeer on the bare mesh (no JMX) with %d peers present (%d calls): p50 %.0f us, p90 %.0f us, p99 %.0f us%n",
+                    peers.size(), CALLS, percentile(bare, 50), percentile(bare, 90), percentile(bare, 99));
+            Jolokia client = new Jolokia(jolokia);
+            for (int round = 0; round < 2; round++) { // the first round warms up; the second has fresh figures
+                try (MeshMBeans mbeans = MeshMBeans.export(linux, server)) {
+                    int calls = round == 0 ? WARM_UP_CALLS : CALLS;
+                    for (int i = 0; i < calls; i++) {
+                        client.post(add);
+                        client.post(remove);
+                    }
+                    if (round == 1) {
+                        System.out.printf(Locale.ROOT, "addPeer over Jolokia with %d peers present (%d calls, AddPeer.* of MeshStats): "
+                                + "p50 %d us, p90 %d us, p99 %d us, max %d us; RemovePeer p50 %d us, p99 %d us%n", peers.size(), calls,
+                                server.getAttribute(statsName, "AddPeer.P50"), server.getAttribute(statsName, "AddPeer.P90"),
+                                server.getAttribute(statsName, "AddPeer.P99"), server.getAttribute(statsName, "AddPeer.Max"),
+                                server.getAttribute(statsName, "RemovePeer.P50"), server.getAttribute(statsName, "RemovePeer.P99"));
+                    }
+                }
+            }
+            linux.purge();
+        }
+    }
+
+    private static SecureJolokiaEndpoint startJolokia() throws java.io.IOException {
+        return SecureJolokiaEndpoint.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                Credentials.of(USER, PASSWORD.toCharArray()), null);
+    }
+
+    /** Posts JSON requests to the endpoint with the benchmark's login; a failed request fails the benchmark. */
+    private static final class Jolokia {
+        private final HttpClient http = HttpClient.newHttpClient();
+        private final URI url;
+        private final String login = "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+
+        Jolokia(SecureJolokiaEndpoint endpoint) {
+            this.url = URI.create(endpoint.url());
+        }
+
+        String post(String body) throws Exception {
+            HttpRequest request = HttpRequest.newBuilder(url).header("Content-Type", "application/json").header("Authorization", login)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200 || !response.body().contains("\"status\":200")) {
+                throw new IllegalStateException("Jolokia answered " + response.statusCode() + " to " + body + ": " + response.body());
+            }
+            return response.body();
+        }
+    }
+
+    private static void heapPerPeer(List<Peer> peers) {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        long before = usedHeapAfterGc();
+        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED), peers);
+             MeshMBeans mbeans = MeshMBeans.export(mesh, server)) {
+            long after = usedHeapAfterGc();
+            System.out.printf(Locale.ROOT, "heap retained per peer at %d peers (the mesh and its MBeans; the peers' own objects included): "
+                    + "%d bytes%n", peers.size(), (after - before) / peers.size());
+            mesh.purge();
+        }
+    }
+
+    /** POINT_TO_POINT: every device's counters through the library, and TxPackets of all TunnelDevice MBeans in one Jolokia read. */
+    private static void counters(List<Peer> peers) throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.POINT_TO_POINT), peers);
+             MeshMBeans mbeans = MeshMBeans.export(mesh, server);
+             SecureJolokiaEndpoint jolokia = startJolokia()) {
+            double[] reads = new double[READS];
+            for (int i = 0; i < READS; i++) {
+                long t0 = System.nanoTime();
+                List<TunnelDevice> devices = mesh.devices();
+                reads[i] = millisSince(t0);
+                if (devices.size() != peers.size()) {
+                    throw new IllegalStateException("read " + devices.size() + " devices, expected " + peers.size());
+                }
+            }
+            System.out.printf(Locale.ROOT, "counters of %d POINT_TO_POINT devices through the library (devices()): p50 %.2f ms, p99 %.2f ms (%d reads)%n",
+                    peers.size(), percentile(reads, 50), percentile(reads, 99), READS);
+            Jolokia client = new Jolokia(jolokia);
+            String body = "{\"type\":\"read\",\"mbean\":\"org.tunnelmesh:type=TunnelDevice,mesh=" + NS + ",name=*\",\"attribute\":\"TxPackets\"}";
+            double[] jolokiaReads = new double[JOLOKIA_READS];
+            int values = 0;
+            for (int i = -2; i < JOLOKIA_READS; i++) { // two to warm up
+                Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50); // stale: each read dumps the kernel, as a poller's would
+                long t0 = System.nanoTime();
+                String answer = client.post(body);
+                double millis = millisSince(t0);
+                values = count(answer, "\"TxPackets\"");
+                if (i >= 0) {
+                    jolokiaReads[i] = millis;
+                }
+            }
+            if (values != peers.size() + 1) { // the peers' devices and tunl0 (kept down)
+                throw new IllegalStateException("the Jolokia read returned " + values + " TxPackets values, expected " + (peers.size() + 1));
+            }
+            System.out.printf(Locale.ROOT, "TxPackets of all %d TunnelDevice MBeans, one Jolokia wildcard read: median %.0f ms, min %.0f ms (%d reads)%n",
+                    values, median(jolokiaReads), Arrays.stream(jolokiaReads).min().orElseThrow(), JOLOKIA_READS);
+            mesh.purge();
+        }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + what.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    private static MeshConfig config(MeshMode mode) {
+        return MeshConfig.builder().name(NS).mode(mode).underlay("10.245.1.2").tunnelAddress("192.168.41.0").netns(NS).build();
+    }
+
+    private static long usedHeapAfterGc() {
+        Runtime runtime = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+
+    private static double percentile(double[] values, int percent) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.min(sorted.length - 1, sorted.length * percent / 100)];
+    }
+
+    private static double median(double[] values) {
+        return percentile(values, 50);
+    }
+
+    private static double millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1e6;
+    }
+}
