@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -27,6 +29,7 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
@@ -57,6 +60,8 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private static final long RETRY_SECONDS = 5;
     /** Most members per read request: 500 members of ~100 bytes stay far below ZooKeeper's 1 MB packet limit. */
     private static final int READ_CHUNK = 500;
+    /** A burst longer than this many coalescing windows is applied in parts. */
+    private static final long LONGEST_BURST_WINDOWS = 10;
 
     private volatile TunnelMesh mesh;
     private final MembershipConfig config;
@@ -65,14 +70,31 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private final byte[] memberData;
     private final CuratorFramework client;
     /** Any create, delete or data change under the members znode schedules a sync. */
-    private final Watcher membersChanged = event -> scheduleSync();
+    private final Watcher membersChanged = event -> {
+        noteChange(event);
+        scheduleSync();
+    };
     private final ScheduledExecutorService worker;
     private final AtomicBoolean syncPending = new AtomicBoolean();
+    /** When the pending burst began and when its last change came (System.nanoTime). */
+    private volatile long burstStart;
+    private volatile long lastChange;
+    private final AtomicLong events = new AtomicLong();
     /** The members this object put into the mesh, as it put them; only the worker thread changes it. */
     private final Map<String, Peer> applied = new ConcurrentHashMap<>();
     private volatile Map<String, String> skipped = Map.of();
-    /** Members as last parsed, by name, with the znode version they came from: a burst re-reads only what changed. */
+    /** Members as last parsed, by name, with the znode version they came from: a burst re-parses only what changed. */
     private final Map<String, Parsed> parsed = new HashMap<>();
+    /** Members as last read, by name; only the worker thread uses it. */
+    private final Map<String, Member> known = new HashMap<>();
+    /** Members whose znode the watch saw created or changed since they were last read. */
+    private final Set<String> changedMembers = ConcurrentHashMap.newKeySet();
+    /**
+     * Read every member's data at the next sync, not only the changed ones: at the start, after a
+     * reconnect (the watch says nothing of what changed while the connection was down) and after a
+     * failed read.
+     */
+    private final AtomicBoolean readAll = new AtomicBoolean(true);
     private volatile ConnectionState connectionState;
     private volatile boolean connected;
     private volatile boolean registered;
@@ -217,6 +239,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 }
                 connected = true;
                 log.info("ZooKeeper connection {}: registering and resynchronising in full", state);
+                readAll.set(true);
                 worker.execute(() -> {
                     registerQuietly();
                     watchQuietly(); // a new session has no watches
@@ -265,32 +288,69 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     }
 
     /**
-     * Reads every member: the children, then their data in read-only multi requests (ZooKeeper 3.6+),
-     * so a thousand members cost a few round trips, not a thousand. A member deleted in between is
-     * simply not there.
+     * A member znode created or changed is read again at the next sync; a deleted one simply drops
+     * out of the children. Any other event (the members znode itself, a connection event) asks for
+     * a full read.
+     */
+    private void noteChange(WatchedEvent event) {
+        String path = event.getPath();
+        String prefix = config.membersPath() + "/";
+        if (event.getType() == Watcher.Event.EventType.NodeDeleted && path != null && path.startsWith(prefix)) {
+            return;
+        }
+        if (path != null && path.startsWith(prefix) && (event.getType() == Watcher.Event.EventType.NodeCreated
+                || event.getType() == Watcher.Event.EventType.NodeDataChanged)) {
+            String member = path.substring(prefix.length());
+            int slash = member.indexOf('/');
+            changedMembers.add(slash < 0 ? member : member.substring(0, slash));
+        } else {
+            readAll.set(true);
+        }
+    }
+
+    /**
+     * Reads the members: the children, then the data of those that are new or changed since the
+     * last read (all of them after a reconnect) in read-only multi requests (ZooKeeper 3.6+), so a
+     * thousand members cost a few round trips, not a thousand, and a burst that spans two syncs
+     * reads each member once. A member deleted in between is simply not there.
      */
     private List<Member> readMembers() throws Exception {
-        List<String> names;
-        try {
-            names = client.getChildren().forPath(config.membersPath());
-        } catch (KeeperException.NoNodeException e) {
-            return List.of();
+        boolean all = readAll.getAndSet(false);
+        Set<String> changed = new HashSet<>();
+        for (String member : changedMembers) { // taken before reading: a change seen from now on is read next time
+            changedMembers.remove(member);
+            changed.add(member);
         }
-        List<Member> members = new ArrayList<>(names.size());
-        for (int first = 0; first < names.size(); first += READ_CHUNK) {
-            List<String> chunk = names.subList(first, Math.min(names.size(), first + READ_CHUNK));
-            List<Op> reads = new ArrayList<>(chunk.size());
-            for (String member : chunk) {
-                reads.add(Op.getData(config.membersPath() + "/" + member));
+        try {
+            List<String> names;
+            try {
+                names = client.getChildren().forPath(config.membersPath());
+            } catch (KeeperException.NoNodeException e) {
+                known.clear();
+                return List.of();
             }
-            List<OpResult> results = client.getZookeeperClient().getZooKeeper().multi(reads);
-            for (int i = 0; i < chunk.size(); i++) {
-                if (results.get(i) instanceof OpResult.GetDataResult data) {
-                    members.add(new Member(chunk.get(i), data.getData(), data.getStat()));
+            known.keySet().retainAll(new HashSet<>(names));
+            List<String> reading = all ? names : names.stream().filter(n -> changed.contains(n) || !known.containsKey(n)).toList();
+            for (int first = 0; first < reading.size(); first += READ_CHUNK) {
+                List<String> chunk = reading.subList(first, Math.min(reading.size(), first + READ_CHUNK));
+                List<Op> reads = new ArrayList<>(chunk.size());
+                for (String member : chunk) {
+                    reads.add(Op.getData(config.membersPath() + "/" + member));
+                }
+                List<OpResult> results = client.getZookeeperClient().getZooKeeper().multi(reads);
+                for (int i = 0; i < chunk.size(); i++) {
+                    if (results.get(i) instanceof OpResult.GetDataResult data) {
+                        known.put(chunk.get(i), new Member(chunk.get(i), data.getData(), data.getStat()));
+                    } else {
+                        known.remove(chunk.get(i));
+                    }
                 }
             }
+            return new ArrayList<>(known.values());
+        } catch (Exception e) {
+            readAll.set(true);
+            throw e;
         }
-        return members;
     }
 
     /**
@@ -350,15 +410,41 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         }
     }
 
+    /**
+     * A change seen: the burst it belongs to is applied once no change has come for
+     * {@link MembershipConfig#coalesce()} (a thousand members registered in multi requests are one
+     * burst, one read and one batch), or at the latest {@value #LONGEST_BURST_WINDOWS} windows after
+     * its first change, so a cluster that never stops changing is still followed.
+     */
     private void scheduleSync() {
-        if (!closed && syncPending.compareAndSet(false, true)) {
-            worker.schedule(this::sync, config.coalesce().toMillis(), TimeUnit.MILLISECONDS);
+        if (closed) {
+            return;
         }
+        long now = System.nanoTime();
+        lastChange = now;
+        events.incrementAndGet();
+        if (syncPending.compareAndSet(false, true)) {
+            burstStart = now;
+            log.debug("PROFILE event at {} ms", now / 1_000_000);
+            worker.schedule(this::syncWhenQuiet, config.coalesce().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void syncWhenQuiet() {
+        long window = config.coalesce().toNanos();
+        long now = System.nanoTime();
+        long quiet = now - lastChange;
+        if (quiet < window && now - burstStart < LONGEST_BURST_WINDOWS * window && !closed) {
+            worker.schedule(this::syncWhenQuiet, window - quiet, TimeUnit.NANOSECONDS);
+            return;
+        }
+        sync();
     }
 
     /** Reads all members, compares them with what is applied, and applies the difference as one batch. */
     private void sync() {
         syncPending.set(false);
+        long t0 = System.nanoTime();
         TunnelMesh mesh = this.mesh;
         if (closed || !connected || mesh == null) {
             return; // fail-static: without a live view of the cluster, the mesh stays as it is
@@ -374,6 +460,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             PeerTable table = new PeerTable(mesh.config());
             table.addAll(inMesh.values().stream().filter(p -> !applied.containsKey(p.name())).toList());
             List<Member> members = new ArrayList<>(readMembers());
+            long t1 = System.nanoTime();
             members.removeIf(m -> m.name().equals(name));
             // who keeps a contested subnet: what is applied, then the older member
             members.sort(Comparator.comparing((Member m) -> applied.containsKey(m.name()) ? 0 : 1)
@@ -419,9 +506,13 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                     adding.add(peer);
                 }
             }
+            long t2 = System.nanoTime();
             if (!removing.isEmpty() || !adding.isEmpty()) {
                 apply(mesh, removing, adding);
             }
+            long t3 = System.nanoTime();
+            log.debug("PROFILE burst {}..{} ms, {} events; sync at {} ms: read {} members {} ms, parse+check {} ms, apply +{} -{} {} ms", burstStart / 1_000_000, lastChange / 1_000_000, events.get(), t0 / 1_000_000,
+                    members.size(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, adding.size(), removing.size(), (t3 - t2) / 1_000_000);
         } catch (KeeperException | InterruptedException e) {
             // ZooKeeper went away while reading: fail-static, the reconnect brings a full sync
             log.warn("cannot read the members of cluster '{}': {}; nothing changed", config.cluster(), e.toString());
