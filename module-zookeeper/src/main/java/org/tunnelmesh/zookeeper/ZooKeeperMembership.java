@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -80,6 +79,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private volatile long burstStart;
     private volatile long lastChange;
     private final AtomicLong events = new AtomicLong();
+    private int lastRead;
     /** The members this object put into the mesh, as it put them; only the worker thread changes it. */
     private final Map<String, Peer> applied = new ConcurrentHashMap<>();
     private volatile Map<String, String> skipped = Map.of();
@@ -87,8 +87,11 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private final Map<String, Parsed> parsed = new HashMap<>();
     /** Members as last read, by name; only the worker thread uses it. */
     private final Map<String, Member> known = new HashMap<>();
-    /** Members whose znode the watch saw created or changed since they were last read. */
-    private final Set<String> changedMembers = ConcurrentHashMap.newKeySet();
+    /**
+     * Members whose znode the watch saw created or changed, with the zxid of the change (ZooKeeper
+     * 3.9 sends it with the event): a member read at that zxid or later is not read again.
+     */
+    private final Map<String, Long> changedMembers = new ConcurrentHashMap<>();
     /**
      * Read every member's data at the next sync, not only the changed ones: at the start, after a
      * reconnect (the watch says nothing of what changed while the connection was down) and after a
@@ -302,7 +305,8 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 || event.getType() == Watcher.Event.EventType.NodeDataChanged)) {
             String member = path.substring(prefix.length());
             int slash = member.indexOf('/');
-            changedMembers.add(slash < 0 ? member : member.substring(0, slash));
+            long zxid = event.getZxid() < 0 ? Long.MAX_VALUE : event.getZxid(); // an older server sends none: read again
+            changedMembers.merge(slash < 0 ? member : member.substring(0, slash), zxid, Math::max);
         } else {
             readAll.set(true);
         }
@@ -316,10 +320,12 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
      */
     private List<Member> readMembers() throws Exception {
         boolean all = readAll.getAndSet(false);
-        Set<String> changed = new HashSet<>();
-        for (String member : changedMembers) { // taken before reading: a change seen from now on is read next time
-            changedMembers.remove(member);
-            changed.add(member);
+        Map<String, Long> changed = new HashMap<>();
+        for (String member : changedMembers.keySet()) { // taken before reading: a change seen from now on is read next time
+            Long zxid = changedMembers.remove(member);
+            if (zxid != null) {
+                changed.put(member, zxid);
+            }
         }
         try {
             List<String> names;
@@ -330,7 +336,10 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 return List.of();
             }
             known.keySet().retainAll(new HashSet<>(names));
-            List<String> reading = all ? names : names.stream().filter(n -> changed.contains(n) || !known.containsKey(n)).toList();
+            // events lag behind reads: a member read after its change came is not read again for that change
+            List<String> reading = all ? names : names.stream().filter(n -> !known.containsKey(n)
+                    || changed.getOrDefault(n, 0L) > known.get(n).stat().getMzxid()).toList();
+            lastRead = reading.size();
             for (int first = 0; first < reading.size(); first += READ_CHUNK) {
                 List<String> chunk = reading.subList(first, Math.min(reading.size(), first + READ_CHUNK));
                 List<Op> reads = new ArrayList<>(chunk.size());
@@ -512,7 +521,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             }
             long t3 = System.nanoTime();
             log.debug("PROFILE burst {}..{} ms, {} events; sync at {} ms: read {} members {} ms, parse+check {} ms, apply +{} -{} {} ms", burstStart / 1_000_000, lastChange / 1_000_000, events.get(), t0 / 1_000_000,
-                    members.size(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, adding.size(), removing.size(), (t3 - t2) / 1_000_000);
+                    members.size() + " (" + lastRead + " read)", (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, adding.size(), removing.size(), (t3 - t2) / 1_000_000);
         } catch (KeeperException | InterruptedException e) {
             // ZooKeeper went away while reading: fail-static, the reconnect brings a full sync
             log.warn("cannot read the members of cluster '{}': {}; nothing changed", config.cluster(), e.toString());
