@@ -44,8 +44,8 @@ import org.tunnelmesh.TunnelMeshException;
  * Takes a mesh's peers from a cluster in ZooKeeper: this node announces itself as an ephemeral
  * member znode, and every other member becomes a peer (CONTRACT.md: {@code /tunnelmesh/<cluster>/members/<name>}).
  *
- * <p>Changes arrive as bursts (a node starting, a session expiring); each burst is gathered for
- * {@link MembershipConfig#coalesce()} and applied as one batch, all or nothing, through the
+ * <p>Changes arrive as bursts (a node starting, a session expiring); a burst ends when no change
+ * has come for {@link MembershipConfig#coalesce()} and is applied as one batch, all or nothing, through the
  * mesh's own API - so MBeans, notifications and the state file see it as they see a JMX call. A
  * member whose data is malformed or clashes with another peer is skipped with a WARN and counted;
  * the older member keeps a contested subnet. When ZooKeeper is unreachable (Curator's SUSPENDED
@@ -78,7 +78,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     /** When the pending burst began and when its last change came (System.nanoTime). */
     private volatile long burstStart;
     private volatile long lastChange;
-    private final AtomicLong events = new AtomicLong();
+    /** How many members the last read fetched (only the worker thread uses it). */
     private int lastRead;
     /** The members this object put into the mesh, as it put them; only the worker thread changes it. */
     private final Map<String, Peer> applied = new ConcurrentHashMap<>();
@@ -431,10 +431,8 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         }
         long now = System.nanoTime();
         lastChange = now;
-        events.incrementAndGet();
         if (syncPending.compareAndSet(false, true)) {
             burstStart = now;
-            log.debug("PROFILE event at {} ms", now / 1_000_000);
             worker.schedule(this::syncWhenQuiet, config.coalesce().toNanos(), TimeUnit.NANOSECONDS);
         }
     }
@@ -520,8 +518,10 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 apply(mesh, removing, adding);
             }
             long t3 = System.nanoTime();
-            log.debug("PROFILE burst {}..{} ms, {} events; sync at {} ms: read {} members {} ms, parse+check {} ms, apply +{} -{} {} ms", burstStart / 1_000_000, lastChange / 1_000_000, events.get(), t0 / 1_000_000,
-                    members.size() + " (" + lastRead + " read)", (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, adding.size(), removing.size(), (t3 - t2) / 1_000_000);
+            // where a sync's time goes (MembershipBenchmark -Dprofile=true logs it)
+            log.debug("sync of cluster '{}': {} members ({} read) in {} ms, parsed and checked in {} ms, batch +{} -{} in {} ms",
+                    config.cluster(), members.size(), lastRead, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, adding.size(),
+                    removing.size(), (t3 - t2) / 1_000_000);
         } catch (KeeperException | InterruptedException e) {
             // ZooKeeper went away while reading: fail-static, the reconnect brings a full sync
             log.warn("cannot read the members of cluster '{}': {}; nothing changed", config.cluster(), e.toString());

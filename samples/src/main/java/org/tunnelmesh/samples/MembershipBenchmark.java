@@ -49,7 +49,7 @@ public final class MembershipBenchmark {
         Configurator.setAllLevels("org.tunnelmesh", Level.ERROR);
         Configurator.setAllLevels("org.apache.zookeeper", Level.ERROR);
         Configurator.setAllLevels("org.apache.curator", Level.ERROR);
-        if (Boolean.getBoolean("profile")) {
+        if (Boolean.getBoolean("profile")) { // each sync's read, check and batch times
             Configurator.setLevel("org.tunnelmesh.zookeeper.ZooKeeperMembership", Level.DEBUG);
         }
         System.out.printf(Locale.ROOT, "tunnelmesh membership benchmark: ZooKeeper %s, %d CPU(s), Java %s%n", connect,
@@ -83,9 +83,6 @@ public final class MembershipBenchmark {
                     Thread.sleep(1000); // the membership's first (empty) sync
                     changes.clear();
                     long start = System.nanoTime();
-                    if (Boolean.getBoolean("profile")) {
-                        System.out.println("PROFILE start at " + start / 1_000_000 + " ms");
-                    }
                     // the test client registers the members in multi requests of 100 (ZooKeeper's "transaction")
                     for (int first = 0; first < MEMBERS; first += 100) {
                         List<CuratorOp> ops = new ArrayList<>();
@@ -96,9 +93,6 @@ public final class MembershipBenchmark {
                         client.transaction().forOperations(ops);
                     }
                     double registered = millis(System.nanoTime() - start);
-                    if (Boolean.getBoolean("profile")) {
-                        System.out.println("PROFILE registered at " + System.nanoTime() / 1_000_000 + " ms");
-                    }
                     for (int i = 0; i < MEMBERS; i++) {
                         if (changes.poll(120, TimeUnit.SECONDS) == null) {
                             throw new IllegalStateException("only " + i + " members applied after 120 s");
@@ -109,16 +103,19 @@ public final class MembershipBenchmark {
                         Thread.sleep(10); // the batch counter moves just after the last route's event
                     }
                     System.out.printf(Locale.ROOT, "%s: %d members registered in %.0f ms; all %d routes in the kernel %.0f ms after the "
-                            + "first registration, in %d batch(es); %d mesh routes counted by ip%n", round == 0 ? "warm-up" : "round " + round,
-                            MEMBERS, registered, MEMBERS, all, membership.getBatches(), countRoutes());
+                            + "first registration (%.0f ms after the last), in %d batch(es); %d mesh routes counted by ip%n",
+                            round == 0 ? "warm-up" : "round " + round, MEMBERS, registered, MEMBERS, all, all - registered,
+                            membership.getBatches(), countRoutes());
                     if (round > 0) {
                         converged[round - 1] = all;
                     }
                 }
                 linux.purge();
             }
+            String rounds = Arrays.toString(Arrays.stream(converged).mapToLong(Math::round).toArray());
             Arrays.sort(converged);
-            System.out.printf(Locale.ROOT, "1,000 members to 1,000 routes: median of %d rounds %.0f ms%n", ROUNDS, converged[ROUNDS / 2]);
+            System.out.printf(Locale.ROOT, "1,000 members to 1,000 routes: median of %d rounds %.0f ms, spread %.0f ms (rounds %s ms)%n",
+                    ROUNDS, converged[ROUNDS / 2], converged[ROUNDS - 1] - converged[0], rounds);
 
             try (CuratorFramework client = client(connect);
                  ZooKeeperMembership membership = ZooKeeperMembership.join(mesh, MembershipConfig.builder()
