@@ -23,12 +23,10 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
-import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
@@ -59,8 +57,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private static final long RETRY_SECONDS = 5;
     /** Most members per read request: 500 members of ~100 bytes stay far below ZooKeeper's 1 MB packet limit. */
     private static final int READ_CHUNK = 500;
-    /** A burst longer than this many coalescing windows is applied in parts. */
-    private static final long LONGEST_BURST_WINDOWS = 10;
 
     private volatile TunnelMesh mesh;
     private final MembershipConfig config;
@@ -68,16 +64,29 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private final String memberPath;
     private final byte[] memberData;
     private final CuratorFramework client;
-    /** Any create, delete or data change under the members znode schedules a sync. */
+    /**
+     * A one-shot watch on the list of members, set again by each read: a burst of a thousand
+     * members joining fires it once or twice, not a thousand times (in the lab, a notification per
+     * member kept the node's connection busy for most of a second).
+     */
     private final Watcher membersChanged = event -> {
-        noteChange(event);
-        scheduleSync();
+        if (event.getType() != Watcher.Event.EventType.None) {
+            scheduleSync();
+        }
+    };
+    /** A one-shot watch on each member's data, set once it is read: a member whose data changes is read again. */
+    private final Watcher memberChanged = event -> {
+        String path = event.getPath();
+        if (path != null && event.getType() == Watcher.Event.EventType.NodeDataChanged) {
+            noteChanged(path.substring(path.lastIndexOf('/') + 1), event.getZxid());
+            scheduleSync();
+        } else if (path != null && event.getType() == Watcher.Event.EventType.NodeDeleted) {
+            noteChanged(path.substring(path.lastIndexOf('/') + 1), -1); // if it is back by the next read, it is another znode
+            scheduleSync();
+        }
     };
     private final ScheduledExecutorService worker;
     private final AtomicBoolean syncPending = new AtomicBoolean();
-    /** When the pending burst began and when its last change came (System.nanoTime). */
-    private volatile long burstStart;
-    private volatile long lastChange;
     /** How many members the last read fetched (only the worker thread uses it). */
     private int lastRead;
     /** The members this object put into the mesh, as it put them; only the worker thread changes it. */
@@ -87,15 +96,16 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private final Map<String, Parsed> parsed = new HashMap<>();
     /** Members as last read, by name; only the worker thread uses it. */
     private final Map<String, Member> known = new HashMap<>();
+    /** Members read whose data watch is still to be set, with the mzxid read; only the worker thread uses it. */
+    private final Map<String, Long> unwatched = new HashMap<>();
     /**
-     * Members whose znode the watch saw created or changed, with the zxid of the change (ZooKeeper
-     * 3.9 sends it with the event): a member read at that zxid or later is not read again.
+     * Members whose data changed, with the zxid of the change (ZooKeeper 3.9 sends it with the
+     * event): a member read at that zxid or later is not read again.
      */
     private final Map<String, Long> changedMembers = new ConcurrentHashMap<>();
     /**
-     * Read every member's data at the next sync, not only the changed ones: at the start, after a
-     * reconnect (the watch says nothing of what changed while the connection was down) and after a
-     * failed read.
+     * Read every member's data at the next sync, not only new and changed ones: at the start, after
+     * a reconnect (a new session has no watches) and after a failed read.
      */
     private final AtomicBoolean readAll = new AtomicBoolean(true);
     private volatile ConnectionState connectionState;
@@ -192,7 +202,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             }
         }
         this.mesh = mesh;
-        worker.execute(this::watchQuietly);
         scheduleSync();
         log.info("member '{}' of cluster '{}' on {}: {} {}, {} last known member(s)", name, config.cluster(), config.connect(),
                 mesh.config().underlay(), config.subnets(), applied.size());
@@ -245,8 +254,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 readAll.set(true);
                 worker.execute(() -> {
                     registerQuietly();
-                    watchQuietly(); // a new session has no watches
-                    scheduleSync();
+                    scheduleSync(); // reads all members, and so sets every watch again
                 });
             }
             default -> {
@@ -266,22 +274,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         }
     }
 
-    /**
-     * A persistent recursive watch on the members znode (ZooKeeper 3.6+): it fires for every member
-     * created, deleted or changed, and does not need to be set again after each event.
-     */
-    private void watchQuietly() {
-        if (closed || mesh == null || !connected) {
-            return;
-        }
-        try {
-            client.watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE).usingWatcher(membersChanged).forPath(config.membersPath());
-        } catch (Exception e) {
-            log.warn("cannot watch {}: {}; retrying in {} s", config.membersPath(), e.toString(), RETRY_SECONDS);
-            worker.schedule(this::watchQuietly, RETRY_SECONDS, TimeUnit.SECONDS);
-        }
-    }
-
     /** A member as read from ZooKeeper. */
     private record Member(String name, byte[] data, Stat stat) {
     }
@@ -290,26 +282,38 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private record Parsed(long mzxid, Peer peer, String error) {
     }
 
+    private void noteChanged(String member, long zxid) {
+        changedMembers.merge(member, zxid < 0 ? Long.MAX_VALUE : zxid, Math::max); // an older server sends no zxid: read again
+    }
+
     /**
-     * A member znode created or changed is read again at the next sync; a deleted one simply drops
-     * out of the children. Any other event (the members znode itself, a connection event) asks for
-     * a full read.
+     * Sets the data watch of each member read since the last call, in the background (after the
+     * batch: not on the way to the routes). A member changed or gone between its read and its watch
+     * is seen here by its stat.
      */
-    private void noteChange(WatchedEvent event) {
-        String path = event.getPath();
-        String prefix = config.membersPath() + "/";
-        if (event.getType() == Watcher.Event.EventType.NodeDeleted && path != null && path.startsWith(prefix)) {
+    private void watchMembers() {
+        if (unwatched.isEmpty() || closed || !connected) {
             return;
         }
-        if (path != null && path.startsWith(prefix) && (event.getType() == Watcher.Event.EventType.NodeCreated
-                || event.getType() == Watcher.Event.EventType.NodeDataChanged)) {
-            String member = path.substring(prefix.length());
-            int slash = member.indexOf('/');
-            long zxid = event.getZxid() < 0 ? Long.MAX_VALUE : event.getZxid(); // an older server sends none: read again
-            changedMembers.merge(slash < 0 ? member : member.substring(0, slash), zxid, Math::max);
-        } else {
-            readAll.set(true);
+        for (Map.Entry<String, Long> member : unwatched.entrySet()) {
+            String memberName = member.getKey();
+            long readAt = member.getValue();
+            try {
+                client.checkExists().usingWatcher(memberChanged).inBackground((c, event) -> {
+                    if (event.getResultCode() != KeeperException.Code.OK.intValue() && event.getResultCode() != KeeperException.Code.NONODE.intValue()) {
+                        readAll.set(true); // the watch may be missing: the next sync reads and watches everything
+                    } else if (event.getStat() == null) {
+                        scheduleSync();
+                    } else if (event.getStat().getMzxid() > readAt) {
+                        noteChanged(memberName, event.getStat().getMzxid());
+                        scheduleSync();
+                    }
+                }).forPath(config.membersPath() + "/" + memberName);
+            } catch (Exception e) {
+                readAll.set(true);
+            }
         }
+        unwatched.clear();
     }
 
     /**
@@ -330,9 +334,12 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         try {
             List<String> names;
             try {
-                names = client.getChildren().forPath(config.membersPath());
+                names = client.getChildren().usingWatcher(membersChanged).forPath(config.membersPath());
             } catch (KeeperException.NoNodeException e) {
                 known.clear();
+                if (client.checkExists().usingWatcher(membersChanged).forPath(config.membersPath()) != null) {
+                    scheduleSync(); // made meanwhile
+                }
                 return List.of();
             }
             known.keySet().retainAll(new HashSet<>(names));
@@ -350,6 +357,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 for (int i = 0; i < chunk.size(); i++) {
                     if (results.get(i) instanceof OpResult.GetDataResult data) {
                         known.put(chunk.get(i), new Member(chunk.get(i), data.getData(), data.getStat()));
+                        unwatched.put(chunk.get(i), data.getStat().getMzxid());
                     } else {
                         known.remove(chunk.get(i));
                     }
@@ -419,33 +427,10 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         }
     }
 
-    /**
-     * A change seen: the burst it belongs to is applied once no change has come for
-     * {@link MembershipConfig#coalesce()} (a thousand members registered in multi requests are one
-     * burst, one read and one batch), or at the latest {@value #LONGEST_BURST_WINDOWS} windows after
-     * its first change, so a cluster that never stops changing is still followed.
-     */
     private void scheduleSync() {
-        if (closed) {
-            return;
+        if (!closed && syncPending.compareAndSet(false, true)) {
+            worker.schedule(this::sync, config.coalesce().toMillis(), TimeUnit.MILLISECONDS);
         }
-        long now = System.nanoTime();
-        lastChange = now;
-        if (syncPending.compareAndSet(false, true)) {
-            burstStart = now;
-            worker.schedule(this::syncWhenQuiet, config.coalesce().toNanos(), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void syncWhenQuiet() {
-        long window = config.coalesce().toNanos();
-        long now = System.nanoTime();
-        long quiet = now - lastChange;
-        if (quiet < window && now - burstStart < LONGEST_BURST_WINDOWS * window && !closed) {
-            worker.schedule(this::syncWhenQuiet, window - quiet, TimeUnit.NANOSECONDS);
-            return;
-        }
-        sync();
     }
 
     /** Reads all members, compares them with what is applied, and applies the difference as one batch. */
@@ -535,6 +520,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             log.error("membership batch of cluster '{}' not applied: {}; retrying in {} s", config.cluster(), e.getMessage(), RETRY_SECONDS, e);
             worker.schedule(this::scheduleSync, RETRY_SECONDS, TimeUnit.SECONDS);
         }
+        watchMembers();
     }
 
     private Parsed parse(String memberName, Member member) {

@@ -227,21 +227,6 @@ class ZooKeeperMembershipTest {
     }
 
     @Test
-    void aBurstWhosePausesAreShorterThanTheWindowIsOneBatchEvenWhenItOutlastsTheWindow() throws Exception {
-        InMemoryTunnelMesh node1 = mesh(1);
-        ZooKeeperMembership membership = join(node1, config(1).coalesce(Duration.ofMillis(600)).build());
-        await("connected", () -> membership.getConnectionState().equals("CONNECTED"));
-        Thread.sleep(800);
-        long before = membership.getBatches();
-        for (int i = 0; i < 10; i++) { // about 1 s of changes, 100 ms apart: longer than the 600 ms window
-            createMember("m" + i, "{\"underlay\":\"10.9.0." + (i + 1) + "\",\"subnets\":[\"10.10." + i + ".0/24\"]}");
-            Thread.sleep(100);
-        }
-        await("10 members applied", () -> node1.peers().size() == 10);
-        assertEquals(before + 1, membership.getBatches(), "one batch: the burst ends when no change has come for a window");
-    }
-
-    @Test
     void aMemberWhoseDataChangesOrThatComesBackWithOtherDataIsAppliedAsItIsNow() throws Exception {
         InMemoryTunnelMesh node1 = mesh(1);
         join(node1, config(1).build());
