@@ -287,9 +287,9 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     }
 
     /**
-     * Sets the data watch of each member read since the last call, in the background (after the
-     * batch: not on the way to the routes). A member changed or gone between its read and its watch
-     * is seen here by its stat.
+     * Sets the data watch of each member read since the last call, in the background, once a burst
+     * is applied (not on the way to the routes). A member changed or gone between its read and its
+     * watch is seen here by its stat.
      */
     private void watchMembers() {
         if (unwatched.isEmpty() || closed || !connected) {
@@ -520,7 +520,11 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             log.error("membership batch of cluster '{}' not applied: {}; retrying in {} s", config.cluster(), e.getMessage(), RETRY_SECONDS, e);
             worker.schedule(this::scheduleSync, RETRY_SECONDS, TimeUnit.SECONDS);
         }
-        watchMembers();
+        if (!syncPending.get()) {
+            // not while the burst goes on: a session's requests are answered in order, and a
+            // thousand watches set now would hold up the next read by a second in the lab
+            watchMembers();
+        }
     }
 
     private Parsed parse(String memberName, Member member) {
