@@ -16,8 +16,7 @@ import org.tunnelmesh.Ipv4Prefix;
  * @param fixedPeers     names of peers that are not the cluster's (given with {@code --peer}): never touched
  * @param digestUser     user of ZooKeeper digest authentication, or null for none (then the znodes are world-writable)
  * @param digestPassword that user's password
- * @param coalesce       how long no change must come before a burst of changes is applied as one batch
- *                       (a burst is applied at the latest ten such windows after its first change)
+ * @param coalesce       how long a burst of changes is gathered before one batch applies it
  * @param sessionTimeout ZooKeeper session timeout: how long after a node dies its member disappears
  * @param joinTimeout    how long the start waits for ZooKeeper before going on with the last known members
  */

@@ -42,8 +42,8 @@ import org.tunnelmesh.TunnelMeshException;
  * Takes a mesh's peers from a cluster in ZooKeeper: this node announces itself as an ephemeral
  * member znode, and every other member becomes a peer (CONTRACT.md: {@code /tunnelmesh/<cluster>/members/<name>}).
  *
- * <p>Changes arrive as bursts (a node starting, a session expiring); a burst ends when no change
- * has come for {@link MembershipConfig#coalesce()} and is applied as one batch, all or nothing, through the
+ * <p>Changes arrive as bursts (a node starting, a session expiring); each burst is gathered for
+ * {@link MembershipConfig#coalesce()} and applied as one batch, all or nothing, through the
  * mesh's own API - so MBeans, notifications and the state file see it as they see a JMX call. A
  * member whose data is malformed or clashes with another peer is skipped with a WARN and counted;
  * the older member keeps a contested subnet. When ZooKeeper is unreachable (Curator's SUSPENDED
