@@ -300,7 +300,8 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             long readAt = member.getValue();
             try {
                 client.checkExists().usingWatcher(memberChanged).inBackground((c, event) -> {
-                    if (event.getResultCode() != KeeperException.Code.OK.intValue() && event.getResultCode() != KeeperException.Code.NONODE.intValue()) {
+                    int code = event.getResultCode();
+                    if (code != KeeperException.Code.OK.intValue() && code != KeeperException.Code.NONODE.intValue()) {
                         readAll.set(true); // the watch may be missing: the next sync reads and watches everything
                     } else if (event.getStat() == null) {
                         scheduleSync();
