@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +23,6 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
@@ -64,15 +64,50 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private final String memberPath;
     private final byte[] memberData;
     private final CuratorFramework client;
-    /** Any create, delete or data change under the members znode schedules a sync. */
-    private final Watcher membersChanged = event -> scheduleSync();
+    /**
+     * A one-shot watch on the list of members, set again by each read: a burst of a thousand
+     * members joining fires it once or twice, not a thousand times (in the lab, a notification per
+     * member kept the node's connection busy for most of a second).
+     */
+    private final Watcher membersChanged = event -> {
+        if (event.getType() != Watcher.Event.EventType.None) {
+            scheduleSync();
+        }
+    };
+    /** A one-shot watch on each member's data, set once it is read: a member whose data changes is read again. */
+    private final Watcher memberChanged = event -> {
+        String path = event.getPath();
+        if (path != null && event.getType() == Watcher.Event.EventType.NodeDataChanged) {
+            noteChanged(path.substring(path.lastIndexOf('/') + 1), event.getZxid());
+            scheduleSync();
+        } else if (path != null && event.getType() == Watcher.Event.EventType.NodeDeleted) {
+            noteChanged(path.substring(path.lastIndexOf('/') + 1), -1); // if it is back by the next read, it is another znode
+            scheduleSync();
+        }
+    };
     private final ScheduledExecutorService worker;
     private final AtomicBoolean syncPending = new AtomicBoolean();
+    /** How many members the last read fetched (only the worker thread uses it). */
+    private int lastRead;
     /** The members this object put into the mesh, as it put them; only the worker thread changes it. */
     private final Map<String, Peer> applied = new ConcurrentHashMap<>();
     private volatile Map<String, String> skipped = Map.of();
-    /** Members as last parsed, by name, with the znode version they came from: a burst re-reads only what changed. */
+    /** Members as last parsed, by name, with the znode version they came from: a burst re-parses only what changed. */
     private final Map<String, Parsed> parsed = new HashMap<>();
+    /** Members as last read, by name; only the worker thread uses it. */
+    private final Map<String, Member> known = new HashMap<>();
+    /** Members read whose data watch is still to be set, with the mzxid read; only the worker thread uses it. */
+    private final Map<String, Long> unwatched = new HashMap<>();
+    /**
+     * Members whose data changed, with the zxid of the change (ZooKeeper 3.9 sends it with the
+     * event): a member read at that zxid or later is not read again.
+     */
+    private final Map<String, Long> changedMembers = new ConcurrentHashMap<>();
+    /**
+     * Read every member's data at the next sync, not only new and changed ones: at the start, after
+     * a reconnect (a new session has no watches) and after a failed read.
+     */
+    private final AtomicBoolean readAll = new AtomicBoolean(true);
     private volatile ConnectionState connectionState;
     private volatile boolean connected;
     private volatile boolean registered;
@@ -167,7 +202,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             }
         }
         this.mesh = mesh;
-        worker.execute(this::watchQuietly);
         scheduleSync();
         log.info("member '{}' of cluster '{}' on {}: {} {}, {} last known member(s)", name, config.cluster(), config.connect(),
                 mesh.config().underlay(), config.subnets(), applied.size());
@@ -217,10 +251,10 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 }
                 connected = true;
                 log.info("ZooKeeper connection {}: registering and resynchronising in full", state);
+                readAll.set(true);
                 worker.execute(() -> {
                     registerQuietly();
-                    watchQuietly(); // a new session has no watches
-                    scheduleSync();
+                    scheduleSync(); // reads all members, and so sets every watch again
                 });
             }
             default -> {
@@ -240,22 +274,6 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         }
     }
 
-    /**
-     * A persistent recursive watch on the members znode (ZooKeeper 3.6+): it fires for every member
-     * created, deleted or changed, and does not need to be set again after each event.
-     */
-    private void watchQuietly() {
-        if (closed || mesh == null || !connected) {
-            return;
-        }
-        try {
-            client.watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE).usingWatcher(membersChanged).forPath(config.membersPath());
-        } catch (Exception e) {
-            log.warn("cannot watch {}: {}; retrying in {} s", config.membersPath(), e.toString(), RETRY_SECONDS);
-            worker.schedule(this::watchQuietly, RETRY_SECONDS, TimeUnit.SECONDS);
-        }
-    }
-
     /** A member as read from ZooKeeper. */
     private record Member(String name, byte[] data, Stat stat) {
     }
@@ -264,33 +282,93 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private record Parsed(long mzxid, Peer peer, String error) {
     }
 
+    private void noteChanged(String member, long zxid) {
+        changedMembers.merge(member, zxid < 0 ? Long.MAX_VALUE : zxid, Math::max); // an older server sends no zxid: read again
+    }
+
     /**
-     * Reads every member: the children, then their data in read-only multi requests (ZooKeeper 3.6+),
-     * so a thousand members cost a few round trips, not a thousand. A member deleted in between is
-     * simply not there.
+     * Sets the data watch of each member read since the last call, in the background, once a burst
+     * is applied (not on the way to the routes). A member changed or gone between its read and its
+     * watch is seen here by its stat.
+     */
+    private void watchMembers() {
+        if (unwatched.isEmpty() || closed || !connected) {
+            return;
+        }
+        for (Map.Entry<String, Long> member : unwatched.entrySet()) {
+            String memberName = member.getKey();
+            long readAt = member.getValue();
+            try {
+                client.checkExists().usingWatcher(memberChanged).inBackground((c, event) -> {
+                    int code = event.getResultCode();
+                    if (code != KeeperException.Code.OK.intValue() && code != KeeperException.Code.NONODE.intValue()) {
+                        readAll.set(true); // the watch may be missing: the next sync reads and watches everything
+                    } else if (event.getStat() == null) {
+                        scheduleSync();
+                    } else if (event.getStat().getMzxid() > readAt) {
+                        noteChanged(memberName, event.getStat().getMzxid());
+                        scheduleSync();
+                    }
+                }).forPath(config.membersPath() + "/" + memberName);
+            } catch (Exception e) {
+                readAll.set(true);
+            }
+        }
+        unwatched.clear();
+    }
+
+    /**
+     * Reads the members: the children, then the data of those that are new or changed since the
+     * last read (all of them after a reconnect) in read-only multi requests (ZooKeeper 3.6+), so a
+     * thousand members cost a few round trips, not a thousand, and a burst that spans two syncs
+     * reads each member once. A member deleted in between is simply not there.
      */
     private List<Member> readMembers() throws Exception {
-        List<String> names;
-        try {
-            names = client.getChildren().forPath(config.membersPath());
-        } catch (KeeperException.NoNodeException e) {
-            return List.of();
-        }
-        List<Member> members = new ArrayList<>(names.size());
-        for (int first = 0; first < names.size(); first += READ_CHUNK) {
-            List<String> chunk = names.subList(first, Math.min(names.size(), first + READ_CHUNK));
-            List<Op> reads = new ArrayList<>(chunk.size());
-            for (String member : chunk) {
-                reads.add(Op.getData(config.membersPath() + "/" + member));
+        boolean all = readAll.getAndSet(false);
+        Map<String, Long> changed = new HashMap<>();
+        for (String member : changedMembers.keySet()) { // taken before reading: a change seen from now on is read next time
+            Long zxid = changedMembers.remove(member);
+            if (zxid != null) {
+                changed.put(member, zxid);
             }
-            List<OpResult> results = client.getZookeeperClient().getZooKeeper().multi(reads);
-            for (int i = 0; i < chunk.size(); i++) {
-                if (results.get(i) instanceof OpResult.GetDataResult data) {
-                    members.add(new Member(chunk.get(i), data.getData(), data.getStat()));
+        }
+        try {
+            List<String> names;
+            try {
+                names = client.getChildren().usingWatcher(membersChanged).forPath(config.membersPath());
+            } catch (KeeperException.NoNodeException e) {
+                known.clear();
+                if (client.checkExists().usingWatcher(membersChanged).forPath(config.membersPath()) != null) {
+                    scheduleSync(); // made meanwhile
+                }
+                return List.of();
+            }
+            known.keySet().retainAll(new HashSet<>(names));
+            // events lag behind reads: a member read after its change came is not read again for that change
+            List<String> reading = all ? names : names.stream().filter(n -> !known.containsKey(n)
+                    || changed.getOrDefault(n, 0L) > known.get(n).stat().getMzxid()).toList();
+            lastRead = reading.size();
+            for (int first = 0; first < reading.size(); first += READ_CHUNK) {
+                List<String> chunk = reading.subList(first, Math.min(reading.size(), first + READ_CHUNK));
+                List<Op> reads = new ArrayList<>(chunk.size());
+                for (String member : chunk) {
+                    reads.add(Op.getData(config.membersPath() + "/" + member));
+                }
+                List<OpResult> results = client.getZookeeperClient().getZooKeeper().multi(reads);
+                for (int i = 0; i < chunk.size(); i++) {
+                    if (results.get(i) instanceof OpResult.GetDataResult data) {
+                        known.put(chunk.get(i), new Member(chunk.get(i), data.getData(), data.getStat()));
+                        unwatched.put(chunk.get(i), data.getStat().getMzxid());
+                    } else {
+                        known.remove(chunk.get(i));
+                    }
                 }
             }
+            return new ArrayList<>(known.values());
+        } catch (Exception e) {
+            readAll.set(true);
+            throw e;
         }
-        return members;
     }
 
     /**
@@ -359,6 +437,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     /** Reads all members, compares them with what is applied, and applies the difference as one batch. */
     private void sync() {
         syncPending.set(false);
+        long t0 = System.nanoTime();
         TunnelMesh mesh = this.mesh;
         if (closed || !connected || mesh == null) {
             return; // fail-static: without a live view of the cluster, the mesh stays as it is
@@ -374,6 +453,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             PeerTable table = new PeerTable(mesh.config());
             table.addAll(inMesh.values().stream().filter(p -> !applied.containsKey(p.name())).toList());
             List<Member> members = new ArrayList<>(readMembers());
+            long t1 = System.nanoTime();
             members.removeIf(m -> m.name().equals(name));
             // who keeps a contested subnet: what is applied, then the older member
             members.sort(Comparator.comparing((Member m) -> applied.containsKey(m.name()) ? 0 : 1)
@@ -419,9 +499,15 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                     adding.add(peer);
                 }
             }
+            long t2 = System.nanoTime();
             if (!removing.isEmpty() || !adding.isEmpty()) {
                 apply(mesh, removing, adding);
             }
+            long t3 = System.nanoTime();
+            // where a sync's time goes (MembershipBenchmark -Dprofile=true logs it)
+            log.debug("sync of cluster '{}': {} members ({} read) in {} ms, parsed and checked in {} ms, batch +{} -{} in {} ms",
+                    config.cluster(), members.size(), lastRead, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, adding.size(),
+                    removing.size(), (t3 - t2) / 1_000_000);
         } catch (KeeperException | InterruptedException e) {
             // ZooKeeper went away while reading: fail-static, the reconnect brings a full sync
             log.warn("cannot read the members of cluster '{}': {}; nothing changed", config.cluster(), e.toString());
@@ -434,6 +520,11 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             failedBatches.incrementAndGet();
             log.error("membership batch of cluster '{}' not applied: {}; retrying in {} s", config.cluster(), e.getMessage(), RETRY_SECONDS, e);
             worker.schedule(this::scheduleSync, RETRY_SECONDS, TimeUnit.SECONDS);
+        }
+        if (!syncPending.get()) {
+            // not while the burst goes on: a session's requests are answered in order, and a
+            // thousand watches set now would hold up the next read by a second in the lab
+            watchMembers();
         }
     }
 

@@ -227,6 +227,24 @@ class ZooKeeperMembershipTest {
     }
 
     @Test
+    void aMemberWhoseDataChangesOrThatComesBackWithOtherDataIsAppliedAsItIsNow() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1);
+        join(node1, config(1).build());
+        createMember("node2", "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}");
+        createMember("node3", "{\"underlay\":\"10.245.1.4\",\"subnets\":[\"192.168.43.0/24\"]}");
+        await("two peers", () -> peersOf(node1).keySet().equals(Set.of("node2", "node3")));
+
+        admin.setData().forPath("/tunnelmesh/lab/members/node2",
+                "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\",\"10.42.0.0/16\"]}".getBytes(StandardCharsets.UTF_8));
+        await("node2's new subnet", () -> Peer.of("node2", "10.245.1.3", "192.168.42.0/24,10.42.0.0/16")
+                .equals(peersOf(node1).get("node2")));
+        admin.delete().forPath("/tunnelmesh/lab/members/node3");
+        createMember("node3", "{\"underlay\":\"10.245.1.14\",\"subnets\":[\"192.168.43.0/24\"]}");
+        await("node3 as it came back", () -> Peer.of("node3", "10.245.1.14", "192.168.43.0/24").equals(peersOf(node1).get("node3")));
+        assertEquals(Peer.of("node2", "10.245.1.3", "192.168.42.0/24,10.42.0.0/16"), peersOf(node1).get("node2"));
+    }
+
+    @Test
     void failStaticWhileZooKeeperIsDownThenAFullResync() throws Exception {
         InMemoryTunnelMesh node1 = mesh(1);
         ZooKeeperMembership membership = join(node1, config(1).build());
