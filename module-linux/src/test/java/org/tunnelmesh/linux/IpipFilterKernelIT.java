@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.tunnelmesh.linux.KernelState.snapshot;
 import static org.tunnelmesh.linux.Lab.*;
 
 import java.util.ArrayList;
@@ -259,12 +260,12 @@ class IpipFilterKernelIT {
     @EnumSource(MeshMode.class)
     void aSecondFilteredMeshOnTheDeviceIsRefusedAndARenamedMeshAdoptsTheFilter(MeshMode mode) {
         LinuxTunnelMesh first = meshes.open(1, mode, 2);
-        String before = snapshot(1) + tc(1, "filter", "show", "dev", DEV, "ingress") + tc(1, "filter", "show", "dev", DEV, "egress");
+        List<Object> before = List.of(snapshot(1), filters(1, "ingress"), filters(1, "egress"));
         org.tunnelmesh.ConflictException e = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.ConflictException.class,
                 () -> LinuxTunnelMesh.open(config(1, mode).toBuilder().name("other").routeProtocol(88)
                         .tunnelAddress("192.168.141.0").build(), List.of(org.tunnelmesh.Peer.of("node3", underlay(3), "192.168.143.0/24"))));
         assertTrue(e.getMessage().contains("mesh 'node1'") && e.getMessage().contains("--no-ipip-filter"), e.getMessage());
-        assertEquals(before, snapshot(1) + tc(1, "filter", "show", "dev", DEV, "ingress") + tc(1, "filter", "show", "dev", DEV, "egress"),
+        assertEquals(before, List.of(snapshot(1), filters(1, "ingress"), filters(1, "egress")),
                 "nothing changed");
 
         // the same namespace and protocol under another name is the same mesh: it takes the filter over
