@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.linux.KernelState.snapshot;
 import static org.tunnelmesh.linux.Lab.*;
+import static org.tunnelmesh.linux.LabKernel.snapshot;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;

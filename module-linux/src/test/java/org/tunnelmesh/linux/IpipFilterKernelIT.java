@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.tunnelmesh.linux.KernelState.snapshot;
 import static org.tunnelmesh.linux.Lab.*;
+import static org.tunnelmesh.linux.LabKernel.snapshot;
 
 import java.util.ArrayList;
 import java.util.List;

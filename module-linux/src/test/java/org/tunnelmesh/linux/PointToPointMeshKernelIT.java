@@ -3,8 +3,8 @@ package org.tunnelmesh.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.linux.KernelState.*;
 import static org.tunnelmesh.linux.Lab.*;
+import static org.tunnelmesh.linux.LabKernel.*;
 
 import java.util.List;
 import java.util.Map;

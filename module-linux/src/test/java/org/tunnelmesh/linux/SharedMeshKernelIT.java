@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.linux.KernelState.*;
 import static org.tunnelmesh.linux.Lab.*;
+import static org.tunnelmesh.linux.LabKernel.*;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;

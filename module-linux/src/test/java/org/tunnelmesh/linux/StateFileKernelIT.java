@@ -3,13 +3,13 @@ package org.tunnelmesh.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.linux.KernelState.routeDestinations;
-import static org.tunnelmesh.linux.KernelState.routes;
-import static org.tunnelmesh.linux.KernelState.snapshot;
 import static org.tunnelmesh.linux.Lab.config;
 import static org.tunnelmesh.linux.Lab.ip;
 import static org.tunnelmesh.linux.Lab.ipIgnoringFailure;
 import static org.tunnelmesh.linux.Lab.peer;
+import static org.tunnelmesh.linux.LabKernel.routeDestinations;
+import static org.tunnelmesh.linux.LabKernel.routes;
+import static org.tunnelmesh.linux.LabKernel.snapshot;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,9 +3,9 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.KernelState.hasRoute;
-import static org.tunnelmesh.samples.KernelState.link;
-import static org.tunnelmesh.samples.KernelState.routes;
+import static org.tunnelmesh.samples.LabKernel.hasRoute;
+import static org.tunnelmesh.samples.LabKernel.link;
+import static org.tunnelmesh.samples.LabKernel.routes;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

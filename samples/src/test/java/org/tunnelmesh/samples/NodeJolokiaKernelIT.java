@@ -237,7 +237,7 @@ class NodeJolokiaKernelIT {
         assertEquals(2, commandLine.exitCode(), commandLine.output());
         assertTrue(commandLine.output().contains("169.254.0.0/16"), commandLine.output());
         assertEquals(routesBefore, routes(NODE1), "node1's routes after the refused peers");
-        assertEquals(List.of(), KernelState.routes("node4", "proto", "87"), "node4's routes");
+        assertEquals(List.of(), LabKernel.routes("node4", "proto", "87"), "node4's routes");
         assertEquals(List.of("node2", "node3"), read(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "PeerNames"));
     }
 
@@ -359,7 +359,7 @@ class NodeJolokiaKernelIT {
 
     /** The node's routes of our protocol, as the kernel reports them ({@code ip -j}, parsed). */
     private static List<Map<String, Object>> routes(Node node) throws Exception {
-        return KernelState.routes(node.name(), "proto", "87");
+        return LabKernel.routes(node.name(), "proto", "87");
     }
 
     private static String jolokiaUrl() {

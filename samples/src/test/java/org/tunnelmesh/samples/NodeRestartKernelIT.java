@@ -3,10 +3,10 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.KernelState.hasRouteVia;
-import static org.tunnelmesh.samples.KernelState.link;
-import static org.tunnelmesh.samples.KernelState.linkNames;
-import static org.tunnelmesh.samples.KernelState.routes;
+import static org.tunnelmesh.samples.LabKernel.hasRouteVia;
+import static org.tunnelmesh.samples.LabKernel.link;
+import static org.tunnelmesh.samples.LabKernel.linkNames;
+import static org.tunnelmesh.samples.LabKernel.routes;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -3,8 +3,8 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.KernelState.routes;
-import static org.tunnelmesh.samples.KernelState.snapshot;
+import static org.tunnelmesh.samples.LabKernel.routes;
+import static org.tunnelmesh.samples.LabKernel.snapshot;
 import static org.tunnelmesh.samples.LabNode.sh;
 
 import java.nio.file.Files;

@@ -13,8 +13,8 @@ import org.tunnelmesh.Json;
  * Field names are iproute2's JSON names; a filter given to {@code ip} leaves its own field out
  * (e.g. {@code route show proto 87} prints no "protocol").
  */
-final class KernelState {
-    private KernelState() {
+final class LabKernel {
+    private LabKernel() {
     }
 
     /** A device as {@code ip -j -d [-s] link show} prints it. */

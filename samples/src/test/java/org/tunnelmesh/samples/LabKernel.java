@@ -14,8 +14,8 @@ import org.tunnelmesh.Json;
  * names are iproute2's; a filter given to {@code ip} leaves its own field out ({@code route show
  * proto 87} prints no "protocol").
  */
-final class KernelState {
-    private KernelState() {
+final class LabKernel {
+    private LabKernel() {
     }
 
     /** {@code ip -n NETNS -j route show [SELECTOR...]}: one map per route ("dst", "dev", "protocol", ...). */
