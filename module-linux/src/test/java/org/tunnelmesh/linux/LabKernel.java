@@ -8,8 +8,8 @@ import java.util.Map;
 import org.tunnelmesh.Json;
 
 /**
- * The kernel state of a lab namespace as data: what {@code ip -j} prints, parsed, so that tests
- * assert on fields (a route's protocol, a link's flags) rather than on substrings of text.
+ * The kernel state of a lab namespace as data: what {@code ip -j} (and {@code tc -j}) prints, parsed,
+ * so that tests assert on fields (a route's protocol, a link's flags) rather than on substrings of text.
  * Field names are iproute2's JSON names; a filter given to {@code ip} leaves its own field out
  * (e.g. {@code route show proto 87} prints no "protocol").
  */
@@ -93,6 +93,31 @@ final class LabKernel {
         }
     }
 
+    /** A tc filter as {@code tc -j [-s] filter show} prints it (one entry per priority, then one per filter). */
+    record Filter(Map<String, Object> json) {
+        String kind() {
+            return (String) json.get("kind");
+        }
+
+        /** The name a bpf filter was given ("tunnelmesh:node1"); null for other kinds. */
+        String bpfName() {
+            return (String) options().get("bpf_name");
+        }
+
+        /** Packets counted by the filter's actions; needs {@code -s}. */
+        long actionPackets() {
+            long packets = 0;
+            for (Object action : (List<?>) options().getOrDefault("actions", List.of())) {
+                packets += (Long) object(object(action).get("stats")).get("packets");
+            }
+            return packets;
+        }
+
+        private Map<String, Object> options() {
+            return json.containsKey("options") ? object(json.get("options")) : Map.of();
+        }
+    }
+
     /** {@code ip -j -d link show [SELECTOR...]} in the node's namespace. */
     static List<Link> links(int node, String... selector) {
         List<Link> links = new ArrayList<>();
@@ -171,15 +196,51 @@ final class LabKernel {
                 "routes", ipJson(node, "route", "show", "table", "all"), "nexthops", ipJson(node, "nexthop", "show"));
     }
 
+    /** {@code tc -j [-s] filter show dev DEV HOOK} ("ingress", "egress"). */
+    static List<Filter> filters(int node, String dev, String hook, boolean stats) {
+        List<String> args = new ArrayList<>(List.of("tc", "-n", Lab.ns(node), "-j"));
+        if (stats) {
+            args.add("-s");
+        }
+        args.addAll(List.of("filter", "show", "dev", dev, hook));
+        List<Filter> filters = new ArrayList<>();
+        for (Object o : parse(args, run(args))) {
+            filters.add(new Filter(object(o)));
+        }
+        return filters;
+    }
+
+    /** {@code tc -j qdisc show dev DEV}: "kind", "handle" ("1:"), "root" (true for the root qdisc), "parent". */
+    static List<Map<String, Object>> qdiscs(int node, String dev) {
+        List<String> args = List.of("tc", "-n", Lab.ns(node), "-j", "qdisc", "show", "dev", dev);
+        List<Map<String, Object>> qdiscs = new ArrayList<>();
+        for (Object o : parse(args, run(args))) {
+            qdiscs.add(object(o));
+        }
+        return qdiscs;
+    }
+
     /** Runs {@code ip -j ARGS} in the node's namespace and parses its answer, a JSON array. */
     static List<Object> ipJson(int node, String... args) {
-        String out = Lab.ip(node, concat(new String[] {"-j"}, args)).strip();
+        List<String> command = new ArrayList<>(List.of("ip", "-n", Lab.ns(node), "-j"));
+        command.addAll(List.of(args));
+        return parse(command, run(command));
+    }
+
+    private static String run(List<String> command) {
+        Lab.Result r = Lab.run(command);
+        assertEquals(0, r.exitCode(), String.join(" ", command) + " failed: " + r.output());
+        return r.output();
+    }
+
+    private static List<Object> parse(List<String> command, String output) {
+        String out = output.strip();
         if (out.isEmpty()) {
             return List.of(); // some objects (nexthop) print nothing at all when there are none
         }
         Object parsed = Json.parse(out);
         if (!(parsed instanceof List<?> list)) {
-            throw new AssertionError("ip -j " + String.join(" ", args) + " in " + Lab.ns(node) + " printed no JSON array: " + out);
+            throw new AssertionError(String.join(" ", command) + " printed no JSON array: " + out);
         }
         return List.copyOf(list);
     }

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.tunnelmesh.Json;
 
 /**
- * The kernel state of a lab namespace as data: what {@code ip -j} prints, parsed, so that the node
+ * The kernel state of a lab namespace as data: what {@code ip -j} (and {@code tc -j}) prints, parsed, so that the node
  * tests assert on fields (a route's protocol and device) rather than on substrings of text. Field
  * names are iproute2's; a filter given to {@code ip} leaves its own field out ({@code route show
  * proto 87} prints no "protocol").
@@ -51,10 +51,24 @@ final class LabKernel {
                 "routes", ipJson(netns, List.of("route", "show", "table", "all")), "nexthops", ipJson(netns, List.of("nexthop", "show")));
     }
 
-    @SuppressWarnings("unchecked")
+    /** {@code tc -j qdisc show dev DEV}: one map per qdisc ("kind", "handle", ...). */
+    static List<Map<String, Object>> qdiscs(String netns, String dev) throws Exception {
+        return parse(List.of("tc", "-n", netns, "-j", "qdisc", "show", "dev", dev));
+    }
+
+    /** The kinds of the device's qdiscs, e.g. "clsact". */
+    static List<String> qdiscKinds(String netns, String dev) throws Exception {
+        return qdiscs(netns, dev).stream().map(q -> (String) q.get("kind")).toList();
+    }
+
     private static List<Map<String, Object>> ipJson(String netns, List<String> args) throws Exception {
         List<String> command = new ArrayList<>(List.of("ip", "-n", netns, "-j"));
         command.addAll(args);
+        return parse(command);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> parse(List<String> command) throws Exception {
         String out = run(command).strip();
         if (out.isEmpty()) {
             return List.of();
