@@ -155,10 +155,14 @@ final class IpipFilter implements AutoCloseable {
     }
 
     private static String bpfAdvice(int errno) {
-        return switch (errno) {
-            case Errno.EPERM -> "The process needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN; kernels before 5.8 need CAP_SYS_ADMIN)";
-            case 38 /* ENOSYS */ -> "This kernel is built without CONFIG_BPF_SYSCALL";
-            case Errno.EINVAL -> "This kernel lacks a BPF feature the filter uses (batch operations on hash maps: 5.6+)";
+        Errno known = Errno.of(errno);
+        if (known == null) {
+            return "See the kernel's answer above";
+        }
+        return switch (known) {
+            case EPERM -> "The process needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN; kernels before 5.8 need CAP_SYS_ADMIN)";
+            case ENOSYS -> "This kernel is built without CONFIG_BPF_SYSCALL";
+            case EINVAL -> "This kernel lacks a BPF feature the filter uses (batch operations on hash maps: 5.6+)";
             default -> "See the kernel's answer above";
         };
     }
@@ -298,7 +302,7 @@ final class IpipFilter implements AutoCloseable {
             BatchOutcome outcome = ctx.session.send(qdisc);
             if (outcome.failures() == 0) {
                 repairs.add("tc qdisc add dev " + ctx.underlayDevice + " clsact");
-            } else if (outcome.errno(0) != Errno.EEXIST) {
+            } else if (!Errno.EEXIST.is(outcome.errno(0))) {
                 throw new KernelSupportException(KernelErrors.translate(outcome.exception(),
                         "tc qdisc add dev " + ctx.underlayDevice + " clsact").getMessage()
                         + ". The IPIP filter needs the clsact qdisc (CONFIG_NET_SCH_INGRESS: modprobe sch_ingress)" + TURN_OFF);
@@ -321,7 +325,7 @@ final class IpipFilter implements AutoCloseable {
             } else {
                 var e = KernelErrors.translate(outcome.exception(), commands.get(i));
                 int errno = outcome.errno(i);
-                if (errno == Errno.ENOENT || errno == Errno.EOPNOTSUPP || errno == Errno.EPROTONOSUPPORT) {
+                if (Errno.ENOENT.is(errno) || Errno.EOPNOTSUPP.is(errno) || Errno.EPROTONOSUPPORT.is(errno)) {
                     throw new KernelSupportException(e.getMessage() + ". The IPIP filter needs cls_bpf (CONFIG_NET_CLS_BPF: modprobe cls_bpf)"
                             + TURN_OFF, e);
                 }

@@ -5,9 +5,11 @@ import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.linux.netlink.Errno;
-import org.tunnelmesh.linux.netlink.NetlinkException;
+import org.tunnelmesh.linux.netlink.NativeIoException;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
+import org.tunnelmesh.linux.netlink.NetlinkSocket.Readiness;
+import org.tunnelmesh.linux.netlink.Wakeup;
 
 import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
@@ -20,27 +22,41 @@ import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
  * <p>Only events that concern the mesh count ({@link MeshEventFilter}). Storms are coalesced:
  * after a relevant event the watcher waits until {@value #DEBOUNCE_MILLIS} ms pass without
  * another (at most {@value #MAX_DELAY_MILLIS} ms in all), then repairs once.
+ *
+ * <p>The thread waits in poll(2) on the socket and a {@link Wakeup}, with no timeout but the next
+ * resync: {@link #close} signals the wakeup and joins the thread, which closes the socket itself on
+ * its way out - so no thread is ever inside a socket that another closes.
  */
 final class KernelWatcher implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(KernelWatcher.class);
-    private static final int POLL_MILLIS = 200;
+    /** Pause after a failed receive (not an overflow), so a broken socket does not spin. */
+    private static final int BACKOFF_MILLIS = 200;
     static final int DEBOUNCE_MILLIS = 50;
     static final int MAX_DELAY_MILLIS = 300;
 
     private final NetlinkSocket socket;
+    private final Wakeup wakeup;
     private final Runnable repair;
     private final Predicate<NetlinkMessage> concerns;
     private final int ownPortId;
     private final long resyncNanos;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Guards started and finished, so the wakeup is never signalled once the thread has closed it. */
+    private final Object lifecycle = new Object();
+    private boolean started;
+    private boolean finished;
     private boolean relevant;
     /** Relevant events seen so far, to tell whether one more arrived while debouncing. */
     private long relevantCount;
     /** Repairs started (events, overflow, or timer): for tests that check what does and does not trigger one. */
     private volatile long repairs;
 
-    /** @param ownPortId the mesh's control socket: notifications of its own changes are not drift */
+    /**
+     * @param socket the event socket: the watcher owns it from now on, and closes it
+     * @param ownPortId the mesh's control socket: notifications of its own changes are not drift
+     * @param resyncMillis 0 for no periodic resync
+     */
     KernelWatcher(NetlinkSocket socket, int ownPortId, Predicate<NetlinkMessage> concerns, String meshName, long resyncMillis,
                   Runnable repair) {
         this.socket = socket;
@@ -48,38 +64,55 @@ final class KernelWatcher implements AutoCloseable {
         this.concerns = concerns;
         this.repair = repair;
         this.resyncNanos = TimeUnit.MILLISECONDS.toNanos(resyncMillis);
-        socket.setReceiveTimeout(POLL_MILLIS);
         for (int group : new int[] {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP, org.tunnelmesh.linux.tc.Tc.RTNLGRP_TC}) {
             try {
                 socket.joinGroup(group);
-            } catch (NetlinkException e) {
+            } catch (NativeIoException e) {
                 log.info("cannot watch rtnetlink group {} ({}); the periodic resync covers it", group, e.getMessage());
             }
         }
+        this.wakeup = Wakeup.open();
         this.thread = new Thread(this::run, "tunnelmesh-watch-" + meshName);
         this.thread.setDaemon(true);
     }
 
     void start() {
+        synchronized (lifecycle) {
+            started = true;
+        }
         thread.start();
     }
 
     private void run() {
+        try {
+            watch();
+        } finally {
+            synchronized (lifecycle) {
+                finished = true;
+            }
+            wakeup.close();
+            socket.close();
+        }
+    }
+
+    private void watch() {
         long lastSync = System.nanoTime();
         while (running) {
             boolean overflow = false;
             try {
-                if (socket.poll(this::inspect, false) && relevant) {
+                Readiness ready = socket.await(wakeup, untilResync(lastSync));
+                if (ready == Readiness.READABLE && socket.poll(this::inspect, true) && relevant) {
                     debounce();
                 }
-            } catch (NetlinkException e) {
-                if (e.errno() != Errno.ENOBUFS) {
+            } catch (NativeIoException e) {
+                if (Errno.ENOBUFS.is(e.errno())) {
+                    overflow = true;
+                } else {
                     if (running) {
                         log.error("kernel watch failed: {}", e.getMessage());
                     }
-                    sleepQuietly();
+                    wakeup.await(BACKOFF_MILLIS);
                 }
-                overflow = true;
             } catch (RuntimeException e) {
                 log.error("kernel watch: unreadable event: {}", e.getMessage());
             }
@@ -99,28 +132,30 @@ final class KernelWatcher implements AutoCloseable {
         }
     }
 
+    /** Milliseconds to wait for events before the periodic resync is due; -1 (no limit) without one. */
+    private int untilResync(long lastSync) {
+        if (resyncNanos <= 0) {
+            return -1;
+        }
+        long left = TimeUnit.NANOSECONDS.toMillis(lastSync + resyncNanos - System.nanoTime());
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, left + 1));
+    }
+
     /** Reads on until the events stop for {@value #DEBOUNCE_MILLIS} ms, or {@value #MAX_DELAY_MILLIS} ms have passed. */
     private void debounce() {
         long start = System.nanoTime();
         long quietUntil = start + TimeUnit.MILLISECONDS.toNanos(DEBOUNCE_MILLIS);
         long latest = start + TimeUnit.MILLISECONDS.toNanos(MAX_DELAY_MILLIS);
-        try {
-            while (running) {
-                long waitMillis = TimeUnit.NANOSECONDS.toMillis(Math.min(quietUntil, latest) - System.nanoTime());
-                if (waitMillis < 1) {
-                    return;
-                }
-                socket.setReceiveTimeout((int) waitMillis);
-                long before = relevantCount;
-                if (!socket.poll(this::inspect, false)) {
-                    return;
-                }
-                if (relevantCount != before) {
-                    quietUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEBOUNCE_MILLIS);
-                }
+        while (running) {
+            long waitMillis = TimeUnit.NANOSECONDS.toMillis(Math.min(quietUntil, latest) - System.nanoTime());
+            if (waitMillis < 1 || socket.await(wakeup, (int) waitMillis) != Readiness.READABLE) {
+                return; // quiet long enough, or stopping
             }
-        } finally {
-            socket.setReceiveTimeout(POLL_MILLIS);
+            long before = relevantCount;
+            socket.poll(this::inspect, true);
+            if (relevantCount != before) {
+                quietUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEBOUNCE_MILLIS);
+            }
         }
     }
 
@@ -143,22 +178,37 @@ final class KernelWatcher implements AutoCloseable {
         return repairs;
     }
 
-    private static void sleepQuietly() {
-        try {
-            Thread.sleep(POLL_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** For tests: whether the thread still runs. */
+    boolean alive() {
+        return thread.isAlive();
     }
 
+    /**
+     * Stops the thread and returns once it is gone (a repair under way finishes first); the thread
+     * closes the socket on its way out. Interrupted while waiting, it returns early and the thread
+     * still closes the socket when it ends.
+     */
     @Override
     public void close() {
         running = false;
+        synchronized (lifecycle) {
+            if (!started) {
+                finished = true;
+                wakeup.close();
+                socket.close();
+                return;
+            }
+            if (!finished) {
+                wakeup.signal();
+            }
+        }
+        if (Thread.currentThread() == thread) {
+            return; // a repair that closed the mesh: the loop ends when it returns
+        }
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(5));
+            thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        socket.close();
     }
 }

@@ -25,6 +25,7 @@ import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.linux.netlink.Netlink;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
+import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.netlink.NetworkNamespace;
 import org.tunnelmesh.linux.rtnetlink.Address;
 import org.tunnelmesh.linux.rtnetlink.Link;
@@ -107,7 +108,12 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 PointToPointTopology.checkDeviceNames(Map.of(), initial);
             }
         }
-        Sockets sockets = Sockets.open(config);
+        Sockets sockets;
+        try {
+            sockets = Sockets.open(config);
+        } catch (RuntimeException e) {
+            throw KernelErrors.translate(e);
+        }
         IpipFilter filter = null;
         MeshLock lock = null;
         try {
@@ -156,7 +162,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             if (filter != null) {
                 filter.close();
             }
-            throw e;
+            throw KernelErrors.translate(e);
         }
     }
 
@@ -177,6 +183,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             synchronized (this) {
                 return change.get();
             }
+        } catch (RuntimeException e) {
+            throw KernelErrors.translate(e); // what the session does not translate (bpf(2), say) leaves as the API's exception too
         } finally {
             deliver();
         }

@@ -67,7 +67,7 @@ final class MeshContext {
         }
         BatchOutcome outcome = session.send(batch);
         for (int i = 0; i < outcome.size(); i++) {
-            String what = RequestDescriber.describe(batch.message(i));
+            String what = RequestDescriber.describe(batch.request(i));
             if (outcome.succeeded(i)) {
                 done.add(what);
             } else {
@@ -92,7 +92,7 @@ final class MeshContext {
             BatchOutcome outcome = session.send(undo);
             for (int i = 0; i < outcome.size(); i++) {
                 if (!outcome.succeeded(i)) {
-                    log.error("rollback step '{}' failed: {}", RequestDescriber.describe(undo.message(i)), Errno.name(outcome.errno(i)));
+                    log.error("rollback step '{}' failed: {}", RequestDescriber.describe(undo.request(i)), Errno.name(outcome.errno(i)));
                 }
             }
         } catch (RuntimeException e) {
@@ -102,6 +102,6 @@ final class MeshContext {
 
     /** Errnos that mean "already gone", harmless when deleting. */
     static boolean alreadyGone(int errno) {
-        return errno == Errno.ENOENT || errno == Errno.ESRCH || errno == Errno.ENODEV || errno == Errno.EADDRNOTAVAIL;
+        return Errno.ENOENT.is(errno) || Errno.ESRCH.is(errno) || Errno.ENODEV.is(errno) || Errno.EADDRNOTAVAIL.is(errno);
     }
 }

@@ -3,7 +3,12 @@ package org.tunnelmesh.linux;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.linux.netlink.NetlinkAttributes;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
+import org.tunnelmesh.linux.rtnetlink.Ifaddrmsg;
+import org.tunnelmesh.linux.rtnetlink.Ifinfomsg;
+import org.tunnelmesh.linux.rtnetlink.Nhmsg;
+import org.tunnelmesh.linux.rtnetlink.Rtmsg;
 import org.tunnelmesh.linux.tc.Tc;
+import org.tunnelmesh.linux.tc.Tcmsg;
 
 import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
@@ -31,38 +36,32 @@ final class MeshEventFilter {
     }
 
     boolean concerns(NetlinkMessage message) {
-        var b = message.buffer();
-        int at = message.payloadOffset();
         switch (message.type()) {
             case RTM_NEWLINK, RTM_DELLINK -> {
-                message.requirePayload(IFINFOMSG_LEN, "ifinfomsg");
-                if (b.getInt(at + 4) == underlayIfindex) {
+                if (Ifinfomsg.read(message).index() == underlayIfindex) {
                     return true;
                 }
-                NetlinkAttributes attrs = message.attributes(IFINFOMSG_LEN, IFLA_MAX_PARSED);
+                NetlinkAttributes attrs = Ifinfomsg.attributes(message, IFLA_MAX_PARSED);
                 String name = attrs.string(IFLA_IFNAME);
                 return name != null && (name.equals(SharedTopology.FALLBACK_DEVICE) || DeviceNames.looksOwned(name));
             }
             case RTM_DELROUTE -> {
-                message.requirePayload(RTMSG_LEN, "rtmsg");
-                return (b.get(at) & 0xff) == AF_INET && (b.get(at + 5) & 0xff) == protocol;
+                Rtmsg h = Rtmsg.read(message);
+                return h.family() == AF_INET && h.protocol() == protocol;
             }
             case RTM_DELNEXTHOP -> {
-                message.requirePayload(NHMSG_LEN, "nhmsg");
-                return (b.get(at + 2) & 0xff) == protocol;
+                return Nhmsg.read(message).protocol() == protocol;
             }
             case RTM_DELADDR -> {
-                message.requirePayload(IFADDRMSG_LEN, "ifaddrmsg");
-                if ((b.get(at) & 0xff) != AF_INET) {
+                if (Ifaddrmsg.read(message).family() != AF_INET) {
                     return false;
                 }
-                NetlinkAttributes attrs = message.attributes(IFADDRMSG_LEN, IFA_MAX_PARSED);
+                NetlinkAttributes attrs = Ifaddrmsg.attributes(message, IFA_MAX_PARSED);
                 int type = attrs.has(IFA_LOCAL) ? IFA_LOCAL : IFA_ADDRESS;
                 return attrs.has(type) && attrs.ipv4(type, 0) == tunnelAddress.bits();
             }
             case Tc.RTM_DELQDISC, Tc.RTM_DELTFILTER, Tc.RTM_NEWTFILTER -> {
-                message.requirePayload(Tc.TCMSG_LEN, "tcmsg");
-                return b.getInt(at + 4) == underlayIfindex;
+                return Tcmsg.read(message).ifindex() == underlayIfindex;
             }
             default -> {
                 return false;

@@ -95,7 +95,7 @@ final class SharedTopology implements Topology {
         newIpipLink(batch, CREATE, FALLBACK_DEVICE, 0,
                 new org.tunnelmesh.linux.rtnetlink.IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 0, 0, true));
         BatchOutcome outcome = ctx.session.send(batch);
-        if (outcome.failures() > 0 && !(outcome.errno(0) == org.tunnelmesh.linux.netlink.Errno.EEXIST)) {
+        if (outcome.failures() > 0 && !org.tunnelmesh.linux.netlink.Errno.EEXIST.is(outcome.errno(0))) {
             throw new KernelSupportException("this kernel cannot make ipip devices: " + KernelErrors.translate(outcome.exception()).getMessage()
                     + ". Load the ipip module (modprobe ipip) or use a kernel built with CONFIG_NET_IPIP");
         }
@@ -239,11 +239,11 @@ final class SharedTopology implements Topology {
         throwUnlessGone(outcome);
     }
 
+    /** Throws the first failure that is not "already gone" (not merely the first failure, which may be one). */
     static void throwUnlessGone(BatchOutcome outcome) {
-        for (int i = 0; i < outcome.size(); i++) {
-            if (!outcome.succeeded(i) && !MeshContext.alreadyGone(outcome.errno(i))) {
-                throw KernelErrors.translate(outcome.exception());
-            }
+        var failure = outcome.exceptionUnless(MeshContext::alreadyGone);
+        if (failure != null) {
+            throw KernelErrors.translate(failure);
         }
     }
 

@@ -71,6 +71,27 @@ class SelfHealingKernelIT {
         assertTrue(repaired.getAsBoolean(), what + " repaired: " + repairs);
     }
 
+    /**
+     * The watcher waits in poll(2) with no timeout but the 30 s resync: close() returns only once
+     * it woke the thread and the thread ended (closing its own socket). Nothing here is timed.
+     */
+    @Test
+    void closeStopsTheWatcherBeforeItReturns() {
+        LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2);
+        // an event the watcher acts on, so it has been round its loop and is waiting again
+        repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "del", "192.168.42.0/24"),
+                () -> ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
+        String name = "tunnelmesh-watch-" + mesh.config().name();
+        assertTrue(watcherThreads(name) == 1, "one watcher thread runs: " + name);
+        mesh.purge();
+        meshes.closeLeavingState(mesh);
+        assertEquals(0, watcherThreads(name), "the watcher thread is gone once close() returned");
+    }
+
+    private static long watcherThreads(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name) && t.isAlive()).count();
+    }
+
     @Test
     void sharedDriftIsRepairedAtOnceAndForeignRoutesAreLeftAlone() {
         LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2, 3);

@@ -35,7 +35,7 @@ public final class BpfProgram implements AutoCloseable {
             fd = BpfSyscall.call(Bpf.BPF_PROG_LOAD, loadAttr(name, instructions.length, insns, license, null), Bpf.ATTR_SIZE,
                     "bpf(BPF_PROG_LOAD) of " + name);
         } catch (BpfException first) {
-            if (first.errno() == Errno.EPERM) {
+            if (Errno.EPERM.is(first.errno())) {
                 throw new ProgramRefusedException(first.errno(), name, "");
             }
             ByteBuffer log = Bpf.direct(LOG_SIZE);

@@ -136,7 +136,7 @@ public final class PeerMap implements AutoCloseable {
                 BpfSyscall.call(Bpf.BPF_MAP_DELETE_BATCH, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_DELETE_BATCH) of " + rest.size() + " peer(s)");
                 return;
             } catch (BpfException e) {
-                if (e.errno() != Errno.ENOENT) {
+                if (!Errno.ENOENT.is(e.errno())) {
                     throw e;
                 }
                 // the batch stops at the first key not there (count = keys deleted before it): go on after it
@@ -170,7 +170,7 @@ public final class PeerMap implements AutoCloseable {
                 try {
                     BpfSyscall.call(Bpf.BPF_MAP_LOOKUP_BATCH, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_LOOKUP_BATCH)");
                 } catch (BpfException e) {
-                    if (e.errno() != Errno.ENOENT) {
+                    if (!Errno.ENOENT.is(e.errno())) {
                         throw e;
                     }
                     end = true;

@@ -1,6 +1,8 @@
 package org.tunnelmesh.linux.netlink;
 
-/** What became of each request of a batch: its errno (0 for success), and the kernel's text for the first failure. */
+import java.util.function.IntPredicate;
+
+/** What became of each request of a batch: its errno (0 for success), and for each failure the kernel's text and what the request asked. */
 public final class BatchOutcome {
     private final NetlinkMessageBuilder batch;
     private final int firstSeq;
@@ -10,8 +12,9 @@ public final class BatchOutcome {
     int pending;
     private int failures;
     private int firstFailed = -1;
-    private String firstExtAck = "";
-    private byte[] firstFailedRequest;
+    /** Per request, filled only once one fails (most batches never do). */
+    private String[] extAcks;
+    private NetlinkRequest[] failedRequests;
 
     BatchOutcome(NetlinkMessageBuilder batch, int count) {
         this.batch = batch;
@@ -34,9 +37,15 @@ public final class BatchOutcome {
         errnos[index] = errno;
         if (errno != 0) {
             failures++;
+            if (extAcks == null) {
+                extAcks = new String[errnos.length];
+                failedRequests = new NetlinkRequest[errnos.length];
+            }
+            extAcks[index] = extAck[0];
+            // kept now: the socket reuses the batch's builder for the next batch (a rollback, say)
+            failedRequests[index] = batch.request(index);
             if (firstFailed < 0 || index < firstFailed) {
                 firstFailed = index;
-                firstExtAck = extAck[0];
             }
         }
     }
@@ -62,18 +71,30 @@ public final class BatchOutcome {
         return firstFailed;
     }
 
-    /** Keeps a copy of the first failed request: the socket reuses the batch's buffer for the next batch (a rollback, say). */
-    void complete() {
-        if (failures > 0) {
-            firstFailedRequest = batch.message(firstFailed);
-        }
-    }
-
     /** The first failure as an exception, naming the request that failed. */
     public NetlinkException exception() {
         if (failures == 0) {
             throw new IllegalStateException("no request failed");
         }
-        return new NetlinkException(errnos[firstFailed], firstExtAck, firstFailed, failures, firstFailedRequest);
+        return exceptionUnless(errno -> false);
+    }
+
+    /**
+     * The first failure whose errno {@code tolerated} does not accept, as an exception that counts
+     * only such failures; null when every failure is tolerated. A tolerated failure early in the
+     * batch (ENOENT: already gone) must not hide a real one after it (EPERM).
+     */
+    public NetlinkException exceptionUnless(IntPredicate tolerated) {
+        int first = -1;
+        int count = 0;
+        for (int i = firstFailed; i >= 0 && i < errnos.length; i++) {
+            if (errnos[i] != 0 && !tolerated.test(errnos[i])) {
+                if (first < 0) {
+                    first = i;
+                }
+                count++;
+            }
+        }
+        return first < 0 ? null : new NetlinkException(errnos[first], extAcks[first], first, count, failedRequests[first]);
     }
 }

@@ -33,7 +33,7 @@ public final class BpfSyscall {
             throw new IllegalArgumentException("bpf_attr must be a direct buffer of at least " + size + " bytes");
         }
         try {
-            return (int) Native.syscall(Native.SYS_BPF, cmd, com.sun.jna.Native.getDirectBufferPointer(attr), size);
+            return (int) Native.syscall(Native.ABI.sysBpf(), cmd, com.sun.jna.Native.getDirectBufferPointer(attr), size);
         } catch (LastErrorException e) {
             throw new BpfException(e.getErrorCode(), what);
         }
@@ -53,17 +53,10 @@ public final class BpfSyscall {
         }
     }
 
-    /** bpf(2) failed. */
-    public static final class BpfException extends RuntimeException {
-        private final int errno;
-
+    /** bpf(2) failed: a system call failure like any other, kept as its own type for the callers that advise on BPF. */
+    public static final class BpfException extends NativeIoException {
         public BpfException(int errno, String what) {
-            super(what + " failed: " + Errno.name(errno) + " " + Errno.text(errno));
-            this.errno = errno;
-        }
-
-        public int errno() {
-            return errno;
+            super(what, errno);
         }
     }
 }

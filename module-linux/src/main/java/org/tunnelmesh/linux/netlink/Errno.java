@@ -1,81 +1,93 @@
 package org.tunnelmesh.linux.netlink;
 
-/** Linux errno names and texts, for messages a person can read (asm-generic/errno*.h). */
-public final class Errno {
-    public static final int EPERM = 1;
-    public static final int ENOENT = 2;
-    public static final int ESRCH = 3;
-    public static final int EINTR = 4;
-    public static final int EAGAIN = 11;
-    public static final int ENOMEM = 12;
-    public static final int EACCES = 13;
-    public static final int EBUSY = 16;
-    public static final int EEXIST = 17;
-    public static final int ENODEV = 19;
-    public static final int EINVAL = 22;
-    public static final int ERANGE = 34;
-    public static final int EMSGSIZE = 90;
-    public static final int EPROTONOSUPPORT = 93;
-    public static final int EOPNOTSUPP = 95;
-    public static final int EAFNOSUPPORT = 97;
-    public static final int EADDRNOTAVAIL = 99;
-    public static final int ENETUNREACH = 101;
-    public static final int ENOBUFS = 105;
+/**
+ * Linux errno values, with the names and texts a person can look up. The numbers are
+ * asm-generic's (errno-base.h, errno.h): those of every architecture {@link LinuxAbi} supports
+ * (x86-64, arm64, riscv64 and loongarch64 include the generic header; powerpc only adds EDEADLOCK).
+ * mips, sparc, alpha and parisc number them otherwise, and are refused there.
+ */
+public enum Errno {
+    EPERM(1, "Operation not permitted"),
+    ENOENT(2, "No such file or directory"),
+    ESRCH(3, "No such process"),
+    EINTR(4, "Interrupted system call"),
+    EIO(5, "I/O error"),
+    ENXIO(6, "No such device or address"),
+    E2BIG(7, "Argument list too long"),
+    EBADF(9, "Bad file descriptor"),
+    EAGAIN(11, "Resource temporarily unavailable"),
+    ENOMEM(12, "Cannot allocate memory"),
+    EACCES(13, "Permission denied"),
+    EFAULT(14, "Bad address"),
+    EBUSY(16, "Device or resource busy"),
+    EEXIST(17, "File exists"),
+    ENODEV(19, "No such device"),
+    ENOTDIR(20, "Not a directory"),
+    EINVAL(22, "Invalid argument"),
+    ENFILE(23, "Too many open files in system"),
+    EMFILE(24, "Too many open files"),
+    ENOSPC(28, "No space left on device"),
+    ERANGE(34, "Numerical result out of range"),
+    ENAMETOOLONG(36, "File name too long"),
+    ENOSYS(38, "Function not implemented"),
+    ENODATA(61, "No data available"),
+    EPROTO(71, "Protocol error"),
+    EMSGSIZE(90, "Message too long"),
+    ENOPROTOOPT(92, "Protocol not available"),
+    EPROTONOSUPPORT(93, "Protocol not supported"),
+    EOPNOTSUPP(95, "Operation not supported"),
+    EAFNOSUPPORT(97, "Address family not supported by protocol"),
+    EADDRINUSE(98, "Address already in use"),
+    EADDRNOTAVAIL(99, "Cannot assign requested address"),
+    ENETDOWN(100, "Network is down"),
+    ENETUNREACH(101, "Network is unreachable"),
+    ENOBUFS(105, "No buffer space available"),
+    ETIMEDOUT(110, "Connection timed out"),
+    EHOSTUNREACH(113, "No route to host");
 
-    private static final String[][] TABLE = new String[134][];
+    private static final Errno[] BY_NUMBER = new Errno[134];
 
     static {
-        put(1, "EPERM", "Operation not permitted");
-        put(2, "ENOENT", "No such file or directory");
-        put(3, "ESRCH", "No such process");
-        put(4, "EINTR", "Interrupted system call");
-        put(5, "EIO", "I/O error");
-        put(6, "ENXIO", "No such device or address");
-        put(7, "E2BIG", "Argument list too long");
-        put(9, "EBADF", "Bad file descriptor");
-        put(11, "EAGAIN", "Resource temporarily unavailable");
-        put(12, "ENOMEM", "Cannot allocate memory");
-        put(13, "EACCES", "Permission denied");
-        put(14, "EFAULT", "Bad address");
-        put(16, "EBUSY", "Device or resource busy");
-        put(17, "EEXIST", "File exists");
-        put(19, "ENODEV", "No such device");
-        put(20, "ENOTDIR", "Not a directory");
-        put(22, "EINVAL", "Invalid argument");
-        put(23, "ENFILE", "Too many open files in system");
-        put(24, "EMFILE", "Too many open files");
-        put(28, "ENOSPC", "No space left on device");
-        put(34, "ERANGE", "Numerical result out of range");
-        put(36, "ENAMETOOLONG", "File name too long");
-        put(38, "ENOSYS", "Function not implemented");
-        put(61, "ENODATA", "No data available");
-        put(71, "EPROTO", "Protocol error");
-        put(90, "EMSGSIZE", "Message too long");
-        put(92, "ENOPROTOOPT", "Protocol not available");
-        put(93, "EPROTONOSUPPORT", "Protocol not supported");
-        put(95, "EOPNOTSUPP", "Operation not supported");
-        put(97, "EAFNOSUPPORT", "Address family not supported by protocol");
-        put(98, "EADDRINUSE", "Address already in use");
-        put(99, "EADDRNOTAVAIL", "Cannot assign requested address");
-        put(100, "ENETDOWN", "Network is down");
-        put(101, "ENETUNREACH", "Network is unreachable");
-        put(105, "ENOBUFS", "No buffer space available");
-        put(110, "ETIMEDOUT", "Connection timed out");
-        put(113, "EHOSTUNREACH", "No route to host");
+        for (Errno errno : values()) {
+            BY_NUMBER[errno.number] = errno;
+        }
     }
 
-    private Errno() {
+    private final int number;
+    private final String text;
+
+    Errno(int number, String text) {
+        this.number = number;
+        this.text = text;
     }
 
-    private static void put(int errno, String name, String text) {
-        TABLE[errno] = new String[] {name, text};
+    /** The positive number the kernel reports. */
+    public int number() {
+        return number;
     }
 
-    public static String name(int errno) {
-        return errno > 0 && errno < TABLE.length && TABLE[errno] != null ? TABLE[errno][0] : "errno " + errno;
+    public String text() {
+        return text;
     }
 
-    public static String text(int errno) {
-        return errno > 0 && errno < TABLE.length && TABLE[errno] != null ? TABLE[errno][1] : "unknown error";
+    /** True when {@code number} is this errno. */
+    public boolean is(int number) {
+        return this.number == number;
+    }
+
+    /** The errno with this number, or null for one not listed here. */
+    public static Errno of(int number) {
+        return number > 0 && number < BY_NUMBER.length ? BY_NUMBER[number] : null;
+    }
+
+    /** {@code EEXIST}, or {@code errno 200} for a number not listed here. */
+    public static String name(int number) {
+        Errno errno = of(number);
+        return errno != null ? errno.name() : "errno " + number;
+    }
+
+    public static String text(int number) {
+        Errno errno = of(number);
+        return errno != null ? errno.text : "unknown error";
     }
 }

@@ -30,7 +30,6 @@ public final class Netlink {
     public static final int NLA_TYPE_MASK = 0x3fff;
 
     public static final int NETLINK_ADD_MEMBERSHIP = 1;
-    public static final int NETLINK_NO_ENOBUFS = 5;
     public static final int NETLINK_CAP_ACK = 10;
     public static final int NETLINK_EXT_ACK = 11;
     public static final int NETLINK_GET_STRICT_CHK = 12;

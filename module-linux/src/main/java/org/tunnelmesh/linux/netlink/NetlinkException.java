@@ -1,17 +1,22 @@
 package org.tunnelmesh.linux.netlink;
 
 /**
- * The kernel answered a request with an error. Knows which request of a batch failed (and how many
- * others did), so the layer above can say what it was trying to do.
+ * The kernel refused a request: its errno and, when the kernel gave one, its own explanation
+ * (the extended ack). Knows which request of a batch failed (and how many others did), so the
+ * layer above can say what it was trying to do. A failed system call is a {@link NativeIoException}.
  */
 public final class NetlinkException extends RuntimeException {
     private final int errno;
     private final String extendedAck;
     private final int failedIndex;
     private final int failures;
-    private final byte[] failedRequest;
+    private final NetlinkRequest request;
 
-    public NetlinkException(int errno, String extendedAck, int failedIndex, int failures, byte[] failedRequest) {
+    /**
+     * @param extendedAck the kernel's NLMSGERR_ATTR_MSG, or empty: never text of ours
+     * @param request what the failed request asked, or null when its writer did not say
+     */
+    public NetlinkException(int errno, String extendedAck, int failedIndex, int failures, NetlinkRequest request) {
         super(Errno.name(errno) + " (" + Errno.text(errno) + ")"
                 + (extendedAck.isEmpty() ? "" : ": " + extendedAck)
                 + (failedIndex >= 0 ? " [request " + failedIndex + (failures > 1 ? ", and " + (failures - 1) + " more failed" : "") + "]" : ""));
@@ -19,7 +24,7 @@ public final class NetlinkException extends RuntimeException {
         this.extendedAck = extendedAck;
         this.failedIndex = failedIndex;
         this.failures = failures;
-        this.failedRequest = failedRequest;
+        this.request = request;
     }
 
     /** Positive errno. */
@@ -32,7 +37,7 @@ public final class NetlinkException extends RuntimeException {
         return extendedAck;
     }
 
-    /** Index of the first failed request in its batch; -1 for a dump or a socket error. */
+    /** Index of the first failed request in its batch; -1 for a dump. */
     public int failedIndex() {
         return failedIndex;
     }
@@ -42,8 +47,8 @@ public final class NetlinkException extends RuntimeException {
         return failures;
     }
 
-    /** The bytes of the first failed request, or null. */
-    public byte[] failedRequest() {
-        return failedRequest;
+    /** What the first failed request asked, or null. */
+    public NetlinkRequest request() {
+        return request;
     }
 }

@@ -106,10 +106,4 @@ public final class NetlinkMessage {
         requirePayload(headerLength, "family header");
         return NetlinkAttributes.parse(buffer, payloadOffset() + Netlink.align(headerLength), end(), maxType);
     }
-
-    public byte[] toBytes() {
-        byte[] bytes = new byte[length];
-        buffer.get(offset, bytes);
-        return bytes;
-    }
 }

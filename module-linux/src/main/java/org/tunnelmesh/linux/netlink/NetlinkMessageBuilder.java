@@ -21,6 +21,8 @@ public final class NetlinkMessageBuilder {
     private int nextSeq;
     private int messageCount;
     private int[] messageOffsets = new int[64];
+    /** What each message asks, as its writer said (null when it did not): describes a failure without reading bytes back. */
+    private NetlinkRequest[] requests = new NetlinkRequest[64];
 
     public NetlinkMessageBuilder(int initialCapacity) {
         buffer = ByteBuffer.allocateDirect(Math.max(initialCapacity, 256)).order(ByteOrder.nativeOrder());
@@ -28,6 +30,7 @@ public final class NetlinkMessageBuilder {
 
     /** Empties the builder; the next message gets sequence number {@code firstSeq}. */
     public NetlinkMessageBuilder reset(int firstSeq) {
+        java.util.Arrays.fill(requests, 0, messageCount, null);
         buffer.clear();
         this.firstSeq = firstSeq;
         this.nextSeq = firstSeq;
@@ -39,6 +42,11 @@ public final class NetlinkMessageBuilder {
 
     /** Starts a message; returns its sequence number. The port id is left 0: the kernel fills in ours. */
     public int begin(int type, int flags) {
+        return begin(type, flags, null);
+    }
+
+    /** Starts a message that {@code request} describes (kept until the builder is reset); returns its sequence number. */
+    public int begin(int type, int flags, NetlinkRequest request) {
         if (messageStart >= 0) {
             throw new IllegalStateException("message " + nextSeq + " not ended");
         }
@@ -46,8 +54,10 @@ public final class NetlinkMessageBuilder {
         messageStart = buffer.position();
         if (messageCount == messageOffsets.length) {
             messageOffsets = java.util.Arrays.copyOf(messageOffsets, messageCount * 2);
+            requests = java.util.Arrays.copyOf(requests, messageCount * 2);
         }
         messageOffsets[messageCount] = messageStart;
+        requests[messageCount] = request;
         int seq = nextSeq++;
         buffer.putInt(0).putShort((short) type).putShort((short) flags).putInt(seq).putInt(0);
         return seq;
@@ -192,7 +202,15 @@ public final class NetlinkMessageBuilder {
         return buffer.duplicate().flip().order(ByteOrder.nativeOrder());
     }
 
-    /** A copy of message {@code index}, for tests and error reports. */
+    /** What message {@code index} asks, or null when its writer did not say. */
+    public NetlinkRequest request(int index) {
+        if (index < 0 || index >= messageCount) {
+            throw new IndexOutOfBoundsException("message " + index + " of " + messageCount);
+        }
+        return requests[index];
+    }
+
+    /** A copy of message {@code index}, for tests. */
     public byte[] message(int index) {
         ByteBuffer all = contents();
         int offset = messageOffsets[index];

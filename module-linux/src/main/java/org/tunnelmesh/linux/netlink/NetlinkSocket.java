@@ -69,6 +69,7 @@ public final class NetlinkSocket implements AutoCloseable {
      * @param receiveBuffer bytes of receive buffer to ask for
      * @param force ask with SO_RCVBUFFORCE first (past rmem_max, with CAP_NET_ADMIN); tests say
      *        false to get what an unprivileged process would
+     * @throws NativeIoException naming the call that failed
      */
     static NetlinkSocket open(int protocol, int receiveBuffer, boolean force) {
         Throwable cause = Native.unavailabilityCause();
@@ -79,24 +80,24 @@ public final class NetlinkSocket implements AutoCloseable {
         try {
             fd = Native.socket(Native.AF_NETLINK, Native.SOCK_RAW | Native.SOCK_CLOEXEC, protocol);
         } catch (LastErrorException e) {
-            throw new NetlinkException(e.getErrorCode(), "opening a netlink socket", -1, 1, null);
+            throw new NativeIoException("socket(AF_NETLINK, " + protocol + ")", e.getErrorCode());
         }
         try {
             if (force) {
                 setBuffer(fd, Native.SO_RCVBUFFORCE, Native.SO_RCVBUF, receiveBuffer);
             } else {
-                setIntOption(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, receiveBuffer);
+                setSocketOption(fd, Native.SO_RCVBUF, "SO_RCVBUF", receiveBuffer);
             }
             setBuffer(fd, Native.SO_SNDBUFFORCE, Native.SO_SNDBUF, SEND_BUFFER_BYTES);
-            setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_EXT_ACK, 1);
-            setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_CAP_ACK, 1);
-            // seconds, microseconds: a kernel that never answers becomes EAGAIN, not a hang
-            Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVTIMEO, new long[] {TIMEOUT_SECONDS, 0}, 16);
-            byte[] address = new byte[12];
+            setNetlinkOption(fd, Netlink.NETLINK_EXT_ACK, "NETLINK_EXT_ACK", 1);
+            setNetlinkOption(fd, Netlink.NETLINK_CAP_ACK, "NETLINK_CAP_ACK", 1);
+            // a kernel that never answers becomes a timeout, not a hang
+            setReceiveTimeout(fd, TIMEOUT_SECONDS * 1000);
+            byte[] address = new byte[SOCKADDR_NL_LENGTH];
             address[0] = (byte) Native.AF_NETLINK;
-            Native.bind(fd, address, address.length);
+            call("bind", () -> Native.bind(fd, address, address.length));
             int[] length = {address.length};
-            Native.getsockname(fd, address, length);
+            call("getsockname", () -> Native.getsockname(fd, address, length));
             int portId = ByteBuffer.wrap(address, 4, 4).order(ByteOrder.nativeOrder()).getInt();
             ChunkLimits chunks = ChunkLimits.forBuffers(intOption(fd, Native.SO_RCVBUF), intOption(fd, Native.SO_SNDBUF));
             if (chunks.maxMessages() < ChunkLimits.MAX_MESSAGES) {
@@ -104,29 +105,47 @@ public final class NetlinkSocket implements AutoCloseable {
                         intOption(fd, Native.SO_RCVBUF), chunks.maxMessages());
             }
             return new NetlinkSocket(fd, portId, chunks);
-        } catch (LastErrorException e) {
+        } catch (RuntimeException e) {
             Native.close(fd);
-            throw new NetlinkException(e.getErrorCode(), "setting up a netlink socket", -1, 1, null);
+            throw e;
+        }
+    }
+
+    /** Runs a libc call, turning its failure into a {@link NativeIoException} that names it. */
+    private static void call(String name, Runnable call) {
+        try {
+            call.run();
+        } catch (LastErrorException e) {
+            throw new NativeIoException(name, e.getErrorCode());
         }
     }
 
     private static void setBuffer(int fd, int forceOption, int option, int bytes) {
         try {
             // the *FORCE variants pass the rmem_max/wmem_max caps, with CAP_NET_ADMIN
-            setIntOption(fd, Native.SOL_SOCKET, forceOption, bytes);
+            Native.setsockopt(fd, Native.ABI.solSocket(), forceOption, new int[] {bytes}, 4);
         } catch (LastErrorException e) {
-            setIntOption(fd, Native.SOL_SOCKET, option, bytes);
+            setSocketOption(fd, option, option == Native.SO_RCVBUF ? "SO_RCVBUF" : "SO_SNDBUF", bytes);
         }
     }
 
-    private static void setIntOption(int fd, int level, int option, int value) {
-        Native.setsockopt(fd, level, option, new int[] {value}, 4);
+    private static void setSocketOption(int fd, int option, String name, int value) {
+        call("setsockopt(" + name + ")", () -> Native.setsockopt(fd, Native.ABI.solSocket(), option, new int[] {value}, 4));
+    }
+
+    private static void setNetlinkOption(int fd, int option, String name, int value) {
+        call("setsockopt(" + name + ")", () -> Native.setsockopt(fd, Native.SOL_NETLINK, option, new int[] {value}, 4));
+    }
+
+    private static void setReceiveTimeout(int fd, int millis) {
+        byte[] timeval = Native.ABI.timeval(millis);
+        call("setsockopt(SO_RCVTIMEO)", () -> Native.setsockopt(fd, Native.ABI.solSocket(), Native.ABI.soRcvtimeo(), timeval, timeval.length));
     }
 
     /** A SOL_SOCKET option as the kernel holds it (for buffers: what it granted, doubled for its bookkeeping). */
     private static int intOption(int fd, int option) {
         int[] value = {0};
-        Native.getsockopt(fd, Native.SOL_SOCKET, option, value, new int[] {4});
+        call("getsockopt", () -> Native.getsockopt(fd, Native.ABI.solSocket(), option, value, new int[] {4}));
         return value[0];
     }
 
@@ -148,25 +167,69 @@ public final class NetlinkSocket implements AutoCloseable {
     /** Asks the kernel to check dump requests strictly, so header fields filter the dump. */
     public boolean enableStrictDumpChecking() {
         try {
-            setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_GET_STRICT_CHK, 1);
+            setNetlinkOption(fd, Netlink.NETLINK_GET_STRICT_CHK, "NETLINK_GET_STRICT_CHK", 1);
             return true;
-        } catch (LastErrorException e) {
+        } catch (NativeIoException e) {
             return false;
         }
     }
 
-    /** Joins a multicast group (RTNLGRP_*) to receive events. */
+    /**
+     * Joins a multicast group (RTNLGRP_*) to receive events.
+     *
+     * @throws NativeIoException when the kernel has no such group
+     */
     public void joinGroup(int group) {
-        try {
-            setIntOption(fd, Native.SOL_NETLINK, Netlink.NETLINK_ADD_MEMBERSHIP, group);
-        } catch (LastErrorException e) {
-            throw new NetlinkException(e.getErrorCode(), "joining netlink group " + group, -1, 1, null);
-        }
+        setNetlinkOption(fd, Netlink.NETLINK_ADD_MEMBERSHIP, "NETLINK_ADD_MEMBERSHIP " + group, group);
     }
 
-    /** How long {@link #poll} waits for an event before it returns false. */
-    public void setReceiveTimeout(int millis) {
-        Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVTIMEO, new long[] {millis / 1000, (millis % 1000) * 1000L}, 16);
+    /** How long a blocking {@link #poll} waits before it returns false (tests; the mesh waits with {@link #await}). */
+    void setReceiveTimeout(int millis) {
+        setReceiveTimeout(fd, millis);
+    }
+
+    /** What {@link #await} saw. */
+    public enum Readiness {
+        /** A datagram (or an error, such as ENOBUFS after an overflow) waits to be read with {@link #poll}. */
+        READABLE,
+        /** The wakeup was signalled. */
+        WOKEN,
+        /** Neither, within the time given. */
+        TIMED_OUT
+    }
+
+    /**
+     * Waits until this socket has something to read or {@code wakeup} is signalled: poll(2) on both,
+     * so a reader can wait without a timeout and still be stopped at once.
+     *
+     * @param timeoutMillis -1 to wait as long as it takes
+     */
+    public Readiness await(Wakeup wakeup, int timeoutMillis) {
+        ensureOpen();
+        byte[] pollfds = new byte[16];
+        ByteBuffer b = ByteBuffer.wrap(pollfds).order(ByteOrder.nativeOrder());
+        b.putInt(fd).putShort(Native.POLLIN).putShort((short) 0);
+        b.putInt(wakeup.fd()).putShort(Native.POLLIN).putShort((short) 0);
+        if (pollFds(pollfds, 2, timeoutMillis) == 0) {
+            return Readiness.TIMED_OUT;
+        }
+        if (b.getShort(14) != 0) {
+            return Readiness.WOKEN;
+        }
+        return Readiness.READABLE;
+    }
+
+    /** poll(2) on struct pollfd entries. EINTR waits again for the whole timeout: a signal can only lengthen a wait. */
+    static int pollFds(byte[] pollfds, int count, int timeoutMillis) {
+        while (true) {
+            try {
+                return Native.poll(pollfds, count, timeoutMillis);
+            } catch (LastErrorException e) {
+                if (!Errno.EINTR.is(e.getErrorCode())) {
+                    throw new NativeIoException("poll", e.getErrorCode());
+                }
+            }
+        }
     }
 
     /**
@@ -176,20 +239,25 @@ public final class NetlinkSocket implements AutoCloseable {
      *
      * @param nonBlocking return at once when nothing is queued
      * @return false when nothing arrived (within the receive timeout)
-     * @throws NetlinkException with ENOBUFS when events were lost because the buffer overflowed
+     * @throws NativeIoException from recvfrom; ENOBUFS when events were lost because the buffer overflowed
      */
     public boolean poll(Consumer<NetlinkMessage> consumer, boolean nonBlocking) {
         ensureOpen();
         long received;
-        try {
-            senderLength[0] = sender.length;
-            received = Native.recvfrom(fd, receivePointer, RECEIVE_CAPACITY, Native.MSG_TRUNC | (nonBlocking ? Native.MSG_DONTWAIT : 0),
-                    sender, senderLength);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Errno.EAGAIN || e.getErrorCode() == Errno.EINTR) {
-                return false;
+        while (true) {
+            try {
+                senderLength[0] = sender.length;
+                received = Native.recvfrom(fd, receivePointer, RECEIVE_CAPACITY, Native.MSG_TRUNC | (nonBlocking ? Native.MSG_DONTWAIT : 0),
+                        sender, senderLength);
+                break;
+            } catch (LastErrorException e) {
+                if (Errno.EAGAIN.is(e.getErrorCode())) {
+                    return false;
+                }
+                if (!Errno.EINTR.is(e.getErrorCode())) {
+                    throw new NativeIoException("recvfrom", e.getErrorCode());
+                }
             }
-            throw new NetlinkException(e.getErrorCode(), "receiving events", -1, 1, null);
         }
         int senderPort = ByteBuffer.wrap(sender, 4, 4).order(ByteOrder.nativeOrder()).getInt();
         if (senderLength[0] < SOCKADDR_NL_LENGTH || senderPort != 0) {
@@ -217,18 +285,6 @@ public final class NetlinkSocket implements AutoCloseable {
     /** The socket's request builder, emptied and numbered on from the last batch. */
     public NetlinkMessageBuilder newBatch() {
         return requests.reset(nextSeq);
-    }
-
-    /**
-     * Sends every message of {@code batch} (each must ask for an ack) and waits for all acks.
-     *
-     * @throws NetlinkException for the first failed request (index, errno, extended ack)
-     */
-    public void execute(NetlinkMessageBuilder batch) {
-        BatchOutcome outcome = send(batch);
-        if (outcome.failures() > 0) {
-            throw outcome.exception();
-        }
     }
 
     /**
@@ -260,7 +316,6 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             index = chunkEnd;
         }
-        acks.complete();
         return acks;
     }
 
@@ -288,14 +343,15 @@ public final class NetlinkSocket implements AutoCloseable {
                 receive(state::accept);
             }
             if (state.errno != 0) {
-                throw new NetlinkException(state.errno, state.extAckText, -1, 1, batch.message(0));
+                throw new NetlinkException(state.errno, state.extAckText, -1, 1, batch.request(0));
             }
             if (!state.interrupted) {
                 return state.results;
             }
             if (attempt == DUMP_ATTEMPTS) {
-                throw new NetlinkException(Errno.EINTR, "dump interrupted " + DUMP_ATTEMPTS
-                        + " times in a row by concurrent changes", -1, 1, batch.message(0));
+                NetlinkRequest what = batch.request(0);
+                throw new NetlinkProtocolException((what == null ? "a dump" : what.command()) + " was interrupted by concurrent changes "
+                        + DUMP_ATTEMPTS + " times in a row (NLM_F_DUMP_INTR)");
             }
             log.debug("dump interrupted by a concurrent change; starting over");
         }
@@ -303,18 +359,20 @@ public final class NetlinkSocket implements AutoCloseable {
 
     private void receive(Consumer<NetlinkMessage> consumer) {
         if (!poll(consumer, false)) {
-            throw new NetlinkException(Errno.EAGAIN, "the kernel did not answer within " + TIMEOUT_SECONDS + " s", -1, 1, null);
+            throw new NetlinkProtocolException("the kernel did not answer within " + TIMEOUT_SECONDS + " s");
         }
     }
 
     private void send(Pointer pointer, int length) {
+        long sent;
         try {
-            long sent = Native.send(fd, pointer, length, 0);
-            if (sent != length) {
-                throw new NetlinkException(Errno.EMSGSIZE, "sent " + sent + " of " + length + " bytes", -1, 1, null);
-            }
+            sent = Native.send(fd, pointer, length, 0);
         } catch (LastErrorException e) {
-            throw new NetlinkException(e.getErrorCode(), "sending " + length + " bytes", -1, 1, null);
+            throw new NativeIoException("send of " + length + " bytes", e.getErrorCode());
+        }
+        if (sent != length) {
+            // a netlink datagram goes whole or not at all (netlink_sendmsg)
+            throw new IllegalStateException("netlink send took " + sent + " of " + length + " bytes");
         }
     }
 

@@ -99,7 +99,7 @@ public final class NetworkNamespace {
         try {
             return Native.open(path.toString(), Native.O_RDONLY | Native.O_CLOEXEC);
         } catch (LastErrorException e) {
-            throw new NetlinkException(e.getErrorCode(), "opening network namespace " + path, -1, 1, null);
+            throw new NativeIoException("open(" + path + ")", e.getErrorCode());
         }
     }
 
@@ -107,8 +107,8 @@ public final class NetworkNamespace {
         try {
             Native.setns(fd, Native.CLONE_NEWNET);
         } catch (LastErrorException e) {
-            throw new NetlinkException(e.getErrorCode(), "entering network namespace " + path
-                    + (e.getErrorCode() == Errno.EPERM ? " needs CAP_SYS_ADMIN" : ""), -1, 1, null);
+            // EPERM: entering a network namespace needs CAP_SYS_ADMIN (the translation above says so)
+            throw new NativeIoException("setns(" + path + ", CLONE_NEWNET)", e.getErrorCode());
         }
     }
 }

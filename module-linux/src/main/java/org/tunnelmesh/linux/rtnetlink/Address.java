@@ -13,15 +13,13 @@ public record Address(int ifindex, Ipv4Address address, int prefixLength) {
         if (message.type() != RTM_NEWADDR) {
             return null;
         }
-        message.requirePayload(IFADDRMSG_LEN, "ifaddrmsg");
-        var b = message.buffer();
-        int at = message.payloadOffset();
-        if ((b.get(at) & 0xff) != AF_INET) {
+        Ifaddrmsg h = Ifaddrmsg.read(message);
+        if (h.family() != AF_INET) {
             return null;
         }
-        int prefixLength = b.get(at + 1) & 0xff;
-        int ifindex = b.getInt(at + 4);
-        NetlinkAttributes attrs = message.attributes(IFADDRMSG_LEN, IFA_MAX_PARSED);
+        int prefixLength = h.prefixLength();
+        int ifindex = h.index();
+        NetlinkAttributes attrs = Ifaddrmsg.attributes(message, IFA_MAX_PARSED);
         int type = attrs.has(IFA_LOCAL) ? IFA_LOCAL : IFA_ADDRESS;
         if (!attrs.has(type)) {
             return null;

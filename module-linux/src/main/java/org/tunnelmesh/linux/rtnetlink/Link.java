@@ -26,12 +26,10 @@ public record Link(int ifindex, String name, int flags, int mtu, String kind, Ip
         if (message.type() != RTM_NEWLINK) {
             return null;
         }
-        message.requirePayload(IFINFOMSG_LEN, "ifinfomsg");
-        var b = message.buffer();
-        int at = message.payloadOffset();
-        int ifindex = b.getInt(at + 4);
-        int flags = b.getInt(at + 8);
-        NetlinkAttributes attrs = message.attributes(IFINFOMSG_LEN, IFLA_MAX_PARSED);
+        Ifinfomsg h = Ifinfomsg.read(message);
+        int ifindex = h.index();
+        int flags = h.flags();
+        NetlinkAttributes attrs = Ifinfomsg.attributes(message, IFLA_MAX_PARSED);
         String name = attrs.string(IFLA_IFNAME);
         if (name == null) {
             throw new MalformedMessageException("link " + ifindex + " has no IFLA_IFNAME");

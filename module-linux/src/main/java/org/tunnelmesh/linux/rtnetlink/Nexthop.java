@@ -18,12 +18,10 @@ public record Nexthop(int id, Ipv4Address gateway, int oif, int flags, int proto
         if (message.type() != RTM_NEWNEXTHOP) {
             return null;
         }
-        message.requirePayload(NHMSG_LEN, "nhmsg");
-        var b = message.buffer();
-        int at = message.payloadOffset();
-        int protocol = b.get(at + 2) & 0xff;
-        int flags = b.getInt(at + 4);
-        NetlinkAttributes attrs = message.attributes(NHMSG_LEN, NHA_MAX_PARSED);
+        Nhmsg h = Nhmsg.read(message);
+        int protocol = h.protocol();
+        int flags = h.flags();
+        NetlinkAttributes attrs = Nhmsg.attributes(message, NHA_MAX_PARSED);
         if (!attrs.has(NHA_ID)) {
             return null;
         }

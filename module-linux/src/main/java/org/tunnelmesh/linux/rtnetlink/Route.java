@@ -37,28 +37,21 @@ public record Route(Ipv4Prefix destination, int table, int protocol, int scope, 
         if (message.type() != RTM_NEWROUTE) {
             return null;
         }
-        message.requirePayload(RTMSG_LEN, "rtmsg");
-        var b = message.buffer();
-        int at = message.payloadOffset();
-        if ((b.get(at) & 0xff) != AF_INET) {
+        Rtmsg h = Rtmsg.read(message);
+        if (h.family() != AF_INET) {
             return null;
         }
-        int dstLength = b.get(at + 1) & 0xff;
-        int table = b.get(at + 4) & 0xff;
-        int protocol = b.get(at + 5) & 0xff;
-        int scope = b.get(at + 6) & 0xff;
-        int type = b.get(at + 7) & 0xff;
-        int flags = b.getInt(at + 8);
-        if ((flags & RTM_F_CLONED) != 0) {
+        if ((h.flags() & RTM_F_CLONED) != 0) {
             return null; // a cached exception (PMTU, redirect), which dumps include unless strictly checked: not a route
         }
-        NetlinkAttributes attrs = message.attributes(RTMSG_LEN, RTA_MAX_PARSED);
-        table = attrs.u32(RTA_TABLE, table);
+        NetlinkAttributes attrs = Rtmsg.attributes(message, RTA_MAX_PARSED);
+        int table = attrs.u32(RTA_TABLE, h.table());
+        int dstLength = h.dstLength();
         if (dstLength > 32) {
             return null;
         }
         int dst = attrs.ipv4(RTA_DST, 0) & Ipv4Prefix.mask(dstLength);
-        return new Route(new Ipv4Prefix(new Ipv4Address(dst), dstLength), table, protocol, scope, type, flags,
+        return new Route(new Ipv4Prefix(new Ipv4Address(dst), dstLength), table, h.protocol(), h.scope(), h.type(), h.flags(),
                 new Ipv4Address(attrs.ipv4(RTA_GATEWAY, 0)), attrs.u32(RTA_OIF, 0), attrs.u32(RTA_NH_ID, 0));
     }
 

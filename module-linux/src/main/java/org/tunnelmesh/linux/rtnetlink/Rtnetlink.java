@@ -6,7 +6,6 @@ public final class Rtnetlink {
     public static final int RTM_NEWLINK = 16;
     public static final int RTM_DELLINK = 17;
     public static final int RTM_GETLINK = 18;
-    public static final int RTM_SETLINK = 19;
     public static final int RTM_NEWADDR = 20;
     public static final int RTM_DELADDR = 21;
     public static final int RTM_GETADDR = 22;
@@ -21,12 +20,10 @@ public final class Rtnetlink {
     public static final int AF_INET = 2;
 
     // struct ifinfomsg and <linux/if_link.h>
-    public static final int IFINFOMSG_LEN = 16;
     public static final int IFF_UP = 0x1;
     public static final int IFF_LOWER_UP = 0x10000;
     public static final int IFLA_IFNAME = 3;
     public static final int IFLA_MTU = 4;
-    public static final int IFLA_LINK = 5;
     public static final int IFLA_LINKINFO = 18;
     public static final int IFLA_STATS64 = 23;
     public static final int IFLA_EXT_MASK = 29;
@@ -52,13 +49,11 @@ public final class Rtnetlink {
     public static final int IPPROTO_IPIP = 4;
 
     // struct ifaddrmsg and <linux/if_addr.h>
-    public static final int IFADDRMSG_LEN = 8;
     public static final int IFA_ADDRESS = 1;
     public static final int IFA_LOCAL = 2;
     public static final int IFA_MAX_PARSED = IFA_LOCAL;
 
     // struct rtmsg
-    public static final int RTMSG_LEN = 12;
     public static final int RT_TABLE_MAIN = 254;
     public static final int RTPROT_KERNEL = 2;
     public static final int RTPROT_BOOT = 3;
@@ -76,7 +71,6 @@ public final class Rtnetlink {
     public static final int RTA_MAX_PARSED = RTA_NH_ID;
 
     // struct nhmsg and <linux/nexthop.h>
-    public static final int NHMSG_LEN = 8;
     public static final int NHA_ID = 1;
     public static final int NHA_OIF = 5;
     public static final int NHA_GATEWAY = 6;

@@ -19,10 +19,6 @@ public final class RtnetlinkRequests {
     private RtnetlinkRequests() {
     }
 
-    private static void ifinfomsg(NetlinkMessageBuilder b, int ifindex, int flags, int change) {
-        b.putU8(AF_UNSPEC).putU8(0).putU16(0).putU32(ifindex).putU32(flags).putU32(change);
-    }
-
     /**
      * {@code ip link add NAME [mtu M] type ipip local L remote R ttl T dev LINK mode ipip} (newlink zeroes unsent
      * parameters). Attribute order is iproute2 6.1's: IFLA_MTU while it reads the arguments, IFLA_IFNAME after,
@@ -30,8 +26,8 @@ public final class RtnetlinkRequests {
      * own default and tunl0's) where plain {@code ip} sends 0 ("any", which would also take MPLS-in-IP).
      */
     public static int newIpipLink(NetlinkMessageBuilder b, int flags, String name, int mtu, IpipParameters p) {
-        int seq = b.begin(RTM_NEWLINK, flags);
-        ifinfomsg(b, 0, 0, 0);
+        int seq = b.begin(RTM_NEWLINK, flags, new RtnetlinkRequest.NewIpipLink(name, p));
+        Ifinfomsg.of(0, 0, 0).write(b);
         if (mtu > 0) {
             b.attrU32(IFLA_MTU, mtu);
         }
@@ -64,8 +60,8 @@ public final class RtnetlinkRequests {
      * @param mtu 0 to leave the MTU alone
      */
     public static int setLink(NetlinkMessageBuilder b, int ifindex, int mtu, boolean up) {
-        int seq = b.begin(RTM_NEWLINK, CHANGE);
-        ifinfomsg(b, ifindex, up ? IFF_UP : 0, IFF_UP);
+        int seq = b.begin(RTM_NEWLINK, CHANGE, new RtnetlinkRequest.SetLink(ifindex, mtu, up));
+        Ifinfomsg.of(ifindex, up ? IFF_UP : 0, IFF_UP).write(b);
         if (mtu > 0) {
             b.attrU32(IFLA_MTU, mtu);
         }
@@ -74,8 +70,8 @@ public final class RtnetlinkRequests {
     }
 
     public static int deleteLink(NetlinkMessageBuilder b, int ifindex) {
-        int seq = b.begin(RTM_DELLINK, CHANGE);
-        ifinfomsg(b, ifindex, 0, 0);
+        int seq = b.begin(RTM_DELLINK, CHANGE, new RtnetlinkRequest.DeleteLink(ifindex, null));
+        Ifinfomsg.of(ifindex, 0, 0).write(b);
         b.end();
         return seq;
     }
@@ -90,8 +86,8 @@ public final class RtnetlinkRequests {
     }
 
     private static int address(NetlinkMessageBuilder b, int type, int flags, int ifindex, Ipv4Address address, int prefixLength) {
-        int seq = b.begin(type, flags);
-        b.putU8(AF_INET).putU8(prefixLength).putU8(0).putU8(0).putU32(ifindex);
+        int seq = b.begin(type, flags, new RtnetlinkRequest.AddressChange(type == RTM_NEWADDR, ifindex, address, prefixLength));
+        new Ifaddrmsg(AF_INET, prefixLength, 0, 0, ifindex).write(b);
         b.attrIpv4(IFA_LOCAL, address.bits());
         b.attrIpv4(IFA_ADDRESS, address.bits());
         b.end();
@@ -115,18 +111,17 @@ public final class RtnetlinkRequests {
 
     /** {@code ip link del NAME}: the kernel looks the device up by IFLA_IFNAME when ifindex is 0. */
     public static int deleteLink(NetlinkMessageBuilder b, String name) {
-        int seq = b.begin(RTM_DELLINK, CHANGE);
-        ifinfomsg(b, 0, 0, 0);
+        int seq = b.begin(RTM_DELLINK, CHANGE, new RtnetlinkRequest.DeleteLink(0, name));
+        Ifinfomsg.of(0, 0, 0).write(b);
         b.attrString(IFLA_IFNAME, name);
         b.end();
         return seq;
     }
 
     private static int route(NetlinkMessageBuilder b, int type, int flags, Route r) {
-        int seq = b.begin(type, flags);
-        b.putU8(AF_INET).putU8(r.destination().length()).putU8(0).putU8(0)
-                .putU8(r.table() < 256 ? r.table() : 0).putU8(r.protocol()).putU8(r.scope()).putU8(r.type())
-                .putU32(r.flags());
+        int seq = b.begin(type, flags, new RtnetlinkRequest.RouteChange(type == RTM_NEWROUTE, r));
+        new Rtmsg(AF_INET, r.destination().length(), 0, 0, r.table() < 256 ? r.table() : 0, r.protocol(), r.scope(), r.type(),
+                r.flags()).write(b);
         b.attrIpv4(RTA_DST, r.destination().network().bits());
         if (r.nexthopId() != 0) {
             b.attrU32(RTA_NH_ID, r.nexthopId());
@@ -147,8 +142,8 @@ public final class RtnetlinkRequests {
 
     /** {@code ip nexthop add id N via GW dev OIF onlink proto P}. */
     public static int newNexthop(NetlinkMessageBuilder b, int flags, Nexthop nh) {
-        int seq = b.begin(RTM_NEWNEXTHOP, flags);
-        b.putU8(AF_INET).putU8(RT_SCOPE_UNIVERSE).putU8(nh.protocol()).putU8(0).putU32(nh.flags());
+        int seq = b.begin(RTM_NEWNEXTHOP, flags, new RtnetlinkRequest.NewNexthop(nh));
+        new Nhmsg(AF_INET, RT_SCOPE_UNIVERSE, nh.protocol(), nh.flags()).write(b);
         b.attrU32(NHA_ID, nh.id());
         b.attrIpv4(NHA_GATEWAY, nh.gateway().bits());
         b.attrU32(NHA_OIF, nh.oif());
@@ -157,8 +152,8 @@ public final class RtnetlinkRequests {
     }
 
     public static int deleteNexthop(NetlinkMessageBuilder b, int id) {
-        int seq = b.begin(RTM_DELNEXTHOP, CHANGE);
-        b.putU8(AF_UNSPEC).putU8(0).putU8(0).putU8(0).putU32(0);
+        int seq = b.begin(RTM_DELNEXTHOP, CHANGE, new RtnetlinkRequest.DeleteNexthop(id));
+        new Nhmsg(AF_UNSPEC, 0, 0, 0).write(b);
         b.attrU32(NHA_ID, id);
         b.end();
         return seq;
@@ -166,8 +161,8 @@ public final class RtnetlinkRequests {
 
     /** All links; {@code withStats} false asks the kernel to leave out the counters (cheaper). */
     public static void dumpLinks(NetlinkMessageBuilder b, boolean withStats) {
-        b.begin(RTM_GETLINK, DUMP);
-        ifinfomsg(b, 0, 0, 0);
+        b.begin(RTM_GETLINK, DUMP, new RtnetlinkRequest.Dump("ip link show"));
+        Ifinfomsg.of(0, 0, 0).write(b);
         if (!withStats) {
             b.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
         }
@@ -179,8 +174,8 @@ public final class RtnetlinkRequests {
      * kernel itself skips the other kinds, so a host with many devices answers with only ours.
      */
     public static void dumpLinksOfKind(NetlinkMessageBuilder b, String kind) {
-        b.begin(RTM_GETLINK, DUMP);
-        ifinfomsg(b, 0, 0, 0);
+        b.begin(RTM_GETLINK, DUMP, new RtnetlinkRequest.Dump("ip link show type " + kind));
+        Ifinfomsg.of(0, 0, 0).write(b);
         b.beginNested(IFLA_LINKINFO);
         b.attrStringNoNul(IFLA_INFO_KIND, kind);
         b.endNested();
@@ -188,20 +183,20 @@ public final class RtnetlinkRequests {
     }
 
     public static void dumpAddresses(NetlinkMessageBuilder b) {
-        b.begin(RTM_GETADDR, DUMP);
-        b.putU8(AF_INET).putU8(0).putU8(0).putU8(0).putU32(0);
+        b.begin(RTM_GETADDR, DUMP, new RtnetlinkRequest.Dump("ip -4 addr show"));
+        new Ifaddrmsg(AF_INET, 0, 0, 0, 0).write(b);
         b.end();
     }
 
     public static void dumpRoutes(NetlinkMessageBuilder b) {
-        b.begin(RTM_GETROUTE, DUMP);
-        b.putU8(AF_INET).putU8(0).putU8(0).putU8(0).putU8(0).putU8(0).putU8(0).putU8(0).putU32(0);
+        b.begin(RTM_GETROUTE, DUMP, new RtnetlinkRequest.Dump("ip -4 route show table all"));
+        new Rtmsg(AF_INET, 0, 0, 0, 0, 0, 0, 0, 0).write(b);
         b.end();
     }
 
     public static void dumpNexthops(NetlinkMessageBuilder b) {
-        b.begin(RTM_GETNEXTHOP, DUMP);
-        b.putU8(AF_UNSPEC).putU8(0).putU8(0).putU8(0).putU32(0);
+        b.begin(RTM_GETNEXTHOP, DUMP, new RtnetlinkRequest.Dump("ip nexthop show"));
+        new Nhmsg(AF_UNSPEC, 0, 0, 0).write(b);
         b.end();
     }
 }

@@ -2,15 +2,18 @@ package org.tunnelmesh.linux.rtnetlink;
 
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.tunnelmesh.linux.netlink.BatchOutcome;
 import org.tunnelmesh.linux.netlink.Netlink;
-import org.tunnelmesh.linux.netlink.NetlinkException;
+import org.tunnelmesh.linux.netlink.NetlinkMessage;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
 
 /**
  * The rtnetlink operations the mesh needs, over one socket: dumps parsed into records, and batches
- * of requests whose errors come back as the API's exceptions. Not thread-safe.
+ * of requests. Every failure below - system call, kernel refusal, broken exchange - leaves here as
+ * the API's exception ({@link KernelErrors}); only a batch's per-request refusals stay in its
+ * {@link BatchOutcome}, for the caller to tolerate or translate. Not thread-safe.
  */
 public final class RtnetlinkSession implements AutoCloseable {
     private final NetlinkSocket socket;
@@ -20,7 +23,11 @@ public final class RtnetlinkSession implements AutoCloseable {
     }
 
     public static RtnetlinkSession open() {
-        return new RtnetlinkSession(NetlinkSocket.open(Netlink.NETLINK_ROUTE));
+        try {
+            return new RtnetlinkSession(NetlinkSocket.open(Netlink.NETLINK_ROUTE));
+        } catch (RuntimeException e) {
+            throw KernelErrors.translate(e);
+        }
     }
 
     /** The socket's netlink port id: the kernel puts it in the notifications our own requests cause. */
@@ -54,9 +61,9 @@ public final class RtnetlinkSession implements AutoCloseable {
         return dump(RtnetlinkRequests::dumpRoutes, Route::parse);
     }
 
-    /** @throws NetlinkException when the kernel has no nexthop objects (before 5.3) */
+    /** @throws org.tunnelmesh.TunnelMeshException when the kernel has no nexthop objects (before 5.3) */
     public List<Nexthop> nexthops() {
-        return socket.dump(RtnetlinkRequests::dumpNexthops, Nexthop::parse);
+        return dump(RtnetlinkRequests::dumpNexthops, Nexthop::parse);
     }
 
     /** An empty batch to fill with {@link RtnetlinkRequests} and pass to {@link #execute}. */
@@ -70,22 +77,30 @@ public final class RtnetlinkSession implements AutoCloseable {
      * @throws org.tunnelmesh.TunnelMeshException for the first failed request, described as an ip command
      */
     public void execute(NetlinkMessageBuilder batch) {
-        BatchOutcome outcome = socket.send(batch);
+        BatchOutcome outcome = send(batch);
         if (outcome.failures() > 0) {
             throw KernelErrors.translate(outcome.exception());
         }
     }
 
-    /** Sends the batch and reports each request's result without throwing for failed requests. */
+    /**
+     * Sends the batch and reports each request's result without throwing for failed requests.
+     *
+     * @throws org.tunnelmesh.TunnelMeshException when the exchange itself fails (a system call, no answer)
+     */
     public BatchOutcome send(NetlinkMessageBuilder batch) {
-        return socket.send(batch);
+        try {
+            return socket.send(batch);
+        } catch (RuntimeException e) {
+            throw KernelErrors.translate(e);
+        }
     }
 
-    /** Runs any dump on this session's socket (the tc requests use it); kernel errors come back translated. */
-    public <T> List<T> dump(Consumer<NetlinkMessageBuilder> request, java.util.function.Function<org.tunnelmesh.linux.netlink.NetlinkMessage, T> parser) {
+    /** Runs any dump on this session's socket (the tc requests use it); failures come back translated. */
+    public <T> List<T> dump(Consumer<NetlinkMessageBuilder> request, Function<NetlinkMessage, T> parser) {
         try {
             return socket.dump(request, parser);
-        } catch (NetlinkException e) {
+        } catch (RuntimeException e) {
             throw KernelErrors.translate(e);
         }
     }

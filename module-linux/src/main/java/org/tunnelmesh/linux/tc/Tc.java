@@ -11,16 +11,12 @@ public final class Tc {
     /** Multicast group of qdisc and filter notifications. */
     public static final int RTNLGRP_TC = 4;
 
-    /** struct tcmsg: family, 3 pad bytes, ifindex, handle, parent, info. */
-    public static final int TCMSG_LEN = 20;
     public static final int TCA_KIND = 1;
     public static final int TCA_OPTIONS = 2;
     public static final int TCA_MAX_PARSED = TCA_OPTIONS;
 
     // linux/pkt_sched.h: the clsact qdisc and its two hooks
     public static final int TC_H_CLSACT = 0xfffffff1;
-    public static final int TC_H_MIN_INGRESS = 0xfff2;
-    public static final int TC_H_MIN_EGRESS = 0xfff3;
     public static final int CLSACT_HANDLE = 0xffff0000;
     public static final int INGRESS = 0xfffffff2;
     public static final int EGRESS = 0xfffffff3;

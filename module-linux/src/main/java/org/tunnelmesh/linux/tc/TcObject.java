@@ -2,7 +2,6 @@ package org.tunnelmesh.linux.tc;
 
 import static org.tunnelmesh.linux.tc.Tc.*;
 
-import java.nio.ByteBuffer;
 import org.tunnelmesh.linux.netlink.MalformedMessageException;
 import org.tunnelmesh.linux.netlink.NetlinkAttributes;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
@@ -29,10 +28,8 @@ public record TcObject(int type, int ifindex, int handle, int parent, int info, 
         if (type != RTM_NEWQDISC && type != RTM_DELQDISC && type != RTM_NEWTFILTER && type != RTM_DELTFILTER) {
             return null;
         }
-        m.requirePayload(TCMSG_LEN, "tcmsg");
-        ByteBuffer b = m.buffer();
-        int at = m.payloadOffset();
-        NetlinkAttributes a = m.attributes(TCMSG_LEN, TCA_MAX_PARSED);
+        Tcmsg h = Tcmsg.read(m);
+        NetlinkAttributes a = Tcmsg.attributes(m, TCA_MAX_PARSED);
         String kind = a.string(TCA_KIND);
         String name = null;
         int programId = 0;
@@ -45,6 +42,6 @@ public record TcObject(int type, int ifindex, int handle, int parent, int info, 
             name = options.string(TCA_BPF_NAME);
             programId = options.u32(TCA_BPF_ID, 0);
         }
-        return new TcObject(type, b.getInt(at + 4), b.getInt(at + 8), b.getInt(at + 12), b.getInt(at + 16), kind, name, programId);
+        return new TcObject(type, h.ifindex(), h.handle(), h.parent(), h.info(), kind, name, programId);
     }
 }

@@ -20,7 +20,7 @@ public final class TcRequests {
     }
 
     private static void tcmsg(NetlinkMessageBuilder b, int ifindex, int handle, int parent, int info) {
-        b.putU8(0).putU8(0).putU16(0).putU32(ifindex).putU32(handle).putU32(parent).putU32(info);
+        new Tcmsg(0, ifindex, handle, parent, info).write(b);
     }
 
     /** {@code tc qdisc add dev DEV clsact}. */

@@ -1,8 +1,9 @@
 package org.tunnelmesh.linux.netlink;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.netlink.Netlink.NLMSGERR_ATTR_MSG;
@@ -26,7 +27,8 @@ class BatchOutcomeTest {
     private static NetlinkMessageBuilder batch(int firstSeq, int count) {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(firstSeq);
         for (int i = 0; i < count; i++) {
-            b.begin(16, 0x605);
+            String device = "dev" + i;
+            b.begin(16, 0x605, () -> "ip link add " + device);
             b.putU32(0).putU32(i).putU32(0).putU32(0);
             b.attrString(3, "dev" + i);
             b.end();
@@ -66,31 +68,30 @@ class BatchOutcomeTest {
         for (int i = 0; i < 3; i++) {
             assertTrue(outcome.succeeded(i));
         }
-        outcome.complete();
         assertThrows(IllegalStateException.class, outcome::exception);
     }
 
     @Test
     void failedRequestSurvivesReuseOfTheBatchBuffer() {
-        byte[] failed = batch.message(1);
+        NetlinkRequest failed = batch.request(1);
         BatchOutcome outcome = outcome(batch);
         outcome.accept(ack(100, 0, null));
-        outcome.accept(ack(101, Errno.EEXIST, null));
+        outcome.accept(ack(101, Errno.EEXIST.number(), null));
         outcome.accept(ack(102, 0, null));
-        outcome.complete();
         // the socket's next batch (a rollback, say) overwrites the same builder
         batch.reset(103);
         batch.begin(17, 5);
         batch.putU32(0).putU32(-1).putU32(-1).putU32(-1);
         batch.attrString(3, "something else entirely");
         batch.end();
-        assertArrayEquals(failed, outcome.exception().failedRequest());
+        assertSame(failed, outcome.exception().request());
+        assertEquals("ip link add dev1", outcome.exception().request().command());
     }
 
     @Test
     void acksAreMatchedBySeqToTheirRequest() {
         BatchOutcome outcome = outcome(batch);
-        outcome.accept(ack(102, Errno.EINVAL, "bad thing"));
+        outcome.accept(ack(102, Errno.EINVAL.number(), "bad thing"));
         outcome.accept(ack(100, 0, null));
         assertEquals(1, outcome.pending);
         outcome.accept(ack(101, 0, null));
@@ -98,26 +99,25 @@ class BatchOutcomeTest {
         assertTrue(outcome.succeeded(0));
         assertTrue(outcome.succeeded(1));
         assertFalse(outcome.succeeded(2));
-        assertEquals(Errno.EINVAL, outcome.errno(2));
+        assertEquals(Errno.EINVAL.number(), outcome.errno(2));
         assertEquals(2, outcome.firstFailed());
-        outcome.complete();
         NetlinkException e = outcome.exception();
         assertEquals(2, e.failedIndex());
         assertEquals("bad thing", e.extendedAck());
-        assertArrayEquals(batch.message(2), e.failedRequest());
+        assertSame(batch.request(2), e.request());
     }
 
     @Test
     void staleAndDuplicateAcksAreIgnored() {
         BatchOutcome outcome = outcome(batch);
-        outcome.accept(ack(99, Errno.EEXIST, "from an abandoned batch"));
-        outcome.accept(ack(103, Errno.EEXIST, "from a later batch"));
-        outcome.accept(ack(-5, Errno.EEXIST, null));
+        outcome.accept(ack(99, Errno.EEXIST.number(), "from an abandoned batch"));
+        outcome.accept(ack(103, Errno.EEXIST.number(), "from a later batch"));
+        outcome.accept(ack(-5, Errno.EEXIST.number(), null));
         assertEquals(3, outcome.pending);
         assertEquals(0, outcome.failures());
 
         outcome.accept(ack(101, 0, null));
-        outcome.accept(ack(101, Errno.EEXIST, "again"));
+        outcome.accept(ack(101, Errno.EEXIST.number(), "again"));
         assertEquals(2, outcome.pending);
         assertTrue(outcome.succeeded(1));
         assertEquals(0, outcome.failures());
@@ -128,12 +128,12 @@ class BatchOutcomeTest {
         BatchOutcome outcome = outcome(batch);
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(100);
         b.begin(NLMSG_DONE, 0);
-        b.putU32(-Errno.EINVAL);
+        b.putU32(-Errno.EINVAL.number());
         b.end();
         outcome.accept(NetlinkMessage.wrap(b.message(0)));
         b.reset(101);
         b.begin(16, 0);
-        b.putU32(-Errno.EINVAL);
+        b.putU32(-Errno.EINVAL.number());
         b.end();
         outcome.accept(NetlinkMessage.wrap(b.message(0)));
         assertEquals(3, outcome.pending);
@@ -144,34 +144,31 @@ class BatchOutcomeTest {
     void errorsAreRecordedPerIndexAndTheFirstIsReported() {
         BatchOutcome outcome = outcome(batch);
         outcome.accept(ack(100, 0, null));
-        outcome.accept(ack(101, Errno.EEXIST, "File exists here"));
-        outcome.accept(ack(102, Errno.ENODEV, "no such device"));
+        outcome.accept(ack(101, Errno.EEXIST.number(), "File exists here"));
+        outcome.accept(ack(102, Errno.ENODEV.number(), "no such device"));
         assertEquals(0, outcome.errno(0));
-        assertEquals(Errno.EEXIST, outcome.errno(1));
-        assertEquals(Errno.ENODEV, outcome.errno(2));
+        assertEquals(Errno.EEXIST.number(), outcome.errno(1));
+        assertEquals(Errno.ENODEV.number(), outcome.errno(2));
         assertEquals(2, outcome.failures());
         assertEquals(1, outcome.firstFailed());
-
-        outcome.complete();
         NetlinkException e = outcome.exception();
-        assertEquals(Errno.EEXIST, e.errno());
+        assertEquals(Errno.EEXIST.number(), e.errno());
         assertEquals("File exists here", e.extendedAck());
         assertEquals(1, e.failedIndex());
         assertEquals(2, e.failures());
-        assertArrayEquals(batch.message(1), e.failedRequest());
+        assertSame(batch.request(1), e.request());
         assertEquals("EEXIST (File exists): File exists here [request 1, and 1 more failed]", e.getMessage());
     }
 
     @Test
     void firstFailureByIndexWinsEvenWhenAnsweredLater() {
         BatchOutcome outcome = outcome(batch);
-        outcome.accept(ack(102, Errno.ENODEV, "later request"));
+        outcome.accept(ack(102, Errno.ENODEV.number(), "later request"));
         outcome.accept(ack(101, 0, null)); // a success between must not wipe the first failure's text
-        outcome.accept(ack(100, Errno.EPERM, null));
+        outcome.accept(ack(100, Errno.EPERM.number(), null));
         assertEquals(0, outcome.firstFailed());
-        outcome.complete();
         NetlinkException e = outcome.exception();
-        assertEquals(Errno.EPERM, e.errno());
+        assertEquals(Errno.EPERM.number(), e.errno());
         assertEquals("", e.extendedAck());
         assertEquals("EPERM (Operation not permitted) [request 0, and 1 more failed]", e.getMessage());
     }
@@ -179,10 +176,9 @@ class BatchOutcomeTest {
     @Test
     void extendedAckOfTheFirstFailureSurvivesLaterAcks() {
         BatchOutcome outcome = outcome(batch);
-        outcome.accept(ack(100, Errno.EINVAL, "first text"));
-        outcome.accept(ack(101, Errno.EINVAL, "second text"));
+        outcome.accept(ack(100, Errno.EINVAL.number(), "first text"));
+        outcome.accept(ack(101, Errno.EINVAL.number(), "second text"));
         outcome.accept(ack(102, 0, null));
-        outcome.complete();
         NetlinkException e = outcome.exception();
         assertEquals("first text", e.extendedAck());
         assertEquals(0, e.failedIndex());
@@ -192,9 +188,8 @@ class BatchOutcomeTest {
     void singleFailureSaysNoMore() {
         BatchOutcome outcome = outcome(batch);
         outcome.accept(ack(100, 0, null));
-        outcome.accept(ack(101, Errno.EINVAL, null));
+        outcome.accept(ack(101, Errno.EINVAL.number(), null));
         outcome.accept(ack(102, 0, null));
-        outcome.complete();
         assertEquals("EINVAL (Invalid argument) [request 1]", outcome.exception().getMessage());
     }
 
@@ -202,12 +197,39 @@ class BatchOutcomeTest {
     void seqsWrappingAroundIntegerMaxStillMatch() {
         NetlinkMessageBuilder wrapping = batch(Integer.MAX_VALUE, 3);
         BatchOutcome outcome = outcome(wrapping);
-        outcome.accept(ack(Integer.MIN_VALUE + 1, Errno.EEXIST, null));
+        outcome.accept(ack(Integer.MIN_VALUE + 1, Errno.EEXIST.number(), null));
         outcome.accept(ack(Integer.MIN_VALUE, 0, null));
         outcome.accept(ack(Integer.MAX_VALUE, 0, null));
         assertEquals(0, outcome.pending);
         assertEquals(2, outcome.firstFailed());
-        outcome.complete();
-        assertArrayEquals(wrapping.message(2), outcome.exception().failedRequest());
+        assertSame(wrapping.request(2), outcome.exception().request());
+    }
+
+    @Test
+    void aToleratedFailureDoesNotHideALaterOne() {
+        NetlinkMessageBuilder four = batch(200, 4);
+        BatchOutcome outcome = outcome(four);
+        outcome.accept(ack(200, Errno.ENOENT.number(), "already gone"));
+        outcome.accept(ack(201, 0, null));
+        outcome.accept(ack(202, Errno.ENOENT.number(), null));
+        outcome.accept(ack(203, Errno.EPERM.number(), "not allowed"));
+        assertEquals(0, outcome.firstFailed());
+        NetlinkException e = outcome.exceptionUnless(Errno.ENOENT::is);
+        assertEquals(Errno.EPERM.number(), e.errno());
+        assertEquals(3, e.failedIndex());
+        assertEquals("not allowed", e.extendedAck());
+        assertSame(four.request(3), e.request());
+        assertEquals(1, e.failures(), "only failures that are not tolerated count");
+        assertEquals("EPERM (Operation not permitted): not allowed [request 3]", e.getMessage());
+    }
+
+    @Test
+    void whenEveryFailureIsToleratedThereIsNoException() {
+        BatchOutcome outcome = outcome(batch);
+        outcome.accept(ack(100, Errno.ENOENT.number(), null));
+        outcome.accept(ack(101, 0, null));
+        outcome.accept(ack(102, Errno.ENOENT.number(), null));
+        assertNull(outcome.exceptionUnless(Errno.ENOENT::is));
+        assertEquals(Errno.ENOENT.number(), outcome.exception().errno());
     }
 }

@@ -1,6 +1,7 @@
 package org.tunnelmesh.linux.rtnetlink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.Consumer;
@@ -17,7 +18,7 @@ class RequestDescriberTest {
     private static String describe(Consumer<NetlinkMessageBuilder> request) {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(512).reset(1);
         request.accept(b);
-        return RequestDescriber.describe(b.message(0));
+        return RequestDescriber.describe(b.request(0));
     }
 
     @Test
@@ -81,28 +82,48 @@ class RequestDescriberTest {
         assertEquals("ip nexthop del id 7", describe(b -> RtnetlinkRequests.deleteNexthop(b, 7)));
     }
 
+    /** Requests byte for byte as ip sent them (the captures) read as the ip command that sent them. */
     @Test
     void capturedRequestsToo() {
-        assertEquals("ip route add 192.168.42.0/24 via 10.245.1.3 dev ifindex 3 onlink proto 87",
-                RequestDescriber.describe(Captures.load("newroute-onlink.hex")));
-        assertEquals("ip link set ifindex 3 mtu 1480 up", RequestDescriber.describe(Captures.load("setlink-mtu-up.hex")));
-        assertEquals("ip link del ifindex 2", RequestDescriber.describe(Captures.load("dellink.hex")));
+        assertCapturedAndDescribed("newroute-onlink.hex", "ip route add 192.168.42.0/24 via 10.245.1.3 dev ifindex 3 onlink proto 87",
+                b -> RtnetlinkRequests.newRoute(b, Captures.flags(Captures.load("newroute-onlink.hex")), Route.onlink(SUBNET, NODE2, 3, 87)));
+        assertCapturedAndDescribed("setlink-mtu-up.hex", "ip link set ifindex 3 mtu 1480 up", b -> RtnetlinkRequests.setLink(b, 3, 1480, true));
+        assertCapturedAndDescribed("dellink.hex", "ip link del ifindex 2", b -> RtnetlinkRequests.deleteLink(b, 2));
+    }
+
+    private static void assertCapturedAndDescribed(String capture, String command, Consumer<NetlinkMessageBuilder> request) {
+        NetlinkMessageBuilder b = new NetlinkMessageBuilder(512).reset(1);
+        request.accept(b);
+        byte[] sent = b.message(0);
+        byte[] iproute2 = Captures.load(capture);
+        // seq and port id are ip's own
+        java.nio.ByteBuffer.wrap(sent).order(java.nio.ByteOrder.nativeOrder()).putInt(8, java.nio.ByteBuffer.wrap(iproute2)
+                .order(java.nio.ByteOrder.nativeOrder()).getInt(8)).putInt(12, java.nio.ByteBuffer.wrap(iproute2)
+                .order(java.nio.ByteOrder.nativeOrder()).getInt(12));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(iproute2, sent, capture);
+        assertEquals(command, RequestDescriber.describe(b.request(0)));
     }
 
     @Test
-    void unknownTypesAndMissingRequests() {
-        assertEquals("rtnetlink request type 18", describe(b -> RtnetlinkRequests.dumpLinks(b, false)));
+    void dumpsAndMissingRequests() {
+        assertEquals("ip link show", describe(b -> RtnetlinkRequests.dumpLinks(b, false)));
+        assertEquals("ip nexthop show", describe(b -> RtnetlinkRequests.dumpNexthops(b)));
+        NetlinkMessageBuilder b = new NetlinkMessageBuilder(512).reset(1);
+        b.begin(Rtnetlink.RTM_GETLINK, RtnetlinkRequests.DUMP); // a writer that did not say what it asks
+        b.end();
+        assertEquals("netlink request", RequestDescriber.describe(b.request(0)));
         assertEquals("netlink request", RequestDescriber.describe(null));
     }
 
     @Test
-    void garbageIsDescribedNotThrown() {
-        String text = RequestDescriber.describe(new byte[] {1, 2, 3});
-        assertTrue(text.startsWith("rtnetlink request (undecodable"), text);
-        byte[] route = Captures.load("newroute-onlink.hex");
-        byte[] truncated = java.util.Arrays.copyOf(route, 20);
-        truncated[0] = 20;
-        text = RequestDescriber.describe(truncated);
-        assertTrue(text.startsWith("rtnetlink request (undecodable"), text);
+    void onlyAKeylessIpipLinkIsOne() {
+        NetlinkMessageBuilder b = new NetlinkMessageBuilder(512).reset(1);
+        RtnetlinkRequests.newIpipLink(b, RtnetlinkRequests.CREATE, "tunl1", 0, new IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 0, 0, true));
+        RtnetlinkRequests.newIpipLink(b, RtnetlinkRequests.CREATE, "tm-node2", 0, IpipParameters.pointToPoint(2, NODE1, Ipv4Address.ANY, 64, true));
+        RtnetlinkRequests.deleteLink(b, "tunl1");
+        assertTrue(RequestDescriber.isKeylessIpipLink(b.request(0)));
+        assertFalse(RequestDescriber.isKeylessIpipLink(b.request(1)));
+        assertFalse(RequestDescriber.isKeylessIpipLink(b.request(2)));
+        assertFalse(RequestDescriber.isKeylessIpipLink(null));
     }
 }

@@ -1,0 +1,37 @@
+package org.tunnelmesh.linux.netlink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/** Test support: datagrams and outcomes that only this package can make. */
+public final class Datagrams {
+    private Datagrams() {
+    }
+
+    /** Sends {@code message} from {@code from} to the port {@code to}, as any local process could. */
+    public static void forge(NetlinkSocket from, int to, NetlinkMessageBuilder message) {
+        byte[] address = new byte[12];
+        ByteBuffer.wrap(address).order(ByteOrder.nativeOrder()).putShort((short) Native.AF_NETLINK).putShort((short) 0).putInt(to);
+        Pointer data = com.sun.jna.Native.getDirectBufferPointer(message.buffer());
+        long sent = Native.sendto(from.fd(), data, message.length(), 0, address, address.length);
+        assertEquals(message.length(), sent);
+    }
+
+    /** The outcome of {@code batch} had the kernel answered request i with {@code errnos[i]} (0: success). */
+    public static BatchOutcome outcome(NetlinkMessageBuilder batch, int... errnos) {
+        BatchOutcome outcome = new BatchOutcome(batch, batch.messageCount());
+        outcome.pending = errnos.length;
+        for (int i = 0; i < errnos.length; i++) {
+            NetlinkMessageBuilder ack = new NetlinkMessageBuilder(64).reset(batch.firstSeq() + i);
+            ack.begin(Netlink.NLMSG_ERROR, Netlink.NLM_F_CAPPED);
+            ack.putU32(-errnos[i]);
+            ack.putU32(Netlink.NLMSG_HDRLEN).putU16(0).putU16(0).putU32(batch.firstSeq() + i).putU32(0);
+            ack.end();
+            outcome.accept(NetlinkMessage.wrap(ack.message(0)));
+        }
+        return outcome;
+    }
+}
