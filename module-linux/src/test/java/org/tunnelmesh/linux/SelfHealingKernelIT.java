@@ -80,7 +80,7 @@ class SelfHealingKernelIT {
         LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2);
         // an event the watcher acts on, so it has been round its loop and is waiting again
         repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "del", "192.168.42.0/24"),
-                () -> ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
+                () -> hasRoute(1, "192.168.42.0/24", "87"));
         String name = "tunnelmesh-watch-" + mesh.config().name();
         assertTrue(watcherThreads(name) == 1, "one watcher thread runs: " + name);
         mesh.purge();
