@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
+import static org.tunnelmesh.linux.LabKernel.snapshot;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class BadInputKernelIT {
     final LabMeshes meshes = new LabMeshes();
 
     private static void unchanged(int node, Class<? extends TunnelMeshException> type, String mustName, Executable bad) {
-        String before = snapshot(node);
+        Object before = snapshot(node);
         TunnelMeshException e = assertInstanceOf(type, assertThrows(TunnelMeshException.class, bad));
         assertTrue(e.getMessage().contains(mustName), "message names '" + mustName + "': " + e.getMessage());
         assertEquals(before, snapshot(node), "kernel unchanged after: " + e.getMessage());
@@ -99,7 +100,7 @@ class BadInputKernelIT {
             var batch = session.batch();
             RtnetlinkRequests.newIpipLink(batch, RtnetlinkRequests.CREATE, "tunl1", 0,
                     new IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 0, 0, true));
-            String before = snapshot(1);
+            Object before = snapshot(1);
             ConflictException e = assertThrows(ConflictException.class, () -> session.execute(batch));
             assertTrue(e.getMessage().contains("tunl1") && e.getMessage().contains("EEXIST")
                     && e.getMessage().contains("fallback device tunl0"), e.getMessage());

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.tunnelmesh.linux.Lab.*;
+import static org.tunnelmesh.linux.LabKernel.qdiscs;
+import static org.tunnelmesh.linux.LabKernel.snapshot;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -62,8 +64,31 @@ class IpipFilterKernelIT {
         run(full);
     }
 
-    private static String filters(int node, String hook) {
-        return tc(node, "filter", "show", "dev", DEV, hook);
+    private static List<LabKernel.Filter> filters(int node, String hook) {
+        return LabKernel.filters(node, DEV, hook, false);
+    }
+
+    /** True when a filter of that bpf name hangs from the hook. */
+    private static boolean hasFilter(int node, String hook, String bpfName) {
+        return filters(node, hook).stream().anyMatch(f -> bpfName.equals(f.bpfName()));
+    }
+
+    private static boolean hasFilterOfKind(int node, String hook, String kind) {
+        return filters(node, hook).stream().anyMatch(f -> kind.equals(f.kind()));
+    }
+
+    private static boolean hasQdisc(int node, String kind) {
+        return qdiscs(node, DEV).stream().anyMatch(q -> kind.equals(q.get("kind")));
+    }
+
+    /** The root qdisc "prio 1:" that someone else put on the device. */
+    private static boolean hasTheirRootQdisc(int node) {
+        return qdiscs(node, DEV).stream().anyMatch(q -> "prio".equals(q.get("kind")) && "1:".equals(q.get("handle"))
+                && Boolean.TRUE.equals(q.get("root")));
+    }
+
+    private static boolean anyOfOurs(List<LabKernel.Filter> filters) {
+        return filters.stream().anyMatch(f -> f.bpfName() != null && f.bpfName().startsWith("tunnelmesh"));
     }
 
     private static String ourName(int node) {
@@ -96,8 +121,8 @@ class IpipFilterKernelIT {
         assertPeer(zero, "node2", 0);
         assertPeer(zero, "node3", 0);
         assertEquals(0, zero.rejectedPackets());
-        assertTrue(filters(1, "ingress").contains(ourName(1)), filters(1, "ingress"));
-        assertTrue(filters(1, "egress").contains(ourName(1)), filters(1, "egress"));
+        assertTrue(hasFilter(1, "ingress", ourName(1)), filters(1, "ingress").toString());
+        assertTrue(hasFilter(1, "egress", ourName(1)), filters(1, "egress").toString());
 
         assertEquals(3, ping(1, tunnelAddress(2), 3));
         TrafficCounters afterNode2 = node1.trafficCounters();
@@ -152,9 +177,9 @@ class IpipFilterKernelIT {
         });
         repairedWithinOneSecond("the ingress filter deleted",
                 () -> tc(1, "filter", "del", "dev", DEV, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf"),
-                () -> filters(1, "ingress").contains(ourName(1)));
+                () -> hasFilter(1, "ingress", ourName(1)));
         repairedWithinOneSecond("the clsact qdisc deleted", () -> tc(1, "qdisc", "del", "dev", DEV, "clsact"),
-                () -> filters(1, "ingress").contains(ourName(1)) && filters(1, "egress").contains(ourName(1)));
+                () -> hasFilter(1, "ingress", ourName(1)) && hasFilter(1, "egress", ourName(1)));
         assertTrue(repairs.stream().anyMatch(r -> r.startsWith("tc qdisc add dev eth0 clsact")), repairs.toString());
         // and it filters again: a stranger is dropped, a peer passes
         assertEquals(0, ping(4, tunnelAddress(1), 2));
@@ -186,43 +211,43 @@ class IpipFilterKernelIT {
         tc(1, "qdisc", "add", "dev", DEV, "root", "handle", "1:", "prio");
         tc(2, "qdisc", "add", "dev", DEV, "clsact");
         tc(2, "filter", "add", "dev", DEV, "ingress", "protocol", "ip", "prio", "200", "matchall", "action", "pass");
-        String foreign1 = tc(1, "qdisc", "show", "dev", DEV);
-        String foreign2 = filters(2, "ingress");
+        boolean foreign1 = hasTheirRootQdisc(1);
+        boolean foreign2 = hasFilterOfKind(2, "ingress", "matchall");
 
         LinuxTunnelMesh node1 = openFour(mode, true);
         assertEquals(2, ping(1, tunnelAddress(2), 2));
-        assertTrue(filters(2, "ingress").contains("matchall"), "theirs beside ours: " + filters(2, "ingress"));
-        assertTrue(tc(2, "-s", "filter", "show", "dev", DEV, "ingress").contains("2 pkt"),
-                "our filter passes on to theirs (TC_ACT_UNSPEC): " + tc(2, "-s", "filter", "show", "dev", DEV, "ingress"));
+        assertTrue(hasFilterOfKind(2, "ingress", "matchall"), "theirs beside ours: " + filters(2, "ingress"));
+        List<LabKernel.Filter> counted = LabKernel.filters(2, DEV, "ingress", true);
+        assertTrue(counted.stream().filter(f -> "matchall".equals(f.kind())).mapToLong(LabKernel.Filter::actionPackets).sum() >= 2,
+                "our filter passes on to theirs (TC_ACT_UNSPEC): " + counted);
         // drift beside theirs: ours deleted by hand comes back, theirs is not touched
         tc(2, "filter", "del", "dev", DEV, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (!filters(2, "ingress").contains(ourName(2)) && System.nanoTime() < deadline) {
+        while (!hasFilter(2, "ingress", ourName(2)) && System.nanoTime() < deadline) {
             sleep(20);
         }
-        assertTrue(filters(2, "ingress").contains(ourName(2)), "ours back within 1 s: " + filters(2, "ingress"));
-        assertTrue(filters(2, "ingress").contains("matchall"), "theirs untouched: " + filters(2, "ingress"));
+        assertTrue(hasFilter(2, "ingress", ourName(2)), "ours back within 1 s: " + filters(2, "ingress"));
+        assertTrue(hasFilterOfKind(2, "ingress", "matchall"), "theirs untouched: " + filters(2, "ingress"));
 
         node1.purge();
         node2.purge();
-        String left1 = tc(1, "qdisc", "show", "dev", DEV);
-        assertFalse(left1.contains("clsact"), "no clsact left on node1: " + left1);
-        assertTrue(left1.contains("qdisc prio 1: root"), "their root qdisc stays: " + left1);
-        assertFalse(filters(2, "ingress").contains("tunnelmesh"), filters(2, "ingress"));
-        assertFalse(filters(2, "egress").contains("tunnelmesh"), filters(2, "egress"));
-        assertTrue(filters(2, "ingress").contains("matchall"), "their filter stays: " + filters(2, "ingress"));
-        assertTrue(tc(2, "qdisc", "show", "dev", DEV).contains("clsact"), "and with it the clsact it hangs from");
+        assertFalse(hasQdisc(1, "clsact"), "no clsact left on node1: " + qdiscs(1, DEV));
+        assertTrue(hasTheirRootQdisc(1), "their root qdisc stays: " + qdiscs(1, DEV));
+        assertFalse(anyOfOurs(filters(2, "ingress")), filters(2, "ingress").toString());
+        assertFalse(anyOfOurs(filters(2, "egress")), filters(2, "egress").toString());
+        assertTrue(hasFilterOfKind(2, "ingress", "matchall"), "their filter stays: " + filters(2, "ingress"));
+        assertTrue(hasQdisc(2, "clsact"), "and with it the clsact it hangs from");
         assertTrue(node1.trafficCounters().peers().isEmpty());
 
         // a purged mesh that gets a peer again puts its filter back
         node1.addPeer(peer(2));
         node2.addPeer(peer(1));
-        assertTrue(filters(1, "ingress").contains(ourName(1)));
+        assertTrue(hasFilter(1, "ingress", ourName(1)));
         assertEquals(2, ping(1, tunnelAddress(2), 2));
         node1.purge();
-        assertTrue(tc(1, "qdisc", "show", "dev", DEV).contains("qdisc prio 1: root"));
-        assertFalse(tc(1, "qdisc", "show", "dev", DEV).contains("clsact"));
-        assertTrue(foreign1.contains("qdisc prio 1: root") && foreign2.contains("matchall"));
+        assertTrue(hasTheirRootQdisc(1));
+        assertFalse(hasQdisc(1, "clsact"));
+        assertTrue(foreign1 && foreign2);
     }
 
     /**
@@ -234,7 +259,7 @@ class IpipFilterKernelIT {
     void theMapGrowsPastItsFirstSizeKeepingCountersAndFiltering(MeshMode mode) {
         LinuxTunnelMesh node1 = openFour(mode, false);
         assertEquals(2, ping(1, tunnelAddress(2), 2));
-        String before = filters(1, "ingress");
+        List<LabKernel.Filter> before = filters(1, "ingress");
         List<org.tunnelmesh.Peer> many = new ArrayList<>();
         int underlay = org.tunnelmesh.Ipv4Address.parse("10.200.0.1").bits();
         int subnet = org.tunnelmesh.Ipv4Address.parse("172.16.0.0").bits();
@@ -259,19 +284,19 @@ class IpipFilterKernelIT {
     @EnumSource(MeshMode.class)
     void aSecondFilteredMeshOnTheDeviceIsRefusedAndARenamedMeshAdoptsTheFilter(MeshMode mode) {
         LinuxTunnelMesh first = meshes.open(1, mode, 2);
-        String before = snapshot(1) + tc(1, "filter", "show", "dev", DEV, "ingress") + tc(1, "filter", "show", "dev", DEV, "egress");
+        List<Object> before = List.of(snapshot(1), filters(1, "ingress"), filters(1, "egress"));
         org.tunnelmesh.ConflictException e = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.ConflictException.class,
                 () -> LinuxTunnelMesh.open(config(1, mode).toBuilder().name("other").routeProtocol(88)
                         .tunnelAddress("192.168.141.0").build(), List.of(org.tunnelmesh.Peer.of("node3", underlay(3), "192.168.143.0/24"))));
         assertTrue(e.getMessage().contains("mesh 'node1'") && e.getMessage().contains("--no-ipip-filter"), e.getMessage());
-        assertEquals(before, snapshot(1) + tc(1, "filter", "show", "dev", DEV, "ingress") + tc(1, "filter", "show", "dev", DEV, "egress"),
+        assertEquals(before, List.of(snapshot(1), filters(1, "ingress"), filters(1, "egress")),
                 "nothing changed");
 
         // the same namespace and protocol under another name is the same mesh: it takes the filter over
         meshes.closeLeavingState(first);
         LinuxTunnelMesh renamed = meshes.open(config(1, mode).toBuilder().name("renamed").build(), 2);
-        assertTrue(filters(1, "ingress").contains("tunnelmesh:renamed"), filters(1, "ingress"));
-        assertFalse(filters(1, "ingress").contains("tunnelmesh:node1"), filters(1, "ingress"));
+        assertTrue(hasFilter(1, "ingress", "tunnelmesh:renamed"), filters(1, "ingress").toString());
+        assertFalse(hasFilter(1, "ingress", "tunnelmesh:node1"), filters(1, "ingress").toString());
         meshes.open(2, mode, 1);
         assertEquals(2, ping(1, tunnelAddress(2), 2));
         assertPeer(renamed.trafficCounters(), "node2", 2);

@@ -120,10 +120,4 @@ final class Lab {
         }
         return Integer.parseInt(m.group(1));
     }
-
-    /** What the kernel holds that a mesh could touch, as ip prints it: for before/after comparisons. */
-    static String snapshot(int node) {
-        return ip(node, "-d", "link", "show") + ip(node, "addr", "show") + ip(node, "route", "show", "table", "all")
-                + ip(node, "nexthop", "show");
-    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
+import static org.tunnelmesh.linux.LabKernel.*;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +29,7 @@ class MeshOwnershipKernelIT {
     final LabMeshes meshes = new LabMeshes();
 
     private static void unchangedAfter(int node, Class<? extends RuntimeException> type, String[] mustName, Runnable bad) {
-        String before = snapshot(node);
+        Object before = snapshot(node);
         RuntimeException e = assertThrows(type, bad::run);
         for (String name : mustName) {
             assertTrue(e.getMessage().contains(name), "message names '" + name + "': " + e.getMessage());
@@ -57,7 +58,7 @@ class MeshOwnershipKernelIT {
     @Test
     void aSecondProcessIsRefusedToo() throws Exception {
         meshes.open(1, MeshMode.SHARED, 2);
-        String before = snapshot(1);
+        Object before = snapshot(1);
         Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), OpenMeshMain.class.getName(), "intruder")
                 .redirectErrorStream(true).start();
@@ -77,15 +78,15 @@ class MeshOwnershipKernelIT {
         other.addPeer(Peer.of("node3", underlay(3), "192.168.143.0/24"));
         assertEquals(0, first.reconcile());
         assertEquals(0, other.reconcile());
-        assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
-        assertTrue(ip(1, "route", "show", "192.168.143.0/24").contains("proto 88"));
+        assertTrue(hasRoute(1, "192.168.42.0/24", "87"));
+        assertTrue(hasRoute(1, "192.168.143.0/24", "88"));
         meshes.purgeAndClose(first);
-        assertTrue(ip(1, "route", "show", "192.168.143.0/24").contains("proto 88"), "the other mesh's route survives a purge");
-        assertTrue(ip(1, "link", "show", "tunl0").contains(",UP"), "tunl0 stays up for the other mesh");
-        assertFalse(ip(1, "addr", "show", "dev", "tunl0").contains("192.168.41.0"), "the first mesh's address went");
+        assertTrue(hasRoute(1, "192.168.143.0/24", "88"), "the other mesh's route survives a purge");
+        assertTrue(link(1, "tunl0").up(), "tunl0 stays up for the other mesh");
+        assertFalse(ipv4Addresses(1, "tunl0").stream().anyMatch(a -> a.startsWith("192.168.41.0/")), "the first mesh's address went");
         meshes.purgeAndClose(other);
-        assertFalse(ip(1, "link", "show", "tunl0").contains(",UP"), "the last one out takes tunl0 down");
-        assertFalse(ip(1, "addr", "show", "dev", "tunl0").contains("inet "), "and no address is left on it");
+        assertFalse(link(1, "tunl0").up(), "the last one out takes tunl0 down");
+        assertEquals(List.of(), ipv4Addresses(1, "tunl0"), "and no address is left on it");
     }
 
     @Test
@@ -113,7 +114,7 @@ class MeshOwnershipKernelIT {
         LinuxTunnelMesh node1 = meshes.open(config(1, MeshMode.SHARED).toBuilder().allowWideSubnets(true).build());
         node1.addPeer(Peer.of("node2", underlay(2), "0.0.0.0/0"));
         meshes.open(2, MeshMode.SHARED, 1);
-        assertTrue(ip(1, "route", "show", "default").contains("proto 87"), ip(1, "route", "show"));
+        assertTrue(hasRoute(1, "default", "87"), routes(1).toString());
         assertEquals(2, ping(1, tunnelAddress(2), 2), "node2 reached through the default route");
         assertEquals(0, node1.reconcile());
     }
@@ -140,13 +141,14 @@ class MeshOwnershipKernelIT {
         // the control: with nobody else on it, tunl0 goes down
         ip(1, "link", "set", "tunl0", "up");
         LinuxTunnelMesh p2p = meshes.open(1, MeshMode.POINT_TO_POINT, 2);
-        assertFalse(ip(1, "link", "show", "tunl0").contains(",UP"));
+        assertFalse(link(1, "tunl0").up());
         assertTrue(p2p.diagnose().stream().anyMatch(l -> l.startsWith("OK POINT_TO_POINT mode: tunl0 is down")));
     }
 
     private static void assertForeignTunl0RouteIntact() {
-        assertTrue(ip(1, "link", "show", "tunl0").contains(",UP"), "tunl0 left up");
-        assertTrue(ip(1, "route", "show", "172.16.9.0/24").contains("dev tunl0 proto static"), ip(1, "route", "show"));
+        assertTrue(link(1, "tunl0").up(), "tunl0 left up");
+        assertTrue(routes(1, "172.16.9.0/24").stream().anyMatch(r -> "tunl0".equals(r.dev()) && "static".equals(r.protocol())),
+                routes(1).toString());
     }
 
     @Test
@@ -160,12 +162,14 @@ class MeshOwnershipKernelIT {
             try {
                 mesh.reconcile();
                 assertEquals(0, mesh.reconcile());
-                assertTrue(ip(1, "route", "show", "192.168.49.0/24").contains("proto static"), mode + ": foreign route on tunl0");
-                assertTrue(ip(1, "route", "show", "172.16.8.0/24").contains("dev eth0 proto 87"), mode + ": our protocol on eth0");
+                assertTrue(hasRoute(1, "192.168.49.0/24", "static"), mode + ": foreign route on tunl0");
+                assertTrue(ourRouteOnEth0(), mode + ": our protocol on eth0");
                 mesh.purge();
-                assertTrue(ip(1, "route", "show", "192.168.49.0/24").contains("proto static"), mode + ": after purge");
-                assertTrue(ip(1, "route", "show", "172.16.8.0/24").contains("dev eth0 proto 87"), mode + ": after purge");
-                assertEquals("172.16.8.0/24 dev eth0 scope link", ip(1, "route", "show", "proto", "87").strip(), "nothing else of proto 87");
+                assertTrue(hasRoute(1, "192.168.49.0/24", "static"), mode + ": after purge");
+                assertTrue(ourRouteOnEth0(), mode + ": after purge");
+                List<Route> ours = routes(1, "proto", "87");
+                assertEquals(1, ours.size(), "nothing else of proto 87: " + ours);
+                assertEquals(List.of("172.16.8.0/24", "eth0", "link"), List.of(ours.get(0).dst(), ours.get(0).dev(), ours.get(0).scope()));
             } finally {
                 ipIgnoringFailure(1, "route", "del", "192.168.49.0/24");
                 ipIgnoringFailure(1, "route", "del", "172.16.8.0/24");
@@ -173,6 +177,10 @@ class MeshOwnershipKernelIT {
             meshes.purgeAndClose(mesh);
             ipIgnoringFailure(1, "link", "set", "tunl0", "down");
         }
+    }
+
+    private static boolean ourRouteOnEth0() {
+        return routes(1, "172.16.8.0/24").stream().anyMatch(r -> "eth0".equals(r.dev()) && "87".equals(r.protocol()));
     }
 
     @Test
@@ -183,14 +191,14 @@ class MeshOwnershipKernelIT {
             unchangedAfter(1, ConflictException.class, new String[] {"tunl0", "1400", "1480", "172.16.9.0/24"},
                     () -> LinuxTunnelMesh.open(config(1, MeshMode.SHARED), List.of(peer(2))));
             LinuxTunnelMesh mesh = meshes.open(config(1, MeshMode.SHARED).toBuilder().mtu(1400).build(), 2);
-            assertTrue(ip(1, "link", "show", "tunl0").contains("mtu 1400"));
+            assertEquals(1400, link(1, "tunl0").mtu());
             // someone changes the MTU while their route uses tunl0: the mesh does not fight them
             ip(1, "link", "set", "tunl0", "mtu", "1300");
             assertEquals(0, mesh.reconcile());
-            assertTrue(ip(1, "link", "show", "tunl0").contains("mtu 1300"));
+            assertEquals(1300, link(1, "tunl0").mtu());
             assertTrue(mesh.diagnose().stream().anyMatch(l -> l.startsWith("WARN tunl0 is shared with") && l.contains("172.16.9.0/24")
                     && l.contains("1300")), mesh.diagnose().toString());
-            assertTrue(ip(1, "route", "show", "172.16.9.0/24").contains("proto static"));
+            assertTrue(hasRoute(1, "172.16.9.0/24", "static"));
         } finally {
             ipIgnoringFailure(1, "route", "del", "172.16.9.0/24");
         }
@@ -247,14 +255,14 @@ class MeshOwnershipKernelIT {
         }
         ip(1, "-batch", batchFile(storm));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!ip(1, "route", "show", "192.168.42.0/24").contains("proto 87") && System.nanoTime() < deadline) {
+        while (!hasRoute(1, "192.168.42.0/24", "87") && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         Thread.sleep(700);
         long runs = mesh.watcherRepairs() - before;
         assertTrue(runs >= 1 && runs < 20, "40 relevant events, repaired in " + runs + " run(s)");
-        assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
-        assertTrue(ip(1, "link", "show", "tunl0").contains(",UP"));
+        assertTrue(hasRoute(1, "192.168.42.0/24", "87"));
+        assertTrue(link(1, "tunl0").up());
         assertEquals(0, mesh.reconcile());
     }
 }

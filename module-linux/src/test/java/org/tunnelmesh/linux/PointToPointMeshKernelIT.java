@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
+import static org.tunnelmesh.linux.LabKernel.*;
 
 import java.util.List;
 import java.util.Map;
@@ -28,11 +29,11 @@ class PointToPointMeshKernelIT {
         LinuxTunnelMesh node1 = meshes.open(1, MeshMode.POINT_TO_POINT, 2);
         LinuxTunnelMesh node2 = meshes.open(2, MeshMode.POINT_TO_POINT, 1);
 
-        String link = ip(1, "-d", "link", "show", "tm-node2");
-        assertTrue(link.contains("ipip") && link.contains("remote 10.245.1.3") && link.contains("local 10.245.1.2"), link);
-        assertTrue(link.contains("mtu 1480") && link.contains(",UP"), link);
-        assertFalse(ip(1, "link", "show", "tunl0").contains(",UP"), "tunl0 is kept down");
-        assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("dev tm-node2"));
+        Link link = link(1, "tm-node2");
+        assertTrue("ipip".equals(link.kind()) && "10.245.1.3".equals(link.remote()) && "10.245.1.2".equals(link.local()), link.toString());
+        assertTrue(link.mtu() == 1480 && link.up(), link.toString());
+        assertFalse(link(1, "tunl0").up(), "tunl0 is kept down");
+        assertTrue(hasRouteVia(1, "192.168.42.0/24", "tm-node2"));
         assertEquals("tm-node2", node1.deviceOf("node2"));
 
         TunnelDevice before = devices(node1).get("tm-node2");
@@ -65,9 +66,9 @@ class PointToPointMeshKernelIT {
 
         node1.removePeer("node2");
 
-        assertFalse(ip(1, "link", "show").contains("tm-node2"));
-        assertEquals("", ip(1, "route", "show", "192.168.42.0/24").strip());
-        assertTrue(ip(1, "link", "show").contains("tm-node3"), "the other peer stays");
+        assertFalse(linkNames(1).contains("tm-node2"));
+        assertEquals(List.of(), routes(1, "192.168.42.0/24"));
+        assertTrue(linkNames(1).contains("tm-node3"), "the other peer stays");
         assertEquals(0, ping(1, tunnelAddress(2), 2));
     }
 
@@ -91,31 +92,25 @@ class PointToPointMeshKernelIT {
         long rxBefore = rxOnAllTunnels();
         assertEquals(0, ping(4, tunnelAddress(1), 3));
         assertEquals(rxBefore, rxOnAllTunnels(), "no tunnel device on node1 received the injected packets");
-        assertFalse(ip(1, "link", "show", "tunl0").contains(",UP"));
+        assertFalse(link(1, "tunl0").up());
         assertTrue(intruder.devices().get(0).counters().txPackets() >= 6, "node4 did send");
         assertEquals(1, p2p.peers().size());
     }
 
     private static long rxOnAllTunnels() {
-        long rx = 0;
-        for (String line : ip(1, "-s", "-o", "link", "show", "type", "ipip").split("\n")) {
-            // -o puts a device on one line: "... RX: bytes packets ... \    <bytes> <packets> ..."
-            String[] parts = line.split("RX:")[1].split("\\\\")[1].trim().split("\\s+");
-            rx += Long.parseLong(parts[1]);
-        }
-        return rx;
+        return linksWithStats(1, "type", "ipip").stream().mapToLong(Link::rxPackets).sum();
     }
 
     @Test
     void restartWithOnePeerFewerRemovesOnlyThatDevice() {
         LinuxTunnelMesh node1 = meshes.open(1, MeshMode.POINT_TO_POINT, 2, 3);
-        String node3Device = ip(1, "-d", "link", "show", "tm-node3");
+        Link node3Device = link(1, "tm-node3");
         meshes.closeLeavingState(node1);
 
         meshes.open(1, MeshMode.POINT_TO_POINT, 3);
 
-        assertFalse(ip(1, "link", "show").contains("tm-node2"));
-        assertEquals(node3Device, ip(1, "-d", "link", "show", "tm-node3"), "the remaining device is untouched");
+        assertFalse(linkNames(1).contains("tm-node2"));
+        assertEquals(node3Device, link(1, "tm-node3"), "the remaining device is untouched");
     }
 
     @Test
@@ -127,8 +122,8 @@ class PointToPointMeshKernelIT {
 
         assertTrue(node1.reconcile() >= 2);
 
-        assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("dev tm-node2"));
-        assertFalse(ip(1, "link", "show", "tunl0").contains(",UP"));
+        assertTrue(hasRouteVia(1, "192.168.42.0/24", "tm-node2"));
+        assertFalse(link(1, "tunl0").up());
         assertEquals(2, ping(1, tunnelAddress(2), 2));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
+import static org.tunnelmesh.linux.LabKernel.*;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,12 +31,13 @@ class SharedMeshKernelIT {
         LinuxTunnelMesh node2 = meshes.open(2, MeshMode.SHARED, 1);
 
         // what the seed's commands would have made
-        String link = ip(1, "-d", "link", "show", "tunl0");
-        assertTrue(link.contains("mtu 1480") && link.contains(",UP"), link);
-        assertTrue(ip(1, "addr", "show", "dev", "tunl0").contains("inet 192.168.41.0/32"));
-        String routes = ip(1, "route", "show", "192.168.42.0/24");
-        assertTrue(routes.contains("proto 87"), routes);
-        assertTrue(routes.contains("nhid") || (routes.contains("via 10.245.1.3") && routes.contains("onlink")), routes);
+        Link link = link(1, "tunl0");
+        assertTrue(link.mtu() == 1480 && link.up(), link.toString());
+        assertTrue(ipv4Addresses(1, "tunl0").contains("192.168.41.0/32"));
+        List<Route> routes = routes(1, "192.168.42.0/24");
+        assertTrue(hasRoute(1, "192.168.42.0/24", "87"), routes.toString());
+        assertTrue(routes.stream().anyMatch(r -> r.viaNexthop() || ("10.245.1.3".equals(r.gateway()) && r.flags().contains("onlink"))),
+                routes.toString());
 
         TunnelDevice before = tunl0(node1);
         assertEquals(5, ping(1, tunnelAddress(2), 5), "node1 -> node2 through tunl0");
@@ -67,7 +69,7 @@ class SharedMeshKernelIT {
 
         node1.removePeer("node2");
 
-        assertEquals("", ip(1, "route", "show", "proto", "87").strip());
+        assertEquals(List.of(), routes(1, "proto", "87"));
         assertEquals(0, ping(1, tunnelAddress(2), 2));
         assertTrue(node1.peers().isEmpty());
     }
@@ -79,14 +81,14 @@ class SharedMeshKernelIT {
         ip(1, "route", "add", "192.168.49.0/24", "via", "10.245.1.9", "dev", "tunl0", "onlink", "proto", "static");
         try {
             node1.purge();
-            assertEquals("", ip(1, "route", "show", "proto", "87").strip());
-            assertEquals("", ip(1, "nexthop", "show", "protocol", "87").strip());
-            assertTrue(ip(1, "route", "show", "192.168.49.0/24").contains("proto static"));
-            assertTrue(ip(1, "link", "show", "tunl0").contains(",UP"), "left up: a foreign route uses it");
+            assertEquals(List.of(), routes(1, "proto", "87"));
+            assertEquals(List.of(), nexthops(1, "protocol", "87"));
+            assertTrue(hasRoute(1, "192.168.49.0/24", "static"));
+            assertTrue(link(1, "tunl0").up(), "left up: a foreign route uses it");
             ip(1, "route", "del", "192.168.49.0/24");
             node1.purge();
-            assertFalse(ip(1, "addr", "show", "dev", "tunl0").contains("192.168.41.0"));
-            assertFalse(ip(1, "link", "show", "tunl0").contains(",UP"), "tunl0 back down once nobody uses it");
+            assertFalse(ipv4Addresses(1, "tunl0").stream().anyMatch(a -> a.startsWith("192.168.41.0/")));
+            assertFalse(link(1, "tunl0").up(), "tunl0 back down once nobody uses it");
             assertTrue(node1.peers().isEmpty());
         } finally {
             ipIgnoringFailure(1, "route", "del", "192.168.49.0/24");
@@ -96,7 +98,7 @@ class SharedMeshKernelIT {
     @Test
     void restartAdoptsKernelStateWithoutChangingIt() {
         LinuxTunnelMesh node1 = meshes.open(1, MeshMode.SHARED, 2, 3);
-        String before = snapshot(1);
+        Object before = snapshot(1);
         meshes.closeLeavingState(node1);
 
         LinuxTunnelMesh again = meshes.open(1, MeshMode.SHARED, 2, 3);
@@ -114,9 +116,9 @@ class SharedMeshKernelIT {
 
         // tunl0 down also flushes every route through it: all of that comes back
         assertTrue(node1.reconcile() >= 3);
-        assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
-        assertTrue(ip(1, "link", "show", "tunl0").contains(",UP"));
-        assertTrue(ip(1, "addr", "show", "dev", "tunl0").contains("192.168.41.0/32"));
+        assertTrue(hasRoute(1, "192.168.42.0/24", "87"));
+        assertTrue(link(1, "tunl0").up());
+        assertTrue(ipv4Addresses(1, "tunl0").contains("192.168.41.0/32"));
         assertEquals(0, node1.reconcile());
         meshes.open(2, MeshMode.SHARED, 1);
         assertEquals(2, ping(1, tunnelAddress(2), 2));
@@ -124,8 +126,8 @@ class SharedMeshKernelIT {
         // a restart with one peer fewer removes that peer's routes only
         meshes.closeLeavingState(node1);
         meshes.open(1, MeshMode.SHARED, 2);
-        assertEquals("", ip(1, "route", "show", "192.168.43.0/24").strip());
-        assertTrue(ip(1, "route", "show", "192.168.42.0/24").contains("proto 87"));
+        assertEquals(List.of(), routes(1, "192.168.43.0/24"));
+        assertTrue(hasRoute(1, "192.168.42.0/24", "87"));
     }
 
     @Test

@@ -3,6 +3,11 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tunnelmesh.samples.LabKernel.hasRoute;
+import static org.tunnelmesh.samples.LabKernel.link;
+import static org.tunnelmesh.samples.LabKernel.qdiscKinds;
+import static org.tunnelmesh.samples.LabKernel.qdiscs;
+import static org.tunnelmesh.samples.LabKernel.routes;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +50,7 @@ class NodeIpipFilterKernelIT {
 
     @Test
     void withoutCapBpfTheNodeSaysWhatIsMissingAndHowToGoWithoutTheFilter() throws Exception {
-        String before = sh("ip -n node1 route show; ip -n node1 link show tunl0; tc -n node1 qdisc show dev eth0");
+        List<Object> before = List.of(routes("node1"), link("node1", "tunl0"), qdiscs("node1", "eth0"));
         Process node = new ProcessBuilder(withoutBpfCapabilities()).redirectErrorStream(true).start();
         String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(node.waitFor(READY_SECONDS, TimeUnit.SECONDS));
@@ -55,7 +60,7 @@ class NodeIpipFilterKernelIT {
         assertTrue(out.contains("EPERM"), out);
         assertTrue(out.contains("CAP_BPF"), "names the capability: " + out);
         assertTrue(out.contains("--no-ipip-filter"), "says how to turn the filter off: " + out);
-        assertEquals(before, sh("ip -n node1 route show; ip -n node1 link show tunl0; tc -n node1 qdisc show dev eth0"),
+        assertEquals(before, List.of(routes("node1"), link("node1", "tunl0"), qdiscs("node1", "eth0")),
                 "nothing changed in the kernel");
     }
 
@@ -70,8 +75,8 @@ class NodeIpipFilterKernelIT {
             assertTrue(System.nanoTime() < deadline, "not READY within " + READY_SECONDS + " s");
             Thread.sleep(100);
         }
-        assertTrue(sh("ip -n node1 route show 192.168.42.0/24").contains("proto 87"));
-        assertFalse(sh("tc -n node1 qdisc show dev eth0").contains("clsact"), "no filter installed");
+        assertTrue(hasRoute("node1", "192.168.42.0/24", "87"));
+        assertFalse(qdiscKinds("node1", "eth0").contains("clsact"), "no filter installed");
         assertTrue(Files.readString(out).contains("WARN ipip filter: off"), "diagnose says so: " + Files.readString(out));
     }
 

@@ -200,7 +200,7 @@ class NodeJolokiaKernelIT {
     @Test
     @Order(5)
     void jolokiaRefusesStrangersOnEveryPathAndTheKernelStaysAsItWas() throws Exception {
-        String routesBefore = routes(NODE1);
+        Object routesBefore = routes(NODE1);
         String purge = "{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node1\",\"operation\":\"purge\",\"arguments\":[\"node1\"]}";
         for (String path : List.of("", "config", "config/", "exec", "read/java.lang:type=Runtime/SystemProperties", "version")) {
             Result anonymous = run("ip", "netns", "exec", NODE1.name(), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
@@ -225,7 +225,7 @@ class NodeJolokiaKernelIT {
     @Test
     @Order(6)
     void reservedSubnetsAreRefusedThroughJolokiaJmxAndTheCommandLine() throws Exception {
-        String routesBefore = routes(NODE1);
+        Object routesBefore = routes(NODE1);
 
         Map<String, Object> loopback = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "addPeer", "bad1", "10.245.1.9", "127.0.0.0/24");
         Result multicast = jmxterm("run -b org.tunnelmesh:type=Mesh,name=node1 addPeer bad2 10.245.1.9 224.0.0.0/4", "-u", USER, "-p", PASSWORD);
@@ -237,14 +237,14 @@ class NodeJolokiaKernelIT {
         assertEquals(2, commandLine.exitCode(), commandLine.output());
         assertTrue(commandLine.output().contains("169.254.0.0/16"), commandLine.output());
         assertEquals(routesBefore, routes(NODE1), "node1's routes after the refused peers");
-        assertEquals("", run("ip", "-n", "node4", "route", "show", "proto", "87").output().strip(), "node4's routes");
+        assertEquals(List.of(), LabKernel.routes("node4", "proto", "87"), "node4's routes");
         assertEquals(List.of("node2", "node3"), read(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "PeerNames"));
     }
 
     @Test
     @Order(7)
     void aSecondNodeOnTheSameNamespaceAndProtocolIsRefused() throws Exception {
-        String routesBefore = routes(NODE1);
+        Object routesBefore = routes(NODE1);
 
         Result second = run("ip", "netns", "exec", NODE1.name(), JAVA, QUICK_START, "-jar", NODE_JAR.toString(), "--name", "intruder",
                 "--underlay", NODE1.underlay(), "--tunnel-address", "192.168.49.0", "--peer", "node9@10.245.1.9=192.168.59.0/24");
@@ -287,7 +287,7 @@ class NodeJolokiaKernelIT {
     @Test
     @Order(10)
     void purgeWithoutTheMeshsNameIsRefusedOverJolokiaAndJmxtermAndChangesNothing() throws Exception {
-        String routesBefore = run("ip", "-n", NODE1.name(), "route", "show", "proto", "87").output();
+        Object routesBefore = routes(NODE1);
         String refusal = "purge refused: confirmMeshName 'node2' is not this mesh's name (node1)";
 
         Map<String, Object> refused = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "purge", "node2");
@@ -296,7 +296,7 @@ class NodeJolokiaKernelIT {
         assertNotEquals(200, status(refused), refused.toString());
         assertTrue(String.valueOf(refused.get("error")).contains(refusal), refused.toString());
         assertTrue(jmxterm.output().contains(refusal), "jmxterm said: " + jmxterm.output());
-        assertEquals(routesBefore, run("ip", "-n", NODE1.name(), "route", "show", "proto", "87").output());
+        assertEquals(routesBefore, routes(NODE1));
         assertEquals(0, ping(NODE1, NODE2), "node1 -> node2 after the refused purges");
     }
 
@@ -306,7 +306,7 @@ class NodeJolokiaKernelIT {
         Map<String, Object> purged = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "purge", "node1");
 
         assertEquals(200, status(purged), purged.toString());
-        assertEquals("", run("ip", "-n", NODE1.name(), "route", "show", "proto", "87").output().strip());
+        assertEquals(List.of(), routes(NODE1));
         assertEquals(0L, ((Number) read(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "PeerCount")).longValue());
         assertNotEquals(0, ping(NODE1, NODE2), "node1 -> node2 after the purge");
     }
@@ -340,7 +340,7 @@ class NodeJolokiaKernelIT {
             }
         }
         for (Node node : nodes.keySet()) {
-            String routes = run("ip", "-n", node.name(), "route", "show", "proto", "87").output().strip();
+            List<Map<String, Object>> routes = routes(node);
             if (!routes.isEmpty()) {
                 problems.add(node.name() + " kept routes after --purge-on-exit: " + routes);
             }
@@ -357,9 +357,9 @@ class NodeJolokiaKernelIT {
         return runWithInput(command + "\nquit\n", args.toArray(String[]::new));
     }
 
-    /** The node's routes of our protocol, as the kernel reports them in JSON. */
-    private static String routes(Node node) throws Exception {
-        return run("ip", "-j", "-n", node.name(), "route", "show", "proto", "87").output().strip();
+    /** The node's routes of our protocol, as the kernel reports them ({@code ip -j}, parsed). */
+    private static List<Map<String, Object>> routes(Node node) throws Exception {
+        return LabKernel.routes(node.name(), "proto", "87");
     }
 
     private static String jolokiaUrl() {

@@ -3,6 +3,8 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tunnelmesh.samples.LabKernel.routes;
+import static org.tunnelmesh.samples.LabKernel.snapshot;
 import static org.tunnelmesh.samples.LabNode.sh;
 
 import java.nio.file.Files;
@@ -52,7 +54,7 @@ class NodeStateFileKernelIT {
     private static void wipeNode1() throws Exception {
         sh("ip -n node1 route flush proto 87; ip -n node1 nexthop flush 2>/dev/null; ip -n node1 addr flush dev tunl0; "
                 + "ip -n node1 link set tunl0 down");
-        assertEquals("", sh("ip -n node1 route show 192.168.42.0/24").strip());
+        assertEquals(List.of(), routes("node1", "192.168.42.0/24"));
     }
 
     @Test
@@ -69,7 +71,8 @@ class NodeStateFileKernelIT {
         node1.kill();
         wipeNode1();
         startNode1();
-        assertTrue(sh("ip -n node1 route show 192.168.42.0/24").contains("192.168.42.0/24"), "route restored from the file");
+        assertEquals(List.of("192.168.42.0/24"), routes("node1", "192.168.42.0/24").stream().map(r -> r.get("dst")).toList(),
+                "route restored from the file");
         assertTrue(node1.pings(node2), "node1 reaches node2 again after kill -9 and a wipe");
         assertEquals(List.of("node2"), List.of((Object[]) toArray(node1.read(node1.meshMBean(), "PeerNames"))));
 
@@ -77,7 +80,7 @@ class NodeStateFileKernelIT {
         assertEquals(List.of(), new StateFile(stateFile).read("node1"));
         node1.kill();
         startNode1();
-        assertEquals("", sh("ip -n node1 route show 192.168.42.0/24").strip(), "the removed peer stays removed");
+        assertEquals(List.of(), routes("node1", "192.168.42.0/24"), "the removed peer stays removed");
         assertEquals(0L, ((Number) node1.read(node1.meshMBean(), "PeerCount")).longValue());
         assertFalse(node1.pings(node2));
     }
@@ -86,7 +89,7 @@ class NodeStateFileKernelIT {
     void aDamagedFileIsRefusedWithExitTwoAndTheKernelUnchanged() throws Exception {
         Files.writeString(stateFile, "{\"format\":\"tunnelmesh-state\",\"version\":1,\"mesh\":\"node1\",\"peers\":[\n"
                 + "{\"name\":\"node2\",\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]");
-        String before = kernelOfNode1();
+        Object before = kernelOfNode1();
         node1.launch(List.of("--state-file", stateFile.toString()));
         assertEquals(2, node1.awaitExit());
         String stderr = node1.log();
@@ -95,8 +98,8 @@ class NodeStateFileKernelIT {
         assertEquals(before, kernelOfNode1(), "nothing changed in the kernel");
     }
 
-    private static String kernelOfNode1() throws Exception {
-        return sh("ip -n node1 -d link show; ip -n node1 addr show; ip -n node1 route show table all; ip -n node1 nexthop show 2>&1");
+    private static Object kernelOfNode1() throws Exception {
+        return snapshot("node1");
     }
 
     private static Object[] toArray(Object jolokiaArray) {

@@ -3,12 +3,15 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tunnelmesh.samples.LabKernel.routes;
+import static org.tunnelmesh.samples.LabKernel.snapshot;
 import static org.tunnelmesh.samples.LabNode.sh;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -113,8 +116,8 @@ class NodeZooKeeperKernelIT {
         }
     }
 
-    private static String meshRoutes(LabNode node) throws Exception {
-        return sh("ip -n " + node.name + " route show proto 87");
+    private static List<Map<String, Object>> meshRoutes(LabNode node) throws Exception {
+        return routes(node.name, "proto", "87");
     }
 
     @Test
@@ -123,19 +126,19 @@ class NodeZooKeeperKernelIT {
         startMember(node2, 42);
 
         // a second node named node1 (other underlay) is refused before it touches node3's kernel
-        String node3Kernel = sh("ip -n node3 -d link show; ip -n node3 addr; ip -n node3 route show table all");
+        Object node3Kernel = snapshot("node3");
         LabNode impostor = new LabNode("node1", "node3", "10.245.1.4", "192.168.43.0");
         impostor.launch(options(node3, 43));
         assertEquals(2, impostor.awaitExit());
         assertTrue(impostor.log().contains("tunnelmesh-node: member name 'node1' is taken in cluster 'lab'"), impostor.log());
-        assertEquals(node3Kernel, sh("ip -n node3 -d link show; ip -n node3 addr; ip -n node3 route show table all"));
+        assertEquals(node3Kernel, snapshot("node3"));
 
         startMember(node3, 43);
         awaitFullMesh(nodes);
         assertEquals(0L, ((Number) membership(node1, "SkippedMembers")).longValue());
 
         // garbage and a thief of node2's subnet: skipped, counted, nothing changes
-        String routesBefore = meshRoutes(node1);
+        Object routesBefore = meshRoutes(node1);
         admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "garbage", "{\"underlay\":".getBytes(StandardCharsets.UTF_8));
         admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "thief",
                 "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.42.0/25\"]}".getBytes(StandardCharsets.UTF_8));
@@ -151,10 +154,10 @@ class NodeZooKeeperKernelIT {
         node3.stop();
         await("node3 gone from node1", () -> peerNames(node1).equals(Set.of("node2")));
         await("node3 gone from node2", () -> peerNames(node2).equals(Set.of("node1")));
-        assertEquals("", sh("ip -n node1 route show 192.168.43.0/24").strip());
+        assertEquals(List.of(), routes("node1", "192.168.43.0/24"));
 
         // ZooKeeper dies: fail-static, traffic flows on through the session timeout and beyond
-        String routes = meshRoutes(node1);
+        Object routes = meshRoutes(node1);
         zookeeper.kill();
         await("node1 sees ZooKeeper gone", () -> !"CONNECTED".equals(membership(node1, "ConnectionState"))
                 && !"RECONNECTED".equals(membership(node1, "ConnectionState")));
@@ -178,6 +181,6 @@ class NodeZooKeeperKernelIT {
         await("node1 reconnected", () -> Boolean.TRUE.equals(membership(node1, "Registered")));
         startMember(node3, 43);
         awaitFullMesh(nodes);
-        assertFalse(sh("ip -n node1 route show 192.168.43.0/24").isBlank());
+        assertFalse(routes("node1", "192.168.43.0/24").isEmpty());
     }
 }
