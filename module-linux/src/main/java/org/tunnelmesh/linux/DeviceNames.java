@@ -1,32 +1,21 @@
 package org.tunnelmesh.linux;
 
-import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32;
+import org.tunnelmesh.TunnelDevice;
 
 /**
- * Names of point-to-point devices: {@code tm-<peer>} when it fits the kernel's 15 characters
- * (IFNAMSIZ - 1), else a prefix of the peer's name and a hash of all of it, so the name is stable
- * for a peer across restarts and still says whose device it is.
+ * Names of point-to-point devices, as {@link TunnelDevice} defines them for every mesh (the
+ * in-memory one of tunnelmesh-testing too).
  */
 final class DeviceNames {
-    static final String PREFIX = "tm-";
-    static final int IFNAMSIZ = 16;
 
     private DeviceNames() {
     }
 
     static String forPeer(String peerName) {
-        String plain = PREFIX + peerName;
-        if (plain.length() < IFNAMSIZ) {
-            return plain;
-        }
-        CRC32 crc = new CRC32();
-        crc.update(peerName.getBytes(StandardCharsets.UTF_8));
-        String hash = String.format("%05x", crc.getValue() & 0xfffff);
-        return PREFIX + peerName.substring(0, IFNAMSIZ - 1 - PREFIX.length() - 1 - hash.length()) + "-" + hash;
+        return TunnelDevice.pointToPointName(peerName);
     }
 
     static boolean looksOwned(String ifname) {
-        return ifname.startsWith(PREFIX);
+        return TunnelDevice.isPointToPointName(ifname);
     }
 }

@@ -36,7 +36,7 @@ import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
  * down, while others' routes use it.
  */
 final class SharedTopology implements Topology {
-    static final String FALLBACK_DEVICE = "tunl0";
+    static final String FALLBACK_DEVICE = org.tunnelmesh.TunnelDevice.SHARED_NAME;
     private static final Logger log = LogManager.getLogger(SharedTopology.class);
 
     private final MeshContext ctx;
