@@ -64,6 +64,7 @@ final class KernelWatcher implements AutoCloseable {
         thread.start();
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // repairs: only this thread writes it, others read it
     private void run() {
         long lastSync = System.nanoTime();
         while (running) {
