@@ -22,8 +22,8 @@ public final class Tc {
     public static final int TC_H_MIN_INGRESS = 0xfff2;
     public static final int TC_H_MIN_EGRESS = 0xfff3;
     public static final int CLSACT_HANDLE = 0xffff0000;
-    public static final int INGRESS = CLSACT_HANDLE | TC_H_MIN_INGRESS; // TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
-    public static final int EGRESS = CLSACT_HANDLE | TC_H_MIN_EGRESS;
+    public static final int INGRESS = 0xfffffff2;
+    public static final int EGRESS = 0xfffffff3;
 
     /** ETH_P_IP in network order, as tcm_info carries a filter's protocol. */
     public static final int ETH_P_IP_BE = 0x0008;
