@@ -235,7 +235,7 @@ public final class PeerTable {
 
     private static ConflictException overlap(List<Peer> batch, Entry x, Entry y) {
         Entry later = x.index() >= y.index() ? x : y;
-        Entry earlier = later == x ? y : x;
+        Entry earlier = x.index() >= y.index() ? y : x;
         return new ConflictException("peer '" + batch.get(later.index()).name() + "': subnet " + later.prefix()
                 + " overlaps " + earlier.prefix() + " of peer '" + batch.get(earlier.index()).name() + "'");
     }

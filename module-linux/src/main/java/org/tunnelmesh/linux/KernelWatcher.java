@@ -95,6 +95,7 @@ final class KernelWatcher implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // repairs: only this thread writes it, others read it
     private void watch() {
         long lastSync = System.nanoTime();
         while (running) {

@@ -54,10 +54,6 @@ public final class ManagedPeer {
         return device;
     }
 
-    Peer peer() {
-        return peer;
-    }
-
     static String subnetList(Peer peer) {
         return peer.subnets().stream().map(Ipv4Prefix::toString).collect(Collectors.joining(","));
     }

@@ -52,6 +52,7 @@ import org.tunnelmesh.TunnelMeshException;
  *
  * <p>All changes to the mesh happen on one thread of its own.
  */
+@SuppressWarnings("FutureReturnValueIgnored") // the worker's tasks catch and log their own failures: no future holds one
 public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseable {
     private static final Logger log = LogManager.getLogger(ZooKeeperMembership.class);
     private static final long RETRY_SECONDS = 5;
@@ -275,6 +276,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     }
 
     /** A member as read from ZooKeeper. */
+    @SuppressWarnings("ArrayRecordComponent") // read once, never compared or hashed
     private record Member(String name, byte[] data, Stat stat) {
     }
 

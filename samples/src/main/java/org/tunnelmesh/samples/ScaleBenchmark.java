@@ -324,7 +324,7 @@ public final class ScaleBenchmark {
 
     private static double inFreshNamespace(Function<String, List<String>> command, Function<String, List<String>> cleanup)
             throws IOException, InterruptedException {
-        String ns = "bench" + (++freshNamespaces);
+        String ns = "bench" + ++freshNamespaces;
         run(List.of("ip", "netns", "add", ns));
         try {
             // lo down: the kernel refuses an onlink gateway ("Nexthop has invalid gateway")

@@ -34,11 +34,12 @@ final class Bpf {
     /** A bpf object name: at most 15 characters of [A-Za-z0-9_.], NUL-padded. */
     static void putName(ByteBuffer attr, int offset, String name) {
         StringBuilder clean = new StringBuilder();
-        for (char c : name.toCharArray()) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
             if (clean.length() == BPF_OBJ_NAME_LEN - 1) {
                 break;
             }
-            clean.append(Character.isLetterOrDigit(c) && c < 128 || c == '.' ? c : '_');
+            clean.append((Character.isLetterOrDigit(c) && c < 128) || c == '.' ? c : '_');
         }
         for (int i = 0; i < clean.length(); i++) {
             attr.put(offset + i, (byte) clean.charAt(i));

@@ -60,6 +60,7 @@ public final class BpfAssembler {
     private final List<Insn> insns = new ArrayList<>();
     private final Map<String, Integer> labels = new HashMap<>();
 
+    @SuppressWarnings("EnumOrdinal") // Reg is declared in register order: R0..R10 are registers 0..10
     private BpfAssembler emit(int code, Reg dst, Reg src, int off, int imm, String target) {
         if (off < Short.MIN_VALUE || off > Short.MAX_VALUE) {
             throw new IllegalArgumentException("offset " + off + " does not fit 16 bits");

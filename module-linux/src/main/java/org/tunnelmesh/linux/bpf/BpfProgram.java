@@ -32,7 +32,23 @@ public final class BpfProgram implements AutoCloseable {
         ByteBuffer license = Bpf.direct(LICENSE.length).put(LICENSE).flip();
         int fd;
         try {
-            fd = BpfSyscall.call(Bpf.BPF_PROG_LOAD, loadAttr(name, instructions.length, insns, license, null), Bpf.ATTR_SIZE,
+            fd = load(name, instructions.length, insns, license);
+        } finally {
+            // the kernel reads these buffers' memory by address: keep them alive until it is done
+            java.lang.ref.Reference.reachabilityFence(insns);
+            java.lang.ref.Reference.reachabilityFence(license);
+        }
+        try {
+            return new BpfProgram(fd, idOf(fd));
+        } catch (RuntimeException e) {
+            BpfSyscall.close(fd);
+            throw e;
+        }
+    }
+
+    private static int load(String name, int length, ByteBuffer insns, ByteBuffer license) {
+        try {
+            return BpfSyscall.call(Bpf.BPF_PROG_LOAD, loadAttr(name, length, insns, license, null), Bpf.ATTR_SIZE,
                     "bpf(BPF_PROG_LOAD) of " + name);
         } catch (BpfException first) {
             if (Errno.EPERM.is(first.errno())) {
@@ -40,22 +56,13 @@ public final class BpfProgram implements AutoCloseable {
             }
             ByteBuffer log = Bpf.direct(LOG_SIZE);
             try {
-                fd = BpfSyscall.call(Bpf.BPF_PROG_LOAD, loadAttr(name, instructions.length, insns, license, log), Bpf.ATTR_SIZE,
+                return BpfSyscall.call(Bpf.BPF_PROG_LOAD, loadAttr(name, length, insns, license, log), Bpf.ATTR_SIZE,
                         "bpf(BPF_PROG_LOAD) of " + name + " with the verifier log");
             } catch (BpfException second) {
                 throw new ProgramRefusedException(second.errno(), name, logText(log));
             } finally {
                 java.lang.ref.Reference.reachabilityFence(log);
             }
-        }
-        // the kernel read these buffers' memory by address: keep them alive until here
-        java.lang.ref.Reference.reachabilityFence(insns);
-        java.lang.ref.Reference.reachabilityFence(license);
-        try {
-            return new BpfProgram(fd, idOf(fd));
-        } catch (RuntimeException e) {
-            BpfSyscall.close(fd);
-            throw e;
         }
     }
 

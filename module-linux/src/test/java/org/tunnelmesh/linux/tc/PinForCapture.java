@@ -27,8 +27,11 @@ public final class PinForCapture {
         ByteBuffer attr = ByteBuffer.allocateDirect(128).order(ByteOrder.nativeOrder());
         attr.putLong(0, BpfSyscall.address(pathBuffer));
         attr.putInt(8, program.fd());
-        BpfSyscall.call(BPF_OBJ_PIN, attr, 128, "bpf(BPF_OBJ_PIN) " + args[0]);
-        java.lang.ref.Reference.reachabilityFence(pathBuffer);
+        try {
+            BpfSyscall.call(BPF_OBJ_PIN, attr, 128, "bpf(BPF_OBJ_PIN) " + args[0]);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(pathBuffer);
+        }
         System.out.println("pinned program id " + program.id() + " at " + args[0]);
     }
 }

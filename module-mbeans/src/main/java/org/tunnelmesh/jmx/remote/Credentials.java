@@ -103,7 +103,7 @@ public final class Credentials {
         // both compared, always: no early exit that tells a right user from a wrong one
         boolean userOk = MessageDigest.isEqual(userDigest, sha256(user.getBytes(StandardCharsets.UTF_8)));
         boolean passwordOk = MessageDigest.isEqual(passwordDigest, sha256(password.getBytes(StandardCharsets.UTF_8)));
-        return userOk & passwordOk;
+        return userOk && passwordOk;
     }
 
     @Override

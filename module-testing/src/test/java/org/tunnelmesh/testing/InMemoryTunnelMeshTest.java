@@ -101,6 +101,32 @@ class InMemoryTunnelMeshTest {
     }
 
     @Test
+    void pointToPointDevicesAreNamedAsTheKernelMeshNamesThem() {
+        Peer longName = Peer.of("datacenter-east-1", "10.245.1.5", "192.168.44.0/24");
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.POINT_TO_POINT), List.of(NODE2, longName));
+        mesh.setCounters("tm-datace-726cb", new LinkCounters(1, 2, 3, 4, 5, 6, 7, 8));
+
+        List<TunnelDevice> devices = mesh.devices();
+
+        // the fixed value of TunnelDeviceTest: the kernel's 15 characters, a prefix and a hash of the whole name
+        assertEquals(List.of("tm-node2", "tm-datace-726cb"), devices.stream().map(TunnelDevice::name).toList());
+        assertEquals("tm-datace-726cb", mesh.deviceOf("datacenter-east-1"));
+        assertEquals(TunnelDevice.pointToPointName("datacenter-east-1"), mesh.deviceOf("datacenter-east-1"));
+        assertEquals(5, devices.get(1).counters().txPackets());
+        assertTrue(devices.stream().allMatch(d -> d.name().length() < TunnelDevice.IFNAMSIZ));
+    }
+
+    @Test
+    void removingAPeerKeepsTheSharedDevicesCounters() {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE3));
+        mesh.setCounters("tunl0", new LinkCounters(1, 2, 3, 4, 5, 6, 7, 8));
+
+        mesh.removePeer("node2");
+
+        assertEquals(5, mesh.devices().get(0).counters().txPackets(), "tunl0 still carries node3");
+    }
+
+    @Test
     void listenersHearOfEveryChange() {
         InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED));
         List<String> heard = new ArrayList<>();

@@ -25,15 +25,17 @@ import org.tunnelmesh.TunnelMesh;
  * A {@link TunnelMesh} kept entirely in memory, for tests of code that embeds a mesh. It checks
  * peers with the same {@link PeerTable} rules as the kernel-backed mesh, fires listeners the same
  * way (after the change, on the calling thread, with the mesh's lock held), and shows devices like
- * it: SHARED one keyless {@code tunl0}, POINT_TO_POINT one {@code tm-<peer>} per peer (the real
- * mesh shortens names that do not fit the kernel's 15 characters). Counters stay at zero unless a
- * test sets them with {@link #setCounters}.
+ * it, named by the same rule ({@link TunnelDevice#nameFor}): SHARED one keyless {@code tunl0},
+ * POINT_TO_POINT one {@code tm-<peer>} per peer with local and remote set (shortened with a hash
+ * where that exceeds the kernel's 15 characters). Counters stay at zero unless a test sets them
+ * with {@link #setCounters}.
+ *
+ * <p>Shipped as {@code org.tunnelmesh:tunnelmesh-testing}: depend on it with test scope.
  */
 public final class InMemoryTunnelMesh implements TunnelMesh {
 
     /** Underlay device MTU assumed when the config leaves the MTU to the mesh. */
     public static final int UNDERLAY_MTU = 1500;
-    public static final String SHARED_DEVICE = "tunl0";
     /** ifindex of tunl0 in a fresh namespace (1 is lo). */
     private static final int SHARED_IFINDEX = 2;
 
@@ -104,8 +106,9 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         List<Peer> removing = table.checkRemove(List.copyOf(names));
         table.removeAll(removing);
         for (Peer peer : removing) {
-            ifindexes.remove(peer.name());
-            counters.remove(deviceName(peer.name()));
+            if (ifindexes.remove(peer.name()) != null) { // its point-to-point device goes with it
+                counters.remove(TunnelDevice.pointToPointName(peer.name()));
+            }
             peerCounters.remove(peer.name()); // as the filter's map forgets a removed peer
         }
         fire(listener -> listener.peersRemoved(removing));
@@ -126,7 +129,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         if (table.get(peerName) == null) {
             throw new InvalidInputException("no peer named '" + peerName + "'");
         }
-        return config.mode() == MeshMode.SHARED ? SHARED_DEVICE : deviceName(peerName);
+        return TunnelDevice.nameFor(config.mode(), peerName);
     }
 
     /** Counts its calls, so tests can see how often the "kernel" was asked. */
@@ -135,11 +138,11 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         ensureOpen();
         deviceDumps.incrementAndGet();
         if (config.mode() == MeshMode.SHARED) {
-            return List.of(device(SHARED_DEVICE, SHARED_IFINDEX, Ipv4Address.ANY, Ipv4Address.ANY));
+            return List.of(device(TunnelDevice.SHARED_NAME, SHARED_IFINDEX, Ipv4Address.ANY, Ipv4Address.ANY));
         }
         List<TunnelDevice> devices = new ArrayList<>();
         for (Peer peer : table.peers()) {
-            devices.add(device(deviceName(peer.name()), ifindexes.get(peer.name()), config.underlay(), peer.underlay()));
+            devices.add(device(TunnelDevice.pointToPointName(peer.name()), ifindexes.get(peer.name()), config.underlay(), peer.underlay()));
         }
         return devices;
     }
@@ -242,11 +245,6 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     /** Pretends the kernel drifted from the mesh; the next {@link #reconcile()} repairs it, saying {@code what}. */
     public synchronized void drift(String what) {
         drift.add(what);
-    }
-
-    /** The point-to-point device of a peer. */
-    public static String deviceName(String peerName) {
-        return "tm-" + peerName;
     }
 
     private TunnelDevice device(String name, int ifindex, Ipv4Address local, Ipv4Address remote) {
