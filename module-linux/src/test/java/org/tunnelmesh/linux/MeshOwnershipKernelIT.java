@@ -62,7 +62,7 @@ class MeshOwnershipKernelIT {
         Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), OpenMeshMain.class.getName(), "intruder")
                 .redirectErrorStream(true).start();
-        String output = new String(other.getInputStream().readAllBytes());
+        String output = new String(other.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(other.waitFor(60, TimeUnit.SECONDS));
         assertEquals(3, other.exitValue(), output);
         assertTrue(output.contains("CONFLICT") && output.contains("mesh 'node1' (pid " + ProcessHandle.current().pid() + ")"), output);

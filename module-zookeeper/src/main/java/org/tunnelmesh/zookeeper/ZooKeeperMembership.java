@@ -328,7 +328,9 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private List<Member> readMembers() throws Exception {
         boolean all = readAll.getAndSet(false);
         Map<String, Long> changed = new HashMap<>();
-        for (String member : changedMembers.keySet()) { // taken before reading: a change seen from now on is read next time
+        // taken before reading: a change seen from now on is read next time (remove returns the newest
+        // zxid merged so far, atomically)
+        for (String member : List.copyOf(changedMembers.keySet())) {
             Long zxid = changedMembers.remove(member);
             if (zxid != null) {
                 changed.put(member, zxid);

@@ -223,9 +223,9 @@ public final class JvmScaleBenchmark {
                     if (round == 1) {
                         System.out.printf(Locale.ROOT, "addPeer over Jolokia with %d peers present (%d calls, AddPeer.* of MeshStats): "
                                 + "p50 %d us, p90 %d us, p99 %d us, max %d us; RemovePeer p50 %d us, p99 %d us%n", peers.size(), calls,
-                                server.getAttribute(statsName, "AddPeer.P50"), server.getAttribute(statsName, "AddPeer.P90"),
-                                server.getAttribute(statsName, "AddPeer.P99"), server.getAttribute(statsName, "AddPeer.Max"),
-                                server.getAttribute(statsName, "RemovePeer.P50"), server.getAttribute(statsName, "RemovePeer.P99"));
+                                stat(server, statsName, "AddPeer.P50"), stat(server, statsName, "AddPeer.P90"),
+                                stat(server, statsName, "AddPeer.P99"), stat(server, statsName, "AddPeer.Max"),
+                                stat(server, statsName, "RemovePeer.P50"), stat(server, statsName, "RemovePeer.P99"));
                     }
                 }
             }
@@ -343,5 +343,10 @@ public final class JvmScaleBenchmark {
 
     private static double millisSince(long t0) {
         return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** One latency figure of MeshStats, in microseconds. */
+    private static long stat(MBeanServer server, ObjectName stats, String attribute) throws Exception {
+        return ((Number) server.getAttribute(stats, attribute)).longValue();
     }
 }

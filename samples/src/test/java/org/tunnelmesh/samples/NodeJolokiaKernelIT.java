@@ -109,6 +109,7 @@ class NodeJolokiaKernelIT {
         nodes.put(node, process);
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the drain ends with the node's stdout: nothing to wait for
     private static void awaitReady(Node node, Process process, long deadline) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String firstLine;
@@ -121,7 +122,7 @@ class NodeJolokiaKernelIT {
         // nothing more is expected on stdout; drain it anyway so the node never blocks on a full pipe
         inBackground(() -> {
             while (readLine(out) != null) {
-                continue;
+                // discard
             }
             return null;
         });

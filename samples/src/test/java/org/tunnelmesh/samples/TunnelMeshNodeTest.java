@@ -138,7 +138,7 @@ class TunnelMeshNodeTest {
 
     @Test
     void aBusyPortFailsWithOneBeforeTheMeshIsOpened() throws IOException {
-        try (ServerSocket busy = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket busy = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             NodeOptions options = NodeOptions.parse(ENVIRONMENT, "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
                     "--jmx-port", Integer.toString(busy.getLocalPort()), "--user", USER);
             AtomicBoolean opened = new AtomicBoolean();
@@ -248,7 +248,7 @@ class TunnelMeshNodeTest {
     @Test
     void remoteJmxServesTheMeshOnLoopback() throws Exception {
         int port;
-        try (ServerSocket probe = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket probe = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
         start("--name", "unit10", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0", "--jmx-port", Integer.toString(port),
