@@ -57,8 +57,8 @@ public final class MeshBenchmark {
                     remove[round] = millisSince(t0);
                     mesh.purge();
                 }
-                classic[round] = ipBatch(classicCommands(list));
-                nexthop[round] = ipBatch(nexthopCommands(list));
+                classic[round] = ipBatch(IpBatchScripts.classicRoutes(list));
+                nexthop[round] = ipBatch(IpBatchScripts.nexthopRoutes(list, 1000));
             }
             System.out.printf(Locale.ROOT, "%5d  %6d | %11.1f ms %6.1f ms | %13.1f ms %6.1f ms | %14.1fx %9.1fx%n",
                     peers, peers * subnetsPerPeer, median(add), median(remove), median(classic), median(nexthop),
@@ -85,28 +85,6 @@ public final class MeshBenchmark {
             mesh.addPeers(peers);
             mesh.purge();
         }
-    }
-
-    private static List<String> classicCommands(List<Peer> peers) {
-        List<String> lines = new ArrayList<>();
-        for (Peer peer : peers) {
-            for (Ipv4Prefix subnet : peer.subnets()) {
-                lines.add("route add " + subnet + " via " + peer.underlay() + " dev tunl0 onlink proto " + PROTOCOL);
-            }
-        }
-        return lines;
-    }
-
-    private static List<String> nexthopCommands(List<Peer> peers) {
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < peers.size(); i++) {
-            Peer peer = peers.get(i);
-            lines.add("nexthop add id " + (1000 + i) + " via " + peer.underlay() + " dev tunl0 onlink proto " + PROTOCOL);
-            for (Ipv4Prefix subnet : peer.subnets()) {
-                lines.add("route add " + subnet + " nhid " + (1000 + i) + " proto " + PROTOCOL);
-            }
-        }
-        return lines;
     }
 
     /** Times {@code ip -batch} (tunl0 up as the mesh would have it), then removes what it added. */

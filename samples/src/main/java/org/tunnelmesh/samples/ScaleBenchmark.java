@@ -135,8 +135,8 @@ public final class ScaleBenchmark {
             }
             floorNh[r] = nlbatch(nlbatch, count, "nh");
             floorClassic[r] = nlbatch(nlbatch, count, "classic");
-            batchNh[r] = ipBatch(nexthopCommands(peers));
-            batchClassic[r] = ipBatch(classicCommands(peers));
+            batchNh[r] = ipBatch(IpBatchScripts.nexthopRoutes(peers, 1));
+            batchClassic[r] = ipBatch(IpBatchScripts.classicRoutes(peers));
         }
         double o = median(open);
         System.out.printf(Locale.ROOT, "                              %6d | %7.0f %10.0f %9.0f | %10.0f %8.0f | %12.0f %8.0f | %11.2fx %14.2fx %9.2fx%n",
@@ -169,28 +169,6 @@ public final class ScaleBenchmark {
             mesh.purge();
             return millis;
         }
-    }
-
-    private static List<String> classicCommands(List<Peer> peers) {
-        List<String> lines = new ArrayList<>();
-        for (Peer peer : peers) {
-            for (Ipv4Prefix subnet : peer.subnets()) {
-                lines.add("route add " + subnet + " via " + peer.underlay() + " dev tunl0 onlink proto " + PROTOCOL);
-            }
-        }
-        return lines;
-    }
-
-    private static List<String> nexthopCommands(List<Peer> peers) {
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < peers.size(); i++) {
-            Peer peer = peers.get(i);
-            lines.add("nexthop add id " + (1 + i) + " via " + peer.underlay() + " dev tunl0 onlink proto " + PROTOCOL);
-            for (Ipv4Prefix subnet : peer.subnets()) {
-                lines.add("route add " + subnet + " nhid " + (1 + i) + " proto " + PROTOCOL);
-            }
-        }
-        return lines;
     }
 
     /** What a POINT_TO_POINT mesh makes per peer: the device (local, remote, ttl, mtu), up, our /32, its routes. */
