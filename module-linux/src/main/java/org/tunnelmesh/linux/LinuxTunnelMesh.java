@@ -162,7 +162,6 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             if (log.isDebugEnabled()) {
                 repairs.forEach(r -> log.debug("applied: {}", r));
             }
-            sockets.control.releaseBatch(); // the open's request objects are not kept until the first change (before the watcher shares the session)
             if (sockets.events != null) {
                 MeshEventFilter eventFilter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex);
                 mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), eventFilter::concerns, config.name(),
@@ -197,11 +196,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private <T> T changing(Supplier<T> change) {
         try {
             synchronized (this) {
-                try {
-                    return change.get();
-                } finally {
-                    ctx.session.releaseBatch(); // the change's request objects are not kept until the next one
-                }
+                return change.get();
             }
         } catch (RuntimeException e) {
             throw KernelErrors.translate(e); // what the session does not translate (bpf(2), say) leaves as the API's exception too

@@ -75,9 +75,9 @@ final class MeshContext {
         BatchOutcome outcome = session.send(batch);
         for (int i = 0; i < outcome.size(); i++) {
             if (outcome.succeeded(i)) {
-                done.add(describeRepairs ? RequestDescriber.describe(batch.request(i)) : null);
+                done.add(describeRepairs ? RequestDescriber.describe(outcome.request(i)) : null);
             } else {
-                log.error("repair '{}' failed: {}", RequestDescriber.describe(batch.request(i)), Errno.name(outcome.errno(i)));
+                log.error("repair '{}' failed: {}", RequestDescriber.describe(outcome.request(i)), Errno.name(outcome.errno(i)));
             }
         }
         if (outcome.failures() > 0) {
@@ -98,7 +98,7 @@ final class MeshContext {
             BatchOutcome outcome = session.send(undo);
             for (int i = 0; i < outcome.size(); i++) {
                 if (!outcome.succeeded(i)) {
-                    log.error("rollback step '{}' failed: {}", RequestDescriber.describe(undo.request(i)), Errno.name(outcome.errno(i)));
+                    log.error("rollback step '{}' failed: {}", RequestDescriber.describe(outcome.request(i)), Errno.name(outcome.errno(i)));
                 }
             }
         } catch (RuntimeException e) {

@@ -4,7 +4,8 @@ import java.util.function.IntPredicate;
 
 /** What became of each request of a batch: its errno (0 for success), and for each failure the kernel's text and what the request asked. */
 public final class BatchOutcome {
-    private final NetlinkMessageBuilder batch;
+    /** What each request asked, taken from the builder: the socket reuses it for the next batch (a rollback, say). */
+    private final NetlinkRequest[] requests;
     private final int firstSeq;
     private final int[] errnos;
     private final boolean[] acked;
@@ -14,10 +15,9 @@ public final class BatchOutcome {
     private int firstFailed = -1;
     /** Per request, filled only once one fails (most batches never do). */
     private String[] extAcks;
-    private NetlinkRequest[] failedRequests;
 
     BatchOutcome(NetlinkMessageBuilder batch, int count) {
-        this.batch = batch;
+        this.requests = batch.requests();
         this.firstSeq = batch.firstSeq();
         this.errnos = new int[count];
         this.acked = new boolean[count];
@@ -39,11 +39,8 @@ public final class BatchOutcome {
             failures++;
             if (extAcks == null) {
                 extAcks = new String[errnos.length];
-                failedRequests = new NetlinkRequest[errnos.length];
             }
             extAcks[index] = extAck[0];
-            // kept now: the socket reuses the batch's builder for the next batch (a rollback, say)
-            failedRequests[index] = batch.request(index);
             if (firstFailed < 0 || index < firstFailed) {
                 firstFailed = index;
             }
@@ -57,6 +54,11 @@ public final class BatchOutcome {
     /** 0 when request {@code index} succeeded, else its positive errno. */
     public int errno(int index) {
         return errnos[index];
+    }
+
+    /** What request {@code index} asked, or null when its writer did not say. */
+    public NetlinkRequest request(int index) {
+        return requests[index];
     }
 
     public boolean succeeded(int index) {
@@ -95,6 +97,6 @@ public final class BatchOutcome {
                 count++;
             }
         }
-        return first < 0 ? null : new NetlinkException(errnos[first], extAcks[first], first, count, failedRequests[first]);
+        return first < 0 ? null : new NetlinkException(errnos[first], extAcks[first], first, count, requests[first]);
     }
 }

@@ -202,6 +202,16 @@ public final class NetlinkMessageBuilder {
         return buffer.duplicate().flip().order(ByteOrder.nativeOrder());
     }
 
+    /** The request objects of the messages written so far, in order (a copy: the builder is reused). */
+    NetlinkRequest[] requests() {
+        return java.util.Arrays.copyOf(requests, messageCount);
+    }
+
+    /** Lets go of the request objects once a batch's outcome holds them, so the reused builder keeps none alive. */
+    void forgetRequests() {
+        java.util.Arrays.fill(requests, 0, messageCount, null);
+    }
+
     /** What message {@code index} asks, or null when its writer did not say. */
     public NetlinkRequest request(int index) {
         if (index < 0 || index >= messageCount) {

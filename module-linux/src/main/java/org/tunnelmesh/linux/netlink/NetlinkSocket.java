@@ -288,19 +288,11 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     /**
-     * Empties the request builder once a change is over: the last batch's request objects (kept to
-     * describe failures) would otherwise stay on the heap until the next change - tens of thousands
-     * after a large open.
-     */
-    public void releaseBatch() {
-        requests.reset(nextSeq);
-    }
-
-    /**
      * Sends every message of {@code batch} (each must ask for an ack), waits for all acks and says
      * what became of each request. The kernel handles each request on its own, in order, so a
      * failure in the middle does not stop the rest: the outcome tells exactly what took effect.
-     * Big batches go out in chunks whose acks fit the receive buffer.
+     * Big batches go out in chunks whose acks fit the receive buffer. The batch's request objects
+     * move to the outcome ({@link BatchOutcome#request}).
      */
     public BatchOutcome send(NetlinkMessageBuilder batch) {
         ensureOpen();
@@ -309,6 +301,7 @@ public final class NetlinkSocket implements AutoCloseable {
         int limit = batch.length();
         Pointer base = com.sun.jna.Native.getDirectBufferPointer(batch.buffer());
         BatchOutcome acks = new BatchOutcome(batch, count);
+        batch.forgetRequests(); // the outcome has them; the socket's builder would otherwise keep a 40,000-request open alive
         int index = 0;
         while (index < count) {
             int chunkStart = index;

@@ -85,11 +85,6 @@ public final class RtnetlinkSession implements AutoCloseable {
         return socket.newBatch();
     }
 
-    /** Forgets the last batch once a change is over (see {@link NetlinkSocket#releaseBatch()}). */
-    public void releaseBatch() {
-        socket.releaseBatch();
-    }
-
     /**
      * Sends the batch and waits for every ack.
      *

@@ -72,6 +72,21 @@ class BatchOutcomeTest {
     }
 
     @Test
+    void theOutcomeHoldsEveryRequestSoTheBuilderNeedNot() {
+        NetlinkRequest[] asked = {batch.request(0), batch.request(1), batch.request(2)};
+        BatchOutcome outcome = outcome(batch);
+        batch.forgetRequests(); // what NetlinkSocket.send does once the outcome has them
+        for (int i = 0; i < 3; i++) {
+            assertSame(asked[i], outcome.request(i));
+            assertNull(batch.request(i), "the reused builder keeps no request alive");
+        }
+        outcome.accept(ack(100, 0, null));
+        outcome.accept(ack(101, 0, null));
+        outcome.accept(ack(102, Errno.EPERM.number(), null));
+        assertSame(asked[2], outcome.exception().request());
+    }
+
+    @Test
     void failedRequestSurvivesReuseOfTheBatchBuffer() {
         NetlinkRequest failed = batch.request(1);
         BatchOutcome outcome = outcome(batch);
