@@ -62,10 +62,10 @@ public final class IpipFilterBenchmark {
         }
         System.out.printf(Locale.ROOT, "                                     median: filter  no filter  ratio |  minimum: filter  no filter  ratio%n");
         System.out.printf(Locale.ROOT, "open with %d peers:              %8.1f ms %8.1f ms  %.2fx | %8.1f ms %8.1f ms  %.2fx%n",
-                count, median(openWith), median(openWithout), median(openWith) / median(openWithout),
+                count, Figures.median(openWith), Figures.median(openWithout), Figures.median(openWith) / Figures.median(openWithout),
                 min(openWith), min(openWithout), min(openWith) / min(openWithout));
         System.out.printf(Locale.ROOT, "READY (open + MBeans of %d):     %8.1f ms %8.1f ms  %.2fx | %8.1f ms %8.1f ms  %.2fx%n",
-                count, median(with), median(without), median(with) / median(without),
+                count, Figures.median(with), Figures.median(without), Figures.median(with) / Figures.median(without),
                 min(with), min(without), min(with) / min(without));
         counterReads(peers);
     }
@@ -75,9 +75,9 @@ public final class IpipFilterBenchmark {
         MBeanServer server = MBeanServerFactory.newMBeanServer();
         long t0 = System.nanoTime();
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(filter), peers)) {
-            double open = millisSince(t0);
+            double open = Figures.millisSince(t0);
             try (MeshMBeans mbeans = MeshMBeans.export(mesh, server)) {
-                double ready = millisSince(t0);
+                double ready = Figures.millisSince(t0);
                 if (mesh.peers().size() != peers.size()) {
                     throw new IllegalStateException("mesh holds " + mesh.peers().size() + " peers");
                 }
@@ -95,7 +95,7 @@ public final class IpipFilterBenchmark {
             for (int i = 0; i < READS; i++) {
                 long t0 = System.nanoTime();
                 TrafficCounters counters = mesh.trafficCounters();
-                millis[i] = millisSince(t0);
+                millis[i] = Figures.millisSince(t0);
                 if (counters.peers().size() != peers.size()) {
                     throw new IllegalStateException("read " + counters.peers().size() + " peers' counters");
                 }
@@ -111,7 +111,7 @@ public final class IpipFilterBenchmark {
                 total += (long) server.getAttribute(new ObjectName("org.tunnelmesh:type=Peer,mesh=" + NS + ",name=" + peer.name()), "RxPackets");
             }
             System.out.printf(Locale.ROOT, "RxPackets of all %d Peer MBeans over the MBean server: %.1f ms (sum %d)%n",
-                    peers.size(), millisSince(t0), total);
+                    peers.size(), Figures.millisSince(t0), total);
             mesh.purge();
         }
     }
@@ -131,17 +131,7 @@ public final class IpipFilterBenchmark {
         return peers;
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
     private static double min(double[] values) {
         return Arrays.stream(values).min().orElseThrow();
-    }
-
-    private static double millisSince(long t0) {
-        return (System.nanoTime() - t0) / 1e6;
     }
 }

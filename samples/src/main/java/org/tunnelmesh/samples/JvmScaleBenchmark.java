@@ -91,8 +91,8 @@ public final class JvmScaleBenchmark {
                 readyShared[i] = untilReady(List.of("-XX:SharedArchiveFile=" + archive));
             }
             System.out.printf(Locale.ROOT, "start-up, medians of %d: java -version %.2f s; node READY with no peers %.2f s = %.1fx, "
-                    + "with an AppCDS archive %.2f s = %.1fx%n", STARTS, median(version) / 1000, median(ready) / 1000,
-                    median(ready) / median(version), median(readyShared) / 1000, median(readyShared) / median(version));
+                    + "with an AppCDS archive %.2f s = %.1fx%n", STARTS, Figures.median(version) / 1000, Figures.median(ready) / 1000,
+                    Figures.median(ready) / Figures.median(version), Figures.median(readyShared) / 1000, Figures.median(readyShared) / Figures.median(version));
         } finally {
             Files.deleteIfExists(archive);
         }
@@ -102,7 +102,7 @@ public final class JvmScaleBenchmark {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         p.waitFor();
-        return millisSince(t0);
+        return Figures.millisSince(t0);
     }
 
     private static double untilReady(List<String> jvmOptions) throws Exception {
@@ -119,7 +119,7 @@ public final class JvmScaleBenchmark {
             while ((line = out.readLine()) != null && !line.equals("READY")) {
                 // wait
             }
-            double millis = millisSince(t0);
+            double millis = Figures.millisSince(t0);
             if (line == null) {
                 throw new IllegalStateException("the node exited with status " + node.waitFor() + " before READY: " + command);
             }
@@ -145,27 +145,27 @@ public final class JvmScaleBenchmark {
             mesh.removePeers(names.subList(0, 100));
             long t0 = System.nanoTime();
             mesh.addPeers(peers);
-            add = millisSince(t0);
+            add = Figures.millisSince(t0);
             t0 = System.nanoTime();
             mesh.removePeers(names);
-            remove = millisSince(t0);
+            remove = Figures.millisSince(t0);
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             try (MeshMBeans mbeans = MeshMBeans.export(mesh, server)) {
                 t0 = System.nanoTime();
                 mbeans.mesh().addPeers(peers);
-                addFollowed = millisSince(t0);
+                addFollowed = Figures.millisSince(t0);
                 t0 = System.nanoTime();
                 mbeans.mesh().removePeers(names);
-                removeFollowed = millisSince(t0);
+                removeFollowed = Figures.millisSince(t0);
                 mbeans.mesh().addPeers(peers);
             }
             t0 = System.nanoTime();
             MeshMBeans mbeans = MeshMBeans.export(mesh, server);
-            export = millisSince(t0);
+            export = Figures.millisSince(t0);
             checkRegistered(server, peers.size());
             t0 = System.nanoTime();
             mbeans.close();
-            unexport = millisSince(t0);
+            unexport = Figures.millisSince(t0);
             mesh.purge();
         }
         System.out.printf(Locale.ROOT, "%d peers, SHARED: addPeers %.0f ms bare, %.0f ms with MBeans following (+%.0f ms); "
@@ -206,12 +206,12 @@ public final class JvmScaleBenchmark {
                 long t0 = System.nanoTime();
                 linux.addPeer(extra);
                 if (i >= 0) {
-                    bare[i] = millisSince(t0) * 1000;
+                    bare[i] = Figures.millisSince(t0) * 1000;
                 }
                 linux.removePeer(extra.name());
             }
             System.out.printf(Locale.ROOT, "addPeer on the bare mesh (no JMX) with %d peers present (%d calls): p50 %.0f us, p90 %.0f us, p99 %.0f us%n",
-                    peers.size(), CALLS, percentile(bare, 50), percentile(bare, 90), percentile(bare, 99));
+                    peers.size(), CALLS, Figures.percentile(bare, 50), Figures.percentile(bare, 90), Figures.percentile(bare, 99));
             Jolokia client = new Jolokia(jolokia);
             for (int round = 0; round < 2; round++) { // the first round warms up; the second has fresh figures
                 try (MeshMBeans mbeans = MeshMBeans.export(linux, server)) {
@@ -261,10 +261,10 @@ public final class JvmScaleBenchmark {
 
     private static void heapPerPeer(List<Peer> peers) {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        long before = usedHeapAfterGc();
+        long before = Figures.usedHeapAfterGc();
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED), peers);
              MeshMBeans mbeans = MeshMBeans.export(mesh, server)) {
-            long after = usedHeapAfterGc();
+            long after = Figures.usedHeapAfterGc();
             System.out.printf(Locale.ROOT, "heap retained per peer at %d peers (the mesh and its MBeans; the peers' own objects included): "
                     + "%d bytes%n", peers.size(), (after - before) / peers.size());
             mesh.purge();
@@ -281,13 +281,13 @@ public final class JvmScaleBenchmark {
             for (int i = 0; i < READS; i++) {
                 long t0 = System.nanoTime();
                 List<TunnelDevice> devices = mesh.devices();
-                reads[i] = millisSince(t0);
+                reads[i] = Figures.millisSince(t0);
                 if (devices.size() != peers.size()) {
                     throw new IllegalStateException("read " + devices.size() + " devices, expected " + peers.size());
                 }
             }
             System.out.printf(Locale.ROOT, "counters of %d POINT_TO_POINT devices through the library (devices()): p50 %.2f ms, p99 %.2f ms (%d reads)%n",
-                    peers.size(), percentile(reads, 50), percentile(reads, 99), READS);
+                    peers.size(), Figures.percentile(reads, 50), Figures.percentile(reads, 99), READS);
             Jolokia client = new Jolokia(jolokia);
             String body = "{\"type\":\"read\",\"mbean\":\"org.tunnelmesh:type=TunnelDevice,mesh=" + NS + ",name=*\",\"attribute\":\"TxPackets\"}";
             double[] jolokiaReads = new double[JOLOKIA_READS];
@@ -296,7 +296,7 @@ public final class JvmScaleBenchmark {
                 Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50); // stale: each read dumps the kernel, as a poller's would
                 long t0 = System.nanoTime();
                 String answer = client.post(body);
-                double millis = millisSince(t0);
+                double millis = Figures.millisSince(t0);
                 values = count(answer, "\"TxPackets\"");
                 if (i >= 0) {
                     jolokiaReads[i] = millis;
@@ -306,7 +306,7 @@ public final class JvmScaleBenchmark {
                 throw new IllegalStateException("the Jolokia read returned " + values + " TxPackets values, expected " + (peers.size() + 1));
             }
             System.out.printf(Locale.ROOT, "TxPackets of all %d TunnelDevice MBeans, one Jolokia wildcard read: median %.0f ms, min %.0f ms (%d reads)%n",
-                    values, median(jolokiaReads), Arrays.stream(jolokiaReads).min().orElseThrow(), JOLOKIA_READS);
+                    values, Figures.median(jolokiaReads), Arrays.stream(jolokiaReads).min().orElseThrow(), JOLOKIA_READS);
             mesh.purge();
         }
     }
@@ -321,28 +321,6 @@ public final class JvmScaleBenchmark {
 
     private static MeshConfig config(MeshMode mode) {
         return MeshConfig.builder().name(NS).mode(mode).underlay("10.245.1.2").tunnelAddress("192.168.41.0").netns(NS).build();
-    }
-
-    private static long usedHeapAfterGc() {
-        Runtime runtime = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
-        return runtime.totalMemory() - runtime.freeMemory();
-    }
-
-    private static double percentile(double[] values, int percent) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, sorted.length * percent / 100)];
-    }
-
-    private static double median(double[] values) {
-        return percentile(values, 50);
-    }
-
-    private static double millisSince(long t0) {
-        return (System.nanoTime() - t0) / 1e6;
     }
 
     /** One latency figure of MeshStats, in microseconds. */

@@ -51,24 +51,24 @@ public final class MeshBenchmark {
                 try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED))) {
                     long t0 = System.nanoTime();
                     mesh.addPeers(list);
-                    add[round] = millisSince(t0);
+                    add[round] = Figures.millisSince(t0);
                     t0 = System.nanoTime();
                     mesh.removePeers(list.stream().map(Peer::name).toList());
-                    remove[round] = millisSince(t0);
+                    remove[round] = Figures.millisSince(t0);
                     mesh.purge();
                 }
                 classic[round] = ipBatch(IpBatchScripts.classicRoutes(list));
                 nexthop[round] = ipBatch(IpBatchScripts.nexthopRoutes(list, 1000));
             }
             System.out.printf(Locale.ROOT, "%5d  %6d | %11.1f ms %6.1f ms | %13.1f ms %6.1f ms | %14.1fx %9.1fx%n",
-                    peers, peers * subnetsPerPeer, median(add), median(remove), median(classic), median(nexthop),
-                    median(classic) / median(add), median(nexthop) / median(add));
+                    peers, peers * subnetsPerPeer, Figures.median(add), Figures.median(remove), Figures.median(classic), Figures.median(nexthop),
+                    Figures.median(classic) / Figures.median(add), Figures.median(nexthop) / Figures.median(add));
         }
         double[] empty = new double[ROUNDS];
         for (int round = 0; round < ROUNDS; round++) {
             empty[round] = ipBatch(List.of());
         }
-        System.out.printf(Locale.ROOT, "ip -batch with an empty batch (starting ip, in these figures too): %.1f ms%n", median(empty));
+        System.out.printf(Locale.ROOT, "ip -batch with an empty batch (starting ip, in these figures too): %.1f ms%n", Figures.median(empty));
         singleAddPeerLatency();
         counterReads();
         heapPerPeer(subnetsPerPeer);
@@ -95,7 +95,7 @@ public final class MeshBenchmark {
             Files.write(file, commands, StandardCharsets.UTF_8);
             long t0 = System.nanoTime();
             run("ip", "-n", NS, "-batch", file.toString());
-            double millis = millisSince(t0);
+            double millis = Figures.millisSince(t0);
             // nexthops first: deleting one deletes its routes (ip cannot flush routes that use nhid)
             run("ip", "-n", NS, "nexthop", "flush", "protocol", String.valueOf(PROTOCOL));
             run("ip", "-n", NS, "route", "flush", "proto", String.valueOf(PROTOCOL));
@@ -155,21 +155,13 @@ public final class MeshBenchmark {
     private static void heapPerPeer(int subnetsEach) {
         List<Peer> list = SeedPeers.of(MAX_PEERS, subnetsEach);
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED))) {
-            long before = usedHeapAfterGc();
+            long before = Figures.usedHeapAfterGc();
             mesh.addPeers(list);
-            long after = usedHeapAfterGc();
+            long after = Figures.usedHeapAfterGc();
             System.out.printf(Locale.ROOT, "heap retained per peer (%d subnets each, the mesh's own state): %d bytes%n",
                     subnetsEach, (after - before) / list.size());
             mesh.purge();
         }
-    }
-
-    private static long usedHeapAfterGc() {
-        Runtime runtime = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
-        return runtime.totalMemory() - runtime.freeMemory();
     }
 
     private static void run(String... command) throws IOException, InterruptedException {
@@ -178,15 +170,5 @@ public final class MeshBenchmark {
         if (p.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
         }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
-    private static double millisSince(long t0) {
-        return (System.nanoTime() - t0) / 1e6;
     }
 }

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
@@ -130,7 +129,7 @@ public final class ScaleBenchmark {
                 settle();
                 long t0 = System.nanoTime();
                 mesh.addPeers(peers);
-                add[r] = millisSince(t0);
+                add[r] = Figures.millisSince(t0);
                 mesh.purge();
             }
             floorNh[r] = nlbatch(nlbatch, count, "nh");
@@ -138,11 +137,11 @@ public final class ScaleBenchmark {
             batchNh[r] = ipBatch(IpBatchScripts.nexthopRoutes(peers, 1));
             batchClassic[r] = ipBatch(IpBatchScripts.classicRoutes(peers));
         }
-        double o = median(open);
+        double o = Figures.median(open);
         System.out.printf(Locale.ROOT, "                              %6d | %7.0f %10.0f %9.0f | %10.0f %8.0f | %12.0f %8.0f | %11.2fx %14.2fx %9.2fx%n",
-                count, o, median(openNoFilter), median(add), median(floorNh), median(floorClassic), median(batchNh), median(batchClassic),
-                o / median(floorNh), median(batchClassic) / o, median(batchNh) / o);
-        return new double[] {o, median(add), median(floorNh)};
+                count, o, Figures.median(openNoFilter), Figures.median(add), Figures.median(floorNh), Figures.median(floorClassic), Figures.median(batchNh), Figures.median(batchClassic),
+                o / Figures.median(floorNh), Figures.median(batchClassic) / o, Figures.median(batchNh) / o);
+        return new double[] {o, Figures.median(add), Figures.median(floorNh)};
     }
 
     /**
@@ -162,7 +161,7 @@ public final class ScaleBenchmark {
         settle();
         long t0 = System.nanoTime();
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(mode, filter), peers)) {
-            double millis = millisSince(t0);
+            double millis = Figures.millisSince(t0);
             if (mesh.peers().size() != peers.size()) {
                 throw new IllegalStateException("mesh holds " + mesh.peers().size() + " peers");
             }
@@ -212,7 +211,7 @@ public final class ScaleBenchmark {
         }
         System.out.println("POINT_TO_POINT, one device per peer   peers | tm open  no filter | ip -batch (link add, up, address, route) | ip -batch / open");
         System.out.printf(Locale.ROOT, "                                      %5d | %7.0f %10.0f | %40.0f | %15.2fx%n",
-                count, median(open), median(openNoFilter), median(batch), median(batch) / median(open));
+                count, Figures.median(open), Figures.median(openNoFilter), Figures.median(batch), Figures.median(batch) / Figures.median(open));
     }
 
     private static void reconcileAndAddPeer(int count, boolean filter) throws Exception {
@@ -228,14 +227,14 @@ public final class ScaleBenchmark {
             for (int i = 0; i < reconcile.length; i++) {
                 long t0 = System.nanoTime();
                 int repairs = mesh.reconcile();
-                reconcile[i] = millisSince(t0);
+                reconcile[i] = Figures.millisSince(t0);
                 if (repairs != 0) {
                     throw new IllegalStateException(repairs + " repairs with nothing to repair");
                 }
                 dump[i] = NetworkNamespace.call(NS, ScaleBenchmark::oneDump);
             }
             System.out.printf(Locale.ROOT, "reconcile of %d peers, nothing to repair: %.0f ms; one dump (links, addresses, routes, nexthops): %.0f ms; ratio %.2fx (medians of %d)%n",
-                    count, median(reconcile), median(dump), median(reconcile) / median(dump), reconcile.length);
+                    count, Figures.median(reconcile), Figures.median(dump), Figures.median(reconcile) / Figures.median(dump), reconcile.length);
             Histogram add = new Histogram(3);
             Histogram remove = new Histogram(3);
             // the first 1,000 warm the JIT up: on the lab's one CPU a compiler thread at work is a pause of the caller
@@ -263,7 +262,7 @@ public final class ScaleBenchmark {
         try (RtnetlinkSession session = RtnetlinkSession.open()) {
             long t0 = System.nanoTime();
             int n = session.links(false).size() + session.addresses().size() + session.routes().size() + session.nexthops().size();
-            double millis = millisSince(t0);
+            double millis = Figures.millisSince(t0);
             if (n == 0) {
                 throw new IllegalStateException("empty dump");
             }
@@ -311,7 +310,7 @@ public final class ScaleBenchmark {
             settle();
             long t0 = System.nanoTime();
             timedOutput = run(command.apply(ns));
-            return millisSince(t0);
+            return Figures.millisSince(t0);
         } finally {
             if (cleanup != null) {
                 run(cleanup.apply(ns));
@@ -340,16 +339,5 @@ public final class ScaleBenchmark {
             throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
         }
         return out;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    private static double millisSince(long t0) {
-        return (System.nanoTime() - t0) / 1e6;
     }
 }
