@@ -75,27 +75,56 @@ public final class JvmScaleBenchmark {
     /**
      * {@code java -version} and the node with no peers (Jolokia on, as a managed node runs), to
      * READY: as {@code java -jar} starts it, and with a class-data archive of its classes (AppCDS,
-     * made by one start with {@code -XX:ArchiveClassesAtExit}), which an operator may add.
+     * made by one start with {@code -XX:ArchiveClassesAtExit}), which an operator may add. Beside
+     * them the floor: {@link StartupFloor} starting from the same jar only the parts a managed node
+     * cannot do without (the platform MBeanServer, the JDK's HTTP server, JNA), one more at a time.
      */
     private static void startUp() throws Exception {
         Path archive = Files.createTempFile("tunnelmesh-node", ".jsa");
         Files.delete(archive); // the JVM writes it
+        List<List<String>> floors = List.of(List.of(), List.of("jmx"), List.of("jmx", "http"), List.of("jmx", "http", "jna"));
         try {
-            untilReady(List.of("-XX:ArchiveClassesAtExit=" + archive));
+            untilReady(nodeCommand(List.of("-XX:ArchiveClassesAtExit=" + archive)));
             double[] version = new double[STARTS];
             double[] ready = new double[STARTS];
             double[] readyShared = new double[STARTS];
+            double[][] floor = new double[floors.size()][STARTS];
             for (int i = 0; i < STARTS; i++) {
                 version[i] = untilExit(List.of(JAVA, "-version"));
-                ready[i] = untilReady(List.of());
-                readyShared[i] = untilReady(List.of("-XX:SharedArchiveFile=" + archive));
+                for (int f = 0; f < floors.size(); f++) {
+                    floor[f][i] = untilReady(floorCommand(floors.get(f)));
+                }
+                ready[i] = untilReady(nodeCommand(List.of()));
+                readyShared[i] = untilReady(nodeCommand(List.of("-XX:SharedArchiveFile=" + archive)));
             }
+            double versionMedian = Figures.median(version);
             System.out.printf(Locale.ROOT, "start-up, medians of %d: java -version %.2f s; node READY with no peers %.2f s = %.1fx, "
-                    + "with an AppCDS archive %.2f s = %.1fx%n", STARTS, Figures.median(version) / 1000, Figures.median(ready) / 1000,
-                    Figures.median(ready) / Figures.median(version), Figures.median(readyShared) / 1000, Figures.median(readyShared) / Figures.median(version));
+                    + "with an AppCDS archive %.2f s = %.1fx%n", STARTS, versionMedian / 1000, Figures.median(ready) / 1000,
+                    Figures.median(ready) / versionMedian, Figures.median(readyShared) / 1000, Figures.median(readyShared) / versionMedian);
+            StringBuilder parts = new StringBuilder("  the floor, from the same jar (StartupFloor):");
+            for (int f = 0; f < floors.size(); f++) {
+                double median = Figures.median(floor[f]);
+                parts.append(String.format(Locale.ROOT, "%s %s %.2f s = %.1fx", f == 0 ? "" : ";", floors.get(f).isEmpty() ? "main()"
+                        : "+ " + String.join(" + ", floors.get(f)), median / 1000, median / versionMedian));
+            }
+            System.out.println(parts);
         } finally {
             Files.deleteIfExists(archive);
         }
+    }
+
+    private static List<String> nodeCommand(List<String> jvmOptions) {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", NS, JAVA));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR, "--name", "startup", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
+                "--jolokia", "127.0.0.1:8778", "--user", USER, "--purge-on-exit"));
+        return command;
+    }
+
+    private static List<String> floorCommand(List<String> parts) {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", NS, JAVA, "-cp", JAR, StartupFloor.class.getName()));
+        command.addAll(parts);
+        return command;
     }
 
     private static double untilExit(List<String> command) throws Exception {
@@ -105,11 +134,8 @@ public final class JvmScaleBenchmark {
         return Figures.millisSince(t0);
     }
 
-    private static double untilReady(List<String> jvmOptions) throws Exception {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", NS, JAVA));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", JAR, "--name", "startup", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--jolokia", "127.0.0.1:8778", "--user", USER, "--purge-on-exit"));
+    /** From the process start to its READY line; then SIGTERM, and the process's exit. */
+    private static double untilReady(List<String> command) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("TUNNELMESH_PASSWORD", PASSWORD);
         long t0 = System.nanoTime();

@@ -34,7 +34,10 @@ public final class TunnelMeshNode implements AutoCloseable {
     interface MeshOpener extends BiFunction<MeshConfig, Collection<Peer>, TunnelMesh> {
     }
 
-    private static final Logger log = LogManager.getLogger(TunnelMeshNode.class);
+    /** Not a field of this class: {@code main} picks log4j's backend before the first logger exists. */
+    private static final class Log {
+        static final Logger LOGGER = LogManager.getLogger(TunnelMeshNode.class);
+    }
 
     private final NodeOptions options;
     private SecureJolokiaEndpoint jolokia;
@@ -50,6 +53,7 @@ public final class TunnelMeshNode implements AutoCloseable {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        NodeLogging.install();
         StopSignals signals = StopSignals.install();
         NodeOptions options;
         TunnelMeshNode node;
@@ -70,8 +74,9 @@ public final class TunnelMeshNode implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "tunnelmesh-node-shutdown"));
         System.out.println("READY");
         System.out.flush();
+        node.logDiagnosis();
         signals.await();
-        log.info("stopping");
+        Log.LOGGER.info("stopping");
         node.close();
         System.exit(0);
     }
@@ -98,7 +103,7 @@ public final class TunnelMeshNode implements AutoCloseable {
     }
 
     private void startConnectors(MBeanServer server) {
-        options.warnings().forEach(warning -> log.warn(warning));
+        options.warnings().forEach(warning -> Log.LOGGER.warn(warning));
         if (options.jmxPort() != 0) {
             try {
                 // loopback only: from elsewhere, through ssh -L (see README)
@@ -133,12 +138,16 @@ public final class TunnelMeshNode implements AutoCloseable {
         } catch (RuntimeException e) {
             throw StartupFailure.failed("cannot register the MBeans of mesh " + options.mesh().name() + ": " + e.getMessage(), e);
         }
-        log.info("node up: {}, {} peer(s) {}, MTU {}, Jolokia {}, JMX {}, {}", options.mesh(), options.peers().size(),
+        Log.LOGGER.info("node up: {}, {} peer(s) {}, MTU {}, Jolokia {}, JMX {}, {}", options.mesh(), options.peers().size(),
                 options.peers().stream().map(Peer::name).toList(), mesh.mtu(),
                 jolokia == null ? "off" : jolokia.url() + " (user " + options.credentials().user() + ")",
                 jmx == null ? "off" : jmx.url(), options.purgeOnExit() ? "purge on exit" : "kernel state kept on exit");
+    }
+
+    /** The mesh's self-check, for the log: after READY, since a supervisor waiting for it need not wait for this. */
+    private void logDiagnosis() {
         for (String line : mesh.diagnose()) {
-            log.info("diagnose: {}", line);
+            Log.LOGGER.info("diagnose: {}", line);
         }
     }
 
@@ -169,7 +178,7 @@ public final class TunnelMeshNode implements AutoCloseable {
             throw StartupFailure.failed("cannot register the Membership MBean: " + e.getMessage(), e);
         }
         if (options.mesh().stateFile() == null) {
-            log.warn("--zookeeper without --state-file: a node restarted while ZooKeeper is unreachable starts with no peers");
+            Log.LOGGER.warn("--zookeeper without --state-file: a node restarted while ZooKeeper is unreachable starts with no peers");
         }
     }
 
@@ -214,7 +223,7 @@ public final class TunnelMeshNode implements AutoCloseable {
                 quietly("purge the mesh", mesh::purge);
             }
             quietly("close the mesh", mesh::close);
-            log.info("mesh {} closed{}", options.mesh().name(), options.purgeOnExit() ? " and purged" : "; kernel state left in place");
+            Log.LOGGER.info("mesh {} closed{}", options.mesh().name(), options.purgeOnExit() ? " and purged" : "; kernel state left in place");
         }
     }
 
@@ -227,7 +236,7 @@ public final class TunnelMeshNode implements AutoCloseable {
         try {
             step.run();
         } catch (Exception e) {
-            log.warn("cannot {}: {}", what, e.toString());
+            Log.LOGGER.warn("cannot {}: {}", what, e.toString());
         }
     }
 

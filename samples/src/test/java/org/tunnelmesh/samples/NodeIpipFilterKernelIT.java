@@ -77,7 +77,11 @@ class NodeIpipFilterKernelIT {
         }
         assertTrue(hasRoute("node1", "192.168.42.0/24", "87"));
         assertFalse(qdiscKinds("node1", "eth0").contains("clsact"), "no filter installed");
-        assertTrue(Files.readString(out).contains("WARN ipip filter: off"), "diagnose says so: " + Files.readString(out));
+        // the node logs its self-check right after READY
+        while (!Files.readString(out).contains("WARN ipip filter: off")) {
+            assertTrue(System.nanoTime() < deadline, "diagnose says so: " + Files.readString(out));
+            Thread.sleep(100);
+        }
     }
 
     private static String sh(String command) throws IOException, InterruptedException {
