@@ -19,8 +19,8 @@ import org.apache.logging.log4j.util.PropertiesUtil;
 /**
  * The node's logging: log4j's API, written to stderr in the jar's {@code log4j2.xml} format and levels
  * ({@code org.tunnelmesh} at INFO, everything else at WARN), without starting log4j-core. log4j-core
- * loads every one of its ~500 plugin classes when it starts, which took 0.8 s of a 2.9 s node start in
- * the lab - most of what the node's start costs beyond the JVM, JMX and its HTTP server.
+ * loads every one of its ~500 plugin classes when it starts, which took 0.6 s of a 3.0 s node start in
+ * the lab, the largest single part of the start beyond the JVM's own (Jolokia's agent was next, at 0.55 s).
  *
  * <p>An operator who wants more (a file, other levels) gives {@code -Dlog4j2.configurationFile}: then
  * log4j-core, which is in the jar, does the logging with that configuration.
