@@ -74,7 +74,7 @@ public final class TunnelMeshNode implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "tunnelmesh-node-shutdown"));
         System.out.println("READY");
         System.out.flush();
-        node.logDiagnosis();
+        quietly("log the mesh's self-check", node::logDiagnosis); // the node runs on whatever it finds
         signals.await();
         Log.LOGGER.info("stopping");
         node.close();
