@@ -19,9 +19,10 @@ write_guest_files() {  # MODVER COMMAND [ARG...]
     shift
     printf '%s\n' "$ENV_SNAPSHOT" >"$RUN_DIR/env"
     if grep -qw avx512f /proc/cpuinfo; then
-        # uml-xstate.so keeps each guest thread's whole register state across switches, but a
-        # signal frame holds only UML's 832 bytes: AVX-512 state live across a signal handler is
-        # not restored. So nothing in the guest uses it: glibc and the JVM keep to AVX2.
+        # UML 6.1 keeps each guest thread's AVX-512 registers across switches, but not across a
+        # signal handler: its signal frames leave them out (seen here: zmm registers a handler
+        # changes stay changed after it returns). So nothing in the guest uses them: glibc and the
+        # JVM (whose handlers run on every safepoint) keep to AVX2, which the frames do carry.
         cat >>"$RUN_DIR/env" <<'EOF'
 export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}
 export JAVA_TOOL_OPTIONS="-XX:UseAVX=2${JAVA_TOOL_OPTIONS:+ $JAVA_TOOL_OPTIONS}"
@@ -83,7 +84,7 @@ run_in_uml() {
 
     make_run_dir
     mkdir -p "$RUN_DIR/uml"
-    # Debian bookworm's UML cannot restore registers on hosts with AVX-512 (see lab/uml-xstate.c).
+    # Debian bookworm's UML cannot restore registers on hosts with AMX (see lab/uml-xstate.c).
     have_cmds gcc || "$LAB_DIR/install-packages" || die "lab/install-packages failed"
     gcc -O2 -Wall -shared -fPIC -o "$RUN_DIR/uml-xstate.so" "$LAB_DIR/uml-xstate.c" -ldl -lpthread \
         || die "cannot build $LAB_DIR/uml-xstate.c"
