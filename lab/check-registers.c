@@ -2,14 +2,13 @@
  * check-registers: run by lab/run-tests inside the kernel lab. Eight threads each put their own
  * pattern into vector registers, make system calls that switch between them, and read the registers
  * back. A guest kernel that does not save and restore each thread's whole register state shows as a
- * wrong value (or, as Debian's UML 6.1 on an AVX-512 host without lab/uml-xstate.c, as a guest that
+ * wrong value (or, as Debian's UML 6.1 on an AMX host without lab/uml-xstate.c, as a guest that
  * dies). Checks what the CPU has: AVX-512 (zmm20, the upper half of zmm5, opmask k3), else AVX
  * (the upper half of ymm5), else SSE (xmm5).
  */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #define THREADS 8
 #define ROUNDS 2000
