@@ -54,7 +54,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
               --peer NAME@UNDERLAY=CIDR[,CIDR...]
                                           a peer; repeatable
               --mtu N                     tunnel MTU (default: underlay device MTU minus 20)
-              --jolokia [HOST:]PORT       serve Jolokia over HTTP (HOST defaults to 127.0.0.1; PORT 0 picks one)
+              --jolokia [HOST:]PORT       serve Jolokia over HTTP (HOST defaults to 127.0.0.1; PORT 0 picks one);
+                                          bound at start, answering from just after READY
               --jmx-port N                remote JMX (RMI) on 127.0.0.1:N
               --user U                    the user of every management endpoint (required with --jolokia or --jmx-port)
               --password-file F           U's password: the first line of F, which only its owner may read

@@ -26,7 +26,8 @@ import org.tunnelmesh.zookeeper.ZooKeeperMembership;
  * and remote JMX, until SIGTERM or SIGINT. See {@link NodeOptions#USAGE} for the options.
  *
  * <p>Everything that can be checked is checked before the kernel is touched. The connectors
- * start before the mesh too, so a busy port fails the start without kernel changes.
+ * start before the mesh too, so a busy port fails the start without kernel changes; Jolokia's
+ * agent, the costly part of its start, follows READY (its port is bound before: requests wait).
  */
 public final class TunnelMeshNode implements AutoCloseable {
 
@@ -74,7 +75,7 @@ public final class TunnelMeshNode implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "tunnelmesh-node-shutdown"));
         System.out.println("READY");
         System.out.flush();
-        quietly("log the mesh's self-check", node::logDiagnosis); // the node runs on whatever it finds
+        node.afterReady();
         signals.await();
         Log.LOGGER.info("stopping");
         node.close();
@@ -115,7 +116,7 @@ public final class TunnelMeshNode implements AutoCloseable {
         }
         if (options.jolokia() != null) {
             try {
-                jolokia = SecureJolokiaEndpoint.start(options.jolokia(), options.credentials(), options.tls());
+                jolokia = SecureJolokiaEndpoint.bind(options.jolokia(), options.credentials(), options.tls());
             } catch (IOException | RuntimeException e) {
                 throw StartupFailure.failed("cannot serve Jolokia on " + options.jolokia().getAddress().getHostAddress() + ":"
                         + options.jolokia().getPort() + ": " + rootMessage(e), e);
@@ -144,7 +145,22 @@ public final class TunnelMeshNode implements AutoCloseable {
                 jmx == null ? "off" : jmx.url(), options.purgeOnExit() ? "purge on exit" : "kernel state kept on exit");
     }
 
-    /** The mesh's self-check, for the log: after READY, since a supervisor waiting for it need not wait for this. */
+    /**
+     * What READY - the mesh applied, every MBean registered - need not wait for: Jolokia's agent
+     * (requests that came since the port was bound wait for it), then the mesh's self-check in the
+     * log. The node runs on whatever fails here, with an error in the log.
+     */
+    void afterReady() {
+        if (jolokia != null) {
+            try {
+                jolokia.startAgent();
+            } catch (RuntimeException e) {
+                Log.LOGGER.error("Jolokia's agent did not start: {} answers 503 - {}", jolokia.url(), e.toString(), e);
+            }
+        }
+        quietly("log the mesh's self-check", this::logDiagnosis);
+    }
+
     private void logDiagnosis() {
         for (String line : mesh.diagnose()) {
             Log.LOGGER.info("diagnose: {}", line);

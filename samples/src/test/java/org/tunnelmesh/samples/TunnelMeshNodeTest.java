@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerConnection;
@@ -48,7 +50,14 @@ class TunnelMeshNodeTest {
     private final List<InMemoryTunnelMesh> opened = new ArrayList<>();
     private TunnelMeshNode node;
 
+    /** As main starts it: up to READY, then what follows READY. */
     private TunnelMeshNode start(String... args) {
+        startToReady(args);
+        node.afterReady();
+        return node;
+    }
+
+    private TunnelMeshNode startToReady(String... args) {
         node = TunnelMeshNode.start(NodeOptions.parse(ENVIRONMENT, args), (config, peers) -> {
             InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config, peers);
             opened.add(mesh);
@@ -233,6 +242,22 @@ class TunnelMeshNodeTest {
         assertEquals(403, logging.get("status"), logging.toString());
         assertEquals(403, write.get("status"), write.toString());
         assertEquals(200, heap.get("status"), heap.toString());
+    }
+
+    @Test
+    void jolokiaAnswersARequestMadeBeforeReadyOnceItsAgentStarts() throws Exception {
+        startToReady("--name", "unit11", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
+                "--jolokia", "127.0.0.1:0", "--user", USER);
+        String url = "http://127.0.0.1:" + node.jolokia().address().getPort() + "/jolokia/";
+        CompletableFuture<HttpResponse<String>> early = http.sendAsync(HttpRequest.newBuilder(URI.create(url + "version"))
+                .header("Authorization", basic(USER, PASSWORD)).build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+
+        assertFalse(early.isDone(), "answered before Jolokia's agent started");
+        node.afterReady();
+        HttpResponse<String> answer = early.get(30, TimeUnit.SECONDS);
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertTrue(answer.body().contains("\"agent\""), answer.body());
     }
 
     @Test

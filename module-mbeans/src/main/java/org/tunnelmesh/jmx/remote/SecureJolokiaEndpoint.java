@@ -1,14 +1,18 @@
 package org.tunnelmesh.jmx.remote;
 
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -40,26 +44,59 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
     static final String CONTEXT = "/jolokia";
     private static final int THREADS = 2;
     private static final int QUEUED_REQUESTS = 64;
+    /** How long a request that arrives before the agent waits for it; then 503. */
+    static final long AGENT_WAIT_SECONDS = 60;
 
     private final HttpServer http;
-    private final JolokiaServer jolokia;
+    private final HttpServer guarded;
     private final ExecutorService executor;
+    private final Map<String, String> config;
     private final String url;
+    private final String user;
+    private final CountDownLatch agentStarted = new CountDownLatch(1);
+    private JolokiaServer jolokia;
+    private volatile boolean agentUp;
+    private boolean closed;
 
-    private SecureJolokiaEndpoint(HttpServer http, JolokiaServer jolokia, ExecutorService executor, String url) {
+    private SecureJolokiaEndpoint(HttpServer http, Filter guard, ExecutorService executor, Map<String, String> config, String url,
+            String user) {
         this.http = http;
-        this.jolokia = jolokia;
+        this.guarded = new GuardedHttpServer(http, guard);
         this.executor = executor;
+        this.config = config;
         this.url = url;
+        this.user = user;
     }
 
     /**
-     * Starts serving the platform MBeanServer on {@code address} (port 0 picks one).
+     * Starts serving the platform MBeanServer on {@code address} (port 0 picks one): {@link #bind}
+     * and {@link #startAgent} in one.
      *
      * @param tls null for plain HTTP, else the context whose key serves HTTPS
      * @throws IOException when the address cannot be bound
      */
     public static SecureJolokiaEndpoint start(InetSocketAddress address, Credentials credentials, SSLContext tls) throws IOException {
+        SecureJolokiaEndpoint endpoint = bind(address, credentials, tls);
+        try {
+            endpoint.startAgent();
+            return endpoint;
+        } catch (RuntimeException e) {
+            endpoint.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Binds {@code address} and accepts requests at once, but answers them only once
+     * {@link #startAgent} has run: a request that comes earlier waits for it (at most
+     * {@value #AGENT_WAIT_SECONDS} s, then 503). This is how a process claims its port before it
+     * changes anything (a busy port fails early) and starts Jolokia's agent - the bulk of the
+     * cost, some hundreds of classes - once its own work is done.
+     *
+     * @param tls null for plain HTTP, else the context whose key serves HTTPS
+     * @throws IOException when the address cannot be bound
+     */
+    public static SecureJolokiaEndpoint bind(InetSocketAddress address, Credentials credentials, SSLContext tls) throws IOException {
         Objects.requireNonNull(credentials, "credentials: Jolokia without authentication is not offered");
         HttpServer http;
         if (tls == null) {
@@ -74,23 +111,80 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
         String host = bound.getAddress().getHostAddress();
         String origin = scheme + "://" + host + ":" + bound.getPort();
         ExecutorService executor = boundedExecutor();
-        http.setExecutor(executor);
+        SecureJolokiaEndpoint endpoint = new SecureJolokiaEndpoint(http, new JolokiaGuard(credentials, origin), executor,
+                configuration(host, bound.getPort(), tls != null), origin + CONTEXT + "/", credentials.user());
         try {
-            JolokiaServer jolokia = new JolokiaServer(new GuardedHttpServer(http, new JolokiaGuard(credentials, origin)),
-                    new Config(configuration(host, bound.getPort(), tls != null)), new Log4jLogHandler());
-            jolokia.start();
+            // the HTTP server finds a request's context on the executor's thread: after the wait, Jolokia's contexts are there
+            http.setExecutor(exchange -> executor.execute(() -> {
+                endpoint.awaitAgent();
+                exchange.run();
+            }));
+            // every path Jolokia does not serve: 503 until its agent is up, then 404 - behind the guard, as all are
+            endpoint.guarded.createContext("/", endpoint::answerUnserved);
             http.start();
-            String url = origin + CONTEXT + "/";
-            if (tls == null && !bound.getAddress().isLoopbackAddress()) {
-                log.warn("Jolokia on {} speaks plain HTTP off loopback: the password crosses the network readable; "
-                        + "configure a TLS key store", url);
-            }
-            log.info("Jolokia on {} (user {})", url, credentials.user());
-            return new SecureJolokiaEndpoint(http, jolokia, executor, url);
         } catch (RuntimeException e) {
             http.stop(0);
             executor.shutdownNow();
             throw e;
+        }
+        if (tls == null && !bound.getAddress().isLoopbackAddress()) {
+            log.warn("Jolokia on {} speaks plain HTTP off loopback: the password crosses the network readable; "
+                    + "configure a TLS key store", endpoint.url);
+        }
+        return endpoint;
+    }
+
+    /**
+     * Starts Jolokia's agent on the bound address and lets the waiting requests in. Does nothing
+     * the second time.
+     *
+     * @throws IllegalStateException when closed
+     * @throws RuntimeException when the agent does not start; the endpoint then answers 503
+     */
+    public synchronized void startAgent() {
+        if (closed) {
+            throw new IllegalStateException("Jolokia endpoint " + url + " is closed");
+        }
+        if (jolokia != null) {
+            return;
+        }
+        try {
+            JolokiaServer agent = new JolokiaServer(guarded, new Config(config), new Log4jLogHandler());
+            try {
+                agent.start();
+            } catch (RuntimeException e) {
+                try {
+                    agent.stop(); // takes its context off the server: the requests get 503 from ours
+                } catch (RuntimeException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+                throw e;
+            }
+            jolokia = agent;
+            agentUp = true;
+            log.info("Jolokia on {} (user {})", url, user);
+        } finally {
+            agentStarted.countDown();
+        }
+    }
+
+    private void awaitAgent() {
+        try {
+            if (!agentStarted.await(AGENT_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                log.warn("a request to {} waited {} s for Jolokia's agent, which has not started: answered 503", url, AGENT_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing: the request is answered 503 or dropped with the server
+        }
+    }
+
+    private void answerUnserved(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body = (agentUp ? "not found\n" : "Jolokia is not up (starting, stopped or failed: see the log)\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(agentUp ? 404 : 503, body.length);
+            exchange.getResponseBody().write(body);
         }
     }
 
@@ -133,9 +227,16 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        agentStarted.countDown(); // waiting requests go on to 503, or are dropped by the stop below
         try {
-            jolokia.stop();
+            if (jolokia != null) {
+                jolokia.stop();
+            }
         } finally {
             http.stop(0);
             executor.shutdownNow();

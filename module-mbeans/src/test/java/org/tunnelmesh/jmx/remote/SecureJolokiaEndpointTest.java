@@ -1,7 +1,9 @@
 package org.tunnelmesh.jmx.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -16,6 +18,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.jolokia.json.parser.JSONParser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -165,6 +170,55 @@ class SecureJolokiaEndpointTest {
         assertEquals(200, status(events), events.toString());
     }
 
+    @Test
+    void aPathJolokiaDoesNotServeIsNotFoundBehindTheGuard() throws Exception {
+        HttpResponse<String> anonymous = send(HttpRequest.newBuilder(URI.create(base + "/elsewhere")).GET(), null);
+        HttpResponse<String> operator = send(HttpRequest.newBuilder(URI.create(base + "/elsewhere")).GET(), "operator:lab-secret");
+
+        assertEquals(401, anonymous.statusCode());
+        assertEquals(404, operator.statusCode(), operator.body());
+    }
+
+    @Test
+    void boundWithoutAgentARequestWaitsForIt() throws Exception {
+        endpoint.close(); // one agent at a time in this JVM
+        try (SecureJolokiaEndpoint bound = SecureJolokiaEndpoint.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                CREDENTIALS, null)) {
+            String boundBase = "http://127.0.0.1:" + bound.address().getPort();
+            CompletableFuture<HttpResponse<String>> early = http.sendAsync(authorized(
+                    HttpRequest.newBuilder(URI.create(boundBase + "/jolokia/read/" + MESH + "/PeerCount")), "operator:lab-secret").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(300);
+
+            assertFalse(early.isDone(), "answered before the agent started");
+            bound.startAgent();
+            Map<String, Object> answer = json(early.get(30, TimeUnit.SECONDS));
+            assertEquals(200, status(answer), answer.toString());
+            assertEquals(1L, ((Number) answer.get("value")).longValue());
+        }
+    }
+
+    @Test
+    void closedBeforeItsAgentAWaitingRequestIsLetGo() throws Exception {
+        endpoint.close();
+        SecureJolokiaEndpoint bound = SecureJolokiaEndpoint.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                CREDENTIALS, null);
+        CompletableFuture<HttpResponse<String>> early = http.sendAsync(authorized(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bound.address().getPort() + "/jolokia/version")),
+                "operator:lab-secret").build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+
+        bound.close();
+
+        // 503 (not up) or the connection dropped with the server: either way at once, not after the agent's wait
+        try {
+            assertEquals(503, early.get(10, TimeUnit.SECONDS).statusCode());
+        } catch (ExecutionException dropped) {
+            assertTrue(dropped.getCause() instanceof java.io.IOException, dropped.toString());
+        }
+        assertThrows(IllegalStateException.class, bound::startAgent);
+    }
+
     private Map<String, Object> request(String body) throws Exception {
         return json(send(post("/jolokia/", body), "operator:lab-secret"));
     }
@@ -175,10 +229,14 @@ class SecureJolokiaEndpointTest {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request, String userAndPassword) throws Exception {
+        return http.send(authorized(request, userAndPassword).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder authorized(HttpRequest.Builder request, String userAndPassword) {
         if (userAndPassword != null) {
             request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8)));
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return request;
     }
 
     @SuppressWarnings("unchecked")
