@@ -71,6 +71,12 @@ final class KernelWatcher implements AutoCloseable {
                 log.info("cannot watch rtnetlink group {} ({}); the periodic resync covers it", group, e.getMessage());
             }
         }
+        try {
+            // the kernel drops them: on one CPU, waking this thread in the middle of each change stalled it for a tick or two
+            socket.dropNotificationsCausedBy(ownPortId);
+        } catch (NativeIoException e) {
+            log.info("cannot filter the mesh's own notifications in the kernel ({}); they are skipped here", e.getMessage());
+        }
         this.wakeup = Wakeup.open();
         this.thread = new Thread(this::run, "tunnelmesh-watch-" + meshName);
         this.thread.setDaemon(true);

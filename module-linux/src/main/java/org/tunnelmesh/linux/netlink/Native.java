@@ -18,6 +18,8 @@ final class Native {
     static final int SO_RCVBUF = 8;
     static final int SO_SNDBUFFORCE = 32;
     static final int SO_RCVBUFFORCE = 33;
+    /** The same number on every architecture LinuxAbi accepts (asm-generic's, which x86 and powerpc keep). */
+    static final int SO_ATTACH_FILTER = 26;
     static final int SOL_NETLINK = 270;
     static final int MSG_TRUNC = 0x20;
     static final int MSG_DONTWAIT = 0x40;

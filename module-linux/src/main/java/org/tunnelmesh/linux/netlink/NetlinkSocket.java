@@ -1,7 +1,9 @@
 package org.tunnelmesh.linux.netlink;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -181,6 +183,30 @@ public final class NetlinkSocket implements AutoCloseable {
      */
     public void joinGroup(int group) {
         setNetlinkOption(fd, Netlink.NETLINK_ADD_MEMBERSHIP, "NETLINK_ADD_MEMBERSHIP " + group, group);
+    }
+
+    /**
+     * For event sockets: has the kernel drop the notifications that requests of the socket with
+     * {@code portId} cause (a socket filter on nlmsg_pid), so a process's own changes neither fill
+     * this socket's buffer nor wake its reader.
+     *
+     * @throws NativeIoException when the kernel refuses the filter
+     */
+    public void dropNotificationsCausedBy(int portId) {
+        ensureOpen();
+        byte[] instructions = SocketFilter.droppingPortId(portId, ByteOrder.nativeOrder());
+        Memory program = new Memory(instructions.length);
+        program.write(0, instructions, 0, instructions.length);
+        // struct sock_fprog: u16 count, padding, then the pointer (8 bytes on every 64-bit ABI we accept)
+        byte[] fprog = new byte[16];
+        ByteBuffer.wrap(fprog).order(ByteOrder.nativeOrder()).putShort(0, (short) (instructions.length / SocketFilter.INSTRUCTION_BYTES))
+                .putLong(8, Pointer.nativeValue(program));
+        try {
+            call("setsockopt(SO_ATTACH_FILTER)", () -> Native.setsockopt(fd, Native.ABI.solSocket(), Native.SO_ATTACH_FILTER, fprog,
+                    fprog.length));
+        } finally {
+            Reference.reachabilityFence(program); // the kernel copies the program during the call
+        }
     }
 
     /** How long a blocking {@link #poll} waits before it returns false (tests; the mesh waits with {@link #await}). */
