@@ -54,7 +54,7 @@ public final class JvmScaleBenchmark {
     private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
     private static final int STARTS = 5;
     /** As ScaleBenchmark: on the lab's one CPU a compiler thread at work is a pause of the caller. */
-    private static final int WARM_UP_CALLS = 1000;
+    private static final int WARM_UP_CALLS = 3000;
     /** After an open of 20,000 peers the kernel watcher reads their events (and resyncs) for a while: not timed. */
     private static final long SETTLE_MILLIS = 10_000;
     private static final int CALLS = 1000;
