@@ -55,7 +55,7 @@ public final class JvmScaleBenchmark {
     private static final int STARTS = 5;
     /** As ScaleBenchmark: on the lab's one CPU a compiler thread at work is a pause of the caller. */
     private static final int WARM_UP_CALLS = 3000;
-    /** After an open of 20,000 peers the kernel watcher reads their events (and resyncs) for a while: not timed. */
+    /** After an open of 20,000 peers the process and the guest settle (the JIT, the kernel's deferred work): not timed. */
     private static final long SETTLE_MILLIS = 10_000;
     private static final int CALLS = 1000;
     private static final int READS = 100;
@@ -284,9 +284,7 @@ public final class JvmScaleBenchmark {
             System.out.printf(Locale.ROOT, "addPeer on the bare mesh (no JMX) with %d peers present (%d calls): p50 %.0f us, p90 %.0f us, p99 %.0f us%n",
                     peers.size(), CALLS, Figures.percentile(bare, 50), Figures.percentile(bare, 90), Figures.percentile(bare, 99));
             Jolokia client = new Jolokia(jolokia);
-            // round 0 warms up (the JIT: on the lab's one CPU a compiler thread at work is a pause of the caller)
-            String[] rounds = {"warm-up", "back to back"};
-            for (int round = 0; round < rounds.length; round++) {
+            for (int round = 0; round < 2; round++) { // the first round warms up; the second has fresh figures
                 try (MeshMBeans mbeans = MeshMBeans.export(linux, server)) {
                     int calls = round == 0 ? WARM_UP_CALLS : CALLS;
                     double[] roundTrips = new double[calls];
@@ -296,10 +294,10 @@ public final class JvmScaleBenchmark {
                         roundTrips[i] = Figures.millisSince(t0) * 1000;
                         client.post(remove);
                     }
-                    if (round > 0) {
-                        System.out.printf(Locale.ROOT, "addPeer over Jolokia with %d peers present, %s (%d calls, AddPeer.* of MeshStats): "
+                    if (round == 1) {
+                        System.out.printf(Locale.ROOT, "addPeer over Jolokia with %d peers present, back to back (%d calls, AddPeer.* of MeshStats): "
                                 + "p50 %d us, p90 %d us, p99 %d us, max %d us; RemovePeer p50 %d us, p99 %d us; "
-                                + "the client's round trip (HTTP POST, kept-alive): p50 %.0f us, p99 %.0f us%n", peers.size(), rounds[round], calls,
+                                + "the client's round trip (HTTP POST, kept-alive): p50 %.0f us, p99 %.0f us%n", peers.size(), calls,
                                 stat(server, statsName, "AddPeer.P50"), stat(server, statsName, "AddPeer.P90"),
                                 stat(server, statsName, "AddPeer.P99"), stat(server, statsName, "AddPeer.Max"),
                                 stat(server, statsName, "RemovePeer.P50"), stat(server, statsName, "RemovePeer.P99"),

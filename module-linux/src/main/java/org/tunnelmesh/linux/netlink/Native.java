@@ -1,8 +1,12 @@
 package org.tunnelmesh.linux.netlink;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * The only crossing into native code: the few libc calls a netlink socket, its wakeup and a
@@ -67,6 +71,23 @@ final class Native {
     static native int setsockopt(int fd, int level, int option, int[] value, int valueLength) throws LastErrorException;
 
     static native int setsockopt(int fd, int level, int option, byte[] value, int valueLength) throws LastErrorException;
+
+    /**
+     * setsockopt(SO_ATTACH_FILTER): the classic BPF program {@code instructions} (struct sock_filter
+     * each, in the machine's byte order) on the socket; the kernel copies it during the call.
+     */
+    static void attachFilter(int fd, byte[] instructions, int count) throws LastErrorException {
+        Memory program = new Memory(instructions.length);
+        program.write(0, instructions, 0, instructions.length);
+        // struct sock_fprog: u16 count, padding, then the pointer (8 bytes on every 64-bit ABI LinuxAbi accepts)
+        byte[] fprog = new byte[16];
+        ByteBuffer.wrap(fprog).order(ByteOrder.nativeOrder()).putShort(0, (short) count).putLong(8, Pointer.nativeValue(program));
+        try {
+            setsockopt(fd, ABI.solSocket(), SO_ATTACH_FILTER, fprog, fprog.length);
+        } finally {
+            Reference.reachabilityFence(program);
+        }
+    }
 
     static native long send(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
 

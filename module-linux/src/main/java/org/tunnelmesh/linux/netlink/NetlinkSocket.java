@@ -1,9 +1,7 @@
 package org.tunnelmesh.linux.netlink;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
-import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -194,19 +192,8 @@ public final class NetlinkSocket implements AutoCloseable {
      */
     public void dropNotificationsCausedBy(int portId) {
         ensureOpen();
-        byte[] instructions = SocketFilter.droppingPortId(portId, ByteOrder.nativeOrder());
-        Memory program = new Memory(instructions.length);
-        program.write(0, instructions, 0, instructions.length);
-        // struct sock_fprog: u16 count, padding, then the pointer (8 bytes on every 64-bit ABI we accept)
-        byte[] fprog = new byte[16];
-        ByteBuffer.wrap(fprog).order(ByteOrder.nativeOrder()).putShort(0, (short) (instructions.length / SocketFilter.INSTRUCTION_BYTES))
-                .putLong(8, Pointer.nativeValue(program));
-        try {
-            call("setsockopt(SO_ATTACH_FILTER)", () -> Native.setsockopt(fd, Native.ABI.solSocket(), Native.SO_ATTACH_FILTER, fprog,
-                    fprog.length));
-        } finally {
-            Reference.reachabilityFence(program); // the kernel copies the program during the call
-        }
+        byte[] program = SocketFilter.droppingPortId(portId, ByteOrder.nativeOrder());
+        call("setsockopt(SO_ATTACH_FILTER)", () -> Native.attachFilter(fd, program, program.length / SocketFilter.INSTRUCTION_BYTES));
     }
 
     /** How long a blocking {@link #poll} waits before it returns false (tests; the mesh waits with {@link #await}). */
