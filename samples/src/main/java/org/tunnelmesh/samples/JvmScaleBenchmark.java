@@ -186,7 +186,11 @@ public final class JvmScaleBenchmark {
         }
     }
 
-    /** One GET of Jolokia's version from inside the node's namespace: its port is bound before READY, the answer comes once its agent is up. */
+    /**
+     * One GET of Jolokia's version from inside the node's namespace: its port is bound before READY,
+     * the answer comes once its agent is up. A plain socket, not the {@link Jolokia} client: an
+     * HttpClient connects from threads of its own, outside the namespace this thread entered.
+     */
     private static double firstJolokiaAnswer(long t0) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), JOLOKIA_PORT)) {
             String login = Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));

@@ -62,8 +62,7 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
     private final String url;
     private final String user;
     private final CountDownLatch agentStarted = new CountDownLatch(1);
-    private JolokiaServer jolokia;
-    private volatile boolean agentUp;
+    private volatile JolokiaServer jolokia; // set once its agent is up; read by request threads
     private boolean closed;
 
     private SecureJolokiaEndpoint(HttpServer http, Filter guard, ExecutorService executor, Map<String, String> config, String url,
@@ -172,7 +171,6 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
                 throw e;
             }
             jolokia = agent;
-            agentUp = true;
             log.info("Jolokia on {} (user {})", url, user);
         } finally {
             agentStarted.countDown();
@@ -191,6 +189,7 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
 
     private void answerUnserved(HttpExchange exchange) throws IOException {
         try (exchange) {
+            boolean agentUp = jolokia != null;
             byte[] body = (agentUp ? "not found\n" : "Jolokia is not up (starting, stopped or failed: see the log)\n")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
