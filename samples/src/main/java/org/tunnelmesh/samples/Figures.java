@@ -1,6 +1,9 @@
 package org.tunnelmesh.samples;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.Locale;
 
 /** The arithmetic every benchmark here shares: elapsed time, medians and percentiles, retained heap. */
 final class Figures {
@@ -32,5 +35,32 @@ final class Figures {
             System.gc();
         }
         return runtime.totalMemory() - runtime.freeMemory();
+    }
+
+    /** How many of the values are above {@code limit}. */
+    static long countAbove(double[] values, double limit) {
+        return Arrays.stream(values).filter(v -> v > limit).count();
+    }
+
+    /**
+     * What the JVM did beside the timed code: its JIT compiling and its collections. On the lab's one
+     * CPU either is a pause of the caller, so a latency tail is read beside them.
+     */
+    record JvmActivity(long compileMillis, long collections, long collectionMillis) {
+        static JvmActivity now() {
+            long count = 0;
+            long millis = 0;
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                count += Math.max(0, gc.getCollectionCount());
+                millis += Math.max(0, gc.getCollectionTime());
+            }
+            return new JvmActivity(ManagementFactory.getCompilationMXBean().getTotalCompilationTime(), count, millis);
+        }
+
+        /** What happened since {@code before}, as a phrase for a benchmark line. */
+        String since(JvmActivity before) {
+            return String.format(Locale.ROOT, "JIT compiling %d ms, %d collection(s) %d ms", compileMillis - before.compileMillis,
+                    collections - before.collections, collectionMillis - before.collectionMillis);
+        }
     }
 }
