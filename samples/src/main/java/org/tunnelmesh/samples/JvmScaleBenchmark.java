@@ -286,22 +286,12 @@ public final class JvmScaleBenchmark {
             Thread.sleep(SETTLE_MILLIS);
             // the same calls on the bare mesh first: what the library and the kernel cost without JMX, this run
             Peer extra = Peer.of("extra", "10.201.0.1", "172.31.0.0/24");
-            String warmedUp = warmUp(() -> {
-                linux.addPeer(extra);
-                linux.removePeer(extra.name());
-            });
+            Call bareAdd = () -> linux.addPeer(extra);
+            Call bareRemove = () -> linux.removePeer(extra.name());
+            String warmedUp = warmUp(bareAdd, bareRemove);
             for (long pauseMillis : new long[] {0, PACED_MILLIS}) {
-                double[] bare = new double[CALLS];
                 Figures.JvmActivity bareStart = Figures.JvmActivity.now();
-                for (int i = 0; i < CALLS; i++) {
-                    long t0 = System.nanoTime();
-                    linux.addPeer(extra);
-                    bare[i] = Figures.millisSince(t0) * 1000;
-                    linux.removePeer(extra.name());
-                    if (pauseMillis > 0) {
-                        Thread.sleep(pauseMillis);
-                    }
-                }
+                double[] bare = timeAdds(bareAdd, bareRemove, pauseMillis);
                 System.out.printf(Locale.ROOT, "addPeer on the bare mesh (no JMX) with %d peers present, %s (%d calls after %s): p50 %.0f us, "
                         + "p90 %.0f us, p99 %.0f us; %d call(s) over 5 ms; meanwhile %s%n", peers.size(),
                         pauseMillis == 0 ? "back to back" : pauseMillis + " ms apart", CALLS, warmedUp, Figures.percentile(bare, 50),
@@ -309,21 +299,14 @@ public final class JvmScaleBenchmark {
                         Figures.JvmActivity.now().since(bareStart));
             }
             Jolokia client = new Jolokia(jolokia);
+            Call jolokiaAdd = () -> client.post(add);
+            Call jolokiaRemove = () -> client.post(remove);
             try (MeshMBeans warmUpMBeans = MeshMBeans.export(linux, server)) {
-                warmedUp = warmUp(() -> {
-                    client.post(add);
-                    client.post(remove);
-                });
+                warmedUp = warmUp(jolokiaAdd, jolokiaRemove);
             }
             try (MeshMBeans mbeans = MeshMBeans.export(linux, server)) { // fresh MeshStats: the timed calls only
-                double[] roundTrips = new double[CALLS];
                 Figures.JvmActivity roundStart = Figures.JvmActivity.now();
-                for (int i = 0; i < CALLS; i++) {
-                    long t0 = System.nanoTime();
-                    client.post(add);
-                    roundTrips[i] = Figures.millisSince(t0) * 1000;
-                    client.post(remove);
-                }
+                double[] roundTrips = timeAdds(jolokiaAdd, jolokiaRemove, 0);
                 System.out.printf(Locale.ROOT, "addPeer over Jolokia with %d peers present, back to back (%d calls after %s; AddPeer.* of "
                         + "MeshStats): p50 %d us, p90 %d us, p99 %d us, max %d us; RemovePeer p50 %d us, p99 %d us; "
                         + "the client's round trip (HTTP POST, kept-alive): p50 %.0f us, p99 %.0f us; meanwhile %s%n", peers.size(), CALLS,
@@ -336,25 +319,41 @@ public final class JvmScaleBenchmark {
         }
     }
 
-    /** One add and remove of the extra peer. */
+    /** An add or a remove of the extra peer. */
     private interface Call {
         void run() throws Exception;
     }
 
+    /** {@link #CALLS} adds, each followed by its remove and the pause: the adds' times, in microseconds. */
+    private static double[] timeAdds(Call add, Call remove, long pauseMillis) throws Exception {
+        double[] micros = new double[CALLS];
+        for (int i = 0; i < CALLS; i++) {
+            long t0 = System.nanoTime();
+            add.run();
+            micros[i] = Figures.millisSince(t0) * 1000;
+            remove.run();
+            if (pauseMillis > 0) {
+                Thread.sleep(pauseMillis);
+            }
+        }
+        return micros;
+    }
+
     /**
-     * Repeats the call in steps of {@link #WARM_UP_STEP} until the JIT has settled - a step in which
-     * it compiled for less than 1% of the step's time - and at least {@link #MIN_WARM_UP_CALLS}. On
+     * Repeats the add and the remove in steps of {@link #WARM_UP_STEP} until the JIT has settled - a
+     * step in which it compiled for less than 1% of the step's time - and at least {@link #MIN_WARM_UP_CALLS}. On
      * the lab's one CPU a compiler thread at work takes the CPU from the caller for a scheduler tick
      * (10 ms) at a time: 3,000 calls over Jolokia still left it compiling for most of the next 1,000.
      * Returns how many calls it took, for the benchmark's line.
      */
-    private static String warmUp(Call call) throws Exception {
+    private static String warmUp(Call add, Call remove) throws Exception {
         int calls = 0;
         while (true) {
             Figures.JvmActivity before = Figures.JvmActivity.now();
             long t0 = System.nanoTime();
             for (int i = 0; i < WARM_UP_STEP; i++) {
-                call.run();
+                add.run();
+                remove.run();
             }
             calls += WARM_UP_STEP;
             long compiled = Figures.JvmActivity.now().compileMillis() - before.compileMillis();
