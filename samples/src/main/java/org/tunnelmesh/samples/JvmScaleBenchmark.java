@@ -53,19 +53,11 @@ public final class JvmScaleBenchmark {
     private static final String JAR = System.getProperty("tunnelmesh.nodeJar", "samples/target/tunnelmesh-node.jar");
     private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
     private static final int STARTS = 5;
-    /** addPeer latency is timed once the JIT has settled (see warmUp): in steps of this many calls, between the bounds. */
-    private static final int WARM_UP_STEP = 500;
-    private static final int MIN_WARM_UP_CALLS = 3000;
-    private static final int MAX_WARM_UP_CALLS = 30_000;
     /**
      * The bare mesh's calls are timed back to back and again this far apart, as calls over Jolokia
-     * come: back to back, 1-2% of calls in the lab take a guest scheduler tick (10 ms) longer with
-     * neither the JIT nor a collection at work, this far apart about one in 1,000 - most likely the
-     * guest kernel's work deferred from the previous change, which a pause gives room to run.
+     * come (a round trip takes a few ms in the lab): what a pause between changes costs or saves.
      */
     private static final long PACED_MILLIS = 2;
-    /** After an open of 20,000 peers the process and the guest settle (the JIT, the kernel's deferred work): not timed. */
-    private static final long SETTLE_MILLIS = 10_000;
     private static final int CALLS = 1000;
     private static final int READS = 100;
     private static final int JOLOKIA_READS = 9;
@@ -273,7 +265,7 @@ public final class JvmScaleBenchmark {
      * addPeer then removePeer of one more peer over Jolokia (HTTP exec on the Mesh MBean, as the
      * issue measured it), with all peers present and their MBeans registered; the figures are the
      * MeshStats attributes, which time the mesh call the MBean makes. Both loops, bare and over
-     * Jolokia, are timed once the JIT has settled ({@link #warmUp}).
+     * Jolokia, are timed once the JIT has settled ({@link AddRemoveTimer#warmUp}).
      */
     private static void addPeerLatency(List<Peer> peers) throws Exception {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
@@ -283,15 +275,15 @@ public final class JvmScaleBenchmark {
         String remove = "{\"type\":\"exec\",\"mbean\":\"" + mesh + "\",\"operation\":\"removePeer\",\"arguments\":[\"extra\"]}";
         try (LinuxTunnelMesh linux = LinuxTunnelMesh.open(config(MeshMode.SHARED), peers);
              SecureJolokiaEndpoint jolokia = startJolokia()) {
-            Thread.sleep(SETTLE_MILLIS);
+            Figures.awaitQuietGuest(); // after an open of 20,000 peers: the JIT, the kernel's deferred work
             // the same calls on the bare mesh first: what the library and the kernel cost without JMX, this run
             Peer extra = Peer.of("extra", "10.201.0.1", "172.31.0.0/24");
-            Call bareAdd = () -> linux.addPeer(extra);
-            Call bareRemove = () -> linux.removePeer(extra.name());
-            String warmedUp = warmUp(bareAdd, bareRemove);
+            AddRemoveTimer.Call bareAdd = () -> linux.addPeer(extra);
+            AddRemoveTimer.Call bareRemove = () -> linux.removePeer(extra.name());
+            String warmedUp = AddRemoveTimer.warmUp(bareAdd, bareRemove);
             for (long pauseMillis : new long[] {0, PACED_MILLIS}) {
                 Figures.JvmActivity bareStart = Figures.JvmActivity.now();
-                double[] bare = timeAdds(bareAdd, bareRemove, pauseMillis);
+                double[] bare = AddRemoveTimer.time(bareAdd, bareRemove, CALLS, pauseMillis)[0];
                 System.out.printf(Locale.ROOT, "addPeer on the bare mesh (no JMX) with %d peers present, %s (%d calls after %s): p50 %.0f us, "
                         + "p90 %.0f us, p99 %.0f us; %d call(s) over 5 ms; meanwhile %s%n", peers.size(),
                         pauseMillis == 0 ? "back to back" : pauseMillis + " ms apart", CALLS, warmedUp, Figures.percentile(bare, 50),
@@ -299,14 +291,14 @@ public final class JvmScaleBenchmark {
                         Figures.JvmActivity.now().since(bareStart));
             }
             Jolokia client = new Jolokia(jolokia);
-            Call jolokiaAdd = () -> client.post(add);
-            Call jolokiaRemove = () -> client.post(remove);
+            AddRemoveTimer.Call jolokiaAdd = () -> client.post(add);
+            AddRemoveTimer.Call jolokiaRemove = () -> client.post(remove);
             try (MeshMBeans warmUpMBeans = MeshMBeans.export(linux, server)) {
-                warmedUp = warmUp(jolokiaAdd, jolokiaRemove);
+                warmedUp = AddRemoveTimer.warmUp(jolokiaAdd, jolokiaRemove);
             }
             try (MeshMBeans mbeans = MeshMBeans.export(linux, server)) { // fresh MeshStats: the timed calls only
                 Figures.JvmActivity roundStart = Figures.JvmActivity.now();
-                double[] roundTrips = timeAdds(jolokiaAdd, jolokiaRemove, 0);
+                double[] roundTrips = AddRemoveTimer.time(jolokiaAdd, jolokiaRemove, CALLS, 0)[0];
                 System.out.printf(Locale.ROOT, "addPeer over Jolokia with %d peers present, back to back (%d calls after %s; AddPeer.* of "
                         + "MeshStats): p50 %d us, p90 %d us, p99 %d us, max %d us; RemovePeer p50 %d us, p99 %d us; "
                         + "the client's round trip (HTTP POST, kept-alive): p50 %.0f us, p99 %.0f us; meanwhile %s%n", peers.size(), CALLS,
@@ -316,54 +308,6 @@ public final class JvmScaleBenchmark {
                         Figures.percentile(roundTrips, 50), Figures.percentile(roundTrips, 99), Figures.JvmActivity.now().since(roundStart));
             }
             linux.purge();
-        }
-    }
-
-    /** An add or a remove of the extra peer. */
-    private interface Call {
-        void run() throws Exception;
-    }
-
-    /** {@link #CALLS} adds, each followed by its remove and the pause: the adds' times, in microseconds. */
-    private static double[] timeAdds(Call add, Call remove, long pauseMillis) throws Exception {
-        double[] micros = new double[CALLS];
-        for (int i = 0; i < CALLS; i++) {
-            long t0 = System.nanoTime();
-            add.run();
-            micros[i] = Figures.millisSince(t0) * 1000;
-            remove.run();
-            if (pauseMillis > 0) {
-                Thread.sleep(pauseMillis);
-            }
-        }
-        return micros;
-    }
-
-    /**
-     * Repeats the add and the remove in steps of {@link #WARM_UP_STEP} until the JIT has settled - a
-     * step in which it compiled for less than 1% of the step's time - and at least {@link #MIN_WARM_UP_CALLS}. On
-     * the lab's one CPU a compiler thread at work takes the CPU from the caller for a scheduler tick
-     * (10 ms) at a time: 3,000 calls over Jolokia still left it compiling for most of the next 1,000.
-     * Returns how many calls it took, for the benchmark's line.
-     */
-    private static String warmUp(Call add, Call remove) throws Exception {
-        int calls = 0;
-        while (true) {
-            Figures.JvmActivity before = Figures.JvmActivity.now();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < WARM_UP_STEP; i++) {
-                add.run();
-                remove.run();
-            }
-            calls += WARM_UP_STEP;
-            long compiled = Figures.JvmActivity.now().compileMillis() - before.compileMillis();
-            if (calls >= MIN_WARM_UP_CALLS && compiled < Figures.millisSince(t0) / 100) {
-                return String.format(Locale.ROOT, "%d warm-up calls, the JIT settled", calls);
-            }
-            if (calls >= MAX_WARM_UP_CALLS) {
-                return String.format(Locale.ROOT, "%d warm-up calls, the JIT still compiling (%d ms in the last %d)", calls, compiled,
-                        WARM_UP_STEP);
-            }
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.HdrHistogram.Histogram;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.tunnelmesh.Ipv4Address;
@@ -46,6 +45,8 @@ public final class ScaleBenchmark {
     private static final int PROTOCOL = MeshConfig.DEFAULT_ROUTE_PROTOCOL;
     private static final String TUNNEL_ADDRESS = "192.168.41.0";
     private static final String UNDERLAY = "10.245.1.2";
+    /** Timed single adds and removes, once the JIT has settled. */
+    private static final int CALLS = 1000;
     private static int freshNamespaces;
     /** The output of the last command timed by {@link #inFreshNamespace}. */
     private static String timedOutput = "";
@@ -59,12 +60,13 @@ public final class ScaleBenchmark {
         Configurator.setAllLevels("org.tunnelmesh", Level.WARN); // the figures, not the log
         System.out.printf(Locale.ROOT, "tunnelmesh at scale: tunnelmesh in namespace %s, the others in fresh namespaces; %d CPU(s), Java %s%n",
                 NS, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        System.out.printf(Locale.ROOT, "medians of %d rounds (20,000: of %d); ip -batch times include starting ip; nlbatch's are its own%n", rounds, Math.max(1, rounds - 1));
+        System.out.printf(Locale.ROOT, "medians of %d rounds; ip -batch times include starting ip; nlbatch's are its own%n", rounds);
         warmUp();
         System.out.println();
         System.out.println("SHARED, one /24 per peer       peers | tm open  no filter  addPeers | C floor nh  classic | ip -batch nh  classic | open / floor  classic / open  nh / open");
         double[] open10k = shared(10_000, rounds, nlbatch);
-        double[] open20k = shared(20_000, Math.max(1, rounds - 1), nlbatch);
+        // as many rounds as 10,000: the guest kernel's cost of the second 10,000 routes varies from round to round
+        double[] open20k = shared(20_000, rounds, nlbatch);
         System.out.printf(Locale.ROOT, "20,000 / 10,000: open %.2fx, addPeers %.2fx, C floor %.2fx%n",
                 open20k[0] / open10k[0], open20k[1] / open10k[1], open20k[2] / open10k[2]);
         // where one open's time goes, as the mesh's own log line says it (on stderr)
@@ -126,7 +128,7 @@ public final class ScaleBenchmark {
                 open[r] = openAndPurge(MeshMode.SHARED, true, peers);
             }
             try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED, true))) {
-                settle();
+                Figures.awaitQuietGuest();
                 long t0 = System.nanoTime();
                 mesh.addPeers(peers);
                 add[r] = Figures.millisSince(t0);
@@ -144,21 +146,8 @@ public final class ScaleBenchmark {
         return new double[] {o, Figures.median(add), Figures.median(floorNh)};
     }
 
-    /**
-     * Waits before a timed step: the kernel finishes earlier deletes in work queues and RCU callbacks
-     * (a device's last references, a namespace), which would otherwise run on the lab's one CPU
-     * inside whatever is timed next.
-     */
-    private static void settle() {
-        try {
-            Thread.sleep(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static double openAndPurge(MeshMode mode, boolean filter, List<Peer> peers) {
-        settle();
+        Figures.awaitQuietGuest();
         long t0 = System.nanoTime();
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(mode, filter), peers)) {
             double millis = Figures.millisSince(t0);
@@ -235,24 +224,18 @@ public final class ScaleBenchmark {
             }
             System.out.printf(Locale.ROOT, "reconcile of %d peers, nothing to repair: %.0f ms; one dump (links, addresses, routes, nexthops): %.0f ms; ratio %.2fx (medians of %d)%n",
                     count, Figures.median(reconcile), Figures.median(dump), Figures.median(reconcile) / Figures.median(dump), reconcile.length);
-            Histogram add = new Histogram(3);
-            Histogram remove = new Histogram(3);
-            // the first 1,000 warm the JIT up: on the lab's one CPU a compiler thread at work is a pause of the caller
-            for (int i = 0; i < 2_000; i++) {
-                long t0 = System.nanoTime();
-                mesh.addPeer(extra);
-                long t1 = System.nanoTime();
-                mesh.removePeer(extra.name());
-                long t2 = System.nanoTime();
-                if (i >= 1_000) {
-                    add.recordValue((t1 - t0) / 1000);
-                    remove.recordValue((t2 - t1) / 1000);
-                }
-            }
-            System.out.printf(Locale.ROOT, "single addPeer with %d peers present: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (1,000 calls)%n",
-                    count, add.getValueAtPercentile(50) / 1000.0, add.getValueAtPercentile(90) / 1000.0, add.getValueAtPercentile(99) / 1000.0, add.getMaxValue() / 1000.0);
-            System.out.printf(Locale.ROOT, "single removePeer: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-                    remove.getValueAtPercentile(50) / 1000.0, remove.getValueAtPercentile(99) / 1000.0, remove.getMaxValue() / 1000.0);
+            AddRemoveTimer.Call add = () -> mesh.addPeer(extra);
+            AddRemoveTimer.Call remove = () -> mesh.removePeer(extra.name());
+            String warmedUp = AddRemoveTimer.warmUp(add, remove);
+            Figures.awaitQuietGuest();
+            Figures.JvmActivity before = Figures.JvmActivity.now();
+            double[][] times = AddRemoveTimer.time(add, remove, CALLS, 0);
+            System.out.printf(Locale.ROOT, "single addPeer with %d peers present: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%d calls after %s; "
+                    + "meanwhile %s)%n", count, Figures.percentile(times[0], 50) / 1000, Figures.percentile(times[0], 90) / 1000,
+                    Figures.percentile(times[0], 99) / 1000, Figures.percentile(times[0], 100) / 1000, CALLS, warmedUp,
+                    Figures.JvmActivity.now().since(before));
+            System.out.printf(Locale.ROOT, "single removePeer: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", Figures.percentile(times[1], 50) / 1000,
+                    Figures.percentile(times[1], 99) / 1000, Figures.percentile(times[1], 100) / 1000);
             mesh.purge();
         }
     }
@@ -307,7 +290,7 @@ public final class ScaleBenchmark {
             // lo down: the kernel refuses an onlink gateway ("Nexthop has invalid gateway")
             run(List.of("ip", "-n", ns, "link", "set", "lo", "up"));
             run(List.of("ip", "-n", ns, "link", "set", "tunl0", "up", "mtu", "1480"));
-            settle();
+            Figures.awaitQuietGuest();
             long t0 = System.nanoTime();
             timedOutput = run(command.apply(ns));
             return Figures.millisSince(t0);
