@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** The arithmetic every benchmark here shares: elapsed time, medians and percentiles, retained heap. */
+/**
+ * What every benchmark here shares: elapsed time, medians and percentiles, retained heap, and what
+ * else ran on the CPU meanwhile (read from /proc: the lab's guest has one CPU).
+ */
 final class Figures {
     /** The kernel's clock ticks in /proc (USER_HZ): 100 on every Linux this runs on. */
     private static final long TICK_MILLIS = 10;

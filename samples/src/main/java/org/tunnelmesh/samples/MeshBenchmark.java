@@ -106,29 +106,23 @@ public final class MeshBenchmark {
         }
     }
 
-    private static void singleAddPeerLatency() {
-        Histogram add = new Histogram(3);
-        Histogram remove = new Histogram(3);
+    private static void singleAddPeerLatency() throws Exception {
+        int calls = 1000;
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(MeshMode.SHARED))) {
             mesh.addPeers(SeedPeers.of(MAX_PEERS - 1, 1).subList(1, MAX_PEERS - 1)); // a mesh that is not empty
             Peer peer = SeedPeers.of(1, 1).get(0);
-            for (int i = 0; i < 500; i++) {
-                long t0 = System.nanoTime();
-                mesh.addPeer(peer);
-                long t1 = System.nanoTime();
-                mesh.removePeer(peer.name());
-                long t2 = System.nanoTime();
-                if (i >= 100) { // the first 100 warm the JIT up
-                    add.recordValue((t1 - t0) / 1000);
-                    remove.recordValue((t2 - t1) / 1000);
-                }
-            }
+            AddRemoveTimer.Call add = () -> mesh.addPeer(peer);
+            AddRemoveTimer.Call remove = () -> mesh.removePeer(peer.name());
+            String warmedUp = AddRemoveTimer.warmUp(add, remove);
+            Figures.awaitQuietGuest();
+            double[][] times = AddRemoveTimer.time(add, remove, calls, 0);
             mesh.purge();
+            System.out.printf(Locale.ROOT, "single addPeer in a mesh of %d peers: p50 %.0f us, p99 %.0f us, max %.0f us (%d calls after %s)%n",
+                    MAX_PEERS - 2, Figures.percentile(times[0], 50), Figures.percentile(times[0], 99), Figures.percentile(times[0], 100), calls,
+                    warmedUp);
+            System.out.printf(Locale.ROOT, "single removePeer: p50 %.0f us, p99 %.0f us, max %.0f us%n",
+                    Figures.percentile(times[1], 50), Figures.percentile(times[1], 99), Figures.percentile(times[1], 100));
         }
-        System.out.printf(Locale.ROOT, "single addPeer in a mesh of %d peers: p50 %d us, p99 %d us, max %d us (400 calls)%n",
-                MAX_PEERS - 2, add.getValueAtPercentile(50), add.getValueAtPercentile(99), add.getMaxValue());
-        System.out.printf(Locale.ROOT, "single removePeer: p50 %d us, p99 %d us, max %d us%n",
-                remove.getValueAtPercentile(50), remove.getValueAtPercentile(99), remove.getMaxValue());
     }
 
     private static void counterReads() {
