@@ -123,6 +123,11 @@ final class JolokiaGuard extends Filter {
                 refuse(exchange, 405, refusal, null);
                 return;
             }
+            if (hasBody(headers)) {
+                // refused while still timed: the JDK drains an unread body when the exchange closes, and would wait on a stalled one
+                refuse(exchange, 400, "a GET has no body: POST it as JSON", null);
+                return;
+            }
             RequestThreads.requestRead();
             chain.doFilter(exchange);
             return;
@@ -145,6 +150,11 @@ final class JolokiaGuard extends Filter {
         }
         exchange.setStreams(new ByteArrayInputStream(body), null);
         chain.doFilter(exchange);
+    }
+
+    private static boolean hasBody(Headers headers) {
+        String length = headers.getFirst("Content-Length");
+        return headers.containsKey("Transfer-Encoding") || (length != null && !length.strip().equals("0"));
     }
 
     /** Why a browser's request from another site is refused, or null when it is not one. */
