@@ -325,6 +325,75 @@ class NodeJolokiaKernelIT {
         }
     }
 
+    @Test
+    @Order(13)
+    void idleAndSlowConnectionsOnLoopbackDoNotDelayTheOperator() throws Exception {
+        String stalledBody = "POST /jolokia/ HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: application/json\\r\\nAuthorization: Basic "
+                + java.util.Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8))
+                + "\\r\\nContent-Length: 1000\\r\\n\\r\\n{";
+        // issue 21 row 5: two idle connections of one byte each held every request 20 s in the lab
+        for (Map.Entry<String, String> attack : Map.of("2 idle connections of one byte", "2 P", "40 idle connections of one byte", "40 P",
+                "90 idle connections (past the limit of 64 being read)", "90 G", "20 logged-in requests with a stalled body",
+                "20 " + stalledBody).entrySet()) {
+            String[] countAndBytes = attack.getValue().split(" ", 2);
+            // one shell holds the attacker's connections open while curl, the operator, asks beside them
+            Result operator = run("ip", "netns", "exec", NODE2.name(), "bash", "-c", "for i in $(seq " + countAndBytes[0] + "); do "
+                    + "exec {fd}<>/dev/tcp/127.0.0.1/" + JOLOKIA_PORT + "; printf '" + countAndBytes[1] + "' >&$fd; done; sleep 0.5; "
+                    + "curl -sS -o /dev/null -w '%{http_code} %{time_total}' --max-time 60 -u " + USER + ":" + PASSWORD
+                    + " -H 'Content-Type: application/json' -d '{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node2\","
+                    + "\"operation\":\"reconcile\"}' " + jolokiaUrl());
+
+            System.out.println(attack.getKey() + ": the operator's exec answered (HTTP code, seconds): " + operator.output().strip());
+            assertEquals(0, operator.exitCode(), attack.getKey() + ": curl " + operator.output());
+            assertTrue(operator.output().startsWith("200 "), attack.getKey() + ": " + operator.output());
+        }
+    }
+
+    @Test
+    @Order(14)
+    void noSpellingOfANotificationSubscriptionReachesAnotherDomain() throws Exception {
+        Map<String, Object> register = jolokia(NODE2, "{\"type\":\"notification\",\"command\":\"register\"}");
+        assertEquals(200, status(register), register.toString());
+        String client = String.valueOf(((Map<?, ?>) register.get("value")).get("id"));
+        String add = "{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
+                + "\",\"mode\":\"pull\",\"mbean\":\"java.lang:type=Memory\"}";
+        Path utf16 = LOGS.resolve("notification-utf16.json");
+        Files.write(utf16, add.getBytes(StandardCharsets.UTF_16));
+
+        // issue 21 row 6: each of these passed the mesh-only notification guard
+        List<HttpAnswer> attempts = List.of(
+                curl(NODE2, "-H", "Content-Type: application/json", "-d", add.replace("\"notification\"", "\"NOTIFICATION\""), jolokiaUrl()),
+                curl(NODE2, "-H", "Content-Type: application/json", "-d", add.replace("\"add\"", "\"ADD\""), jolokiaUrl()),
+                curl(NODE2, jolokiaUrl() + "?p=/notification/add/" + client + "/pull/java.lang:type=Memory"),
+                curl(NODE2, "-H", "Content-Type: application/json; charset=utf-16", "--data-binary", "@" + utf16, jolokiaUrl()));
+        Map<String, Object> subscriptions = jolokia(NODE2, "{\"type\":\"notification\",\"command\":\"list\",\"client\":\"" + client + "\"}");
+
+        for (HttpAnswer attempt : attempts) {
+            assertTrue(attempt.refused(), "a subscription to java.lang:type=Memory was served: " + attempt);
+        }
+        assertEquals(Map.of(), subscriptions.get("value"), "the client's subscriptions: " + subscriptions);
+    }
+
+    @Test
+    @Order(15)
+    void changesArePostedJsonAndNeverCrossSite() throws Exception {
+        String reconcile = "{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node2\",\"operation\":\"reconcile\"}";
+
+        // issue 21 row 7: exec over GET, JSONP, and what a web page's form or fetch can send
+        HttpAnswer getExec = curl(NODE2, jolokiaUrl() + "exec/org.tunnelmesh:type=Mesh,name=node2/reconcile");
+        HttpAnswer jsonp = curl(NODE2, jolokiaUrl() + "read/org.tunnelmesh:type=Mesh,name=node2/PeerCount?callback=x");
+        HttpAnswer textPlain = curl(NODE2, "-H", "Content-Type: text/plain", "-d", reconcile, jolokiaUrl());
+        HttpAnswer crossSite = curl(NODE2, "-H", "Content-Type: application/json", "-H", "Sec-Fetch-Site: cross-site", "-d", reconcile,
+                jolokiaUrl());
+        HttpAnswer readByGet = curl(NODE2, jolokiaUrl() + "read/org.tunnelmesh:type=Mesh,name=node2/PeerCount");
+
+        assertTrue(getExec.refused(), "GET exec: " + getExec);
+        assertTrue(jsonp.refused() && !jsonp.body().startsWith("x("), "JSONP: " + jsonp);
+        assertTrue(textPlain.refused(), "text/plain exec: " + textPlain);
+        assertTrue(crossSite.refused(), "Sec-Fetch-Site: cross-site: " + crossSite);
+        assertTrue(!readByGet.refused() && readByGet.body().contains("\"value\":2"), "the README's GET read still works: " + readByGet);
+    }
+
     @AfterAll
     void stopNodes() throws Exception {
         List<String> problems = new ArrayList<>();
@@ -391,6 +460,34 @@ class NodeJolokiaKernelIT {
         } catch (ParseException e) {
             throw new AssertionError("Jolokia on " + node.name() + " answered " + request + " with: " + curl.output(), e);
         }
+    }
+
+    /** What curl saw: the HTTP code and the body. */
+    private record HttpAnswer(int code, String body) {
+        /** Refused by the endpoint, or by Jolokia inside a 200 (each request of a bulk has its own status). */
+        boolean refused() throws ParseException, IOException {
+            if (code != 200) {
+                return true;
+            }
+            Object parsed = new JSONParser().parse(body);
+            for (Object answer : parsed instanceof List<?> list ? list : List.of(parsed)) {
+                if (((Number) ((Map<?, ?>) answer).get("status")).intValue() >= 400) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private static HttpAnswer curl(Node node, String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), "curl", "-sS", "--max-time", "20", "-u",
+                USER + ":" + PASSWORD, "-w", "\n%{http_code}"));
+        command.addAll(List.of(arguments));
+        Result curl = run(command.toArray(String[]::new));
+        String output = curl.output().strip();
+        int newline = output.lastIndexOf('\n');
+        assertEquals(0, curl.exitCode(), "curl " + List.of(arguments) + ": " + output);
+        return new HttpAnswer(Integer.parseInt(output.substring(newline + 1).strip()), newline < 0 ? "" : output.substring(0, newline));
     }
 
     private static int status(Map<String, Object> response) {

@@ -8,15 +8,12 @@ import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -29,10 +26,14 @@ import org.jolokia.jvmagent.JolokiaServerConfig;
  * as root with CAP_NET_ADMIN:
  * <ul>
  *   <li>every path, Jolokia's {@code /config} included, behind {@link JolokiaGuard}: basic auth
- *       with {@link Credentials}, no foreign {@code Origin}, bounded bodies, mesh-only notifications;</li>
+ *       with {@link Credentials} and failed logins limited per address, no cross-site request, a
+ *       fixed set of request shapes (exec, write and notifications POST as JSON only, no JSONP),
+ *       bounded bodies, mesh-only notifications;</li>
  *   <li>{@link JolokiaRestrictor}: reads except secrets, exec and write on {@code org.tunnelmesh} only;</li>
  *   <li>HTTPS with an {@link SSLContext}; plain HTTP off loopback is served with a warning;</li>
- *   <li>a bounded pool of request threads, so a flood queues up instead of starting threads.</li>
+ *   <li>{@link RequestThreads}: a thread per request while it is read, its headers and its body
+ *       each within {@value #REQUEST_TIMEOUT_SECONDS} s, at most {@value #MAX_OPEN_REQUESTS} being
+ *       read at once (one more cuts the oldest), so slow or idle clients delay nobody else.</li>
  * </ul>
  * Jolokia is an optional dependency of this module: an application that uses this class adds
  * {@code org.jolokia:jolokia-agent-jvm} (without {@code jolokia-service-jsr160}, whose proxy can
@@ -42,8 +43,13 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(SecureJolokiaEndpoint.class);
 
     static final String CONTEXT = "/jolokia";
-    private static final int THREADS = 2;
-    private static final int QUEUED_REQUESTS = 64;
+    /** Requests being read at once; the next one cuts the oldest. */
+    static final int MAX_OPEN_REQUESTS = 64;
+    /** For the request line and headers from the first byte, and again for the body: a LAN client needs milliseconds. */
+    static final int REQUEST_TIMEOUT_SECONDS = 10;
+    /** Failed logins per address at once, then one per {@link #LOGIN_REFILL_MILLIS}. */
+    static final int LOGIN_BURST = 10;
+    static final long LOGIN_REFILL_MILLIS = 1000;
     /**
      * TCP_NODELAY on the JDK HTTP server's connections, unless the application set it. The server
      * writes a response's headers and body separately; with Nagle's algorithm (its default) the body
@@ -57,7 +63,7 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
 
     private final HttpServer http;
     private final HttpServer guarded;
-    private final ExecutorService executor;
+    private final RequestThreads executor;
     private final Map<String, String> config;
     private final String url;
     private final String user;
@@ -65,11 +71,12 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
     private volatile JolokiaServer jolokia; // set once its agent is up; read by request threads
     private boolean closed;
 
-    private SecureJolokiaEndpoint(HttpServer http, Filter guard, ExecutorService executor, Map<String, String> config, String url,
-            String user) {
+    private SecureJolokiaEndpoint(HttpServer http, Filter guard, Map<String, String> config, String url, String user) {
         this.http = http;
         this.guarded = new GuardedHttpServer(http, guard);
-        this.executor = executor;
+        // the HTTP server finds a request's context on the executor's thread: after the wait, Jolokia's contexts are there
+        this.executor = new RequestThreads("tunnelmesh-jolokia", MAX_OPEN_REQUESTS, Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS),
+                Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS), this::awaitAgent);
         this.config = config;
         this.url = url;
         this.user = user;
@@ -120,21 +127,17 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
         InetSocketAddress bound = http.getAddress();
         String host = bound.getAddress().getHostAddress();
         String origin = scheme + "://" + host + ":" + bound.getPort();
-        ExecutorService executor = boundedExecutor();
-        SecureJolokiaEndpoint endpoint = new SecureJolokiaEndpoint(http, new JolokiaGuard(credentials, origin), executor,
-                configuration(host, bound.getPort(), tls != null), origin + CONTEXT + "/", credentials.user());
+        JolokiaGuard guard = new JolokiaGuard(credentials, origin, CONTEXT, new LoginThrottle(LOGIN_BURST, LOGIN_REFILL_MILLIS));
+        SecureJolokiaEndpoint endpoint = new SecureJolokiaEndpoint(http, guard, configuration(host, bound.getPort(), tls != null),
+                origin + CONTEXT + "/", credentials.user());
         try {
-            // the HTTP server finds a request's context on the executor's thread: after the wait, Jolokia's contexts are there
-            http.setExecutor(exchange -> executor.execute(() -> {
-                endpoint.awaitAgent();
-                exchange.run();
-            }));
+            http.setExecutor(endpoint.executor);
             // every path Jolokia does not serve: 503 until its agent is up, then 404 - behind the guard, as all are
             endpoint.guarded.createContext("/", endpoint::answerUnserved);
             http.start();
         } catch (RuntimeException e) {
             http.stop(0);
-            executor.shutdownNow();
+            endpoint.executor.close();
             throw e;
         }
         if (tls == null && !bound.getAddress().isLoopbackAddress()) {
@@ -217,16 +220,6 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
         return config;
     }
 
-    private static ExecutorService boundedExecutor() {
-        AtomicInteger count = new AtomicInteger();
-        // full queue: the HTTP dispatcher runs the request itself, which stops it accepting more meanwhile
-        return new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUED_REQUESTS), r -> {
-            Thread thread = new Thread(r, "tunnelmesh-jolokia-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        }, new ThreadPoolExecutor.CallerRunsPolicy());
-    }
-
     /** The agent's URL, e.g. {@code http://127.0.0.1:8778/jolokia/}. */
     public String url() {
         return url;
@@ -249,7 +242,7 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
             }
         } finally {
             http.stop(0);
-            executor.shutdownNow();
+            executor.close();
         }
     }
 
