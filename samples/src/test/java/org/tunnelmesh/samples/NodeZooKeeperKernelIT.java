@@ -120,6 +120,51 @@ class NodeZooKeeperKernelIT {
         return routes(node.name, "proto", "87");
     }
 
+    private static List<String> skipReasons(LabNode node) throws Exception {
+        return ((List<?>) membership(node, "SkippedMemberReasons")).stream().map(String::valueOf).toList();
+    }
+
+    /**
+     * Issue 21 rows 1-3, played by an attacker with write access to ZooKeeper (no authentication
+     * here): a member routing the ZooKeeper server, a persistent squatter older than node2 claiming
+     * node2's subnet, and twenty members of 60 kB (more than the client's 1 MB packet limit
+     * together). Each is skipped with its reason; the nodes keep their session and build the mesh.
+     */
+    @Test
+    void membersThatRouteZooKeeperSquatOrOverflowTheReadAreSkipped() throws Exception {
+        admin.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(MEMBERS + "squatter",
+                "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.42.0/24\"]}".getBytes(StandardCharsets.UTF_8));
+        admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "zk",
+                "{\"underlay\":\"10.245.1.8\",\"subnets\":[\"10.245.1.1/32\"]}".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 20; i++) {
+            String json = "{\"underlay\":\"10.245.1." + (100 + i) + "\",\"subnets\":[\"10.50." + i + ".0/24\"],\"pad\":\"";
+            admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "big" + i,
+                    (json + "x".repeat(60_000 - json.length() - 2) + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        startMember(node1, 41);
+        startMember(node2, 42);
+        awaitFullMesh(List.of(node1, node2));
+        for (LabNode node : List.of(node1, node2)) {
+            await(node.name + " skips 22 members", () -> ((Number) membership(node, "SkippedMembers")).longValue() == 22);
+            List<String> reasons = skipReasons(node);
+            assertTrue(reasons.stream().anyMatch(r -> r.startsWith("member 'zk': subnet 10.245.1.1/32 holds ZooKeeper server 10.245.1.1")),
+                    node.name + ": " + reasons);
+            assertTrue(reasons.contains("member 'squatter' is not ephemeral (a persistent znode is nobody's live member)"),
+                    node.name + ": " + reasons);
+            assertTrue(reasons.contains("member 'big7': data of 60000 bytes is over the limit of 1024 bytes"), node.name + ": " + reasons);
+            assertEquals("", membership(node, "ReadError"), node.name);
+            assertEquals(List.of(), routes(node.name, "10.245.1.1/32"), node.name + " does not route ZooKeeper into the mesh");
+        }
+        assertTrue(node1.pings(node2), "node2's subnet goes to node2, not to the squatter");
+
+        // the node kept its session: it sees the members go
+        admin.delete().forPath(MEMBERS + "zk");
+        admin.delete().forPath(MEMBERS + "squatter");
+        await("node1 sees two members gone", () -> ((Number) membership(node1, "SkippedMembers")).longValue() == 20);
+        assertTrue((Boolean) membership(node1, "Registered"), "node1 is still registered");
+        assertEquals(Set.of("node2"), peerNames(node1));
+    }
+
     @Test
     void aFleetWithoutPeerOptionsBuildsItselfAndSurvivesZooKeeperFailing() throws Exception {
         startMember(node1, 41);
