@@ -274,6 +274,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             }
         }
         this.mesh = mesh;
+        worker.execute(this::releaseControlPlane); // before the first sync, which needs ZooKeeper
         scheduleSync();
         log.info("member '{}' of cluster '{}' on {}: {} {}, {} last known member(s)", name, config.cluster(), config.connect(),
                 mesh.config().underlay(), config.subnets(), applied.size());
@@ -318,6 +319,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 if (state == ConnectionState.LOST) {
                     registered = false;
                 }
+                worker.execute(this::releaseControlPlane);
                 log.warn("ZooKeeper connection {}: fail-static, the mesh keeps its {} member peer(s) as they are", state, applied.size());
             }
             case CONNECTED, RECONNECTED -> {
@@ -333,6 +335,36 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 });
             }
             default -> {
+            }
+        }
+    }
+
+    /**
+     * Removes at once, ZooKeeper or not, the members whose subnets hold a ZooKeeper server: last
+     * known members restored from a state file written before this rule, or a server whose name
+     * now resolves into a member's subnet. Their routes may be what keeps this node from
+     * ZooKeeper, and so from ever learning that they are gone; fail-static keeps everything else.
+     */
+    private void releaseControlPlane() {
+        TunnelMesh mesh = this.mesh;
+        if (mesh == null || closed) {
+            return;
+        }
+        Map<Ipv4Address, String> zooKeeperServers = servers.resolve();
+        List<String> cutting = new ArrayList<>();
+        for (Peer peer : applied.values()) {
+            String refusal = ZooKeeperServers.refusal(peer, zooKeeperServers);
+            if (refusal != null && mesh.peer(peer.name()).map(peer::equals).orElse(false)) {
+                log.warn("removing member '{}' of cluster '{}' at once: {}", peer.name(), config.cluster(), refusal);
+                cutting.add(peer.name());
+            }
+        }
+        if (!cutting.isEmpty()) {
+            try {
+                mesh.removePeers(cutting);
+                cutting.forEach(applied::remove);
+            } catch (RuntimeException e) {
+                log.error("cannot remove members {} that route ZooKeeper into the mesh: {}", cutting, e.getMessage(), e);
             }
         }
     }

@@ -505,6 +505,40 @@ class ZooKeeperMembershipTest {
         await("registered once it went", membership::isRegistered);
     }
 
+    /** An IPv4 address of this host other than loopback, on which the test server answers too (it listens on all). */
+    private static String hostAddress() throws Exception {
+        for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            for (java.net.InetAddress address : java.util.Collections.list(nic.getInetAddresses())) {
+                if (address instanceof java.net.Inet4Address && !address.isLoopbackAddress() && !address.isLinkLocalAddress()) {
+                    return address.getHostAddress();
+                }
+            }
+        }
+        throw new AssertionError("this host has no IPv4 address but loopback: the test needs one to reach ZooKeeper on");
+    }
+
+    @Test
+    void aMemberThatRoutesTheZooKeeperServerIsSkipped() throws Exception {
+        String host = hostAddress();
+        InMemoryTunnelMesh node1 = mesh(1);
+        ZooKeeperMembership membership = join(node1, config(1).connect(host + ":" + server.getPort()).build());
+        createMember("node2", json("10.245.1.3", "192.168.42.0/24"));
+        createMember("zk", json("10.245.1.9", host + "/32"));
+        await("node2 applied, zk skipped", () -> peersOf(node1).keySet().equals(Set.of("node2")) && membership.getSkippedMembers() == 1);
+        assertEquals("member 'zk': subnet " + host + "/32 holds ZooKeeper server " + host + " (" + host + ":" + server.getPort()
+                + "); a member cannot route the cluster's control plane into the mesh", membership.getSkippedMemberReasons()[0]);
+    }
+
+    @Test
+    void aLastKnownMemberThatRoutesTheZooKeeperServerIsRemovedWithoutWaitingForZooKeeper() throws Exception {
+        String host = hostAddress();
+        Peer zk = Peer.of("zk", "10.245.1.9", host + "/32");
+        InMemoryTunnelMesh node1 = mesh(1, peerOf(2), zk); // restored from a state file written before the rule
+        server.stop();
+        join(node1, config(1).connect(host + ":" + server.getPort()).joinTimeout(Duration.ofSeconds(1)).build());
+        await("zk removed while ZooKeeper is unreachable", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+    }
+
     @Test
     void badSettingsAreNamed() {
         assertEquals("ZooKeeper connect string 'zk1:2181,oops': 'oops' is not host:port",
