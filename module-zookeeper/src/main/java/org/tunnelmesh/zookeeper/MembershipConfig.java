@@ -10,6 +10,19 @@ import org.tunnelmesh.Ipv4Prefix;
 /**
  * How a node joins a cluster in ZooKeeper. Build with {@link #builder()}.
  *
+ * <p>Identities (ZooKeeper digest authentication). A fleet gives each node an identity of its own
+ * ({@link Builder#digest}, e.g. user {@code node1} with a random password of its own) and one
+ * identity shared by the whole cluster ({@link Builder#clusterDigest}, e.g. {@code mesh}). A node's
+ * member znode is then ALL for its own identity and READ for the cluster's: no other node can
+ * rewrite or delete it, and a node that finds it rewritten or deleted restores it. The parents a
+ * node makes ({@code /tunnelmesh/<cluster>}, {@code .../members}) are READ and CREATE for the
+ * cluster's identity and DELETE for nobody, so no node can delete another's member (ZooKeeper
+ * checks DELETE on the parent); {@code /tunnelmesh} is READ and CREATE for anyone, so that each
+ * cluster can make its own. An operator who wants to manage the tree makes those parents
+ * beforehand with an admin identity ({@code setAcl} with ALL for it and READ, CREATE for the
+ * cluster's). ZooKeeper cannot tie a member's name to the identity that made it: any holder of the
+ * cluster's identity can register a name nobody uses; a live name stays its node's.
+ *
  * @param connect        the ensemble, {@code host:port[,host:port...]}
  * @param cluster        the cluster: members live under {@code /tunnelmesh/<cluster>/members}
  * @param subnets        the overlay subnets this node serves, announced to the others

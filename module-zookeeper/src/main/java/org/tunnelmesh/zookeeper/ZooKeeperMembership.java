@@ -300,6 +300,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         if (up) {
             connected = true;
             register(true);
+            checkParentAcl();
             started = true;
         } else {
             started = true;
@@ -309,6 +310,41 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             log.warn("ZooKeeper {} does not answer: keeping the last known members of cluster '{}' and joining when it answers",
                     config.connect(), config.cluster());
         }
+    }
+
+    /**
+     * Warns when the members' parent lets others than the cluster delete members, or lets anyone
+     * create one: made by an older version (all for one shared identity), by hand, or by someone
+     * who got there first.
+     */
+    private void checkParentAcl() {
+        if (!config.authenticated()) {
+            return;
+        }
+        try {
+            for (ACL acl : client.getACL().forPath(config.membersPath())) {
+                boolean anyone = acl.getId().equals(ZooDefs.Ids.ANYONE_ID_UNSAFE);
+                if ((acl.getPerms() & (ZooDefs.Perms.DELETE | ZooDefs.Perms.WRITE | ZooDefs.Perms.ADMIN)) != 0
+                        || (anyone && (acl.getPerms() & ZooDefs.Perms.CREATE) != 0)) {
+                    log.warn("the ACL of {} gives {}:{} {}: {}; set it to READ and CREATE for the cluster's identity only "
+                            + "(an admin identity may keep ALL)", config.membersPath(), acl.getId().getScheme(), acl.getId().getId(),
+                            permissions(acl.getPerms()), anyone ? "anyone can add members" : "that identity can delete other nodes' members");
+                }
+            }
+        } catch (Exception e) {
+            log.warn("cannot read the ACL of {}: {}", config.membersPath(), e.toString());
+        }
+    }
+
+    private static String permissions(int perms) {
+        StringBuilder text = new StringBuilder();
+        String[] names = {"READ", "WRITE", "CREATE", "DELETE", "ADMIN"};
+        for (int bit = 0; bit < names.length; bit++) {
+            if ((perms & (1 << bit)) != 0) {
+                text.append(text.length() == 0 ? "" : ",").append(names[bit]);
+            }
+        }
+        return text.toString();
     }
 
     private void stateChanged(ConnectionState state) {
