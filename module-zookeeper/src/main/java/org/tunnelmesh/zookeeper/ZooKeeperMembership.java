@@ -157,6 +157,10 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         this.memberPath = config.membersPath() + "/" + name;
         this.memberData = MemberData.encode(meshConfig.underlay(), config.subnets());
         this.servers = new ZooKeeperServers(config.connect());
+        String ownRefusal = ZooKeeperServers.refusal(new Peer(name, meshConfig.underlay(), config.subnets()), servers.resolve());
+        if (ownRefusal != null) {
+            throw new InvalidInputException(ownRefusal + ": every other node would skip this one; announce other --subnets");
+        }
         CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(config.connect())
                 .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
@@ -247,6 +251,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
      * mesh - so a node whose name is taken stops before it touches the kernel. Then {@link #follow}.
      *
      * @throws ConflictException when a live member of the same name has other data
+     * @throws InvalidInputException when this node's own subnets hold a ZooKeeper server, or its member data is over 1024 bytes
      */
     public static ZooKeeperMembership connect(MeshConfig meshConfig, MembershipConfig config) {
         ZooKeeperMembership membership = new ZooKeeperMembership(meshConfig, config);

@@ -530,6 +530,18 @@ class ZooKeeperMembershipTest {
     }
 
     @Test
+    void aNodeWhoseOwnSubnetsHoldTheZooKeeperServerIsRefusedAtStart() throws Exception {
+        String host = hostAddress();
+        InMemoryTunnelMesh node1 = mesh(1);
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> ZooKeeperMembership.join(node1,
+                config(1).connect(host + ":" + server.getPort()).subnets("192.168.41.0/24," + host + "/32").build()));
+        assertEquals("member 'node1': subnet " + host + "/32 holds ZooKeeper server " + host + " (" + host + ":" + server.getPort()
+                + "); a member cannot route the cluster's control plane into the mesh: every other node would skip this one; "
+                + "announce other --subnets", e.getMessage());
+        assertEquals(List.of(), admin.getChildren().forPath("/").stream().filter("tunnelmesh"::equals).toList(), "nothing registered");
+    }
+
+    @Test
     void aLastKnownMemberThatRoutesTheZooKeeperServerIsRemovedWithoutWaitingForZooKeeper() throws Exception {
         String host = hostAddress();
         Peer zk = Peer.of("zk", "10.245.1.9", host + "/32");
