@@ -20,17 +20,32 @@ import org.tunnelmesh.Peer;
  * later version may add some; everything else must be exactly right or the member is refused.
  */
 final class MemberData {
-    /** A member's data is a few hundred bytes; anything far bigger is not a member. */
-    static final int MAX_BYTES = 64 * 1024;
+    /**
+     * The most bytes a member's data may have: a member is an address and a few subnets (about 20
+     * bytes each, so some 45 subnets fit). Bigger members are skipped unread, so that the reads of a
+     * whole cluster stay far below the ZooKeeper client's packet limit (issue 21).
+     */
+    static final int MAX_BYTES = 1024;
 
     private MemberData() {
     }
 
+    /** @throws InvalidInputException when the data would be over {@link #MAX_BYTES} */
     static byte[] encode(Ipv4Address underlay, List<Ipv4Prefix> subnets) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("underlay", underlay.toString());
         json.put("subnets", subnets.stream().map(Ipv4Prefix::toString).toList());
-        return Json.write(json).getBytes(StandardCharsets.UTF_8);
+        byte[] data = Json.write(json).getBytes(StandardCharsets.UTF_8);
+        if (data.length > MAX_BYTES) {
+            throw new InvalidInputException("this node's member data (" + subnets.size() + " subnets) is " + data.length
+                    + " bytes, over the limit of " + MAX_BYTES + ": announce fewer, wider subnets");
+        }
+        return data;
+    }
+
+    /** Why a member of {@code length} bytes is not read. */
+    static String tooBig(String name, int length) {
+        return "member '" + name + "': data of " + length + " bytes is over the limit of " + MAX_BYTES + " bytes";
     }
 
     /**
@@ -43,7 +58,7 @@ final class MemberData {
             throw new InvalidInputException("member '" + name + "' has no data");
         }
         if (data.length > MAX_BYTES) {
-            throw new InvalidInputException("member '" + name + "': data of " + data.length + " bytes is too big");
+            throw new InvalidInputException(tooBig(name, data.length));
         }
         String text;
         try {

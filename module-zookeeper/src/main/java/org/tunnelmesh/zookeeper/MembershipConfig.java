@@ -10,18 +10,37 @@ import org.tunnelmesh.Ipv4Prefix;
 /**
  * How a node joins a cluster in ZooKeeper. Build with {@link #builder()}.
  *
+ * <p>Identities (ZooKeeper digest authentication). A fleet gives each node an identity of its own
+ * ({@link Builder#digest}, e.g. user {@code node1} with a random password of its own) and one
+ * identity shared by the whole cluster ({@link Builder#clusterDigest}, e.g. {@code mesh}). A node's
+ * member znode is then ALL for its own identity and READ for the cluster's: no other node can
+ * rewrite or delete it, and a node that finds it rewritten or deleted restores it. The parents a
+ * node makes ({@code /tunnelmesh/<cluster>}, {@code .../members}) are READ and CREATE for the
+ * cluster's identity and DELETE for nobody, so no node can delete another's member (ZooKeeper
+ * checks DELETE on the parent); {@code /tunnelmesh} is READ and CREATE for anyone, so that each
+ * cluster can make its own. An operator who wants to manage the tree makes those parents
+ * beforehand with an admin identity ({@code setAcl} with ALL for it and READ, CREATE for the
+ * cluster's). ZooKeeper cannot tie a member's name to the identity that made it: any holder of the
+ * cluster's identity can register a name nobody uses; a live name stays its node's.
+ *
  * @param connect        the ensemble, {@code host:port[,host:port...]}
  * @param cluster        the cluster: members live under {@code /tunnelmesh/<cluster>/members}
  * @param subnets        the overlay subnets this node serves, announced to the others
  * @param fixedPeers     names of peers that are not the cluster's (given with {@code --peer}): never touched
- * @param digestUser     user of ZooKeeper digest authentication, or null for none (then the znodes are world-writable)
+ * @param digestUser     this node's own ZooKeeper identity (digest authentication), or null for none (then the znodes
+ *                       are world-writable): the only identity that may write this node's member znode
  * @param digestPassword that user's password
+ * @param clusterUser    the cluster's shared identity, which every node holds as well: it may list, create and read
+ *                       members, never write or delete one. Null: the node's own identity serves, which makes one
+ *                       identity for the whole cluster (then any node can rewrite another's member)
+ * @param clusterPassword that user's password
  * @param coalesce       how long a burst of changes is gathered before one batch applies it
  * @param sessionTimeout ZooKeeper session timeout: how long after a node dies its member disappears
  * @param joinTimeout    how long the start waits for ZooKeeper before going on with the last known members
  */
 public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> subnets, Set<String> fixedPeers,
-                               String digestUser, String digestPassword, Duration coalesce, Duration sessionTimeout,
+                               String digestUser, String digestPassword, String clusterUser, String clusterPassword,
+                               Duration coalesce, Duration sessionTimeout,
                                Duration joinTimeout) {
 
     public static final String DEFAULT_CLUSTER = "default";
@@ -63,6 +82,19 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
         if (digestUser != null && (digestUser.isEmpty() || digestUser.contains(":"))) {
             throw new InvalidInputException("ZooKeeper user '" + digestUser + "' must be non-empty and without ':'");
         }
+        if ((clusterUser == null) != (clusterPassword == null)) {
+            throw new InvalidInputException("the cluster's ZooKeeper identity needs both a user and a password");
+        }
+        if (clusterUser != null && digestUser == null) {
+            throw new InvalidInputException("the cluster's ZooKeeper identity '" + clusterUser + "' is given without this node's own");
+        }
+        if (clusterUser != null && (clusterUser.isEmpty() || clusterUser.contains(":"))) {
+            throw new InvalidInputException("ZooKeeper user '" + clusterUser + "' must be non-empty and without ':'");
+        }
+        if (clusterUser != null && clusterUser.equals(digestUser)) {
+            throw new InvalidInputException("ZooKeeper user '" + clusterUser + "' is both this node's own identity and the cluster's: "
+                    + "give each node an identity of its own");
+        }
         if (coalesce == null || coalesce.isNegative()) {
             throw new InvalidInputException("coalescing delay " + coalesce + " must be zero or positive");
         }
@@ -87,10 +119,16 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
         return digestUser != null;
     }
 
+    /** Whether this node has an identity of its own, apart from the cluster's (see {@code clusterUser}). */
+    public boolean ownIdentity() {
+        return clusterUser != null;
+    }
+
     @Override
     public String toString() {
         return "MembershipConfig[connect=" + connect + ", cluster=" + cluster + ", subnets=" + subnets + ", fixedPeers="
-                + fixedPeers + ", auth=" + (digestUser == null ? "none" : "digest " + digestUser) + ", coalesce=" + coalesce
+                + fixedPeers + ", auth=" + (digestUser == null ? "none" : "digest " + digestUser + (clusterUser == null ? "" : ", cluster " + clusterUser))
+                + ", coalesce=" + coalesce
                 + ", sessionTimeout=" + sessionTimeout + "]";
     }
 
@@ -101,6 +139,8 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
         private Set<String> fixedPeers = Set.of();
         private String digestUser;
         private String digestPassword;
+        private String clusterUser;
+        private String clusterPassword;
         private Duration coalesce = DEFAULT_COALESCE;
         private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
         private Duration joinTimeout = DEFAULT_JOIN_TIMEOUT;
@@ -138,6 +178,13 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
             return this;
         }
 
+        /** The cluster's shared identity, apart from this node's own ({@link #digest}): see {@link MembershipConfig}. */
+        public Builder clusterDigest(String user, String password) {
+            this.clusterUser = user;
+            this.clusterPassword = password;
+            return this;
+        }
+
         public Builder coalesce(Duration coalesce) {
             this.coalesce = coalesce;
             return this;
@@ -154,7 +201,7 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
         }
 
         public MembershipConfig build() {
-            return new MembershipConfig(connect, cluster, subnets, fixedPeers, digestUser, digestPassword, coalesce,
+            return new MembershipConfig(connect, cluster, subnets, fixedPeers, digestUser, digestPassword, clusterUser, clusterPassword, coalesce,
                     sessionTimeout, joinTimeout);
         }
     }

@@ -16,7 +16,11 @@ public interface MembershipMXBean {
     /** Whether this node's member znode is in place (false while ZooKeeper is unreachable). */
     boolean isRegistered();
 
-    /** Digest authentication in use (znodes readable and writable only by that user), or none. */
+    /**
+     * Digest authentication in use: this node's own identity (the only one that may write its
+     * member) and the cluster's (lists, creates and reads members), or one identity for the whole
+     * cluster, or none.
+     */
     String getAuthentication();
 
     /** Other members seen in the cluster, applied or not. */
@@ -25,7 +29,10 @@ public interface MembershipMXBean {
     /** Members currently applied as peers. */
     int getAppliedMembers();
 
-    /** Members skipped because their data is malformed or conflicts with another peer. */
+    /**
+     * Members skipped: not ephemeral, data over 1024 bytes or malformed, a subnet holding a
+     * ZooKeeper server, a conflict with another peer, or refused by the mesh.
+     */
     int getSkippedMembers();
 
     /** Each skipped member and why. */
@@ -36,4 +43,10 @@ public interface MembershipMXBean {
 
     /** Batches the mesh refused (rolled back, retried later). */
     long getFailedBatches();
+
+    /** Why the last read of the member list failed (it is retried); empty when it worked. */
+    String getReadError();
+
+    /** Times this node found its own member rewritten or deleted by someone else and restored it. */
+    long getMemberRepairs();
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,8 +53,20 @@ class MemberDataTest {
                 bytes("{\"underlay\":\"10.245.1.300\",\"subnets\":[\"10.1.0.0/16\"]}"))).getMessage().startsWith("member 'm': "));
         assertEquals("member 'm': data is not UTF-8",
                 assertThrows(InvalidInputException.class, () -> MemberData.parse("m", new byte[] {'{', (byte) 0xc3, '}'})).getMessage());
-        assertEquals("member 'm': data of 70000 bytes is too big",
+        assertEquals("member 'm': data of 70000 bytes is over the limit of 1024 bytes",
                 assertThrows(InvalidInputException.class, () -> MemberData.parse("m", new byte[70_000])).getMessage());
+        assertEquals("member 'm': data of 1025 bytes is over the limit of 1024 bytes",
+                assertThrows(InvalidInputException.class, () -> MemberData.parse("m", new byte[1025])).getMessage());
+    }
+
+    @Test
+    void thisNodesOwnDataMustFitTheLimit() {
+        List<Ipv4Prefix> many = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            many.add(Ipv4Prefix.parse("10." + i + ".0.0/16"));
+        }
+        assertEquals("this node's member data (80 subnets) is 1227 bytes, over the limit of 1024: announce fewer, wider subnets",
+                assertThrows(InvalidInputException.class, () -> MemberData.encode(Ipv4Address.parse("10.245.1.2"), many)).getMessage());
     }
 
     private static byte[] bytes(String s) {

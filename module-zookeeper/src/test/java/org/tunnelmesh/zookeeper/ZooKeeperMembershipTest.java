@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.Peer;
@@ -313,6 +314,241 @@ class ZooKeeperMembershipTest {
         try (CuratorFramework right = client("mesh:s3cret")) {
             assertEquals(Set.of("node1", "node2"), Set.copyOf(right.getChildren().forPath("/tunnelmesh/lab/members")));
         }
+    }
+
+    private static String json(String underlay, String subnets) {
+        return "{\"underlay\":\"" + underlay + "\",\"subnets\":[\"" + subnets.replace(",", "\",\"") + "\"]}";
+    }
+
+    /** The data of a znode as the admin reads it; null when there is none. */
+    private String dataOf(String path) {
+        try {
+            return new String(admin.getData().forPath(path), StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    @Test
+    void aPersistentZnodeIsNoMemberEvenWhenItIsOlderThanTheLiveOne() throws Exception {
+        admin.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath("/tunnelmesh/lab/members/squatter",
+                json("10.245.1.66", "192.168.42.0/24").getBytes(StandardCharsets.UTF_8));
+        join(mesh(2), config(2).build());
+        InMemoryTunnelMesh node1 = mesh(1);
+        ZooKeeperMembership membership = join(node1, config(1).build());
+        await("node2 applied", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+        assertArrayEquals(new String[] {"member 'squatter' is not ephemeral (a persistent znode is nobody's live member)"},
+                membership.getSkippedMemberReasons());
+    }
+
+    @Test
+    void aContestedSubnetGoesToTheOlderMemberOnEveryNodeWhatEverEachAppliedFirst() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1);
+        join(node1, config(1).build());
+        createMember("alpha", "{\"underlay\":"); // older, not valid yet
+        createMember("beta", json("10.245.1.22", "10.20.0.0/16"));
+        await("node1 applies beta", () -> peersOf(node1).keySet().equals(Set.of("beta")));
+        admin.setData().forPath("/tunnelmesh/lab/members/alpha", json("10.245.1.21", "10.20.5.0/24").getBytes(StandardCharsets.UTF_8));
+        InMemoryTunnelMesh node3 = mesh(3);
+        join(node3, config(3).build());
+        await("node3 applies alpha", () -> peersOf(node3).keySet().equals(Set.of("alpha", "node1")));
+        await("node1 too", () -> peersOf(node1).keySet().equals(Set.of("alpha", "node3")));
+    }
+
+    @Test
+    void oversizedMembersAreSkippedUnreadAndTheOthersStillApplied() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            String data = json("10.245.1." + (100 + i), "10.50." + i + ".0/24");
+            createMember("big" + i, data.substring(0, data.length() - 1) + ",\"pad\":\"" + "x".repeat(60_000 - data.length() - 9) + "\"}");
+        }
+        join(mesh(2), config(2).build());
+        InMemoryTunnelMesh node1 = mesh(1);
+        ZooKeeperMembership membership = join(node1, config(1).build());
+        await("node2 applied", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+        await("twenty skipped", () -> membership.getSkippedMembers() == 20);
+        assertEquals("member 'big0': data of 60000 bytes is over the limit of 1024 bytes", membership.getSkippedMemberReasons()[0]);
+        assertEquals("", membership.getReadError());
+        assertEquals("CONNECTED", membership.getConnectionState(), "the session never dropped");
+    }
+
+    @Test
+    void aNodeThatCannotReadTheMemberListSaysSoAndRecovers() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1);
+        ZooKeeperMembership membership = join(node1, config(1).build());
+        createMember("node2", json("10.245.1.3", "192.168.42.0/24"));
+        await("node2 applied", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+        // a list of children over the client's 1 MB packet limit: 5000 names of 250 characters
+        List<String> flood = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            flood.add(String.format("f%04d", i) + "x".repeat(245));
+        }
+        for (int first = 0; first < flood.size(); first += 200) {
+            List<CuratorOp> ops = new ArrayList<>();
+            for (String name : flood.subList(first, first + 200)) {
+                ops.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/" + name, new byte[0]));
+            }
+            admin.transaction().forOperations(ops);
+        }
+        await("the read error is shown", () -> !membership.getReadError().isEmpty());
+        assertTrue(membership.getReadError().startsWith("cannot read the members of cluster 'lab' ("), membership.getReadError());
+        assertTrue(membership.getReadError().contains("jute.maxbuffer"), membership.getReadError());
+        assertEquals(Set.of("node2"), peersOf(node1).keySet(), "fail-static meanwhile");
+
+        for (int first = 0; first < flood.size(); first += 200) {
+            List<CuratorOp> ops = new ArrayList<>();
+            for (String name : flood.subList(first, first + 200)) {
+                ops.add(admin.transactionOp().delete().forPath("/tunnelmesh/lab/members/" + name));
+            }
+            admin.transaction().forOperations(ops);
+        }
+        createMember("node3", json("10.245.1.4", "192.168.43.0/24"));
+        await("read again", () -> peersOf(node1).keySet().equals(Set.of("node2", "node3")));
+        assertEquals("", membership.getReadError());
+    }
+
+    @Test
+    void aMemberTheMeshRefusesIsSkippedWithItsReasonOnceAndTheOthersAreApplied() throws Exception {
+        UnderlayGuardMesh node1 = new UnderlayGuardMesh(mesh(1), Ipv4Prefix.parse("10.245.1.0/24"));
+        ZooKeeperMembership membership = join(node1, config(1).coalesce(Duration.ofMillis(300)).build());
+        await("connected", () -> membership.getConnectionState().equals("CONNECTED"));
+        List<CuratorOp> burst = new ArrayList<>();
+        burst.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/node2",
+                json("10.245.1.3", "192.168.42.0/24").getBytes(StandardCharsets.UTF_8)));
+        burst.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/underlay",
+                json("10.245.1.9", "10.245.1.128/28").getBytes(StandardCharsets.UTF_8)));
+        burst.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/node3",
+                json("10.245.1.4", "192.168.43.0/24").getBytes(StandardCharsets.UTF_8)));
+        admin.transaction().forOperations(burst);
+        await("node2 and node3 applied", () -> peersOf(node1).keySet().equals(Set.of("node2", "node3")));
+        await("the refused one skipped", () -> membership.getSkippedMembers() == 1);
+        assertArrayEquals(new String[] {"peer 'underlay': subnet 10.245.1.128/28 overlaps 10.245.1.0/24, which the underlay reaches on-link"},
+                membership.getSkippedMemberReasons());
+        assertEquals(0, membership.getFailedBatches());
+        int refusals = node1.refusals.get();
+
+        // the next burst does not ask the mesh again for the same member
+        createMember("node4", json("10.245.1.5", "192.168.44.0/24"));
+        await("node4 applied", () -> peersOf(node1).containsKey("node4"));
+        assertEquals(refusals, node1.refusals.get());
+        // changed, it is asked again
+        admin.setData().forPath("/tunnelmesh/lab/members/underlay", json("10.245.1.9", "192.168.49.0/24").getBytes(StandardCharsets.UTF_8));
+        await("applied once it is fine", () -> peersOf(node1).containsKey("underlay"));
+        assertEquals(0, membership.getSkippedMembers());
+    }
+
+    @Test
+    void aNodeRestoresItsMemberWhenSomeoneRewritesOrDeletesIt() throws Exception {
+        InMemoryTunnelMesh node2 = mesh(2);
+        ZooKeeperMembership membership = join(node2, config(2).build());
+        String path = "/tunnelmesh/lab/members/node2";
+        String own = json("10.245.1.3", "192.168.42.0/24");
+        admin.setData().forPath(path, json("10.245.1.66", "192.168.42.0/24").getBytes(StandardCharsets.UTF_8));
+        await("rewrite repaired", () -> own.equals(dataOf(path)));
+
+        admin.delete().forPath(path);
+        await("delete repaired", () -> dataOf(path) != null);
+        assertEquals(own, new String(admin.getData().forPath(path), StandardCharsets.UTF_8));
+        assertTrue(admin.checkExists().forPath(path).getEphemeralOwner() != 0, "ephemeral again");
+        await("counted", () -> membership.getMemberRepairs() == 2);
+        assertTrue(membership.isRegistered());
+    }
+
+    @Test
+    void withOwnIdentitiesOnlyTheNodeWritesItsMemberAndTheClusterReadsIt() throws Exception {
+        InMemoryTunnelMesh node1 = mesh(1);
+        InMemoryTunnelMesh node2 = mesh(2);
+        ZooKeeperMembership membership = join(node1, config(1).digest("node1", "pw1").clusterDigest("mesh", "c1").build());
+        join(node2, config(2).digest("node2", "pw2").clusterDigest("mesh", "c1").build());
+        await("node1 has node2", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+        await("node2 has node1", () -> peersOf(node2).keySet().equals(Set.of("node1")));
+        String path = "/tunnelmesh/lab/members/node1";
+        byte[] forged = json("10.245.1.66", "192.168.41.0/24").getBytes(StandardCharsets.UTF_8);
+
+        // node2's identity (with the cluster's, as every node holds it) can neither rewrite nor delete node1's member
+        try (CuratorFramework other = client(null)) {
+            other.getZookeeperClient().getZooKeeper().addAuthInfo("digest", "node2:pw2".getBytes(StandardCharsets.UTF_8));
+            other.getZookeeperClient().getZooKeeper().addAuthInfo("digest", "mesh:c1".getBytes(StandardCharsets.UTF_8));
+            assertEquals(json("10.245.1.2", "192.168.41.0/24"), new String(other.getData().forPath(path), StandardCharsets.UTF_8));
+            assertThrows(KeeperException.NoAuthException.class, () -> other.setData().forPath(path, forged));
+            assertThrows(KeeperException.NoAuthException.class, () -> other.delete().forPath(path));
+            assertThrows(KeeperException.NoAuthException.class, () -> other.delete().forPath("/tunnelmesh/lab/members"));
+        }
+        // without the cluster's identity nothing can be listed, read or created
+        assertThrows(KeeperException.NoAuthException.class, () -> admin.getChildren().forPath("/tunnelmesh/lab/members"));
+        assertThrows(KeeperException.NoAuthException.class, () -> admin.getData().forPath(path));
+        assertThrows(KeeperException.NoAuthException.class, () -> createMember("intruder", json("10.245.1.66", "192.168.66.0/24")));
+        assertEquals("digest node1 (this node's own: it alone writes its member), cluster mesh (lists, creates and reads members)",
+                membership.getAuthentication());
+
+        // node1's own identity (a stale copy of the node, say) rewrites it: node1 restores it
+        try (CuratorFramework self = client("node1:pw1")) {
+            self.setData().forPath(path, forged);
+        }
+        await("restored", () -> membership.getMemberRepairs() == 1);
+        assertEquals(Set.of("node1"), peersOf(node2).keySet());
+        assertEquals(Peer.of("node1", "10.245.1.2", "192.168.41.0/24"), peersOf(node2).get("node1"));
+    }
+
+    @Test
+    void aMemberOfAnEarlierSessionThatThisNodeMayNotDeleteIsTakenOverWhenItExpires() throws Exception {
+        join(mesh(2), config(2).digest("node2", "pw2").clusterDigest("mesh", "c1").build()); // makes the parents, with their ACL
+        CuratorFramework earlier = client(null);
+        earlier.getZookeeperClient().getZooKeeper().addAuthInfo("digest", "node1:pw1".getBytes(StandardCharsets.UTF_8));
+        earlier.getZookeeperClient().getZooKeeper().addAuthInfo("digest", "mesh:c1".getBytes(StandardCharsets.UTF_8));
+        earlier.create().withMode(CreateMode.EPHEMERAL).withACL(List.of(new org.apache.zookeeper.data.ACL(
+                org.apache.zookeeper.ZooDefs.Perms.ALL, new org.apache.zookeeper.data.Id("digest",
+                        org.apache.zookeeper.server.auth.DigestAuthenticationProvider.generateDigest("node1:pw1")))))
+                .forPath("/tunnelmesh/lab/members/node1", json("10.245.1.2", "192.168.41.0/24").getBytes(StandardCharsets.UTF_8));
+        ZooKeeperMembership membership = join(mesh(1), config(1).digest("node1", "pw1").clusterDigest("mesh", "c1").build());
+        assertFalse(membership.isRegistered(), "the earlier session's member stays: nobody may delete under members/");
+        earlier.close(); // that session ends
+        await("registered once it went", membership::isRegistered);
+    }
+
+    /** An IPv4 address of this host other than loopback, on which the test server answers too (it listens on all). */
+    private static String hostAddress() throws Exception {
+        for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            for (java.net.InetAddress address : java.util.Collections.list(nic.getInetAddresses())) {
+                if (address instanceof java.net.Inet4Address && !address.isLoopbackAddress() && !address.isLinkLocalAddress()) {
+                    return address.getHostAddress();
+                }
+            }
+        }
+        throw new AssertionError("this host has no IPv4 address but loopback: the test needs one to reach ZooKeeper on");
+    }
+
+    @Test
+    void aMemberThatRoutesTheZooKeeperServerIsSkipped() throws Exception {
+        String host = hostAddress();
+        InMemoryTunnelMesh node1 = mesh(1);
+        ZooKeeperMembership membership = join(node1, config(1).connect(host + ":" + server.getPort()).build());
+        createMember("node2", json("10.245.1.3", "192.168.42.0/24"));
+        createMember("zk", json("10.245.1.9", host + "/32"));
+        await("node2 applied, zk skipped", () -> peersOf(node1).keySet().equals(Set.of("node2")) && membership.getSkippedMembers() == 1);
+        assertEquals("member 'zk': subnet " + host + "/32 holds ZooKeeper server " + host + " (" + host + ":" + server.getPort()
+                + "); a member cannot route the cluster's control plane into the mesh", membership.getSkippedMemberReasons()[0]);
+    }
+
+    @Test
+    void aNodeWhoseOwnSubnetsHoldTheZooKeeperServerIsRefusedAtStart() throws Exception {
+        String host = hostAddress();
+        InMemoryTunnelMesh node1 = mesh(1);
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> ZooKeeperMembership.join(node1,
+                config(1).connect(host + ":" + server.getPort()).subnets("192.168.41.0/24," + host + "/32").build()));
+        assertEquals("member 'node1': subnet " + host + "/32 holds ZooKeeper server " + host + " (" + host + ":" + server.getPort()
+                + "); a member cannot route the cluster's control plane into the mesh: every other node would skip this one; "
+                + "announce other --subnets", e.getMessage());
+        assertEquals(List.of(), admin.getChildren().forPath("/").stream().filter("tunnelmesh"::equals).toList(), "nothing registered");
+    }
+
+    @Test
+    void aLastKnownMemberThatRoutesTheZooKeeperServerIsRemovedWithoutWaitingForZooKeeper() throws Exception {
+        String host = hostAddress();
+        Peer zk = Peer.of("zk", "10.245.1.9", host + "/32");
+        InMemoryTunnelMesh node1 = mesh(1, peerOf(2), zk); // restored from a state file written before the rule
+        server.stop();
+        join(node1, config(1).connect(host + ":" + server.getPort()).joinTimeout(Duration.ofSeconds(1)).build());
+        await("zk removed while ZooKeeper is unreachable", () -> peersOf(node1).keySet().equals(Set.of("node2")));
     }
 
     @Test

@@ -75,8 +75,11 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
                                           every other member becomes a peer (with --peer: those are kept apart)
               --cluster NAME              the cluster in ZooKeeper (default: default)
               --subnets CIDR[,CIDR...]    the overlay subnets this node serves, announced to the cluster
-              --zookeeper-auth-file F     ZooKeeper digest auth: first line USER:PASSWORD; F readable by its owner only.
-                                          Member znodes are then readable and writable by that user only
+              --zookeeper-auth-file F     ZooKeeper digest auth; F readable by its owner only. First line: this
+                                          node's own USER:PASSWORD, the only identity that may write its member;
+                                          second line: the cluster's USER:PASSWORD, shared by every node, which
+                                          lists, creates and reads members. With one line, that identity is the
+                                          whole cluster's (then any node can rewrite another's member)
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
               --no-ipip-filter            do not install the IPIP source filter on the underlay device
                                           (it drops IPIP from non-peers and counts each peer's traffic)

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,8 +46,11 @@ final class ZooKeeperOptions {
             builder.cluster(values.get("--cluster"));
         }
         if (values.containsKey("--zookeeper-auth-file")) {
-            String[] credentials = credentials(values.get("--zookeeper-auth-file"));
-            builder.digest(credentials[0], credentials[1]);
+            List<String[]> identities = credentials(values.get("--zookeeper-auth-file"));
+            builder.digest(identities.get(0)[0], identities.get(0)[1]);
+            if (identities.size() > 1) {
+                builder.clusterDigest(identities.get(1)[0], identities.get(1)[1]);
+            }
         }
         try {
             return builder.build();
@@ -55,24 +59,36 @@ final class ZooKeeperOptions {
         }
     }
 
-    /** USER:PASSWORD from the first line of a file nobody but its owner may read. */
-    private static String[] credentials(String file) {
+    /**
+     * The identities in a file nobody but its owner may read: USER:PASSWORD of this node's own on
+     * the first line, and of the cluster's shared one on the second (optional: without it the first
+     * is the whole cluster's, as before).
+     */
+    private static List<String[]> credentials(String file) {
         Path path = Path.of(file);
-        String line;
+        List<String> lines;
         try {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
             if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
                 throw StartupFailure.badInput("--zookeeper-auth-file " + file + " is readable by group or others: chmod 600 it");
             }
-            List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
-            line = lines.isEmpty() ? "" : lines.get(0).strip();
+            lines = Files.readAllLines(path, StandardCharsets.UTF_8).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
         } catch (IOException e) {
             throw StartupFailure.badInput("--zookeeper-auth-file " + file + " cannot be read: " + e);
         }
-        int colon = line.indexOf(':');
-        if (colon <= 0 || colon == line.length() - 1) {
-            throw StartupFailure.badInput("--zookeeper-auth-file " + file + ": the first line must be USER:PASSWORD");
+        if (lines.isEmpty() || lines.size() > 2) {
+            throw StartupFailure.badInput("--zookeeper-auth-file " + file + " must hold this node's USER:PASSWORD on its first line, "
+                    + "and may hold the cluster's on a second; it has " + lines.size() + " line(s)");
         }
-        return new String[] {line.substring(0, colon), line.substring(colon + 1)};
+        List<String[]> identities = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int colon = line.indexOf(':');
+            if (colon <= 0 || colon == line.length() - 1) {
+                throw StartupFailure.badInput("--zookeeper-auth-file " + file + ": line " + (i + 1) + " must be USER:PASSWORD");
+            }
+            identities.add(new String[] {line.substring(0, colon), line.substring(colon + 1)});
+        }
+        return identities;
     }
 }

@@ -81,8 +81,32 @@ class NodeClusterOptionsTest {
                 "--zookeeper", "zk:2181", "--subnets", "192.168.41.0/24", "--zookeeper-auth-file", auth.toString());
         Files.setPosixFilePermissions(auth, PosixFilePermissions.fromString("rw-------"));
         Files.writeString(auth, "no-colon\n");
-        refused("--zookeeper-auth-file " + auth + ": the first line must be USER:PASSWORD",
+        refused("--zookeeper-auth-file " + auth + ": line 1 must be USER:PASSWORD",
                 "--zookeeper", "zk:2181", "--subnets", "192.168.41.0/24", "--zookeeper-auth-file", auth.toString());
         refused("--zookeeper-auth-file is given without --zookeeper", "--zookeeper-auth-file", auth.toString());
+    }
+
+    @Test
+    void eachNodeHasItsOwnIdentityAndTheClusterOneToShare() throws Exception {
+        Path auth = dir.resolve("zk-auth");
+        Files.writeString(auth, "node1:n0de1-secret\nmesh:shared-secret\n");
+        Files.setPosixFilePermissions(auth, PosixFilePermissions.fromString("rw-------"));
+        MembershipConfig zk = parse("--zookeeper", "zk:2181", "--subnets", "192.168.41.0/24", "--zookeeper-auth-file", auth.toString()).zookeeper();
+        assertEquals("node1", zk.digestUser());
+        assertEquals("n0de1-secret", zk.digestPassword());
+        assertEquals("mesh", zk.clusterUser());
+        assertEquals("shared-secret", zk.clusterPassword());
+        assertTrue(zk.ownIdentity());
+
+        Files.writeString(auth, "node1:n0de1-secret\nmesh\n");
+        refused("--zookeeper-auth-file " + auth + ": line 2 must be USER:PASSWORD",
+                "--zookeeper", "zk:2181", "--subnets", "192.168.41.0/24", "--zookeeper-auth-file", auth.toString());
+        Files.writeString(auth, "mesh:a\nmesh:b\n");
+        refused("--zookeeper: ZooKeeper user 'mesh' is both this node's own identity and the cluster's: give each node an identity of its own",
+                "--zookeeper", "zk:2181", "--subnets", "192.168.41.0/24", "--zookeeper-auth-file", auth.toString());
+        Files.writeString(auth, "a:1\nb:2\nc:3\n");
+        refused("--zookeeper-auth-file " + auth + " must hold this node's USER:PASSWORD on its first line, and may hold the cluster's "
+                + "on a second; it has 3 line(s)",
+                "--zookeeper", "zk:2181", "--subnets", "192.168.41.0/24", "--zookeeper-auth-file", auth.toString());
     }
 }

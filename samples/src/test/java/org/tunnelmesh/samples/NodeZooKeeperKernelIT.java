@@ -2,6 +2,7 @@ package org.tunnelmesh.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.samples.LabKernel.routes;
 import static org.tunnelmesh.samples.LabKernel.snapshot;
@@ -10,16 +11,21 @@ import static org.tunnelmesh.samples.LabNode.sh;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.AuthInfo;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +124,100 @@ class NodeZooKeeperKernelIT {
 
     private static List<Map<String, Object>> meshRoutes(LabNode node) throws Exception {
         return routes(node.name, "proto", "87");
+    }
+
+    private static List<String> skipReasons(LabNode node) throws Exception {
+        return ((List<?>) membership(node, "SkippedMemberReasons")).stream().map(String::valueOf).toList();
+    }
+
+    /**
+     * Issue 21 rows 1-3, played by an attacker with write access to ZooKeeper (no authentication
+     * here): a member routing the ZooKeeper server, a persistent squatter older than node2 claiming
+     * node2's subnet, and twenty members of 60 kB (more than the client's 1 MB packet limit
+     * together). Each is skipped with its reason; the nodes keep their session and build the mesh.
+     */
+    @Test
+    void membersThatRouteZooKeeperSquatOrOverflowTheReadAreSkipped() throws Exception {
+        admin.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(MEMBERS + "squatter",
+                "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.42.0/24\"]}".getBytes(StandardCharsets.UTF_8));
+        admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "zk",
+                "{\"underlay\":\"10.245.1.8\",\"subnets\":[\"10.245.1.1/32\"]}".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 20; i++) {
+            String json = "{\"underlay\":\"10.245.1." + (100 + i) + "\",\"subnets\":[\"10.50." + i + ".0/24\"],\"pad\":\"";
+            admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "big" + i,
+                    (json + "x".repeat(60_000 - json.length() - 2) + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        startMember(node1, 41);
+        startMember(node2, 42);
+        awaitFullMesh(List.of(node1, node2));
+        for (LabNode node : List.of(node1, node2)) {
+            await(node.name + " skips 22 members", () -> ((Number) membership(node, "SkippedMembers")).longValue() == 22);
+            List<String> reasons = skipReasons(node);
+            assertTrue(reasons.stream().anyMatch(r -> r.startsWith("member 'zk': subnet 10.245.1.1/32 holds ZooKeeper server 10.245.1.1")),
+                    node.name + ": " + reasons);
+            assertTrue(reasons.contains("member 'squatter' is not ephemeral (a persistent znode is nobody's live member)"),
+                    node.name + ": " + reasons);
+            assertTrue(reasons.contains("member 'big7': data of 60000 bytes is over the limit of 1024 bytes"), node.name + ": " + reasons);
+            assertEquals("", membership(node, "ReadError"), node.name);
+            assertEquals(List.of(), routes(node.name, "10.245.1.1/32"), node.name + " does not route ZooKeeper into the mesh");
+        }
+        assertTrue(node1.pings(node2), "node2's subnet goes to node2, not to the squatter");
+
+        // the node kept its session: it sees the members go
+        admin.delete().forPath(MEMBERS + "zk");
+        admin.delete().forPath(MEMBERS + "squatter");
+        await("node1 sees two members gone", () -> ((Number) membership(node1, "SkippedMembers")).longValue() == 20);
+        assertTrue((Boolean) membership(node1, "Registered"), "node1 is still registered");
+        assertEquals(Set.of("node2"), peerNames(node1));
+    }
+
+    /** A client of the lab's ZooKeeper with these digest identities (USER:PASSWORD each). */
+    private static CuratorFramework clientAs(String... identities) throws Exception {
+        List<AuthInfo> auth = new ArrayList<>();
+        for (String identity : identities) {
+            auth.add(new AuthInfo("digest", identity.getBytes(StandardCharsets.UTF_8)));
+        }
+        CuratorFramework client = CuratorFrameworkFactory.builder().connectString(CONNECT).sessionTimeoutMs(10_000)
+                .connectionTimeoutMs(5_000).retryPolicy(new RetryNTimes(20, 500)).authorization(auth).build();
+        client.start();
+        assertTrue(client.blockUntilConnected(120, TimeUnit.SECONDS), "ZooKeeper answers on " + CONNECT);
+        return client;
+    }
+
+    /**
+     * Issue 21 row 4: each node has its own ZooKeeper identity and shares the cluster's. Another
+     * node's identity can neither rewrite nor delete a node's member; a rewrite by the node's own
+     * identity (a stale copy of it, say) is repaired by the node.
+     */
+    @Test
+    void eachNodeAloneWritesItsMemberAndRepairsARewrite() throws Exception {
+        for (LabNode node : List.of(node1, node2)) {
+            Path auth = WORK.resolve(node.name + "-zookeeper-auth");
+            Files.writeString(auth, node.name + ":" + node.name + "-secret\nmesh:cluster-secret\n");
+            Files.setPosixFilePermissions(auth, PosixFilePermissions.fromString("rw-------"));
+            List<String> options = new ArrayList<>(options(node, node == node1 ? 41 : 42));
+            options.addAll(List.of("--zookeeper-auth-file", auth.toString()));
+            node.start(options);
+        }
+        awaitFullMesh(List.of(node1, node2));
+        assertEquals("digest node1 (this node's own: it alone writes its member), cluster mesh (lists, creates and reads members)",
+                membership(node1, "Authentication"));
+        String path = MEMBERS + "node1";
+        byte[] forged = "{\"underlay\":\"10.245.1.66\",\"subnets\":[\"192.168.41.0/24\"]}".getBytes(StandardCharsets.UTF_8);
+        assertThrows(KeeperException.NoAuthException.class, () -> admin.getChildren().forPath("/tunnelmesh/lab/members"));
+        try (CuratorFramework other = clientAs("node2:node2-secret", "mesh:cluster-secret")) {
+            assertThrows(KeeperException.NoAuthException.class, () -> other.setData().forPath(path, forged));
+            assertThrows(KeeperException.NoAuthException.class, () -> other.delete().forPath(path));
+        }
+        try (CuratorFramework self = clientAs("node1:node1-secret")) {
+            byte[] own = self.getData().forPath(path);
+            self.setData().forPath(path, forged);
+            await("node1 restores its member", () -> Arrays.equals(own, self.getData().forPath(path)));
+        }
+        assertEquals(1L, ((Number) membership(node1, "MemberRepairs")).longValue());
+        await("node2 has node1 as it is", () -> "10.245.1.2".equals(node2.read("org.tunnelmesh:type=Peer,mesh=node2,name=node1",
+                "UnderlayAddress")));
+        assertTrue(node2.pings(node1), "node2 routes node1's subnet to node1");
     }
 
     @Test
