@@ -142,9 +142,10 @@ public final class MeshConfig {
 
     /**
      * Keep the IPIP source filter on the underlay device (default): IPIP from anyone but a peer is
-     * dropped and counted, and every peer's traffic is counted. Needs BPF and the clsact qdisc in the
-     * kernel and CAP_BPF (or CAP_SYS_ADMIN) besides CAP_NET_ADMIN; off, SHARED mode's tunl0 accepts
-     * IPIP from any source and there are no per-peer counters.
+     * dropped and counted, and every peer's traffic is counted; IPIP that arrives on any other link
+     * is dropped and counted at tunl0 (peers are reached through the underlay device only). Needs BPF
+     * and the clsact qdisc in the kernel and CAP_BPF (or CAP_SYS_ADMIN) besides CAP_NET_ADMIN; off,
+     * SHARED mode's tunl0 accepts IPIP from any source on any link and there are no per-peer counters.
      */
     public boolean ipipFilter() {
         return ipipFilter;

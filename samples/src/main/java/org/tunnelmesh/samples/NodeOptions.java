@@ -79,7 +79,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
                                           Member znodes are then readable and writable by that user only
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
               --no-ipip-filter            do not install the IPIP source filter on the underlay device
-                                          (it drops IPIP from non-peers and counts each peer's traffic)
+                                          and tunl0 (it drops IPIP from non-peers and from other links,
+                                          and counts each peer's traffic)
               --help                      this text
 
             Exit status: 0 after a normal stop, 2 for bad options or peers (nothing changed),
