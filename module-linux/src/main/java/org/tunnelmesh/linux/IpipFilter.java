@@ -68,8 +68,8 @@ final class IpipFilter implements AutoCloseable {
     /** Kept when the map grows: the programs of every size count into them. */
     private final RejectedCounters rejected;
     private final BpfProgram tunnel;
-    /** tunl0's ifindex, 0 while there is none (read by the watcher's thread). */
-    private volatile int tunnelIfindex;
+    /** tunl0's and the extra underlay devices' ifindexes, as last seen (read by the watcher's thread). */
+    private volatile Set<Integer> otherDevices = Set.of();
     private final int priority;
     private final String name;
     /** Underlay addresses in the map. */
@@ -97,6 +97,17 @@ final class IpipFilter implements AutoCloseable {
         Throwable unavailable = BpfSyscall.unavailabilityCause();
         if (unavailable != null) {
             throw new KernelSupportException("the IPIP filter needs bpf(2): " + unavailable.getMessage() + TURN_OFF);
+        }
+        for (String device : ctx.config.extraUnderlayDevices()) {
+            if (device.equals(ctx.underlayDevice)) {
+                throw new org.tunnelmesh.InvalidInputException("extra underlay device '" + device + "' is the underlay device"
+                        + " already (it holds " + ctx.config.underlay() + "): drop it from the list");
+            }
+            if (ctx.session.link(device).isEmpty()) {
+                throw new org.tunnelmesh.InvalidInputException("extra underlay device '" + device + "' is not a device in "
+                        + (ctx.config.netns() == null ? "this network namespace" : "network namespace " + ctx.config.netns())
+                        + "; create it first, or drop it from the list");
+            }
         }
         RejectedCounters rejected;
         try {
@@ -176,8 +187,13 @@ final class IpipFilter implements AutoCloseable {
             bigger.map.putAll(map.readAll());
             if (replaceFilters) {
                 NetlinkMessageBuilder batch = ctx.session.batch();
-                TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, INGRESS, priority, HANDLE, bigger.ingress.fd(), name);
-                TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, EGRESS, priority, HANDLE, bigger.egress.fd(), name);
+                for (Map.Entry<Hook, BpfProgram> e : wanted().entrySet()) {
+                    BpfProgram program = e.getValue() == ingress ? bigger.ingress : e.getValue() == egress ? bigger.egress : null;
+                    if (program != null) {
+                        Hook hook = e.getKey();
+                        TcRequests.addBpfFilter(batch, TcRequests.REPLACE, hook.ifindex(), hook.parent(), priority, HANDLE, program.fd(), name);
+                    }
+                }
                 ctx.session.execute(batch);
             }
         } catch (RuntimeException e) {
@@ -282,22 +298,40 @@ final class IpipFilter implements AutoCloseable {
         }
     }
 
-    /** Our three filters and their programs: the underlay's two, and tunl0's ingress when there is a tunl0. */
+    /**
+     * Our filters and their programs: the underlay device's two, the same two on each extra
+     * underlay device there is, and tunl0's ingress when there is a tunl0.
+     */
     private Map<Hook, BpfProgram> wanted() {
         Map<Hook, BpfProgram> wanted = new java.util.LinkedHashMap<>();
-        wanted.put(new Hook(ctx.underlayIfindex, ctx.underlayDevice, INGRESS), ingress);
-        wanted.put(new Hook(ctx.underlayIfindex, ctx.underlayDevice, EGRESS), egress);
+        for (Hook device : underlayDevices()) {
+            wanted.put(new Hook(device.ifindex(), device.device(), INGRESS), ingress);
+            wanted.put(new Hook(device.ifindex(), device.device(), EGRESS), egress);
+        }
         int tunl0 = ctx.session.link(DeviceNames.FALLBACK).map(l -> l.ifindex()).orElse(0);
-        tunnelIfindex = tunl0;
         if (tunl0 != 0) {
             wanted.put(new Hook(tunl0, DeviceNames.FALLBACK, INGRESS), tunnel);
         }
+        Set<Integer> others = new HashSet<>();
+        wanted.keySet().forEach(h -> others.add(h.ifindex()));
+        others.remove(ctx.underlayIfindex);
+        otherDevices = Set.copyOf(others);
         return wanted;
     }
 
-    /** True for tunl0 once the filter has seen it: its tc events concern the mesh, as the underlay's do. */
-    boolean isTunnelDevice(int ifindex) {
-        return ifindex != 0 && ifindex == tunnelIfindex;
+    /** The underlay device and the extra underlay devices that exist now (parent 0: the device, no hook). */
+    private List<Hook> underlayDevices() {
+        List<Hook> devices = new ArrayList<>();
+        devices.add(new Hook(ctx.underlayIfindex, ctx.underlayDevice, 0));
+        for (String name : ctx.config.extraUnderlayDevices()) {
+            ctx.session.link(name).ifPresent(l -> devices.add(new Hook(l.ifindex(), name, 0)));
+        }
+        return devices;
+    }
+
+    /** True for tunl0 and the extra underlay devices as last seen: their tc events concern the mesh, as the underlay's do. */
+    boolean isGuardedDevice(int ifindex) {
+        return otherDevices.contains(ifindex);
     }
 
     /** Our filter on each hook as the kernel has it now; absent when missing. */
@@ -334,13 +368,15 @@ final class IpipFilter implements AutoCloseable {
      * every peer of ours and we every peer of its: refused at open, before anything is attached.
      */
     private void refuseAnotherMeshsFilter() {
-        for (int hook : new int[] {INGRESS, EGRESS}) {
-            for (TcObject f : filters(ctx.underlayIfindex, hook)) {
-                if (isMeshFilter(f) && f.priority() != priority) {
-                    throw new ConflictException("the IPIP filter of mesh '" + f.name().substring(NAME_PREFIX.length()) + "'"
-                            + " (route protocol " + f.priority() + ") is on " + ctx.underlayDevice + ": two IPIP filters on one device"
+        for (Hook device : underlayDevices()) {
+            for (int hook : new int[] {INGRESS, EGRESS}) {
+                for (TcObject f : filters(device.ifindex(), hook)) {
+                    if (isMeshFilter(f) && f.priority() != priority) {
+                        throw new ConflictException("the IPIP filter of mesh '" + f.name().substring(NAME_PREFIX.length()) + "'"
+                            + " (route protocol " + f.priority() + ") is on " + device.device() + ": two IPIP filters on one device"
                             + " drop each other's peers. Turn the filter off for one of the meshes (MeshConfig.ipipFilter(false),"
                             + " node: --no-ipip-filter), or purge the other mesh");
+                    }
                 }
             }
         }
@@ -488,14 +524,27 @@ final class IpipFilter implements AutoCloseable {
                         + " (clsact, prio " + priority + ")");
             }
         }
+        for (String device : ctx.config.extraUnderlayDevices()) {
+            if (wanted.keySet().stream().noneMatch(h -> h.device().equals(device))) {
+                lines.add("FAIL ipip filter: extra underlay device " + device + " is gone: IPIP from peers that arrives there is dropped");
+            }
+        }
         RejectedCounters.Counts dropped = rejected.read();
         lines.add("OK ipip filter: " + allowed.size() + " peer underlay(s) allowed; " + dropped.underlayPackets()
                 + " IPIP packet(s) from non-peers dropped (" + dropped.underlayBytes() + " bytes)");
         lines.add((dropped.offUnderlayPackets() == 0 ? "OK" : "WARN") + " ipip filter: " + dropped.offUnderlayPackets()
-                + " IPIP packet(s) that arrived on a link other than " + ctx.underlayDevice + " dropped at " + DeviceNames.FALLBACK
+                + " IPIP packet(s) that arrived on a link other than " + underlayNames() + " dropped at " + DeviceNames.FALLBACK
                 + " (" + dropped.offUnderlayBytes() + " bytes)" + (dropped.offUnderlayPackets() == 0 ? ""
-                : "; peers reach this node only through " + ctx.underlayDevice + " (route their underlays through it)"));
+                : "; peers reach this node only through " + underlayNames() + " (route their underlays through it, or list"
+                        + " another uplink in MeshConfig.extraUnderlayDevices, node: --extra-underlay-device)"));
         return lines;
+    }
+
+    private String underlayNames() {
+        List<String> names = new ArrayList<>();
+        names.add(ctx.underlayDevice);
+        names.addAll(ctx.config.extraUnderlayDevices());
+        return String.join(", ", names);
     }
 
     @Override

@@ -165,7 +165,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             if (sockets.events != null) {
                 IpipFilter guard = filter;
                 MeshEventFilter eventFilter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex,
-                        guard == null ? ifindex -> false : guard::isTunnelDevice);
+                        guard == null ? ifindex -> false : guard::isGuardedDevice);
                 mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), eventFilter::concerns, config.name(),
                         config.resyncInterval().toMillis(), mesh::repairQuietly);
                 mesh.watcher.start();

@@ -386,10 +386,39 @@ class IpipFilterKernelIT {
         assertEquals(5, after.rejectedPackets(), "dropped and counted: " + after);
         assertEquals(5L * org.tunnelmesh.linux.netlink.LabFrames.IPIP_ECHO_BYTES, after.rejectedBytes());
         assertTrue(node1.diagnose().contains("WARN ipip filter: 5 IPIP packet(s) that arrived on a link other than eth0 dropped at tunl0"
-                + " (520 bytes); peers reach this node only through eth0 (route their underlays through it)"), node1.diagnose().toString());
+                + " (520 bytes); peers reach this node only through eth0 (route their underlays through it, or list another uplink"
+                + " in MeshConfig.extraUnderlayDevices, node: --extra-underlay-device)"), node1.diagnose().toString());
         assertEquals(2, ping(1, tunnelAddress(2), 2), "peers on the underlay still pass tunl0");
         assertEquals(2, ping(3, tunnelAddress(1), 2));
         assertPeer(node1.trafficCounters(), "node2", 2);
+    }
+
+    /**
+     * A node with two uplinks lists the second (MeshConfig.extraUnderlayDevices): node2 reaches
+     * node1's underlay over it, and its IPIP passes and counts there as on eth0 (node1 answers over
+     * eth0); a stranger on that link is still dropped, and counted.
+     */
+    @org.junit.jupiter.api.Test
+    void peersArrivingOnAnExtraUnderlayDevicePassAndCountThere() {
+        ip(1, "link", "add", SECOND_LINK, "type", "veth", "peer", "name", SECOND_LINK, "netns", ns(2));
+        ip(1, "link", "set", SECOND_LINK, "up");
+        ip(2, "link", "set", SECOND_LINK, "up");
+        LinuxTunnelMesh node1 = meshes.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of(SECOND_LINK)).build(), 2, 3);
+        meshes.open(2, MeshMode.SHARED, 1);
+        ip(2, "route", "add", underlay(1) + "/32", "dev", SECOND_LINK);
+        assertTrue(LabKernel.filters(1, SECOND_LINK, "ingress", false).stream().anyMatch(f -> ourName(1).equals(f.bpfName())));
+
+        assertEquals(3, ping(2, tunnelAddress(1), 3));
+        assertPeer(node1.trafficCounters(), "node2", 3);
+        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(2), ifindex(2, SECOND_LINK),
+                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(bits(underlay(4)), bits(underlay(1)), bits("192.168.42.9"),
+                        bits(tunnelAddress(1))), 2);
+        sleep(300);
+        TrafficCounters after = node1.trafficCounters();
+        assertEquals(2, after.rejectedPackets(), after.toString());
+        assertPeer(after, "node2", 3);
+        assertTrue(node1.diagnose().stream().anyMatch(l -> l.startsWith("OK ipip filter: ingress bpf program id") && l.contains(SECOND_LINK)),
+                node1.diagnose().toString());
     }
 
     private static void sleep(long millis) {
