@@ -405,7 +405,8 @@ class IpipFilterKernelIT {
         ip(2, "link", "set", SECOND_LINK, "up");
         LinuxTunnelMesh node1 = meshes.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of(SECOND_LINK)).build(), 2, 3);
         meshes.open(2, MeshMode.SHARED, 1);
-        ip(2, "route", "add", underlay(1) + "/32", "dev", SECOND_LINK);
+        // node2's IPIP leaves from its underlay address (the one node1 knows it by) over the second link
+        ip(2, "route", "add", underlay(1) + "/32", "dev", SECOND_LINK, "src", underlay(2));
         assertTrue(LabKernel.filters(1, SECOND_LINK, "ingress", false).stream().anyMatch(f -> ourName(1).equals(f.bpfName())));
 
         assertEquals(3, ping(2, tunnelAddress(1), 3));
