@@ -12,6 +12,7 @@ import java.util.Set;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerCounters;
@@ -35,7 +36,9 @@ import org.tunnelmesh.linux.tc.TcRequests;
  * program on tunl0's ingress that drops what was decapsulated without coming in through the
  * underlay's filter (IPIP that arrived on any other link; see {@link IpipFilterProgram}). The map
  * holds exactly the mesh's peers: it changes in the same call as the routes and is rolled back with
- * them. What is dropped is counted in {@link RejectedCounters}, which outlives map growth.
+ * them. What is dropped is counted in {@link RejectedCounters}, which outlives map growth. A node
+ * with more uplinks lists them ({@link org.tunnelmesh.MeshConfig#extraUnderlayDevices()}): each
+ * gets the underlay device's two programs, so peers pass and count there too.
  *
  * <p>Ours on the underlay device and on tunl0: bpf filters with protocol ip, priority = the mesh's
  * route protocol id, handle 1, named {@code tunnelmesh:<mesh>} (any mesh name: a renamed mesh adopts
@@ -100,11 +103,11 @@ final class IpipFilter implements AutoCloseable {
         }
         for (String device : ctx.config.extraUnderlayDevices()) {
             if (device.equals(ctx.underlayDevice)) {
-                throw new org.tunnelmesh.InvalidInputException("extra underlay device '" + device + "' is the underlay device"
+                throw new InvalidInputException("extra underlay device '" + device + "' is the underlay device"
                         + " already (it holds " + ctx.config.underlay() + "): drop it from the list");
             }
             if (ctx.session.link(device).isEmpty()) {
-                throw new org.tunnelmesh.InvalidInputException("extra underlay device '" + device + "' is not a device in "
+                throw new InvalidInputException("extra underlay device '" + device + "' is not a device in "
                         + (ctx.config.netns() == null ? "this network namespace" : "network namespace " + ctx.config.netns())
                         + "; create it first, or drop it from the list");
             }
