@@ -422,6 +422,21 @@ class IpipFilterKernelIT {
                 node1.diagnose().toString());
     }
 
+    @org.junit.jupiter.api.Test
+    void anExtraUnderlayDeviceThatIsNotThereOrIsTheUnderlayIsRefusedWithNothingChanged() {
+        List<Object> before = List.of(snapshot(1), filters(1, "ingress"), LabKernel.filters(1, TUNL0, "ingress", false));
+        org.tunnelmesh.InvalidInputException missing = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.InvalidInputException.class,
+                () -> LinuxTunnelMesh.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of("nosuch0")).build(),
+                        List.of(peer(2))));
+        assertTrue(missing.getMessage().contains("extra underlay device 'nosuch0' is not a device in network namespace node1"),
+                missing.getMessage());
+        org.tunnelmesh.InvalidInputException underlay = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.InvalidInputException.class,
+                () -> LinuxTunnelMesh.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of(DEV)).build(),
+                        List.of(peer(2))));
+        assertTrue(underlay.getMessage().contains("extra underlay device 'eth0' is the underlay device already"), underlay.getMessage());
+        assertEquals(before, List.of(snapshot(1), filters(1, "ingress"), LabKernel.filters(1, TUNL0, "ingress", false)), "nothing changed");
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
