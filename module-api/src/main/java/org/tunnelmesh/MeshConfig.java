@@ -2,6 +2,7 @@ package org.tunnelmesh;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -22,6 +23,8 @@ public final class MeshConfig {
     public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofSeconds(30);
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /** A name the kernel takes for a device (dev_valid_name): up to IFNAMSIZ - 1 characters, not "." or "..". */
+    private static final Pattern DEVICE_NAME = Pattern.compile("(?!\\.{1,2}$)[^/:\\s]{1,15}");
 
     /**
      * Prefixes shorter than this are refused unless {@link Builder#allowWideSubnets} is set: a /1
@@ -63,6 +66,7 @@ public final class MeshConfig {
     private final boolean watchKernel;
     private final Duration resyncInterval;
     private final boolean ipipFilter;
+    private final List<String> extraUnderlayDevices;
     private final boolean allowWideSubnets;
     private final Path stateFile;
 
@@ -79,6 +83,7 @@ public final class MeshConfig {
         this.watchKernel = b.watchKernel;
         this.resyncInterval = b.resyncInterval;
         this.ipipFilter = b.ipipFilter;
+        this.extraUnderlayDevices = List.copyOf(b.extraUnderlayDevices);
         this.allowWideSubnets = b.allowWideSubnets;
         this.stateFile = b.stateFile;
     }
@@ -142,12 +147,24 @@ public final class MeshConfig {
 
     /**
      * Keep the IPIP source filter on the underlay device (default): IPIP from anyone but a peer is
-     * dropped and counted, and every peer's traffic is counted. Needs BPF and the clsact qdisc in the
-     * kernel and CAP_BPF (or CAP_SYS_ADMIN) besides CAP_NET_ADMIN; off, SHARED mode's tunl0 accepts
-     * IPIP from any source and there are no per-peer counters.
+     * dropped and counted, and every peer's traffic is counted; IPIP that arrives on any other link
+     * is dropped and counted at tunl0 (peers are reached through the underlay device only). Needs BPF
+     * and the clsact qdisc in the kernel and CAP_BPF (or CAP_SYS_ADMIN) besides CAP_NET_ADMIN; off,
+     * SHARED mode's tunl0 accepts IPIP from any source on any link and there are no per-peer counters.
      */
     public boolean ipipFilter() {
         return ipipFilter;
+    }
+
+    /**
+     * Devices besides the underlay address's on which IPIP from peers may arrive (a node with two
+     * uplinks); empty by default. The IPIP filter puts its underlay programs on each, so peers pass
+     * and are counted there as on the underlay device, and IPIP arriving on any device not listed is
+     * dropped at tunl0. What this node sends still leaves as its routes decide, from the underlay
+     * address. Each must exist when the mesh opens.
+     */
+    public List<String> extraUnderlayDevices() {
+        return extraUnderlayDevices;
     }
 
     /**
@@ -171,7 +188,7 @@ public final class MeshConfig {
     public Builder toBuilder() {
         return new Builder().name(name).mode(mode).underlay(underlay).tunnelAddress(tunnelAddress)
                 .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns)
-                .watchKernel(watchKernel).resyncInterval(resyncInterval).ipipFilter(ipipFilter).allowWideSubnets(allowWideSubnets)
+                .watchKernel(watchKernel).resyncInterval(resyncInterval).ipipFilter(ipipFilter).extraUnderlayDevices(extraUnderlayDevices).allowWideSubnets(allowWideSubnets)
                 .stateFile(stateFile);
     }
 
@@ -181,6 +198,7 @@ public final class MeshConfig {
                 + tunnelAddress + ", mtu=" + (mtu == 0 ? "auto" : mtu) + ", ttl=" + ttl + ", routeProtocol="
                 + routeProtocol + ", pmtuDiscovery=" + pmtuDiscovery + (netns == null ? "" : ", netns=" + netns)
                 + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval + ", ipipFilter=" + ipipFilter
+                + (extraUnderlayDevices.isEmpty() ? "" : ", extraUnderlayDevices=" + extraUnderlayDevices)
                 + (allowWideSubnets ? ", allowWideSubnets=true" : "")
                 + (stateFile == null ? "" : ", stateFile=" + stateFile) + "]";
     }
@@ -198,6 +216,7 @@ public final class MeshConfig {
         private boolean watchKernel = true;
         private Duration resyncInterval = DEFAULT_RESYNC_INTERVAL;
         private boolean ipipFilter = true;
+        private List<String> extraUnderlayDevices = List.of();
         private boolean allowWideSubnets;
         private Path stateFile;
 
@@ -207,6 +226,12 @@ public final class MeshConfig {
         /** See {@link MeshConfig#ipipFilter()}; default true. */
         public Builder ipipFilter(boolean ipipFilter) {
             this.ipipFilter = ipipFilter;
+            return this;
+        }
+
+        /** See {@link MeshConfig#extraUnderlayDevices()}; device names, e.g. {@code eth1}. */
+        public Builder extraUnderlayDevices(List<String> devices) {
+            this.extraUnderlayDevices = devices == null ? null : new java.util.ArrayList<>(devices);
             return this;
         }
 
@@ -304,6 +329,26 @@ public final class MeshConfig {
             }
             if (tunnelAddress.isAny() || tunnelAddress.isLoopback() || tunnelAddress.isMulticast() || tunnelAddress.isReserved()) {
                 throw new InvalidInputException("tunnel address " + tunnelAddress + " is not a unicast address");
+            }
+            if (extraUnderlayDevices == null) {
+                throw new InvalidInputException("the list of extra underlay devices is missing (use an empty list)");
+            }
+            for (String device : extraUnderlayDevices) {
+                if (device == null || !DEVICE_NAME.matcher(device).matches()) {
+                    throw new InvalidInputException("extra underlay device '" + device + "' is not a device name"
+                            + " (1-15 characters, no '/', ':' or white space)");
+                }
+                if (device.equals("lo") || device.equals(TunnelDevice.SHARED_NAME)) {
+                    throw new InvalidInputException("extra underlay device '" + device + "': IPIP from peers arrives on an uplink,"
+                            + " not on " + device);
+                }
+                if (extraUnderlayDevices.indexOf(device) != extraUnderlayDevices.lastIndexOf(device)) {
+                    throw new InvalidInputException("extra underlay device '" + device + "' is listed twice");
+                }
+            }
+            if (!extraUnderlayDevices.isEmpty() && !ipipFilter) {
+                throw new InvalidInputException("extra underlay devices " + extraUnderlayDevices + " are for the IPIP filter,"
+                        + " which is off: drop them, or turn the filter on");
             }
             if (tunnelAddress.equals(underlay)) {
                 throw new InvalidInputException("tunnel address " + tunnelAddress

@@ -3,8 +3,8 @@ package org.tunnelmesh;
 import java.util.Map;
 
 /**
- * One read of the mesh's IPIP filter: every peer's counters, and the IPIP packets from sources that
- * are not peers, which the filter dropped. Without the filter ({@link MeshConfig#ipipFilter()} off)
+ * One read of the mesh's IPIP filter: every peer's counters, and the IPIP packets the filter dropped
+ * (from sources that are not peers, and arriving on a link other than the underlay device). Without the filter ({@link MeshConfig#ipipFilter()} off)
  * there is nothing to read: {@code filtered} is false and everything is empty or zero.
  *
  * @param peers counters by peer name, for every peer the mesh has

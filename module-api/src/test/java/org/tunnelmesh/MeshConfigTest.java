@@ -213,4 +213,20 @@ class MeshConfigTest {
         assertNull(valid().build().stateFile());
         rejected(valid().stateFile(java.nio.file.Path.of("")), "state file");
     }
+
+    @Test
+    void extraUnderlayDevicesAreDeviceNamesForTheFilter() {
+        assertEquals(java.util.List.of(), valid().build().extraUnderlayDevices());
+        MeshConfig c = valid().extraUnderlayDevices(java.util.List.of("eth1", "wan0.100")).build();
+        assertEquals(java.util.List.of("eth1", "wan0.100"), c.extraUnderlayDevices());
+        assertEquals(c.extraUnderlayDevices(), c.toBuilder().build().extraUnderlayDevices());
+        assertTrue(c.toString().contains("extraUnderlayDevices=[eth1, wan0.100]"), c.toString());
+        rejected(valid().extraUnderlayDevices(java.util.List.of("a-name-of-16-chr")), "'a-name-of-16-chr'", "1-15 characters");
+        rejected(valid().extraUnderlayDevices(java.util.List.of("eth/1")), "'eth/1'");
+        rejected(valid().extraUnderlayDevices(java.util.List.of("..")), "'..'");
+        rejected(valid().extraUnderlayDevices(java.util.List.of("tunl0")), "'tunl0'");
+        rejected(valid().extraUnderlayDevices(java.util.List.of("lo")), "'lo'");
+        rejected(valid().extraUnderlayDevices(java.util.List.of("eth1", "eth1")), "'eth1' is listed twice");
+        rejected(valid().extraUnderlayDevices(java.util.List.of("eth1")).ipipFilter(false), "[eth1]", "filter, which is off");
+    }
 }

@@ -12,6 +12,7 @@ import java.util.Set;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerCounters;
@@ -19,6 +20,7 @@ import org.tunnelmesh.TrafficCounters;
 import org.tunnelmesh.linux.bpf.BpfProgram;
 import org.tunnelmesh.linux.bpf.IpipFilterProgram;
 import org.tunnelmesh.linux.bpf.PeerMap;
+import org.tunnelmesh.linux.bpf.RejectedCounters;
 import org.tunnelmesh.linux.netlink.BatchOutcome;
 import org.tunnelmesh.linux.netlink.BpfSyscall;
 import org.tunnelmesh.linux.netlink.BpfSyscall.BpfException;
@@ -30,12 +32,19 @@ import org.tunnelmesh.linux.tc.TcRequests;
 
 /**
  * The mesh's IPIP source filter: two tc programs on the underlay device's clsact qdisc (ingress
- * drops IPIP from non-peers and counts, egress counts) and the peer map they share. The map holds
- * exactly the mesh's peers: it changes in the same call as the routes and is rolled back with them.
+ * drops IPIP from non-peers and counts, egress counts), the peer map they share, and a third
+ * program on tunl0's ingress that drops what was decapsulated without coming in through the
+ * underlay's filter (IPIP that arrived on any other link; see {@link IpipFilterProgram}). The map
+ * holds exactly the mesh's peers: it changes in the same call as the routes and is rolled back with
+ * them. What is dropped is counted in {@link RejectedCounters}, which outlives map growth. A node
+ * with more uplinks lists them ({@link org.tunnelmesh.MeshConfig#extraUnderlayDevices()}): each
+ * gets the underlay device's two programs, so peers pass and count there too.
  *
- * <p>Ours on the device: bpf filters with protocol ip, priority = the mesh's route protocol id,
- * handle 1, named {@code tunnelmesh:<mesh>} (any mesh name: a renamed mesh adopts them). Other filters and qdiscs are never touched; the clsact
- * qdisc is removed by {@link #purge()} only when no filter of anyone is left on it.
+ * <p>Ours on the underlay device and on tunl0: bpf filters with protocol ip, priority = the mesh's
+ * route protocol id, handle 1, named {@code tunnelmesh:<mesh>} (any mesh name: a renamed mesh adopts
+ * them). Other filters and qdiscs are never touched; a clsact qdisc is removed by {@link #purge()}
+ * only when no filter of anyone is left on it. Meshes of other route protocols may have their
+ * filter on tunl0 beside ours: each passes what carries the stamp, whichever underlay stamped it.
  *
  * <p>A restart loads fresh programs and a fresh map (filled before it is attached) and replaces
  * the old filters in place: cls_bpf swaps the program under RCU, so no packet goes unfiltered.
@@ -59,18 +68,25 @@ final class IpipFilter implements AutoCloseable {
     private PeerMap map;
     private BpfProgram ingress;
     private BpfProgram egress;
+    /** Kept when the map grows: the programs of every size count into them. */
+    private final RejectedCounters rejected;
+    private final BpfProgram tunnel;
+    /** tunl0's and the extra underlay devices' ifindexes, as last seen (read by the watcher's thread). */
+    private volatile Set<Integer> otherDevices = Set.of();
     private final int priority;
     private final String name;
-    /** Underlay addresses in the map, besides the rejected slot. */
+    /** Underlay addresses in the map. */
     private final Set<Integer> allowed = new HashSet<>();
-    /** The map was just made and holds only the rejected slot: the first reconcile need not read it. */
+    /** The map was just made and is empty: the first reconcile need not read it. */
     private boolean fresh = true;
 
-    private IpipFilter(MeshContext ctx, PeerMap map, BpfProgram ingress, BpfProgram egress) {
+    private IpipFilter(MeshContext ctx, Loaded loaded, RejectedCounters rejected, BpfProgram tunnel) {
         this.ctx = ctx;
-        this.map = map;
-        this.ingress = ingress;
-        this.egress = egress;
+        this.map = loaded.map;
+        this.ingress = loaded.ingress;
+        this.egress = loaded.egress;
+        this.rejected = rejected;
+        this.tunnel = tunnel;
         this.priority = ctx.protocol();
         this.name = NAME_PREFIX + ctx.config.name();
     }
@@ -85,8 +101,45 @@ final class IpipFilter implements AutoCloseable {
         if (unavailable != null) {
             throw new KernelSupportException("the IPIP filter needs bpf(2): " + unavailable.getMessage() + TURN_OFF);
         }
-        Loaded loaded = load(ctx, peers);
-        return new IpipFilter(ctx, loaded.map, loaded.ingress, loaded.egress);
+        for (String device : ctx.config.extraUnderlayDevices()) {
+            if (device.equals(ctx.underlayDevice)) {
+                throw new InvalidInputException("extra underlay device '" + device + "' is the underlay device"
+                        + " already (it holds " + ctx.config.underlay() + "): drop it from the list");
+            }
+            if (ctx.session.link(device).isEmpty()) {
+                throw new InvalidInputException("extra underlay device '" + device + "' is not a device in "
+                        + (ctx.config.netns() == null ? "this network namespace" : "network namespace " + ctx.config.netns())
+                        + "; create it first, or drop it from the list");
+            }
+        }
+        RejectedCounters rejected;
+        try {
+            rejected = RejectedCounters.create("tm_rej_" + ctx.config.name());
+        } catch (BpfException e) {
+            throw new KernelSupportException("the IPIP filter cannot create its BPF array map: " + e.getMessage() + ". "
+                    + bpfAdvice(e.errno()) + TURN_OFF);
+        }
+        Loaded loaded = null;
+        try {
+            loaded = load(ctx, peers, rejected);
+            BpfProgram tunnel = loadProgram("tm_ipip_tun", IpipFilterProgram.tunnelIngress(rejected.fd()));
+            return new IpipFilter(ctx, loaded, rejected, tunnel);
+        } catch (RuntimeException e) {
+            if (loaded != null) {
+                loaded.close();
+            }
+            rejected.close();
+            throw e;
+        }
+    }
+
+    private static BpfProgram loadProgram(String name, byte[] instructions) {
+        try {
+            return BpfProgram.loadSchedCls(name, instructions);
+        } catch (BpfProgram.ProgramRefusedException e) {
+            throw new KernelSupportException("the IPIP filter's tc program was refused: " + e.getMessage() + ". "
+                    + bpfAdvice(e.errno()) + TURN_OFF, e);
+        }
     }
 
     private record Loaded(PeerMap map, BpfProgram ingress, BpfProgram egress) {
@@ -97,8 +150,8 @@ final class IpipFilter implements AutoCloseable {
         }
     }
 
-    /** A map with room for {@code peers} (and as many again), and both programs bound to it. */
-    private static Loaded load(MeshContext ctx, int peers) {
+    /** A map with room for {@code peers} (and as many again), and both underlay programs bound to it. */
+    private static Loaded load(MeshContext ctx, int peers, RejectedCounters rejected) {
         int capacity = MIN_CAPACITY;
         while (capacity < peers + 1L) {
             capacity *= 2;
@@ -112,16 +165,15 @@ final class IpipFilter implements AutoCloseable {
         }
         BpfProgram in = null;
         try {
-            in = BpfProgram.loadSchedCls("tm_ipip_in", IpipFilterProgram.ingress(map.fd()));
-            BpfProgram out = BpfProgram.loadSchedCls("tm_ipip_out", IpipFilterProgram.egress(map.fd()));
+            in = loadProgram("tm_ipip_in", IpipFilterProgram.ingress(map.fd(), rejected.fd()));
+            BpfProgram out = loadProgram("tm_ipip_out", IpipFilterProgram.egress(map.fd()));
             return new Loaded(map, in, out);
-        } catch (BpfProgram.ProgramRefusedException e) {
+        } catch (RuntimeException e) {
             if (in != null) {
                 in.close();
             }
             map.close();
-            throw new KernelSupportException("the IPIP filter's tc program was refused: " + e.getMessage() + ". "
-                    + bpfAdvice(e.errno()) + TURN_OFF, e);
+            throw e;
         }
     }
 
@@ -133,13 +185,18 @@ final class IpipFilter implements AutoCloseable {
      * @param replaceFilters false when {@link #attach()} follows and puts the new programs in
      */
     private void grow(int peers, boolean replaceFilters) {
-        Loaded bigger = load(ctx, 2 * peers);
+        Loaded bigger = load(ctx, 2 * peers, rejected);
         try {
             bigger.map.putAll(map.readAll());
             if (replaceFilters) {
                 NetlinkMessageBuilder batch = ctx.session.batch();
-                TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, INGRESS, priority, HANDLE, bigger.ingress.fd(), name);
-                TcRequests.addBpfFilter(batch, TcRequests.REPLACE, ctx.underlayIfindex, EGRESS, priority, HANDLE, bigger.egress.fd(), name);
+                for (Map.Entry<Hook, BpfProgram> e : wanted().entrySet()) {
+                    BpfProgram program = e.getValue() == ingress ? bigger.ingress : e.getValue() == egress ? bigger.egress : null;
+                    if (program != null) {
+                        Hook hook = e.getKey();
+                        TcRequests.addBpfFilter(batch, TcRequests.REPLACE, hook.ifindex(), hook.parent(), priority, HANDLE, program.fd(), name);
+                    }
+                }
                 ctx.session.execute(batch);
             }
         } catch (RuntimeException e) {
@@ -210,22 +267,19 @@ final class IpipFilter implements AutoCloseable {
         if (fresh) {
             refuseAnotherMeshsFilter();
         }
-        Set<Integer> inMap = fresh ? Set.of(PeerMap.REJECTED) : map.keys();
+        Set<Integer> inMap = fresh ? Set.of() : map.keys();
         fresh = false;
         List<Integer> stale = new ArrayList<>();
         for (int key : inMap) {
-            if (key != PeerMap.REJECTED && !wanted.remove(key)) {
+            if (!wanted.remove(key)) {
                 stale.add(key);
             }
-        }
-        if (!inMap.contains(PeerMap.REJECTED)) {
-            wanted.add(PeerMap.REJECTED);
         }
         if (!stale.isEmpty()) {
             map.remove(stale);
             repairs.add("bpf map: " + stale.size() + " address(es) of non-peers removed");
         }
-        if (inMap.size() - stale.size() + wanted.size() > map.maxPeers() + 1) {
+        if (inMap.size() - stale.size() + wanted.size() > map.maxPeers()) {
             grow(peers.size(), false);
         }
         if (!wanted.isEmpty()) {
@@ -240,11 +294,54 @@ final class IpipFilter implements AutoCloseable {
         return repairs;
     }
 
+    /** Where a program of ours hangs: a device and its ingress or egress hook. */
+    private record Hook(int ifindex, String device, int parent) {
+        String describe() {
+            return hookName(parent) + " filter on " + device;
+        }
+    }
+
+    /**
+     * Our filters and their programs: the underlay device's two, the same two on each extra
+     * underlay device there is, and tunl0's ingress when there is a tunl0.
+     */
+    private Map<Hook, BpfProgram> wanted() {
+        Map<Hook, BpfProgram> wanted = new java.util.LinkedHashMap<>();
+        for (Hook device : underlayDevices()) {
+            wanted.put(new Hook(device.ifindex(), device.device(), INGRESS), ingress);
+            wanted.put(new Hook(device.ifindex(), device.device(), EGRESS), egress);
+        }
+        int tunl0 = ctx.session.link(DeviceNames.FALLBACK).map(l -> l.ifindex()).orElse(0);
+        if (tunl0 != 0) {
+            wanted.put(new Hook(tunl0, DeviceNames.FALLBACK, INGRESS), tunnel);
+        }
+        Set<Integer> others = new HashSet<>();
+        wanted.keySet().forEach(h -> others.add(h.ifindex()));
+        others.remove(ctx.underlayIfindex);
+        otherDevices = Set.copyOf(others);
+        return wanted;
+    }
+
+    /** The underlay device and the extra underlay devices that exist now (parent 0: the device, no hook). */
+    private List<Hook> underlayDevices() {
+        List<Hook> devices = new ArrayList<>();
+        devices.add(new Hook(ctx.underlayIfindex, ctx.underlayDevice, 0));
+        for (String name : ctx.config.extraUnderlayDevices()) {
+            ctx.session.link(name).ifPresent(l -> devices.add(new Hook(l.ifindex(), name, 0)));
+        }
+        return devices;
+    }
+
+    /** True for tunl0 and the extra underlay devices as last seen: their tc events concern the mesh, as the underlay's do. */
+    boolean isGuardedDevice(int ifindex) {
+        return otherDevices.contains(ifindex);
+    }
+
     /** Our filter on each hook as the kernel has it now; absent when missing. */
-    private Map<Integer, TcObject> ourFilters() {
-        Map<Integer, TcObject> ours = new HashMap<>();
-        for (int hook : new int[] {INGRESS, EGRESS}) {
-            for (TcObject f : filters(hook)) {
+    private Map<Hook, TcObject> ourFilters(java.util.Collection<Hook> hooks) {
+        Map<Hook, TcObject> ours = new HashMap<>();
+        for (Hook hook : hooks) {
+            for (TcObject f : filters(hook.ifindex(), hook.parent())) {
                 if (isOurs(f)) {
                     ours.put(hook, f);
                 }
@@ -253,9 +350,9 @@ final class IpipFilter implements AutoCloseable {
         return ours;
     }
 
-    private List<TcObject> filters(int hook) {
+    private List<TcObject> filters(int ifindex, int hook) {
         // handle 0 entries are the filter chains' headers, not filters
-        List<TcObject> all = ctx.session.dump(b -> TcRequests.dumpFilters(b, ctx.underlayIfindex, hook), TcObject::parse);
+        List<TcObject> all = ctx.session.dump(b -> TcRequests.dumpFilters(b, ifindex, hook), TcObject::parse);
         all.removeIf(f -> f == null || f.handle() == 0);
         return all;
     }
@@ -270,53 +367,52 @@ final class IpipFilter implements AutoCloseable {
     }
 
     /**
-     * Another mesh's IPIP filter on the same device (another route protocol) would drop every peer
-     * of ours and we every peer of its: refused at open, before anything is attached.
+     * Another mesh's IPIP filter on the same underlay device (another route protocol) would drop
+     * every peer of ours and we every peer of its: refused at open, before anything is attached.
      */
     private void refuseAnotherMeshsFilter() {
-        for (int hook : new int[] {INGRESS, EGRESS}) {
-            for (TcObject f : filters(hook)) {
-                if (isMeshFilter(f) && f.priority() != priority) {
-                    throw new ConflictException("the IPIP filter of mesh '" + f.name().substring(NAME_PREFIX.length()) + "'"
-                            + " (route protocol " + f.priority() + ") is on " + ctx.underlayDevice + ": two IPIP filters on one device"
+        for (Hook device : underlayDevices()) {
+            for (int hook : new int[] {INGRESS, EGRESS}) {
+                for (TcObject f : filters(device.ifindex(), hook)) {
+                    if (isMeshFilter(f) && f.priority() != priority) {
+                        throw new ConflictException("the IPIP filter of mesh '" + f.name().substring(NAME_PREFIX.length()) + "'"
+                            + " (route protocol " + f.priority() + ") is on " + device.device() + ": two IPIP filters on one device"
                             + " drop each other's peers. Turn the filter off for one of the meshes (MeshConfig.ipipFilter(false),"
                             + " node: --no-ipip-filter), or purge the other mesh");
+                    }
                 }
             }
         }
     }
 
     private List<String> attach() {
-        Map<Integer, TcObject> ours = ourFilters();
-        TcObject in = ours.get(INGRESS);
-        TcObject out = ours.get(EGRESS);
-        boolean inRight = in != null && in.programId() == ingress.id();
-        boolean outRight = out != null && out.programId() == egress.id();
-        if (inRight && outRight) {
+        Map<Hook, BpfProgram> wanted = wanted();
+        Map<Hook, TcObject> ours = ourFilters(wanted.keySet());
+        List<Hook> wrong = new ArrayList<>();
+        for (Map.Entry<Hook, BpfProgram> e : wanted.entrySet()) {
+            TcObject f = ours.get(e.getKey());
+            if (f == null || f.programId() != e.getValue().id()) {
+                wrong.add(e.getKey());
+            }
+        }
+        if (wrong.isEmpty()) {
             return List.of();
         }
         List<String> repairs = new ArrayList<>();
-        if (in == null && out == null) {
-            NetlinkMessageBuilder qdisc = ctx.session.batch();
-            TcRequests.addClsact(qdisc, ctx.underlayIfindex);
-            BatchOutcome outcome = ctx.session.send(qdisc);
-            if (outcome.failures() == 0) {
-                repairs.add("tc qdisc add dev " + ctx.underlayDevice + " clsact");
-            } else if (!Errno.EEXIST.is(outcome.errno(0))) {
-                throw new KernelSupportException(KernelErrors.translate(outcome.exception(),
-                        "tc qdisc add dev " + ctx.underlayDevice + " clsact").getMessage()
-                        + ". The IPIP filter needs the clsact qdisc (CONFIG_NET_SCH_INGRESS: modprobe sch_ingress)" + TURN_OFF);
+        Set<Integer> devicesDone = new HashSet<>();
+        for (Hook hook : wrong) {
+            boolean noneOfOursThere = ours.keySet().stream().noneMatch(h -> h.ifindex() == hook.ifindex());
+            if (noneOfOursThere && devicesDone.add(hook.ifindex())) {
+                addClsact(hook, repairs);
             }
         }
         NetlinkMessageBuilder batch = ctx.session.batch();
         List<String> commands = new ArrayList<>();
-        if (!inRight) {
-            TcRequests.addBpfFilter(batch, in == null ? TcRequests.ADD : TcRequests.REPLACE, ctx.underlayIfindex, INGRESS, priority, HANDLE, ingress.fd(), name);
-            commands.add(filterCommand(in == null ? "add" : "replace", INGRESS));
-        }
-        if (!outRight) {
-            TcRequests.addBpfFilter(batch, out == null ? TcRequests.ADD : TcRequests.REPLACE, ctx.underlayIfindex, EGRESS, priority, HANDLE, egress.fd(), name);
-            commands.add(filterCommand(out == null ? "add" : "replace", EGRESS));
+        for (Hook hook : wrong) {
+            boolean missing = ours.get(hook) == null;
+            TcRequests.addBpfFilter(batch, missing ? TcRequests.ADD : TcRequests.REPLACE, hook.ifindex(), hook.parent(), priority, HANDLE,
+                    wanted.get(hook).fd(), name);
+            commands.add(filterCommand(missing ? "add" : "replace", hook));
         }
         BatchOutcome outcome = ctx.session.send(batch);
         for (int i = 0; i < outcome.size(); i++) {
@@ -335,47 +431,65 @@ final class IpipFilter implements AutoCloseable {
         return repairs;
     }
 
-    private String filterCommand(String verb, int hook) {
-        return "tc filter " + verb + " dev " + ctx.underlayDevice + " " + hookName(hook) + " protocol ip prio " + priority
+    private void addClsact(Hook hook, List<String> repairs) {
+        NetlinkMessageBuilder qdisc = ctx.session.batch();
+        TcRequests.addClsact(qdisc, hook.ifindex());
+        BatchOutcome outcome = ctx.session.send(qdisc);
+        if (outcome.failures() == 0) {
+            repairs.add("tc qdisc add dev " + hook.device() + " clsact");
+        } else if (!Errno.EEXIST.is(outcome.errno(0))) {
+            throw new KernelSupportException(KernelErrors.translate(outcome.exception(),
+                    "tc qdisc add dev " + hook.device() + " clsact").getMessage()
+                    + ". The IPIP filter needs the clsact qdisc (CONFIG_NET_SCH_INGRESS: modprobe sch_ingress)" + TURN_OFF);
+        }
+    }
+
+    private String filterCommand(String verb, Hook hook) {
+        return "tc filter " + verb + " dev " + hook.device() + " " + hookName(hook.parent()) + " protocol ip prio " + priority
                 + " handle " + HANDLE + " bpf da name " + name;
     }
 
     /**
-     * Removes our two filters, and the clsact qdisc when nothing else is left on it (an empty
-     * clsact does nothing, and removing one with filters would remove those filters too). The map
-     * is emptied of peers; programs and map stay loaded for a mesh that gets peers again.
+     * Removes our filters, and a clsact qdisc when nothing else is left on it (an empty clsact
+     * does nothing, and removing one with filters would remove those filters too). The map is
+     * emptied of peers; programs and maps stay loaded for a mesh that gets peers again.
      */
     void purge() {
-        Map<Integer, TcObject> ours = ourFilters(); // dumps first: they reuse the session's one request buffer
+        Set<Hook> hooks = wanted().keySet();
+        Map<Hook, TcObject> ours = ourFilters(hooks); // dumps first: they reuse the session's one request buffer
         NetlinkMessageBuilder batch = ctx.session.batch();
-        for (TcObject f : ours.values()) {
-            TcRequests.deleteBpfFilter(batch, ctx.underlayIfindex, f.parent(), priority, HANDLE);
+        for (Map.Entry<Hook, TcObject> e : ours.entrySet()) {
+            TcRequests.deleteBpfFilter(batch, e.getKey().ifindex(), e.getValue().parent(), priority, HANDLE);
         }
         MeshContext.throwUnlessGone(ctx.session.send(batch));
-        removeClsactIfEmpty();
+        Set<Integer> devices = new java.util.LinkedHashSet<>();
+        hooks.forEach(h -> devices.add(h.ifindex()));
+        for (int ifindex : devices) {
+            removeClsactIfEmpty(ifindex);
+        }
         List<Integer> peers = new ArrayList<>(allowed);
         allowed.clear();
         map.remove(peers);
     }
 
-    private void removeClsactIfEmpty() {
-        if (filters(INGRESS).isEmpty() && filters(EGRESS).isEmpty() && hasClsact()) {
+    private void removeClsactIfEmpty(int ifindex) {
+        if (filters(ifindex, INGRESS).isEmpty() && filters(ifindex, EGRESS).isEmpty() && hasClsact(ifindex)) {
             NetlinkMessageBuilder qdisc = ctx.session.batch();
-            TcRequests.deleteClsact(qdisc, ctx.underlayIfindex);
+            TcRequests.deleteClsact(qdisc, ifindex);
             MeshContext.throwUnlessGone(ctx.session.send(qdisc));
         }
     }
 
-    private boolean hasClsact() {
+    private boolean hasClsact(int ifindex) {
         for (TcObject q : ctx.session.dump(TcRequests::dumpQdiscs, TcObject::parse)) {
-            if (q != null && q.ifindex() == ctx.underlayIfindex && "clsact".equals(q.kind())) {
+            if (q != null && q.ifindex() == ifindex && "clsact".equals(q.kind())) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Every peer's counters and the rejected slot, in one map read. Safe without the mesh's lock. */
+    /** Every peer's counters and the rejected ones: one read of each map. Safe without the mesh's lock. */
     TrafficCounters counters(Collection<Peer> peers) {
         Map<Integer, PeerMap.Counters> all = map.readAll();
         Map<String, PeerCounters> byName = new HashMap<>();
@@ -383,44 +497,66 @@ final class IpipFilter implements AutoCloseable {
             PeerMap.Counters c = all.get(peer.underlay().bits());
             byName.put(peer.name(), c == null ? PeerCounters.ZERO : new PeerCounters(c.rxPackets(), c.rxBytes(), c.txPackets(), c.txBytes()));
         }
-        PeerMap.Counters rejected = all.getOrDefault(PeerMap.REJECTED, PeerMap.Counters.ZERO);
-        return new TrafficCounters(true, byName, rejected.rxPackets(), rejected.rxBytes());
+        RejectedCounters.Counts dropped = rejected.read();
+        return new TrafficCounters(true, byName, dropped.packets(), dropped.bytes());
     }
 
-    /** diagnose() lines: attached or not, with which programs, how many peers, what was rejected. */
+    /** diagnose() lines: attached or not, with which programs, how many peers, what was rejected and where. */
     List<String> diagnose() {
         List<String> lines = new ArrayList<>();
-        Map<Integer, TcObject> ours;
+        Map<Hook, BpfProgram> wanted;
+        Map<Hook, TcObject> ours;
         try {
-            ours = ourFilters();
+            wanted = wanted();
+            ours = ourFilters(wanted.keySet());
         } catch (RuntimeException e) {
-            return List.of("FAIL ipip filter: cannot list the tc filters of " + ctx.underlayDevice + ": " + e.getMessage());
+            return List.of("FAIL ipip filter: cannot list the tc filters of " + ctx.underlayDevice + " and " + DeviceNames.FALLBACK
+                    + ": " + e.getMessage());
         }
-        for (int hook : new int[] {INGRESS, EGRESS}) {
+        for (Map.Entry<Hook, BpfProgram> e : wanted.entrySet()) {
+            Hook hook = e.getKey();
             TcObject f = ours.get(hook);
-            BpfProgram program = hook == INGRESS ? ingress : egress;
+            BpfProgram program = e.getValue();
             if (f == null) {
-                lines.add("FAIL ipip filter: no " + hookName(hook) + " filter on " + ctx.underlayDevice
-                        + " (reconcile puts it back; at once when watching)");
+                lines.add("FAIL ipip filter: no " + hook.describe() + " (reconcile puts it back; at once when watching)");
             } else if (f.programId() != program.id()) {
-                lines.add("FAIL ipip filter: the " + hookName(hook) + " filter on " + ctx.underlayDevice + " runs program id "
-                        + f.programId() + ", not ours (" + program.id() + "); reconcile replaces it");
+                lines.add("FAIL ipip filter: the " + hook.describe() + " runs program id " + f.programId() + ", not ours ("
+                        + program.id() + "); reconcile replaces it");
             } else {
-                lines.add("OK ipip filter: " + hookName(hook) + " bpf program id " + program.id() + " on " + ctx.underlayDevice
+                lines.add("OK ipip filter: " + hookName(hook.parent()) + " bpf program id " + program.id() + " on " + hook.device()
                         + " (clsact, prio " + priority + ")");
             }
         }
-        TrafficCounters counters = counters(List.of());
-        lines.add("OK ipip filter: " + allowed.size() + " peer underlay(s) allowed; " + counters.rejectedPackets()
-                + " IPIP packet(s) from non-peers dropped (" + counters.rejectedBytes() + " bytes)");
+        for (String device : ctx.config.extraUnderlayDevices()) {
+            if (wanted.keySet().stream().noneMatch(h -> h.device().equals(device))) {
+                lines.add("FAIL ipip filter: extra underlay device " + device + " is gone: IPIP from peers that arrives there is dropped");
+            }
+        }
+        RejectedCounters.Counts dropped = rejected.read();
+        lines.add("OK ipip filter: " + allowed.size() + " peer underlay(s) allowed; " + dropped.underlayPackets()
+                + " IPIP packet(s) from non-peers dropped (" + dropped.underlayBytes() + " bytes)");
+        lines.add((dropped.offUnderlayPackets() == 0 ? "OK" : "WARN") + " ipip filter: " + dropped.offUnderlayPackets()
+                + " IPIP packet(s) that arrived on a link other than " + underlayNames() + " dropped at " + DeviceNames.FALLBACK
+                + " (" + dropped.offUnderlayBytes() + " bytes)" + (dropped.offUnderlayPackets() == 0 ? ""
+                : "; peers reach this node only through " + underlayNames() + " (route their underlays through it, or list"
+                        + " another uplink in MeshConfig.extraUnderlayDevices, node: --extra-underlay-device)"));
         return lines;
+    }
+
+    private String underlayNames() {
+        List<String> names = new ArrayList<>();
+        names.add(ctx.underlayDevice);
+        names.addAll(ctx.config.extraUnderlayDevices());
+        return String.join(", ", names);
     }
 
     @Override
     public void close() {
-        // the attached filters hold their own references to programs and map: traffic stays filtered
+        // the attached filters hold their own references to programs and maps: traffic stays filtered
         ingress.close();
         egress.close();
+        tunnel.close();
         map.close();
+        rejected.close();
     }
 }

@@ -20,7 +20,7 @@ import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
  * <li>a deleted route or nexthop of our protocol (routes flushed with a device come without an
  *     event of their own: the link event covers them);
  * <li>a deleted address that is our tunnel address;
- * <li>a qdisc deleted, or a filter deleted or changed, on the underlay device (the IPIP filter and its clsact).
+ * <li>a qdisc deleted, or a filter deleted or changed, on the underlay device or on tunl0 (the IPIP filter and its clsact).
  * </ul>
  * Additions are ours or harmless; the periodic resync catches anything else.
  */
@@ -28,11 +28,18 @@ final class MeshEventFilter {
     private final int protocol;
     private final Ipv4Address tunnelAddress;
     private final int underlayIfindex;
+    private final java.util.function.IntPredicate tcDevice;
 
     MeshEventFilter(int protocol, Ipv4Address tunnelAddress, int underlayIfindex) {
+        this(protocol, tunnelAddress, underlayIfindex, ifindex -> false);
+    }
+
+    /** @param tcDevice another device whose tc events concern the mesh (tunl0, which the IPIP filter guards too) */
+    MeshEventFilter(int protocol, Ipv4Address tunnelAddress, int underlayIfindex, java.util.function.IntPredicate tcDevice) {
         this.protocol = protocol;
         this.tunnelAddress = tunnelAddress;
         this.underlayIfindex = underlayIfindex;
+        this.tcDevice = tcDevice;
     }
 
     boolean concerns(NetlinkMessage message) {
@@ -61,7 +68,8 @@ final class MeshEventFilter {
                 return attrs.has(type) && attrs.ipv4(type, 0) == tunnelAddress.bits();
             }
             case Tc.RTM_DELQDISC, Tc.RTM_DELTFILTER, Tc.RTM_NEWTFILTER -> {
-                return Tcmsg.read(message).ifindex() == underlayIfindex;
+                int ifindex = Tcmsg.read(message).ifindex();
+                return ifindex == underlayIfindex || tcDevice.test(ifindex);
             }
             default -> {
                 return false;

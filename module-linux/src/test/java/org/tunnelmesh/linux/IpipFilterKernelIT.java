@@ -35,6 +35,9 @@ class IpipFilterKernelIT {
     private static final Logger log = LogManager.getLogger(IpipFilterKernelIT.class);
     private static final int IPIP_PING_BYTES = 104;
     private static final String DEV = "eth0";
+    private static final String TUNL0 = "tunl0";
+    /** A second link of node1's, to node4: "another uplink" the attacker sends on. */
+    private static final String SECOND_LINK = "uplink2";
 
     @RegisterExtension
     final LabMeshes meshes = new LabMeshes();
@@ -47,7 +50,9 @@ class IpipFilterKernelIT {
         for (int node = 1; node <= NODES; node++) {
             tcIgnoringFailure(node, "qdisc", "del", "dev", DEV, "root");
             tcIgnoringFailure(node, "qdisc", "del", "dev", DEV, "clsact");
+            tcIgnoringFailure(node, "qdisc", "del", "dev", TUNL0, "clsact");
         }
+        ipIgnoringFailure(1, "link", "del", SECOND_LINK);
     }
 
     static String tc(int node, String... args) {
@@ -180,6 +185,9 @@ class IpipFilterKernelIT {
                 () -> hasFilter(1, "ingress", ourName(1)));
         repairedWithinOneSecond("the clsact qdisc deleted", () -> tc(1, "qdisc", "del", "dev", DEV, "clsact"),
                 () -> hasFilter(1, "ingress", ourName(1)) && hasFilter(1, "egress", ourName(1)));
+        repairedWithinOneSecond("tunl0's ingress filter deleted",
+                () -> tc(1, "filter", "del", "dev", TUNL0, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf"),
+                () -> LabKernel.filters(1, TUNL0, "ingress", false).stream().anyMatch(f -> ourName(1).equals(f.bpfName())));
         assertTrue(repairs.stream().anyMatch(r -> r.startsWith("tc qdisc add dev eth0 clsact")), repairs.toString());
         // and it filters again: a stranger is dropped, a peer passes
         assertEquals(0, ping(4, tunnelAddress(1), 2));
@@ -229,9 +237,12 @@ class IpipFilterKernelIT {
         assertTrue(hasFilter(2, "ingress", ourName(2)), "ours back within 1 s: " + filters(2, "ingress"));
         assertTrue(hasFilterOfKind(2, "ingress", "matchall"), "theirs untouched: " + filters(2, "ingress"));
 
+        assertTrue(anyOfOurs(LabKernel.filters(1, TUNL0, "ingress", false)), "ours on tunl0 too");
         node1.purge();
         node2.purge();
         assertFalse(hasQdisc(1, "clsact"), "no clsact left on node1: " + qdiscs(1, DEV));
+        assertFalse(anyOfOurs(LabKernel.filters(1, TUNL0, "ingress", false)), "none of ours left on tunl0");
+        assertTrue(qdiscs(1, TUNL0).stream().noneMatch(q -> "clsact".equals(q.get("kind"))), "nor its clsact: " + qdiscs(1, TUNL0));
         assertTrue(hasTheirRootQdisc(1), "their root qdisc stays: " + qdiscs(1, DEV));
         assertFalse(anyOfOurs(filters(2, "ingress")), filters(2, "ingress").toString());
         assertFalse(anyOfOurs(filters(2, "egress")), filters(2, "egress").toString());
@@ -300,6 +311,130 @@ class IpipFilterKernelIT {
         meshes.open(2, mode, 1);
         assertEquals(2, ping(1, tunnelAddress(2), 2));
         assertPeer(renamed.trafficCounters(), "node2", 2);
+    }
+
+    private static int bits(String address) {
+        return org.tunnelmesh.Ipv4Address.parse(address).bits();
+    }
+
+    private static int ifindex(int node, String device) {
+        return ((Number) LabKernel.link(node, device).json().get("ifindex")).intValue();
+    }
+
+    private static long tunl0RxPackets(int node) {
+        return LabKernel.linksWithStats(node, "dev", TUNL0).get(0).rxPackets();
+    }
+
+    /**
+     * Row 8 of issue 21: IPIP from source 0.0.0.0 used to hit the peer map's key 0 - the rejected
+     * slot - and pass: to the limited broadcast 255.255.255.255 (the one destination the kernel
+     * takes from 0.0.0.0) tunl0 decapsulated it. Now no address reaches the rejected counters, and
+     * IPIP from any address no peer can have (0.0.0.0, broadcast, multicast) is dropped at the
+     * underlay, before decapsulation, and counted as rejected. node4, no peer of node1's, plays the
+     * attacker with crafted frames on the lab's bridge; the inner packet is an echo request to
+     * node1's tunnel address from inside node2's subnet, so a decapsulated one would be answered
+     * through the tunnel to node2, and counted there.
+     */
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void ipipFromAnAddressNoPeerCanHaveIsDroppedBeforeDecapsulationAndCountedAsRejected(MeshMode mode) {
+        LinuxTunnelMesh node1 = openFour(mode, false);
+        long tunl0Before = tunl0RxPackets(1);
+        int inner = bits("192.168.42.9");
+        int attackerLink = ifindex(4, DEV);
+        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(0, -1, inner, bits(tunnelAddress(1))), 3);
+        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(0, bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(-1, bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(bits("224.0.0.1"), bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        sleep(300);
+
+        TrafficCounters after = node1.trafficCounters();
+        assertEquals(9, after.rejectedPackets(), "every one dropped and counted as rejected: " + after);
+        assertEquals(9L * org.tunnelmesh.linux.netlink.LabFrames.IPIP_ECHO_BYTES, after.rejectedBytes());
+        assertEquals(tunl0Before, tunl0RxPackets(1), "none decapsulated on tunl0");
+        assertPeer(after, "node2", 0); // no echo reply went through the tunnel to node2
+        assertEquals(2, ping(1, tunnelAddress(2), 2), "peers still pass");
+    }
+
+    /**
+     * Row 9 of issue 21: tunl0 takes IPIP from any link, and the filter sat on the underlay device
+     * only. node1 gets a second link (to node4); IPIP arriving there - from a stranger, and from a
+     * peer's underlay address - is decapsulated by the kernel but dropped at tunl0's ingress before
+     * the IP layer sees the inner packet (it lacks the underlay filter's stamp), and counted as
+     * rejected; diagnose says where. Peers on the underlay still pass.
+     */
+    @org.junit.jupiter.api.Test
+    void ipipArrivingOnAnotherLinkIsDroppedAtTunl0AndCounted() {
+        LinuxTunnelMesh node1 = openFour(MeshMode.SHARED, false);
+        ip(1, "link", "add", SECOND_LINK, "type", "veth", "peer", "name", SECOND_LINK, "netns", ns(4));
+        ip(1, "link", "set", SECOND_LINK, "up");
+        ip(4, "link", "set", SECOND_LINK, "up");
+        int attackerLink = ifindex(4, SECOND_LINK);
+        int inner = bits("192.168.42.9");
+        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(bits(underlay(4)), bits(underlay(1)), inner, bits(tunnelAddress(1))), 3);
+        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(bits(underlay(2)), bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        sleep(300);
+
+        TrafficCounters after = node1.trafficCounters();
+        assertPeer(after, "node2", 0); // not delivered: no echo reply went through the tunnel to node2
+        assertEquals(5, after.rejectedPackets(), "dropped and counted: " + after);
+        assertEquals(5L * org.tunnelmesh.linux.netlink.LabFrames.IPIP_ECHO_BYTES, after.rejectedBytes());
+        assertTrue(node1.diagnose().contains("WARN ipip filter: 5 IPIP packet(s) that arrived on a link other than eth0 dropped at tunl0"
+                + " (520 bytes); peers reach this node only through eth0 (route their underlays through it, or list another uplink"
+                + " in MeshConfig.extraUnderlayDevices, node: --extra-underlay-device)"), node1.diagnose().toString());
+        assertEquals(2, ping(1, tunnelAddress(2), 2), "peers on the underlay still pass tunl0");
+        assertEquals(2, ping(3, tunnelAddress(1), 2));
+        assertPeer(node1.trafficCounters(), "node2", 2);
+    }
+
+    /**
+     * A node with two uplinks lists the second (MeshConfig.extraUnderlayDevices): node2 reaches
+     * node1's underlay over it, and its IPIP passes and counts there as on eth0 (node1 answers over
+     * eth0); a stranger on that link is still dropped, and counted.
+     */
+    @org.junit.jupiter.api.Test
+    void peersArrivingOnAnExtraUnderlayDevicePassAndCountThere() {
+        ip(1, "link", "add", SECOND_LINK, "type", "veth", "peer", "name", SECOND_LINK, "netns", ns(2));
+        ip(1, "link", "set", SECOND_LINK, "up");
+        ip(2, "link", "set", SECOND_LINK, "up");
+        LinuxTunnelMesh node1 = meshes.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of(SECOND_LINK)).build(), 2, 3);
+        meshes.open(2, MeshMode.SHARED, 1);
+        // node2's IPIP leaves from its underlay address (the one node1 knows it by) over the second link
+        ip(2, "route", "add", underlay(1) + "/32", "dev", SECOND_LINK, "src", underlay(2));
+        assertTrue(LabKernel.filters(1, SECOND_LINK, "ingress", false).stream().anyMatch(f -> ourName(1).equals(f.bpfName())));
+
+        assertEquals(3, ping(2, tunnelAddress(1), 3));
+        assertPeer(node1.trafficCounters(), "node2", 3);
+        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(2), ifindex(2, SECOND_LINK),
+                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(bits(underlay(4)), bits(underlay(1)), bits("192.168.42.9"),
+                        bits(tunnelAddress(1))), 2);
+        sleep(300);
+        TrafficCounters after = node1.trafficCounters();
+        assertEquals(2, after.rejectedPackets(), after.toString());
+        assertPeer(after, "node2", 3);
+        assertTrue(node1.diagnose().stream().anyMatch(l -> l.startsWith("OK ipip filter: ingress bpf program id") && l.contains(SECOND_LINK)),
+                node1.diagnose().toString());
+    }
+
+    @org.junit.jupiter.api.Test
+    void anExtraUnderlayDeviceThatIsNotThereOrIsTheUnderlayIsRefusedWithNothingChanged() {
+        List<Object> before = List.of(snapshot(1), filters(1, "ingress"), LabKernel.filters(1, TUNL0, "ingress", false));
+        org.tunnelmesh.InvalidInputException missing = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.InvalidInputException.class,
+                () -> LinuxTunnelMesh.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of("nosuch0")).build(),
+                        List.of(peer(2))));
+        assertTrue(missing.getMessage().contains("extra underlay device 'nosuch0' is not a device in network namespace node1"),
+                missing.getMessage());
+        org.tunnelmesh.InvalidInputException underlay = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.InvalidInputException.class,
+                () -> LinuxTunnelMesh.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of(DEV)).build(),
+                        List.of(peer(2))));
+        assertTrue(underlay.getMessage().contains("extra underlay device 'eth0' is the underlay device already"), underlay.getMessage());
+        assertEquals(before, List.of(snapshot(1), filters(1, "ingress"), LabKernel.filters(1, TUNL0, "ingress", false)), "nothing changed");
     }
 
     private static void sleep(long millis) {

@@ -84,7 +84,7 @@ public final class ManagedMesh {
         return mbeans.repairCount();
     }
 
-    @Managed(description = "IPIP packets from sources that are not peers, dropped by the mesh's IPIP filter on the underlay device")
+    @Managed(description = "IPIP packets the mesh's IPIP filter dropped: from sources that are not peers (at the underlay device), and arriving on any other link (at tunl0)")
     public long getRejectedPackets() {
         return mbeans.traffic().current().rejectedPackets();
     }

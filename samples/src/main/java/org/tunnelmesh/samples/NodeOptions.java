@@ -82,7 +82,10 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
                                           whole cluster's (then any node can rewrite another's member)
               --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
               --no-ipip-filter            do not install the IPIP source filter on the underlay device
-                                          (it drops IPIP from non-peers and counts each peer's traffic)
+                                          and tunl0 (it drops IPIP from non-peers and from other links,
+                                          and counts each peer's traffic)
+              --extra-underlay-device DEV another uplink on which IPIP from peers may arrive (the IPIP filter
+                                          lets peers in there too; elsewhere it drops IPIP); repeatable
               --help                      this text
 
             Exit status: 0 after a normal stop, 2 for bad options or peers (nothing changed),
@@ -94,7 +97,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
 
     private static final Set<String> TAKES_VALUE = Set.of("--name", "--underlay", "--tunnel-address", "--mode", "--peer",
             "--mtu", "--jolokia", "--jmx-port", "--user", "--password-file", "--tls-keystore", "--tls-keystore-password-file",
-            "--jolokia-user", "--jolokia-password", "--state-file", "--zookeeper", "--cluster", "--subnets", "--zookeeper-auth-file");
+            "--jolokia-user", "--jolokia-password", "--state-file", "--zookeeper", "--cluster", "--subnets", "--zookeeper-auth-file",
+            "--extra-underlay-device");
 
     /** @throws StartupFailure with exit status 2, naming the bad option or value */
     static NodeOptions parse(String... args) {
@@ -110,6 +114,7 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         }
         Map<String, String> values = new HashMap<>();
         List<String> peerSpecs = new ArrayList<>();
+        List<String> extraUnderlayDevices = new ArrayList<>();
         Set<String> flags = new java.util.HashSet<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -134,13 +139,21 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             }
             if (option.equals("--peer")) {
                 peerSpecs.add(value);
+            } else if (option.equals("--extra-underlay-device")) {
+                extraUnderlayDevices.add(value);
             } else if (values.put(option, value) != null) {
                 throw StartupFailure.badInput("option " + option + " is given twice");
             }
         }
 
         boolean purgeOnExit = flags.contains("--purge-on-exit");
-        MeshConfig mesh = meshConfig(values, flags).toBuilder().ipipFilter(!flags.contains("--no-ipip-filter")).build();
+        MeshConfig mesh;
+        try {
+            mesh = meshConfig(values, flags).toBuilder().ipipFilter(!flags.contains("--no-ipip-filter"))
+                    .extraUnderlayDevices(extraUnderlayDevices).build();
+        } catch (org.tunnelmesh.InvalidInputException e) {
+            throw StartupFailure.badInput(e.getMessage());
+        }
         List<Peer> peers = peers(mesh, peerSpecs);
         InetSocketAddress jolokia = values.containsKey("--jolokia") ? jolokiaAddress(values.get("--jolokia")) : null;
         int jmxPort = values.containsKey("--jmx-port") ? port("--jmx-port", values.get("--jmx-port"), 1) : 0;

@@ -36,7 +36,7 @@ class NodeIpipFilterKernelIT {
             running.destroy();
             running.waitFor(120, TimeUnit.SECONDS);
         }
-        sh("ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87; tc -n node1 qdisc del dev eth0 clsact; true");
+        sh("ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87; tc -n node1 qdisc del dev eth0 clsact; tc -n node1 qdisc del dev tunl0 clsact; true");
     }
 
     private static List<String> withoutBpfCapabilities(String... nodeArgs) {
@@ -81,6 +81,54 @@ class NodeIpipFilterKernelIT {
         while (!Files.readString(out).contains("WARN ipip filter: off")) {
             assertTrue(System.nanoTime() < deadline, "diagnose says so: " + Files.readString(out));
             Thread.sleep(100);
+        }
+    }
+
+    /** Echo requests node {@code ns}'s ICMP took in (Icmp InEchos of its /proc/net/snmp). */
+    private static long icmpInEchos(String ns) throws Exception {
+        String[] lines = sh("ip netns exec " + ns + " cat /proc/net/snmp").split("\n");
+        for (int i = 0; i + 1 < lines.length; i++) {
+            if (lines[i].startsWith("Icmp:") && lines[i + 1].startsWith("Icmp:")) {
+                List<String> names = List.of(lines[i].trim().split("\\s+"));
+                return Long.parseLong(lines[i + 1].trim().split("\\s+")[names.indexOf("InEchos")]);
+            }
+        }
+        throw new AssertionError("no Icmp lines in /proc/net/snmp of " + ns);
+    }
+
+    /**
+     * Issue 21 row 9, against the node: tunl0 takes IPIP from any link, and the filter used to sit
+     * on the underlay device only. node4 - no peer - gets a second link to node1 and tunnels a ping
+     * to node1's tunnel address over it (its tunl0, node1's underlay routed through that link): node1
+     * decapsulates it, but the inner packet never reaches its IP layer.
+     */
+    @Test
+    void ipipArrivingOnAnotherLinkIsNotDelivered() throws Exception {
+        Path out = Files.createTempFile(Path.of("target"), "node-filter", ".out");
+        running = new ProcessBuilder("ip", "netns", "exec", "node1", JAVA, "-XX:TieredStopAtLevel=1", "-jar", NODE_JAR.toString(),
+                "--name", "node1", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
+                "--peer", "node2@10.245.1.3=192.168.42.0/24", "--purge-on-exit").redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
+        while (!Files.readString(out).contains("READY")) {
+            assertTrue(running.isAlive(), "exited: " + Files.readString(out));
+            assertTrue(System.nanoTime() < deadline, "not READY within " + READY_SECONDS + " s");
+            Thread.sleep(100);
+        }
+        try {
+            String setup = sh("ip -n node1 link add uplink2 type veth peer name uplink2 netns node4 && ip -n node1 link set uplink2 up"
+                    + " && ip -n node4 link set uplink2 up && ip -n node4 link set tunl0 up"
+                    + " && ip -n node4 addr add 192.168.44.0/32 dev tunl0 && ip -n node4 route add 10.245.1.2/32 dev uplink2"
+                    + " && ip -n node4 route add 192.168.41.0/32 via 10.245.1.2 dev tunl0 onlink && echo SETUP-OK");
+            assertTrue(setup.contains("SETUP-OK"), setup);
+            long echos = icmpInEchos("node1");
+            sh("ip netns exec node4 ping -n -q -c 3 -i 0.2 -W 1 -I 192.168.44.0 192.168.41.0");
+            assertEquals(echos, icmpInEchos("node1"), "no echo request reached node1's ICMP");
+            String qdisc = sh("tc -n node1 -s qdisc show dev tunl0");
+            assertTrue(qdisc.contains("clsact") && qdisc.contains("dropped 3"), "dropped at tunl0's filter: " + qdisc);
+        } finally {
+            sh("ip -n node1 link del uplink2; ip -n node4 route del 192.168.41.0/32; ip -n node4 addr flush dev tunl0;"
+                    + " ip -n node4 link set tunl0 down; true");
         }
     }
 

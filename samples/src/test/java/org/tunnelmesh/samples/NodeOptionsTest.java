@@ -76,6 +76,13 @@ class NodeOptionsTest {
     }
 
     @Test
+    void extraUnderlayDevicesRepeat() {
+        assertEquals(List.of(), parse(with()).mesh().extraUnderlayDevices());
+        assertEquals(List.of("eth1", "wan2"),
+                parse(with("--extra-underlay-device", "eth1", "--extra-underlay-device=wan2")).mesh().extraUnderlayDevices());
+    }
+
+    @Test
     void readsEveryOption() {
         NodeOptions options = parse(with("--name", "node1", "--mode", "p2p",
                 "--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer=node3@10.245.1.4=192.168.43.0/24,10.9.0.0/16",
@@ -204,7 +211,9 @@ class NodeOptionsTest {
                 bad(with("--jolokia", "127.0.0.1:http"), "'http'"),
                 bad(with("--jolokia", "127.0.0.1:70000"), "70000"),
                 bad(with("--jmx-port", "0"), "port 0"),
-                bad(with("--jmx-port", "x9010"), "'x9010'"));
+                bad(with("--jmx-port", "x9010"), "'x9010'"),
+                bad(with("--extra-underlay-device", "eth/1"), "'eth/1'"),
+                bad(with("--extra-underlay-device", "eth1", "--no-ipip-filter"), "filter, which is off"));
     }
 
     private static Arguments bad(List<String> args, String named) {

@@ -40,7 +40,7 @@ class NodeRestartKernelIT {
             p.destroy();
             p.waitFor(120, TimeUnit.SECONDS);
         }
-        sh("for d in tm-node2 tm-node3; do ip -n node1 link del $d 2>/dev/null; done; ip -n node1 route flush proto 87; ip -n node2 route flush proto 87; tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; true");
+        sh("for d in tm-node2 tm-node3; do ip -n node1 link del $d 2>/dev/null; done; ip -n node1 route flush proto 87; ip -n node2 route flush proto 87; tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; tc -n node1 qdisc del dev tunl0 clsact 2>/dev/null; true");
     }
 
     private Process startNode(String name, String underlay, String tunnelAddress, boolean purgeOnExit, String... peers) throws Exception {

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 /** Commands and constants of bpf(2), named as in linux/bpf.h; and direct buffers for its attributes. */
 final class Bpf {
     static final int BPF_MAP_CREATE = 0;
+    static final int BPF_MAP_LOOKUP_ELEM = 1;
     static final int BPF_PROG_LOAD = 5;
     static final int BPF_OBJ_GET_INFO_BY_FD = 15;
     static final int BPF_MAP_LOOKUP_BATCH = 24;
@@ -13,6 +14,7 @@ final class Bpf {
     static final int BPF_MAP_DELETE_BATCH = 27;
 
     static final int BPF_MAP_TYPE_HASH = 1;
+    static final int BPF_MAP_TYPE_ARRAY = 2;
     static final int BPF_PROG_TYPE_SCHED_CLS = 3;
     static final int BPF_ANY = 0;
     static final int BPF_OBJ_NAME_LEN = 16;

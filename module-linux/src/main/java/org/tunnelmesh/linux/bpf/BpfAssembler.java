@@ -120,6 +120,14 @@ public final class BpfAssembler {
         return emit(BPF_ST | BPF_MEM | BPF_W, dst, Reg.R0, off, imm, null);
     }
 
+    /**
+     * *(u32 *)(dst + off) = src. The way to write a field of the context (struct __sk_buff): the
+     * verifier refuses an immediate store (BPF_ST) into it.
+     */
+    public BpfAssembler storeWord(Reg dst, int off, Reg src) {
+        return emit(BPF_STX | BPF_MEM | BPF_W, dst, src, off, 0, null);
+    }
+
     /** lock *(u64 *)(dst + off) += src: atomic, so counters stay exact when CPUs race. */
     public BpfAssembler atomicAdd64(Reg dst, int off, Reg src) {
         return emit(BPF_STX | BPF_ATOMIC | BPF_DW, dst, src, off, BPF_ADD, null);

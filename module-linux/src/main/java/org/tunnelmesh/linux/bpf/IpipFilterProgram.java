@@ -3,22 +3,44 @@ package org.tunnelmesh.linux.bpf;
 import static org.tunnelmesh.linux.bpf.BpfAssembler.Reg.*;
 
 /**
- * The mesh's tc programs (BPF_PROG_TYPE_SCHED_CLS, direct action) on the underlay device.
+ * The mesh's tc programs (BPF_PROG_TYPE_SCHED_CLS, direct action): two on the underlay device and
+ * one on the tunnel device tunl0.
  *
- * <p>Both read the outer IPv4 header with bpf_skb_load_bytes_relative from the network header, so
- * they do not depend on the link layer, and look the peer up in the peer map: key = the peer's
- * underlay address as it is in the packet (network order), value = {@link PeerMap} counters.
+ * <p>The underlay's read the outer IPv4 header with bpf_skb_load_bytes_relative from the network
+ * header, so they do not depend on the link layer, and look the peer up in the peer map: key = the
+ * peer's underlay address as it is in the packet (network order), value = {@link PeerMap} counters.
  * <ul>
- * <li>ingress: IPIP from a peer counts in its rx fields and passes; IPIP from any other source
- * counts in the rejected slot (key 0.0.0.0) and is dropped (TC_ACT_SHOT).</li>
+ * <li>ingress: IPIP from a peer counts in its rx fields, is stamped (skb->priority = {@link #PASSED})
+ * and passes; IPIP from any other source - 0.0.0.0, broadcast and multicast among them, none of
+ * which is ever a peer - counts in {@link RejectedCounters} and is dropped (TC_ACT_SHOT). What is
+ * dropped is counted in a map of its own, reached only by the constant index 0: a slot of the peer
+ * map would be the slot of some source address.</li>
  * <li>egress: IPIP to a peer counts in its tx fields; everything passes.</li>
+ * <li>tunnel ingress (tunl0): what the kernel decapsulated - from whichever link the outer packet
+ * came - passes only with the underlay filter's stamp; the rest counts in RejectedCounters' second
+ * pair and is dropped before the IP layer sees it. tunl0 takes IPIP from any link (the kernel's
+ * ip_tunnel_lookup has no notion of the arriving device), and after decapsulation the packet no
+ * longer tells where it came in (skb_iif is the tunnel's, the control block is reused): the stamp
+ * is how the tunnel device learns that a packet came through the underlay filter. This covers links
+ * added later without watching for them.</li>
  * </ul>
- * Passing returns TC_ACT_UNSPEC, not TC_ACT_OK: cls_bpf then goes on to the next filter, so
- * filters of others on the same hook still see the packet. Bytes are the outer IPv4 total length.
+ * The stamp is skb->priority, the field that decides the transmit queue: it survives
+ * decapsulation in the same namespace (skb_scrub_packet clears the mark only across namespaces, and
+ * not the priority), tc's ingress hook does not rewrite it (it does rewrite tc_index when a filter
+ * says TC_ACT_OK), nor does netfilter on input, and a received packet does not use it: the
+ * outer packet ends at the tunnel, and an inner packet that is forwarded gets a new priority from
+ * its TOS (ip_forward). A packet that arrives on any other link has the priority its driver gave
+ * it (0).
+ *
+ * <p>Passing returns TC_ACT_UNSPEC, not TC_ACT_OK: cls_bpf then goes on to the next filter, so
+ * filters of others on the same hook still see the packet. Bytes are the outer IPv4 total length
+ * (at the tunnel device: the inner length plus the 20-byte outer header).
  */
 public final class IpipFilterProgram {
     /** struct __sk_buff field offsets (linux/bpf.h). */
+    static final int SKB_LEN = 0;
     static final int SKB_PROTOCOL = 16;
+    static final int SKB_PRIORITY = 32;
     /** skb->protocol is big-endian ETH_P_IP (0x0800); a 32-bit load on a little-endian host reads 0x0008. */
     static final int ETH_P_IP_AS_LOADED = 0x0008;
     static final int BPF_FUNC_MAP_LOOKUP_ELEM = 1;
@@ -27,6 +49,14 @@ public final class IpipFilterProgram {
     static final int TC_ACT_UNSPEC = -1;
     static final int TC_ACT_SHOT = 2;
     static final int IPPROTO_IPIP = 4;
+    /** The outer header IPIP adds (no options: the kernel's ipip sends none). */
+    static final int IPIP_HEADER_BYTES = 20;
+    /**
+     * The stamp of IPIP that came in through the underlay filter from a peer: "tm" and IPPROTO_IPIP.
+     * Not a priority anyone sets on a received packet (TC_PRIO_* are 0..15; a classid is major:minor
+     * of a qdisc on transmit).
+     */
+    public static final int PASSED = 0x746d_0004;
 
     /** The outer IPv4 header (20 bytes) is copied to the stack at fp-24. */
     static final int IP_HEADER = -24;
@@ -34,35 +64,32 @@ public final class IpipFilterProgram {
     static final int IP_PROTOCOL = IP_HEADER + 9;
     static final int IP_SADDR = IP_HEADER + 12;
     static final int IP_DADDR = IP_HEADER + 16;
-    /** The key of the rejected slot, 0.0.0.0, at fp-28. */
-    static final int REJECTED_KEY = -28;
+    /** The index of the one element of the rejected counters, 0, at fp-28. */
+    static final int REJECTED_INDEX = -28;
 
     private IpipFilterProgram() {
     }
 
-    public static byte[] ingress(int mapFd) {
-        BpfAssembler a = header(mapFd, IP_SADDR);
+    public static byte[] ingress(int peerMapFd, int rejectedFd) {
+        BpfAssembler a = header(peerMapFd, IP_SADDR);
         a.jumpIfEqual(R0, 0, "stranger");
         count(a, PeerMap.RX_PACKETS, PeerMap.RX_BYTES);
+        a.mov(R1, PASSED)
+                .storeWord(R6, SKB_PRIORITY, R1);
         a.label("pass")
                 .mov(R0, TC_ACT_UNSPEC)
                 .exit();
-        a.label("stranger")
-                .storeWord(R10, REJECTED_KEY, 0)
-                .loadMap(R1, mapFd)
-                .mov(R2, R10)
-                .add(R2, REJECTED_KEY)
-                .call(BPF_FUNC_MAP_LOOKUP_ELEM)
-                .jumpIfEqual(R0, 0, "drop");
-        count(a, PeerMap.RX_PACKETS, PeerMap.RX_BYTES);
+        a.label("stranger");
+        lookupRejected(a, rejectedFd);
+        count(a, RejectedCounters.UNDERLAY_PACKETS, RejectedCounters.UNDERLAY_BYTES);
         a.label("drop")
                 .mov(R0, TC_ACT_SHOT)
                 .exit();
         return a.assemble();
     }
 
-    public static byte[] egress(int mapFd) {
-        BpfAssembler a = header(mapFd, IP_DADDR);
+    public static byte[] egress(int peerMapFd) {
+        BpfAssembler a = header(peerMapFd, IP_DADDR);
         a.jumpIfEqual(R0, 0, "pass");
         count(a, PeerMap.TX_PACKETS, PeerMap.TX_BYTES);
         a.label("pass")
@@ -71,8 +98,39 @@ public final class IpipFilterProgram {
         return a.assemble();
     }
 
+    /** On tunl0's ingress: decapsulated packets pass only with the underlay filter's stamp. */
+    public static byte[] tunnelIngress(int rejectedFd) {
+        BpfAssembler a = new BpfAssembler()
+                .mov(R6, R1)
+                .loadWord(R2, R6, SKB_PRIORITY)
+                .jumpIfNotEqual(R2, PASSED, "off_underlay")
+                .mov(R0, TC_ACT_UNSPEC)
+                .exit();
+        a.label("off_underlay");
+        lookupRejected(a, rejectedFd);
+        a.loadWord(R7, R6, SKB_LEN)
+                .add(R7, IPIP_HEADER_BYTES)
+                .mov(R1, 1)
+                .atomicAdd64(R0, RejectedCounters.OFF_UNDERLAY_PACKETS, R1)
+                .atomicAdd64(R0, RejectedCounters.OFF_UNDERLAY_BYTES, R7);
+        a.label("drop")
+                .mov(R0, TC_ACT_SHOT)
+                .exit();
+        return a.assemble();
+    }
+
+    /** R0 = the rejected counters (index 0); jumps to "drop" if the lookup fails, which an array map's never does. */
+    private static void lookupRejected(BpfAssembler a, int rejectedFd) {
+        a.storeWord(R10, REJECTED_INDEX, 0)
+                .loadMap(R1, rejectedFd)
+                .mov(R2, R10)
+                .add(R2, REJECTED_INDEX)
+                .call(BPF_FUNC_MAP_LOOKUP_ELEM)
+                .jumpIfEqual(R0, 0, "drop");
+    }
+
     /** Up to the peer lookup: non-IPv4 and non-IPIP jump to "pass"; R0 = the peer's counters or NULL. */
-    private static BpfAssembler header(int mapFd, int keyOffset) {
+    private static BpfAssembler header(int peerMapFd, int keyOffset) {
         return new BpfAssembler()
                 .mov(R6, R1)
                 .loadWord(R2, R1, SKB_PROTOCOL)
@@ -88,7 +146,7 @@ public final class IpipFilterProgram {
                 .jumpIfNotEqual(R0, 0, "pass")
                 .loadByte(R1, R10, IP_PROTOCOL)
                 .jumpIfNotEqual(R1, IPPROTO_IPIP, "pass")
-                .loadMap(R1, mapFd)
+                .loadMap(R1, peerMapFd)
                 .mov(R2, R10)
                 .add(R2, keyOffset)
                 .call(BPF_FUNC_MAP_LOOKUP_ELEM);

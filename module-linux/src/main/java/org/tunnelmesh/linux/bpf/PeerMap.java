@@ -15,7 +15,8 @@ import org.tunnelmesh.linux.netlink.Errno;
 /**
  * The peer map the filter programs read: a BPF hash map from a peer's underlay IPv4 address (4
  * bytes, network order, as in the packet) to its counters (four u64: rx packets, rx bytes, tx
- * packets, tx bytes). Key 0.0.0.0 - never a peer - is the rejected slot, counted in its rx fields.
+ * packets, tx bytes). It holds peers only: what the filter drops is counted in
+ * {@link RejectedCounters}, a map no packet's address can reach.
  *
  * <p>Changes and reads go in batches (BPF_MAP_*_BATCH, kernel 5.6+): one system call for any
  * number of peers, which is what keeps 10,000 peers cheap.
@@ -27,8 +28,6 @@ public final class PeerMap implements AutoCloseable {
     static final int RX_BYTES = 8;
     static final int TX_PACKETS = 16;
     static final int TX_BYTES = 24;
-    /** The key of the rejected slot. */
-    public static final int REJECTED = 0;
 
     private final int fd;
     private final int maxEntries;
@@ -48,7 +47,7 @@ public final class PeerMap implements AutoCloseable {
     }
 
     /**
-     * Creates an empty map with room for {@code maxPeers} peers (plus the rejected slot). The kernel
+     * Creates an empty map with room for {@code maxPeers} peers. The kernel
      * preallocates every element (about 90 bytes each): a map allocating per element
      * (BPF_F_NO_PREALLOC) takes them from a per-CPU cache that is refilled only between system
      * calls, so one batch update of a few hundred peers fails with ENOMEM (seen on 6.1).
@@ -60,13 +59,13 @@ public final class PeerMap implements AutoCloseable {
         attr.putInt(0, Bpf.BPF_MAP_TYPE_HASH);
         attr.putInt(4, KEY_SIZE);
         attr.putInt(8, VALUE_SIZE);
-        attr.putInt(12, maxPeers + 1);
+        attr.putInt(12, maxPeers);
         Bpf.putName(attr, 28, name);
         int fd = BpfSyscall.call(Bpf.BPF_MAP_CREATE, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_CREATE) of a hash map");
-        PeerMap map = new PeerMap(fd, maxPeers + 1);
+        PeerMap map = new PeerMap(fd, maxPeers);
         try {
             // the first batch call: a kernel before 5.6 (no batch operations) refuses it with EINVAL
-            map.add(List.of(REJECTED));
+            map.keys();
         } catch (RuntimeException e) {
             map.close();
             throw e;
@@ -78,9 +77,9 @@ public final class PeerMap implements AutoCloseable {
         return fd;
     }
 
-    /** Room for peers (the rejected slot takes one entry). */
+    /** Room for peers. */
     public int maxPeers() {
-        return maxEntries - 1;
+        return maxEntries;
     }
 
     /**
@@ -236,7 +235,7 @@ public final class PeerMap implements AutoCloseable {
         return (keys.get(at) & 0xff) << 24 | (keys.get(at + 1) & 0xff) << 16 | (keys.get(at + 2) & 0xff) << 8 | (keys.get(at + 3) & 0xff);
     }
 
-    /** Every key now in the map, peers and the rejected slot: one read, no counters decoded (a reconcile needs only the keys). */
+    /** Every key now in the map: one read, no counters decoded (a reconcile needs only the keys). */
     public Set<Integer> keys() {
         Set<Integer> all = new HashSet<>();
         lookupAll((keys, values, count) -> {

@@ -43,6 +43,7 @@ class BpfAssemblerTest {
         encodes("71a1f1ff00000000", a -> a.loadByte(R1, R10, -15)); // BPF_LDX_MEM(BPF_B, R1, R10, -15)
         encodes("620ae4ff00000000", a -> a.storeWord(R10, -28, 0)); // BPF_ST_MEM(BPF_W, R10, -28, 0)
         encodes("620afcff2a000000", a -> a.storeWord(R10, -4, 42));
+        encodes("6316200000000000", a -> a.storeWord(R6, 32, R1)); // BPF_STX_MEM(BPF_W, R6, R1, 32): skb->priority = r1
         encodes("db70080000000000", a -> a.atomicAdd64(R0, 8, R7)); // BPF_ATOMIC_OP(BPF_DW, BPF_ADD, R0, R7, 8)
         assertThrows(IllegalArgumentException.class, () -> new BpfAssembler().loadWord(R1, R2, 40000));
     }

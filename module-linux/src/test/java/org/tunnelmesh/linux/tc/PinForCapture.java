@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import org.tunnelmesh.linux.bpf.BpfProgram;
 import org.tunnelmesh.linux.bpf.IpipFilterProgram;
 import org.tunnelmesh.linux.bpf.PeerMap;
+import org.tunnelmesh.linux.bpf.RejectedCounters;
 import org.tunnelmesh.linux.netlink.BpfSyscall;
 
 /**
@@ -21,7 +22,8 @@ public final class PinForCapture {
 
     public static void main(String[] args) {
         PeerMap map = PeerMap.create("tm_capture", 16);
-        BpfProgram program = BpfProgram.loadSchedCls("tm_capture", IpipFilterProgram.ingress(map.fd()));
+        RejectedCounters rejected = RejectedCounters.create("tm_capture_rej");
+        BpfProgram program = BpfProgram.loadSchedCls("tm_capture", IpipFilterProgram.ingress(map.fd(), rejected.fd()));
         byte[] path = (args[0] + "\0").getBytes(StandardCharsets.UTF_8);
         ByteBuffer pathBuffer = ByteBuffer.allocateDirect(path.length).put(path);
         ByteBuffer attr = ByteBuffer.allocateDirect(128).order(ByteOrder.nativeOrder());
