@@ -98,6 +98,21 @@ final class HostRouteGuard implements AutoCloseable {
         }
     }
 
+    /**
+     * One line for {@code diagnose()}: whether the peers held overlap a path the namespace has now. Its routes may
+     * have changed since the peers were added (a new device, another default gateway).
+     */
+    String diagnose(Collection<Peer> peers) {
+        try {
+            check(peers);
+        } catch (InvalidInputException e) {
+            return "FAIL host routes: " + e.getMessage() + " (the peer was added before that route came; remove it or"
+                    + " change its subnets)";
+        }
+        return "OK host routes: no peer subnet overlaps the " + routes.onLink().size() + " subnet(s) this namespace reaches"
+                + " on-link or holds one of its " + routes.gateways().size() + " default gateway(s)";
+    }
+
     long reads() {
         return reads;
     }

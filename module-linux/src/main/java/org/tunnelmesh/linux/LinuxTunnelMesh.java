@@ -501,6 +501,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             lines.add("WARN ipip filter: off (MeshConfig.ipipFilter(false)): no per-peer counters"
                     + (ctx.config.mode() == MeshMode.SHARED ? ", and tunl0 accepts IPIP from any source" : ""));
         }
+        lines.add(guard.diagnose(table.peers()));
         lines.add(stateLine());
         return lines;
     }

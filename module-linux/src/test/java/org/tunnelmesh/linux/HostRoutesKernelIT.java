@@ -117,6 +117,15 @@ class HostRoutesKernelIT {
         ip(1, "link", "del", "tg0");
         mesh.addPeer(Peer.of("node9", "10.245.1.9", "172.20.0.0/24"));
         assertTrue(hasRoute(1, "172.20.0.0/24", "87"));
+        assertTrue(mesh.diagnose().contains("OK host routes: no peer subnet overlaps the 1 subnet(s) this namespace reaches"
+                + " on-link or holds one of its 0 default gateway(s)"), mesh.diagnose().toString());
+
+        // a route that comes after the peer: diagnose() says so
+        ip(1, "link", "add", "tg0", "type", "veth", "peer", "name", "tg1");
+        ip(1, "addr", "add", "172.20.0.1/25", "dev", "tg0");
+        ip(1, "link", "set", "tg0", "up");
+        assertTrue(mesh.diagnose().stream().anyMatch(l -> l.startsWith("FAIL host routes: peer 'node9': subnet 172.20.0.0/24 overlaps"
+                + " 172.20.0.0/25, which this node reaches on-link on tg0:")), mesh.diagnose().toString());
     }
 
     @Test
