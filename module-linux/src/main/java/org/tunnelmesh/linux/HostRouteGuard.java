@@ -125,8 +125,8 @@ final class HostRouteGuard implements AutoCloseable {
         }
         while (true) {
             try {
-                if (!events.poll(this::inspect, true)) {
-                    return;
+                if (!events.readable() || !events.poll(this::inspect, true)) {
+                    return; // nothing queued: the usual case, one poll(2)
                 }
             } catch (NativeIoException e) {
                 stale = true; // ENOBUFS: notifications were lost; anything else: read the routes, and try the socket again next time
