@@ -129,11 +129,15 @@ final class HostRouteGuard implements AutoCloseable {
                     return; // nothing queued: the usual case, one poll(2)
                 }
             } catch (NativeIoException e) {
-                stale = true; // ENOBUFS: notifications were lost; anything else: read the routes, and try the socket again next time
+                stale = true; // notifications were lost (ENOBUFS): the routes are read again
                 if (!org.tunnelmesh.linux.netlink.Errno.ENOBUFS.is(e.errno())) {
                     log.warn("route notifications: {}; the routes are read again", e.getMessage());
                     return;
                 }
+            } catch (RuntimeException e) {
+                stale = true; // an unreadable notification: whatever it said, the dump tells
+                log.warn("route notifications: {}; the routes are read again", e.getMessage());
+                return;
             }
         }
     }
