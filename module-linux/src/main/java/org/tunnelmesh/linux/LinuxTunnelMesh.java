@@ -53,7 +53,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     /** The IPIP source filter on the underlay device; null when the config turns it off. */
     private final IpipFilter filter;
     /** Refuses peer subnets that would take over the namespace's own paths (on-link subnets, default gateways). */
-    private HostRouteGuard guard;
+    private final HostRouteGuard guard;
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     /** Events of committed changes, queued under the mesh lock so their order is the order of the changes. */
     private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
@@ -69,12 +69,14 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private boolean purged;
     private boolean closed;
 
-    private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters, IpipFilter filter) {
+    private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters, IpipFilter filter,
+                            HostRouteGuard guard) {
         this.ctx = ctx;
         this.topology = topology;
         this.table = table;
         this.counters = counters;
         this.filter = filter;
+        this.guard = guard;
     }
 
     public static LinuxTunnelMesh open(MeshConfig config) {
@@ -142,9 +144,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                     ? SharedTopology.open(ctx, state)
                     : new PointToPointTopology(ctx);
             table.addAll(initial);
-            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats), filter);
+            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats), filter, guard);
             mesh.lock = lock;
-            mesh.guard = guard;
             mesh.stateFile = stateFile;
             if (stateFile != null) {
                 log.info("mesh '{}': desired peers kept in state file {} ({} restored from it)", config.name(),
