@@ -52,6 +52,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final CounterReader counters;
     /** The IPIP source filter on the underlay device; null when the config turns it off. */
     private final IpipFilter filter;
+    /** Refuses peer subnets that would take over the namespace's own paths (on-link subnets, default gateways). */
+    private final HostRouteGuard guard;
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     /** Events of committed changes, queued under the mesh lock so their order is the order of the changes. */
     private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
@@ -67,12 +69,14 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private boolean purged;
     private boolean closed;
 
-    private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters, IpipFilter filter) {
+    private LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters, IpipFilter filter,
+                            HostRouteGuard guard) {
         this.ctx = ctx;
         this.topology = topology;
         this.table = table;
         this.counters = counters;
         this.filter = filter;
+        this.guard = guard;
     }
 
     public static LinuxTunnelMesh open(MeshConfig config) {
@@ -81,7 +85,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     /**
      * Validates the configuration and every peer against each other and against the kernel (the
-     * underlay address must be on a device), then applies them.
+     * underlay address must be on a device; no peer subnet may overlap a subnet the namespace reaches
+     * on-link, nor contain a default gateway: {@link HostRoutes}), then applies them. {@link #addPeers}
+     * checks its peers against the kernel's routes the same way.
      *
      * @throws InvalidInputException or {@link org.tunnelmesh.ConflictException} before anything changes
      */
@@ -97,12 +103,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             try {
                 table.checkAdd(initial);
             } catch (InvalidInputException | ConflictException e) {
-                if (saved.isEmpty()) {
-                    throw e;
-                }
-                throw new StateFileException("the peers of state file " + stateFile.path()
-                        + (peers.isEmpty() ? "" : " with the given peers") + " do not fit this mesh: " + e.getMessage()
-                        + "; fix or remove the file (nothing changed)", e);
+                throw notFitting(e, saved, stateFile, peers);
             }
             if (config.mode() == MeshMode.POINT_TO_POINT) {
                 PointToPointTopology.checkDeviceNames(Map.of(), initial);
@@ -123,6 +124,14 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             lock = MeshLock.acquire(sockets.netnsInode, config.routeProtocol(), config.name(), where);
             KernelState state = new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
             MeshContext ctx = discover(config, sockets.control, state);
+            HostRouteGuard guard = new HostRouteGuard(sockets.control, sockets.hostRoutes, config.routeProtocol(), ctx.underlayIfindex);
+            if (!initial.isEmpty()) {
+                try {
+                    guard.check(initial);
+                } catch (InvalidInputException e) {
+                    throw notFitting(e, saved, stateFile, peers);
+                }
+            }
             if (stateFile != null) {
                 // before the kernel: a file that cannot be written fails the open with nothing changed
                 stateFile.write(config.name(), initial);
@@ -135,7 +144,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                     ? SharedTopology.open(ctx, state)
                     : new PointToPointTopology(ctx);
             table.addAll(initial);
-            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats), filter);
+            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats), filter, guard);
             mesh.lock = lock;
             mesh.stateFile = stateFile;
             if (stateFile != null) {
@@ -183,6 +192,16 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         }
     }
 
+    /** A refusal of the starting peers; when some came from the state file, it names the file and what to do. */
+    private static RuntimeException notFitting(RuntimeException e, List<Peer> saved, StateFile stateFile, Collection<Peer> peers) {
+        if (saved.isEmpty()) {
+            return e;
+        }
+        return new StateFileException("the peers of state file " + stateFile.path()
+                + (peers.isEmpty() ? "" : " with the given peers") + " do not fit this mesh: " + e.getMessage()
+                + "; fix or remove the file (nothing changed)", e);
+    }
+
     /** Called by the watcher: a reconcile that tolerates a mesh closed under it. */
     private void repairQuietly() {
         changing(() -> closed ? 0 : reconcileLocked());
@@ -192,6 +211,11 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     long watcherRepairs() {
         KernelWatcher w = watcher;
         return w == null ? 0 : w.repairs();
+    }
+
+    /** Dumps of the namespace's routes the guard made so far: for tests of when it reads them again. */
+    synchronized long hostRouteReads() {
+        return guard.reads();
     }
 
     /** Runs {@code change} under the mesh lock, then delivers the events it queued (and any before them). */
@@ -215,8 +239,12 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         }
     }
 
-    /** The mesh's sockets: control (changes), stats (counters), events (watching); all in the mesh's namespace. */
-    private record Sockets(RtnetlinkSession control, RtnetlinkSession stats, NetlinkSocket events, long netnsInode) {
+    /**
+     * The mesh's sockets: control (changes), stats (counters), events (watching), hostRoutes (route notifications for
+     * the {@link HostRouteGuard}, or null); all in the mesh's namespace.
+     */
+    private record Sockets(RtnetlinkSession control, RtnetlinkSession stats, NetlinkSocket events, NetlinkSocket hostRoutes,
+                           long netnsInode) {
 
         static Sockets open(MeshConfig config) {
             if (config.netns() == null) {
@@ -234,14 +262,19 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         private static Sockets openHere(boolean watch) {
             RtnetlinkSession control = RtnetlinkSession.open();
             RtnetlinkSession stats = null;
+            NetlinkSocket hostRoutes = null;
             try {
                 stats = RtnetlinkSession.open();
-                return new Sockets(control, stats, watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null,
+                hostRoutes = HostRouteGuard.openEvents(control.portId());
+                return new Sockets(control, stats, watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null, hostRoutes,
                         NetworkNamespace.currentInode());
             } catch (RuntimeException e) {
                 control.close();
                 if (stats != null) {
                     stats.close();
+                }
+                if (hostRoutes != null) {
+                    hostRoutes.close();
                 }
                 throw e;
             }
@@ -252,6 +285,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             stats.close();
             if (events != null) {
                 events.close();
+            }
+            if (hostRoutes != null) {
+                hostRoutes.close();
             }
         }
     }
@@ -309,6 +345,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
         topology.checkAdd(adding);
+        guard.check(adding);
         List<Peer> before = saveChange(adding, List.of());
         try {
             if (purged) {
@@ -467,6 +504,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             lines.add("WARN ipip filter: off (MeshConfig.ipipFilter(false)): no per-peer counters"
                     + (ctx.config.mode() == MeshMode.SHARED ? ", and tunl0 accepts IPIP from any source" : ""));
         }
+        lines.add(guard.diagnose(table.peers()));
         lines.add(stateLine());
         return lines;
     }
@@ -575,6 +613,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private synchronized void closeSessions() {
         ctx.session.close();
         counters.close();
+        guard.close();
         if (filter != null) {
             filter.close();
         }

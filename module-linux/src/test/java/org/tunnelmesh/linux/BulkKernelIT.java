@@ -49,9 +49,10 @@ class BulkKernelIT {
         LinuxTunnelMesh mesh = meshes.open(1, MeshMode.SHARED);
         mesh.addPeer(Peer.of("node4", "10.245.1.5", "192.168.40.0/24"));
         List<Peer> peers = SeedPeers.of(PEERS, SUBNETS_PER_PEER);
-        // a foreign route on the subnet of the 200th peer: the kernel refuses that one request
+        // a foreign route on the subnet of the 200th peer: the kernel refuses that one request (through a gateway: a
+        // device route would be an on-link subnet, refused before the kernel is asked)
         String blocked = peers.get(200).subnets().get(3).toString();
-        ip(1, "route", "add", blocked, "dev", "lo", "proto", "static");
+        ip(1, "route", "add", blocked, "via", "10.245.1.9", "dev", "eth0", "proto", "static");
         try {
             Object before = snapshot(1);
             ConflictException e = assertThrows(ConflictException.class, () -> mesh.addPeers(peers));

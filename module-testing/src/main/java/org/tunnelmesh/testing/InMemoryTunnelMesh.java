@@ -50,6 +50,9 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     private final long[] rejected = new long[2];
     private final AtomicInteger trafficReads = new AtomicInteger();
     private int nextIfindex = 10;
+    /** What {@link #setHostRoutes} says the namespace reaches on its own; none by default. */
+    private List<org.tunnelmesh.Ipv4Prefix> onLink = List.of();
+    private List<Ipv4Address> gateways = List.of();
     private boolean closed;
 
     private InMemoryTunnelMesh(MeshConfig config) {
@@ -91,6 +94,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
+        checkHostRoutes(adding);
         table.addAll(adding);
         for (Peer peer : adding) {
             if (config.mode() == MeshMode.POINT_TO_POINT) {
@@ -240,6 +244,42 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     /** How many times {@link #devices()} was called. */
     public int deviceDumps() {
         return deviceDumps.get();
+    }
+
+    /**
+     * Has the mesh refuse what {@code LinuxTunnelMesh} refuses by the routes of its namespace: from now on a peer
+     * subnet that overlaps one of {@code onLink} (subnets the namespace reaches on-link, such as the underlay's
+     * 10.245.1.0/24) or contains one of {@code gateways} (default gateways) fails {@code addPeer(s)} with an
+     * {@link InvalidInputException} naming the peer, the subnet and what it would take over, and nothing is added.
+     * A wide subnet (with {@code allowWideSubnets}) may hold an on-link subnet but not lie inside one, as there.
+     * None by default: an in-memory mesh has no routes of its own.
+     */
+    public synchronized void setHostRoutes(Collection<org.tunnelmesh.Ipv4Prefix> onLink, Collection<Ipv4Address> gateways) {
+        this.onLink = List.copyOf(onLink);
+        this.gateways = List.copyOf(gateways);
+    }
+
+    // a linear scan: a test double holds few routes (the kernel-backed mesh searches sorted ones)
+    private void checkHostRoutes(List<Peer> adding) {
+        for (Peer peer : adding) {
+            for (org.tunnelmesh.Ipv4Prefix subnet : peer.subnets()) {
+                boolean wide = subnet.length() < MeshConfig.NARROWEST_WIDE_PREFIX;
+                for (org.tunnelmesh.Ipv4Prefix reached : onLink) {
+                    if (reached.overlaps(subnet) && (!wide || reached.length() <= subnet.length())) {
+                        throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet + " overlaps " + reached
+                                + ", which this node reaches on-link: routed into the tunnel, it would cut this node off from it;"
+                                + " a peer's subnets must lie outside the networks this node reaches directly");
+                    }
+                }
+                for (Ipv4Address gateway : gateways) {
+                    if (subnet.contains(gateway)) {
+                        throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet + " contains " + gateway
+                                + ", the gateway of this node's default route: routed into the tunnel, it would cut this node off"
+                                + " from everything behind that gateway; a peer's subnets must not contain it");
+                    }
+                }
+            }
+        }
     }
 
     /** Pretends the kernel drifted from the mesh; the next {@link #reconcile()} repairs it, saying {@code what}. */

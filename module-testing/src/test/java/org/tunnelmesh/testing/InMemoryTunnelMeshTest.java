@@ -26,6 +26,25 @@ class InMemoryTunnelMeshTest {
     }
 
     @Test
+    void refusesSubnetsThatWouldTakeOverTheHostRoutesItIsGiven() {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED).toBuilder().allowWideSubnets(true).build(), List.of(NODE2));
+        mesh.addPeer(Peer.of("zk", "10.245.1.9", "10.245.1.1/32")); // nothing given yet: an in-memory mesh has no routes
+        mesh.removePeer("zk");
+        mesh.setHostRoutes(List.of(org.tunnelmesh.Ipv4Prefix.parse("10.245.1.0/24")), List.of(org.tunnelmesh.Ipv4Address.parse("172.31.1.1")));
+        InvalidInputException onLink = assertThrows(InvalidInputException.class, () -> mesh.addPeers(List.of(NODE3,
+                Peer.of("zk", "10.245.1.9", "10.245.1.1/32"))));
+        assertEquals("peer 'zk': subnet 10.245.1.1/32 overlaps 10.245.1.0/24, which this node reaches on-link: routed into the"
+                + " tunnel, it would cut this node off from it; a peer's subnets must lie outside the networks this node reaches"
+                + " directly", onLink.getMessage());
+        InvalidInputException gateway = assertThrows(InvalidInputException.class, () -> mesh.addPeer(Peer.of("gw", "10.245.1.9", "0.0.0.0/0")));
+        assertTrue(gateway.getMessage().startsWith("peer 'gw': subnet 0.0.0.0/0 contains 172.31.1.1, the gateway"), gateway.getMessage());
+        assertEquals(List.of(NODE2), mesh.peers(), "nothing added, node3 neither");
+
+        mesh.setHostRoutes(List.of(org.tunnelmesh.Ipv4Prefix.parse("10.245.1.0/24")), List.of());
+        mesh.addPeer(Peer.of("gw", "10.245.1.9", "0.0.0.0/0")); // a wide subnet may hold an on-link one: that one's route is more specific
+    }
+
+    @Test
     void checksPeersLikeTheKernelMeshBeforeChangingAnything() {
         InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2));
 

@@ -232,6 +232,17 @@ public final class NetlinkSocket implements AutoCloseable {
         return Readiness.READABLE;
     }
 
+    /**
+     * For event sockets: whether a datagram (or an error such as ENOBUFS) waits to be read, without waiting: poll(2)
+     * with a timeout of 0. Cheaper than a non-blocking {@link #poll} that finds nothing, whose EAGAIN costs an exception.
+     */
+    public boolean readable() {
+        ensureOpen();
+        byte[] pollfds = new byte[8];
+        ByteBuffer.wrap(pollfds).order(ByteOrder.nativeOrder()).putInt(fd).putShort(Native.POLLIN).putShort((short) 0);
+        return pollFds(pollfds, 1, 0) > 0;
+    }
+
     /** poll(2) on struct pollfd entries. EINTR waits again for the whole timeout: a signal can only lengthen a wait. */
     static int pollFds(byte[] pollfds, int count, int timeoutMillis) {
         while (true) {

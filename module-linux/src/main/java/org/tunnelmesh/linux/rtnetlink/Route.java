@@ -55,6 +55,40 @@ public record Route(Ipv4Prefix destination, int table, int protocol, int scope, 
                 new Ipv4Address(attrs.ipv4(RTA_GATEWAY, 0)), attrs.u32(RTA_OIF, 0), attrs.u32(RTA_NH_ID, 0));
     }
 
+    /**
+     * The gateways of a multipath route ({@code ip route add ... nexthop via A dev X nexthop via B dev Y}):
+     * RTA_MULTIPATH holds one struct rtnexthop per path, each followed by its own attributes. Empty
+     * for a route with one path (its gateway is {@link #gateway()}).
+     */
+    public static java.util.List<Gateway> multipathGateways(NetlinkMessage message) {
+        NetlinkAttributes attrs = Rtmsg.attributes(message, RTA_MAX_PARSED);
+        if (!attrs.has(RTA_MULTIPATH)) {
+            return java.util.List.of();
+        }
+        java.nio.ByteBuffer b = attrs.buffer();
+        int at = attrs.offset(RTA_MULTIPATH);
+        int end = at + attrs.length(RTA_MULTIPATH);
+        java.util.List<Gateway> gateways = new java.util.ArrayList<>();
+        while (at + RTNH_LENGTH <= end) {
+            int length = b.getShort(at) & 0xffff;
+            if (length < RTNH_LENGTH || length > end - at) {
+                throw new org.tunnelmesh.linux.netlink.MalformedMessageException("rtnexthop at offset " + at + " claims length "
+                        + length + ", but " + (end - at) + " bytes remain");
+            }
+            int ifindex = b.getInt(at + 4);
+            NetlinkAttributes path = NetlinkAttributes.parse(b, at + RTNH_LENGTH, at + length, RTA_MAX_PARSED);
+            if (path.has(RTA_GATEWAY)) {
+                gateways.add(new Gateway(new Ipv4Address(path.ipv4(RTA_GATEWAY, 0)), ifindex));
+            }
+            at += (length + 3) & ~3; // RTNH_ALIGN
+        }
+        return gateways;
+    }
+
+    /** One path of a multipath route: {@code nexthop via address dev oif}. */
+    public record Gateway(Ipv4Address address, int oif) {
+    }
+
     /** True when the kernel's route does what this desired one asks (ignoring kernel-set flags). */
     public boolean sameForwarding(Route other) {
         return destination.equals(other.destination) && table == other.table && protocol == other.protocol

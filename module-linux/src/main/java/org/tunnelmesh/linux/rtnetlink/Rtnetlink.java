@@ -62,10 +62,13 @@ public final class Rtnetlink {
     public static final int RT_SCOPE_NOWHERE = 255;
     public static final int RTN_UNICAST = 1;
     public static final int RTNH_F_ONLINK = 4;
+    /** struct rtnexthop: u16 rtnh_len, u8 rtnh_flags, u8 rtnh_hops, s32 rtnh_ifindex; its attributes follow. */
+    public static final int RTNH_LENGTH = 8;
     public static final int RTM_F_CLONED = 0x200;
     public static final int RTA_DST = 1;
     public static final int RTA_OIF = 4;
     public static final int RTA_GATEWAY = 5;
+    public static final int RTA_MULTIPATH = 9;
     public static final int RTA_TABLE = 15;
     public static final int RTA_NH_ID = 30;
     public static final int RTA_MAX_PARSED = RTA_NH_ID;

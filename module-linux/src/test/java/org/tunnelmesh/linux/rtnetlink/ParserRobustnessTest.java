@@ -39,6 +39,7 @@ class ParserRobustnessTest {
     static {
         PARSERS.put("Link.parse", Link::parse);
         PARSERS.put("Route.parse", Route::parse);
+        PARSERS.put("Route.multipathGateways", m -> (m.type() == RTM_NEWROUTE && !Route.multipathGateways(m).isEmpty()) ? true : null);
         PARSERS.put("Address.parse", Address::parse);
         PARSERS.put("Nexthop.parse", Nexthop::parse);
     }
@@ -204,6 +205,7 @@ class ParserRobustnessTest {
         RtnetlinkRequests.newRoute(b, RtnetlinkRequests.CREATE, new Route(Ipv4Prefix.parse("192.168.43.0/24"), 1000, 87,
                 RT_SCOPE_UNIVERSE, RTN_UNICAST, 0, Ipv4Address.ANY, 0, 7));
         seeds.add(b.message(0));
+        seeds.add(RtnetlinkParseTest.multipathDefaultRoute());
         b.reset(1);
         RtnetlinkRequests.newAddress(b, RtnetlinkRequests.CREATE, 7, Ipv4Address.parse("192.168.41.0"), 32);
         seeds.add(b.message(0));

@@ -59,6 +59,41 @@ class RtnetlinkParseTest {
         assertEquals(Ipv4Address.parse("10.245.1.1"), route.gateway());
     }
 
+    /** {@code ip route add default nexthop via 10.245.1.1 dev 3 nexthop via 10.245.2.1 dev 4 nexthop dev 5}. */
+    static byte[] multipathDefaultRoute() {
+        NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(1);
+        b.begin(RTM_NEWROUTE, 0);
+        b.putU8(AF_INET).putU8(0).putU8(0).putU8(0).putU8(RT_TABLE_MAIN).putU8(RTPROT_BOOT).putU8(0).putU8(RTN_UNICAST).putU32(0);
+        b.beginNested(RTA_MULTIPATH);
+        b.putU16(RTNH_LENGTH + 8).putU8(0).putU8(0).putU32(3);
+        b.attrIpv4(RTA_GATEWAY, 0x0af50101);
+        b.putU16(RTNH_LENGTH + 8).putU8(0).putU8(0).putU32(4);
+        b.attrIpv4(RTA_GATEWAY, 0x0af50201);
+        b.putU16(RTNH_LENGTH).putU8(0).putU8(0).putU32(5);
+        b.endNested();
+        b.end();
+        return b.message(0);
+    }
+
+    @Test
+    void multipathGateways() {
+        NetlinkMessage m = NetlinkMessage.wrap(multipathDefaultRoute());
+        Route route = Route.parse(m);
+        assertEquals(Ipv4Prefix.parse("0.0.0.0/0"), route.destination());
+        assertEquals(java.util.List.of(new Route.Gateway(Ipv4Address.parse("10.245.1.1"), 3), new Route.Gateway(Ipv4Address.parse("10.245.2.1"), 4)),
+                Route.multipathGateways(m));
+        assertEquals(java.util.List.of(), Route.multipathGateways(NetlinkMessage.wrap(Captures.load("newroute-onlink.hex"))));
+    }
+
+    @Test
+    void aMultipathEntryLongerThanItsAttributeIsMalformed() {
+        byte[] bytes = multipathDefaultRoute();
+        int first = 16 + Rtmsg.LEN + 4; // the first rtnexthop, after the RTA_MULTIPATH header
+        ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()).putShort(first, (short) 200);
+        org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.linux.netlink.MalformedMessageException.class,
+                () -> Route.multipathGateways(NetlinkMessage.wrap(bytes)));
+    }
+
     @Test
     void nonIpv4RoutesAreSkipped() {
         byte[] bytes = Captures.load("newroute-onlink.hex");
