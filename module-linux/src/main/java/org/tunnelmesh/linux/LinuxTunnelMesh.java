@@ -172,9 +172,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 repairs.forEach(r -> log.debug("applied: {}", r));
             }
             if (sockets.events != null) {
-                IpipFilter guard = filter;
+                IpipFilter ipipFilter = filter;
                 MeshEventFilter eventFilter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex,
-                        guard == null ? ifindex -> false : guard::isGuardedDevice);
+                        ipipFilter == null ? ifindex -> false : ipipFilter::isGuardedDevice);
                 mesh.watcher = new KernelWatcher(sockets.events, sockets.control.portId(), eventFilter::concerns, config.name(),
                         config.resyncInterval().toMillis(), mesh::repairQuietly);
                 mesh.watcher.start();
