@@ -132,8 +132,8 @@ class NodeZooKeeperKernelIT {
 
     /**
      * Issue 21 rows 1-3, played by an attacker with write access to ZooKeeper (no authentication
-     * here): a member routing the ZooKeeper server, a persistent squatter older than node2 claiming
-     * node2's subnet, and twenty members of 60 kB (more than the client's 1 MB packet limit
+     * here): a member routing the ZooKeeper server, one routing the underlay's segment, a persistent
+     * squatter older than node2 claiming node2's subnet, and twenty members of 60 kB (more than the client's 1 MB packet limit
      * together). Each is skipped with its reason; the nodes keep their session and build the mesh.
      */
     @Test
@@ -142,6 +142,9 @@ class NodeZooKeeperKernelIT {
                 "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.42.0/24\"]}".getBytes(StandardCharsets.UTF_8));
         admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "zk",
                 "{\"underlay\":\"10.245.1.8\",\"subnets\":[\"10.245.1.1/32\"]}".getBytes(StandardCharsets.UTF_8));
+        // the underlay's own segment, which the mesh itself refuses (on-link): skipped with the mesh's message
+        admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "underlay",
+                "{\"underlay\":\"10.245.1.7\",\"subnets\":[\"10.245.1.128/28\"]}".getBytes(StandardCharsets.UTF_8));
         for (int i = 0; i < 20; i++) {
             String json = "{\"underlay\":\"10.245.1." + (100 + i) + "\",\"subnets\":[\"10.50." + i + ".0/24\"],\"pad\":\"";
             admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "big" + i,
@@ -151,13 +154,15 @@ class NodeZooKeeperKernelIT {
         startMember(node2, 42);
         awaitFullMesh(List.of(node1, node2));
         for (LabNode node : List.of(node1, node2)) {
-            await(node.name + " skips 22 members", () -> ((Number) membership(node, "SkippedMembers")).longValue() == 22);
+            await(node.name + " skips 23 members", () -> ((Number) membership(node, "SkippedMembers")).longValue() == 23);
             List<String> reasons = skipReasons(node);
             assertTrue(reasons.stream().anyMatch(r -> r.startsWith("member 'zk': subnet 10.245.1.1/32 holds ZooKeeper server 10.245.1.1")),
                     node.name + ": " + reasons);
             assertTrue(reasons.contains("member 'squatter' is not ephemeral (a persistent znode is nobody's live member)"),
                     node.name + ": " + reasons);
             assertTrue(reasons.contains("member 'big7': data of 60000 bytes is over the limit of 1024 bytes"), node.name + ": " + reasons);
+            assertTrue(reasons.stream().anyMatch(r -> r.contains("subnet 10.245.1.128/28 overlaps 10.245.1.0/24")), node.name + ": " + reasons);
+            assertEquals(List.of(), routes(node.name, "10.245.1.128/28"), node.name + " does not route its own segment into the mesh");
             assertEquals("", membership(node, "ReadError"), node.name);
             assertEquals(List.of(), routes(node.name, "10.245.1.1/32"), node.name + " does not route ZooKeeper into the mesh");
         }
@@ -166,7 +171,8 @@ class NodeZooKeeperKernelIT {
         // the node kept its session: it sees the members go
         admin.delete().forPath(MEMBERS + "zk");
         admin.delete().forPath(MEMBERS + "squatter");
-        await("node1 sees two members gone", () -> ((Number) membership(node1, "SkippedMembers")).longValue() == 20);
+        admin.delete().forPath(MEMBERS + "underlay");
+        await("node1 sees three members gone", () -> ((Number) membership(node1, "SkippedMembers")).longValue() == 20);
         assertTrue((Boolean) membership(node1, "Registered"), "node1 is still registered");
         assertEquals(Set.of("node2"), peerNames(node1));
     }
