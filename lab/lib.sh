@@ -92,6 +92,54 @@ ping_check() {
     grep -q ' 0% packet loss' <<<"$out"
 }
 
+# ---------------------------------------------------------------- a scenario's nodes: start, read, clean up
+# lab_workdir NAME: a private directory for the scenario's files (LAB_WORK: logs, passwords, state
+# files), and one cleanup on exit for everything the scenario started (lab_cleanup).
+LAB_WORK=
+LAB_PIDS=()
+LAB_CLEANUP=()
+lab_workdir() {
+    LAB_WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+    trap lab_cleanup EXIT
+}
+
+# lab_on_cleanup FUNCTION: one more step for lab_cleanup, run after the processes in LAB_PIDS ended.
+lab_on_cleanup() { LAB_CLEANUP+=("$1"); }
+
+# shellcheck disable=SC2317 # run by the trap
+lab_cleanup() {
+    local pid step
+    for pid in "${LAB_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${LAB_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for step in "${LAB_CLEANUP[@]}"; do "$step" || true; done
+    [ -z "$LAB_WORK" ] || rm -rf "$LAB_WORK"
+}
+
+# start_node JAR N [OPTION...]: node N (java -jar JAR) in namespace nodeN with the lab's name,
+# underlay and tunnel address, and OPTIONs; READY goes to LAB_WORK/nodeN.out, its log to
+# LAB_WORK/nodeN.log (wait_ready "$LAB_WORK" N reads them); its pid is LAB_PIDS[N].
+start_node() {
+    local jar=$1 n=$2
+    shift 2
+    ip netns exec "node$n" java -jar "$jar" --name "node$n" --underlay "$(lab_underlay "$n")" \
+        --tunnel-address "$(lab_tunnel "$n")" "$@" >"$LAB_WORK/node$n.out" 2>"$LAB_WORK/node$n.log" &
+    LAB_PIDS[n]=$!
+}
+
+# stop_node N: SIGTERM to node N, and wait for it to end.
+stop_node() {
+    kill -TERM "${LAB_PIDS[$1]}" 2>/dev/null || true
+    wait "${LAB_PIDS[$1]}" 2>/dev/null || true
+    unset "LAB_PIDS[$1]"
+}
+
+# read_mbean N MBEAN ATTRIBUTE: the attribute's value through node N's Jolokia; an array as
+# comma-separated items.
+read_mbean() {
+    jolokia "$1" "{\"type\":\"read\",\"mbean\":\"$2\",\"attribute\":\"$3\"}" \
+        | jq -r '.value | if type == "array" then map(tostring) | join(",") else tostring end'
+}
+
 # ---------------------------------------------------------------- the lab's own scripts
 lab_scripts() {  # every shell script of the lab, and CI's, for shellcheck
     local f

@@ -1,4 +1,4 @@
-package org.tunnelmesh.samples;
+package org.tunnelmesh.benchmarks;
 
 import com.sun.net.httpserver.HttpServer;
 import java.lang.management.ManagementFactory;

@@ -1,4 +1,4 @@
-package org.tunnelmesh.samples;
+package org.tunnelmesh.benchmarks;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,7 @@
-package org.tunnelmesh.samples;
+package org.tunnelmesh.benchmarks;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -51,6 +52,7 @@ import org.tunnelmesh.linux.netlink.NetworkNamespace;
 public final class JvmScaleBenchmark {
     private static final String NS = "node1";
     private static final String JAR = System.getProperty("tunnelmesh.nodeJar", "samples/target/tunnelmesh-node.jar");
+    private static final String BENCHMARKS_JAR = System.getProperty("tunnelmesh.benchmarksJar", "benchmarks/target/tunnelmesh-benchmarks.jar");
     private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
     private static final int STARTS = 5;
     /**
@@ -147,7 +149,9 @@ public final class JvmScaleBenchmark {
     }
 
     private static List<String> floorCommand(List<String> parts) {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", NS, JAVA, "-cp", JAR, StartupFloor.class.getName()));
+        // the node jar first, so the floor loads the JDK's, Jolokia's and JNA's classes from the very jar the node runs
+        String classpath = JAR + File.pathSeparator + BENCHMARKS_JAR;
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", NS, JAVA, "-cp", classpath, StartupFloor.class.getName()));
         command.addAll(parts);
         return command;
     }

@@ -1,4 +1,4 @@
-package org.tunnelmesh.samples;
+package org.tunnelmesh.benchmarks;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +55,7 @@ public final class ScaleBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        String nlbatch = args.length > 0 ? args[0] : "samples/target/nlbatch";
+        String nlbatch = args.length > 0 ? args[0] : "benchmarks/target/nlbatch";
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Configurator.setAllLevels("org.tunnelmesh", Level.WARN); // the figures, not the log
         System.out.printf(Locale.ROOT, "tunnelmesh at scale: tunnelmesh in namespace %s, the others in fresh namespaces; %d CPU(s), Java %s%n",

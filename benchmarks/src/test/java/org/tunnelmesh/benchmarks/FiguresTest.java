@@ -1,4 +1,4 @@
-package org.tunnelmesh.samples;
+package org.tunnelmesh.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.tunnelmesh.samples;
+package org.tunnelmesh.benchmarks;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
