@@ -58,11 +58,14 @@ public final class TrustedFile {
         return bytes;
     }
 
-    /** As {@link #read}, but null when the file does not exist (its directory must). */
+    /** As {@link #read}, but null when the file does not exist (its directory must: the file is written there). */
     public static byte[] readIfPresent(Path file, String what, long maxBytes, boolean secret) {
         Path path = file.toAbsolutePath().normalize();
         if (path.getParent() == null) {
             throw new InvalidInputException(what + " " + path + " is not a file");
+        }
+        if (!Files.isDirectory(path.getParent())) {
+            throw new InvalidInputException(what + " " + path + " does not exist, nor its directory " + path.getParent());
         }
         Path real = checkDirectories(path.getParent(), what + " " + path).resolve(path.getFileName());
         Map<String, Object> attributes;

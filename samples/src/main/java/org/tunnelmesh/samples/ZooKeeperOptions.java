@@ -1,17 +1,14 @@
 package org.tunnelmesh.samples;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.TrustedFile;
 import org.tunnelmesh.zookeeper.MembershipConfig;
 
 /** The node's ZooKeeper options: {@code --zookeeper}, {@code --cluster}, {@code --subnets}, {@code --zookeeper-auth-file}. */
@@ -60,14 +57,10 @@ final class ZooKeeperOptions {
         Path path = Path.of(file);
         String line;
         try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
-            if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
-                throw StartupFailure.badInput("--zookeeper-auth-file " + file + " is readable by group or others: chmod 600 it");
-            }
-            List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
-            line = lines.isEmpty() ? "" : lines.get(0).strip();
-        } catch (IOException e) {
-            throw StartupFailure.badInput("--zookeeper-auth-file " + file + " cannot be read: " + e);
+            byte[] bytes = TrustedFile.read(path, "--zookeeper-auth-file", 64 << 10, true);
+            line = new String(bytes, StandardCharsets.UTF_8).lines().findFirst().orElse("").strip();
+        } catch (InvalidInputException e) {
+            throw StartupFailure.badInput(e.getMessage());
         }
         int colon = line.indexOf(':');
         if (colon <= 0 || colon == line.length() - 1) {
