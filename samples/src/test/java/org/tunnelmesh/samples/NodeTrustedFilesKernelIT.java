@@ -47,7 +47,11 @@ class NodeTrustedFilesKernelIT {
         if (holder != null) {
             holder.destroyForcibly().waitFor(60, TimeUnit.SECONDS);
         }
-        node1.stop();
+        try {
+            node1.stop();
+        } finally {
+            node1.kill(); // a node stuck on a FIFO (before the fix) ignores SIGTERM
+        }
         sh("ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87 2>/dev/null; ip -n node1 addr flush dev tunl0; "
                 + "tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; true");
     }
@@ -123,7 +127,7 @@ class NodeTrustedFilesKernelIT {
                 """);
         Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rw-r--r--"));
         holder = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--", JAVA,
-                source.toString(), lock.toString()).redirectErrorStream(true).start();
+                source.toString(), lock.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String answer = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8)).readLine();
         assertEquals("REFUSED java.nio.file.AccessDeniedException: " + lock, answer);
 
@@ -134,8 +138,11 @@ class NodeTrustedFilesKernelIT {
 
     private static Path stateFile(String name) throws Exception {
         Path file = DIR.resolve(name);
-        Files.writeString(file, "{\"format\":\"tunnelmesh-state\",\"version\":1,\"mesh\":\"node1\",\"peers\":[\n"
-                + "{\"name\":\"node2\",\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}\n]}\n");
+        Files.writeString(file, """
+                {"format":"tunnelmesh-state","version":1,"mesh":"node1","peers":[
+                {"name":"node2","underlay":"10.245.1.3","subnets":["192.168.42.0/24"]}
+                ]}
+                """);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
     }
