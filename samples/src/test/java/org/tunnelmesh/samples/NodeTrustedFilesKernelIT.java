@@ -156,13 +156,20 @@ class NodeTrustedFilesKernelIT {
         assertEquals(before, snapshot("node1"), "nothing changed in the kernel");
     }
 
+    /** The node's one-line reason. */
     private String lastLine() throws Exception {
-        return node1.log().lines().filter(l -> l.startsWith("tunnelmesh-node: ")).reduce((a, b) -> b).orElse("");
+        return thisStart().lines().filter(l -> l.startsWith("tunnelmesh-node: ")).reduce((a, b) -> b).orElse("");
+    }
+
+    /** The log is appended to by every start: this start's part begins with its "$ command" line. */
+    private String thisStart() throws Exception {
+        String log = node1.log();
+        return log.substring(log.lastIndexOf("\n$ ") + 1);
     }
 
     private void awaitLog(String text) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LabNode.READY_SECONDS);
-        while (!node1.log().contains(text)) {
+        while (!thisStart().contains(text)) {
             assertTrue(node1.alive(), "node1 exited: " + node1.tail());
             assertTrue(System.nanoTime() < deadline, "node1 never logged '" + text + "': " + node1.tail());
             Thread.sleep(100);
