@@ -30,7 +30,8 @@ import java.util.Set;
  * Written whole and atomically (a temporary file in the same directory, fsync, rename over the
  * old one, fsync of the directory), so after a crash or power loss the file is either the old
  * set or the new one, never a mix. Read strictly: anything that is not exactly this format is
- * refused with the file's name and what is wrong, never guessed at.
+ * refused with the file's name and what is wrong, never guessed at; and only once
+ * {@link TrustedFile} has checked that nobody but root and the node's user can have written it.
  */
 public final class StateFile {
     public static final String FORMAT = "tunnelmesh-state";
@@ -62,17 +63,12 @@ public final class StateFile {
     public List<Peer> read(String meshName) {
         byte[] bytes;
         try {
-            if (Files.isDirectory(path)) {
-                throw new StateFileException("state file " + path + " is a directory");
-            }
-            if (Files.exists(path) && Files.size(path) > MAX_BYTES) {
-                throw new StateFileException("state file " + path + " is larger than " + (MAX_BYTES >> 20) + " MiB: not a tunnelmesh state file");
-            }
-            bytes = Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
+            bytes = TrustedFile.readIfPresent(path, "state file", MAX_BYTES, false);
+        } catch (InvalidInputException e) {
+            throw new StateFileException(e.getMessage(), e);
+        }
+        if (bytes == null) {
             return List.of();
-        } catch (IOException e) {
-            throw new StateFileException("cannot read state file " + path + ": " + describe(e), e);
         }
         try {
             return decode(bytes, meshName);

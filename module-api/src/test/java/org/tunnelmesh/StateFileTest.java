@@ -3,6 +3,7 @@ package org.tunnelmesh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -105,12 +106,29 @@ class StateFileTest {
         assertTrue(assertThrows(StateFileException.class, () -> new StateFile(path).read("node1")).getMessage()
                 .contains("is damaged: not UTF-8 text"));
         assertTrue(assertThrows(StateFileException.class, () -> new StateFile(dir).read("node1")).getMessage()
-                .endsWith("is a directory"));
+                .endsWith("is a directory, not a regular file: give the path of the file itself"));
         if (!"root".equals(System.getProperty("user.name"))) {
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("---------"));
             assertEquals("cannot read state file " + path + ": permission denied",
                     assertThrows(StateFileException.class, () -> new StateFile(path).read("node1")).getMessage());
         }
+    }
+
+    /** Issue 21 row 11: a FIFO hung the start, /dev/zero ran out of memory, a file anyone could write was believed. */
+    @Test
+    void aFifoADeviceAndAFileOthersCanWriteAreRefusedWithoutBlocking() throws Exception {
+        Path fifo = dir.resolve("fifo.json");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        Path open = Files.write(dir.resolve("open.json"), StateFile.encode("node1", List.of(NODE2)));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            assertEquals("state file " + fifo + " is a FIFO, not a regular file: give the path of the file itself",
+                    assertThrows(StateFileException.class, () -> new StateFile(fifo).read("node1")).getMessage());
+            assertEquals("state file /dev/zero is a character device, not a regular file: give the path of the file itself",
+                    assertThrows(StateFileException.class, () -> new StateFile(Path.of("/dev/zero")).read("node1")).getMessage());
+        });
+        assertEquals("state file " + open + " is writable by group or others (rw-rw-rw-): chmod go-w " + open,
+                assertThrows(StateFileException.class, () -> new StateFile(open).read("node1")).getMessage());
     }
 
     @Test

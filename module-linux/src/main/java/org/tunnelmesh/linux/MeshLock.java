@@ -6,11 +6,19 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.TrustedFile;
 import org.tunnelmesh.TunnelMeshException;
 
 /**
@@ -18,6 +26,8 @@ import org.tunnelmesh.TunnelMeshException;
  * protocol would each delete the other's routes as leftovers on every reconcile. The lock is a
  * file lock on {@code /run/tunnelmesh/net-<netns inode>-proto-<protocol>.lock}, so it holds across
  * processes and goes away with a process that dies; the file names the holder for the error.
+ * The file is readable by its owner only (mode 0600, in a directory only root or the node's user
+ * can change): another user could otherwise take a shared lock on it and keep every mesh from starting.
  *
  * <p>Within one JVM a map decides first: fcntl locks belong to the process, and closing any
  * descriptor of the file would drop the lock another mesh of this process holds on it.
@@ -26,6 +36,9 @@ final class MeshLock implements AutoCloseable {
     /** Overridable for an embedder without write access to /run (e.g. systemd's RuntimeDirectory). */
     static final Path DIRECTORY = Path.of(System.getProperty("tunnelmesh.lockDirectory", "/run/tunnelmesh"));
     private static final Map<String, String> HELD_HERE = new ConcurrentHashMap<>();
+    private static final Pattern PID = Pattern.compile("\\(pid (\\d{1,18})\\)$");
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFREG = 0100000;
 
     private final String key;
     private final FileChannel channel;
@@ -62,11 +75,16 @@ final class MeshLock implements AutoCloseable {
         Path file = directory.resolve(key + ".lock");
         FileChannel channel = null;
         try {
-            Files.createDirectories(directory);
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = open(directory, file);
             FileLock lock = channel.tryLock();
             if (lock == null) {
-                String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
+                String text = holderOf(channel);
+                Matcher pid = PID.matcher(text);
+                if (pid.find() && ProcessHandle.of(Long.parseLong(pid.group(1))).isEmpty()) {
+                    throw new ConflictException(where + " has no running mesh with route protocol " + protocol + ", but its lock " + file
+                            + " is held: the file names " + text + ", which is not running. Find the process that holds the lock with"
+                            + " lslocks and stop it");
+                }
                 throw conflict(where, protocol, text.isEmpty() ? "another process" : text);
             }
             channel.truncate(0);
@@ -83,6 +101,47 @@ final class MeshLock implements AutoCloseable {
             HELD_HERE.remove(key);
             throw e;
         }
+    }
+
+    /**
+     * Opens the lock file read-write, for us alone: any user who can open it can hold an fcntl lock
+     * on it (a shared one needs only read access) and so keep every mesh from starting. The
+     * directory is checked first, so nobody else can swap the file for a link between the check and
+     * the open; a file left readable by an older tunnelmesh is made private.
+     */
+    private static FileChannel open(Path directory, Path file) throws IOException {
+        Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        try {
+            TrustedFile.checkDirectories(directory, "the lock file " + file);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(e.getMessage() + " (the lock directory: a user who can change it can keep meshes from starting)");
+        }
+        Map<String, Object> attributes = null;
+        try {
+            attributes = Files.readAttributes(file, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            // created below, private from the start
+        }
+        if (attributes != null) {
+            int mode = (Integer) attributes.get("mode");
+            int uid = (Integer) attributes.get("uid");
+            if ((mode & S_IFMT) != S_IFREG || (uid != 0 && uid != TrustedFile.nodeUid())) {
+                throw new InvalidInputException("the lock file " + file + " is not a regular file of root or uid " + TrustedFile.nodeUid()
+                        + ": someone else put it there; remove it");
+            }
+            if ((mode & 077) != 0) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            }
+        }
+        return FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    }
+
+    /** Who the lock file says holds it (the mesh and its pid), read from the open file. */
+    private static String holderOf(FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(4096);
+        channel.read(buffer, 0);
+        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).strip();
     }
 
     private static ConflictException conflict(String where, int protocol, String holder) {

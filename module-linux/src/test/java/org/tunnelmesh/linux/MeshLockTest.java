@@ -4,11 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.TrustedFile;
 
 /** The lock key and the in-process side of "one mesh per namespace and protocol" (the lab tests the kernel and a second process). */
 class MeshLockTest {
@@ -36,6 +42,55 @@ class MeshLockTest {
         }
         try (MeshLock again = MeshLock.acquire(dir, 11, 87, "other", "x")) {
             assertEquals("mesh 'other' (pid " + pid + ")", Files.readString(dir.resolve("net-11-proto-87.lock")).strip());
+        }
+    }
+
+    /** Issue 21 row 10: a lock file others can read is a lock others can hold. */
+    @Test
+    void theLockFileIsPrivateInADirectoryOnlyWeChange() throws Exception {
+        Path locks = dir.resolve("locks");
+        Path legacy = Files.createDirectories(locks).resolve("net-12-proto-87.lock");
+        Files.writeString(legacy, "mesh 'old' (pid 1)\n");
+        Files.setPosixFilePermissions(legacy, PosixFilePermissions.fromString("rw-r--r--"));
+        try (MeshLock lock = MeshLock.acquire(locks, 11, 87, "edge", "x"); MeshLock old = MeshLock.acquire(locks, 12, 87, "edge", "x")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(locks.resolve("net-11-proto-87.lock"))));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(legacy)), "made private");
+        }
+        Path made = dir.resolve("made");
+        MeshLock.acquire(made, 11, 87, "edge", "x").close();
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(made)));
+    }
+
+    @Test
+    void aLinkOrADirectoryOthersCanWriteIsRefused() throws Exception {
+        Path target = Files.writeString(dir.resolve("target"), "");
+        Path link = Files.createSymbolicLink(dir.resolve("net-11-proto-87.lock"), target);
+        assertEquals("the lock file " + link + " is not a regular file of root or uid " + TrustedFile.nodeUid()
+                + ": someone else put it there; remove it",
+                assertThrows(InvalidInputException.class, () -> MeshLock.acquire(dir, 11, 87, "edge", "x")).getMessage());
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        String message = assertThrows(InvalidInputException.class, () -> MeshLock.acquire(open, 11, 87, "edge", "x")).getMessage();
+        assertTrue(message.contains("writable by group or others (rwxrwxrwx), who could swap the file: chmod go-w " + open), message);
+    }
+
+    /** The lock held by a process that is not the mesh the file names: said so, not "already has a mesh". */
+    @Test
+    void aLockHeldForADeadPidSaysSo() throws Exception {
+        Path file = dir.resolve("net-11-proto-87.lock");
+        Files.writeString(file, "mesh 'edge' (pid 999999999)\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        Process holder = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+                System.getProperty("java.class.path"), SharedLockHolder.class.getName(), file.toString()).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
+            assertEquals("LOCKED", out.readLine());
+            ConflictException e = assertThrows(ConflictException.class, () -> MeshLock.acquire(dir, 11, 87, "edge", "namespace blue"));
+            assertEquals("namespace blue has no running mesh with route protocol 87, but its lock " + file + " is held: the file names "
+                    + "mesh 'edge' (pid 999999999), which is not running. Find the process that holds the lock with lslocks and stop it",
+                    e.getMessage());
+        } finally {
+            holder.destroy();
+            holder.waitFor();
         }
     }
 }

@@ -60,7 +60,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
               --user U                    the user of every management endpoint (required with --jolokia or --jmx-port)
               --password-file F           U's password: the first line of F, which only its owner may read
                                           (chmod 600); or the environment variable TUNNELMESH_PASSWORD
-              --tls-keystore F            serve Jolokia over HTTPS and JMX over TLS with the key in F (PKCS#12 or JKS)
+              --tls-keystore F            serve Jolokia over HTTPS and JMX over TLS with the key in F (PKCS#12 or JKS;
+                                          chmod 600)
               --tls-keystore-password-file F
                                           the key store's password: first line of F (chmod 600)
               --jolokia-user U --jolokia-password P
@@ -69,7 +70,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
               --allow-wide-subnets        allow peer subnets shorter than /8, e.g. 0.0.0.0/0 via a gateway peer
               --state-file F              keep the desired peer set in F: saved before every change, restored at start
                                           (with --peer: the file's peers plus the --peer ones; a --peer replaces
-                                          a saved peer of the same name). A damaged F is refused (exit 2)
+                                          a saved peer of the same name). A damaged F is refused (exit 2), and so
+                                          is one that another user could have written (see README, Security)
               --zookeeper HOST:PORT[,HOST:PORT...]
                                           take the peers from a ZooKeeper cluster: announce this node as a member,
                                           every other member becomes a peer (with --peer: those are kept apart)

@@ -64,7 +64,13 @@ public final class TunnelMeshNode implements AutoCloseable {
                 System.out.print(NodeOptions.USAGE);
                 return;
             }
-            node = start(options, LinuxTunnelMesh::open, ManagementFactory.getPlatformMBeanServer());
+            node = start(options, LinuxTunnelMesh::open, ManagementFactory.getPlatformMBeanServer(), signals);
+        } catch (Stopped stopped) {
+            // what was opened is closed; the kernel is as a stop after READY leaves it
+            System.err.println("tunnelmesh-node: stopped by a signal during start-up");
+            LogManager.shutdown();
+            System.exit(0);
+            return;
         } catch (StartupFailure failure) {
             System.err.println("tunnelmesh-node: " + failure.oneLine());
             LogManager.shutdown();
@@ -89,17 +95,42 @@ public final class TunnelMeshNode implements AutoCloseable {
      * @throws StartupFailure with exit status 2 for bad input, 1 otherwise
      */
     static TunnelMeshNode start(NodeOptions options, MeshOpener opener, MBeanServer server) {
+        return start(options, opener, server, StopSignals.none());
+    }
+
+    /**
+     * As above, and stops with {@link Stopped} once {@code signals} asks to, between steps or in
+     * the wait for ZooKeeper; whatever was started is then stopped again, as on a failure.
+     */
+    static TunnelMeshNode start(NodeOptions options, MeshOpener opener, MBeanServer server, StopSignals signals) {
         TunnelMeshNode node = new TunnelMeshNode(options);
         try {
             node.server = server;
             node.startConnectors(server);
-            node.joinCluster();
+            stopIfAsked(signals);
+            signals.interruptibly(node::joinCluster);
+            stopIfAsked(signals);
             node.openMesh(opener, server);
+            stopIfAsked(signals);
             node.followCluster();
             return node;
         } catch (RuntimeException e) {
             node.close();
-            throw e;
+            throw signals.requested() ? new Stopped() : e;
+        }
+    }
+
+    /** A signal came during start-up: the start was abandoned and what it had opened closed. */
+    static final class Stopped extends RuntimeException {
+        Stopped() {
+            super("stopped by a signal during start-up", null, false, false);
+        }
+    }
+
+    private static void stopIfAsked(StopSignals signals) {
+        if (signals.requested()) {
+            Log.LOGGER.info("stopping: a signal came during start-up");
+            throw new Stopped();
         }
     }
 
@@ -172,6 +203,7 @@ public final class TunnelMeshNode implements AutoCloseable {
         if (options.zookeeper() == null) {
             return;
         }
+        Log.LOGGER.info("joining cluster '{}' on {}", options.zookeeper().cluster(), options.zookeeper().connect());
         try {
             membership = ZooKeeperMembership.connect(options.mesh(), options.zookeeper());
         } catch (InvalidInputException | ConflictException e) {

@@ -1,18 +1,15 @@
 package org.tunnelmesh.samples;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.TrustedFile;
 import org.tunnelmesh.zookeeper.MembershipConfig;
 
 /** The node's ZooKeeper options: {@code --zookeeper}, {@code --cluster}, {@code --subnets}, {@code --zookeeper-auth-file}. */
@@ -68,13 +65,10 @@ final class ZooKeeperOptions {
         Path path = Path.of(file);
         List<String> lines;
         try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
-            if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
-                throw StartupFailure.badInput("--zookeeper-auth-file " + file + " is readable by group or others: chmod 600 it");
-            }
-            lines = Files.readAllLines(path, StandardCharsets.UTF_8).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        } catch (IOException e) {
-            throw StartupFailure.badInput("--zookeeper-auth-file " + file + " cannot be read: " + e);
+            byte[] bytes = TrustedFile.read(path, "--zookeeper-auth-file", 64 << 10, true);
+            lines = new String(bytes, StandardCharsets.UTF_8).lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        } catch (InvalidInputException e) {
+            throw StartupFailure.badInput(e.getMessage());
         }
         if (lines.isEmpty() || lines.size() > 2) {
             throw StartupFailure.badInput("--zookeeper-auth-file " + file + " must hold this node's USER:PASSWORD on its first line, "

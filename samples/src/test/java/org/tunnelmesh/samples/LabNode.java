@@ -113,6 +113,11 @@ final class LabNode {
         }
     }
 
+    /** What the node wrote to stdout (READY, or nothing). */
+    String stdout() throws IOException {
+        return out == null || !Files.exists(out) ? "" : Files.readString(out);
+    }
+
     /** What the node wrote to stderr (its log, and the one-line reason it did not start). */
     String log() throws IOException {
         return err == null || !Files.exists(err) ? "" : Files.readString(err);

@@ -77,7 +77,7 @@ class NodeClusterOptionsTest {
         assertEquals("s3cret", zk.digestPassword());
 
         Files.setPosixFilePermissions(auth, PosixFilePermissions.fromString("rw-r--r--"));
-        refused("--zookeeper-auth-file " + auth + " is readable by group or others: chmod 600 it",
+        refused("--zookeeper-auth-file " + auth + " is open to group or others (rw-r--r--): chmod 600 " + auth,
                 "--zookeeper", "zk:2181", "--subnets", "192.168.41.0/24", "--zookeeper-auth-file", auth.toString());
         Files.setPosixFilePermissions(auth, PosixFilePermissions.fromString("rw-------"));
         Files.writeString(auth, "no-colon\n");

@@ -68,7 +68,8 @@ class NodeJolokiaKernelIT {
     private static final String USER = "operator";
     private static final String PASSWORD = "lab-secret";
     private static final String TUNL0_OF_NODE1 = "org.tunnelmesh:type=TunnelDevice,mesh=node1,name=tunl0";
-    private static final Path PASSWORD_FILE = LOGS.resolve("password");
+    /** In the guest's own /run: the node trusts a password file of root's only, and on the host's files the owner is whoever runs the lab. */
+    private static final Path PASSWORD_FILE = Path.of("/run/tunnelmesh-it-password");
 
     private final Map<Node, Process> nodes = new LinkedHashMap<>();
     private long txPacketsAfterPing;

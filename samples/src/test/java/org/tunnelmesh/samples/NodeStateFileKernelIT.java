@@ -22,7 +22,8 @@ import org.tunnelmesh.StateFile;
  * damaged file stops the node with exit status 2 and one line naming the file, kernel untouched.
  */
 class NodeStateFileKernelIT {
-    private static final Path STATE_DIR = LabNode.LOGS.resolveSibling("it-state");
+    /** The guest's own /run: the node trusts a state file of root's only, and on the host's files the owner is whoever runs the lab. */
+    private static final Path STATE_DIR = Path.of("/run/tunnelmesh-it-state");
     private static final String NODE1_PEER = "node1@10.245.1.2=192.168.41.0/24";
 
     private final LabNode node1 = new LabNode("node1", "10.245.1.2", "192.168.41.0");

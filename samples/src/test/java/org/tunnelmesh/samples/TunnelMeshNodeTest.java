@@ -98,6 +98,35 @@ class TunnelMeshNodeTest {
         assertEquals(List.of(), mesh.peers());
     }
 
+    /** Issue 21 row 11: a signal while the mesh opens stops the start once the open is done, closing (and here purging) it. */
+    @Test
+    void aSignalDuringStartUpStopsTheNodeAndClosesWhatItOpened() {
+        StopSignals signals = StopSignals.none();
+        NodeOptions options = NodeOptions.parse(ENVIRONMENT, "--name", "unit4", "--underlay", "10.245.1.2", "--tunnel-address",
+                "192.168.41.0", "--peer", "node2@10.245.1.3=192.168.42.0/24", "--purge-on-exit");
+        assertThrows(TunnelMeshNode.Stopped.class, () -> TunnelMeshNode.start(options, (config, peers) -> {
+            InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config, peers);
+            opened.add(mesh);
+            signals.request(); // SIGTERM, while the kernel is being changed
+            return mesh;
+        }, platform, signals));
+
+        assertTrue(opened.get(0).isClosed());
+        assertEquals(List.of(), opened.get(0).peers(), "purged, as --purge-on-exit asks");
+        assertFalse(platform.isRegistered(MeshObjectNames.mesh("unit4")));
+    }
+
+    @Test
+    void aSignalWhileWaitingIsAnInterruptAndNotLeftBehind() {
+        StopSignals signals = StopSignals.none();
+        signals.interruptibly(() -> {
+            signals.request();
+            assertTrue(Thread.currentThread().isInterrupted());
+        });
+        assertFalse(Thread.currentThread().isInterrupted());
+        assertTrue(signals.requested());
+    }
+
     @Test
     void closeLeavesKernelStateByDefault() {
         start("--name", "unit3", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",

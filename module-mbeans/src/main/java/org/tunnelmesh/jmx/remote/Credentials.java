@@ -1,16 +1,12 @@
 package org.tunnelmesh.jmx.remote;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.List;
 import java.util.Objects;
-import java.util.Set;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.TrustedFile;
 
 /**
  * The one user and password that every management endpoint (Jolokia, remote JMX) accepts.
@@ -22,9 +18,8 @@ public final class Credentials {
     /** Where the node reads the password from when no file is given. */
     public static final String PASSWORD_ENVIRONMENT_VARIABLE = "TUNNELMESH_PASSWORD";
 
-    private static final Set<PosixFilePermission> OPEN_TO_OTHERS = Set.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+    /** A password is a line; a file larger than this is not a password file. */
+    private static final long MAX_PASSWORD_FILE_BYTES = 64 << 10;
 
     private final String user;
     private final byte[] userDigest;
@@ -63,32 +58,23 @@ public final class Credentials {
     }
 
     /**
-     * The first line of a file that only its owner may read (a key store's password, say).
+     * The first line of a file that only its owner may read (a key store's password, say), owned by
+     * root or the node's user, checked and read as {@link TrustedFile} says.
      *
      * @throws IllegalArgumentException naming the file and what is wrong with it
      */
     public static char[] readPasswordFile(Path file) {
-        Set<PosixFilePermission> permissions;
-        List<String> lines;
+        String text;
         try {
-            permissions = Files.getPosixFilePermissions(file);
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("password file " + file + " does not exist");
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new IllegalArgumentException("cannot read password file " + file + ": " + e.getMessage());
+            text = new String(TrustedFile.read(file, "password file", MAX_PASSWORD_FILE_BYTES, true), StandardCharsets.UTF_8);
+        } catch (InvalidInputException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("password file " + file + " is not a regular file");
-        }
-        if (permissions.stream().anyMatch(OPEN_TO_OTHERS::contains)) {
-            throw new IllegalArgumentException("password file " + file + " is open to group or others ("
-                    + java.nio.file.attribute.PosixFilePermissions.toString(permissions) + "): chmod 600 " + file);
-        }
-        if (lines.isEmpty() || lines.get(0).isEmpty()) {
+        String first = text.lines().findFirst().orElse("");
+        if (first.isEmpty()) {
             throw new IllegalArgumentException("password file " + file + " is empty: its first line is the password");
         }
-        return lines.get(0).toCharArray();
+        return first.toCharArray();
     }
 
     public String user() {

@@ -75,6 +75,23 @@ class CredentialsTest {
         assertTrue(noLine.getMessage().contains("is empty"), noLine.getMessage());
     }
 
+    /** A link to a file of the attacker's, a FIFO that would hang the start, a device that never ends: refused, without blocking. */
+    @Test
+    void refusesALinkAFifoAndADevice() throws Exception {
+        Path target = write("s3cret\n", "rw-------");
+        Path link = Files.createSymbolicLink(dir.resolve("link"), target);
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).inheritIO().start().waitFor());
+
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            for (Path file : new Path[] {link, fifo, Path.of("/dev/zero")}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Credentials.fromPasswordFile("u", file));
+                assertTrue(e.getMessage().startsWith("password file " + file + " is a ")
+                        && e.getMessage().endsWith(", not a regular file: give the path of the file itself"), e.getMessage());
+            }
+        });
+    }
+
     private Path write(String content, String permissions) throws Exception {
         Path file = Files.createTempFile(dir, "password", "");
         Files.writeString(file, content);

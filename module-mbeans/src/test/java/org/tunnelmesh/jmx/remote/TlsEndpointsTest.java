@@ -48,6 +48,8 @@ class TlsEndpointsTest {
                 "-ext", "SAN=ip:127.0.0.1", "-validity", "2").redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), output);
+        // keytool leaves it as the umask says; the key must be its owner's alone
+        java.nio.file.Files.setPosixFilePermissions(keyStore, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         try (FileInputStream in = new FileInputStream(keyStore.toFile())) {
@@ -105,5 +107,16 @@ class TlsEndpointsTest {
                 () -> TlsKeyStore.serverContext(keyStore, "nope".toCharArray()));
 
         assertTrue(e.getMessage().contains(keyStore.toString()), e.getMessage());
+    }
+
+    @Test
+    void aKeyStoreOthersCanReadOrALinkIsRefused() throws Exception {
+        Path open = java.nio.file.Files.copy(keyStore, dir.resolve("open.p12"));
+        java.nio.file.Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("key store " + open + " is open to group or others (rw-r--r--): chmod 600 " + open,
+                assertThrows(IllegalArgumentException.class, () -> TlsKeyStore.serverContext(open, STORE_PASSWORD)).getMessage());
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("link.p12"), keyStore);
+        assertEquals("key store " + link + " is a symbolic link, not a regular file: give the path of the file itself",
+                assertThrows(IllegalArgumentException.class, () -> TlsKeyStore.serverContext(link, STORE_PASSWORD)).getMessage());
     }
 }
