@@ -223,7 +223,8 @@ class ZooKeeperMembershipTest {
                     ("{\"underlay\":\"10.9.0." + (i + 1) + "\",\"subnets\":[\"10.10." + i + ".0/24\"]}").getBytes(StandardCharsets.UTF_8)));
         }
         admin.transaction().forOperations(ops);
-        await("50 members applied", () -> node1.peers().size() == 50);
+        // the batch is counted just after the mesh has the peers: wait for both
+        await("50 members applied", () -> node1.peers().size() == 50 && membership.getBatches() > before);
         assertEquals(before + 1, membership.getBatches(), "one batch for the burst");
     }
 
