@@ -43,7 +43,6 @@ import org.tunnelmesh.TunnelMeshException;
  *
  * <p>All changes to the mesh happen on one thread of its own.
  */
-@SuppressWarnings("FutureReturnValueIgnored") // the worker's tasks catch and log their own failures: no future holds one
 public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseable {
     private static final Logger log = LogManager.getLogger(ZooKeeperMembership.class);
 
@@ -51,8 +50,11 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private final MembershipConfig config;
     private final String name;
     private final CuratorFramework client;
+    /** This node's member znode: registered, taken over, repaired. */
     private final OwnMember own;
+    /** The other members, read in bounded requests, and the watches that say when to read again. */
     private final MemberReader reader;
+    /** The members made the mesh's peers, a batch at a time. */
     private final MemberSync sync;
     private volatile ConnectionState connectionState;
     /** Connection events before this is set are the start's own business (it registers itself). */
