@@ -26,10 +26,10 @@ import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.linux.netlink.Netlink;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
-import org.tunnelmesh.linux.netlink.NetworkNamespace;
 import org.tunnelmesh.linux.rtnetlink.Address;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
+import org.tunnelmesh.linux.syscall.NetworkNamespace;
 
 /**
  * The mesh on Linux. Opening it adopts what the kernel already holds (by the route protocol id
