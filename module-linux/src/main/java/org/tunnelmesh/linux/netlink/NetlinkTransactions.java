@@ -60,7 +60,7 @@ public final class NetlinkTransactions {
         nextSeq = batch.firstSeq() + count;
         int limit = batch.length();
         BatchOutcome acks = new BatchOutcome(batch, count);
-        batch.forgetRequests(); // the outcome has them; the socket's builder would otherwise keep a 40,000-request open alive
+        batch.forgetRequests(); // the outcome has them; our builder would otherwise keep a 40,000-request open alive
         int index = 0;
         while (index < count) {
             int chunkStart = index;
