@@ -35,7 +35,7 @@ import org.tunnelmesh.jmx.MeshMBeans;
 import org.tunnelmesh.jmx.remote.Credentials;
 import org.tunnelmesh.jmx.remote.SecureJolokiaEndpoint;
 import org.tunnelmesh.linux.LinuxTunnelMesh;
-import org.tunnelmesh.linux.netlink.NetworkNamespace;
+import org.tunnelmesh.linux.syscall.NetworkNamespace;
 
 /**
  * The JVM's side of scale, in the kernel lab (namespace node1): the node's start-up beside

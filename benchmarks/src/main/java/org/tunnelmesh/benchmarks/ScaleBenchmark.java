@@ -18,8 +18,8 @@ import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.linux.LinuxTunnelMesh;
-import org.tunnelmesh.linux.netlink.NetworkNamespace;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
+import org.tunnelmesh.linux.syscall.NetworkNamespace;
 
 /**
  * The kernel side at scale, beside what else programs the same state, in one run: tunnelmesh in

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.linux.netlink.NetworkNamespace;
 import org.tunnelmesh.linux.rtnetlink.Address;
 import org.tunnelmesh.linux.rtnetlink.Link;
+import org.tunnelmesh.linux.syscall.NetworkNamespace;
 
 /**
  * Preflight and health lines for an operator: what the kernel offers and what may stop traffic.

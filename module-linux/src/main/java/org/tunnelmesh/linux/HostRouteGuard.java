@@ -9,7 +9,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.linux.netlink.NativeIoException;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
 import org.tunnelmesh.linux.rtnetlink.Link;
@@ -18,6 +17,7 @@ import org.tunnelmesh.linux.rtnetlink.Route;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
 import org.tunnelmesh.linux.rtnetlink.Rtmsg;
+import org.tunnelmesh.linux.syscall.NativeIoException;
 
 import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
@@ -130,7 +130,7 @@ final class HostRouteGuard implements AutoCloseable {
                 }
             } catch (NativeIoException e) {
                 stale = true; // notifications were lost (ENOBUFS): the routes are read again
-                if (!org.tunnelmesh.linux.netlink.Errno.ENOBUFS.is(e.errno())) {
+                if (!org.tunnelmesh.linux.syscall.Errno.ENOBUFS.is(e.errno())) {
                     log.warn("route notifications: {}; the routes are read again", e.getMessage());
                     return;
                 }

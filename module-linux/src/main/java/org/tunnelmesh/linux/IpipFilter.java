@@ -22,11 +22,11 @@ import org.tunnelmesh.linux.bpf.IpipFilterProgram;
 import org.tunnelmesh.linux.bpf.PeerMap;
 import org.tunnelmesh.linux.bpf.RejectedCounters;
 import org.tunnelmesh.linux.netlink.BatchOutcome;
-import org.tunnelmesh.linux.netlink.BpfSyscall;
-import org.tunnelmesh.linux.netlink.BpfSyscall.BpfException;
-import org.tunnelmesh.linux.netlink.Errno;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
+import org.tunnelmesh.linux.syscall.BpfSyscall.BpfException;
+import org.tunnelmesh.linux.syscall.Errno;
+import org.tunnelmesh.linux.syscall.Native;
 import org.tunnelmesh.linux.tc.TcObject;
 import org.tunnelmesh.linux.tc.TcRequests;
 
@@ -97,7 +97,7 @@ final class IpipFilter implements AutoCloseable {
      * @throws KernelSupportException naming what the kernel or the process lacks, and how to go without
      */
     static IpipFilter open(MeshContext ctx, int peers) {
-        Throwable unavailable = BpfSyscall.unavailabilityCause();
+        Throwable unavailable = Native.unavailabilityCause();
         if (unavailable != null) {
             throw new KernelSupportException("the IPIP filter needs bpf(2): " + unavailable.getMessage() + TURN_OFF);
         }

@@ -4,12 +4,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.tunnelmesh.linux.netlink.Errno;
-import org.tunnelmesh.linux.netlink.NativeIoException;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
 import org.tunnelmesh.linux.netlink.NetlinkSocket.Readiness;
-import org.tunnelmesh.linux.netlink.Wakeup;
+import org.tunnelmesh.linux.syscall.Errno;
+import org.tunnelmesh.linux.syscall.NativeIoException;
+import org.tunnelmesh.linux.syscall.Wakeup;
 
 import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 

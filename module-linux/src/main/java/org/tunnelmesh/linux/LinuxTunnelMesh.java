@@ -61,6 +61,31 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         this.journal = journal;
     }
 
+    /**
+     * Whether this process can run a mesh here, as far as that can be told without changing the kernel: it runs on
+     * Linux, on an architecture this library has the numbers of (x86-64, aarch64, riscv64, loongarch64, ppc64le,
+     * ppc64), JNA's native library loads and binds libc, and a NETLINK_ROUTE socket opens in the calling thread's
+     * network namespace with the options the mesh sets (extended and capped acks: Linux 4.12 or later). Probed once,
+     * at the first call of this or {@link #unavailabilityCause()}; the probe's socket is closed again at once.
+     *
+     * <p>Not checked, because only trying would tell and trying changes the kernel: whether the kernel has ipip (it
+     * loads the module at the first ipip device, and {@link #open} fails with the kernel's refusal when it cannot),
+     * and whether the process may change the namespace it opens the mesh in (CAP_NET_ADMIN there; {@link #open} fails
+     * with a {@link org.tunnelmesh.PermissionDeniedException} when it may not).
+     */
+    public static boolean isAvailable() {
+        return Availability.unavailabilityCause() == null;
+    }
+
+    /**
+     * Why {@link #isAvailable()} is false, or null when it is true: the platform's refusal (not Linux, an
+     * unsupported architecture, JNA's native library missing) or the API's exception for a netlink socket that would
+     * not open, its message what to do.
+     */
+    public static Throwable unavailabilityCause() {
+        return Availability.unavailabilityCause();
+    }
+
     public static LinuxTunnelMesh open(MeshConfig config) {
         return open(config, List.of());
     }

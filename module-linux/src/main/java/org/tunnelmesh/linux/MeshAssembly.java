@@ -15,7 +15,7 @@ import org.tunnelmesh.PeerTable;
 import org.tunnelmesh.StateFile;
 import org.tunnelmesh.linux.netlink.Netlink;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
-import org.tunnelmesh.linux.netlink.NetworkNamespace;
+import org.tunnelmesh.linux.syscall.NetworkNamespace;
 import org.tunnelmesh.linux.rtnetlink.Address;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.Link;

@@ -8,9 +8,9 @@ import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.RequestDescriber;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
-import org.tunnelmesh.linux.netlink.Errno;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.linux.syscall.Errno;
 
 /** What both topologies share: the configuration, the facts found in the kernel at open, and the control session. */
 final class MeshContext {

@@ -91,7 +91,7 @@ final class SharedTopology implements Topology {
         newIpipLink(batch, CREATE, DeviceNames.FALLBACK, 0,
                 new org.tunnelmesh.linux.rtnetlink.IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 0, 0, true));
         BatchOutcome outcome = ctx.session.send(batch);
-        if (outcome.failures() > 0 && !org.tunnelmesh.linux.netlink.Errno.EEXIST.is(outcome.errno(0))) {
+        if (outcome.failures() > 0 && !org.tunnelmesh.linux.syscall.Errno.EEXIST.is(outcome.errno(0))) {
             throw new KernelSupportException("this kernel cannot make ipip devices: " + KernelErrors.translate(outcome.exception()).getMessage()
                     + ". Load the ipip module (modprobe ipip) or use a kernel built with CONFIG_NET_IPIP");
         }

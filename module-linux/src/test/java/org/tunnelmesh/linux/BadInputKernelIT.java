@@ -18,10 +18,10 @@ import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelMeshException;
-import org.tunnelmesh.linux.netlink.NetworkNamespace;
 import org.tunnelmesh.linux.rtnetlink.IpipParameters;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
+import org.tunnelmesh.linux.syscall.NetworkNamespace;
 
 /** Bad input gets a clear error and leaves the kernel exactly as it was; a kernel failure midway is rolled back. */
 class BadInputKernelIT {

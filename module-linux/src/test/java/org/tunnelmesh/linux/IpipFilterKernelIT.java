@@ -342,19 +342,19 @@ class IpipFilterKernelIT {
         long tunl0Before = tunl0RxPackets(1);
         int inner = bits("192.168.42.9");
         int attackerLink = ifindex(4, DEV);
-        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(0, -1, inner, bits(tunnelAddress(1))), 3);
-        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(0, bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
-        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(-1, bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
-        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(bits("224.0.0.1"), bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(0, -1, inner, bits(tunnelAddress(1))), 3);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(0, bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(-1, bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(bits("224.0.0.1"), bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
         sleep(300);
 
         TrafficCounters after = node1.trafficCounters();
         assertEquals(9, after.rejectedPackets(), "every one dropped and counted as rejected: " + after);
-        assertEquals(9L * org.tunnelmesh.linux.netlink.LabFrames.IPIP_ECHO_BYTES, after.rejectedBytes());
+        assertEquals(9L * org.tunnelmesh.linux.syscall.LabFrames.IPIP_ECHO_BYTES, after.rejectedBytes());
         assertEquals(tunl0Before, tunl0RxPackets(1), "none decapsulated on tunl0");
         assertPeer(after, "node2", 0); // no echo reply went through the tunnel to node2
         assertEquals(2, ping(1, tunnelAddress(2), 2), "peers still pass");
@@ -375,16 +375,16 @@ class IpipFilterKernelIT {
         ip(4, "link", "set", SECOND_LINK, "up");
         int attackerLink = ifindex(4, SECOND_LINK);
         int inner = bits("192.168.42.9");
-        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(bits(underlay(4)), bits(underlay(1)), inner, bits(tunnelAddress(1))), 3);
-        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(bits(underlay(2)), bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(bits(underlay(4)), bits(underlay(1)), inner, bits(tunnelAddress(1))), 3);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(bits(underlay(2)), bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
         sleep(300);
 
         TrafficCounters after = node1.trafficCounters();
         assertPeer(after, "node2", 0); // not delivered: no echo reply went through the tunnel to node2
         assertEquals(5, after.rejectedPackets(), "dropped and counted: " + after);
-        assertEquals(5L * org.tunnelmesh.linux.netlink.LabFrames.IPIP_ECHO_BYTES, after.rejectedBytes());
+        assertEquals(5L * org.tunnelmesh.linux.syscall.LabFrames.IPIP_ECHO_BYTES, after.rejectedBytes());
         assertTrue(node1.diagnose().contains("WARN ipip filter: 5 IPIP packet(s) that arrived on a link other than eth0 dropped at tunl0"
                 + " (520 bytes); peers reach this node only through eth0 (route their underlays through it, or list another uplink"
                 + " in MeshConfig.extraUnderlayDevices, node: --extra-underlay-device)"), node1.diagnose().toString());
@@ -411,8 +411,8 @@ class IpipFilterKernelIT {
 
         assertEquals(3, ping(2, tunnelAddress(1), 3));
         assertPeer(node1.trafficCounters(), "node2", 3);
-        org.tunnelmesh.linux.netlink.LabFrames.sendIpv4(ns(2), ifindex(2, SECOND_LINK),
-                org.tunnelmesh.linux.netlink.LabFrames.ipipEcho(bits(underlay(4)), bits(underlay(1)), bits("192.168.42.9"),
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(2), ifindex(2, SECOND_LINK),
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(bits(underlay(4)), bits(underlay(1)), bits("192.168.42.9"),
                         bits(tunnelAddress(1))), 2);
         sleep(300);
         TrafficCounters after = node1.trafficCounters();

@@ -15,8 +15,9 @@ import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.linux.netlink.BatchOutcome;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
-import org.tunnelmesh.linux.netlink.NetworkNamespace;
+import org.tunnelmesh.linux.netlink.NetlinkTransactions;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests;
+import org.tunnelmesh.linux.syscall.NetworkNamespace;
 
 /**
  * The event socket's kernel-side filter: notifications caused by the mesh's own control socket
@@ -69,9 +70,10 @@ class NetlinkEventFilterKernelIT {
     }
 
     private static void addAddress(NetlinkSocket socket, Ipv4Address address) {
-        NetlinkMessageBuilder batch = socket.newBatch();
+        NetlinkTransactions transactions = new NetlinkTransactions(socket);
+        NetlinkMessageBuilder batch = transactions.newBatch();
         RtnetlinkRequests.newAddress(batch, RtnetlinkRequests.CREATE, LOOPBACK, address, 32);
-        BatchOutcome outcome = socket.send(batch);
+        BatchOutcome outcome = transactions.send(batch);
         assertNotNull(outcome);
         if (outcome.failures() > 0) {
             throw outcome.exception();

@@ -13,10 +13,10 @@ import org.tunnelmesh.KernelException;
 import org.tunnelmesh.PermissionDeniedException;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.linux.netlink.Datagrams;
-import org.tunnelmesh.linux.netlink.Errno;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.rtnetlink.Route;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests;
+import org.tunnelmesh.linux.syscall.Errno;
 
 /** Deletes that find their object already gone are fine; any other failure is reported - the first such, not the first failure. */
 class ThrowUnlessGoneTest {

@@ -2,9 +2,9 @@ package org.tunnelmesh.linux.bpf;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import org.tunnelmesh.linux.netlink.BpfSyscall;
-import org.tunnelmesh.linux.netlink.BpfSyscall.BpfException;
-import org.tunnelmesh.linux.netlink.Errno;
+import org.tunnelmesh.linux.syscall.BpfSyscall.BpfException;
+import org.tunnelmesh.linux.syscall.BpfSyscall;
+import org.tunnelmesh.linux.syscall.Errno;
 
 /** A loaded tc program (BPF_PROG_TYPE_SCHED_CLS), held by its file descriptor. */
 public final class BpfProgram implements AutoCloseable {

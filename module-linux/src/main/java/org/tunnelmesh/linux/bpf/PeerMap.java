@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.HashSet;
-import org.tunnelmesh.linux.netlink.BpfSyscall;
-import org.tunnelmesh.linux.netlink.BpfSyscall.BpfException;
-import org.tunnelmesh.linux.netlink.Errno;
+import org.tunnelmesh.linux.syscall.BpfSyscall.BpfException;
+import org.tunnelmesh.linux.syscall.BpfSyscall;
+import org.tunnelmesh.linux.syscall.Errno;
 
 /**
  * The peer map the filter programs read: a BPF hash map from a peer's underlay IPv4 address (4

@@ -2,7 +2,7 @@ package org.tunnelmesh.linux.bpf;
 
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
-import org.tunnelmesh.linux.netlink.BpfSyscall;
+import org.tunnelmesh.linux.syscall.BpfSyscall;
 
 /**
  * What the filter dropped, counted in a map of its own: a BPF array map of one element (index 0)
@@ -45,7 +45,7 @@ public final class RejectedCounters implements AutoCloseable {
     /**
      * Creates the map; the kernel zeroes an array map's elements.
      *
-     * @throws org.tunnelmesh.linux.netlink.BpfSyscall.BpfException EPERM without CAP_BPF/CAP_SYS_ADMIN, EINVAL/ENOSYS without BPF
+     * @throws org.tunnelmesh.linux.syscall.BpfSyscall.BpfException EPERM without CAP_BPF/CAP_SYS_ADMIN, EINVAL/ENOSYS without BPF
      */
     public static RejectedCounters create(String name) {
         ByteBuffer attr = Bpf.attr();

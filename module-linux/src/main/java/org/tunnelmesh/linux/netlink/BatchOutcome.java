@@ -9,7 +9,6 @@ public final class BatchOutcome {
     private final int firstSeq;
     private final int[] errnos;
     private final boolean[] acked;
-    private final String[] extAck = {""};
     int pending;
     private int failures;
     private int firstFailed = -1;
@@ -33,14 +32,15 @@ public final class BatchOutcome {
         }
         acked[index] = true;
         pending--;
-        int errno = NetlinkSocket.errorOf(message, extAck);
+        int errno = message.errno();
+        String extAck = message.extendedAck(); // read on success too: a malformed ack fails either way
         errnos[index] = errno;
         if (errno != 0) {
             failures++;
             if (extAcks == null) {
                 extAcks = new String[errnos.length];
             }
-            extAcks[index] = extAck[0];
+            extAcks[index] = extAck;
             if (firstFailed < 0 || index < firstFailed) {
                 firstFailed = index;
             }

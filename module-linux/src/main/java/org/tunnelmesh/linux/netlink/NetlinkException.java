@@ -1,5 +1,9 @@
 package org.tunnelmesh.linux.netlink;
 
+import org.tunnelmesh.linux.syscall.Errno;
+import org.tunnelmesh.linux.syscall.NativeIoException;
+
+
 /**
  * The kernel refused a request: its errno and, when the kernel gave one, its own explanation
  * (the extended ack). Knows which request of a batch failed (and how many others did), so the

@@ -101,6 +101,48 @@ public final class NetlinkMessage {
         }
     }
 
+    /** For an NLMSG_ERROR (an ack) or a dump's NLMSG_DONE: 0 when the request succeeded, else its positive errno. */
+    public int errno() {
+        requireErrorCode();
+        return -buffer.getInt(payloadOffset());
+    }
+
+    /**
+     * The kernel's extended-ack text (NLMSGERR_ATTR_MSG) of an NLMSG_ERROR or a dump's NLMSG_DONE;
+     * "" when it gave none. In an error the attributes follow the echoed request: its header only
+     * when the ack is capped (NLM_F_CAPPED), else all of it.
+     */
+    public String extendedAck() {
+        requireErrorCode();
+        if ((flags() & Netlink.NLM_F_ACK_TLVS) == 0) {
+            return "";
+        }
+        int at = payloadOffset();
+        int tlvStart = at + 4;
+        if (type() == Netlink.NLMSG_ERROR) {
+            boolean capped = (flags() & Netlink.NLM_F_CAPPED) != 0;
+            int requestLength = payloadLength() >= 4 + Netlink.NLMSG_HDRLEN ? buffer.getInt(at + 4) : -1;
+            int echoed = capped ? Netlink.NLMSG_HDRLEN : Netlink.align(requestLength);
+            if (requestLength < Netlink.NLMSG_HDRLEN || echoed < Netlink.NLMSG_HDRLEN || echoed > end() - tlvStart) {
+                throw new MalformedMessageException("netlink error echoes a request of " + requestLength
+                        + " bytes that does not fit its " + payloadLength() + "-byte payload");
+            }
+            tlvStart += echoed;
+        }
+        if (tlvStart < end()) {
+            NetlinkAttributes tlvs = NetlinkAttributes.parse(buffer, tlvStart, end(), Netlink.NLMSGERR_ATTR_OFFS);
+            String text = tlvs.string(Netlink.NLMSGERR_ATTR_MSG);
+            return text == null ? "" : text;
+        }
+        return "";
+    }
+
+    private void requireErrorCode() {
+        if (payloadLength() < 4) {
+            throw new MalformedMessageException("netlink error/done message without an error code");
+        }
+    }
+
     /** The attributes that follow a family header of {@code headerLength} bytes. */
     public NetlinkAttributes attributes(int headerLength, int maxType) {
         requirePayload(headerLength, "family header");

@@ -5,11 +5,11 @@ import org.tunnelmesh.KernelException;
 import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.PermissionDeniedException;
 import org.tunnelmesh.TunnelMeshException;
-import org.tunnelmesh.linux.netlink.Errno;
 import org.tunnelmesh.linux.netlink.MalformedMessageException;
-import org.tunnelmesh.linux.netlink.NativeIoException;
 import org.tunnelmesh.linux.netlink.NetlinkException;
 import org.tunnelmesh.linux.netlink.NetlinkProtocolException;
+import org.tunnelmesh.linux.syscall.Errno;
+import org.tunnelmesh.linux.syscall.NativeIoException;
 
 /**
  * The one place where what went wrong below - a failed system call, a request the kernel refused,

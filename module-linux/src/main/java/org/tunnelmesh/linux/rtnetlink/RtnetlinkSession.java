@@ -9,6 +9,7 @@ import org.tunnelmesh.linux.netlink.NetlinkMessage;
 import org.tunnelmesh.linux.netlink.NetlinkException;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
+import org.tunnelmesh.linux.netlink.NetlinkTransactions;
 
 /**
  * The rtnetlink operations the mesh needs, over one socket: dumps parsed into records, and batches
@@ -18,9 +19,11 @@ import org.tunnelmesh.linux.netlink.NetlinkSocket;
  */
 public final class RtnetlinkSession implements AutoCloseable {
     private final NetlinkSocket socket;
+    private final NetlinkTransactions transactions;
 
     public RtnetlinkSession(NetlinkSocket socket) {
         this.socket = socket;
+        this.transactions = new NetlinkTransactions(socket);
     }
 
     public static RtnetlinkSession open() {
@@ -43,10 +46,10 @@ public final class RtnetlinkSession implements AutoCloseable {
     /** One link by name, without counters; empty when there is none (ENODEV). */
     public java.util.Optional<Link> link(String name) {
         try {
-            List<Link> found = socket.dump(b -> RtnetlinkRequests.getLink(b, name), Link::parse);
+            List<Link> found = transactions.dump(b -> RtnetlinkRequests.getLink(b, name), Link::parse);
             return found.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(found.get(0));
         } catch (NetlinkException e) {
-            if (org.tunnelmesh.linux.netlink.Errno.ENODEV.is(e.errno())) {
+            if (org.tunnelmesh.linux.syscall.Errno.ENODEV.is(e.errno())) {
                 return java.util.Optional.empty();
             }
             throw KernelErrors.translate(e);
@@ -82,7 +85,7 @@ public final class RtnetlinkSession implements AutoCloseable {
 
     /** An empty batch to fill with {@link RtnetlinkRequests} and pass to {@link #execute}. */
     public NetlinkMessageBuilder batch() {
-        return socket.newBatch();
+        return transactions.newBatch();
     }
 
     /**
@@ -104,7 +107,7 @@ public final class RtnetlinkSession implements AutoCloseable {
      */
     public BatchOutcome send(NetlinkMessageBuilder batch) {
         try {
-            return socket.send(batch);
+            return transactions.send(batch);
         } catch (RuntimeException e) {
             throw KernelErrors.translate(e);
         }
@@ -113,7 +116,7 @@ public final class RtnetlinkSession implements AutoCloseable {
     /** Runs any dump on this session's socket (the tc requests use it); failures come back translated. */
     public <T> List<T> dump(Consumer<NetlinkMessageBuilder> request, Function<NetlinkMessage, T> parser) {
         try {
-            return socket.dump(request, parser);
+            return transactions.dump(request, parser);
         } catch (RuntimeException e) {
             throw KernelErrors.translate(e);
         }

@@ -14,6 +14,7 @@ import static org.tunnelmesh.linux.netlink.Netlink.NLM_F_CAPPED;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.tunnelmesh.linux.syscall.Errno;
 
 class BatchOutcomeTest {
     private NetlinkMessageBuilder batch;

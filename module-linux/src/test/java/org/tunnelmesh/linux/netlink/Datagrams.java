@@ -2,9 +2,9 @@ package org.tunnelmesh.linux.netlink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.tunnelmesh.linux.syscall.Native;
 
 /** Test support: datagrams and outcomes that only this package can make. */
 public final class Datagrams {
@@ -15,8 +15,7 @@ public final class Datagrams {
     public static void forge(NetlinkSocket from, int to, NetlinkMessageBuilder message) {
         byte[] address = new byte[12];
         ByteBuffer.wrap(address).order(ByteOrder.nativeOrder()).putShort((short) Native.AF_NETLINK).putShort((short) 0).putInt(to);
-        Pointer data = com.sun.jna.Native.getDirectBufferPointer(message.buffer());
-        long sent = Native.sendto(from.fd(), data, message.length(), 0, address, address.length);
+        long sent = Native.sendto(from.fd(), message.buffer(), 0, message.length(), address);
         assertEquals(message.length(), sent);
     }
 

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.tunnelmesh.linux.syscall.Errno;
+import org.tunnelmesh.linux.syscall.NativeIoException;
 
 /**
  * Any process may send a datagram to a netlink socket's port id: a forged ack or event must be
@@ -35,7 +37,7 @@ class NetlinkSenderTest {
             assertFalse(ours.poll(seen::add, true), "nothing else queued");
 
             // the kernel's own answers still pass: a link dump has at least loopback
-            List<Integer> links = ours.dump(b -> {
+            List<Integer> links = new NetlinkTransactions(ours).dump(b -> {
                 b.begin(org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTM_GETLINK, Netlink.NLM_F_REQUEST | Netlink.NLM_F_DUMP);
                 b.putU8(0).putU8(0).putU16(0).putU32(0).putU32(0).putU32(0);
                 b.end();
@@ -45,8 +47,8 @@ class NetlinkSenderTest {
     }
 
     /** 1,000 requests that each get an error ack: RTM_GETLINK of an ifindex that does not exist (ENODEV). */
-    private static NetlinkMessageBuilder thousandFailingGets(NetlinkSocket socket) {
-        NetlinkMessageBuilder batch = socket.newBatch();
+    private static NetlinkMessageBuilder thousandFailingGets(NetlinkTransactions transactions) {
+        NetlinkMessageBuilder batch = transactions.newBatch();
         for (int i = 0; i < 1000; i++) {
             batch.begin(org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTM_GETLINK, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK);
             batch.putU8(0).putU8(0).putU16(0).putU32(0x7ff00000 + i).putU32(0).putU32(0);
@@ -59,9 +61,10 @@ class NetlinkSenderTest {
     void aBatchOnASmallReceiveBufferGoesOutInChunksItsAcksFit() {
         // what an unprivileged process gets when rmem_max is small: 32 KiB asked, 64 KiB granted
         try (NetlinkSocket socket = NetlinkSocket.open(Netlink.NETLINK_ROUTE, 32 * 1024, false)) {
-            ChunkLimits limits = socket.chunkLimits();
+            NetlinkTransactions transactions = new NetlinkTransactions(socket);
+            ChunkLimits limits = transactions.chunkLimits();
             assertEquals(64 * 1024 / ChunkLimits.ACK_TRUESIZE, limits.maxMessages());
-            BatchOutcome outcome = socket.send(thousandFailingGets(socket));
+            BatchOutcome outcome = transactions.send(thousandFailingGets(transactions));
             assertEquals(1000, outcome.size());
             assertEquals(1000, outcome.failures());
             for (int i = 0; i < outcome.size(); i++) {
@@ -74,10 +77,11 @@ class NetlinkSenderTest {
     @Test
     void withoutSizingTheSameBatchLosesAcks() {
         try (NetlinkSocket socket = NetlinkSocket.open(Netlink.NETLINK_ROUTE, 32 * 1024, false)) {
-            socket.useChunkLimits(new ChunkLimits(ChunkLimits.MAX_BYTES, ChunkLimits.MAX_MESSAGES));
+            NetlinkTransactions transactions = new NetlinkTransactions(socket);
+            transactions.useChunkLimits(new ChunkLimits(ChunkLimits.MAX_BYTES, ChunkLimits.MAX_MESSAGES));
             // a failed receive, not a refusal: the kernel said nothing, it dropped our acks
             NativeIoException e = org.junit.jupiter.api.Assertions.assertThrows(NativeIoException.class,
-                    () -> socket.send(thousandFailingGets(socket)));
+                    () -> transactions.send(thousandFailingGets(transactions)));
             assertEquals(Errno.ENOBUFS.number(), e.errno(), e.getMessage());
             assertEquals("recvfrom", e.call());
         }

@@ -14,12 +14,12 @@ import org.tunnelmesh.KernelException;
 import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.PermissionDeniedException;
 import org.tunnelmesh.TunnelMeshException;
-import org.tunnelmesh.linux.netlink.Errno;
-import org.tunnelmesh.linux.netlink.NativeIoException;
 import org.tunnelmesh.linux.netlink.NetlinkException;
 import org.tunnelmesh.linux.netlink.NetlinkProtocolException;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.netlink.NetlinkRequest;
+import org.tunnelmesh.linux.syscall.Errno;
+import org.tunnelmesh.linux.syscall.NativeIoException;
 
 class KernelErrorsTest {
     private static final String ROUTE = "ip route add 192.168.42.0/24 via 10.245.1.3 dev ifindex 2 onlink proto 87";

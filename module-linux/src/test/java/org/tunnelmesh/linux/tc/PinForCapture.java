@@ -7,7 +7,7 @@ import org.tunnelmesh.linux.bpf.BpfProgram;
 import org.tunnelmesh.linux.bpf.IpipFilterProgram;
 import org.tunnelmesh.linux.bpf.PeerMap;
 import org.tunnelmesh.linux.bpf.RejectedCounters;
-import org.tunnelmesh.linux.netlink.BpfSyscall;
+import org.tunnelmesh.linux.syscall.BpfSyscall;
 
 /**
  * For src/test/resources/tc/capture.sh only: loads the mesh's ingress program and pins it on a bpf

@@ -1,14 +1,14 @@
-package org.tunnelmesh.linux.netlink;
+package org.tunnelmesh.linux.syscall;
 
-import com.sun.jna.LastErrorException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * An eventfd(2) one thread signals to wake another that waits on a netlink socket
- * ({@link NetlinkSocket#await}): a reader that blocks without a timeout can still be stopped at
- * once. Chosen over a datagram sent to the socket's own port because a signal cannot be lost: the
- * counter only adds, where a datagram finds the receive buffer full exactly when events flood in.
+ * An eventfd(2) one thread signals to wake another that waits on a socket (poll(2) on both, as
+ * the netlink socket's {@code await} does): a reader that blocks without a timeout can still be
+ * stopped at once. Chosen over a datagram sent to the socket's own port because a signal cannot
+ * be lost: the counter only adds, where a datagram finds the receive buffer full exactly when
+ * events flood in.
  */
 public final class Wakeup implements AutoCloseable {
     private static final byte[] ONE = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(1).array();
@@ -25,25 +25,22 @@ public final class Wakeup implements AutoCloseable {
         if (cause != null) {
             throw new IllegalStateException("eventfd is not available: " + cause.getMessage(), cause);
         }
-        try {
-            return new Wakeup(Native.eventfd(0, Native.EFD_CLOEXEC | Native.EFD_NONBLOCK));
-        } catch (LastErrorException e) {
-            throw new NativeIoException("eventfd", e.getErrorCode());
-        }
+        return new Wakeup(Native.eventfd(0, Native.EFD_CLOEXEC | Native.EFD_NONBLOCK, "eventfd"));
     }
 
-    int fd() {
+    /** The eventfd, to wait on it beside another descriptor ({@link Native#pollIn}). */
+    public int fd() {
         return fd;
     }
 
     /** Wakes the waiter, now or at its next wait; the signal stays until {@link #close}. */
     public void signal() {
         try {
-            Native.write(fd, ONE, ONE.length);
-        } catch (LastErrorException e) {
+            Native.write(fd, ONE, "write(eventfd)");
+        } catch (NativeIoException e) {
             // EAGAIN: the counter is at its maximum, so it is signalled already
-            if (!Errno.EAGAIN.is(e.getErrorCode())) {
-                throw new NativeIoException("write(eventfd)", e.getErrorCode());
+            if (!Errno.EAGAIN.is(e.errno())) {
+                throw e;
             }
         }
     }
@@ -54,9 +51,7 @@ public final class Wakeup implements AutoCloseable {
      * @return true when signalled
      */
     public boolean await(int timeoutMillis) {
-        byte[] pollfd = new byte[8];
-        ByteBuffer.wrap(pollfd).order(ByteOrder.nativeOrder()).putInt(fd).putShort(Native.POLLIN);
-        return NetlinkSocket.pollFds(pollfd, 1, timeoutMillis) > 0;
+        return Native.pollIn(timeoutMillis, fd) != 0;
     }
 
     @Override

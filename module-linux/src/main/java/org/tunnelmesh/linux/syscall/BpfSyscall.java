@@ -1,21 +1,13 @@
-package org.tunnelmesh.linux.netlink;
+package org.tunnelmesh.linux.syscall;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
 /**
- * The bpf(2) system call, beside the netlink socket in the one package that crosses into native
- * code. Callers fill a direct buffer with a {@code union bpf_attr} (and point it at other direct
- * buffers by address, see {@link #address}); this class only makes the call.
+ * The bpf(2) system call. Callers fill a direct buffer with a {@code union bpf_attr} (and point it
+ * at other direct buffers by address, see {@link #address}); this class only makes the call.
  */
 public final class BpfSyscall {
     private BpfSyscall() {
-    }
-
-    /** Null when bpf(2) can be called here, else why not. */
-    public static Throwable unavailabilityCause() {
-        return Native.unavailabilityCause();
     }
 
     /**
@@ -32,23 +24,19 @@ public final class BpfSyscall {
         if (!attr.isDirect() || attr.capacity() < size) {
             throw new IllegalArgumentException("bpf_attr must be a direct buffer of at least " + size + " bytes");
         }
-        try {
-            return (int) Native.syscall(Native.ABI.sysBpf(), cmd, com.sun.jna.Native.getDirectBufferPointer(attr), size);
-        } catch (LastErrorException e) {
-            throw new BpfException(e.getErrorCode(), what);
-        }
+        return Native.bpf(cmd, attr, size, what);
     }
 
     /** The address of a direct buffer, for the __aligned_u64 pointer fields of bpf_attr. */
     public static long address(ByteBuffer direct) {
-        return Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(direct));
+        return Native.address(direct);
     }
 
     /** Closes a file descriptor bpf(2) returned. */
     public static void close(int fd) {
         try {
             Native.close(fd);
-        } catch (LastErrorException e) {
+        } catch (NativeIoException e) {
             // already closed: nothing to free
         }
     }

@@ -1,7 +1,5 @@
-package org.tunnelmesh.linux.netlink;
+package org.tunnelmesh.linux.syscall;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -22,7 +20,8 @@ public final class LabFrames {
     /** Sends {@code packet} {@code count} times out of device {@code ifindex} of namespace {@code netns}; the kernel adds the Ethernet header. */
     public static void sendIpv4(String netns, int ifindex, byte[] packet, int count) {
         NetworkNamespace.call(netns, () -> {
-            int fd = Native.socket(AF_PACKET, SOCK_DGRAM | Native.SOCK_CLOEXEC, Short.toUnsignedInt(ETH_P_IP_NETWORK_ORDER));
+            int fd = Native.socket(AF_PACKET, SOCK_DGRAM | Native.SOCK_CLOEXEC, Short.toUnsignedInt(ETH_P_IP_NETWORK_ORDER),
+                    "socket(AF_PACKET) in " + netns);
             try {
                 // struct sockaddr_ll: family, protocol, ifindex, hatype, pkttype, halen, addr[8]
                 ByteBuffer sll = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
@@ -31,13 +30,12 @@ public final class LabFrames {
                 for (int i = 0; i < 6; i++) {
                     sll.put(12 + i, (byte) 0xff);
                 }
-                Memory buffer = new Memory(packet.length);
-                buffer.write(0, packet, 0, packet.length);
+                ByteBuffer buffer = ByteBuffer.allocateDirect(packet.length).put(0, packet);
                 for (int i = 0; i < count; i++) {
-                    Native.sendto(fd, buffer, packet.length, 0, sll.array(), 20);
+                    Native.sendto(fd, buffer, 0, packet.length, sll.array());
                 }
-            } catch (LastErrorException e) {
-                throw new NativeIoException("sendto(AF_PACKET) in " + netns, e.getErrorCode());
+            } catch (NativeIoException e) {
+                throw new NativeIoException("sendto(AF_PACKET) in " + netns, e.errno());
             } finally {
                 Native.close(fd);
             }

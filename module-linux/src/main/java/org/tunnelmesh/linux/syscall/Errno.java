@@ -1,4 +1,4 @@
-package org.tunnelmesh.linux.netlink;
+package org.tunnelmesh.linux.syscall;
 
 /**
  * Linux errno values, with the names and texts a person can look up. The numbers are

@@ -1,4 +1,4 @@
-package org.tunnelmesh.linux.netlink;
+package org.tunnelmesh.linux.syscall;
 
 import java.util.Locale;
 

@@ -19,17 +19,13 @@ import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The parts of NetlinkSocket that need no socket: reading errors and extended acks. */
-class NetlinkSocketTest {
+/** Reading the errno and extended ack of an NLMSG_ERROR or a dump's NLMSG_DONE. */
+class NetlinkErrorMessageTest {
     private static final String EXTACK = "Nexthop device is not up";
 
     /** The request an error answers: RTM_NEWROUTE, 40 bytes, seq 9. */
     private static void echoedHeader(NetlinkMessageBuilder b) {
         b.putU32(40).putU16(24).putU16(0x605).putU32(9).putU32(0);
-    }
-
-    private static int errorOf(byte[] message, String[] extAck) {
-        return NetlinkSocket.errorOf(NetlinkMessage.wrap(message), extAck);
     }
 
     @Test
@@ -41,9 +37,9 @@ class NetlinkSocketTest {
         b.attrString(NLMSGERR_ATTR_MSG, EXTACK);
         b.attrU32(NLMSGERR_ATTR_OFFS, 36);
         b.end();
-        String[] extAck = {""};
-        assertEquals(22, errorOf(b.message(0), extAck));
-        assertEquals(EXTACK, extAck[0]);
+        NetlinkMessage m = NetlinkMessage.wrap(b.message(0));
+        assertEquals(22, m.errno());
+        assertEquals(EXTACK, m.extendedAck());
     }
 
     @Test
@@ -56,9 +52,9 @@ class NetlinkSocketTest {
         b.putBytes(new byte[] {8, 0, NLMSGERR_ATTR_MSG, 0, 'x', 'y', 'z', 0, 'p', 'q', 0, 0});
         b.attrString(NLMSGERR_ATTR_MSG, "Route exists");
         b.end();
-        String[] extAck = {""};
-        assertEquals(17, errorOf(b.message(0), extAck));
-        assertEquals("Route exists", extAck[0]);
+        NetlinkMessage m = NetlinkMessage.wrap(b.message(0));
+        assertEquals(17, m.errno());
+        assertEquals("Route exists", m.extendedAck());
     }
 
     @Test
@@ -68,9 +64,9 @@ class NetlinkSocketTest {
         b.putU32(-1);
         echoedHeader(b);
         b.end();
-        String[] extAck = {"left over from an earlier error"};
-        assertEquals(1, errorOf(b.message(0), extAck));
-        assertEquals("", extAck[0]);
+        NetlinkMessage m = NetlinkMessage.wrap(b.message(0));
+        assertEquals(1, m.errno());
+        assertEquals("", m.extendedAck());
     }
 
     @Test
@@ -80,9 +76,9 @@ class NetlinkSocketTest {
         b.putU32(0);
         echoedHeader(b);
         b.end();
-        String[] extAck = {"stale"};
-        assertEquals(0, errorOf(b.message(0), extAck));
-        assertEquals("", extAck[0]);
+        NetlinkMessage m = NetlinkMessage.wrap(b.message(0));
+        assertEquals(0, m.errno());
+        assertEquals("", m.extendedAck());
     }
 
     @Test
@@ -92,9 +88,9 @@ class NetlinkSocketTest {
         b.putU32(-22);
         echoedHeader(b);
         b.end();
-        String[] extAck = {"stale"};
-        assertEquals(22, errorOf(b.message(0), extAck));
-        assertEquals("", extAck[0]);
+        NetlinkMessage m = NetlinkMessage.wrap(b.message(0));
+        assertEquals(22, m.errno());
+        assertEquals("", m.extendedAck());
     }
 
     @Test
@@ -105,9 +101,9 @@ class NetlinkSocketTest {
         echoedHeader(b);
         b.attrU32(NLMSGERR_ATTR_OFFS, 20);
         b.end();
-        String[] extAck = {"stale"};
-        assertEquals(22, errorOf(b.message(0), extAck));
-        assertEquals("", extAck[0]);
+        NetlinkMessage m = NetlinkMessage.wrap(b.message(0));
+        assertEquals(22, m.errno());
+        assertEquals("", m.extendedAck());
     }
 
     @Test
@@ -117,9 +113,9 @@ class NetlinkSocketTest {
         b.putU32(-95); // NLMSG_DONE has no echoed request: TLVs follow the error directly
         b.attrString(NLMSGERR_ATTR_MSG, "Nexthop objects not supported");
         b.end();
-        String[] extAck = {""};
-        assertEquals(95, errorOf(b.message(0), extAck));
-        assertEquals("Nexthop objects not supported", extAck[0]);
+        NetlinkMessage m = NetlinkMessage.wrap(b.message(0));
+        assertEquals(95, m.errno());
+        assertEquals("Nexthop objects not supported", m.extendedAck());
     }
 
     @Test
@@ -128,9 +124,9 @@ class NetlinkSocketTest {
         b.begin(NLMSG_DONE, NLM_F_MULTI);
         b.putU32(0);
         b.end();
-        String[] extAck = {"stale"};
-        assertEquals(0, errorOf(b.message(0), extAck));
-        assertEquals("", extAck[0]);
+        NetlinkMessage m = NetlinkMessage.wrap(b.message(0));
+        assertEquals(0, m.errno());
+        assertEquals("", m.extendedAck());
     }
 
     @Test
@@ -144,9 +140,10 @@ class NetlinkSocketTest {
             b.attrString(NLMSGERR_ATTR_MSG, EXTACK);
             b.end();
             byte[] bytes = b.message(0);
-            String[] extAck = {""};
             try {
-                int errno = errorOf(bytes, extAck);
+                NetlinkMessage m = NetlinkMessage.wrap(bytes);
+                int errno = m.errno();
+                m.extendedAck();
                 assertEquals(22, errno, "request length " + requestLength);
             } catch (MalformedMessageException expected) {
                 // as good as an errno without text
@@ -174,11 +171,12 @@ class NetlinkSocketTest {
                 }
                 NetlinkMessage m = NetlinkMessage.wrap(bytes);
                 try {
-                    NetlinkSocket.errorOf(m, new String[] {""});
+                    m.errno();
+                    m.extendedAck();
                 } catch (MalformedMessageException expected) {
                     // fine
                 } catch (RuntimeException e) {
-                    fail("errorOf threw " + e + "\ninput: " + Bytes.toHex(bytes));
+                    fail("reading the error threw " + e + "\ninput: " + Bytes.toHex(bytes));
                 }
             }
         });

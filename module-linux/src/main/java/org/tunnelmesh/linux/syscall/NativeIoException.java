@@ -1,8 +1,8 @@
-package org.tunnelmesh.linux.netlink;
+package org.tunnelmesh.linux.syscall;
 
 /**
- * A system call failed: which one, and its errno. Apart from {@link NetlinkException}, where the
- * call succeeded and the kernel refused a request it carried.
+ * A system call failed: which one, and its errno. Apart from the netlink layer's NetlinkException,
+ * where the call succeeded and the kernel refused a request it carried.
  */
 public class NativeIoException extends RuntimeException {
     private final String call;

@@ -1,6 +1,5 @@
-package org.tunnelmesh.linux.netlink;
+package org.tunnelmesh.linux.syscall;
 
-import com.sun.jna.LastErrorException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -96,19 +95,11 @@ public final class NetworkNamespace {
     }
 
     private static int openNamespace(Path path) {
-        try {
-            return Native.open(path.toString(), Native.O_RDONLY | Native.O_CLOEXEC);
-        } catch (LastErrorException e) {
-            throw new NativeIoException("open(" + path + ")", e.getErrorCode());
-        }
+        return Native.openReadOnly(path.toString());
     }
 
     private static void setns(int fd, Path path) {
-        try {
-            Native.setns(fd, Native.CLONE_NEWNET);
-        } catch (LastErrorException e) {
-            // EPERM: entering a network namespace needs CAP_SYS_ADMIN (the translation above says so)
-            throw new NativeIoException("setns(" + path + ", CLONE_NEWNET)", e.getErrorCode());
-        }
+        // EPERM: entering a network namespace needs CAP_SYS_ADMIN (the translation above says so)
+        Native.setns(fd, Native.CLONE_NEWNET, "setns(" + path + ", CLONE_NEWNET)");
     }
 }
