@@ -48,9 +48,9 @@ import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.PeerTable;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
+import org.tunnelmesh.internal.PeerTable;
 
 /**
  * Takes a mesh's peers from a cluster in ZooKeeper: this node announces itself as an ephemeral
