@@ -4,7 +4,7 @@
  */
 module org.tunnelmesh.linux {
     requires transitive org.tunnelmesh;
-    requires com.sun.jna;
+    requires com.sun.jna; // JNA's automatic module: its jar names it (Automatic-Module-Name)
     requires org.apache.logging.log4j;
 
     exports org.tunnelmesh.linux;
