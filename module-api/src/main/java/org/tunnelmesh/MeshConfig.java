@@ -178,7 +178,7 @@ public final class MeshConfig {
     }
 
     /**
-     * Where the desired peer set is kept across restarts ({@link StateFile}), or null for memory
+     * Where the desired peer set is kept across restarts (versioned JSON, written atomically), or null for memory
      * only: then peers added or removed at runtime are lost when the process ends.
      */
     public Path stateFile() {

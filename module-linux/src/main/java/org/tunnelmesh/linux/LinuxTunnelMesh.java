@@ -11,10 +11,10 @@ import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.PeerTable;
 import org.tunnelmesh.TrafficCounters;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
+import org.tunnelmesh.internal.PeerTable;
 
 /**
  * The mesh on Linux. Opening it adopts what the kernel already holds (by the route protocol id

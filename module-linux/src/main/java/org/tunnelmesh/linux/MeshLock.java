@@ -18,8 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
-import org.tunnelmesh.TrustedFile;
 import org.tunnelmesh.TunnelMeshException;
+import org.tunnelmesh.internal.TrustedFile;
 
 /**
  * One mesh per network namespace and route protocol: two meshes marking routes with the same

@@ -10,8 +10,8 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.PeerTable;
-import org.tunnelmesh.StateFile;
+import org.tunnelmesh.internal.PeerTable;
+import org.tunnelmesh.internal.StateFile;
 import org.tunnelmesh.StateFileException;
 
 /**

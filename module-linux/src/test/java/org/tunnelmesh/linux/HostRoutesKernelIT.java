@@ -24,9 +24,9 @@ import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.StateFile;
 import org.tunnelmesh.StateFileException;
 import org.tunnelmesh.TunnelMeshException;
+import org.tunnelmesh.internal.StateFile;
 
 /**
  * A peer can never route the underlay, a neighbour on it (the lab's ZooKeeper server is 10.245.1.1)

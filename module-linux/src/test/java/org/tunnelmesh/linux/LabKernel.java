@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.tunnelmesh.Json;
+import org.tunnelmesh.internal.Json;
 
 /**
  * The kernel state of a lab namespace as data: what {@code ip -j} (and {@code tc -j}) prints, parsed,

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
-import org.tunnelmesh.TrustedFile;
+import org.tunnelmesh.internal.TrustedFile;
 
 /** The lock key and the in-process side of "one mesh per namespace and protocol" (the lab tests the kernel and a second process). */
 class MeshLockTest {

@@ -21,8 +21,8 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.StateFile;
 import org.tunnelmesh.StateFileException;
+import org.tunnelmesh.internal.StateFile;
 
 /**
  * The state file with the Linux mesh: written before each change, put back when the kernel refuses

@@ -17,6 +17,7 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.LinkCounters;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.PeerSpec;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMeshException;
 import org.weakref.jmx.Managed;

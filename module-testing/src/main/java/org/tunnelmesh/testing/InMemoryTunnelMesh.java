@@ -17,9 +17,9 @@ import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.PeerTable;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
+import org.tunnelmesh.internal.PeerTable;
 
 /**
  * A {@link TunnelMesh} kept entirely in memory, for tests of code that embeds a mesh. It checks

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.PeerTable;
+import org.tunnelmesh.internal.PeerTable;
 
 class SeedPeersTest {
 

@@ -11,8 +11,8 @@ import java.util.Map;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Ipv4Prefix;
-import org.tunnelmesh.Json;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.internal.Json;
 
 /**
  * The data of a member znode: UTF-8 JSON {@code {"underlay":"10.245.1.3","subnets":["192.168.42.0/24"]}}

@@ -16,7 +16,7 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.PeerTable;
+import org.tunnelmesh.internal.PeerTable;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.zookeeper.MemberReader.Member;

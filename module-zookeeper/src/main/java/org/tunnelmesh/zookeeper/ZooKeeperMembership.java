@@ -21,6 +21,7 @@ import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
+import org.tunnelmesh.internal.PeerTable;
 
 /**
  * Takes a mesh's peers from a cluster in ZooKeeper: this node announces itself as an ephemeral

@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.TrustedFile;
+import org.tunnelmesh.internal.TrustedFile;
 import org.tunnelmesh.zookeeper.MembershipConfig;
 
 /** The node's ZooKeeper options: {@code --zookeeper}, {@code --cluster}, {@code --subnets}, {@code --zookeeper-auth-file}. */

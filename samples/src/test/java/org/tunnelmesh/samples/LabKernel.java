@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.tunnelmesh.Json;
+import org.tunnelmesh.internal.Json;
 
 /**
  * The kernel state of a lab namespace as data: what {@code ip -j} (and {@code tc -j}) prints, parsed, so that the node

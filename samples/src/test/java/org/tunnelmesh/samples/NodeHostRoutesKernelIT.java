@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.StateFile;
+import org.tunnelmesh.internal.StateFile;
 
 /**
  * The node never routes its own underlay segment into the tunnel - not 10.245.1.1 (where the lab's

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.StateFile;
+import org.tunnelmesh.internal.StateFile;
 
 /**
  * The state file on a real kernel: a peer added over JMX (Jolokia) survives a SIGKILL of the node

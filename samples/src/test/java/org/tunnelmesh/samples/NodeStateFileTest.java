@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tunnelmesh.StateFile;
+import org.tunnelmesh.internal.StateFile;
 
 /** The node with a damaged state file: exit status 2, one line naming the file, nothing registered. */
 class NodeStateFileTest {

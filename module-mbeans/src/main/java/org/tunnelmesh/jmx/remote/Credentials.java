@@ -6,7 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 import org.tunnelmesh.InvalidInputException;
-import org.tunnelmesh.TrustedFile;
+import org.tunnelmesh.internal.TrustedFile;
 
 /**
  * The one user and password that every management endpoint (Jolokia, remote JMX) accepts.

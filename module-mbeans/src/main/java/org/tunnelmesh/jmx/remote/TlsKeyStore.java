@@ -8,7 +8,7 @@ import java.security.KeyStore;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.tunnelmesh.InvalidInputException;
-import org.tunnelmesh.TrustedFile;
+import org.tunnelmesh.internal.TrustedFile;
 
 /**
  * The server side of TLS for both endpoints, from a key store file (PKCS#12 or JKS, told apart by the JDK).

@@ -1,4 +1,4 @@
-package org.tunnelmesh;
+package org.tunnelmesh.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tunnelmesh.InvalidInputException;
 
 class JsonTest {
 

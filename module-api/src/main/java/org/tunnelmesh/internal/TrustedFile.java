@@ -1,4 +1,4 @@
-package org.tunnelmesh;
+package org.tunnelmesh.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Set;
+import org.tunnelmesh.InvalidInputException;
 
 /**
  * Reads a file whose content the node trusts - the state file (it decides the routes), a password

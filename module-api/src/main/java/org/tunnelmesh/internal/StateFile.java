@@ -1,4 +1,4 @@
-package org.tunnelmesh;
+package org.tunnelmesh.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,6 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.StateFileException;
 
 /**
  * The desired peer set of one mesh, kept in a file so that it survives a restart: versioned JSON,

@@ -1,9 +1,7 @@
-package org.tunnelmesh.jmx;
+package org.tunnelmesh;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.tunnelmesh.InvalidInputException;
-import org.tunnelmesh.Peer;
 
 /**
  * The one-string form of a peer an operator types: {@code NAME@UNDERLAY=CIDR[,CIDR...]}, e.g.

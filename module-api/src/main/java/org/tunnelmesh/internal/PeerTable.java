@@ -1,4 +1,4 @@
-package org.tunnelmesh;
+package org.tunnelmesh.internal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,6 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.Peer;
 
 /**
  * The peers of one mesh and the rules they must keep among themselves and with this node: unique

@@ -1,10 +1,11 @@
-package org.tunnelmesh;
+package org.tunnelmesh.internal;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.tunnelmesh.InvalidInputException;
 
 /**
  * The little JSON this project reads and writes: the state file and ZooKeeper member data. Strict

@@ -1,4 +1,4 @@
-package org.tunnelmesh;
+package org.tunnelmesh.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tunnelmesh.InvalidInputException;
 
 /**
  * The checks an attacker meets when pointing the node at a file of their choosing: a link, a FIFO,

@@ -1,4 +1,4 @@
-package org.tunnelmesh;
+package org.tunnelmesh.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -13,6 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.MeshConfig;
+import org.tunnelmesh.Peer;
 
 class PeerTableTest {
     /** This node: underlay 10.245.1.2, tunnel address 192.168.41.0 (as node1 in the lab). */

@@ -1,4 +1,4 @@
-package org.tunnelmesh;
+package org.tunnelmesh.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.StateFileException;
 
 class StateFileTest {
     private static final Peer NODE2 = Peer.of("node2", "10.245.1.3", "192.168.42.0/24");

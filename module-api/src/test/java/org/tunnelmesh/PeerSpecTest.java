@@ -1,4 +1,4 @@
-package org.tunnelmesh.jmx;
+package org.tunnelmesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,9 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Prefix;
-import org.tunnelmesh.Peer;
 
 class PeerSpecTest {
 
