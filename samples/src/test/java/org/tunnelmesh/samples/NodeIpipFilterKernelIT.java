@@ -3,11 +3,11 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.LabKernel.hasRoute;
-import static org.tunnelmesh.samples.LabKernel.link;
-import static org.tunnelmesh.samples.LabKernel.qdiscKinds;
-import static org.tunnelmesh.samples.LabKernel.qdiscs;
-import static org.tunnelmesh.samples.LabKernel.routes;
+import static org.tunnelmesh.linux.LabKernel.hasRoute;
+import static org.tunnelmesh.linux.LabKernel.link;
+import static org.tunnelmesh.linux.LabKernel.qdiscKinds;
+import static org.tunnelmesh.linux.LabKernel.qdiscs;
+import static org.tunnelmesh.linux.LabKernel.routes;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +50,7 @@ class NodeIpipFilterKernelIT {
 
     @Test
     void withoutCapBpfTheNodeSaysWhatIsMissingAndHowToGoWithoutTheFilter() throws Exception {
-        List<Object> before = List.of(routes("node1"), link("node1", "tunl0"), qdiscs("node1", "eth0"));
+        List<Object> before = List.of(routes(1), link(1, "tunl0"), qdiscs(1, "eth0"));
         Process node = new ProcessBuilder(withoutBpfCapabilities()).redirectErrorStream(true).start();
         String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(node.waitFor(READY_SECONDS, TimeUnit.SECONDS));
@@ -60,7 +60,7 @@ class NodeIpipFilterKernelIT {
         assertTrue(out.contains("EPERM"), out);
         assertTrue(out.contains("CAP_BPF"), "names the capability: " + out);
         assertTrue(out.contains("--no-ipip-filter"), "says how to turn the filter off: " + out);
-        assertEquals(before, List.of(routes("node1"), link("node1", "tunl0"), qdiscs("node1", "eth0")),
+        assertEquals(before, List.of(routes(1), link(1, "tunl0"), qdiscs(1, "eth0")),
                 "nothing changed in the kernel");
     }
 
@@ -75,8 +75,8 @@ class NodeIpipFilterKernelIT {
             assertTrue(System.nanoTime() < deadline, "not READY within " + READY_SECONDS + " s");
             Thread.sleep(100);
         }
-        assertTrue(hasRoute("node1", "192.168.42.0/24", "87"));
-        assertFalse(qdiscKinds("node1", "eth0").contains("clsact"), "no filter installed");
+        assertTrue(hasRoute(1, "192.168.42.0/24", "87"));
+        assertFalse(qdiscKinds(1, "eth0").contains("clsact"), "no filter installed");
         // the node logs its self-check right after READY
         while (!Files.readString(out).contains("WARN ipip filter: off")) {
             assertTrue(System.nanoTime() < deadline, "diagnose says so: " + Files.readString(out));

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.tunnelmesh.linux.LabKernel;
 
 /**
  * Three tunnelmesh-node processes in the lab's namespaces (lab/kernel-lab), managed the way an
@@ -48,6 +49,11 @@ class NodeJolokiaKernelIT {
     private record Node(String name, String underlay, String tunnelAddress, String subnet) {
         String peerSpec() {
             return name + "@" + underlay + "=" + subnet;
+        }
+
+        /** Its namespace's number, as the lab helpers take it: node2 is 2. */
+        int labNode() {
+            return Integer.parseInt(name.substring("node".length()));
         }
     }
 
@@ -239,7 +245,7 @@ class NodeJolokiaKernelIT {
         assertEquals(2, commandLine.exitCode(), commandLine.output());
         assertTrue(commandLine.output().contains("169.254.0.0/16"), commandLine.output());
         assertEquals(routesBefore, routes(NODE1), "node1's routes after the refused peers");
-        assertEquals(List.of(), LabKernel.routes("node4", "proto", "87"), "node4's routes");
+        assertEquals(List.of(), LabKernel.routes(4, "proto", "87"), "node4's routes");
         assertEquals(List.of("node2", "node3"), read(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "PeerNames"));
     }
 
@@ -411,7 +417,7 @@ class NodeJolokiaKernelIT {
             }
         }
         for (Node node : nodes.keySet()) {
-            List<Map<String, Object>> routes = routes(node);
+            List<LabKernel.Route> routes = routes(node);
             if (!routes.isEmpty()) {
                 problems.add(node.name() + " kept routes after --purge-on-exit: " + routes);
             }
@@ -429,8 +435,8 @@ class NodeJolokiaKernelIT {
     }
 
     /** The node's routes of our protocol, as the kernel reports them ({@code ip -j}, parsed). */
-    private static List<Map<String, Object>> routes(Node node) throws Exception {
-        return LabKernel.routes(node.name(), "proto", "87");
+    private static List<LabKernel.Route> routes(Node node) {
+        return LabKernel.routes(node.labNode(), "proto", "87");
     }
 
     private static String jolokiaUrl() {
