@@ -3,6 +3,9 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tunnelmesh.samples.LabNode.JAVA;
+import static org.tunnelmesh.samples.LabNode.LOGS;
+import static org.tunnelmesh.samples.LabNode.NODE_JAR;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -61,10 +64,7 @@ class NodeJolokiaKernelIT {
     private static final Node NODE2 = new Node("node2", "10.245.1.3", "192.168.42.0", "192.168.42.0/24");
     private static final Node NODE3 = new Node("node3", "10.245.1.4", "192.168.43.0", "192.168.43.0/24");
 
-    private static final Path NODE_JAR = Path.of(System.getProperty("tunnelmesh.nodeJar", "target/tunnelmesh-node.jar"));
     private static final Path JMXTERM_JAR = Path.of(System.getProperty("tunnelmesh.jmxtermJar", "target/it-tools/jmxterm.jar"));
-    private static final Path LOGS = Path.of(System.getProperty("tunnelmesh.itLogs", "target/it-logs"));
-    private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
     // The lab's guest has one slow CPU: a node takes about a minute to start there, three at once longer.
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(6);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);

@@ -7,8 +7,12 @@ import static org.tunnelmesh.linux.LabKernel.hasRouteVia;
 import static org.tunnelmesh.linux.LabKernel.link;
 import static org.tunnelmesh.linux.LabKernel.linkNames;
 import static org.tunnelmesh.linux.LabKernel.routes;
+import static org.tunnelmesh.samples.LabNode.JAVA;
+import static org.tunnelmesh.samples.LabNode.LOGS;
+import static org.tunnelmesh.samples.LabNode.NODE_JAR;
+import static org.tunnelmesh.samples.LabNode.READY_SECONDS;
+import static org.tunnelmesh.samples.LabNode.sh;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +29,6 @@ import org.tunnelmesh.linux.LabKernel;
  * Restarted with one peer fewer, it removes that peer's device and route and leaves the rest.
  */
 class NodeRestartKernelIT {
-    private static final Path NODE_JAR = Path.of(System.getProperty("tunnelmesh.nodeJar", "target/tunnelmesh-node.jar"));
-    private static final Path LOGS = Path.of(System.getProperty("tunnelmesh.itLogs", "target/it-logs"));
-    private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
-    private static final long READY_SECONDS = 360; // the lab's guest has one slow CPU
     private static final String NODE2_PEER = "node2@10.245.1.3=192.168.42.0/24";
     private static final String NODE3_PEER = "node3@10.245.1.4=192.168.43.0/24";
 
@@ -103,12 +103,5 @@ class NodeRestartKernelIT {
         assertEquals(List.of(), routes(1, "192.168.43.0/24"), "node3's route is gone");
         assertEquals(node2Device, link(1, "tm-node2"), "node2's device is untouched");
         assertTrue(hasRouteVia(1, "192.168.42.0/24", "tm-node2"));
-    }
-
-    private static String sh(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, TimeUnit.SECONDS);
-        return out;
     }
 }
