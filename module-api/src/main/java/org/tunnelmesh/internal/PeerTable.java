@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
@@ -300,6 +301,19 @@ public final class PeerTable {
 
     public Peer get(String name) {
         return byName.get(name);
+    }
+
+    public Optional<Peer> find(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    /** @throws InvalidInputException naming {@code name} when the table has no such peer */
+    public Peer require(String name) {
+        Peer peer = byName.get(name);
+        if (peer == null) {
+            throw new InvalidInputException("no peer named '" + name + "'");
+        }
+        return peer;
     }
 
     public int size() {

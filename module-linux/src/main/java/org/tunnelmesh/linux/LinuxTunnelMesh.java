@@ -225,18 +225,14 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public Optional<Peer> peer(String name) {
         synchronized (changes.lock) {
-            return Optional.ofNullable(table.get(name));
+            return table.find(name);
         }
     }
 
     @Override
     public String deviceOf(String peerName) {
         synchronized (changes.lock) {
-            Peer peer = table.get(peerName);
-            if (peer == null) {
-                throw new InvalidInputException("no peer named '" + peerName + "'");
-            }
-            return topology.deviceOf(peer);
+            return topology.deviceOf(table.require(peerName));
         }
     }
 

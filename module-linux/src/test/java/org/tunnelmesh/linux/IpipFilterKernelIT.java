@@ -3,22 +3,17 @@ package org.tunnelmesh.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.tunnelmesh.linux.Lab.*;
 import static org.tunnelmesh.linux.LabKernel.qdiscs;
 import static org.tunnelmesh.linux.LabKernel.snapshot;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.PeerCounters;
 import org.tunnelmesh.TrafficCounters;
@@ -32,7 +27,6 @@ import org.tunnelmesh.TrafficCounters;
  * the filter counts outer bytes.
  */
 class IpipFilterKernelIT {
-    private static final Logger log = LogManager.getLogger(IpipFilterKernelIT.class);
     private static final int IPIP_PING_BYTES = 104;
     private static final String DEV = "eth0";
     private static final String TUNL0 = "tunl0";
@@ -41,8 +35,7 @@ class IpipFilterKernelIT {
 
     @RegisterExtension
     final LabMeshes meshes = new LabMeshes();
-    private final List<String> repairs = new CopyOnWriteArrayList<>();
-    private final List<Long> repairTimes = new CopyOnWriteArrayList<>();
+    private final Repairs repairs = new Repairs();
 
     @AfterEach
     void removeForeignTcObjects() {
@@ -173,43 +166,20 @@ class IpipFilterKernelIT {
     @EnumSource(MeshMode.class)
     void theFilterOrItsQdiscDeletedByHandIsBackWithinOneSecond(MeshMode mode) {
         LinuxTunnelMesh node1 = openFour(mode, true);
-        node1.addListener(new MeshListener() {
-            @Override
-            public void stateRepaired(String what) {
-                repairTimes.add(System.nanoTime());
-                repairs.add(what);
-            }
-        });
-        repairedWithinOneSecond("the ingress filter deleted",
+        node1.addListener(repairs);
+        repairs.repairedWithinOneSecond("the ingress filter deleted",
                 () -> tc(1, "filter", "del", "dev", DEV, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf"),
                 () -> hasFilter(1, "ingress", ourName(1)));
-        repairedWithinOneSecond("the clsact qdisc deleted", () -> tc(1, "qdisc", "del", "dev", DEV, "clsact"),
+        repairs.repairedWithinOneSecond("the clsact qdisc deleted", () -> tc(1, "qdisc", "del", "dev", DEV, "clsact"),
                 () -> hasFilter(1, "ingress", ourName(1)) && hasFilter(1, "egress", ourName(1)));
-        repairedWithinOneSecond("tunl0's ingress filter deleted",
+        repairs.repairedWithinOneSecond("tunl0's ingress filter deleted",
                 () -> tc(1, "filter", "del", "dev", TUNL0, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf"),
                 () -> LabKernel.filters(1, TUNL0, "ingress", false).stream().anyMatch(f -> ourName(1).equals(f.bpfName())));
-        assertTrue(repairs.stream().anyMatch(r -> r.startsWith("tc qdisc add dev eth0 clsact")), repairs.toString());
+        assertTrue(repairs.seen().stream().anyMatch(r -> r.startsWith("tc qdisc add dev eth0 clsact")), repairs.seen().toString());
         // and it filters again: a stranger is dropped, a peer passes
         assertEquals(0, ping(4, tunnelAddress(1), 2));
         assertEquals(2, node1.trafficCounters().rejectedPackets());
         assertEquals(2, ping(1, tunnelAddress(2), 2));
-    }
-
-    private void repairedWithinOneSecond(String what, Runnable drift, java.util.function.BooleanSupplier repaired) {
-        int seen = repairTimes.size();
-        drift.run();
-        long drifted = System.nanoTime();
-        long deadline = drifted + TimeUnit.SECONDS.toNanos(1);
-        while (repairTimes.size() == seen && System.nanoTime() < deadline) {
-            sleep(1);
-        }
-        if (repairTimes.size() == seen) {
-            fail(what + ": no repair within 1 s");
-        }
-        log.info("repair latency for {}: {} ms after tc returned", what,
-                Math.max(0, TimeUnit.NANOSECONDS.toMillis(repairTimes.get(seen) - drifted)));
-        sleep(100);
-        assertTrue(repaired.getAsBoolean(), what + " repaired: " + repairs);
     }
 
     @ParameterizedTest
@@ -437,11 +407,4 @@ class IpipFilterKernelIT {
         assertEquals(before, List.of(snapshot(1), filters(1, "ingress"), LabKernel.filters(1, TUNL0, "ingress", false)), "nothing changed");
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

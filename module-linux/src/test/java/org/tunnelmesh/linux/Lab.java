@@ -120,4 +120,12 @@ final class Lab {
         }
         return Integer.parseInt(m.group(1));
     }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -12,14 +12,16 @@ import org.tunnelmesh.internal.Json;
  * so that tests assert on fields (a route's protocol, a link's flags) rather than on substrings of text.
  * Field names are iproute2's JSON names; a filter given to {@code ip} leaves its own field out
  * (e.g. {@code route show proto 87} prints no "protocol").
+ *
+ * <p>Public for the kernel tests of other modules (samples), which take this module's test jar.
  */
-final class LabKernel {
+public final class LabKernel {
     private LabKernel() {
     }
 
     /** A device as {@code ip -j -d [-s] link show} prints it. */
-    record Link(Map<String, Object> json) {
-        String name() {
+    public record Link(Map<String, Object> json) {
+        public String name() {
             return (String) json.get("ifname");
         }
 
@@ -61,18 +63,18 @@ final class LabKernel {
     }
 
     /** A route as {@code ip -j route show} prints it. */
-    record Route(Map<String, Object> json) {
+    public record Route(Map<String, Object> json) {
         /** The prefix, "default" for 0.0.0.0/0. */
-        String dst() {
+        public String dst() {
             return (String) json.get("dst");
         }
 
         /** A name from /etc/iproute2/rt_protos ("static", "kernel") or the number ("87"); null when filtered on. */
-        String protocol() {
+        public String protocol() {
             return (String) json.get("protocol");
         }
 
-        String dev() {
+        public String dev() {
             return (String) json.get("dev");
         }
 
@@ -128,13 +130,13 @@ final class LabKernel {
     }
 
     /** The device {@code name}; fails when it does not exist. */
-    static Link link(int node, String name) {
+    public static Link link(int node, String name) {
         List<Link> links = links(node, name);
         assertEquals(1, links.size(), "device " + name + " in " + Lab.ns(node) + ": " + links);
         return links.get(0);
     }
 
-    static List<String> linkNames(int node) {
+    public static List<String> linkNames(int node) {
         return links(node).stream().map(Link::name).toList();
     }
 
@@ -148,7 +150,7 @@ final class LabKernel {
     }
 
     /** {@code ip -j route show [SELECTOR...]}, e.g. {@code routes(1, "192.168.42.0/24")} or {@code routes(1, "proto", "87")}. */
-    static List<Route> routes(int node, String... selector) {
+    public static List<Route> routes(int node, String... selector) {
         List<Route> routes = new ArrayList<>();
         for (Object o : ipJson(node, concat(new String[] {"route", "show"}, selector))) {
             routes.add(new Route(object(o)));
@@ -157,12 +159,12 @@ final class LabKernel {
     }
 
     /** True when {@code ip route show PREFIX} holds a route of that protocol ("87", "static"). */
-    static boolean hasRoute(int node, String prefix, String protocol) {
+    public static boolean hasRoute(int node, String prefix, String protocol) {
         return routes(node, prefix).stream().anyMatch(r -> protocol.equals(r.protocol()));
     }
 
     /** True when {@code ip route show PREFIX} holds a route through that device. */
-    static boolean hasRouteVia(int node, String prefix, String dev) {
+    public static boolean hasRouteVia(int node, String prefix, String dev) {
         return routes(node, prefix).stream().anyMatch(r -> dev.equals(r.dev()));
     }
 
@@ -191,7 +193,7 @@ final class LabKernel {
     }
 
     /** What the kernel holds that a mesh could touch (devices, addresses, routes, nexthops): for before/after comparisons. */
-    static Map<String, List<Object>> snapshot(int node) {
+    public static Map<String, List<Object>> snapshot(int node) {
         return Map.of("links", ipJson(node, "-d", "link", "show"), "addresses", ipJson(node, "addr", "show"),
                 "routes", ipJson(node, "route", "show", "table", "all"), "nexthops", ipJson(node, "nexthop", "show"));
     }
@@ -211,13 +213,18 @@ final class LabKernel {
     }
 
     /** {@code tc -j qdisc show dev DEV}: "kind", "handle" ("1:"), "root" (true for the root qdisc), "parent". */
-    static List<Map<String, Object>> qdiscs(int node, String dev) {
+    public static List<Map<String, Object>> qdiscs(int node, String dev) {
         List<String> args = List.of("tc", "-n", Lab.ns(node), "-j", "qdisc", "show", "dev", dev);
         List<Map<String, Object>> qdiscs = new ArrayList<>();
         for (Object o : parse(args, run(args))) {
             qdiscs.add(object(o));
         }
         return qdiscs;
+    }
+
+    /** The kinds of the device's qdiscs, e.g. "clsact". */
+    public static List<String> qdiscKinds(int node, String dev) {
+        return qdiscs(node, dev).stream().map(q -> (String) q.get("kind")).toList();
     }
 
     /** Runs {@code ip -j ARGS} in the node's namespace and parses its answer, a JSON array. */

@@ -3,7 +3,6 @@ package org.tunnelmesh.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.tunnelmesh.linux.Lab.*;
 import static org.tunnelmesh.linux.LabKernel.*;
 
@@ -14,61 +13,27 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tunnelmesh.Ipv4Prefix;
-import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelMeshException;
 
 /** Drift is repaired within a second, restarts lose no packet, concurrent changes leave a consistent kernel. */
 class SelfHealingKernelIT {
-    private static final Logger log = LogManager.getLogger(SelfHealingKernelIT.class);
     @RegisterExtension
     final LabMeshes meshes = new LabMeshes();
-    private final List<String> repairs = new CopyOnWriteArrayList<>();
-    private final List<Long> repairTimes = new CopyOnWriteArrayList<>();
+    private final Repairs repairs = new Repairs();
 
     private LinuxTunnelMesh open(int node, MeshMode mode, int... peers) {
         LinuxTunnelMesh mesh = meshes.open(watchingConfig(node, mode), peers);
-        mesh.addListener(new MeshListener() {
-            @Override
-            public void stateRepaired(String what) {
-                repairTimes.add(System.nanoTime());
-                repairs.add(what);
-            }
-        });
+        mesh.addListener(repairs);
         return mesh;
-    }
-
-    /**
-     * Drifts the kernel with {@code ip}, then measures from the moment ip returned to the mesh's
-     * repair notification (so ip's own start-up is not counted), and checks the result.
-     */
-    private void repairedWithinOneSecond(String what, Runnable drift, BooleanSupplier repaired) {
-        int seen = repairTimes.size();
-        drift.run();
-        long drifted = System.nanoTime();
-        long deadline = drifted + TimeUnit.SECONDS.toNanos(1);
-        while (repairTimes.size() == seen && System.nanoTime() < deadline) {
-            sleep(1);
-        }
-        if (repairTimes.size() == seen) {
-            fail(what + ": no repair within 1 s");
-        }
-        long millis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(repairTimes.get(seen) - drifted));
-        log.info("repair latency for {}: {} ms after ip returned", what, millis);
-        sleep(100); // a repair may take several requests; let them all land
-        assertTrue(repaired.getAsBoolean(), what + " repaired: " + repairs);
     }
 
     /**
@@ -79,7 +44,7 @@ class SelfHealingKernelIT {
     void closeStopsTheWatcherBeforeItReturns() {
         LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2);
         // an event the watcher acts on, so it has been round its loop and is waiting again
-        repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "del", "192.168.42.0/24"),
+        repairs.repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "del", "192.168.42.0/24"),
                 () -> hasRoute(1, "192.168.42.0/24", "87"));
         String name = "tunnelmesh-watch-" + mesh.config().name();
         assertTrue(watcherThreads(name) == 1, "one watcher thread runs: " + name);
@@ -97,16 +62,16 @@ class SelfHealingKernelIT {
         LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2, 3);
         ip(1, "route", "add", "192.168.49.0/24", "via", "10.245.1.9", "dev", "tunl0", "onlink", "proto", "static");
 
-        repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "del", "192.168.42.0/24"),
+        repairs.repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "del", "192.168.42.0/24"),
                 () -> hasRoute(1, "192.168.42.0/24", "87"));
-        assertTrue(repairs.stream().anyMatch(r -> r.contains("192.168.42.0/24")), "the repair was announced: " + repairs);
+        assertTrue(repairs.seen().stream().anyMatch(r -> r.contains("192.168.42.0/24")), "the repair was announced: " + repairs.seen());
         assertTrue(hasRoute(1, "192.168.49.0/24", "static"), "a route of another protocol stays");
 
-        repairedWithinOneSecond("a deleted tunnel address", () -> ip(1, "addr", "del", "192.168.41.0/32", "dev", "tunl0"),
+        repairs.repairedWithinOneSecond("a deleted tunnel address", () -> ip(1, "addr", "del", "192.168.41.0/32", "dev", "tunl0"),
                 () -> ipv4Addresses(1, "tunl0").contains("192.168.41.0/32"));
 
         // taking tunl0 down makes the kernel flush every route through it, ours and the foreign one
-        repairedWithinOneSecond("tunl0 taken down", () -> ip(1, "link", "set", "tunl0", "down"),
+        repairs.repairedWithinOneSecond("tunl0 taken down", () -> ip(1, "link", "set", "tunl0", "down"),
                 () -> link(1, "tunl0").up() && hasRoute(1, "192.168.43.0/24", "87"));
         assertEquals(0, mesh.reconcile(), "the repair was complete");
     }
@@ -116,10 +81,10 @@ class SelfHealingKernelIT {
         open(1, MeshMode.POINT_TO_POINT, 2);
         open(2, MeshMode.POINT_TO_POINT, 1);
 
-        repairedWithinOneSecond("a deleted device", () -> ip(1, "link", "del", "tm-node2"),
+        repairs.repairedWithinOneSecond("a deleted device", () -> ip(1, "link", "del", "tm-node2"),
                 () -> hasRouteVia(1, "192.168.42.0/24", "tm-node2"));
 
-        repairedWithinOneSecond("tunl0 brought up in POINT_TO_POINT", () -> ip(1, "link", "set", "tunl0", "up"),
+        repairs.repairedWithinOneSecond("tunl0 brought up in POINT_TO_POINT", () -> ip(1, "link", "set", "tunl0", "up"),
                 () -> !link(1, "tunl0").up());
 
         assertEquals(2, ping(1, tunnelAddress(2), 2));
@@ -206,11 +171,4 @@ class SelfHealingKernelIT {
         return out;
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

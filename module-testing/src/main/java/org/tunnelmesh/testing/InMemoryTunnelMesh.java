@@ -119,21 +119,18 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
+    public synchronized Optional<Peer> peer(String name) {
+        return table.find(name);
+    }
+
+    @Override
     public synchronized List<Peer> peers() {
         return table.peers();
     }
 
     @Override
-    public synchronized Optional<Peer> peer(String name) {
-        return Optional.ofNullable(table.get(name));
-    }
-
-    @Override
     public synchronized String deviceOf(String peerName) {
-        if (table.get(peerName) == null) {
-            throw new InvalidInputException("no peer named '" + peerName + "'");
-        }
-        return TunnelDevice.nameFor(config.mode(), peerName);
+        return TunnelDevice.nameFor(config.mode(), table.require(peerName).name());
     }
 
     /** Counts its calls, so tests can see how often the "kernel" was asked. */
@@ -184,13 +181,13 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public void addListener(MeshListener listener) {
-        listeners.add(listener);
+    public void removeListener(MeshListener listener) {
+        listeners.remove(listener);
     }
 
     @Override
-    public void removeListener(MeshListener listener) {
-        listeners.remove(listener);
+    public void addListener(MeshListener listener) {
+        listeners.add(listener);
     }
 
     @Override

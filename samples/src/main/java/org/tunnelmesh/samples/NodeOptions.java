@@ -1,14 +1,32 @@
 package org.tunnelmesh.samples;
 
+import static org.tunnelmesh.samples.NodeOption.ALLOW_WIDE_SUBNETS;
+import static org.tunnelmesh.samples.NodeOption.EXTRA_UNDERLAY_DEVICE;
+import static org.tunnelmesh.samples.NodeOption.JMX_PORT;
+import static org.tunnelmesh.samples.NodeOption.JOLOKIA;
+import static org.tunnelmesh.samples.NodeOption.JOLOKIA_PASSWORD;
+import static org.tunnelmesh.samples.NodeOption.JOLOKIA_USER;
+import static org.tunnelmesh.samples.NodeOption.MODE;
+import static org.tunnelmesh.samples.NodeOption.MTU;
+import static org.tunnelmesh.samples.NodeOption.NAME;
+import static org.tunnelmesh.samples.NodeOption.NO_IPIP_FILTER;
+import static org.tunnelmesh.samples.NodeOption.PASSWORD_FILE;
+import static org.tunnelmesh.samples.NodeOption.PEER;
+import static org.tunnelmesh.samples.NodeOption.PURGE_ON_EXIT;
+import static org.tunnelmesh.samples.NodeOption.STATE_FILE;
+import static org.tunnelmesh.samples.NodeOption.TLS_KEYSTORE;
+import static org.tunnelmesh.samples.NodeOption.TLS_KEYSTORE_PASSWORD_FILE;
+import static org.tunnelmesh.samples.NodeOption.TUNNEL_ADDRESS;
+import static org.tunnelmesh.samples.NodeOption.UNDERLAY;
+import static org.tunnelmesh.samples.NodeOption.USER;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import javax.net.ssl.SSLContext;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
@@ -47,60 +65,11 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             Runs one node of an IPIP tunnel mesh until SIGTERM or SIGINT, with the mesh published
             over JMX. Prints READY once the mesh is applied and every MBean is registered.
 
-              --name NAME                 this node's mesh name, also the JMX name= (default: mesh)
-              --underlay IP               this node's underlay address (outer source)
-              --tunnel-address IP         the /32 address put on the tunnel device, e.g. 192.168.41.0
-              --mode shared|p2p           shared: one tunl0 for all peers (default); p2p: one device per peer
-              --peer NAME@UNDERLAY=CIDR[,CIDR...]
-                                          a peer; repeatable
-              --mtu N                     tunnel MTU (default: underlay device MTU minus 20)
-              --jolokia [HOST:]PORT       serve Jolokia over HTTP (HOST defaults to 127.0.0.1; PORT 0 picks one);
-                                          bound at start, answering from just after READY
-              --jmx-port N                remote JMX (RMI) on 127.0.0.1:N
-              --user U                    the user of every management endpoint (required with --jolokia or --jmx-port)
-              --password-file F           U's password: the first line of F, which only its owner may read
-                                          (chmod 600); or the environment variable TUNNELMESH_PASSWORD
-              --tls-keystore F            serve Jolokia over HTTPS and JMX over TLS with the key in F (PKCS#12 or JKS;
-                                          chmod 600)
-              --tls-keystore-password-file F
-                                          the key store's password: first line of F (chmod 600)
-              --jolokia-user U --jolokia-password P
-                                          older spelling of --user and a password; P is visible to every
-                                          local user in /proc: use --password-file
-              --allow-wide-subnets        allow peer subnets shorter than /8, e.g. 0.0.0.0/0 via a gateway peer
-              --state-file F              keep the desired peer set in F: saved before every change, restored at start
-                                          (with --peer: the file's peers plus the --peer ones; a --peer replaces
-                                          a saved peer of the same name). A damaged F is refused (exit 2), and so
-                                          is one that another user could have written (see README, Security)
-              --zookeeper HOST:PORT[,HOST:PORT...]
-                                          take the peers from a ZooKeeper cluster: announce this node as a member,
-                                          every other member becomes a peer (with --peer: those are kept apart)
-              --cluster NAME              the cluster in ZooKeeper (default: default)
-              --subnets CIDR[,CIDR...]    the overlay subnets this node serves, announced to the cluster
-              --zookeeper-auth-file F     ZooKeeper digest auth; F readable by its owner only. First line: this
-                                          node's own USER:PASSWORD, the only identity that may write its member;
-                                          second line: the cluster's USER:PASSWORD, shared by every node, which
-                                          lists, creates and reads members. With one line, that identity is the
-                                          whole cluster's (then any node can rewrite another's member)
-              --purge-on-exit             remove the mesh's kernel state when stopping (default: leave it)
-              --no-ipip-filter            do not install the IPIP source filter on the underlay device
-                                          and tunl0 (it drops IPIP from non-peers and from other links,
-                                          and counts each peer's traffic)
-              --extra-underlay-device DEV another uplink on which IPIP from peers may arrive (the IPIP filter
-                                          lets peers in there too; elsewhere it drops IPIP); repeatable
-              --help                      this text
+            """ + NodeOption.helpText() + """
 
             Exit status: 0 after a normal stop, 2 for bad options or peers (nothing changed),
             1 for other failures.
             """;
-
-    /** Options without a value. */
-    private static final Set<String> FLAGS = Set.of("--purge-on-exit", "--allow-wide-subnets", "--no-ipip-filter");
-
-    private static final Set<String> TAKES_VALUE = Set.of("--name", "--underlay", "--tunnel-address", "--mode", "--peer",
-            "--mtu", "--jolokia", "--jmx-port", "--user", "--password-file", "--tls-keystore", "--tls-keystore-password-file",
-            "--jolokia-user", "--jolokia-password", "--state-file", "--zookeeper", "--cluster", "--subnets", "--zookeeper-auth-file",
-            "--extra-underlay-device");
 
     /** @throws StartupFailure with exit status 2, naming the bad option or value */
     static NodeOptions parse(String... args) {
@@ -110,64 +79,32 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
     /** @param environment where {@code TUNNELMESH_PASSWORD} is looked up */
     static NodeOptions parse(Map<String, String> environment, String... args) {
         for (String arg : args) {
-            if (arg.equals("--help") || arg.equals("-h")) {
+            if (NodeOption.isHelp(arg)) {
                 return new NodeOptions(null, List.of(), null, 0, null, null, false, true, List.of(), null);
             }
         }
-        Map<String, String> values = new HashMap<>();
-        List<String> peerSpecs = new ArrayList<>();
-        List<String> extraUnderlayDevices = new ArrayList<>();
-        Set<String> flags = new java.util.HashSet<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (FLAGS.contains(arg)) {
-                flags.add(arg);
-                continue;
-            }
-            int equals = arg.indexOf('=');
-            String option = arg.startsWith("--") && equals > 0 ? arg.substring(0, equals) : arg;
-            if (!TAKES_VALUE.contains(option)) {
-                throw StartupFailure.badInput(arg.startsWith("-")
-                        ? "unknown option '" + arg + "' (see --help)"
-                        : "unexpected argument '" + arg + "' (see --help)");
-            }
-            String value;
-            if (equals > 0 && arg.startsWith("--")) {
-                value = arg.substring(equals + 1);
-            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-                value = args[++i];
-            } else {
-                throw StartupFailure.badInput("option " + option + " needs a value (see --help)");
-            }
-            if (option.equals("--peer")) {
-                peerSpecs.add(value);
-            } else if (option.equals("--extra-underlay-device")) {
-                extraUnderlayDevices.add(value);
-            } else if (values.put(option, value) != null) {
-                throw StartupFailure.badInput("option " + option + " is given twice");
-            }
-        }
+        NodeOption.Given given = NodeOption.read(args);
 
-        boolean purgeOnExit = flags.contains("--purge-on-exit");
+        boolean purgeOnExit = given.has(PURGE_ON_EXIT);
         MeshConfig mesh;
         try {
-            mesh = meshConfig(values, flags).toBuilder().ipipFilter(!flags.contains("--no-ipip-filter"))
-                    .extraUnderlayDevices(extraUnderlayDevices).build();
+            mesh = meshConfig(given).toBuilder().ipipFilter(!given.has(NO_IPIP_FILTER))
+                    .extraUnderlayDevices(given.values(EXTRA_UNDERLAY_DEVICE)).build();
         } catch (org.tunnelmesh.InvalidInputException e) {
             throw StartupFailure.badInput(e.getMessage());
         }
-        List<Peer> peers = peers(mesh, peerSpecs);
-        InetSocketAddress jolokia = values.containsKey("--jolokia") ? jolokiaAddress(values.get("--jolokia")) : null;
-        int jmxPort = values.containsKey("--jmx-port") ? port("--jmx-port", values.get("--jmx-port"), 1) : 0;
+        List<Peer> peers = peers(mesh, given.values(PEER));
+        InetSocketAddress jolokia = given.has(JOLOKIA) ? jolokiaAddress(given.value(JOLOKIA)) : null;
+        int jmxPort = given.has(JMX_PORT) ? port(JMX_PORT.flag, given.value(JMX_PORT), 1) : 0;
         List<String> warnings = new ArrayList<>();
-        String endpoint = jolokia != null ? "--jolokia" : jmxPort != 0 ? "--jmx-port" : null;
-        Credentials credentials = credentials(values, environment, endpoint, warnings);
-        SSLContext tls = tls(values, endpoint);
+        String endpoint = jolokia != null ? JOLOKIA.flag : jmxPort != 0 ? JMX_PORT.flag : null;
+        Credentials credentials = credentials(given, environment, endpoint, warnings);
+        SSLContext tls = tls(given, endpoint);
         if (jolokia != null && tls == null && !jolokia.getAddress().isLoopbackAddress()) {
             warnings.add("--jolokia " + jolokia.getAddress().getHostAddress() + ":" + jolokia.getPort()
                     + " serves plain HTTP off loopback: the password crosses the network readable; add --tls-keystore");
         }
-        MembershipConfig zookeeper = ZooKeeperOptions.membership(values, peers);
+        MembershipConfig zookeeper = ZooKeeperOptions.membership(given, peers);
         return new NodeOptions(mesh, peers, jolokia, jmxPort, credentials, tls, purgeOnExit, false, List.copyOf(warnings),
                 zookeeper);
     }
@@ -177,12 +114,12 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
      * environment, or the older {@code --jolokia-user}/{@code --jolokia-password}. Required when
      * an endpoint is served, on loopback too: any local user can reach loopback.
      */
-    private static Credentials credentials(Map<String, String> values, Map<String, String> environment, String endpoint,
+    private static Credentials credentials(NodeOption.Given given, Map<String, String> environment, String endpoint,
                                            List<String> warnings) {
-        String user = values.get("--user");
-        String olderUser = values.get("--jolokia-user");
-        String passwordFile = values.get("--password-file");
-        String commandLinePassword = values.get("--jolokia-password");
+        String user = given.value(USER);
+        String olderUser = given.value(JOLOKIA_USER);
+        String passwordFile = given.value(PASSWORD_FILE);
+        String commandLinePassword = given.value(JOLOKIA_PASSWORD);
         if (user != null && olderUser != null) {
             throw StartupFailure.badInput("--user and --jolokia-user both given: use --user");
         }
@@ -194,9 +131,9 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             user = olderUser;
         }
         if (endpoint == null) {
-            for (String option : List.of("--user", "--jolokia-user", "--password-file", "--jolokia-password")) {
-                if (values.containsKey(option)) {
-                    throw StartupFailure.badInput(option + " is given but no management endpoint is served (--jolokia or --jmx-port)");
+            for (NodeOption option : List.of(USER, JOLOKIA_USER, PASSWORD_FILE, JOLOKIA_PASSWORD)) {
+                if (given.has(option)) {
+                    throw StartupFailure.badInput(option.flag + " is given but no management endpoint is served (--jolokia or --jmx-port)");
                 }
             }
             return null;
@@ -226,9 +163,9 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         }
     }
 
-    private static SSLContext tls(Map<String, String> values, String endpoint) {
-        String keyStore = values.get("--tls-keystore");
-        String passwordFile = values.get("--tls-keystore-password-file");
+    private static SSLContext tls(NodeOption.Given given, String endpoint) {
+        String keyStore = given.value(TLS_KEYSTORE);
+        String passwordFile = given.value(TLS_KEYSTORE_PASSWORD_FILE);
         if (keyStore == null && passwordFile == null) {
             return null;
         }
@@ -247,17 +184,17 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         }
     }
 
-    private static MeshConfig meshConfig(Map<String, String> values, Set<String> flags) {
-        MeshConfig.Builder builder = MeshConfig.builder().name(values.getOrDefault("--name", "mesh"));
-        builder.allowWideSubnets(flags.contains("--allow-wide-subnets"));
-        builder.mode(mode(values.getOrDefault("--mode", "shared")));
-        builder.underlay(address("--underlay", values.get("--underlay"), "this node's underlay address"));
-        builder.tunnelAddress(address("--tunnel-address", values.get("--tunnel-address"), "the /32 address of the tunnel device"));
-        if (values.containsKey("--mtu")) {
-            builder.mtu(number("--mtu", values.get("--mtu")));
+    private static MeshConfig meshConfig(NodeOption.Given given) {
+        MeshConfig.Builder builder = MeshConfig.builder().name(given.value(NAME, "mesh"));
+        builder.allowWideSubnets(given.has(ALLOW_WIDE_SUBNETS));
+        builder.mode(mode(given.value(MODE, "shared")));
+        builder.underlay(address(UNDERLAY, given, "this node's underlay address"));
+        builder.tunnelAddress(address(TUNNEL_ADDRESS, given, "the /32 address of the tunnel device"));
+        if (given.has(MTU)) {
+            builder.mtu(number(MTU.flag, given.value(MTU)));
         }
-        if (values.containsKey("--state-file")) {
-            builder.stateFile(stateFile(values.get("--state-file")));
+        if (given.has(STATE_FILE)) {
+            builder.stateFile(stateFile(given.value(STATE_FILE)));
         }
         try {
             return builder.build();
@@ -286,14 +223,15 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         };
     }
 
-    private static Ipv4Address address(String option, String value, String what) {
+    private static Ipv4Address address(NodeOption option, NodeOption.Given given, String what) {
+        String value = given.value(option);
         if (value == null) {
-            throw StartupFailure.badInput(option + " is required: " + what);
+            throw StartupFailure.badInput(option.flag + " is required: " + what);
         }
         try {
             return Ipv4Address.parse(value);
         } catch (InvalidInputException e) {
-            throw StartupFailure.badInput(option + ": " + e.getMessage());
+            throw StartupFailure.badInput(option.flag + ": " + e.getMessage());
         }
     }
 
@@ -320,7 +258,7 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
     private static InetSocketAddress jolokiaAddress(String value) {
         int colon = value.lastIndexOf(':');
         String host = colon < 0 ? "127.0.0.1" : value.substring(0, colon);
-        int port = port("--jolokia", colon < 0 ? value : value.substring(colon + 1), 0);
+        int port = port(JOLOKIA.flag, colon < 0 ? value : value.substring(colon + 1), 0);
         Ipv4Address address;
         try {
             address = host.equals("localhost") ? Ipv4Address.parse("127.0.0.1") : Ipv4Address.parse(host);

@@ -1,10 +1,14 @@
 package org.tunnelmesh.samples;
 
+import static org.tunnelmesh.samples.NodeOption.CLUSTER;
+import static org.tunnelmesh.samples.NodeOption.SUBNETS;
+import static org.tunnelmesh.samples.NodeOption.ZOOKEEPER;
+import static org.tunnelmesh.samples.NodeOption.ZOOKEEPER_AUTH_FILE;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Prefix;
@@ -12,38 +16,38 @@ import org.tunnelmesh.Peer;
 import org.tunnelmesh.internal.TrustedFile;
 import org.tunnelmesh.zookeeper.MembershipConfig;
 
-/** The node's ZooKeeper options: {@code --zookeeper}, {@code --cluster}, {@code --subnets}, {@code --zookeeper-auth-file}. */
+/** The node's ZooKeeper options ({@link NodeOption#ZOOKEEPER} and the options that need it) as a membership. */
 final class ZooKeeperOptions {
     private ZooKeeperOptions() {
     }
 
     /** @return the membership, or null without {@code --zookeeper} */
-    static MembershipConfig membership(Map<String, String> values, List<Peer> peers) {
-        String connect = values.get("--zookeeper");
+    static MembershipConfig membership(NodeOption.Given given, List<Peer> peers) {
+        String connect = given.value(ZOOKEEPER);
         if (connect == null) {
-            for (String option : List.of("--cluster", "--subnets", "--zookeeper-auth-file")) {
-                if (values.containsKey(option)) {
-                    throw StartupFailure.badInput(option + " is given without --zookeeper");
+            for (NodeOption option : NodeOption.values()) {
+                if (option.needs == ZOOKEEPER && given.has(option)) {
+                    throw StartupFailure.badInput(option.flag + " is given without " + ZOOKEEPER.flag);
                 }
             }
             return null;
         }
-        if (!values.containsKey("--subnets")) {
+        if (!given.has(SUBNETS)) {
             throw StartupFailure.badInput("--zookeeper needs --subnets: the overlay subnets this node serves, announced to the cluster");
         }
         List<Ipv4Prefix> subnets;
         try {
-            subnets = Ipv4Prefix.parseList(values.get("--subnets"));
+            subnets = Ipv4Prefix.parseList(given.value(SUBNETS));
         } catch (InvalidInputException e) {
             throw StartupFailure.badInput("--subnets: " + e.getMessage());
         }
         MembershipConfig.Builder builder = MembershipConfig.builder().connect(connect).subnets(subnets)
                 .fixedPeers(peers.stream().map(Peer::name).collect(Collectors.toSet()));
-        if (values.containsKey("--cluster")) {
-            builder.cluster(values.get("--cluster"));
+        if (given.has(CLUSTER)) {
+            builder.cluster(given.value(CLUSTER));
         }
-        if (values.containsKey("--zookeeper-auth-file")) {
-            List<String[]> identities = credentials(values.get("--zookeeper-auth-file"));
+        if (given.has(ZOOKEEPER_AUTH_FILE)) {
+            List<String[]> identities = credentials(given.value(ZOOKEEPER_AUTH_FILE));
             builder.digest(identities.get(0)[0], identities.get(0)[1]);
             if (identities.size() > 1) {
                 builder.clusterDigest(identities.get(1)[0], identities.get(1)[1]);
@@ -65,7 +69,7 @@ final class ZooKeeperOptions {
         Path path = Path.of(file);
         List<String> lines;
         try {
-            byte[] bytes = TrustedFile.read(path, "--zookeeper-auth-file", 64 << 10, true);
+            byte[] bytes = TrustedFile.read(path, ZOOKEEPER_AUTH_FILE.flag, 64 << 10, true);
             lines = new String(bytes, StandardCharsets.UTF_8).lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
         } catch (InvalidInputException e) {
             throw StartupFailure.badInput(e.getMessage());

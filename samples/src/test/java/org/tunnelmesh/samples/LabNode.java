@@ -47,6 +47,11 @@ final class LabNode {
         this.tunnelAddress = tunnelAddress;
     }
 
+    /** Its namespace's number, as the lab helpers take it: node3 is 3. */
+    int labNode() {
+        return Integer.parseInt(netns.substring("node".length()));
+    }
+
     /** The options that open the management endpoint, with its credentials: in one place, so they change in one place. */
     static List<String> management() {
         return List.of("--jolokia", "127.0.0.1:" + JOLOKIA_PORT, "--user", USER);

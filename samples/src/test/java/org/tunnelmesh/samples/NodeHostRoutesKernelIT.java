@@ -3,7 +3,7 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.LabKernel.snapshot;
+import static org.tunnelmesh.linux.LabKernel.snapshot;
 import static org.tunnelmesh.samples.LabNode.sh;
 
 import java.nio.file.Files;
@@ -41,10 +41,10 @@ class NodeHostRoutesKernelIT {
 
     /** The node's last "tunnelmesh-node: " line, after it exited with 2; the kernel must be as before. */
     private String refusedAtStart(List<String> options) throws Exception {
-        Object before = snapshot("node1");
+        Object before = snapshot(1);
         node1.launch(options);
         assertEquals(2, node1.awaitExit(), node1.tail());
-        assertEquals(before, snapshot("node1"), "nothing changed in the kernel");
+        assertEquals(before, snapshot(1), "nothing changed in the kernel");
         List<String> lines = node1.log().lines().filter(l -> l.startsWith("tunnelmesh-node: ")).toList();
         assertTrue(!lines.isEmpty(), node1.log());
         return lines.get(lines.size() - 1);
@@ -70,11 +70,11 @@ class NodeHostRoutesKernelIT {
     @Test
     void addPeerOverJmxIsRefusedAndChangesNothing() throws Exception {
         node1.start(List.of("--peer", "node2@10.245.1.3=192.168.42.0/24", "--purge-on-exit"));
-        Object before = snapshot("node1");
+        Object before = snapshot(1);
         Map<String, Object> refused = node1.exec("addPeer", "zk", "10.245.1.9", "10.245.1.1/32");
         assertNotEquals(200L, ((Number) refused.get("status")).longValue(), refused.toString());
         assertTrue(String.valueOf(refused.get("error")).contains("subnet 10.245.1.1/32 overlaps 10.245.1.0/24"), refused.toString());
-        assertEquals(before, snapshot("node1"), "nothing changed in the kernel");
+        assertEquals(before, snapshot(1), "nothing changed in the kernel");
         assertEquals(1L, ((Number) node1.read(node1.meshMBean(), "PeerCount")).longValue());
     }
 }

@@ -3,13 +3,16 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.LabKernel.hasRoute;
-import static org.tunnelmesh.samples.LabKernel.link;
-import static org.tunnelmesh.samples.LabKernel.qdiscKinds;
-import static org.tunnelmesh.samples.LabKernel.qdiscs;
-import static org.tunnelmesh.samples.LabKernel.routes;
+import static org.tunnelmesh.linux.LabKernel.hasRoute;
+import static org.tunnelmesh.linux.LabKernel.link;
+import static org.tunnelmesh.linux.LabKernel.qdiscKinds;
+import static org.tunnelmesh.linux.LabKernel.qdiscs;
+import static org.tunnelmesh.linux.LabKernel.routes;
+import static org.tunnelmesh.samples.LabNode.JAVA;
+import static org.tunnelmesh.samples.LabNode.NODE_JAR;
+import static org.tunnelmesh.samples.LabNode.READY_SECONDS;
+import static org.tunnelmesh.samples.LabNode.sh;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +27,6 @@ import org.junit.jupiter.api.Test;
  * the filter off, and changes nothing; with {@code --no-ipip-filter} the same process starts.
  */
 class NodeIpipFilterKernelIT {
-    private static final Path NODE_JAR = Path.of(System.getProperty("tunnelmesh.nodeJar", "target/tunnelmesh-node.jar"));
-    private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
-    private static final long READY_SECONDS = 360;
 
     private Process running;
 
@@ -50,7 +50,7 @@ class NodeIpipFilterKernelIT {
 
     @Test
     void withoutCapBpfTheNodeSaysWhatIsMissingAndHowToGoWithoutTheFilter() throws Exception {
-        List<Object> before = List.of(routes("node1"), link("node1", "tunl0"), qdiscs("node1", "eth0"));
+        List<Object> before = List.of(routes(1), link(1, "tunl0"), qdiscs(1, "eth0"));
         Process node = new ProcessBuilder(withoutBpfCapabilities()).redirectErrorStream(true).start();
         String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(node.waitFor(READY_SECONDS, TimeUnit.SECONDS));
@@ -60,26 +60,30 @@ class NodeIpipFilterKernelIT {
         assertTrue(out.contains("EPERM"), out);
         assertTrue(out.contains("CAP_BPF"), "names the capability: " + out);
         assertTrue(out.contains("--no-ipip-filter"), "says how to turn the filter off: " + out);
-        assertEquals(before, List.of(routes("node1"), link("node1", "tunl0"), qdiscs("node1", "eth0")),
+        assertEquals(before, List.of(routes(1), link(1, "tunl0"), qdiscs(1, "eth0")),
                 "nothing changed in the kernel");
     }
 
     @Test
     void withNoIpipFilterTheSameProcessStarts() throws Exception {
         Path out = Files.createTempFile(Path.of("target"), "node-no-filter", ".out");
-        running = new ProcessBuilder(withoutBpfCapabilities("--no-ipip-filter")).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
-        while (!Files.readString(out).contains("READY")) {
-            assertTrue(running.isAlive(), "exited: " + Files.readString(out));
-            assertTrue(System.nanoTime() < deadline, "not READY within " + READY_SECONDS + " s");
-            Thread.sleep(100);
-        }
-        assertTrue(hasRoute("node1", "192.168.42.0/24", "87"));
-        assertFalse(qdiscKinds("node1", "eth0").contains("clsact"), "no filter installed");
+        startUntilReady(withoutBpfCapabilities("--no-ipip-filter"), out, deadline);
+        assertTrue(hasRoute(1, "192.168.42.0/24", "87"));
+        assertFalse(qdiscKinds(1, "eth0").contains("clsact"), "no filter installed");
         // the node logs its self-check right after READY
         while (!Files.readString(out).contains("WARN ipip filter: off")) {
             assertTrue(System.nanoTime() < deadline, "diagnose says so: " + Files.readString(out));
+            Thread.sleep(100);
+        }
+    }
+
+    /** Starts the node with its output in {@code out} and waits for its READY line until {@code deadline} (System.nanoTime). */
+    private void startUntilReady(List<String> command, Path out, long deadline) throws Exception {
+        running = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        while (!Files.readString(out).contains("READY")) {
+            assertTrue(running.isAlive(), "exited: " + Files.readString(out));
+            assertTrue(System.nanoTime() < deadline, "not READY within " + READY_SECONDS + " s");
             Thread.sleep(100);
         }
     }
@@ -105,16 +109,9 @@ class NodeIpipFilterKernelIT {
     @Test
     void ipipArrivingOnAnotherLinkIsNotDelivered() throws Exception {
         Path out = Files.createTempFile(Path.of("target"), "node-filter", ".out");
-        running = new ProcessBuilder("ip", "netns", "exec", "node1", JAVA, "-XX:TieredStopAtLevel=1", "-jar", NODE_JAR.toString(),
+        startUntilReady(List.of("ip", "netns", "exec", "node1", JAVA, "-XX:TieredStopAtLevel=1", "-jar", NODE_JAR.toString(),
                 "--name", "node1", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--peer", "node2@10.245.1.3=192.168.42.0/24", "--purge-on-exit").redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
-        while (!Files.readString(out).contains("READY")) {
-            assertTrue(running.isAlive(), "exited: " + Files.readString(out));
-            assertTrue(System.nanoTime() < deadline, "not READY within " + READY_SECONDS + " s");
-            Thread.sleep(100);
-        }
+                "--peer", "node2@10.245.1.3=192.168.42.0/24", "--purge-on-exit"), out, System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS));
         try {
             String setup = sh("ip -n node1 link add uplink2 type veth peer name uplink2 netns node4 && ip -n node1 link set uplink2 up"
                     + " && ip -n node4 link set uplink2 up && ip -n node4 link set tunl0 up"
@@ -130,12 +127,5 @@ class NodeIpipFilterKernelIT {
             sh("ip -n node1 link del uplink2; ip -n node4 route del 192.168.41.0/32; ip -n node4 addr flush dev tunl0;"
                     + " ip -n node4 link set tunl0 down; true");
         }
-    }
-
-    private static String sh(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, TimeUnit.SECONDS);
-        return out;
     }
 }

@@ -3,6 +3,9 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tunnelmesh.samples.LabNode.JAVA;
+import static org.tunnelmesh.samples.LabNode.LOGS;
+import static org.tunnelmesh.samples.LabNode.NODE_JAR;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.tunnelmesh.linux.LabKernel;
 
 /**
  * Three tunnelmesh-node processes in the lab's namespaces (lab/kernel-lab), managed the way an
@@ -49,16 +53,18 @@ class NodeJolokiaKernelIT {
         String peerSpec() {
             return name + "@" + underlay + "=" + subnet;
         }
+
+        /** Its namespace's number, as the lab helpers take it: node2 is 2. */
+        int labNode() {
+            return Integer.parseInt(name.substring("node".length()));
+        }
     }
 
     private static final Node NODE1 = new Node("node1", "10.245.1.2", "192.168.41.0", "192.168.41.0/24");
     private static final Node NODE2 = new Node("node2", "10.245.1.3", "192.168.42.0", "192.168.42.0/24");
     private static final Node NODE3 = new Node("node3", "10.245.1.4", "192.168.43.0", "192.168.43.0/24");
 
-    private static final Path NODE_JAR = Path.of(System.getProperty("tunnelmesh.nodeJar", "target/tunnelmesh-node.jar"));
     private static final Path JMXTERM_JAR = Path.of(System.getProperty("tunnelmesh.jmxtermJar", "target/it-tools/jmxterm.jar"));
-    private static final Path LOGS = Path.of(System.getProperty("tunnelmesh.itLogs", "target/it-logs"));
-    private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
     // The lab's guest has one slow CPU: a node takes about a minute to start there, three at once longer.
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(6);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
@@ -239,7 +245,7 @@ class NodeJolokiaKernelIT {
         assertEquals(2, commandLine.exitCode(), commandLine.output());
         assertTrue(commandLine.output().contains("169.254.0.0/16"), commandLine.output());
         assertEquals(routesBefore, routes(NODE1), "node1's routes after the refused peers");
-        assertEquals(List.of(), LabKernel.routes("node4", "proto", "87"), "node4's routes");
+        assertEquals(List.of(), LabKernel.routes(4, "proto", "87"), "node4's routes");
         assertEquals(List.of("node2", "node3"), read(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "PeerNames"));
     }
 
@@ -411,7 +417,7 @@ class NodeJolokiaKernelIT {
             }
         }
         for (Node node : nodes.keySet()) {
-            List<Map<String, Object>> routes = routes(node);
+            List<LabKernel.Route> routes = routes(node);
             if (!routes.isEmpty()) {
                 problems.add(node.name() + " kept routes after --purge-on-exit: " + routes);
             }
@@ -429,8 +435,8 @@ class NodeJolokiaKernelIT {
     }
 
     /** The node's routes of our protocol, as the kernel reports them ({@code ip -j}, parsed). */
-    private static List<Map<String, Object>> routes(Node node) throws Exception {
-        return LabKernel.routes(node.name(), "proto", "87");
+    private static List<LabKernel.Route> routes(Node node) {
+        return LabKernel.routes(node.labNode(), "proto", "87");
     }
 
     private static String jolokiaUrl() {

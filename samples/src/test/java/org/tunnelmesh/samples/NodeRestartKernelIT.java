@@ -3,21 +3,25 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.LabKernel.hasRouteVia;
-import static org.tunnelmesh.samples.LabKernel.link;
-import static org.tunnelmesh.samples.LabKernel.linkNames;
-import static org.tunnelmesh.samples.LabKernel.routes;
+import static org.tunnelmesh.linux.LabKernel.hasRouteVia;
+import static org.tunnelmesh.linux.LabKernel.link;
+import static org.tunnelmesh.linux.LabKernel.linkNames;
+import static org.tunnelmesh.linux.LabKernel.routes;
+import static org.tunnelmesh.samples.LabNode.JAVA;
+import static org.tunnelmesh.samples.LabNode.LOGS;
+import static org.tunnelmesh.samples.LabNode.NODE_JAR;
+import static org.tunnelmesh.samples.LabNode.READY_SECONDS;
+import static org.tunnelmesh.samples.LabNode.sh;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.tunnelmesh.linux.LabKernel;
 
 /**
  * The node process restarted while traffic flows: the new process adopts the kernel state the old
@@ -25,10 +29,6 @@ import org.junit.jupiter.api.Test;
  * Restarted with one peer fewer, it removes that peer's device and route and leaves the rest.
  */
 class NodeRestartKernelIT {
-    private static final Path NODE_JAR = Path.of(System.getProperty("tunnelmesh.nodeJar", "target/tunnelmesh-node.jar"));
-    private static final Path LOGS = Path.of(System.getProperty("tunnelmesh.itLogs", "target/it-logs"));
-    private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
-    private static final long READY_SECONDS = 360; // the lab's guest has one slow CPU
     private static final String NODE2_PEER = "node2@10.245.1.3=192.168.42.0/24";
     private static final String NODE3_PEER = "node3@10.245.1.4=192.168.43.0/24";
 
@@ -82,7 +82,7 @@ class NodeRestartKernelIT {
     void aPingAcrossARestartLosesNothingAndARestartWithOnePeerFewerRemovesOnlyIt() throws Exception {
         startNode("node2", "10.245.1.3", "192.168.42.0", true, "node1@10.245.1.2=192.168.41.0/24");
         Process node1 = startNode1(NODE2_PEER, NODE3_PEER);
-        Map<String, Object> node2Device = link("node1", "tm-node2");
+        LabKernel.Link node2Device = link(1, "tm-node2");
 
         // ping runs until interrupted; SIGINT makes it print its summary
         Process ping = new ProcessBuilder("ip", "netns", "exec", "node1", "ping", "-n", "-q", "-i", "0.1", "-W", "1",
@@ -95,20 +95,13 @@ class NodeRestartKernelIT {
         String summary = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         ping.waitFor(30, TimeUnit.SECONDS);
         assertTrue(summary.contains(" 0% packet loss"), "no packet lost across the restart: " + summary);
-        assertEquals(node2Device, link("node1", "tm-node2"), "the device was not touched");
+        assertEquals(node2Device, link(1, "tm-node2"), "the device was not touched");
 
         stop(node1);
         startNode1(NODE2_PEER);
-        assertFalse(linkNames("node1").contains("tm-node3"), "node3's device is gone");
-        assertEquals(List.of(), routes("node1", "192.168.43.0/24"), "node3's route is gone");
-        assertEquals(node2Device, link("node1", "tm-node2"), "node2's device is untouched");
-        assertTrue(hasRouteVia("node1", "192.168.42.0/24", "tm-node2"));
-    }
-
-    private static String sh(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, TimeUnit.SECONDS);
-        return out;
+        assertFalse(linkNames(1).contains("tm-node3"), "node3's device is gone");
+        assertEquals(List.of(), routes(1, "192.168.43.0/24"), "node3's route is gone");
+        assertEquals(node2Device, link(1, "tm-node2"), "node2's device is untouched");
+        assertTrue(hasRouteVia(1, "192.168.42.0/24", "tm-node2"));
     }
 }

@@ -3,8 +3,8 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.LabKernel.routes;
-import static org.tunnelmesh.samples.LabKernel.snapshot;
+import static org.tunnelmesh.linux.LabKernel.routes;
+import static org.tunnelmesh.linux.LabKernel.snapshot;
 import static org.tunnelmesh.samples.LabNode.sh;
 
 import java.nio.file.Files;
@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.internal.StateFile;
+import org.tunnelmesh.linux.LabKernel;
 
 /**
  * The state file on a real kernel: a peer added over JMX (Jolokia) survives a SIGKILL of the node
@@ -55,7 +56,7 @@ class NodeStateFileKernelIT {
     private static void wipeNode1() throws Exception {
         sh("ip -n node1 route flush proto 87; ip -n node1 nexthop flush 2>/dev/null; ip -n node1 addr flush dev tunl0; "
                 + "ip -n node1 link set tunl0 down");
-        assertEquals(List.of(), routes("node1", "192.168.42.0/24"));
+        assertEquals(List.of(), routes(1, "192.168.42.0/24"));
     }
 
     @Test
@@ -72,7 +73,7 @@ class NodeStateFileKernelIT {
         node1.kill();
         wipeNode1();
         startNode1();
-        assertEquals(List.of("192.168.42.0/24"), routes("node1", "192.168.42.0/24").stream().map(r -> r.get("dst")).toList(),
+        assertEquals(List.of("192.168.42.0/24"), routes(1, "192.168.42.0/24").stream().map(LabKernel.Route::dst).toList(),
                 "route restored from the file");
         assertTrue(node1.pings(node2), "node1 reaches node2 again after kill -9 and a wipe");
         assertEquals(List.of("node2"), List.of((Object[]) toArray(node1.read(node1.meshMBean(), "PeerNames"))));
@@ -81,7 +82,7 @@ class NodeStateFileKernelIT {
         assertEquals(List.of(), new StateFile(stateFile).read("node1"));
         node1.kill();
         startNode1();
-        assertEquals(List.of(), routes("node1", "192.168.42.0/24"), "the removed peer stays removed");
+        assertEquals(List.of(), routes(1, "192.168.42.0/24"), "the removed peer stays removed");
         assertEquals(0L, ((Number) node1.read(node1.meshMBean(), "PeerCount")).longValue());
         assertFalse(node1.pings(node2));
     }
@@ -100,7 +101,7 @@ class NodeStateFileKernelIT {
     }
 
     private static Object kernelOfNode1() throws Exception {
-        return snapshot("node1");
+        return snapshot(1);
     }
 
     private static Object[] toArray(Object jolokiaArray) {

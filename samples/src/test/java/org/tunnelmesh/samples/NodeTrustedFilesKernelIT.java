@@ -3,7 +3,7 @@ package org.tunnelmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.LabKernel.snapshot;
+import static org.tunnelmesh.linux.LabKernel.snapshot;
 import static org.tunnelmesh.samples.LabNode.JAVA;
 import static org.tunnelmesh.samples.LabNode.sh;
 
@@ -86,7 +86,7 @@ class NodeTrustedFilesKernelIT {
     /** Start-up made slow by a ZooKeeper that is not there: the node waits for it (15 s) unless told to stop. */
     @Test
     void sigtermDuringStartUpStopsTheNode() throws Exception {
-        Object before = snapshot("node1");
+        Object before = snapshot(1);
         // the guest's root namespace has the bridge's 10.245.1.1; nothing listens on this port
         node1.launch(List.of("--zookeeper", "10.245.1.1:2999", "--subnets", "192.168.41.0/24"));
         awaitLog("joining cluster 'default' on 10.245.1.1:2999");
@@ -96,7 +96,7 @@ class NodeTrustedFilesKernelIT {
         assertEquals(0, node1.awaitExit(), node1.tail());
         assertFalse(node1.stdout().contains("READY"), "stopped before READY: " + node1.tail());
         assertEquals("tunnelmesh-node: stopped by a signal during start-up", lastLine(), node1.tail());
-        assertEquals(before, snapshot("node1"), "the kernel as it was: the mesh was not opened");
+        assertEquals(before, snapshot(1), "the kernel as it was: the mesh was not opened");
     }
 
     /** Issue 21 row 10: a shared lock needs only read access, so the lock file must not give it. */
@@ -149,11 +149,11 @@ class NodeTrustedFilesKernelIT {
 
     /** The node exits 2 with {@code message} as its one line, and the kernel is as it was. */
     private void refused(Path stateFile, String message) throws Exception {
-        Object before = snapshot("node1");
+        Object before = snapshot(1);
         node1.launch(List.of("--state-file", stateFile.toString()));
         assertEquals(2, node1.awaitExit(), node1.tail());
         assertEquals("tunnelmesh-node: " + message, lastLine(), node1.tail());
-        assertEquals(before, snapshot("node1"), "nothing changed in the kernel");
+        assertEquals(before, snapshot(1), "nothing changed in the kernel");
     }
 
     /** The node's one-line reason. */

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tunnelmesh.samples.LabKernel.routes;
-import static org.tunnelmesh.samples.LabKernel.snapshot;
+import static org.tunnelmesh.linux.LabKernel.routes;
+import static org.tunnelmesh.linux.LabKernel.snapshot;
 import static org.tunnelmesh.samples.LabNode.sh;
 
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -29,6 +28,7 @@ import org.apache.zookeeper.KeeperException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.tunnelmesh.linux.LabKernel;
 
 /**
  * Nodes that take their peers from ZooKeeper, on a real kernel, against a ZooKeeper server process
@@ -122,8 +122,8 @@ class NodeZooKeeperKernelIT {
         }
     }
 
-    private static List<Map<String, Object>> meshRoutes(LabNode node) throws Exception {
-        return routes(node.name, "proto", "87");
+    private static List<LabKernel.Route> meshRoutes(LabNode node) {
+        return routes(node.labNode(), "proto", "87");
     }
 
     private static List<String> skipReasons(LabNode node) throws Exception {
@@ -162,9 +162,9 @@ class NodeZooKeeperKernelIT {
                     node.name + ": " + reasons);
             assertTrue(reasons.contains("member 'big7': data of 60000 bytes is over the limit of 1024 bytes"), node.name + ": " + reasons);
             assertTrue(reasons.stream().anyMatch(r -> r.contains("subnet 10.245.1.128/28 overlaps 10.245.1.0/24")), node.name + ": " + reasons);
-            assertEquals(List.of(), routes(node.name, "10.245.1.128/28"), node.name + " does not route its own segment into the mesh");
+            assertEquals(List.of(), routes(node.labNode(), "10.245.1.128/28"), node.name + " does not route its own segment into the mesh");
             assertEquals("", membership(node, "ReadError"), node.name);
-            assertEquals(List.of(), routes(node.name, "10.245.1.1/32"), node.name + " does not route ZooKeeper into the mesh");
+            assertEquals(List.of(), routes(node.labNode(), "10.245.1.1/32"), node.name + " does not route ZooKeeper into the mesh");
         }
         assertTrue(node1.pings(node2), "node2's subnet goes to node2, not to the squatter");
 
@@ -232,12 +232,12 @@ class NodeZooKeeperKernelIT {
         startMember(node2, 42);
 
         // a second node named node1 (other underlay) is refused before it touches node3's kernel
-        Object node3Kernel = snapshot("node3");
+        Object node3Kernel = snapshot(3);
         LabNode impostor = new LabNode("node1", "node3", "10.245.1.4", "192.168.43.0");
         impostor.launch(options(node3, 43));
         assertEquals(2, impostor.awaitExit());
         assertTrue(impostor.log().contains("tunnelmesh-node: member name 'node1' is taken in cluster 'lab'"), impostor.log());
-        assertEquals(node3Kernel, snapshot("node3"));
+        assertEquals(node3Kernel, snapshot(3));
 
         startMember(node3, 43);
         awaitFullMesh(nodes);
@@ -260,7 +260,7 @@ class NodeZooKeeperKernelIT {
         node3.stop();
         await("node3 gone from node1", () -> peerNames(node1).equals(Set.of("node2")));
         await("node3 gone from node2", () -> peerNames(node2).equals(Set.of("node1")));
-        assertEquals(List.of(), routes("node1", "192.168.43.0/24"));
+        assertEquals(List.of(), routes(1, "192.168.43.0/24"));
 
         // ZooKeeper dies: fail-static, traffic flows on through the session timeout and beyond
         Object routes = meshRoutes(node1);
@@ -287,6 +287,6 @@ class NodeZooKeeperKernelIT {
         await("node1 reconnected", () -> Boolean.TRUE.equals(membership(node1, "Registered")));
         startMember(node3, 43);
         awaitFullMesh(nodes);
-        assertFalse(routes("node1", "192.168.43.0/24").isEmpty());
+        assertFalse(routes(1, "192.168.43.0/24").isEmpty());
     }
 }
