@@ -36,6 +36,7 @@ import static org.tunnelmesh.linux.bpf.BpfAssembler.Reg.*;
  * filters of others on the same hook still see the packet. Bytes are the outer IPv4 total length
  * (at the tunnel device: the inner length plus the 20-byte outer header).
  */
+// spotless:off - the programs are laid out as assembly, one instruction or label per line
 public final class IpipFilterProgram {
     /** struct __sk_buff field offsets (linux/bpf.h). */
     static final int SKB_LEN = 0;
@@ -161,3 +162,4 @@ public final class IpipFilterProgram {
                 .atomicAdd64(R0, bytesOffset, R7);
     }
 }
+// spotless:on
