@@ -5,5 +5,9 @@
 module org.tunnelmesh {
     exports org.tunnelmesh;
     // the node (samples) uses it too: it runs on the class path, where exports do not apply
-    exports org.tunnelmesh.internal to org.tunnelmesh.linux, org.tunnelmesh.jmx, org.tunnelmesh.zookeeper, org.tunnelmesh.testing;
+    exports org.tunnelmesh.internal to
+            org.tunnelmesh.linux,
+            org.tunnelmesh.jmx,
+            org.tunnelmesh.zookeeper,
+            org.tunnelmesh.testing;
 }

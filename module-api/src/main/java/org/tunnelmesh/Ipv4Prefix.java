@@ -39,7 +39,8 @@ public record Ipv4Prefix(Ipv4Address network, int length) implements Comparable<
         }
         int length = Integer.parseInt(len);
         if (length > 32) {
-            throw new InvalidInputException("'" + text + "' is not a CIDR: prefix length " + length + " is out of range 0..32");
+            throw new InvalidInputException(
+                    "'" + text + "' is not a CIDR: prefix length " + length + " is out of range 0..32");
         }
         Ipv4Address address;
         try {

@@ -14,6 +14,7 @@ public final class MeshConfig {
 
     /** Default route protocol id marking the routes and nexthops this library owns (free in /etc/iproute2/rt_protos). */
     public static final int DEFAULT_ROUTE_PROTOCOL = 87;
+
     public static final int DEFAULT_TTL = 64;
     /** Smallest MTU IPv4 allows (RFC 791). */
     public static final int MIN_MTU = 68;
@@ -41,11 +42,15 @@ public final class MeshConfig {
     static {
         String[] kernel = {"unspec", "redirect", "kernel", "boot", "static"};
         System.arraycopy(kernel, 0, PROTOCOL_OWNERS, 0, kernel.length);
-        String[] daemons = {"gated", "ra", "mrt", "zebra", "bird", "dnrouted", "xorp", "ntk", "dhcp", "mrouted", "keepalived"};
+        String[] daemons = {
+            "gated", "ra", "mrt", "zebra", "bird", "dnrouted", "xorp", "ntk", "dhcp", "mrouted", "keepalived"
+        };
         System.arraycopy(daemons, 0, PROTOCOL_OWNERS, 8, daemons.length);
         PROTOCOL_OWNERS[42] = "babel";
         PROTOCOL_OWNERS[99] = "openr";
-        String[] routing = {"bgp", "isis", "ospf", "rip", "routing daemons (186-192)", "routing daemons (186-192)", "eigrp"};
+        String[] routing = {
+            "bgp", "isis", "ospf", "rip", "routing daemons (186-192)", "routing daemons (186-192)", "eigrp"
+        };
         System.arraycopy(routing, 0, PROTOCOL_OWNERS, 186, routing.length);
     }
 
@@ -186,9 +191,21 @@ public final class MeshConfig {
     }
 
     public Builder toBuilder() {
-        return new Builder().name(name).mode(mode).underlay(underlay).tunnelAddress(tunnelAddress)
-                .mtu(mtu).ttl(ttl).routeProtocol(routeProtocol).pmtuDiscovery(pmtuDiscovery).netns(netns)
-                .watchKernel(watchKernel).resyncInterval(resyncInterval).ipipFilter(ipipFilter).extraUnderlayDevices(extraUnderlayDevices).allowWideSubnets(allowWideSubnets)
+        return new Builder()
+                .name(name)
+                .mode(mode)
+                .underlay(underlay)
+                .tunnelAddress(tunnelAddress)
+                .mtu(mtu)
+                .ttl(ttl)
+                .routeProtocol(routeProtocol)
+                .pmtuDiscovery(pmtuDiscovery)
+                .netns(netns)
+                .watchKernel(watchKernel)
+                .resyncInterval(resyncInterval)
+                .ipipFilter(ipipFilter)
+                .extraUnderlayDevices(extraUnderlayDevices)
+                .allowWideSubnets(allowWideSubnets)
                 .stateFile(stateFile);
     }
 
@@ -220,8 +237,7 @@ public final class MeshConfig {
         private boolean allowWideSubnets;
         private Path stateFile;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** See {@link MeshConfig#ipipFilter()}; default true. */
         public Builder ipipFilter(boolean ipipFilter) {
@@ -327,7 +343,10 @@ public final class MeshConfig {
             if (tunnelAddress == null) {
                 throw new InvalidInputException("the tunnel address is missing");
             }
-            if (tunnelAddress.isAny() || tunnelAddress.isLoopback() || tunnelAddress.isMulticast() || tunnelAddress.isReserved()) {
+            if (tunnelAddress.isAny()
+                    || tunnelAddress.isLoopback()
+                    || tunnelAddress.isMulticast()
+                    || tunnelAddress.isReserved()) {
                 throw new InvalidInputException("tunnel address " + tunnelAddress + " is not a unicast address");
             }
             if (extraUnderlayDevices == null) {
@@ -339,47 +358,55 @@ public final class MeshConfig {
                             + " (1-15 characters, no '/', ':' or white space)");
                 }
                 if (device.equals("lo") || device.equals(TunnelDevice.SHARED_NAME)) {
-                    throw new InvalidInputException("extra underlay device '" + device + "': IPIP from peers arrives on an uplink,"
-                            + " not on " + device);
+                    throw new InvalidInputException("extra underlay device '" + device
+                            + "': IPIP from peers arrives on an uplink," + " not on " + device);
                 }
                 if (extraUnderlayDevices.indexOf(device) != extraUnderlayDevices.lastIndexOf(device)) {
                     throw new InvalidInputException("extra underlay device '" + device + "' is listed twice");
                 }
             }
             if (!extraUnderlayDevices.isEmpty() && !ipipFilter) {
-                throw new InvalidInputException("extra underlay devices " + extraUnderlayDevices + " are for the IPIP filter,"
-                        + " which is off: drop them, or turn the filter on");
+                throw new InvalidInputException("extra underlay devices " + extraUnderlayDevices
+                        + " are for the IPIP filter," + " which is off: drop them, or turn the filter on");
             }
             if (tunnelAddress.equals(underlay)) {
                 throw new InvalidInputException("tunnel address " + tunnelAddress
                         + " is the underlay address too; the overlay needs an address of its own");
             }
             if (mtu != 0 && (mtu < MIN_MTU || mtu > 65535 - IPIP_OVERHEAD)) {
-                throw new InvalidInputException("MTU " + mtu + " is out of range " + MIN_MTU + ".." + (65535 - IPIP_OVERHEAD));
+                throw new InvalidInputException(
+                        "MTU " + mtu + " is out of range " + MIN_MTU + ".." + (65535 - IPIP_OVERHEAD));
             }
             if (ttl < 0 || ttl > 255) {
                 throw new InvalidInputException("TTL " + ttl + " is out of range 0..255");
             }
             if (ttl != 0 && !pmtuDiscovery) {
                 // the kernel refuses this pair (iproute2: "ttl != 0 and nopmtudisc are incompatible")
-                throw new InvalidInputException("a fixed TTL " + ttl + " needs path MTU discovery: use ttl 0 (inherit) or keep pmtudisc");
+                throw new InvalidInputException(
+                        "a fixed TTL " + ttl + " needs path MTU discovery: use ttl 0 (inherit) or keep pmtudisc");
             }
             if (routeProtocol < 5 || routeProtocol > 255) {
-                throw new InvalidInputException("route protocol " + routeProtocol
-                        + " is out of range 5..255 (0-4 belong to the kernel)");
+                throw new InvalidInputException(
+                        "route protocol " + routeProtocol + " is out of range 5..255 (0-4 belong to the kernel)");
             }
             if (protocolOwner(routeProtocol) != null) {
-                throw new InvalidInputException("route protocol " + routeProtocol + " belongs to " + protocolOwner(routeProtocol)
-                        + " (/etc/iproute2/rt_protos): the mesh would take its routes for its own; choose a free id such as "
-                        + DEFAULT_ROUTE_PROTOCOL);
+                throw new InvalidInputException(
+                        "route protocol " + routeProtocol + " belongs to " + protocolOwner(routeProtocol)
+                                + " (/etc/iproute2/rt_protos): the mesh would take its routes for its own; choose a free id such as "
+                                + DEFAULT_ROUTE_PROTOCOL);
             }
-            if (netns != null && (netns.isBlank() || (!netns.startsWith("/") && (netns.contains("/") || netns.startsWith("."))))) {
-                throw new InvalidInputException("network namespace '" + netns + "' must be a name under /run/netns or an absolute path");
+            if (netns != null
+                    && (netns.isBlank()
+                            || (!netns.startsWith("/") && (netns.contains("/") || netns.startsWith("."))))) {
+                throw new InvalidInputException(
+                        "network namespace '" + netns + "' must be a name under /run/netns or an absolute path");
             }
             if (resyncInterval == null || resyncInterval.isNegative()) {
-                throw new InvalidInputException("resync interval " + resyncInterval + " must be zero (off) or positive");
+                throw new InvalidInputException(
+                        "resync interval " + resyncInterval + " must be zero (off) or positive");
             }
-            if (stateFile != null && (stateFile.getFileName() == null || stateFile.toString().isBlank())) {
+            if (stateFile != null
+                    && (stateFile.getFileName() == null || stateFile.toString().isBlank())) {
                 throw new InvalidInputException("state file '" + stateFile + "' must name a file");
             }
             return new MeshConfig(this);

@@ -13,11 +13,9 @@ import java.util.List;
  * call {@link #peerAdded} or {@link #peerRemoved} once per peer.
  */
 public interface MeshListener {
-    default void peerAdded(Peer peer) {
-    }
+    default void peerAdded(Peer peer) {}
 
-    default void peerRemoved(Peer peer) {
-    }
+    default void peerRemoved(Peer peer) {}
 
     /** The peers one change added, in the order given. */
     default void peersAdded(List<Peer> peers) {
@@ -30,6 +28,5 @@ public interface MeshListener {
     }
 
     /** The kernel had drifted from the mesh's state and was repaired; {@code what} says how. */
-    default void stateRepaired(String what) {
-    }
+    default void stateRepaired(String what) {}
 }

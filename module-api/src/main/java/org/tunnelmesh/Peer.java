@@ -24,8 +24,8 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
             throw new InvalidInputException("peer '" + name + "': underlay address is missing");
         }
         if (underlay.isAny() || underlay.isLoopback() || underlay.isMulticast() || underlay.isReserved()) {
-            throw new InvalidInputException("peer '" + name + "': underlay " + underlay
-                    + " is not a unicast address a tunnel can be sent to");
+            throw new InvalidInputException(
+                    "peer '" + name + "': underlay " + underlay + " is not a unicast address a tunnel can be sent to");
         }
         if (subnets == null || subnets.isEmpty()) {
             throw new InvalidInputException("peer '" + name + "': needs at least one subnet");
@@ -38,8 +38,8 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
         for (int i = 0; i < subnets.size(); i++) {
             for (int j = i + 1; j < subnets.size(); j++) {
                 if (subnets.get(i).overlaps(subnets.get(j))) {
-                    throw new InvalidInputException("peer '" + name + "': subnets " + subnets.get(i)
-                            + " and " + subnets.get(j) + " overlap");
+                    throw new InvalidInputException(
+                            "peer '" + name + "': subnets " + subnets.get(i) + " and " + subnets.get(j) + " overlap");
                 }
             }
         }
@@ -64,7 +64,8 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
             throw new InvalidInputException("peer name is missing");
         }
         if (name.length() > MAX_NAME_LENGTH) {
-            throw new InvalidInputException("peer name '" + name + "' is longer than " + MAX_NAME_LENGTH + " characters");
+            throw new InvalidInputException(
+                    "peer name '" + name + "' is longer than " + MAX_NAME_LENGTH + " characters");
         }
         if (!NAME.matcher(name).matches()) {
             throw new InvalidInputException("peer name '" + name

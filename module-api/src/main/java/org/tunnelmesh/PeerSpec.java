@@ -12,8 +12,7 @@ public final class PeerSpec {
 
     public static final String FORMAT = "NAME@UNDERLAY=CIDR[,CIDR...]";
 
-    private PeerSpec() {
-    }
+    private PeerSpec() {}
 
     /** @throws InvalidInputException naming the bad text */
     public static Peer parse(String spec) {
@@ -45,7 +44,8 @@ public final class PeerSpec {
             }
         }
         if (peers.isEmpty()) {
-            throw new InvalidInputException("no peers given: expected " + FORMAT + " entries separated by ';' or spaces");
+            throw new InvalidInputException(
+                    "no peers given: expected " + FORMAT + " entries separated by ';' or spaces");
         }
         return peers;
     }

@@ -9,7 +9,8 @@ import java.util.Map;
  *
  * @param peers counters by peer name, for every peer the mesh has
  */
-public record TrafficCounters(boolean filtered, Map<String, PeerCounters> peers, long rejectedPackets, long rejectedBytes) {
+public record TrafficCounters(
+        boolean filtered, Map<String, PeerCounters> peers, long rejectedPackets, long rejectedBytes) {
 
     public static final TrafficCounters UNFILTERED = new TrafficCounters(false, Map.of(), 0, 0);
 

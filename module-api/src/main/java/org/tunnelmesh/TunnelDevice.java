@@ -13,8 +13,8 @@ import java.util.zip.CRC32;
  * @param local  outer source address, {@link Ipv4Address#ANY} where unset
  * @param remote outer destination address, {@link Ipv4Address#ANY} where unset (keyless)
  */
-public record TunnelDevice(String name, int ifindex, Ipv4Address local, Ipv4Address remote,
-                           int mtu, boolean up, LinkCounters counters) {
+public record TunnelDevice(
+        String name, int ifindex, Ipv4Address local, Ipv4Address remote, int mtu, boolean up, LinkCounters counters) {
 
     /** The fallback ipip device the kernel makes in every namespace once ipip is loaded. */
     public static final String SHARED_NAME = "tunl0";
@@ -44,8 +44,8 @@ public record TunnelDevice(String name, int ifindex, Ipv4Address local, Ipv4Addr
         CRC32 crc = new CRC32();
         crc.update(peerName.getBytes(StandardCharsets.UTF_8));
         String hash = String.format("%05x", crc.getValue() & 0xfffff);
-        return POINT_TO_POINT_PREFIX + peerName.substring(0, IFNAMSIZ - 1 - POINT_TO_POINT_PREFIX.length() - 1 - hash.length())
-                + "-" + hash;
+        return POINT_TO_POINT_PREFIX
+                + peerName.substring(0, IFNAMSIZ - 1 - POINT_TO_POINT_PREFIX.length() - 1 - hash.length()) + "-" + hash;
     }
 
     /** Whether a device name is one {@link #pointToPointName(String)} gives. */

@@ -13,7 +13,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class Ipv4AddressTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"0.0.0.0", "1.2.3.4", "10.245.1.3", "192.168.42.0", "255.255.255.255", "100.64.0.1", "9.99.199.249"})
+    @ValueSource(
+            strings = {
+                "0.0.0.0",
+                "1.2.3.4",
+                "10.245.1.3",
+                "192.168.42.0",
+                "255.255.255.255",
+                "100.64.0.1",
+                "9.99.199.249"
+            })
     void parsesDottedQuadAndPrintsItBack(String text) {
         assertEquals(text, Ipv4Address.parse(text).toString());
     }
@@ -48,9 +57,33 @@ class Ipv4AddressTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.256", "1000.1.1.1", "01.2.3.4", "1.2.3.04",
-            "a.b.c.d", "1..2.3", "-1.2.3.4", "1.2.3.4.", ".1.2.3.4", "1.2.3.", "1.2. 3.4", "1.2.3.4/32",
-            "0x1.2.3.4", "1.2.3.+4", "localhost", "1 .2.3.4", "\u0661.2.3.4", "\uff11.2.3.4", "1,2,3,4"})
+    @ValueSource(
+            strings = {
+                "",
+                " ",
+                "1.2.3",
+                "1.2.3.4.5",
+                "256.1.1.1",
+                "1.2.3.256",
+                "1000.1.1.1",
+                "01.2.3.4",
+                "1.2.3.04",
+                "a.b.c.d",
+                "1..2.3",
+                "-1.2.3.4",
+                "1.2.3.4.",
+                ".1.2.3.4",
+                "1.2.3.",
+                "1.2. 3.4",
+                "1.2.3.4/32",
+                "0x1.2.3.4",
+                "1.2.3.+4",
+                "localhost",
+                "1 .2.3.4",
+                "\u0661.2.3.4",
+                "\uff11.2.3.4",
+                "1,2,3,4"
+            })
     void rejectsWhatIsNotADottedQuadNamingTheText(String text) {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> Ipv4Address.parse(text));
         assertTrue(e.getMessage().contains("'" + text + "'"), e.getMessage());

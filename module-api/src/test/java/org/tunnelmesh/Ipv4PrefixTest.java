@@ -21,7 +21,9 @@ class Ipv4PrefixTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0.0.0.0/0", "10.0.0.0/8", "192.168.42.0/24", "192.168.42.128/25", "10.245.1.3/32", "128.0.0.0/1"})
+    @ValueSource(
+            strings = {"0.0.0.0/0", "10.0.0.0/8", "192.168.42.0/24", "192.168.42.128/25", "10.245.1.3/32", "128.0.0.0/1"
+            })
     void printsWhatItParsed(String text) {
         assertEquals(text, Ipv4Prefix.parse(text).toString());
     }
@@ -49,9 +51,27 @@ class Ipv4PrefixTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.0.0.0/33", "10.0.0.0/99", "10.0.0.0/-1", "10.0.0.0/", "10.0.0.0/x", "10.0.0.0/024",
-            "10.0.0.0/ 24", "10.0.0.0/2 4", "/33", "/-1", "/", "1.2.3.0/", "x/24", "/24", "1.2.3/24", "256.0.0.0/8",
-            "10.0.0.0/24/8", "10.0.0.0//24"})
+    @ValueSource(
+            strings = {
+                "10.0.0.0/33",
+                "10.0.0.0/99",
+                "10.0.0.0/-1",
+                "10.0.0.0/",
+                "10.0.0.0/x",
+                "10.0.0.0/024",
+                "10.0.0.0/ 24",
+                "10.0.0.0/2 4",
+                "/33",
+                "/-1",
+                "/",
+                "1.2.3.0/",
+                "x/24",
+                "/24",
+                "1.2.3/24",
+                "256.0.0.0/8",
+                "10.0.0.0/24/8",
+                "10.0.0.0//24"
+            })
     void rejectsNamingTheText(String text) {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> Ipv4Prefix.parse(text));
         assertTrue(e.getMessage().contains("'" + text + "'"), e.getMessage());
@@ -125,21 +145,27 @@ class Ipv4PrefixTest {
 
     @Test
     void parseListAllowsBlanksAroundCommas() {
-        assertEquals(List.of(Ipv4Prefix.parse("192.168.42.0/24"), Ipv4Prefix.parse("10.9.0.0/16"), Ipv4Prefix.parse("10.8.0.1/32")),
+        assertEquals(
+                List.of(
+                        Ipv4Prefix.parse("192.168.42.0/24"),
+                        Ipv4Prefix.parse("10.9.0.0/16"),
+                        Ipv4Prefix.parse("10.8.0.1/32")),
                 Ipv4Prefix.parseList(" 192.168.42.0/24 ,10.9.0.0/16,  10.8.0.1 "));
         assertEquals(List.of(Ipv4Prefix.parse("192.168.42.0/24")), Ipv4Prefix.parseList("192.168.42.0/24"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.0.0.0/24,,10.1.0.0/24", "10.0.0.0/24,", ",10.0.0.0/24", "10.0.0.0/24, ,10.1.0.0/24", ",", ""})
+    @ValueSource(
+            strings = {"10.0.0.0/24,,10.1.0.0/24", "10.0.0.0/24,", ",10.0.0.0/24", "10.0.0.0/24, ,10.1.0.0/24", ",", ""
+            })
     void parseListRejectsEmptyElements(String text) {
         assertThrows(InvalidInputException.class, () -> Ipv4Prefix.parseList(text));
     }
 
     @Test
     void parseListNamesTheBadElement() {
-        InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> Ipv4Prefix.parseList("10.0.0.0/24, 10.1.0.1/24"));
+        InvalidInputException e =
+                assertThrows(InvalidInputException.class, () -> Ipv4Prefix.parseList("10.0.0.0/24, 10.1.0.1/24"));
         assertTrue(e.getMessage().contains("10.1.0.1/24"), e.getMessage());
         assertTrue(e.getMessage().contains("10.1.0.0/24"), e.getMessage());
     }

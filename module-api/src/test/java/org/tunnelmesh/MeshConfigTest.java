@@ -39,8 +39,15 @@ class MeshConfigTest {
 
     @Test
     void toBuilderKeepsEveryValue() {
-        MeshConfig c = valid().name("east").mode(MeshMode.POINT_TO_POINT).mtu(1400).ttl(0).routeProtocol(200)
-                .pmtuDiscovery(false).netns("node1").ipipFilter(false).build();
+        MeshConfig c = valid().name("east")
+                .mode(MeshMode.POINT_TO_POINT)
+                .mtu(1400)
+                .ttl(0)
+                .routeProtocol(200)
+                .pmtuDiscovery(false)
+                .netns("node1")
+                .ipipFilter(false)
+                .build();
         MeshConfig copy = c.toBuilder().build();
         assertEquals(false, copy.ipipFilter());
         assertEquals(true, valid().build().ipipFilter(), "the IPIP filter is on by default");
@@ -207,8 +214,11 @@ class MeshConfigTest {
 
     @Test
     void stateFileIsKeptByToBuilderAndShown() {
-        MeshConfig c = valid().stateFile(java.nio.file.Path.of("/var/lib/tunnelmesh/mesh.json")).build();
-        assertEquals(java.nio.file.Path.of("/var/lib/tunnelmesh/mesh.json"), c.toBuilder().build().stateFile());
+        MeshConfig c = valid().stateFile(java.nio.file.Path.of("/var/lib/tunnelmesh/mesh.json"))
+                .build();
+        assertEquals(
+                java.nio.file.Path.of("/var/lib/tunnelmesh/mesh.json"),
+                c.toBuilder().build().stateFile());
         assertTrue(c.toString().contains("stateFile=/var/lib/tunnelmesh/mesh.json"), c.toString());
         assertNull(valid().build().stateFile());
         rejected(valid().stateFile(java.nio.file.Path.of("")), "state file");
@@ -217,16 +227,23 @@ class MeshConfigTest {
     @Test
     void extraUnderlayDevicesAreDeviceNamesForTheFilter() {
         assertEquals(java.util.List.of(), valid().build().extraUnderlayDevices());
-        MeshConfig c = valid().extraUnderlayDevices(java.util.List.of("eth1", "wan0.100")).build();
+        MeshConfig c = valid().extraUnderlayDevices(java.util.List.of("eth1", "wan0.100"))
+                .build();
         assertEquals(java.util.List.of("eth1", "wan0.100"), c.extraUnderlayDevices());
         assertEquals(c.extraUnderlayDevices(), c.toBuilder().build().extraUnderlayDevices());
         assertTrue(c.toString().contains("extraUnderlayDevices=[eth1, wan0.100]"), c.toString());
-        rejected(valid().extraUnderlayDevices(java.util.List.of("a-name-of-16-chr")), "'a-name-of-16-chr'", "1-15 characters");
+        rejected(
+                valid().extraUnderlayDevices(java.util.List.of("a-name-of-16-chr")),
+                "'a-name-of-16-chr'",
+                "1-15 characters");
         rejected(valid().extraUnderlayDevices(java.util.List.of("eth/1")), "'eth/1'");
         rejected(valid().extraUnderlayDevices(java.util.List.of("..")), "'..'");
         rejected(valid().extraUnderlayDevices(java.util.List.of("tunl0")), "'tunl0'");
         rejected(valid().extraUnderlayDevices(java.util.List.of("lo")), "'lo'");
         rejected(valid().extraUnderlayDevices(java.util.List.of("eth1", "eth1")), "'eth1' is listed twice");
-        rejected(valid().extraUnderlayDevices(java.util.List.of("eth1")).ipipFilter(false), "[eth1]", "filter, which is off");
+        rejected(
+                valid().extraUnderlayDevices(java.util.List.of("eth1")).ipipFilter(false),
+                "[eth1]",
+                "filter, which is off");
     }
 }

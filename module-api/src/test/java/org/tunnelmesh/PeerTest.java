@@ -56,7 +56,8 @@ class PeerTest {
     void rejectsNamesWithBadCharactersNamingThem(String name) {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> new Peer(name, UNDERLAY, SUBNETS));
         assertTrue(e.getMessage().contains("'" + name + "'"), e.getMessage());
-        InvalidInputException viaOf = assertThrows(InvalidInputException.class, () -> Peer.of(name, "10.245.1.3", "192.168.42.0/24"));
+        InvalidInputException viaOf =
+                assertThrows(InvalidInputException.class, () -> Peer.of(name, "10.245.1.3", "192.168.42.0/24"));
         assertTrue(viaOf.getMessage().contains("'" + name + "'"), viaOf.getMessage());
     }
 
@@ -68,10 +69,11 @@ class PeerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0.0.0.0", "127.0.0.1", "127.1.2.3", "224.0.0.1", "239.1.1.1", "240.0.0.1", "255.255.255.255"})
+    @ValueSource(
+            strings = {"0.0.0.0", "127.0.0.1", "127.1.2.3", "224.0.0.1", "239.1.1.1", "240.0.0.1", "255.255.255.255"})
     void underlayMustBeUnicast(String underlay) {
-        InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> new Peer("node2", Ipv4Address.parse(underlay), SUBNETS));
+        InvalidInputException e = assertThrows(
+                InvalidInputException.class, () -> new Peer("node2", Ipv4Address.parse(underlay), SUBNETS));
         assertTrue(e.getMessage().contains("node2"), e.getMessage());
         assertTrue(e.getMessage().contains(underlay), e.getMessage());
         assertThrows(InvalidInputException.class, () -> Peer.of("node2", underlay, "192.168.42.0/24"));
@@ -84,21 +86,24 @@ class PeerTest {
 
     @Test
     void badUnderlayTextNamesPeerAndText() {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Peer.of("node2", "10.245.1", "192.168.42.0/24"));
+        InvalidInputException e =
+                assertThrows(InvalidInputException.class, () -> Peer.of("node2", "10.245.1", "192.168.42.0/24"));
         assertTrue(e.getMessage().contains("peer 'node2'"), e.getMessage());
         assertTrue(e.getMessage().contains("'10.245.1'"), e.getMessage());
     }
 
     @Test
     void badSubnetTextNamesPeerAndText() {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Peer.of("node2", "10.245.1.3", "192.168.42.0/33"));
+        InvalidInputException e =
+                assertThrows(InvalidInputException.class, () -> Peer.of("node2", "10.245.1.3", "192.168.42.0/33"));
         assertTrue(e.getMessage().contains("peer 'node2'"), e.getMessage());
         assertTrue(e.getMessage().contains("192.168.42.0/33"), e.getMessage());
     }
 
     @Test
     void needsAtLeastOneSubnet() {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> new Peer("node2", UNDERLAY, List.of()));
+        InvalidInputException e =
+                assertThrows(InvalidInputException.class, () -> new Peer("node2", UNDERLAY, List.of()));
         assertTrue(e.getMessage().contains("node2"), e.getMessage());
         assertThrows(InvalidInputException.class, () -> new Peer("node2", UNDERLAY, null));
         assertThrows(InvalidInputException.class, () -> Peer.of("node2", "10.245.1.3", ""));
@@ -107,14 +112,17 @@ class PeerTest {
 
     @Test
     void rejectsOverlappingSubnetsOfOnePeerNamingBoth() {
-        InvalidInputException e = assertThrows(InvalidInputException.class,
+        InvalidInputException e = assertThrows(
+                InvalidInputException.class,
                 () -> Peer.of("node2", "10.245.1.3", "192.168.0.0/16,10.9.0.0/16,192.168.42.0/24"));
         assertTrue(e.getMessage().contains("192.168.0.0/16"), e.getMessage());
         assertTrue(e.getMessage().contains("192.168.42.0/24"), e.getMessage());
         assertTrue(e.getMessage().contains("node2"), e.getMessage());
 
-        assertThrows(InvalidInputException.class, () -> Peer.of("node2", "10.245.1.3", "192.168.42.0/24,192.168.42.0/24"));
-        assertThrows(InvalidInputException.class, () -> Peer.of("node2", "10.245.1.3", "192.168.42.7/32,192.168.42.0/24"));
+        assertThrows(
+                InvalidInputException.class, () -> Peer.of("node2", "10.245.1.3", "192.168.42.0/24,192.168.42.0/24"));
+        assertThrows(
+                InvalidInputException.class, () -> Peer.of("node2", "10.245.1.3", "192.168.42.7/32,192.168.42.0/24"));
     }
 
     @Test
@@ -129,9 +137,15 @@ class PeerTest {
         for (int i = 0; i <= Peer.MAX_SUBNETS; i++) {
             many.add(Ipv4Prefix.parse("10.9." + (i / 256) + "." + (i % 256) + "/32"));
         }
-        InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> new Peer("node2", Ipv4Address.parse("10.245.1.3"), many));
-        assertTrue(e.getMessage().contains("'node2'") && e.getMessage().contains(String.valueOf(Peer.MAX_SUBNETS + 1)), e.getMessage());
-        assertEquals(Peer.MAX_SUBNETS, new Peer("node2", Ipv4Address.parse("10.245.1.3"), many.subList(0, Peer.MAX_SUBNETS)).subnets().size());
+        InvalidInputException e = assertThrows(
+                InvalidInputException.class, () -> new Peer("node2", Ipv4Address.parse("10.245.1.3"), many));
+        assertTrue(
+                e.getMessage().contains("'node2'") && e.getMessage().contains(String.valueOf(Peer.MAX_SUBNETS + 1)),
+                e.getMessage());
+        assertEquals(
+                Peer.MAX_SUBNETS,
+                new Peer("node2", Ipv4Address.parse("10.245.1.3"), many.subList(0, Peer.MAX_SUBNETS))
+                        .subnets()
+                        .size());
     }
 }

@@ -42,7 +42,8 @@ class TunnelDeviceTest {
     @Test
     void stableForAPeer() {
         String name = "datacenter-east-1.example";
-        assertEquals(TunnelDevice.pointToPointName(name), TunnelDevice.pointToPointName(new String(name.toCharArray())));
+        assertEquals(
+                TunnelDevice.pointToPointName(name), TunnelDevice.pointToPointName(new String(name.toCharArray())));
     }
 
     @Test

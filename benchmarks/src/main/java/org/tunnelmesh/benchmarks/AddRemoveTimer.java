@@ -14,11 +14,11 @@ final class AddRemoveTimer {
 
     /** Warm-up steps: this many calls and at least a second each, between the bounds below. */
     private static final int WARM_UP_STEP = 500;
+
     private static final int MIN_WARM_UP_CALLS = 3000;
     private static final int MAX_WARM_UP_CALLS = 30_000;
 
-    private AddRemoveTimer() {
-    }
+    private AddRemoveTimer() {}
 
     /**
      * {@code calls} adds, each followed by its remove and the pause.
@@ -66,7 +66,11 @@ final class AddRemoveTimer {
                 return String.format(Locale.ROOT, "%d warm-up calls, the JIT settled", calls);
             }
             if (calls >= MAX_WARM_UP_CALLS) {
-                return String.format(Locale.ROOT, "%d warm-up calls, the JIT still compiling (%d ms in the last step)", calls, compiled);
+                return String.format(
+                        Locale.ROOT,
+                        "%d warm-up calls, the JIT still compiling (%d ms in the last step)",
+                        calls,
+                        compiled);
             }
         }
     }

@@ -18,8 +18,7 @@ final class Figures {
     /** The kernel's clock ticks in /proc (USER_HZ): 100 on every Linux this runs on. */
     private static final long TICK_MILLIS = 10;
 
-    private Figures() {
-    }
+    private Figures() {}
 
     static double millisSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e6;
@@ -68,14 +67,23 @@ final class Figures {
                 count += Math.max(0, gc.getCollectionCount());
                 millis += Math.max(0, gc.getCollectionTime());
             }
-            return new JvmActivity(jitTicks() * TICK_MILLIS, count, millis, (guestBusyTicks() - processTicks()) * TICK_MILLIS);
+            return new JvmActivity(
+                    jitTicks() * TICK_MILLIS, count, millis, (guestBusyTicks() - processTicks()) * TICK_MILLIS);
         }
 
         /** What happened since {@code before}, as a phrase for a benchmark line. */
         String since(JvmActivity before) {
-            return String.format(Locale.ROOT, "JIT threads on the CPU %d ms, %d collection(s) %d ms, the rest of the guest %d ms",
-                    jitMillis - before.jitMillis, collections - before.collections, collectionMillis - before.collectionMillis,
-                    Math.max(0, restOfGuestMillis - before.restOfGuestMillis)); // a difference of whole ticks counted apart: -1 at times
+            return String.format(
+                    Locale.ROOT,
+                    "JIT threads on the CPU %d ms, %d collection(s) %d ms, the rest of the guest %d ms",
+                    jitMillis - before.jitMillis,
+                    collections - before.collections,
+                    collectionMillis - before.collectionMillis,
+                    Math.max(
+                            0,
+                            restOfGuestMillis
+                                    - before.restOfGuestMillis)); // a difference of whole ticks counted apart: -1 at
+            // times
         }
     }
 
@@ -96,7 +104,10 @@ final class Figures {
                     return;
                 }
                 if (System.nanoTime() > deadline) {
-                    System.out.printf(Locale.ROOT, "(the guest did not go quiet in 30 s: %d ms busy in the last half second)%n", busy * TICK_MILLIS);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "(the guest did not go quiet in 30 s: %d ms busy in the last half second)%n",
+                            busy * TICK_MILLIS);
                     return;
                 }
             }
@@ -134,7 +145,11 @@ final class Figures {
     /** user + nice + system + irq + softirq of the "cpu" line of /proc/stat: every CPU's busy time. */
     private static long guestBusyTicks() {
         String[] f = read("/proc/stat").lines().findFirst().orElseThrow().trim().split("\\s+");
-        return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+        return Long.parseLong(f[1])
+                + Long.parseLong(f[2])
+                + Long.parseLong(f[3])
+                + Long.parseLong(f[6])
+                + Long.parseLong(f[7]);
     }
 
     /** utime + stime of a /proc stat line (fields 14 and 15; the name in parentheses may hold spaces). */

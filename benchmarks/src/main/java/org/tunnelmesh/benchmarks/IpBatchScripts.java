@@ -13,8 +13,7 @@ import org.tunnelmesh.Peer;
 final class IpBatchScripts {
     static final int PROTOCOL = MeshConfig.DEFAULT_ROUTE_PROTOCOL;
 
-    private IpBatchScripts() {
-    }
+    private IpBatchScripts() {}
 
     /** Classic routes: {@code route add SUBNET via UNDERLAY dev tunl0 onlink}, one per subnet. */
     static List<String> classicRoutes(List<Peer> peers) {

@@ -1,6 +1,5 @@
 package org.tunnelmesh.benchmarks;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,17 +30,23 @@ public final class IpipFilterBenchmark {
     private static final String NS = "node1";
     /** Interleaved rounds; the machine is shared, so the minimum (least disturbed round) is shown beside the median. */
     private static final int ROUNDS = 9;
+
     private static final int READS = 200;
 
-    private IpipFilterBenchmark() {
-    }
+    private IpipFilterBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         Configurator.setAllLevels("org.tunnelmesh", Level.WARN);
         List<Peer> peers = peers(count);
-        System.out.printf(Locale.ROOT, "IPIP filter benchmark in namespace %s, %d CPU(s), Java %s: %d peers, SHARED mode, %d interleaved rounds%n",
-                NS, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), count, ROUNDS);
+        System.out.printf(
+                Locale.ROOT,
+                "IPIP filter benchmark in namespace %s, %d CPU(s), Java %s: %d peers, SHARED mode, %d interleaved rounds%n",
+                NS,
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"),
+                count,
+                ROUNDS);
         ready(peers, true); // warm-up of both paths
         ready(peers, false);
         double[] with = new double[ROUNDS];
@@ -60,13 +65,29 @@ public final class IpipFilterBenchmark {
             openWithout[round] = wo[0];
             without[round] = wo[1];
         }
-        System.out.printf(Locale.ROOT, "                                     median: filter  no filter  ratio |  minimum: filter  no filter  ratio%n");
-        System.out.printf(Locale.ROOT, "open with %d peers:              %8.1f ms %8.1f ms  %.2fx | %8.1f ms %8.1f ms  %.2fx%n",
-                count, Figures.median(openWith), Figures.median(openWithout), Figures.median(openWith) / Figures.median(openWithout),
-                min(openWith), min(openWithout), min(openWith) / min(openWithout));
-        System.out.printf(Locale.ROOT, "READY (open + MBeans of %d):     %8.1f ms %8.1f ms  %.2fx | %8.1f ms %8.1f ms  %.2fx%n",
-                count, Figures.median(with), Figures.median(without), Figures.median(with) / Figures.median(without),
-                min(with), min(without), min(with) / min(without));
+        System.out.printf(
+                Locale.ROOT,
+                "                                     median: filter  no filter  ratio |  minimum: filter  no filter  ratio%n");
+        System.out.printf(
+                Locale.ROOT,
+                "open with %d peers:              %8.1f ms %8.1f ms  %.2fx | %8.1f ms %8.1f ms  %.2fx%n",
+                count,
+                Figures.median(openWith),
+                Figures.median(openWithout),
+                Figures.median(openWith) / Figures.median(openWithout),
+                min(openWith),
+                min(openWithout),
+                min(openWith) / min(openWithout));
+        System.out.printf(
+                Locale.ROOT,
+                "READY (open + MBeans of %d):     %8.1f ms %8.1f ms  %.2fx | %8.1f ms %8.1f ms  %.2fx%n",
+                count,
+                Figures.median(with),
+                Figures.median(without),
+                Figures.median(with) / Figures.median(without),
+                min(with),
+                min(without),
+                min(with) / min(without));
         counterReads(peers);
     }
 
@@ -90,7 +111,7 @@ public final class IpipFilterBenchmark {
     private static void counterReads(List<Peer> peers) throws Exception {
         MBeanServer server = MBeanServerFactory.newMBeanServer();
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(true), peers);
-             MeshMBeans mbeans = MeshMBeans.export(mesh, server)) {
+                MeshMBeans mbeans = MeshMBeans.export(mesh, server)) {
             double[] millis = new double[READS];
             for (int i = 0; i < READS; i++) {
                 long t0 = System.nanoTime();
@@ -101,24 +122,40 @@ public final class IpipFilterBenchmark {
                 }
             }
             Arrays.sort(millis);
-            System.out.printf(Locale.ROOT, "counters of %d peers, one trafficCounters() call (one bpf(BPF_MAP_LOOKUP_BATCH)): p50 %.2f ms, p99 %.2f ms%n",
-                    peers.size(), millis[READS / 2], millis[READS * 99 / 100]);
+            System.out.printf(
+                    Locale.ROOT,
+                    "counters of %d peers, one trafficCounters() call (one bpf(BPF_MAP_LOOKUP_BATCH)): p50 %.2f ms, p99 %.2f ms%n",
+                    peers.size(),
+                    millis[READS / 2],
+                    millis[READS * 99 / 100]);
             // over JMX: RxPackets of every Peer MBean; one filter read serves them all within 250 ms
             Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
             long t0 = System.nanoTime();
             long total = 0;
             for (Peer peer : peers) {
-                total += (long) server.getAttribute(new ObjectName("org.tunnelmesh:type=Peer,mesh=" + NS + ",name=" + peer.name()), "RxPackets");
+                total += (long) server.getAttribute(
+                        new ObjectName("org.tunnelmesh:type=Peer,mesh=" + NS + ",name=" + peer.name()), "RxPackets");
             }
-            System.out.printf(Locale.ROOT, "RxPackets of all %d Peer MBeans over the MBean server: %.1f ms (sum %d)%n",
-                    peers.size(), Figures.millisSince(t0), total);
+            System.out.printf(
+                    Locale.ROOT,
+                    "RxPackets of all %d Peer MBeans over the MBean server: %.1f ms (sum %d)%n",
+                    peers.size(),
+                    Figures.millisSince(t0),
+                    total);
             mesh.purge();
         }
     }
 
     private static MeshConfig config(boolean filter) {
-        return MeshConfig.builder().name(NS).mode(MeshMode.SHARED).underlay("10.245.1.2").tunnelAddress("192.168.41.0")
-                .netns(NS).watchKernel(false).ipipFilter(filter).build();
+        return MeshConfig.builder()
+                .name(NS)
+                .mode(MeshMode.SHARED)
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .netns(NS)
+                .watchKernel(false)
+                .ipipFilter(filter)
+                .build();
     }
 
     static List<Peer> peers(int count) {
@@ -126,7 +163,8 @@ public final class IpipFilterBenchmark {
         int underlay = Ipv4Address.parse("10.200.0.1").bits();
         int subnet = Ipv4Address.parse("172.16.0.0").bits();
         for (int i = 0; i < count; i++) {
-            peers.add(new Peer("p" + i, new Ipv4Address(underlay + i), List.of(new Ipv4Prefix(new Ipv4Address(subnet + i), 32))));
+            peers.add(new Peer(
+                    "p" + i, new Ipv4Address(underlay + i), List.of(new Ipv4Prefix(new Ipv4Address(subnet + i), 32))));
         }
         return peers;
     }

@@ -39,8 +39,7 @@ public final class MembershipBenchmark {
     private static final int CHANGES = 200;
     private static final int ROUNDS = 3;
 
-    private MembershipBenchmark() {
-    }
+    private MembershipBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         String connect = args.length > 0 ? args[0] : "10.245.1.1:2181";
@@ -52,16 +51,27 @@ public final class MembershipBenchmark {
         if (Boolean.getBoolean("profile")) { // each sync's read, check and batch times
             Configurator.setLevel("org.tunnelmesh.zookeeper.ZooKeeperMembership", Level.DEBUG);
         }
-        System.out.printf(Locale.ROOT, "tunnelmesh membership benchmark: ZooKeeper %s, %d CPU(s), Java %s%n", connect,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        MeshConfig config = MeshConfig.builder().name("node1").underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        System.out.printf(
+                Locale.ROOT,
+                "tunnelmesh membership benchmark: ZooKeeper %s, %d CPU(s), Java %s%n",
+                connect,
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
+        MeshConfig config = MeshConfig.builder()
+                .name("node1")
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .build();
         BlockingQueue<Long> changes = new LinkedBlockingQueue<>();
         AtomicLong lastAdded = new AtomicLong();
         try (LinuxTunnelMesh linux = LinuxTunnelMesh.open(config);
-             MeshMBeans mbeans = withMBeans ? MeshMBeans.export(linux, ManagementFactory.getPlatformMBeanServer()) : null) {
+                MeshMBeans mbeans =
+                        withMBeans ? MeshMBeans.export(linux, ManagementFactory.getPlatformMBeanServer()) : null) {
             TunnelMesh mesh = withMBeans ? mbeans.mesh() : linux;
-            System.out.println(withMBeans ? "changes go through the MBeans' mesh (Peer MBeans, notifications, histograms)"
-                    : "changes go to the bare mesh (no MBeans)");
+            System.out.println(
+                    withMBeans
+                            ? "changes go through the MBeans' mesh (Peer MBeans, notifications, histograms)"
+                            : "changes go to the bare mesh (no MBeans)");
             linux.addListener(new MeshListener() {
                 @Override
                 public void peerAdded(Peer peer) {
@@ -78,8 +88,13 @@ public final class MembershipBenchmark {
             double[] converged = new double[ROUNDS];
             for (int round = 0; round <= ROUNDS; round++) {
                 try (CuratorFramework client = client(connect);
-                     ZooKeeperMembership membership = ZooKeeperMembership.join(mesh, MembershipConfig.builder()
-                             .connect(connect).cluster("bench" + round).subnets("192.168.41.0/24").build())) {
+                        ZooKeeperMembership membership = ZooKeeperMembership.join(
+                                mesh,
+                                MembershipConfig.builder()
+                                        .connect(connect)
+                                        .cluster("bench" + round)
+                                        .subnets("192.168.41.0/24")
+                                        .build())) {
                     Thread.sleep(1000); // the membership's first (empty) sync
                     changes.clear();
                     long start = System.nanoTime();
@@ -87,7 +102,9 @@ public final class MembershipBenchmark {
                     for (int first = 0; first < MEMBERS; first += 100) {
                         List<CuratorOp> ops = new ArrayList<>();
                         for (int i = first; i < first + 100; i++) {
-                            ops.add(client.transactionOp().create().withMode(CreateMode.EPHEMERAL)
+                            ops.add(client.transactionOp()
+                                    .create()
+                                    .withMode(CreateMode.EPHEMERAL)
                                     .forPath("/tunnelmesh/bench" + round + "/members/m" + i, data(i)));
                         }
                         client.transaction().forOperations(ops);
@@ -102,24 +119,43 @@ public final class MembershipBenchmark {
                     for (int wait = 0; membership.getAppliedMembers() < MEMBERS && wait < 1000; wait++) {
                         Thread.sleep(10); // the batch counter moves just after the last route's event
                     }
-                    System.out.printf(Locale.ROOT, "%s: %d members registered in %.0f ms; all %d routes in the kernel %.0f ms after the "
-                            + "first registration (%.0f ms after the last), in %d batch(es); %d mesh routes counted by ip%n",
-                            round == 0 ? "warm-up" : "round " + round, MEMBERS, registered, MEMBERS, all, all - registered,
-                            membership.getBatches(), countRoutes());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%s: %d members registered in %.0f ms; all %d routes in the kernel %.0f ms after the "
+                                    + "first registration (%.0f ms after the last), in %d batch(es); %d mesh routes counted by ip%n",
+                            round == 0 ? "warm-up" : "round " + round,
+                            MEMBERS,
+                            registered,
+                            MEMBERS,
+                            all,
+                            all - registered,
+                            membership.getBatches(),
+                            countRoutes());
                     if (round > 0) {
                         converged[round - 1] = all;
                     }
                 }
                 linux.purge();
             }
-            String rounds = Arrays.toString(Arrays.stream(converged).mapToLong(Math::round).toArray());
+            String rounds = Arrays.toString(
+                    Arrays.stream(converged).mapToLong(Math::round).toArray());
             Arrays.sort(converged);
-            System.out.printf(Locale.ROOT, "1,000 members to 1,000 routes: median of %d rounds %.0f ms, spread %.0f ms (rounds %s ms)%n",
-                    ROUNDS, converged[ROUNDS / 2], converged[ROUNDS - 1] - converged[0], rounds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "1,000 members to 1,000 routes: median of %d rounds %.0f ms, spread %.0f ms (rounds %s ms)%n",
+                    ROUNDS,
+                    converged[ROUNDS / 2],
+                    converged[ROUNDS - 1] - converged[0],
+                    rounds);
 
             try (CuratorFramework client = client(connect);
-                 ZooKeeperMembership membership = ZooKeeperMembership.join(mesh, MembershipConfig.builder()
-                         .connect(connect).cluster("changes").subnets("192.168.41.0/24").build())) {
+                    ZooKeeperMembership membership = ZooKeeperMembership.join(
+                            mesh,
+                            MembershipConfig.builder()
+                                    .connect(connect)
+                                    .cluster("changes")
+                                    .subnets("192.168.41.0/24")
+                                    .build())) {
                 Thread.sleep(1000);
                 changes.clear();
                 double[] latency = new double[CHANGES];
@@ -127,7 +163,10 @@ public final class MembershipBenchmark {
                     String path = "/tunnelmesh/changes/members/x" + (i / 2);
                     long t0 = System.nanoTime();
                     if (i % 2 == 0) {
-                        client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data(i / 2));
+                        client.create()
+                                .creatingParentsIfNeeded()
+                                .withMode(CreateMode.EPHEMERAL)
+                                .forPath(path, data(i / 2));
                     } else {
                         client.delete().forPath(path);
                     }
@@ -138,9 +177,15 @@ public final class MembershipBenchmark {
                     latency[i] = millis(applied - t0);
                 }
                 Arrays.sort(latency);
-                System.out.printf(Locale.ROOT, "member change to route (%d changes, one at a time: add, remove, ...; coalescing %d ms): "
-                        + "p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", CHANGES, MembershipConfig.DEFAULT_COALESCE.toMillis(),
-                        latency[CHANGES / 2], latency[(int) Math.ceil(CHANGES * 0.99) - 1], latency[CHANGES - 1]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "member change to route (%d changes, one at a time: add, remove, ...; coalescing %d ms): "
+                                + "p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                        CHANGES,
+                        MembershipConfig.DEFAULT_COALESCE.toMillis(),
+                        latency[CHANGES / 2],
+                        latency[(int) Math.ceil(CHANGES * 0.99) - 1],
+                        latency[CHANGES - 1]);
             }
             linux.purge();
         }
@@ -157,12 +202,15 @@ public final class MembershipBenchmark {
 
     /** Member i: underlay 10.200.(i/250).(i%250+1), subnet 10.(100+i/256).(i%256).0/24. */
     private static byte[] data(int i) {
-        return ("{\"underlay\":\"10.200." + (i / 250) + "." + (i % 250 + 1) + "\",\"subnets\":[\"10." + (100 + i / 256) + "."
-                + (i % 256) + ".0/24\"]}").getBytes(StandardCharsets.UTF_8);
+        return ("{\"underlay\":\"10.200." + (i / 250) + "." + (i % 250 + 1) + "\",\"subnets\":[\"10." + (100 + i / 256)
+                        + "." + (i % 256) + ".0/24\"]}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     private static int countRoutes() throws Exception {
-        Process ip = new ProcessBuilder("ip", "route", "show", "proto", "87").redirectErrorStream(true).start();
+        Process ip = new ProcessBuilder("ip", "route", "show", "proto", "87")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(ip.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         ip.waitFor();
         return (int) out.lines().count();

@@ -4,13 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.HdrHistogram.Histogram;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
-import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
@@ -30,16 +28,21 @@ public final class MeshBenchmark {
     /** Each figure is the median of this many rounds: the lab's one CPU is noisy. */
     private static final int ROUNDS = 5;
 
-    private MeshBenchmark() {
-    }
+    private MeshBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int subnetsPerPeer = args.length > 0 ? Integer.parseInt(args[0]) : 8;
         Configurator.setAllLevels("org.tunnelmesh", Level.WARN); // the figures, not the log
-        System.out.printf(Locale.ROOT, "tunnelmesh benchmark in namespace %s, %d CPU(s), Java %s%n", NS,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        System.out.println("medians of " + ROUNDS + " rounds; ip -batch times include starting ip, as a user would pay it");
-        System.out.println("peers  routes | tunnelmesh add  remove | ip -batch classic  nexthop | ratio vs classic  vs nexthop");
+        System.out.printf(
+                Locale.ROOT,
+                "tunnelmesh benchmark in namespace %s, %d CPU(s), Java %s%n",
+                NS,
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
+        System.out.println(
+                "medians of " + ROUNDS + " rounds; ip -batch times include starting ip, as a user would pay it");
+        System.out.println(
+                "peers  routes | tunnelmesh add  remove | ip -batch classic  nexthop | ratio vs classic  vs nexthop");
         for (int peers : new int[] {60, 120, MAX_PEERS}) {
             List<Peer> list = SeedPeers.of(peers, subnetsPerPeer);
             warmUp(list);
@@ -60,23 +63,40 @@ public final class MeshBenchmark {
                 classic[round] = ipBatch(IpBatchScripts.classicRoutes(list));
                 nexthop[round] = ipBatch(IpBatchScripts.nexthopRoutes(list, 1000));
             }
-            System.out.printf(Locale.ROOT, "%5d  %6d | %11.1f ms %6.1f ms | %13.1f ms %6.1f ms | %14.1fx %9.1fx%n",
-                    peers, peers * subnetsPerPeer, Figures.median(add), Figures.median(remove), Figures.median(classic), Figures.median(nexthop),
-                    Figures.median(classic) / Figures.median(add), Figures.median(nexthop) / Figures.median(add));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%5d  %6d | %11.1f ms %6.1f ms | %13.1f ms %6.1f ms | %14.1fx %9.1fx%n",
+                    peers,
+                    peers * subnetsPerPeer,
+                    Figures.median(add),
+                    Figures.median(remove),
+                    Figures.median(classic),
+                    Figures.median(nexthop),
+                    Figures.median(classic) / Figures.median(add),
+                    Figures.median(nexthop) / Figures.median(add));
         }
         double[] empty = new double[ROUNDS];
         for (int round = 0; round < ROUNDS; round++) {
             empty[round] = ipBatch(List.of());
         }
-        System.out.printf(Locale.ROOT, "ip -batch with an empty batch (starting ip, in these figures too): %.1f ms%n", Figures.median(empty));
+        System.out.printf(
+                Locale.ROOT,
+                "ip -batch with an empty batch (starting ip, in these figures too): %.1f ms%n",
+                Figures.median(empty));
         singleAddPeerLatency();
         counterReads();
         heapPerPeer(subnetsPerPeer);
     }
 
     private static MeshConfig config(MeshMode mode) {
-        return MeshConfig.builder().name(NS).mode(mode).underlay("10.245.1.2").tunnelAddress("192.168.41.0")
-                .netns(NS).watchKernel(false).build();
+        return MeshConfig.builder()
+                .name(NS)
+                .mode(mode)
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .netns(NS)
+                .watchKernel(false)
+                .build();
     }
 
     /** One untimed round so the JIT has compiled the hot path before anything is measured. */
@@ -117,11 +137,21 @@ public final class MeshBenchmark {
             Figures.awaitQuietGuest();
             double[][] times = AddRemoveTimer.time(add, remove, calls, 0);
             mesh.purge();
-            System.out.printf(Locale.ROOT, "single addPeer in a mesh of %d peers: p50 %.0f us, p99 %.0f us, max %.0f us (%d calls after %s)%n",
-                    MAX_PEERS - 2, Figures.percentile(times[0], 50), Figures.percentile(times[0], 99), Figures.percentile(times[0], 100), calls,
+            System.out.printf(
+                    Locale.ROOT,
+                    "single addPeer in a mesh of %d peers: p50 %.0f us, p99 %.0f us, max %.0f us (%d calls after %s)%n",
+                    MAX_PEERS - 2,
+                    Figures.percentile(times[0], 50),
+                    Figures.percentile(times[0], 99),
+                    Figures.percentile(times[0], 100),
+                    calls,
                     warmedUp);
-            System.out.printf(Locale.ROOT, "single removePeer: p50 %.0f us, p99 %.0f us, max %.0f us%n",
-                    Figures.percentile(times[1], 50), Figures.percentile(times[1], 99), Figures.percentile(times[1], 100));
+            System.out.printf(
+                    Locale.ROOT,
+                    "single removePeer: p50 %.0f us, p99 %.0f us, max %.0f us%n",
+                    Figures.percentile(times[1], 50),
+                    Figures.percentile(times[1], 99),
+                    Figures.percentile(times[1], 100));
         }
     }
 
@@ -141,8 +171,12 @@ public final class MeshBenchmark {
                 }
             }
             mesh.purge();
-            System.out.printf(Locale.ROOT, "counters of %d POINT_TO_POINT devices, one dump: p50 %.2f ms, p99 %.2f ms (100 reads)%n",
-                    devices, reads.getValueAtPercentile(50) / 1000.0, reads.getValueAtPercentile(99) / 1000.0);
+            System.out.printf(
+                    Locale.ROOT,
+                    "counters of %d POINT_TO_POINT devices, one dump: p50 %.2f ms, p99 %.2f ms (100 reads)%n",
+                    devices,
+                    reads.getValueAtPercentile(50) / 1000.0,
+                    reads.getValueAtPercentile(99) / 1000.0);
         }
     }
 
@@ -152,8 +186,11 @@ public final class MeshBenchmark {
             long before = Figures.usedHeapAfterGc();
             mesh.addPeers(list);
             long after = Figures.usedHeapAfterGc();
-            System.out.printf(Locale.ROOT, "heap retained per peer (%d subnets each, the mesh's own state): %d bytes%n",
-                    subnetsEach, (after - before) / list.size());
+            System.out.printf(
+                    Locale.ROOT,
+                    "heap retained per peer (%d subnets each, the mesh's own state): %d bytes%n",
+                    subnetsEach,
+                    (after - before) / list.size());
             mesh.purge();
         }
     }

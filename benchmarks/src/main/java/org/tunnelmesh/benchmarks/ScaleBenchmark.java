@@ -47,28 +47,40 @@ public final class ScaleBenchmark {
     private static final String UNDERLAY = "10.245.1.2";
     /** Timed single adds and removes, once the JIT has settled. */
     private static final int CALLS = 1000;
+
     private static int freshNamespaces;
     /** The output of the last command timed by {@link #inFreshNamespace}. */
     private static String timedOutput = "";
 
-    private ScaleBenchmark() {
-    }
+    private ScaleBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         String nlbatch = args.length > 0 ? args[0] : "benchmarks/target/nlbatch";
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Configurator.setAllLevels("org.tunnelmesh", Level.WARN); // the figures, not the log
-        System.out.printf(Locale.ROOT, "tunnelmesh at scale: tunnelmesh in namespace %s, the others in fresh namespaces; %d CPU(s), Java %s%n",
-                NS, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        System.out.printf(Locale.ROOT, "medians of %d rounds; ip -batch times include starting ip; nlbatch's are its own%n", rounds);
+        System.out.printf(
+                Locale.ROOT,
+                "tunnelmesh at scale: tunnelmesh in namespace %s, the others in fresh namespaces; %d CPU(s), Java %s%n",
+                NS,
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
+        System.out.printf(
+                Locale.ROOT,
+                "medians of %d rounds; ip -batch times include starting ip; nlbatch's are its own%n",
+                rounds);
         warmUp();
         System.out.println();
-        System.out.println("SHARED, one /24 per peer       peers | tm open  no filter  addPeers | C floor nh  classic | ip -batch nh  classic | open / floor  classic / open  nh / open");
+        System.out.println(
+                "SHARED, one /24 per peer       peers | tm open  no filter  addPeers | C floor nh  classic | ip -batch nh  classic | open / floor  classic / open  nh / open");
         double[] open10k = shared(10_000, rounds, nlbatch);
         // as many rounds as 10,000: the guest kernel's cost of the second 10,000 routes varies from round to round
         double[] open20k = shared(20_000, rounds, nlbatch);
-        System.out.printf(Locale.ROOT, "20,000 / 10,000: open %.2fx, addPeers %.2fx, C floor %.2fx%n",
-                open20k[0] / open10k[0], open20k[1] / open10k[1], open20k[2] / open10k[2]);
+        System.out.printf(
+                Locale.ROOT,
+                "20,000 / 10,000: open %.2fx, addPeers %.2fx, C floor %.2fx%n",
+                open20k[0] / open10k[0],
+                open20k[1] / open10k[1],
+                open20k[2] / open10k[2]);
         // where one open's time goes, as the mesh's own log line says it (on stderr)
         Configurator.setLevel("org.tunnelmesh.linux.LinuxTunnelMesh", Level.INFO);
         openAndPurge(MeshMode.SHARED, true, peers(10_000));
@@ -93,8 +105,15 @@ public final class ScaleBenchmark {
     }
 
     private static MeshConfig config(MeshMode mode, boolean filter) {
-        return MeshConfig.builder().name(NS).mode(mode).underlay(UNDERLAY).tunnelAddress(TUNNEL_ADDRESS)
-                .netns(NS).watchKernel(false).ipipFilter(filter).build();
+        return MeshConfig.builder()
+                .name(NS)
+                .mode(mode)
+                .underlay(UNDERLAY)
+                .tunnelAddress(TUNNEL_ADDRESS)
+                .netns(NS)
+                .watchKernel(false)
+                .ipipFilter(filter)
+                .build();
     }
 
     /** Untimed rounds so the JIT has compiled the hot paths before anything is measured. */
@@ -102,7 +121,8 @@ public final class ScaleBenchmark {
         List<Peer> peers = peers(2_000);
         for (int i = 0; i < 3; i++) {
             for (MeshMode mode : MeshMode.values()) {
-                try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(mode, true), mode == MeshMode.SHARED ? peers : peers.subList(0, 100))) {
+                try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(
+                        config(mode, true), mode == MeshMode.SHARED ? peers : peers.subList(0, 100))) {
                     mesh.reconcile();
                     mesh.purge();
                 }
@@ -140,9 +160,20 @@ public final class ScaleBenchmark {
             batchClassic[r] = ipBatch(IpBatchScripts.classicRoutes(peers));
         }
         double o = Figures.median(open);
-        System.out.printf(Locale.ROOT, "                              %6d | %7.0f %10.0f %9.0f | %10.0f %8.0f | %12.0f %8.0f | %11.2fx %14.2fx %9.2fx%n",
-                count, o, Figures.median(openNoFilter), Figures.median(add), Figures.median(floorNh), Figures.median(floorClassic), Figures.median(batchNh), Figures.median(batchClassic),
-                o / Figures.median(floorNh), Figures.median(batchClassic) / o, Figures.median(batchNh) / o);
+        System.out.printf(
+                Locale.ROOT,
+                "                              %6d | %7.0f %10.0f %9.0f | %10.0f %8.0f | %12.0f %8.0f | %11.2fx %14.2fx %9.2fx%n",
+                count,
+                o,
+                Figures.median(openNoFilter),
+                Figures.median(add),
+                Figures.median(floorNh),
+                Figures.median(floorClassic),
+                Figures.median(batchNh),
+                Figures.median(batchClassic),
+                o / Figures.median(floorNh),
+                Figures.median(batchClassic) / o,
+                Figures.median(batchNh) / o);
         return new double[] {o, Figures.median(add), Figures.median(floorNh)};
     }
 
@@ -165,7 +196,8 @@ public final class ScaleBenchmark {
         for (int i = 0; i < peers.size(); i++) {
             Peer peer = peers.get(i);
             String dev = "tm-b" + i;
-            lines.add("link add name " + dev + " mtu 1480 type ipip local " + UNDERLAY + " remote " + peer.underlay() + " ttl 64 pmtudisc");
+            lines.add("link add name " + dev + " mtu 1480 type ipip local " + UNDERLAY + " remote " + peer.underlay()
+                    + " ttl 64 pmtudisc");
             lines.add("link set " + dev + " up");
             lines.add("address add " + TUNNEL_ADDRESS + "/32 dev " + dev);
             for (Ipv4Prefix subnet : peer.subnets()) {
@@ -198,9 +230,16 @@ public final class ScaleBenchmark {
             }
             batch[r] = ipBatch(deviceCommands(peers), deviceCleanup(peers));
         }
-        System.out.println("POINT_TO_POINT, one device per peer   peers | tm open  no filter | ip -batch (link add, up, address, route) | ip -batch / open");
-        System.out.printf(Locale.ROOT, "                                      %5d | %7.0f %10.0f | %40.0f | %15.2fx%n",
-                count, Figures.median(open), Figures.median(openNoFilter), Figures.median(batch), Figures.median(batch) / Figures.median(open));
+        System.out.println(
+                "POINT_TO_POINT, one device per peer   peers | tm open  no filter | ip -batch (link add, up, address, route) | ip -batch / open");
+        System.out.printf(
+                Locale.ROOT,
+                "                                      %5d | %7.0f %10.0f | %40.0f | %15.2fx%n",
+                count,
+                Figures.median(open),
+                Figures.median(openNoFilter),
+                Figures.median(batch),
+                Figures.median(batch) / Figures.median(open));
     }
 
     private static void reconcileAndAddPeer(int count, boolean filter) throws Exception {
@@ -222,20 +261,38 @@ public final class ScaleBenchmark {
                 }
                 dump[i] = NetworkNamespace.call(NS, ScaleBenchmark::oneDump);
             }
-            System.out.printf(Locale.ROOT, "reconcile of %d peers, nothing to repair: %.0f ms; one dump (links, addresses, routes, nexthops): %.0f ms; ratio %.2fx (medians of %d)%n",
-                    count, Figures.median(reconcile), Figures.median(dump), Figures.median(reconcile) / Figures.median(dump), reconcile.length);
+            System.out.printf(
+                    Locale.ROOT,
+                    "reconcile of %d peers, nothing to repair: %.0f ms; one dump (links, addresses, routes, nexthops): %.0f ms; ratio %.2fx (medians of %d)%n",
+                    count,
+                    Figures.median(reconcile),
+                    Figures.median(dump),
+                    Figures.median(reconcile) / Figures.median(dump),
+                    reconcile.length);
             AddRemoveTimer.Call add = () -> mesh.addPeer(extra);
             AddRemoveTimer.Call remove = () -> mesh.removePeer(extra.name());
             String warmedUp = AddRemoveTimer.warmUp(add, remove);
             Figures.awaitQuietGuest();
             Figures.JvmActivity before = Figures.JvmActivity.now();
             double[][] times = AddRemoveTimer.time(add, remove, CALLS, 0);
-            System.out.printf(Locale.ROOT, "single addPeer with %d peers present: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%d calls after %s; "
-                    + "meanwhile %s)%n", count, Figures.percentile(times[0], 50) / 1000, Figures.percentile(times[0], 90) / 1000,
-                    Figures.percentile(times[0], 99) / 1000, Figures.percentile(times[0], 100) / 1000, CALLS, warmedUp,
+            System.out.printf(
+                    Locale.ROOT,
+                    "single addPeer with %d peers present: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%d calls after %s; "
+                            + "meanwhile %s)%n",
+                    count,
+                    Figures.percentile(times[0], 50) / 1000,
+                    Figures.percentile(times[0], 90) / 1000,
+                    Figures.percentile(times[0], 99) / 1000,
+                    Figures.percentile(times[0], 100) / 1000,
+                    CALLS,
+                    warmedUp,
                     Figures.JvmActivity.now().since(before));
-            System.out.printf(Locale.ROOT, "single removePeer: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", Figures.percentile(times[1], 50) / 1000,
-                    Figures.percentile(times[1], 99) / 1000, Figures.percentile(times[1], 100) / 1000);
+            System.out.printf(
+                    Locale.ROOT,
+                    "single removePeer: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                    Figures.percentile(times[1], 50) / 1000,
+                    Figures.percentile(times[1], 99) / 1000,
+                    Figures.percentile(times[1], 100) / 1000);
             mesh.purge();
         }
     }
@@ -244,7 +301,10 @@ public final class ScaleBenchmark {
     private static double oneDump() {
         try (RtnetlinkSession session = RtnetlinkSession.open()) {
             long t0 = System.nanoTime();
-            int n = session.links(false).size() + session.addresses().size() + session.routes().size() + session.nexthops().size();
+            int n = session.links(false).size()
+                    + session.addresses().size()
+                    + session.routes().size()
+                    + session.nexthops().size();
             double millis = Figures.millisSince(t0);
             if (n == 0) {
                 throw new IllegalStateException("empty dump");
@@ -259,13 +319,15 @@ public final class ScaleBenchmark {
     }
 
     /** @param cleanup ip commands run untimed afterwards, before the namespace is emptied and deleted */
-    private static double ipBatch(List<String> commands, List<String> cleanup) throws IOException, InterruptedException {
+    private static double ipBatch(List<String> commands, List<String> cleanup)
+            throws IOException, InterruptedException {
         Path file = Files.createTempFile("tunnelmesh-bench", ".batch");
         Path undo = Files.createTempFile("tunnelmesh-bench", ".batch");
         try {
             Files.write(file, commands, StandardCharsets.UTF_8);
             Files.write(undo, cleanup, StandardCharsets.UTF_8);
-            return inFreshNamespace(ns -> List.of("ip", "-n", ns, "-batch", file.toString()),
+            return inFreshNamespace(
+                    ns -> List.of("ip", "-n", ns, "-batch", file.toString()),
                     cleanup.isEmpty() ? null : ns -> List.of("ip", "-n", ns, "-batch", undo.toString()));
         } finally {
             Files.delete(file);
@@ -278,11 +340,13 @@ public final class ScaleBenchmark {
      * namespace. Emptied first, untimed: the kernel frees a deleted namespace in a work queue, which
      * would otherwise run on the lab's one CPU during the next measurement.
      */
-    private static double inFreshNamespace(Function<String, List<String>> command) throws IOException, InterruptedException {
+    private static double inFreshNamespace(Function<String, List<String>> command)
+            throws IOException, InterruptedException {
         return inFreshNamespace(command, null);
     }
 
-    private static double inFreshNamespace(Function<String, List<String>> command, Function<String, List<String>> cleanup)
+    private static double inFreshNamespace(
+            Function<String, List<String>> command, Function<String, List<String>> cleanup)
             throws IOException, InterruptedException {
         String ns = "bench" + ++freshNamespaces;
         run(List.of("ip", "netns", "add", ns));

@@ -13,8 +13,7 @@ import java.util.List;
  * (the JDK's HTTP server on loopback, which Jolokia uses), {@code jna} (JNA's native library).
  */
 public final class StartupFloor {
-    private StartupFloor() {
-    }
+    private StartupFloor() {}
 
     public static void main(String[] args) throws Exception {
         List<String> parts = List.of(args);

@@ -105,7 +105,8 @@ public final class Json {
             }
             out.append(']');
         } else {
-            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+            throw new IllegalArgumentException(
+                    "cannot write " + value.getClass().getName() + " as JSON");
         }
     }
 

@@ -39,8 +39,7 @@ public final class PeerTable {
      */
     private final List<Owned> wideSubnets = new ArrayList<>();
 
-    private record Owned(Ipv4Prefix prefix, String peer) {
-    }
+    private record Owned(Ipv4Prefix prefix, String peer) {}
 
     public PeerTable(MeshConfig config) {
         this.config = config;
@@ -78,8 +77,7 @@ public final class PeerTable {
             new Reserved(Ipv4Prefix.parse("224.0.0.0/4"), "multicast"),
             new Reserved(Ipv4Prefix.parse("240.0.0.0/4"), "reserved/broadcast"));
 
-    private record Reserved(Ipv4Prefix range, String what) {
-    }
+    private record Reserved(Ipv4Prefix range, String what) {}
 
     /** A subnet wider than /{@value MeshConfig#NARROWEST_WIDE_PREFIX}: only with {@link MeshConfig#allowWideSubnets()}. */
     private static boolean wide(Ipv4Prefix subnet) {
@@ -94,7 +92,8 @@ public final class PeerTable {
     private void checkRange(Peer peer, Ipv4Prefix subnet) {
         for (Reserved reserved : RESERVED) {
             boolean clash = wide(subnet)
-                    ? subnet.length() >= reserved.range().length() && reserved.range().overlaps(subnet)
+                    ? subnet.length() >= reserved.range().length()
+                            && reserved.range().overlaps(subnet)
                     : reserved.range().overlaps(subnet);
             if (clash) {
                 throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet + " overlaps "
@@ -116,8 +115,8 @@ public final class PeerTable {
             throw new ConflictException("peer '" + peer.name() + "' already exists");
         }
         if (peer.underlay().equals(config.underlay())) {
-            throw new InvalidInputException("peer '" + peer.name() + "': underlay " + peer.underlay()
-                    + " is this node's own underlay address");
+            throw new InvalidInputException(
+                    "peer '" + peer.name() + "': underlay " + peer.underlay() + " is this node's own underlay address");
         }
         if (peer.underlay().equals(config.tunnelAddress())) {
             throw new InvalidInputException("peer '" + peer.name() + "': underlay " + peer.underlay()
@@ -130,8 +129,9 @@ public final class PeerTable {
         }
         Map.Entry<Integer, Owned> around = subnets.floorEntry(peer.underlay().bits());
         if (around != null && around.getValue().prefix().contains(peer.underlay())) {
-            throw new InvalidInputException("peer '" + peer.name() + "': underlay " + peer.underlay() + " lies inside subnet "
-                    + around.getValue().prefix() + " of peer '" + around.getValue().peer() + "'; its tunnel would be routed into that peer's tunnel");
+            throw new InvalidInputException("peer '" + peer.name() + "': underlay " + peer.underlay()
+                    + " lies inside subnet " + around.getValue().prefix() + " of peer '"
+                    + around.getValue().peer() + "'; its tunnel would be routed into that peer's tunnel");
         }
         for (Ipv4Prefix subnet : peer.subnets()) {
             checkRange(peer, subnet);
@@ -139,8 +139,8 @@ public final class PeerTable {
                 // loses to every narrower route (longest prefix match): only other wide subnets clash
                 for (Owned w : wideSubnets) {
                     if (w.prefix().overlaps(subnet)) {
-                        throw new ConflictException("peer '" + peer.name() + "': subnet " + subnet
-                                + " overlaps " + w.prefix() + " of peer '" + w.peer() + "'");
+                        throw new ConflictException("peer '" + peer.name() + "': subnet " + subnet + " overlaps "
+                                + w.prefix() + " of peer '" + w.peer() + "'");
                     }
                 }
                 continue;
@@ -161,8 +161,8 @@ public final class PeerTable {
             }
             Owned clash = overlapping(subnet);
             if (clash != null) {
-                throw new ConflictException("peer '" + peer.name() + "': subnet " + subnet
-                        + " overlaps " + clash.prefix() + " of peer '" + clash.peer() + "'");
+                throw new ConflictException("peer '" + peer.name() + "': subnet " + subnet + " overlaps "
+                        + clash.prefix() + " of peer '" + clash.peer() + "'");
             }
             String underlayOwner = underlayInside(subnet);
             if (underlayOwner != null) {
@@ -205,7 +205,8 @@ public final class PeerTable {
             }
         }
         // sorted by start, a subnet overlaps an earlier one iff it starts before the furthest end so far
-        narrow.sort(Comparator.comparingLong(Entry::start).thenComparingInt(e -> e.prefix().length()));
+        narrow.sort(Comparator.comparingLong(Entry::start)
+                .thenComparingInt(e -> e.prefix().length()));
         Entry furthest = null;
         for (Entry e : narrow) {
             if (furthest != null && e.start() <= furthest.end()) {
@@ -244,7 +245,8 @@ public final class PeerTable {
         Entry later = x.index() >= y.index() ? x : y;
         Entry earlier = x.index() >= y.index() ? y : x;
         return new ConflictException("peer '" + batch.get(later.index()).name() + "': subnet " + later.prefix()
-                + " overlaps " + earlier.prefix() + " of peer '" + batch.get(earlier.index()).name() + "'");
+                + " overlaps " + earlier.prefix() + " of peer '"
+                + batch.get(earlier.index()).name() + "'");
     }
 
     /** Adds peers after {@link #checkAdd}. */
@@ -351,7 +353,8 @@ public final class PeerTable {
     }
 
     private String underlayInside(Ipv4Prefix subnet) {
-        Map.Entry<Integer, String> first = byUnderlay.ceilingEntry(subnet.network().bits());
+        Map.Entry<Integer, String> first =
+                byUnderlay.ceilingEntry(subnet.network().bits());
         return first != null && subnet.contains(new Ipv4Address(first.getKey())) ? first.getValue() : null;
     }
 }

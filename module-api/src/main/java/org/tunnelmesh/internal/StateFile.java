@@ -43,6 +43,7 @@ public final class StateFile {
     public static final int VERSION = 1;
     /** Larger than 100,000 peers with 8 subnets each; anything bigger is not ours. */
     private static final long MAX_BYTES = 64L << 20;
+
     private static final Set<String> TOP_KEYS = Set.of("format", "version", "mesh", "peers");
     private static final Set<String> PEER_KEYS = Set.of("name", "underlay", "subnets");
 
@@ -78,8 +79,10 @@ public final class StateFile {
         try {
             return decode(bytes, meshName);
         } catch (InvalidInputException e) {
-            throw new StateFileException("state file " + path + " is damaged: " + e.getMessage()
-                    + "; fix or remove it (the mesh did not start and changed nothing)", e);
+            throw new StateFileException(
+                    "state file " + path + " is damaged: " + e.getMessage()
+                            + "; fix or remove it (the mesh did not start and changed nothing)",
+                    e);
         }
     }
 
@@ -144,8 +147,12 @@ public final class StateFile {
     public static List<Peer> decode(byte[] bytes, String meshName) {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new InvalidInputException("not UTF-8 text");
         }
@@ -159,7 +166,8 @@ public final class StateFile {
             }
         }
         if (!FORMAT.equals(top.get("format"))) {
-            throw new InvalidInputException("\"format\" is " + Json.write(top.get("format")) + ", expected \"" + FORMAT + "\"");
+            throw new InvalidInputException(
+                    "\"format\" is " + Json.write(top.get("format")) + ", expected \"" + FORMAT + "\"");
         }
         if (!(top.get("version") instanceof Long version)) {
             throw new InvalidInputException("\"version\" is missing or not a number");
@@ -224,7 +232,8 @@ public final class StateFile {
         List<Ipv4Prefix> prefixes = new ArrayList<>();
         for (Object subnet : subnets) {
             if (!(subnet instanceof String cidr)) {
-                throw new InvalidInputException("peer '" + name + "': a subnet is " + Json.typeOf(subnet) + ", not a string");
+                throw new InvalidInputException(
+                        "peer '" + name + "': a subnet is " + Json.typeOf(subnet) + ", not a string");
             }
             try {
                 prefixes.add(Ipv4Prefix.parse(cidr));
@@ -235,7 +244,9 @@ public final class StateFile {
         try {
             return new Peer(name, Ipv4Address.parse(underlay), prefixes);
         } catch (InvalidInputException e) {
-            throw e.getMessage().startsWith("peer '") ? e : new InvalidInputException("peer '" + name + "': " + e.getMessage());
+            throw e.getMessage().startsWith("peer '")
+                    ? e
+                    : new InvalidInputException("peer '" + name + "': " + e.getMessage());
         }
     }
 

@@ -38,11 +38,21 @@ public final class TrustedFile {
     private static final int S_IFREG = 0100000;
     private static final int S_IFDIR = 0040000;
     private static final int S_ISVTX = 01000;
-    private static final Map<Integer, String> TYPES = Map.of(0010000, "a FIFO", 0020000, "a character device",
-            0040000, "a directory", 0060000, "a block device", 0120000, "a symbolic link", 0140000, "a socket");
+    private static final Map<Integer, String> TYPES = Map.of(
+            0010000,
+            "a FIFO",
+            0020000,
+            "a character device",
+            0040000,
+            "a directory",
+            0060000,
+            "a block device",
+            0120000,
+            "a symbolic link",
+            0140000,
+            "a socket");
 
-    private TrustedFile() {
-    }
+    private TrustedFile() {}
 
     /**
      * The bytes of {@code file}, checked as the class says.
@@ -66,7 +76,8 @@ public final class TrustedFile {
             throw new InvalidInputException(what + " " + path + " is not a file");
         }
         if (!Files.isDirectory(path.getParent())) {
-            throw new InvalidInputException(what + " " + path + " does not exist, nor its directory " + path.getParent());
+            throw new InvalidInputException(
+                    what + " " + path + " does not exist, nor its directory " + path.getParent());
         }
         Path real = checkDirectories(path.getParent(), what + " " + path).resolve(path.getFileName());
         Map<String, Object> attributes;
@@ -79,20 +90,22 @@ public final class TrustedFile {
         }
         int mode = (Integer) attributes.get("mode");
         if ((mode & S_IFMT) != S_IFREG) {
-            throw new InvalidInputException(what + " " + path + " is " + TYPES.getOrDefault(mode & S_IFMT, "not a regular file")
-                    + ", not a regular file: give the path of the file itself");
+            throw new InvalidInputException(
+                    what + " " + path + " is " + TYPES.getOrDefault(mode & S_IFMT, "not a regular file")
+                            + ", not a regular file: give the path of the file itself");
         }
         checkOwner(path, what, (Integer) attributes.get("uid"));
         int open = mode & (secret ? 077 : 022);
         if (open != 0) {
-            throw new InvalidInputException(what + " " + path + " is " + (secret ? "open to" : "writable by") + " group or others ("
-                    + permissions(mode) + "): chmod " + (secret ? "600" : "go-w") + " " + path);
+            throw new InvalidInputException(what + " " + path + " is " + (secret ? "open to" : "writable by")
+                    + " group or others (" + permissions(mode) + "): chmod " + (secret ? "600" : "go-w") + " " + path);
         }
         if ((Long) attributes.get("size") > maxBytes) {
             throw tooLarge(path, what, maxBytes);
         }
         // O_NOFOLLOW; the directories above make sure it is still the file just checked
-        try (SeekableByteChannel channel = Files.newByteChannel(real, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+        try (SeekableByteChannel channel =
+                Files.newByteChannel(real, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteBuffer buffer = ByteBuffer.allocate(8192);
             while (channel.read(buffer.clear()) >= 0) {
@@ -123,7 +136,8 @@ public final class TrustedFile {
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("the directory " + directory + " of " + whose + " does not exist");
         } catch (IOException e) {
-            throw new InvalidInputException("cannot reach the directory " + directory + " of " + whose + ": " + describe(e));
+            throw new InvalidInputException(
+                    "cannot reach the directory " + directory + " of " + whose + ": " + describe(e));
         }
         Path current = real.getRoot();
         checkDirectory(current, whose);
@@ -139,7 +153,8 @@ public final class TrustedFile {
         try {
             attributes = Files.readAttributes(directory, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot check the directory " + directory + " of " + whose + ": " + describe(e));
+            throw new InvalidInputException(
+                    "cannot check the directory " + directory + " of " + whose + ": " + describe(e));
         }
         int mode = (Integer) attributes.get("mode");
         int uid = (Integer) attributes.get("uid");
@@ -148,7 +163,8 @@ public final class TrustedFile {
         }
         if (uid != 0 && uid != nodeUid()) {
             throw new InvalidInputException(whose + " is in directory " + directory + ", owned by uid " + uid
-                    + ", who could swap the file: keep it where only root or uid " + nodeUid() + " can change the directories");
+                    + ", who could swap the file: keep it where only root or uid " + nodeUid()
+                    + " can change the directories");
         }
         if ((mode & 022) != 0 && (mode & S_ISVTX) == 0) {
             throw new InvalidInputException(whose + " is in directory " + directory + ", writable by group or others ("
@@ -158,8 +174,10 @@ public final class TrustedFile {
 
     private static void checkOwner(Path file, String what, int uid) {
         if (uid != 0 && uid != nodeUid()) {
-            throw new InvalidInputException(what + " " + file + " is owned by uid " + uid + ", not by root or this node's user (uid "
-                    + nodeUid() + "): nobody else may decide what it says; check its content, then chown " + nodeUid() + " " + file);
+            throw new InvalidInputException(
+                    what + " " + file + " is owned by uid " + uid + ", not by root or this node's user (uid "
+                            + nodeUid() + "): nobody else may decide what it says; check its content, then chown "
+                            + nodeUid() + " " + file);
         }
     }
 

@@ -22,7 +22,10 @@ import org.tunnelmesh.Peer;
 
 class PeerTableTest {
     /** This node: underlay 10.245.1.2, tunnel address 192.168.41.0 (as node1 in the lab). */
-    private static final MeshConfig CONFIG = MeshConfig.builder().underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+    private static final MeshConfig CONFIG = MeshConfig.builder()
+            .underlay("10.245.1.2")
+            .tunnelAddress("192.168.41.0")
+            .build();
 
     private PeerTable table;
 
@@ -68,73 +71,117 @@ class PeerTableTest {
     @Test
     void rejectsDuplicateName() {
         add(Peer.of("node2", "10.245.1.3", "192.168.42.0/24"));
-        fails(ConflictException.class, () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.4", "192.168.43.0/24"))),
-                "'node2'", "already exists");
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.4", "192.168.43.0/24"))),
+                "'node2'",
+                "already exists");
     }
 
     @Test
     void rejectsDuplicateNameWithinOneBatch() {
-        fails(ConflictException.class, () -> table.checkAdd(List.of(
-                Peer.of("node2", "10.245.1.3", "192.168.42.0/24"),
-                Peer.of("node2", "10.245.1.4", "192.168.43.0/24"))), "'node2'");
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(
+                        Peer.of("node2", "10.245.1.3", "192.168.42.0/24"),
+                        Peer.of("node2", "10.245.1.4", "192.168.43.0/24"))),
+                "'node2'");
     }
 
     @Test
     void rejectsOwnUnderlayAsPeer() {
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.2", "192.168.42.0/24"))),
-                "'node2'", "10.245.1.2", "own underlay");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.2", "192.168.42.0/24"))),
+                "'node2'",
+                "10.245.1.2",
+                "own underlay");
     }
 
     @Test
     void rejectsDuplicateUnderlayNamingBothPeers() {
         add(Peer.of("node2", "10.245.1.3", "192.168.42.0/24"));
-        fails(ConflictException.class, () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))),
-                "'node3'", "'node2'", "10.245.1.3");
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))),
+                "'node3'",
+                "'node2'",
+                "10.245.1.3");
     }
 
     @Test
     void rejectsDuplicateUnderlayWithinOneBatch() {
-        fails(ConflictException.class, () -> table.checkAdd(List.of(
-                Peer.of("node2", "10.245.1.3", "192.168.42.0/24"),
-                Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))), "'node3'", "'node2'");
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(
+                        Peer.of("node2", "10.245.1.3", "192.168.42.0/24"),
+                        Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))),
+                "'node3'",
+                "'node2'");
     }
 
     @Test
     void rejectsSubnetContainingOurTunnelAddress() {
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", "192.168.40.0/22"))),
-                "'node2'", "192.168.40.0/22", "tunnel address 192.168.41.0");
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", "192.168.41.0/32"))),
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", "192.168.40.0/22"))),
+                "'node2'",
+                "192.168.40.0/22",
+                "tunnel address 192.168.41.0");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", "192.168.41.0/32"))),
                 "192.168.41.0/32");
     }
 
     @Test
     void rejectsSubnetContainingOurUnderlay() {
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "172.16.0.1", "10.245.0.0/16"))),
-                "'node2'", "10.245.0.0/16", "underlay address 10.245.1.2");
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "172.16.0.1", "0.0.0.0/0"))),
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "172.16.0.1", "10.245.0.0/16"))),
+                "'node2'",
+                "10.245.0.0/16",
+                "underlay address 10.245.1.2");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "172.16.0.1", "0.0.0.0/0"))),
                 "0.0.0.0/0");
     }
 
     @Test
     void rejectsSubnetContainingThePeersOwnUnderlay() {
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "10.9.0.1", "10.9.0.0/16"))),
-                "'node2'", "10.9.0.0/16", "own underlay address 10.9.0.1");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "10.9.0.1", "10.9.0.0/16"))),
+                "'node2'",
+                "10.9.0.0/16",
+                "own underlay address 10.9.0.1");
     }
 
     @Test
     void rejectsSubnetContainingAnotherPeersUnderlay() {
         add(Peer.of("node2", "10.245.1.3", "192.168.42.0/24"));
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "10.245.1.3/32"))),
-                "'node3'", "10.245.1.3/32", "'node2'");
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node3", "172.16.0.1", "10.245.1.0/25"))),
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "10.245.1.3/32"))),
+                "'node3'",
+                "10.245.1.3/32",
+                "'node2'");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node3", "172.16.0.1", "10.245.1.0/25"))),
                 "'node3'");
     }
 
     @Test
     void rejectsSubnetContainingTheUnderlayOfAnEarlierPeerOfTheSameBatch() {
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(
-                Peer.of("node2", "172.16.0.1", "192.168.42.0/24"),
-                Peer.of("node3", "172.17.0.1", "172.16.0.0/16"))), "'node3'", "'node2'");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(
+                        Peer.of("node2", "172.16.0.1", "192.168.42.0/24"),
+                        Peer.of("node3", "172.17.0.1", "172.16.0.0/16"))),
+                "'node3'",
+                "'node2'");
     }
 
     /**
@@ -145,40 +192,62 @@ class PeerTableTest {
     @Test
     void rejectsUnderlayInsideAnotherPeersSubnet() {
         add(Peer.of("node2", "10.245.1.3", "10.50.0.0/16"));
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node3", "10.50.0.7", "192.168.43.0/24"))),
-                "'node3'", "'node2'");
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(
-                Peer.of("node4", "10.245.1.4", "10.60.0.0/16"),
-                Peer.of("node5", "10.60.0.7", "192.168.44.0/24"))), "'node5'", "'node4'");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node3", "10.50.0.7", "192.168.43.0/24"))),
+                "'node3'",
+                "'node2'");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(
+                        Peer.of("node4", "10.245.1.4", "10.60.0.0/16"),
+                        Peer.of("node5", "10.60.0.7", "192.168.44.0/24"))),
+                "'node5'",
+                "'node4'");
     }
 
     @Test
     void rejectsSmallerSubnetInsideAnotherPeersBiggerOne() {
         add(Peer.of("node2", "10.245.1.3", "10.1.0.0/16"));
-        fails(ConflictException.class, () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "10.1.2.0/24"))),
-                "'node3'", "10.1.2.0/24", "10.1.0.0/16", "'node2'");
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "10.1.2.0/24"))),
+                "'node3'",
+                "10.1.2.0/24",
+                "10.1.0.0/16",
+                "'node2'");
     }
 
     @Test
     void rejectsBiggerSubnetContainingAnotherPeersSmallerOne() {
         add(Peer.of("node2", "10.245.1.3", "10.1.2.0/24"));
-        fails(ConflictException.class, () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "10.1.0.0/16"))),
-                "'node3'", "10.1.0.0/16", "10.1.2.0/24", "'node2'");
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "10.1.0.0/16"))),
+                "'node3'",
+                "10.1.0.0/16",
+                "10.1.2.0/24",
+                "'node2'");
     }
 
     @Test
     void rejectsBiggerSubnetWhoseStartIsNotAnyStoredStart() {
         // stored subnets on both sides, the clash is with the one after the new subnet's start
         add(Peer.of("node2", "10.245.1.3", "10.0.0.0/24,10.1.200.0/24,10.3.0.0/24"));
-        fails(ConflictException.class, () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "10.1.0.0/16"))),
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "10.1.0.0/16"))),
                 "10.1.200.0/24");
     }
 
     @Test
     void rejectsIdenticalSubnet() {
         add(Peer.of("node2", "10.245.1.3", "192.168.42.0/24"));
-        fails(ConflictException.class, () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "192.168.42.0/24"))),
-                "192.168.42.0/24", "'node2'");
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.4", "192.168.42.0/24"))),
+                "192.168.42.0/24",
+                "'node2'");
     }
 
     @Test
@@ -192,12 +261,18 @@ class PeerTableTest {
 
     @Test
     void rejectsOverlapWithinOneBatchInBothOrders() {
-        fails(ConflictException.class, () -> table.checkAdd(List.of(
-                Peer.of("node2", "10.245.1.3", "10.1.0.0/16"),
-                Peer.of("node3", "10.245.1.4", "10.1.2.0/24"))), "'node3'", "'node2'");
-        fails(ConflictException.class, () -> table.checkAdd(List.of(
-                Peer.of("node2", "10.245.1.3", "10.1.2.0/24"),
-                Peer.of("node3", "10.245.1.4", "10.1.0.0/16"))), "'node3'", "'node2'");
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(
+                        Peer.of("node2", "10.245.1.3", "10.1.0.0/16"), Peer.of("node3", "10.245.1.4", "10.1.2.0/24"))),
+                "'node3'",
+                "'node2'");
+        fails(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(
+                        Peer.of("node2", "10.245.1.3", "10.1.2.0/24"), Peer.of("node3", "10.245.1.4", "10.1.0.0/16"))),
+                "'node3'",
+                "'node2'");
         assertEquals(0, table.size());
     }
 
@@ -216,7 +291,9 @@ class PeerTableTest {
         assertNull(table.get("node3"));
 
         // a single bad peer neither
-        assertThrows(ConflictException.class, () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))));
+        assertThrows(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))));
         assertEquals(List.of(node2), table.peers());
 
         // and the good peers of the failed batch can still be added afterwards, each once
@@ -224,7 +301,9 @@ class PeerTableTest {
         Peer node4 = batch.get(1);
         add(node3, node4);
         assertEquals(List.of(node2, node3, node4), table.peers());
-        assertThrows(ConflictException.class, () -> table.checkAdd(List.of(Peer.of("node6", "10.245.1.7", "192.168.43.0/24"))));
+        assertThrows(
+                ConflictException.class,
+                () -> table.checkAdd(List.of(Peer.of("node6", "10.245.1.7", "192.168.43.0/24"))));
     }
 
     @Test
@@ -280,7 +359,9 @@ class PeerTableTest {
     @Test
     void rejectsMoreThanMaxPeersInOneBatch() {
         Peer peer = Peer.of("node2", "10.245.1.3", "192.168.42.0/24");
-        fails(InvalidInputException.class, () -> table.checkAdd(Collections.nCopies(PeerTable.MAX_PEERS + 1, peer)),
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(Collections.nCopies(PeerTable.MAX_PEERS + 1, peer)),
                 String.valueOf(PeerTable.MAX_PEERS));
         assertEquals(0, table.size());
     }
@@ -289,8 +370,11 @@ class PeerTableTest {
     void rejectsGrowingBeyondMaxPeers() {
         add(Peer.of("node2", "10.245.1.3", "192.168.42.0/24"));
         Peer peer = Peer.of("node3", "10.245.1.4", "192.168.43.0/24");
-        fails(InvalidInputException.class, () -> table.checkAdd(Collections.nCopies(PeerTable.MAX_PEERS, peer)),
-                "1 present", PeerTable.MAX_PEERS + " more");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(Collections.nCopies(PeerTable.MAX_PEERS, peer)),
+                "1 present",
+                PeerTable.MAX_PEERS + " more");
         assertEquals(1, table.size());
     }
 
@@ -298,8 +382,10 @@ class PeerTableTest {
     void twentyThousandPeersValidateInOneCall() {
         List<Peer> peers = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
-            Ipv4Address underlay = new Ipv4Address(Ipv4Address.parse("172.16.0.1").bits() + i);
-            Ipv4Prefix subnet = new Ipv4Prefix(new Ipv4Address(Ipv4Address.parse("10.0.0.0").bits() + (i << 8)), 24);
+            Ipv4Address underlay =
+                    new Ipv4Address(Ipv4Address.parse("172.16.0.1").bits() + i);
+            Ipv4Prefix subnet =
+                    new Ipv4Prefix(new Ipv4Address(Ipv4Address.parse("10.0.0.0").bits() + (i << 8)), 24);
             peers.add(new Peer("peer-" + i, underlay, List.of(subnet)));
         }
         table.checkAdd(peers);
@@ -307,25 +393,48 @@ class PeerTableTest {
         assertEquals(20_000, table.size());
         assertEquals(peers, table.peers());
         // and the table still finds clashes among them
-        assertThrows(ConflictException.class,
-                () -> table.checkAdd(List.of(Peer.of("late", "172.31.0.1", "10.40.0.0/16"))));
-        assertThrows(ConflictException.class,
+        assertThrows(
+                ConflictException.class, () -> table.checkAdd(List.of(Peer.of("late", "172.31.0.1", "10.40.0.0/16"))));
+        assertThrows(
+                ConflictException.class,
                 () -> table.checkAdd(List.of(Peer.of("late", "172.16.78.32", "10.200.0.0/16"))));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0.0.0.0/8", "0.1.0.0/16", "127.0.0.0/8", "127.0.0.1/32", "169.254.0.0/16", "169.254.7.0/24",
-            "169.0.0.0/8", "224.0.0.0/4", "239.1.2.0/24", "240.0.0.0/4", "255.255.255.255/32", "224.0.0.0/8"})
+    @ValueSource(
+            strings = {
+                "0.0.0.0/8",
+                "0.1.0.0/16",
+                "127.0.0.0/8",
+                "127.0.0.1/32",
+                "169.254.0.0/16",
+                "169.254.7.0/24",
+                "169.0.0.0/8",
+                "224.0.0.0/4",
+                "239.1.2.0/24",
+                "240.0.0.0/4",
+                "255.255.255.255/32",
+                "224.0.0.0/8"
+            })
     void rejectsSubnetsInReservedRanges(String subnet) {
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", subnet))),
-                "'node2'", subnet, "never routed through a tunnel");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", subnet))),
+                "'node2'",
+                subnet,
+                "never routed through a tunnel");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"0.0.0.0/0", "128.0.0.0/1", "10.0.0.0/7", "192.0.0.0/2"})
     void rejectsWideSubnetsUnlessTheConfigOptsIn(String subnet) {
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", subnet))),
-                "'node2'", subnet, "wider than /8", "allowWideSubnets");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "10.245.1.3", subnet))),
+                "'node2'",
+                subnet,
+                "wider than /8",
+                "allowWideSubnets");
     }
 
     @Test
@@ -335,21 +444,37 @@ class PeerTableTest {
         Peer node3 = Peer.of("node3", "10.245.1.4", "192.168.43.0/24");
         wide.checkAdd(List.of(gateway, node3)); // narrower subnets of other peers win by longest prefix
         wide.addAll(List.of(gateway, node3));
-        fails(ConflictException.class, () -> wide.checkAdd(List.of(Peer.of("gw2", "10.245.1.5", "128.0.0.0/1"))),
-                "'gw2'", "128.0.0.0/1", "0.0.0.0/0", "'gw'");
+        fails(
+                ConflictException.class,
+                () -> wide.checkAdd(List.of(Peer.of("gw2", "10.245.1.5", "128.0.0.0/1"))),
+                "'gw2'",
+                "128.0.0.0/1",
+                "0.0.0.0/0",
+                "'gw'");
         // multicast stays refused even when wide prefixes are allowed
-        fails(InvalidInputException.class, () -> wide.checkAdd(List.of(Peer.of("gw2", "10.245.1.5", "224.0.0.0/5"))),
-                "224.0.0.0/5", "multicast");
+        fails(
+                InvalidInputException.class,
+                () -> wide.checkAdd(List.of(Peer.of("gw2", "10.245.1.5", "224.0.0.0/5"))),
+                "224.0.0.0/5",
+                "multicast");
         wide.removeAll(wide.checkRemove(List.of("gw")));
         wide.checkAdd(List.of(Peer.of("gw2", "10.245.1.5", "128.0.0.0/1")));
-        fails(ConflictException.class, () -> wide.checkAdd(List.of(
-                Peer.of("a", "10.245.1.6", "64.0.0.0/2"), Peer.of("b", "10.245.1.7", "0.0.0.0/1"))), "'b'", "'a'");
+        fails(
+                ConflictException.class,
+                () -> wide.checkAdd(
+                        List.of(Peer.of("a", "10.245.1.6", "64.0.0.0/2"), Peer.of("b", "10.245.1.7", "0.0.0.0/1"))),
+                "'b'",
+                "'a'");
     }
 
     @Test
     void rejectsPeerUnderlayEqualToOurTunnelAddress() {
-        fails(InvalidInputException.class, () -> table.checkAdd(List.of(Peer.of("node2", "192.168.41.0", "192.168.42.0/24"))),
-                "'node2'", "192.168.41.0", "tunnel address");
+        fails(
+                InvalidInputException.class,
+                () -> table.checkAdd(List.of(Peer.of("node2", "192.168.41.0", "192.168.42.0/24"))),
+                "'node2'",
+                "192.168.41.0",
+                "tunnel address");
     }
 
     @Test
@@ -357,7 +482,10 @@ class PeerTableTest {
         add(Peer.of("node2", "10.245.1.3", "10.1.0.0/16"));
         List<Peer> batch = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
-            batch.add(Peer.of("p" + i, "172.16." + (i / 250) + "." + (1 + i % 250), "10.2." + (i / 256) + "." + (i % 256) + "/32"));
+            batch.add(Peer.of(
+                    "p" + i,
+                    "172.16." + (i / 250) + "." + (1 + i % 250),
+                    "10.2." + (i / 256) + "." + (i % 256) + "/32"));
         }
         table.checkAdd(batch);
         List<Peer> clash = new ArrayList<>(batch);

@@ -12,8 +12,7 @@ import org.tunnelmesh.linux.syscall.Native;
  * the kernel changes: the socket is closed again, no request is sent.
  */
 final class Availability {
-    private Availability() {
-    }
+    private Availability() {}
 
     /** Null when a mesh can be opened here as far as the probe can tell, else why not. */
     static Throwable unavailabilityCause() {
@@ -23,7 +22,8 @@ final class Availability {
     /** Holds the answer: the probe runs when this class is first used, once (the JVM's lazy class initialization). */
     @SuppressWarnings("StaticAssignmentOfThrowable") // the cause is the answer, kept as netty's Epoll keeps its own
     private static final class Probed {
-        static final Throwable CAUSE = probe(Native.unavailabilityCause(), () -> NetlinkSocket.open(Netlink.NETLINK_ROUTE));
+        static final Throwable CAUSE =
+                probe(Native.unavailabilityCause(), () -> NetlinkSocket.open(Netlink.NETLINK_ROUTE));
     }
 
     /**

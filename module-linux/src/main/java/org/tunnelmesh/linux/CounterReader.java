@@ -38,7 +38,13 @@ final class CounterReader implements AutoCloseable {
     static TunnelDevice toDevice(Link link) {
         Ipv4Address local = link.ipip() == null ? Ipv4Address.ANY : link.ipip().local();
         Ipv4Address remote = link.ipip() == null ? Ipv4Address.ANY : link.ipip().remote();
-        return new TunnelDevice(link.name(), link.ifindex(), local, remote, link.mtu(), link.up(),
+        return new TunnelDevice(
+                link.name(),
+                link.ifindex(),
+                local,
+                remote,
+                link.mtu(),
+                link.up(),
                 link.counters() == null ? LinkCounters.ZERO : link.counters());
     }
 

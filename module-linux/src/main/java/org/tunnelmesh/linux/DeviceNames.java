@@ -11,8 +11,7 @@ final class DeviceNames {
     /** The ipip module's fallback device, made in every namespace (unless net.core.fb_tunnels_only_for_init_net). */
     static final String FALLBACK = TunnelDevice.SHARED_NAME;
 
-    private DeviceNames() {
-    }
+    private DeviceNames() {}
 
     static String forPeer(String peerName) {
         return TunnelDevice.pointToPointName(peerName);

@@ -16,8 +16,7 @@ import org.tunnelmesh.linux.syscall.NetworkNamespace;
  * Each line starts with OK, WARN or FAIL so a script can grep it.
  */
 final class Diagnostics {
-    private Diagnostics() {
-    }
+    private Diagnostics() {}
 
     /** @param filtered the mesh's IPIP filter is on: it, not tunl0, decides who may tunnel in */
     static List<String> run(MeshContext ctx, List<Peer> peers, boolean filtered) {
@@ -30,23 +29,28 @@ final class Diagnostics {
             lines.add((shared ? "FAIL" : "OK") + " ipip: no tunl0 in this namespace"
                     + (shared ? " (SHARED needs it: modprobe ipip; check net.core.fb_tunnels_only_for_init_net)" : ""));
         } else {
-            lines.add("OK ipip: " + tunl0.name() + " present (ifindex " + tunl0.ifindex() + "), " + (tunl0.up() ? "up" : "down"));
+            lines.add("OK ipip: " + tunl0.name() + " present (ifindex " + tunl0.ifindex() + "), "
+                    + (tunl0.up() ? "up" : "down"));
             List<String> others = state.othersOn(tunl0.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
             String othersText = others.size() + " of other owners (" + String.join(", ", MeshContext.first(others))
                     + (others.size() > 3 ? ", ..." : "") + ")";
             if (shared) {
-                lines.add(filtered ? "OK SHARED mode: tunl0 accepts IPIP only from peers, through the IPIP filter on the underlay device"
-                        : "WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays");
+                lines.add(
+                        filtered
+                                ? "OK SHARED mode: tunl0 accepts IPIP only from peers, through the IPIP filter on the underlay device"
+                                : "WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays");
                 if (!others.isEmpty()) {
                     lines.add("WARN tunl0 is shared with " + othersText + ": the mesh leaves its MTU"
                             + (tunl0.mtu() == ctx.mtu ? "" : " (" + tunl0.mtu() + ", not the mesh's " + ctx.mtu + ")")
                             + " and up state to them");
                 }
             } else if (tunl0.up() && !others.isEmpty()) {
-                lines.add("WARN POINT_TO_POINT mode but tunl0 is up, carrying " + othersText
-                        + ": left up, since taking it down would make the kernel flush them; it accepts IPIP from any source");
+                lines.add(
+                        "WARN POINT_TO_POINT mode but tunl0 is up, carrying " + othersText
+                                + ": left up, since taking it down would make the kernel flush them; it accepts IPIP from any source");
             } else if (tunl0.up()) {
-                lines.add("FAIL POINT_TO_POINT mode but tunl0 is up: IPIP from unknown sources is accepted (reconcile brings it down)");
+                lines.add(
+                        "FAIL POINT_TO_POINT mode but tunl0 is up: IPIP from unknown sources is accepted (reconcile brings it down)");
             } else {
                 lines.add("OK POINT_TO_POINT mode: tunl0 is down, IPIP from non-peers is dropped");
             }
@@ -66,8 +70,11 @@ final class Diagnostics {
                     + (room >= 20 ? "fits" : "does not fit") + " underlay mtu " + underlay.mtu());
             String rpFilter = maxRpFilter(ctx, underlay.name());
             if (rpFilter != null) {
-                lines.add(("0".equals(rpFilter) || "2".equals(rpFilter) ? "OK" : "WARN") + " rp_filter on " + underlay.name()
-                        + " = " + rpFilter + ("1".equals(rpFilter) ? " (strict: asymmetric underlay paths drop IPIP; 2 = loose is safer)" : ""));
+                lines.add(("0".equals(rpFilter) || "2".equals(rpFilter) ? "OK" : "WARN") + " rp_filter on "
+                        + underlay.name() + " = " + rpFilter
+                        + ("1".equals(rpFilter)
+                                ? " (strict: asymmetric underlay paths drop IPIP; 2 = loose is safer)"
+                                : ""));
             }
         }
         int unreachable = 0;
@@ -96,7 +103,8 @@ final class Diagnostics {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("CapEff:")) {
                     long caps = Long.parseUnsignedLong(line.substring(7).strip(), 16);
-                    return (caps & (1L << CAP_NET_ADMIN)) != 0 ? "OK CAP_NET_ADMIN: effective"
+                    return (caps & (1L << CAP_NET_ADMIN)) != 0
+                            ? "OK CAP_NET_ADMIN: effective"
                             : "FAIL CAP_NET_ADMIN: missing; run as root or grant it (setcap cap_net_admin+ep, or AmbientCapabilities=CAP_NET_ADMIN in systemd)";
                 }
             }
@@ -135,7 +143,8 @@ final class Diagnostics {
             if (ctx.config.netns() == null) {
                 return Files.readString(path).strip();
             }
-            return NetworkNamespace.call(ctx.config.netns(), () -> Files.readString(path).strip());
+            return NetworkNamespace.call(
+                    ctx.config.netns(), () -> Files.readString(path).strip());
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -1,5 +1,7 @@
 package org.tunnelmesh.linux;
 
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -14,12 +16,10 @@ import org.tunnelmesh.linux.netlink.NetlinkSocket;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.Nexthop;
 import org.tunnelmesh.linux.rtnetlink.Route;
+import org.tunnelmesh.linux.rtnetlink.Rtmsg;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
-import org.tunnelmesh.linux.rtnetlink.Rtmsg;
 import org.tunnelmesh.linux.syscall.NativeIoException;
-
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
 /**
  * Refuses, before the kernel is touched, a peer subnet that would take over a path this namespace
@@ -40,6 +40,7 @@ final class HostRouteGuard implements AutoCloseable {
     private final RtnetlinkSession session;
     /** Route notifications of the namespace; null when it could not be had (then every check reads the routes). */
     private final NetlinkSocket events;
+
     private final int protocol;
     private final int underlayIfindex;
     private HostRoutes routes;
@@ -70,7 +71,9 @@ final class HostRouteGuard implements AutoCloseable {
         try {
             socket.dropNotificationsCausedBy(controlPortId); // the mesh's own routes would only fill the buffer
         } catch (NativeIoException e) {
-            log.debug("route notifications of the mesh's own changes are skipped here, not in the kernel: {}", e.getMessage());
+            log.debug(
+                    "route notifications of the mesh's own changes are skipped here, not in the kernel: {}",
+                    e.getMessage());
         }
         return socket;
     }
@@ -109,8 +112,9 @@ final class HostRouteGuard implements AutoCloseable {
             return "FAIL host routes: " + e.getMessage() + " (the peer was added before that route came; remove it or"
                     + " change its subnets)";
         }
-        return "OK host routes: no peer subnet overlaps the " + routes.onLink().size() + " subnet(s) this namespace reaches"
-                + " on-link or holds one of its " + routes.gateways().size() + " default gateway(s)";
+        return "OK host routes: no peer subnet overlaps the " + routes.onLink().size()
+                + " subnet(s) this namespace reaches" + " on-link or holds one of its "
+                + routes.gateways().size() + " default gateway(s)";
     }
 
     long reads() {
@@ -152,8 +156,7 @@ final class HostRouteGuard implements AutoCloseable {
     }
 
     /** What one route of another owner adds: an on-link subnet, default gateways, or a default route through a nexthop object. */
-    private record Found(HostRoutes.OnLink onLink, List<Route.Gateway> gateways, int nexthopId) {
-    }
+    private record Found(HostRoutes.OnLink onLink, List<Route.Gateway> gateways, int nexthopId) {}
 
     private void read() {
         List<HostRoutes.OnLink> onLink = new ArrayList<>();
@@ -192,7 +195,10 @@ final class HostRouteGuard implements AutoCloseable {
         }
         Rtmsg h = Rtmsg.read(message);
         // the header alone rules out the mesh's own routes, all 20,000 of them, unparsed
-        if (h.family() != AF_INET || h.table() != RT_TABLE_MAIN || h.protocol() == protocol || h.type() != RTN_UNICAST) {
+        if (h.family() != AF_INET
+                || h.table() != RT_TABLE_MAIN
+                || h.protocol() == protocol
+                || h.type() != RTN_UNICAST) {
             return null;
         }
         Route route = Route.parse(message);

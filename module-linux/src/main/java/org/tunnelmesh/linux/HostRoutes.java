@@ -28,8 +28,7 @@ import org.tunnelmesh.linux.rtnetlink.Route.Gateway;
  */
 final class HostRoutes {
     /** A subnet reached on-link out of device {@code oif}. */
-    record OnLink(Ipv4Prefix subnet, int oif) {
-    }
+    record OnLink(Ipv4Prefix subnet, int oif) {}
 
     /** A peer subnet that would take over a path: {@code onLink} or {@code gateway} says which. */
     record Conflict(Peer peer, Ipv4Prefix subnet, OnLink onLink, Gateway gateway) {
@@ -42,7 +41,8 @@ final class HostRoutes {
                         + " outside the networks this node reaches directly";
             }
             return "peer '" + peer.name() + "': subnet " + subnet + " contains " + gateway.address()
-                    + ", the gateway of this node's default route (on " + device(gateway.oif(), deviceName, underlayIfindex)
+                    + ", the gateway of this node's default route (on "
+                    + device(gateway.oif(), deviceName, underlayIfindex)
                     + "): routed into the tunnel, it would cut this node off from everything behind that gateway;"
                     + " a peer's subnets must not contain it";
         }
@@ -65,13 +65,20 @@ final class HostRoutes {
 
     HostRoutes(Collection<OnLink> onLink, Collection<Gateway> gateways) {
         this.onLink = onLink.toArray(new OnLink[0]);
-        Arrays.sort(this.onLink, Comparator.comparingLong((OnLink o) -> start(o.subnet())).thenComparingInt(o -> o.subnet().length()));
+        Arrays.sort(
+                this.onLink,
+                Comparator.comparingLong((OnLink o) -> start(o.subnet()))
+                        .thenComparingInt(o -> o.subnet().length()));
         this.furthest = new int[this.onLink.length];
         for (int i = 0; i < this.onLink.length; i++) {
-            furthest[i] = i > 0 && end(this.onLink[furthest[i - 1]].subnet()) >= end(this.onLink[i].subnet()) ? furthest[i - 1] : i;
+            furthest[i] = i > 0 && end(this.onLink[furthest[i - 1]].subnet()) >= end(this.onLink[i].subnet())
+                    ? furthest[i - 1]
+                    : i;
         }
         this.gateways = gateways.toArray(new Gateway[0]);
-        Arrays.sort(this.gateways, Comparator.comparingLong(g -> Integer.toUnsignedLong(g.address().bits())));
+        Arrays.sort(
+                this.gateways,
+                Comparator.comparingLong(g -> Integer.toUnsignedLong(g.address().bits())));
     }
 
     List<OnLink> onLink() {
@@ -140,7 +147,10 @@ final class HostRoutes {
                 hi = mid;
             }
         }
-        return lo < gateways.length && Integer.toUnsignedLong(gateways[lo].address().bits()) <= end(subnet) ? gateways[lo] : null;
+        return lo < gateways.length
+                        && Integer.toUnsignedLong(gateways[lo].address().bits()) <= end(subnet)
+                ? gateways[lo]
+                : null;
     }
 
     private int firstStartingAtOrAfter(long start) {

@@ -58,6 +58,7 @@ final class IpipFilter implements AutoCloseable {
      * twice as big when it fills up.
      */
     static final int MIN_CAPACITY = 1024;
+
     static final int HANDLE = 1;
     static final String NAME_PREFIX = "tunnelmesh:";
     static final String TURN_OFF = "; to run without the IPIP filter (SHARED mode then accepts IPIP from any source),"
@@ -66,13 +67,16 @@ final class IpipFilter implements AutoCloseable {
     private final MeshContext ctx;
     /** Map and programs: replaced together when the map grows. */
     private PeerMap map;
+
     private BpfProgram ingress;
     private BpfProgram egress;
     /** Kept when the map grows: the programs of every size count into them. */
     private final RejectedCounters rejected;
+
     private final BpfProgram tunnel;
     /** tunl0's and the extra underlay devices' ifindexes, as last seen (read by the watcher's thread). */
     private volatile Set<Integer> otherDevices = Set.of();
+
     private final int priority;
     private final String name;
     /** Underlay addresses in the map. */
@@ -108,7 +112,9 @@ final class IpipFilter implements AutoCloseable {
             }
             if (ctx.session.link(device).isEmpty()) {
                 throw new InvalidInputException("extra underlay device '" + device + "' is not a device in "
-                        + (ctx.config.netns() == null ? "this network namespace" : "network namespace " + ctx.config.netns())
+                        + (ctx.config.netns() == null
+                                ? "this network namespace"
+                                : "network namespace " + ctx.config.netns())
                         + "; create it first, or drop it from the list");
             }
         }
@@ -137,8 +143,10 @@ final class IpipFilter implements AutoCloseable {
         try {
             return BpfProgram.loadSchedCls(name, instructions);
         } catch (BpfProgram.ProgramRefusedException e) {
-            throw new KernelSupportException("the IPIP filter's tc program was refused: " + e.getMessage() + ". "
-                    + bpfAdvice(e.errno()) + TURN_OFF, e);
+            throw new KernelSupportException(
+                    "the IPIP filter's tc program was refused: " + e.getMessage() + ". " + bpfAdvice(e.errno())
+                            + TURN_OFF,
+                    e);
         }
     }
 
@@ -191,10 +199,19 @@ final class IpipFilter implements AutoCloseable {
             if (replaceFilters) {
                 NetlinkMessageBuilder batch = ctx.session.batch();
                 for (Map.Entry<Hook, BpfProgram> e : wanted().entrySet()) {
-                    BpfProgram program = e.getValue() == ingress ? bigger.ingress : e.getValue() == egress ? bigger.egress : null;
+                    BpfProgram program =
+                            e.getValue() == ingress ? bigger.ingress : e.getValue() == egress ? bigger.egress : null;
                     if (program != null) {
                         Hook hook = e.getKey();
-                        TcRequests.addBpfFilter(batch, TcRequests.REPLACE, hook.ifindex(), hook.parent(), priority, HANDLE, program.fd(), name);
+                        TcRequests.addBpfFilter(
+                                batch,
+                                TcRequests.REPLACE,
+                                hook.ifindex(),
+                                hook.parent(),
+                                priority,
+                                HANDLE,
+                                program.fd(),
+                                name);
                     }
                 }
                 ctx.session.execute(batch);
@@ -217,7 +234,8 @@ final class IpipFilter implements AutoCloseable {
             return "See the kernel's answer above";
         }
         return switch (known) {
-            case EPERM -> "The process needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN; kernels before 5.8 need CAP_SYS_ADMIN)";
+            case EPERM ->
+                "The process needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN; kernels before 5.8 need CAP_SYS_ADMIN)";
             case ENOSYS -> "This kernel is built without CONFIG_BPF_SYSCALL";
             case EINVAL -> "This kernel lacks a BPF feature the filter uses (batch operations on hash maps: 5.6+)";
             default -> "See the kernel's answer above";
@@ -237,7 +255,8 @@ final class IpipFilter implements AutoCloseable {
         try {
             map.add(keys);
         } catch (BpfException e) {
-            throw new ConflictException("adding " + keys.size() + " peer(s) to the IPIP filter's map failed: " + e.getMessage());
+            throw new ConflictException(
+                    "adding " + keys.size() + " peer(s) to the IPIP filter's map failed: " + e.getMessage());
         }
         allowed.addAll(keys);
     }
@@ -375,10 +394,12 @@ final class IpipFilter implements AutoCloseable {
             for (int hook : new int[] {INGRESS, EGRESS}) {
                 for (TcObject f : filters(device.ifindex(), hook)) {
                     if (isMeshFilter(f) && f.priority() != priority) {
-                        throw new ConflictException("the IPIP filter of mesh '" + f.name().substring(NAME_PREFIX.length()) + "'"
-                            + " (route protocol " + f.priority() + ") is on " + device.device() + ": two IPIP filters on one device"
-                            + " drop each other's peers. Turn the filter off for one of the meshes (MeshConfig.ipipFilter(false),"
-                            + " node: --no-ipip-filter), or purge the other mesh");
+                        throw new ConflictException(
+                                "the IPIP filter of mesh '" + f.name().substring(NAME_PREFIX.length()) + "'"
+                                        + " (route protocol " + f.priority() + ") is on " + device.device()
+                                        + ": two IPIP filters on one device"
+                                        + " drop each other's peers. Turn the filter off for one of the meshes (MeshConfig.ipipFilter(false),"
+                                        + " node: --no-ipip-filter), or purge the other mesh");
                     }
                 }
             }
@@ -410,8 +431,15 @@ final class IpipFilter implements AutoCloseable {
         List<String> commands = new ArrayList<>();
         for (Hook hook : wrong) {
             boolean missing = ours.get(hook) == null;
-            TcRequests.addBpfFilter(batch, missing ? TcRequests.ADD : TcRequests.REPLACE, hook.ifindex(), hook.parent(), priority, HANDLE,
-                    wanted.get(hook).fd(), name);
+            TcRequests.addBpfFilter(
+                    batch,
+                    missing ? TcRequests.ADD : TcRequests.REPLACE,
+                    hook.ifindex(),
+                    hook.parent(),
+                    priority,
+                    HANDLE,
+                    wanted.get(hook).fd(),
+                    name);
             commands.add(filterCommand(missing ? "add" : "replace", hook));
         }
         BatchOutcome outcome = ctx.session.send(batch);
@@ -422,8 +450,10 @@ final class IpipFilter implements AutoCloseable {
                 var e = KernelErrors.translate(outcome.exception(), commands.get(i));
                 int errno = outcome.errno(i);
                 if (Errno.ENOENT.is(errno) || Errno.EOPNOTSUPP.is(errno) || Errno.EPROTONOSUPPORT.is(errno)) {
-                    throw new KernelSupportException(e.getMessage() + ". The IPIP filter needs cls_bpf (CONFIG_NET_CLS_BPF: modprobe cls_bpf)"
-                            + TURN_OFF, e);
+                    throw new KernelSupportException(
+                            e.getMessage() + ". The IPIP filter needs cls_bpf (CONFIG_NET_CLS_BPF: modprobe cls_bpf)"
+                                    + TURN_OFF,
+                            e);
                 }
                 throw e;
             }
@@ -438,15 +468,17 @@ final class IpipFilter implements AutoCloseable {
         if (outcome.failures() == 0) {
             repairs.add("tc qdisc add dev " + hook.device() + " clsact");
         } else if (!Errno.EEXIST.is(outcome.errno(0))) {
-            throw new KernelSupportException(KernelErrors.translate(outcome.exception(),
-                    "tc qdisc add dev " + hook.device() + " clsact").getMessage()
-                    + ". The IPIP filter needs the clsact qdisc (CONFIG_NET_SCH_INGRESS: modprobe sch_ingress)" + TURN_OFF);
+            throw new KernelSupportException(
+                    KernelErrors.translate(outcome.exception(), "tc qdisc add dev " + hook.device() + " clsact")
+                                    .getMessage()
+                            + ". The IPIP filter needs the clsact qdisc (CONFIG_NET_SCH_INGRESS: modprobe sch_ingress)"
+                            + TURN_OFF);
         }
     }
 
     private String filterCommand(String verb, Hook hook) {
-        return "tc filter " + verb + " dev " + hook.device() + " " + hookName(hook.parent()) + " protocol ip prio " + priority
-                + " handle " + HANDLE + " bpf da name " + name;
+        return "tc filter " + verb + " dev " + hook.device() + " " + hookName(hook.parent()) + " protocol ip prio "
+                + priority + " handle " + HANDLE + " bpf da name " + name;
     }
 
     /**
@@ -495,7 +527,11 @@ final class IpipFilter implements AutoCloseable {
         Map<String, PeerCounters> byName = new HashMap<>();
         for (Peer peer : peers) {
             PeerMap.Counters c = all.get(peer.underlay().bits());
-            byName.put(peer.name(), c == null ? PeerCounters.ZERO : new PeerCounters(c.rxPackets(), c.rxBytes(), c.txPackets(), c.txBytes()));
+            byName.put(
+                    peer.name(),
+                    c == null
+                            ? PeerCounters.ZERO
+                            : new PeerCounters(c.rxPackets(), c.rxBytes(), c.txPackets(), c.txBytes()));
         }
         RejectedCounters.Counts dropped = rejected.read();
         return new TrafficCounters(true, byName, dropped.packets(), dropped.bytes());
@@ -510,36 +546,43 @@ final class IpipFilter implements AutoCloseable {
             wanted = wanted();
             ours = ourFilters(wanted.keySet());
         } catch (RuntimeException e) {
-            return List.of("FAIL ipip filter: cannot list the tc filters of " + ctx.underlayDevice + " and " + DeviceNames.FALLBACK
-                    + ": " + e.getMessage());
+            return List.of("FAIL ipip filter: cannot list the tc filters of " + ctx.underlayDevice + " and "
+                    + DeviceNames.FALLBACK + ": " + e.getMessage());
         }
         for (Map.Entry<Hook, BpfProgram> e : wanted.entrySet()) {
             Hook hook = e.getKey();
             TcObject f = ours.get(hook);
             BpfProgram program = e.getValue();
             if (f == null) {
-                lines.add("FAIL ipip filter: no " + hook.describe() + " (reconcile puts it back; at once when watching)");
+                lines.add(
+                        "FAIL ipip filter: no " + hook.describe() + " (reconcile puts it back; at once when watching)");
             } else if (f.programId() != program.id()) {
-                lines.add("FAIL ipip filter: the " + hook.describe() + " runs program id " + f.programId() + ", not ours ("
-                        + program.id() + "); reconcile replaces it");
+                lines.add("FAIL ipip filter: the " + hook.describe() + " runs program id " + f.programId()
+                        + ", not ours (" + program.id() + "); reconcile replaces it");
             } else {
-                lines.add("OK ipip filter: " + hookName(hook.parent()) + " bpf program id " + program.id() + " on " + hook.device()
-                        + " (clsact, prio " + priority + ")");
+                lines.add("OK ipip filter: " + hookName(hook.parent()) + " bpf program id " + program.id() + " on "
+                        + hook.device() + " (clsact, prio " + priority + ")");
             }
         }
         for (String device : ctx.config.extraUnderlayDevices()) {
             if (wanted.keySet().stream().noneMatch(h -> h.device().equals(device))) {
-                lines.add("FAIL ipip filter: extra underlay device " + device + " is gone: IPIP from peers that arrives there is dropped");
+                lines.add("FAIL ipip filter: extra underlay device " + device
+                        + " is gone: IPIP from peers that arrives there is dropped");
             }
         }
         RejectedCounters.Counts dropped = rejected.read();
         lines.add("OK ipip filter: " + allowed.size() + " peer underlay(s) allowed; " + dropped.underlayPackets()
                 + " IPIP packet(s) from non-peers dropped (" + dropped.underlayBytes() + " bytes)");
-        lines.add((dropped.offUnderlayPackets() == 0 ? "OK" : "WARN") + " ipip filter: " + dropped.offUnderlayPackets()
-                + " IPIP packet(s) that arrived on a link other than " + underlayNames() + " dropped at " + DeviceNames.FALLBACK
-                + " (" + dropped.offUnderlayBytes() + " bytes)" + (dropped.offUnderlayPackets() == 0 ? ""
-                : "; peers reach this node only through " + underlayNames() + " (route their underlays through it, or list"
-                        + " another uplink in MeshConfig.extraUnderlayDevices, node: --extra-underlay-device)"));
+        lines.add(
+                (dropped.offUnderlayPackets() == 0 ? "OK" : "WARN") + " ipip filter: " + dropped.offUnderlayPackets()
+                        + " IPIP packet(s) that arrived on a link other than " + underlayNames() + " dropped at "
+                        + DeviceNames.FALLBACK
+                        + " (" + dropped.offUnderlayBytes() + " bytes)"
+                        + (dropped.offUnderlayPackets() == 0
+                                ? ""
+                                : "; peers reach this node only through " + underlayNames()
+                                        + " (route their underlays through it, or list"
+                                        + " another uplink in MeshConfig.extraUnderlayDevices, node: --extra-underlay-device)"));
         return lines;
     }
 

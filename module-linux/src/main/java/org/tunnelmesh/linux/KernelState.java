@@ -86,9 +86,13 @@ final class KernelState {
     List<String> othersRoutesOn(int ifindex, int ourProtocol) {
         List<String> found = new ArrayList<>();
         for (Route r : routes) {
-            if (r.oif() == ifindex && r.protocol() != ourProtocol && r.protocol() != org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTPROT_KERNEL) {
+            if (r.oif() == ifindex
+                    && r.protocol() != ourProtocol
+                    && r.protocol() != org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTPROT_KERNEL) {
                 found.add("route " + r.destination() + " proto " + r.protocol()
-                        + (r.table() == org.tunnelmesh.linux.rtnetlink.Rtnetlink.RT_TABLE_MAIN ? "" : " table " + r.table()));
+                        + (r.table() == org.tunnelmesh.linux.rtnetlink.Rtnetlink.RT_TABLE_MAIN
+                                ? ""
+                                : " table " + r.table()));
             }
         }
         for (Nexthop nh : nexthops) {

@@ -1,5 +1,7 @@
 package org.tunnelmesh.linux;
 
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
@@ -10,8 +12,6 @@ import org.tunnelmesh.linux.netlink.NetlinkSocket.Readiness;
 import org.tunnelmesh.linux.syscall.Errno;
 import org.tunnelmesh.linux.syscall.NativeIoException;
 import org.tunnelmesh.linux.syscall.Wakeup;
-
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
 /**
  * Watches rtnetlink events and triggers a repair as soon as something the mesh relies on is
@@ -31,6 +31,7 @@ final class KernelWatcher implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(KernelWatcher.class);
     /** Pause after a failed receive (not an overflow), so a broken socket does not spin. */
     private static final int BACKOFF_MILLIS = 200;
+
     static final int DEBOUNCE_MILLIS = 50;
     static final int MAX_DELAY_MILLIS = 300;
 
@@ -44,6 +45,7 @@ final class KernelWatcher implements AutoCloseable {
     private volatile boolean running = true;
     /** Guards started and finished, so the wakeup is never signalled once the thread has closed it. */
     private final Object lifecycle = new Object();
+
     private boolean started;
     private boolean finished;
     private boolean relevant;
@@ -57,14 +59,25 @@ final class KernelWatcher implements AutoCloseable {
      * @param ownPortId the mesh's control socket: notifications of its own changes are not drift
      * @param resyncMillis 0 for no periodic resync
      */
-    KernelWatcher(NetlinkSocket socket, int ownPortId, Predicate<NetlinkMessage> concerns, String meshName, long resyncMillis,
-                  Runnable repair) {
+    KernelWatcher(
+            NetlinkSocket socket,
+            int ownPortId,
+            Predicate<NetlinkMessage> concerns,
+            String meshName,
+            long resyncMillis,
+            Runnable repair) {
         this.socket = socket;
         this.ownPortId = ownPortId;
         this.concerns = concerns;
         this.repair = repair;
         this.resyncNanos = TimeUnit.MILLISECONDS.toNanos(resyncMillis);
-        for (int group : new int[] {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP, org.tunnelmesh.linux.tc.Tc.RTNLGRP_TC}) {
+        for (int group : new int[] {
+            RTNLGRP_LINK,
+            RTNLGRP_IPV4_IFADDR,
+            RTNLGRP_IPV4_ROUTE,
+            RTNLGRP_NEXTHOP,
+            org.tunnelmesh.linux.tc.Tc.RTNLGRP_TC
+        }) {
             try {
                 socket.joinGroup(group);
             } catch (NativeIoException e) {
@@ -72,10 +85,13 @@ final class KernelWatcher implements AutoCloseable {
             }
         }
         try {
-            // the kernel drops them: on one CPU, waking this thread in the middle of each change stalled it for a tick or two
+            // the kernel drops them: on one CPU, waking this thread in the middle of each change stalled it for a tick
+            // or two
             socket.dropNotificationsCausedBy(ownPortId);
         } catch (NativeIoException e) {
-            log.info("cannot filter the mesh's own notifications in the kernel ({}); they are skipped here", e.getMessage());
+            log.info(
+                    "cannot filter the mesh's own notifications in the kernel ({}); they are skipped here",
+                    e.getMessage());
         }
         this.wakeup = Wakeup.open();
         this.thread = new Thread(this::run, "tunnelmesh-watch-" + meshName);

@@ -39,18 +39,28 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final IpipFilter filter;
     /** Refuses peer subnets that would take over the namespace's own paths (on-link subnets, default gateways). */
     private final HostRouteGuard guard;
+
     private final MeshLock lock;
     /** The desired peer set, saved before every change. */
     private final StateJournal journal;
     /** The lock every change and every consistent read holds, and the listeners told after it. */
     private final MeshChanges changes = new MeshChanges();
+
     private KernelWatcher watcher;
     /** After purge() the mesh holds nothing in the kernel and repairs nothing, until a peer is added. */
     private boolean purged;
+
     private boolean closed;
 
-    LinuxTunnelMesh(MeshContext ctx, Topology topology, PeerTable table, CounterReader counters, IpipFilter filter,
-                    HostRouteGuard guard, MeshLock lock, StateJournal journal) {
+    LinuxTunnelMesh(
+            MeshContext ctx,
+            Topology topology,
+            PeerTable table,
+            CounterReader counters,
+            IpipFilter filter,
+            HostRouteGuard guard,
+            MeshLock lock,
+            StateJournal journal) {
         this.ctx = ctx;
         this.topology = topology;
         this.table = table;
@@ -182,8 +192,12 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         }
         table.addAll(adding);
         if (adding.size() == 1) {
-            log.info("peer '{}' added: {} via {} ({})", adding.get(0).name(), adding.get(0).subnets(),
-                    adding.get(0).underlay(), topology.deviceOf(adding.get(0)));
+            log.info(
+                    "peer '{}' added: {} via {} ({})",
+                    adding.get(0).name(),
+                    adding.get(0).subnets(),
+                    adding.get(0).underlay(),
+                    topology.deviceOf(adding.get(0)));
         } else {
             log.info("{} peers added", adding.size());
         }
@@ -211,7 +225,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 filter.remove(removing);
             }
         }
-        log.info("{} removed", removing.size() == 1 ? "peer '" + removing.get(0).name() + "'" : removing.size() + " peers");
+        log.info(
+                "{} removed",
+                removing.size() == 1 ? "peer '" + removing.get(0).name() + "'" : removing.size() + " peers");
         changes.fire(l -> l.peersRemoved(removing));
     }
 
@@ -295,8 +311,10 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         }
         table.clear();
         purged = true;
-        log.info("mesh '{}' purged: {} peer(s) and everything the mesh owned removed from the kernel",
-                ctx.config.name(), removed.size());
+        log.info(
+                "mesh '{}' purged: {} peer(s) and everything the mesh owned removed from the kernel",
+                ctx.config.name(),
+                removed.size());
         if (!removed.isEmpty()) {
             changes.fire(l -> l.peersRemoved(removed));
         }

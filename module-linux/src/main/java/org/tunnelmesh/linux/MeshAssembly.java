@@ -15,11 +15,11 @@ import org.tunnelmesh.internal.PeerTable;
 import org.tunnelmesh.internal.StateFile;
 import org.tunnelmesh.linux.netlink.Netlink;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
-import org.tunnelmesh.linux.syscall.NetworkNamespace;
 import org.tunnelmesh.linux.rtnetlink.Address;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
+import org.tunnelmesh.linux.syscall.NetworkNamespace;
 
 /**
  * How {@link LinuxTunnelMesh#open} puts a mesh together: checks the starting peers (with those of
@@ -31,8 +31,7 @@ final class MeshAssembly {
     // the mesh's logger: operators select its lines ("mesh '...' open") by that name
     private static final Logger log = LogManager.getLogger(LinuxTunnelMesh.class);
 
-    private MeshAssembly() {
-    }
+    private MeshAssembly() {}
 
     static LinuxTunnelMesh open(MeshConfig config, Collection<Peer> peers) {
         PeerTable table = new PeerTable(config);
@@ -65,9 +64,11 @@ final class MeshAssembly {
             String where = (config.netns() == null ? "this network namespace" : "network namespace " + config.netns())
                     + " (net:[" + sockets.netnsInode + "])";
             lock = MeshLock.acquire(sockets.netnsInode, config.routeProtocol(), config.name(), where);
-            KernelState state = new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
+            KernelState state =
+                    new KernelState(sockets.control.links(false), sockets.control.addresses(), List.of(), List.of());
             MeshContext ctx = discover(config, sockets.control, state);
-            HostRouteGuard guard = new HostRouteGuard(sockets.control, sockets.hostRoutes, config.routeProtocol(), ctx.underlayIfindex);
+            HostRouteGuard guard = new HostRouteGuard(
+                    sockets.control, sockets.hostRoutes, config.routeProtocol(), ctx.underlayIfindex);
             if (!initial.isEmpty()) {
                 try {
                     guard.check(initial);
@@ -81,15 +82,17 @@ final class MeshAssembly {
             long loadStart = System.nanoTime();
             filter = config.ipipFilter() ? IpipFilter.open(ctx, initial.size()) : null;
             long filterLoad = System.nanoTime() - loadStart;
-            Topology topology = config.mode() == MeshMode.SHARED
-                    ? SharedTopology.open(ctx, state)
-                    : new PointToPointTopology(ctx);
+            Topology topology =
+                    config.mode() == MeshMode.SHARED ? SharedTopology.open(ctx, state) : new PointToPointTopology(ctx);
             table.addAll(initial);
-            LinuxTunnelMesh mesh = new LinuxTunnelMesh(ctx, topology, table, new CounterReader(sockets.stats), filter, guard, lock,
-                    journal);
+            LinuxTunnelMesh mesh = new LinuxTunnelMesh(
+                    ctx, topology, table, new CounterReader(sockets.stats), filter, guard, lock, journal);
             if (journal.persistent()) {
-                log.info("mesh '{}': desired peers kept in state file {} ({} restored from it)", config.name(),
-                        journal.path(), saved.size());
+                log.info(
+                        "mesh '{}': desired peers kept in state file {} ({} restored from it)",
+                        config.name(),
+                        journal.path(),
+                        saved.size());
             }
             // the peers in the map before the filter is attached, and the filter before the routes
             long filterStart = System.nanoTime();
@@ -102,21 +105,38 @@ final class MeshAssembly {
                 ctx.describeRepairs = true;
             }
             long end = System.nanoTime();
-            log.info("mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s) in {} ms"
-                    + " (the IPIP filter's map and programs {} ms, devices and routes {} ms)",
-                    config.name(), config.mode(), config.underlay(), ctx.underlayDevice, config.tunnelAddress(), ctx.mtu,
-                    initial.size(), topology instanceof SharedTopology s && s.usesNexthops() ? " via nexthop objects" : "",
-                    repairs.size(), (end - started) / 1_000_000, (topologyStart - filterStart + filterLoad) / 1_000_000,
+            log.info(
+                    "mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s) in {} ms"
+                            + " (the IPIP filter's map and programs {} ms, devices and routes {} ms)",
+                    config.name(),
+                    config.mode(),
+                    config.underlay(),
+                    ctx.underlayDevice,
+                    config.tunnelAddress(),
+                    ctx.mtu,
+                    initial.size(),
+                    topology instanceof SharedTopology s && s.usesNexthops() ? " via nexthop objects" : "",
+                    repairs.size(),
+                    (end - started) / 1_000_000,
+                    (topologyStart - filterStart + filterLoad) / 1_000_000,
                     (end - topologyStart) / 1_000_000);
             if (log.isDebugEnabled()) {
                 repairs.forEach(r -> log.debug("applied: {}", r));
             }
             if (sockets.events != null) {
                 IpipFilter ipipFilter = filter;
-                MeshEventFilter eventFilter = new MeshEventFilter(config.routeProtocol(), config.tunnelAddress(), ctx.underlayIfindex,
+                MeshEventFilter eventFilter = new MeshEventFilter(
+                        config.routeProtocol(),
+                        config.tunnelAddress(),
+                        ctx.underlayIfindex,
                         ipipFilter == null ? ifindex -> false : ipipFilter::isGuardedDevice);
-                mesh.watch(new KernelWatcher(sockets.events, sockets.control.portId(), eventFilter::concerns, config.name(),
-                        config.resyncInterval().toMillis(), mesh::repairQuietly));
+                mesh.watch(new KernelWatcher(
+                        sockets.events,
+                        sockets.control.portId(),
+                        eventFilter::concerns,
+                        config.name(),
+                        config.resyncInterval().toMillis(),
+                        mesh::repairQuietly));
             }
             return mesh;
         } catch (RuntimeException e) {
@@ -135,8 +155,12 @@ final class MeshAssembly {
      * The mesh's sockets: control (changes), stats (counters), events (watching), hostRoutes (route notifications for
      * the {@link HostRouteGuard}, or null); all in the mesh's namespace.
      */
-    private record Sockets(RtnetlinkSession control, RtnetlinkSession stats, NetlinkSocket events, NetlinkSocket hostRoutes,
-                           long netnsInode) {
+    private record Sockets(
+            RtnetlinkSession control,
+            RtnetlinkSession stats,
+            NetlinkSocket events,
+            NetlinkSocket hostRoutes,
+            long netnsInode) {
 
         static Sockets open(MeshConfig config) {
             if (config.netns() == null) {
@@ -158,7 +182,11 @@ final class MeshAssembly {
             try {
                 stats = RtnetlinkSession.open();
                 hostRoutes = HostRouteGuard.openEvents(control.portId());
-                return new Sockets(control, stats, watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null, hostRoutes,
+                return new Sockets(
+                        control,
+                        stats,
+                        watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null,
+                        hostRoutes,
                         NetworkNamespace.currentInode());
             } catch (RuntimeException e) {
                 control.close();
@@ -195,7 +223,8 @@ final class MeshAssembly {
         }
         String where = config.netns() == null ? "this network namespace" : "network namespace " + config.netns();
         if (underlay == null) {
-            throw new InvalidInputException("underlay " + config.underlay() + " is not an address of any device in " + where);
+            throw new InvalidInputException(
+                    "underlay " + config.underlay() + " is not an address of any device in " + where);
         }
         Link device = state.link(underlay.ifindex());
         if (device == null) {
@@ -209,7 +238,8 @@ final class MeshAssembly {
         int mtu = config.mtu() != 0 ? config.mtu() : maxMtu;
         if (mtu < MeshConfig.MIN_MTU) {
             throw new InvalidInputException("underlay device " + device.name() + " has MTU " + device.mtu()
-                    + ", too small for a tunnel (needs at least " + (MeshConfig.MIN_MTU + MeshConfig.IPIP_OVERHEAD) + ")");
+                    + ", too small for a tunnel (needs at least " + (MeshConfig.MIN_MTU + MeshConfig.IPIP_OVERHEAD)
+                    + ")");
         }
         return new MeshContext(config, session, device.ifindex(), device.name(), mtu);
     }

@@ -22,6 +22,7 @@ final class MeshChanges {
 
     /** Held by every change, and by every read that must not see one half made. */
     final Object lock = new Object();
+
     private final List<MeshListener> listeners = new CopyOnWriteArrayList<>();
     /** Events of committed changes, queued under the lock so their order is the order of the changes. */
     private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
@@ -35,7 +36,8 @@ final class MeshChanges {
                 return change.get();
             }
         } catch (RuntimeException e) {
-            throw KernelErrors.translate(e); // what the session does not translate (bpf(2), say) leaves as the API's exception too
+            throw KernelErrors.translate(
+                    e); // what the session does not translate (bpf(2), say) leaves as the API's exception too
         } finally {
             deliver();
         }

@@ -2,14 +2,14 @@ package org.tunnelmesh.linux;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.linux.netlink.BatchOutcome;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.RequestDescriber;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.linux.syscall.Errno;
 
 /** What both topologies share: the configuration, the facts found in the kernel at open, and the control session. */
@@ -46,8 +46,8 @@ final class MeshContext {
 
     /** Links, addresses, routes and, where the kernel has them and {@code withNexthops}, nexthop objects. */
     KernelState dump(boolean withNexthops) {
-        return new KernelState(session.links(false), session.addresses(), session.routes(),
-                withNexthops ? nexthops() : List.of());
+        return new KernelState(
+                session.links(false), session.addresses(), session.routes(), withNexthops ? nexthops() : List.of());
     }
 
     private List<org.tunnelmesh.linux.rtnetlink.Nexthop> nexthops() {
@@ -77,7 +77,10 @@ final class MeshContext {
             if (outcome.succeeded(i)) {
                 done.add(describeRepairs ? RequestDescriber.describe(outcome.request(i)) : null);
             } else {
-                log.error("repair '{}' failed: {}", RequestDescriber.describe(outcome.request(i)), Errno.name(outcome.errno(i)));
+                log.error(
+                        "repair '{}' failed: {}",
+                        RequestDescriber.describe(outcome.request(i)),
+                        Errno.name(outcome.errno(i)));
             }
         }
         if (outcome.failures() > 0) {
@@ -98,7 +101,10 @@ final class MeshContext {
             BatchOutcome outcome = session.send(undo);
             for (int i = 0; i < outcome.size(); i++) {
                 if (!outcome.succeeded(i)) {
-                    log.error("rollback step '{}' failed: {}", RequestDescriber.describe(outcome.request(i)), Errno.name(outcome.errno(i)));
+                    log.error(
+                            "rollback step '{}' failed: {}",
+                            RequestDescriber.describe(outcome.request(i)),
+                            Errno.name(outcome.errno(i)));
                 }
             }
         } catch (RuntimeException e) {
@@ -124,6 +130,9 @@ final class MeshContext {
 
     /** Errnos that mean "already gone", harmless when deleting. */
     static boolean alreadyGone(int errno) {
-        return Errno.ENOENT.is(errno) || Errno.ESRCH.is(errno) || Errno.ENODEV.is(errno) || Errno.EADDRNOTAVAIL.is(errno);
+        return Errno.ENOENT.is(errno)
+                || Errno.ESRCH.is(errno)
+                || Errno.ENODEV.is(errno)
+                || Errno.EADDRNOTAVAIL.is(errno);
     }
 }

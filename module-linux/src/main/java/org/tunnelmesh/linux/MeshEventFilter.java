@@ -1,5 +1,7 @@
 package org.tunnelmesh.linux;
 
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.linux.netlink.NetlinkAttributes;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
@@ -9,8 +11,6 @@ import org.tunnelmesh.linux.rtnetlink.Nhmsg;
 import org.tunnelmesh.linux.rtnetlink.Rtmsg;
 import org.tunnelmesh.linux.tc.Tc;
 import org.tunnelmesh.linux.tc.Tcmsg;
-
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
 /**
  * Which rtnetlink events concern the mesh, so a busy host (containers coming and going, a routing
@@ -35,7 +35,8 @@ final class MeshEventFilter {
     }
 
     /** @param tcDevice another device whose tc events concern the mesh (tunl0, which the IPIP filter guards too) */
-    MeshEventFilter(int protocol, Ipv4Address tunnelAddress, int underlayIfindex, java.util.function.IntPredicate tcDevice) {
+    MeshEventFilter(
+            int protocol, Ipv4Address tunnelAddress, int underlayIfindex, java.util.function.IntPredicate tcDevice) {
         this.protocol = protocol;
         this.tunnelAddress = tunnelAddress;
         this.underlayIfindex = underlayIfindex;

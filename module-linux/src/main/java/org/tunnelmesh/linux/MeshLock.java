@@ -35,6 +35,7 @@ import org.tunnelmesh.internal.TrustedFile;
 final class MeshLock implements AutoCloseable {
     /** Overridable for an embedder without write access to /run (e.g. systemd's RuntimeDirectory). */
     static final Path DIRECTORY = Path.of(System.getProperty("tunnelmesh.lockDirectory", "/run/tunnelmesh"));
+
     private static final Map<String, String> HELD_HERE = new ConcurrentHashMap<>();
     private static final Pattern PID = Pattern.compile("\\(pid (\\d{1,18})\\)$");
     private static final int S_IFMT = 0170000;
@@ -67,7 +68,8 @@ final class MeshLock implements AutoCloseable {
 
     static MeshLock acquire(Path directory, long netnsInode, int protocol, String meshName, String where) {
         String key = key(netnsInode, protocol);
-        String holder = "mesh '" + meshName + "' (pid " + ProcessHandle.current().pid() + ")";
+        String holder =
+                "mesh '" + meshName + "' (pid " + ProcessHandle.current().pid() + ")";
         String other = HELD_HERE.putIfAbsent(key, holder);
         if (other != null) {
             throw conflict(where, protocol, other + " in this process");
@@ -81,9 +83,11 @@ final class MeshLock implements AutoCloseable {
                 String text = holderOf(channel);
                 Matcher pid = PID.matcher(text);
                 if (pid.find() && ProcessHandle.of(Long.parseLong(pid.group(1))).isEmpty()) {
-                    throw new ConflictException(where + " has no running mesh with route protocol " + protocol + ", but its lock " + file
-                            + " is held: the file names " + text + ", which is not running. Find the process that holds the lock with"
-                            + " lslocks and stop it");
+                    throw new ConflictException(
+                            where + " has no running mesh with route protocol " + protocol + ", but its lock " + file
+                                    + " is held: the file names " + text
+                                    + ", which is not running. Find the process that holds the lock with"
+                                    + " lslocks and stop it");
                 }
                 throw conflict(where, protocol, text.isEmpty() ? "another process" : text);
             }
@@ -93,9 +97,11 @@ final class MeshLock implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(channel);
             HELD_HERE.remove(key);
-            throw new TunnelMeshException("cannot take the lock " + file + " that keeps one mesh per network namespace and route protocol: "
-                    + e.getMessage() + "; the process needs write access to " + directory
-                    + " (root, or systemd RuntimeDirectory=tunnelmesh, or -Dtunnelmesh.lockDirectory=DIR)", e);
+            throw new TunnelMeshException(
+                    "cannot take the lock " + file + " that keeps one mesh per network namespace and route protocol: "
+                            + e.getMessage() + "; the process needs write access to " + directory
+                            + " (root, or systemd RuntimeDirectory=tunnelmesh, or -Dtunnelmesh.lockDirectory=DIR)",
+                    e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             HELD_HERE.remove(key);
@@ -110,11 +116,13 @@ final class MeshLock implements AutoCloseable {
      * the open; a file left readable by an older tunnelmesh is made private.
      */
     private static FileChannel open(Path directory, Path file) throws IOException {
-        Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Files.createDirectories(
+                directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         try {
             TrustedFile.checkDirectories(directory, "the lock file " + file);
         } catch (InvalidInputException e) {
-            throw new InvalidInputException(e.getMessage() + " (the lock directory: a user who can change it can keep meshes from starting)");
+            throw new InvalidInputException(
+                    e.getMessage() + " (the lock directory: a user who can change it can keep meshes from starting)");
         }
         Map<String, Object> attributes = null;
         try {
@@ -126,15 +134,21 @@ final class MeshLock implements AutoCloseable {
             int mode = (Integer) attributes.get("mode");
             int uid = (Integer) attributes.get("uid");
             if ((mode & S_IFMT) != S_IFREG || (uid != 0 && uid != TrustedFile.nodeUid())) {
-                throw new InvalidInputException("the lock file " + file + " is not a regular file of root or uid " + TrustedFile.nodeUid()
-                        + ": someone else put it there; remove it");
+                throw new InvalidInputException("the lock file " + file + " is not a regular file of root or uid "
+                        + TrustedFile.nodeUid() + ": someone else put it there; remove it");
             }
             if ((mode & 077) != 0) {
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
             }
         }
-        return FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        return FileChannel.open(
+                file,
+                Set.of(
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
     /** Who the lock file says holds it (the mesh and its pid), read from the open file. */

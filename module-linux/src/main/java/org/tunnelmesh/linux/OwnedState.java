@@ -1,5 +1,8 @@
 package org.tunnelmesh.linux;
 
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.RT_TABLE_MAIN;
+import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,9 +17,6 @@ import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.Nexthop;
 import org.tunnelmesh.linux.rtnetlink.Route;
-
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.RT_TABLE_MAIN;
-import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
 
 /**
  * The routes and nexthops the mesh owns in one kernel snapshot, indexed, and the one reconcile diff
@@ -39,11 +39,14 @@ final class OwnedState {
     private final Map<Ipv4Address, Integer> nexthopsByGateway;
     /** Our nexthops in the order the kernel listed them; those not adopted are unwanted. */
     private final List<Integer> nexthops;
+
     private final Set<Integer> adopted;
 
     /** A device of ours: ipip, named tm-..., local = our underlay. */
     static boolean isOurDevice(Link link, MeshContext ctx) {
-        return DeviceNames.looksOwned(link.name()) && link.ipip() != null && link.ipip().local().equals(ctx.config.underlay());
+        return DeviceNames.looksOwned(link.name())
+                && link.ipip() != null
+                && link.ipip().local().equals(ctx.config.underlay());
     }
 
     /** Indexes what of {@code state} is ours; tunl0 is found by name (0 when there is none). */
@@ -73,9 +76,10 @@ final class OwnedState {
                 }
             }
         }
-        Set<Integer> nexthopIds = new HashSet<>(nexthops);  // sized by HashSet(Collection)
+        Set<Integer> nexthopIds = new HashSet<>(nexthops); // sized by HashSet(Collection)
         for (Route r : state.routes()) {
-            if (r.protocol() == ctx.protocol() && r.table() == RT_TABLE_MAIN
+            if (r.protocol() == ctx.protocol()
+                    && r.table() == RT_TABLE_MAIN
                     && (devices.contains(r.oif()) || (r.nexthopId() != 0 && nexthopIds.contains(r.nexthopId())))) {
                 routes.put(r.destination(), r);
             }

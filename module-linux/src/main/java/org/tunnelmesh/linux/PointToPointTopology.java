@@ -1,5 +1,7 @@
 package org.tunnelmesh.linux;
 
+import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -18,8 +20,6 @@ import org.tunnelmesh.linux.rtnetlink.IpipParameters;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.Route;
-
-import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
 
 /**
  * One ipip device per peer with local and remote set, and tunl0 kept down. ip_tunnel_lookup then
@@ -50,8 +50,12 @@ final class PointToPointTopology implements Topology {
     }
 
     private IpipParameters parameters(Peer peer) {
-        return IpipParameters.pointToPoint(ctx.underlayIfindex, ctx.config.underlay(), peer.underlay(),
-                ctx.config.ttl(), ctx.config.pmtuDiscovery());
+        return IpipParameters.pointToPoint(
+                ctx.underlayIfindex,
+                ctx.config.underlay(),
+                peer.underlay(),
+                ctx.config.ttl(),
+                ctx.config.pmtuDiscovery());
     }
 
     @Override
@@ -69,8 +73,9 @@ final class PointToPointTopology implements Topology {
                 other = taken.putIfAbsent(device, peer.name());
             }
             if (other != null && !other.equals(peer.name())) {
-                throw new ConflictException("peer '" + peer.name() + "': its device name " + device
-                        + " is already taken by peer '" + other + "'; choose a name that differs in the first 6 characters");
+                throw new ConflictException(
+                        "peer '" + peer.name() + "': its device name " + device + " is already taken by peer '" + other
+                                + "'; choose a name that differs in the first 6 characters");
             }
         }
     }
@@ -89,7 +94,8 @@ final class PointToPointTopology implements Topology {
         Map<String, Link> links = newLinks(peers);
         NetlinkMessageBuilder configure = ctx.session.batch();
         for (Peer peer : peers) {
-            writeDeviceState(configure, peer, links.get(DeviceNames.forPeer(peer.name())).ifindex());
+            writeDeviceState(
+                    configure, peer, links.get(DeviceNames.forPeer(peer.name())).ifindex());
         }
         BatchOutcome configured = ctx.session.send(configure);
         if (configured.failures() > 0) {
@@ -188,7 +194,9 @@ final class PointToPointTopology implements Topology {
                 newIpipLink(devices, CREATE, name, ctx.mtu, expected);
             } else if (!owned(link)) {
                 throw new ConflictException("peer '" + peer.name() + "': device " + name + " exists but is not ours ("
-                        + (link.ipip() == null ? link.kind() + " device" : "ipip with local " + link.ipip().local())
+                        + (link.ipip() == null
+                                ? link.kind() + " device"
+                                : "ipip with local " + link.ipip().local())
                         + "); rename or remove it");
             } else if (!sameTunnel(link.ipip(), expected)) {
                 log.warn("device {} has tunnel parameters {}, expected {}: recreating it", name, link.ipip(), expected);
@@ -226,8 +234,11 @@ final class PointToPointTopology implements Topology {
     }
 
     private static boolean sameTunnel(IpipParameters actual, IpipParameters expected) {
-        return actual != null && actual.local().equals(expected.local()) && actual.remote().equals(expected.remote())
-                && actual.link() == expected.link() && actual.ttl() == expected.ttl()
+        return actual != null
+                && actual.local().equals(expected.local())
+                && actual.remote().equals(expected.remote())
+                && actual.link() == expected.link()
+                && actual.ttl() == expected.ttl()
                 && actual.pmtuDiscovery() == expected.pmtuDiscovery();
     }
 

@@ -1,5 +1,7 @@
 package org.tunnelmesh.linux;
 
+import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -8,8 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.Peer;
@@ -19,8 +21,6 @@ import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.Nexthop;
 import org.tunnelmesh.linux.rtnetlink.Route;
-
-import static org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests.*;
 
 /**
  * The seed's one-to-many shape: the fallback device tunl0 up with the tunnel MTU and our /32, and
@@ -40,6 +40,7 @@ final class SharedTopology implements Topology {
     private final boolean nexthops;
     /** Nexthop id per peer underlay, while the peer exists. */
     private Map<Ipv4Address, Integer> nexthopIds = new HashMap<>();
+
     private int nextNexthopId;
     /** The last "tunl0 is shared" warning, so a reconcile after every event does not repeat it. */
     private String sharedWarning;
@@ -62,11 +63,14 @@ final class SharedTopology implements Topology {
                     + " device, not the ipip fallback tunnel");
         }
         if (fallback.up() && fallback.mtu() != ctx.mtu) {
-            List<String> others = ctx.dump(true).othersOn(fallback.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
+            List<String> others =
+                    ctx.dump(true).othersOn(fallback.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
             if (!others.isEmpty()) {
-                throw new ConflictException(DeviceNames.FALLBACK + " is in use by others (" + others.size() + ": " + String.join(", ", MeshContext.first(others))
+                throw new ConflictException(DeviceNames.FALLBACK + " is in use by others (" + others.size() + ": "
+                        + String.join(", ", MeshContext.first(others))
                         + ") with MTU " + fallback.mtu() + "; a SHARED mesh with MTU " + ctx.mtu
-                        + " would change it under them. Use MTU " + fallback.mtu() + " (MeshConfig mtu, --mtu), or POINT_TO_POINT mode");
+                        + " would change it under them. Use MTU " + fallback.mtu()
+                        + " (MeshConfig mtu, --mtu), or POINT_TO_POINT mode");
             }
         }
         int maxId = 0;
@@ -88,19 +92,26 @@ final class SharedTopology implements Topology {
      */
     private static Link loadIpip(MeshContext ctx) {
         NetlinkMessageBuilder batch = ctx.session.batch();
-        newIpipLink(batch, CREATE, DeviceNames.FALLBACK, 0,
+        newIpipLink(
+                batch,
+                CREATE,
+                DeviceNames.FALLBACK,
+                0,
                 new org.tunnelmesh.linux.rtnetlink.IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 0, 0, true));
         BatchOutcome outcome = ctx.session.send(batch);
         if (outcome.failures() > 0 && !org.tunnelmesh.linux.syscall.Errno.EEXIST.is(outcome.errno(0))) {
-            throw new KernelSupportException("this kernel cannot make ipip devices: " + KernelErrors.translate(outcome.exception()).getMessage()
+            throw new KernelSupportException("this kernel cannot make ipip devices: "
+                    + KernelErrors.translate(outcome.exception()).getMessage()
                     + ". Load the ipip module (modprobe ipip) or use a kernel built with CONFIG_NET_IPIP");
         }
         if (outcome.failures() == 0) {
-            log.warn("no fallback tunl0 in this namespace (net.core.fb_tunnels_only_for_init_net?): created a keyless tunl0");
+            log.warn(
+                    "no fallback tunl0 in this namespace (net.core.fb_tunnels_only_for_init_net?): created a keyless tunl0");
         }
         Link link = ctx.dump(false).link(DeviceNames.FALLBACK);
         if (link == null) {
-            throw new KernelSupportException("ipip is loaded but there is no " + DeviceNames.FALLBACK + " in this namespace");
+            throw new KernelSupportException(
+                    "ipip is loaded but there is no " + DeviceNames.FALLBACK + " in this namespace");
         }
         return link;
     }
@@ -144,7 +155,8 @@ final class SharedTopology implements Topology {
     }
 
     private Route route(Ipv4Prefix subnet, Ipv4Address gateway, int nexthopId) {
-        return nexthopId != 0 ? Route.viaNexthop(subnet, nexthopId, ctx.protocol())
+        return nexthopId != 0
+                ? Route.viaNexthop(subnet, nexthopId, ctx.protocol())
                 : Route.onlink(subnet, gateway, tunl0, ctx.protocol());
     }
 
@@ -205,7 +217,8 @@ final class SharedTopology implements Topology {
         }
         if (!fallback.up() || fallback.mtu() != ctx.mtu) {
             // a down tunl0 carries nothing (the kernel flushed it); an up one may carry others' routes
-            List<String> others = fallback.up() ? state.othersOn(tunl0, ctx.protocol(), ctx.config.tunnelAddress()) : List.of();
+            List<String> others =
+                    fallback.up() ? state.othersOn(tunl0, ctx.protocol(), ctx.config.tunnelAddress()) : List.of();
             if (others.isEmpty()) {
                 setLink(batch, tunl0, ctx.mtu, true);
                 sharedWarning = null;
@@ -257,8 +270,12 @@ final class SharedTopology implements Topology {
             setLink(batch, tunl0, 0, false);
         } else {
             List<String> others = state.othersOn(tunl0, ctx.protocol(), ctx.config.tunnelAddress());
-            log.warn("purge leaves {} up{}: {} route(s), nexthop(s) or address(es) of other owners use it: {}", DeviceNames.FALLBACK,
-                    addresses.isEmpty() ? " with " + ctx.config.tunnelAddress() : "", others.size(), String.join(", ", MeshContext.first(others)));
+            log.warn(
+                    "purge leaves {} up{}: {} route(s), nexthop(s) or address(es) of other owners use it: {}",
+                    DeviceNames.FALLBACK,
+                    addresses.isEmpty() ? " with " + ctx.config.tunnelAddress() : "",
+                    others.size(),
+                    String.join(", ", MeshContext.first(others)));
         }
         MeshContext.throwUnlessGone(ctx.session.send(batch));
         nexthopIds.clear();

@@ -10,9 +10,9 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.StateFileException;
 import org.tunnelmesh.internal.PeerTable;
 import org.tunnelmesh.internal.StateFile;
-import org.tunnelmesh.StateFileException;
 
 /**
  * The state file as a journal of the desired peers: each change is saved before the kernel sees it
@@ -25,6 +25,7 @@ final class StateJournal {
 
     /** Where the desired peer set is saved before every change, or null for memory only. */
     private final StateFile file;
+
     private final String meshName;
     /** Set when the state file could not be put back after a failed change: it may not match the mesh. */
     private String trouble;
@@ -54,9 +55,11 @@ final class StateJournal {
         if (saved.isEmpty()) {
             return e;
         }
-        return new StateFileException("the peers of state file " + file.path()
-                + (peers.isEmpty() ? "" : " with the given peers") + " do not fit this mesh: " + e.getMessage()
-                + "; fix or remove the file (nothing changed)", e);
+        return new StateFileException(
+                "the peers of state file " + file.path()
+                        + (peers.isEmpty() ? "" : " with the given peers") + " do not fit this mesh: " + e.getMessage()
+                        + "; fix or remove the file (nothing changed)",
+                e);
     }
 
     /**

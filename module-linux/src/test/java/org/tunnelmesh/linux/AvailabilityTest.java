@@ -50,8 +50,10 @@ class AvailabilityTest {
     @Test
     void theProbesSocketIsClosed() {
         NetlinkSocket[] opened = new NetlinkSocket[1];
-        assertNull(Availability.probe(null, () -> opened[0] = NetlinkSocket.open(org.tunnelmesh.linux.netlink.Netlink.NETLINK_ROUTE)));
-        IllegalStateException closed = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> opened[0].readable());
+        assertNull(Availability.probe(
+                null, () -> opened[0] = NetlinkSocket.open(org.tunnelmesh.linux.netlink.Netlink.NETLINK_ROUTE)));
+        IllegalStateException closed =
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> opened[0].readable());
         assertEquals("netlink socket is closed", closed.getMessage());
     }
 }

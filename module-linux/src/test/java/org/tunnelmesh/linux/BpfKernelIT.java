@@ -28,8 +28,8 @@ class BpfKernelIT {
     void aRefusedProgramCarriesTheVerifiersLog() {
         // reads a stack slot nobody wrote: the verifier refuses it
         byte[] bad = new BpfAssembler().loadWord(R0, R10, -8).exit().assemble();
-        BpfProgram.ProgramRefusedException e = assertThrows(BpfProgram.ProgramRefusedException.class,
-                () -> BpfProgram.loadSchedCls("tm_bad", bad));
+        BpfProgram.ProgramRefusedException e =
+                assertThrows(BpfProgram.ProgramRefusedException.class, () -> BpfProgram.loadSchedCls("tm_bad", bad));
         assertEquals(13, e.errno(), "EACCES");
         assertTrue(e.verifierLog().contains("invalid read from stack"), e.verifierLog());
         assertTrue(e.getMessage().contains("verifier log"), e.getMessage());
@@ -38,11 +38,12 @@ class BpfKernelIT {
     @Test
     void theFilterProgramsPassTheVerifier() {
         try (PeerMap map = PeerMap.create("tm_it", 15);
-             RejectedCounters rejected = RejectedCounters.create("tm_it_rej");
-             BpfProgram in = BpfProgram.loadSchedCls("tm_in", IpipFilterProgram.ingress(map.fd(), rejected.fd()));
-             BpfProgram out = BpfProgram.loadSchedCls("tm_out", IpipFilterProgram.egress(map.fd()));
-             BpfProgram tunnel = BpfProgram.loadSchedCls("tm_tun", IpipFilterProgram.tunnelIngress(rejected.fd()))) {
-            assertTrue(in.id() > 0 && out.id() > 0 && tunnel.id() > 0 && in.id() != out.id() && out.id() != tunnel.id());
+                RejectedCounters rejected = RejectedCounters.create("tm_it_rej");
+                BpfProgram in = BpfProgram.loadSchedCls("tm_in", IpipFilterProgram.ingress(map.fd(), rejected.fd()));
+                BpfProgram out = BpfProgram.loadSchedCls("tm_out", IpipFilterProgram.egress(map.fd()));
+                BpfProgram tunnel = BpfProgram.loadSchedCls("tm_tun", IpipFilterProgram.tunnelIngress(rejected.fd()))) {
+            assertTrue(
+                    in.id() > 0 && out.id() > 0 && tunnel.id() > 0 && in.id() != out.id() && out.id() != tunnel.id());
         }
     }
 
@@ -50,7 +51,7 @@ class BpfKernelIT {
     @Test
     void aNewPeerMapIsEmptyAndTheRejectedCountersStartAtZero() {
         try (PeerMap map = PeerMap.create("tm_it", 15);
-             RejectedCounters rejected = RejectedCounters.create("tm_it_rej")) {
+                RejectedCounters rejected = RejectedCounters.create("tm_it_rej")) {
             assertEquals(Map.of(), map.readAll(), "no slot for address 0.0.0.0 or any other non-peer");
             assertEquals(RejectedCounters.Counts.ZERO, rejected.read());
             assertEquals(15, map.maxPeers());

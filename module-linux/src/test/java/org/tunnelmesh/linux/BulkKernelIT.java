@@ -23,6 +23,7 @@ import org.tunnelmesh.testing.SeedPeers;
 class BulkKernelIT {
     private static final int PEERS = SeedPeers.MAX;
     private static final int SUBNETS_PER_PEER = 8;
+
     @RegisterExtension
     final LabMeshes meshes = new LabMeshes();
 

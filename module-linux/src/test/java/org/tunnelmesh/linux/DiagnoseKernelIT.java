@@ -40,7 +40,8 @@ class DiagnoseKernelIT {
 
     @Test
     void sharedModeWithoutTheIpipFilterWarnsThatTunl0AcceptsAnySource() {
-        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(1, MeshMode.SHARED).toBuilder().ipipFilter(false).build(),
+        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(
+                config(1, MeshMode.SHARED).toBuilder().ipipFilter(false).build(),
                 List.of(peer(2), Peer.of("far", "10.245.1.200", "192.168.47.0/24")))) {
             try {
                 List<String> lines = mesh.diagnose();
@@ -63,7 +64,8 @@ class DiagnoseKernelIT {
     void pointToPointReportsTunl0DownAndAPeerOffTheUnderlaySubnet() {
         ip(1, "addr", "del", "10.245.1.2/24", "dev", "eth0");
         ip(1, "addr", "add", "10.245.1.2/25", "dev", "eth0");
-        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(1, MeshMode.POINT_TO_POINT),
+        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(
+                config(1, MeshMode.POINT_TO_POINT),
                 List.of(peer(2), Peer.of("far", "10.245.1.200", "192.168.47.0/24")))) {
             try {
                 List<String> lines = mesh.diagnose();

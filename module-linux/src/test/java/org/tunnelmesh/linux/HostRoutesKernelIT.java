@@ -72,26 +72,42 @@ class HostRoutesKernelIT {
     void addPeerCannotTakeTheUnderlaySegmentOrTheDefaultGateway(MeshMode mode) {
         LinuxTunnelMesh mesh = meshes.open(wide(mode), 2);
         for (String subnet : List.of("10.245.1.1/32", "10.245.1.128/25", "10.245.1.64/26")) {
-            refusedAsInput(new String[] {"'node9'", subnet, "overlaps 10.245.1.0/24", "on-link on eth0 (the underlay)", "cut this node off"},
+            refusedAsInput(
+                    new String[] {
+                        "'node9'",
+                        subnet,
+                        "overlaps 10.245.1.0/24",
+                        "on-link on eth0 (the underlay)",
+                        "cut this node off"
+                    },
                     () -> mesh.addPeer(Peer.of("node9", "10.245.1.9", subnet)));
         }
         // a batch: the good peer is not added either
-        refusedAsInput(new String[] {"'node9'", "10.245.1.1/32"}, () -> mesh.addPeers(List.of(
-                Peer.of("node8", "10.245.1.8", "192.168.48.0/24"), Peer.of("node9", "10.245.1.9", "192.168.49.0/24,10.245.1.1/32"))));
+        refusedAsInput(
+                new String[] {"'node9'", "10.245.1.1/32"},
+                () -> mesh.addPeers(List.of(
+                        Peer.of("node8", "10.245.1.8", "192.168.48.0/24"),
+                        Peer.of("node9", "10.245.1.9", "192.168.49.0/24,10.245.1.1/32"))));
 
         // a default route through a neighbour on the segment: 0.0.0.0/0 would take it over
         ip(1, "route", "add", "default", "via", "10.245.1.1", "dev", "eth0");
-        refusedAsInput(new String[] {"'node9'", "0.0.0.0/0", "contains 10.245.1.1", "gateway of this node's default route", "eth0"},
+        refusedAsInput(
+                new String[] {
+                    "'node9'", "0.0.0.0/0", "contains 10.245.1.1", "gateway of this node's default route", "eth0"
+                },
                 () -> mesh.addPeer(Peer.of("node9", "10.245.1.9", "0.0.0.0/0")));
 
         // a gateway outside every on-link subnet (as some clouds give it): only the gateway rule can see it
         ip(1, "route", "replace", "default", "via", "172.16.9.1", "dev", "eth0", "onlink");
-        refusedAsInput(new String[] {"'node9'", "172.16.9.0/24", "contains 172.16.9.1", "default route"},
+        refusedAsInput(
+                new String[] {"'node9'", "172.16.9.0/24", "contains 172.16.9.1", "default route"},
                 () -> mesh.addPeer(Peer.of("node9", "10.245.1.9", "172.16.9.0/24")));
         mesh.addPeer(Peer.of("node8", "10.245.1.8", "172.16.8.0/24")); // beside it: fine
         ip(1, "route", "del", "default");
         mesh.addPeer(Peer.of("node9", "10.245.1.9", "172.16.9.0/24")); // the gateway gone, the subnet is free
-        assertEquals(List.of("node2", "node8", "node9"), mesh.peers().stream().map(Peer::name).toList());
+        assertEquals(
+                List.of("node2", "node8", "node9"),
+                mesh.peers().stream().map(Peer::name).toList());
     }
 
     /** Routes read once, kept while nothing changes, read again when someone else's route comes or a device goes. */
@@ -106,44 +122,64 @@ class HostRoutesKernelIT {
 
         // a device route added after open: seen by the next addPeer
         ip(1, "route", "add", "172.16.5.0/24", "dev", "eth0", "proto", "static");
-        refusedAsInput(new String[] {"172.16.5.0/24", "on-link on eth0"}, () -> mesh.addPeer(Peer.of("node9", "10.245.1.9", "172.16.5.0/24")));
+        refusedAsInput(
+                new String[] {"172.16.5.0/24", "on-link on eth0"},
+                () -> mesh.addPeer(Peer.of("node9", "10.245.1.9", "172.16.5.0/24")));
         ip(1, "route", "del", "172.16.5.0/24");
 
         // a subnet on a device of its own; the device deleted takes its route without a notification
         ip(1, "link", "add", "tg0", "type", "veth", "peer", "name", "tg1");
         ip(1, "addr", "add", "172.20.0.1/24", "dev", "tg0");
         ip(1, "link", "set", "tg0", "up");
-        refusedAsInput(new String[] {"172.20.0.0/24", "on-link on tg0:"}, () -> mesh.addPeer(Peer.of("node9", "10.245.1.9", "172.20.0.0/24")));
+        refusedAsInput(
+                new String[] {"172.20.0.0/24", "on-link on tg0:"},
+                () -> mesh.addPeer(Peer.of("node9", "10.245.1.9", "172.20.0.0/24")));
         ip(1, "link", "del", "tg0");
         mesh.addPeer(Peer.of("node9", "10.245.1.9", "172.20.0.0/24"));
         assertTrue(hasRoute(1, "172.20.0.0/24", "87"));
-        assertTrue(mesh.diagnose().contains("OK host routes: no peer subnet overlaps the 1 subnet(s) this namespace reaches"
-                + " on-link or holds one of its 0 default gateway(s)"), mesh.diagnose().toString());
+        assertTrue(
+                mesh.diagnose()
+                        .contains("OK host routes: no peer subnet overlaps the 1 subnet(s) this namespace reaches"
+                                + " on-link or holds one of its 0 default gateway(s)"),
+                mesh.diagnose().toString());
 
         // a route that comes after the peer: diagnose() says so
         ip(1, "link", "add", "tg0", "type", "veth", "peer", "name", "tg1");
         ip(1, "addr", "add", "172.20.0.1/25", "dev", "tg0");
         ip(1, "link", "set", "tg0", "up");
-        assertTrue(mesh.diagnose().stream().anyMatch(l -> l.startsWith("FAIL host routes: peer 'node9': subnet 172.20.0.0/24 overlaps"
-                + " 172.20.0.0/25, which this node reaches on-link on tg0:")), mesh.diagnose().toString());
+        assertTrue(
+                mesh.diagnose().stream()
+                        .anyMatch(l -> l.startsWith("FAIL host routes: peer 'node9': subnet 172.20.0.0/24 overlaps"
+                                + " 172.20.0.0/25, which this node reaches on-link on tg0:")),
+                mesh.diagnose().toString());
     }
 
     @Test
     void openWithSuchAPeerChangesNothing() {
-        refusedAsInput(new String[] {"'node9'", "10.245.1.1/32", "10.245.1.0/24", "eth0 (the underlay)"},
-                () -> LinuxTunnelMesh.open(config(1, MeshMode.SHARED), List.of(peer(2), Peer.of("node9", "10.245.1.9", "10.245.1.1/32"))));
+        refusedAsInput(
+                new String[] {"'node9'", "10.245.1.1/32", "10.245.1.0/24", "eth0 (the underlay)"},
+                () -> LinuxTunnelMesh.open(
+                        config(1, MeshMode.SHARED), List.of(peer(2), Peer.of("node9", "10.245.1.9", "10.245.1.1/32"))));
         meshes.open(1, MeshMode.SHARED, 2); // and the refused open left no lock behind
     }
 
     @Test
     void aStateFileWithSuchAPeerIsRefusedAndChangesNothing() throws Exception {
         Path file = dir.resolve("node1.json");
-        Files.write(file, StateFile.encode("node1", List.of(peer(2), Peer.of("node9", "10.245.1.9", "10.245.1.128/25"))));
-        MeshConfig withFile = config(1, MeshMode.SHARED).toBuilder().stateFile(file).build();
-        StateFileException e = refused(StateFileException.class, new String[] {"'node9'", "10.245.1.128/25", "overlaps 10.245.1.0/24",
-                "fix or remove the file"}, () -> LinuxTunnelMesh.open(withFile));
-        assertTrue(e.getMessage().startsWith("the peers of state file " + file + " do not fit this mesh: peer 'node9': "), e.getMessage());
-        assertEquals(List.of(peer(2), Peer.of("node9", "10.245.1.9", "10.245.1.128/25")), new StateFile(file).read("node1"),
+        Files.write(
+                file, StateFile.encode("node1", List.of(peer(2), Peer.of("node9", "10.245.1.9", "10.245.1.128/25"))));
+        MeshConfig withFile =
+                config(1, MeshMode.SHARED).toBuilder().stateFile(file).build();
+        StateFileException e = refused(
+                StateFileException.class,
+                new String[] {"'node9'", "10.245.1.128/25", "overlaps 10.245.1.0/24", "fix or remove the file"},
+                () -> LinuxTunnelMesh.open(withFile));
+        assertTrue(
+                e.getMessage().startsWith("the peers of state file " + file + " do not fit this mesh: peer 'node9': "),
+                e.getMessage());
+        assertEquals(
+                List.of(peer(2), Peer.of("node9", "10.245.1.9", "10.245.1.128/25")),
+                new StateFile(file).read("node1"),
                 "the file is left as it was");
     }
 }

@@ -26,7 +26,10 @@ class HostRoutesTest {
 
     /** The lab's node1: 10.245.1.0/24 on eth0, a docker bridge, a device route, and a default gateway outside them (as on Hetzner). */
     private static final HostRoutes NODE = new HostRoutes(
-            List.of(new OnLink(p("10.245.1.0/24"), ETH0), new OnLink(p("172.17.0.0/16"), DOCKER0), new OnLink(p("10.9.0.0/24"), ETH0)),
+            List.of(
+                    new OnLink(p("10.245.1.0/24"), ETH0),
+                    new OnLink(p("172.17.0.0/16"), DOCKER0),
+                    new OnLink(p("10.9.0.0/24"), ETH0)),
             List.of(new Gateway(a("172.31.1.1"), ETH0)));
 
     private static Ipv4Prefix p(String text) {
@@ -46,14 +49,32 @@ class HostRoutesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.245.1.0/24", "10.245.1.128/25", "10.245.1.1/32", "10.245.0.0/16", "10.245.1.255/32",
-            "172.17.5.0/24", "172.16.0.0/12", "10.9.0.0/24", "10.9.0.7/32"})
+    @ValueSource(
+            strings = {
+                "10.245.1.0/24",
+                "10.245.1.128/25",
+                "10.245.1.1/32",
+                "10.245.0.0/16",
+                "10.245.1.255/32",
+                "172.17.5.0/24",
+                "172.16.0.0/12",
+                "10.9.0.0/24",
+                "10.9.0.7/32"
+            })
     void aSubnetThatOverlapsAnOnLinkSubnetIsRefused(String subnet) {
         assertNotNull(check(NODE, subnet), subnet);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.245.2.0/24", "10.245.0.0/24", "192.168.42.0/24", "10.9.1.0/24", "172.18.0.0/16", "172.31.2.0/24"})
+    @ValueSource(
+            strings = {
+                "10.245.2.0/24",
+                "10.245.0.0/24",
+                "192.168.42.0/24",
+                "10.9.1.0/24",
+                "172.18.0.0/16",
+                "172.31.2.0/24"
+            })
     void aSubnetBesideThemIsAccepted(String subnet) {
         assertNull(check(NODE, subnet), subnet);
     }
@@ -61,10 +82,14 @@ class HostRoutesTest {
     @Test
     void theMessageNamesThePeerTheSubnetWhatItOverlapsAndTheUnderlay() {
         String m = message(check(NODE, "10.245.1.128/25"));
-        assertEquals("peer 'node9': subnet 10.245.1.128/25 overlaps 10.245.1.0/24, which this node reaches on-link on eth0"
-                + " (the underlay): routed into the tunnel, it would cut this node off from it; a peer's subnets must lie"
-                + " outside the networks this node reaches directly", m);
-        assertTrue(message(check(NODE, "172.17.9.0/24")).contains("172.17.0.0/16, which this node reaches on-link on docker0:"),
+        assertEquals(
+                "peer 'node9': subnet 10.245.1.128/25 overlaps 10.245.1.0/24, which this node reaches on-link on eth0"
+                        + " (the underlay): routed into the tunnel, it would cut this node off from it; a peer's subnets must lie"
+                        + " outside the networks this node reaches directly",
+                m);
+        assertTrue(
+                message(check(NODE, "172.17.9.0/24"))
+                        .contains("172.17.0.0/16, which this node reaches on-link on docker0:"),
                 message(check(NODE, "172.17.9.0/24")));
     }
 
@@ -72,9 +97,11 @@ class HostRoutesTest {
     void aSubnetThatContainsTheDefaultGatewayIsRefused() {
         Conflict c = check(NODE, "172.31.1.0/24");
         assertNotNull(c);
-        assertEquals("peer 'node9': subnet 172.31.1.0/24 contains 172.31.1.1, the gateway of this node's default route"
-                + " (on eth0 (the underlay)): routed into the tunnel, it would cut this node off from everything behind that"
-                + " gateway; a peer's subnets must not contain it", message(c));
+        assertEquals(
+                "peer 'node9': subnet 172.31.1.0/24 contains 172.31.1.1, the gateway of this node's default route"
+                        + " (on eth0 (the underlay)): routed into the tunnel, it would cut this node off from everything behind that"
+                        + " gateway; a peer's subnets must not contain it",
+                message(c));
         assertNotNull(check(NODE, "172.31.1.1/32"));
         assertNull(check(NODE, "172.31.1.2/32"));
     }
@@ -99,7 +126,8 @@ class HostRoutesTest {
 
     @Test
     void theFirstConflictingPeerOfABatchIsNamed() {
-        Conflict c = NODE.firstConflict(List.of(Peer.of("good", "10.245.1.3", "192.168.42.0/24"),
+        Conflict c = NODE.firstConflict(List.of(
+                Peer.of("good", "10.245.1.3", "192.168.42.0/24"),
                 Peer.of("bad", "10.245.1.4", "192.168.43.0/24,10.245.1.64/26")));
         assertEquals("bad", c.peer().name());
         assertEquals(p("10.245.1.64/26"), c.subnet());
@@ -113,7 +141,8 @@ class HostRoutesTest {
 
     @Test
     void anUnnamedDeviceIsShownByItsIndex() {
-        HostRoutes routes = new HostRoutes(List.of(new OnLink(p("10.1.0.0/16"), 42)), List.of(new Gateway(a("10.2.0.1"), 0)));
+        HostRoutes routes =
+                new HostRoutes(List.of(new OnLink(p("10.1.0.0/16"), 42)), List.of(new Gateway(a("10.2.0.1"), 0)));
         assertTrue(message(check(routes, "10.1.2.0/24")).contains("on-link on ifindex 42:"));
         assertTrue(message(check(routes, "10.2.0.0/24")).contains("(on its nexthops)"));
     }

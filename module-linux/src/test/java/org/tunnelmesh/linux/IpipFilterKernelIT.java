@@ -35,6 +35,7 @@ class IpipFilterKernelIT {
 
     @RegisterExtension
     final LabMeshes meshes = new LabMeshes();
+
     private final Repairs repairs = new Repairs();
 
     @AfterEach
@@ -81,8 +82,10 @@ class IpipFilterKernelIT {
 
     /** The root qdisc "prio 1:" that someone else put on the device. */
     private static boolean hasTheirRootQdisc(int node) {
-        return qdiscs(node, DEV).stream().anyMatch(q -> "prio".equals(q.get("kind")) && "1:".equals(q.get("handle"))
-                && Boolean.TRUE.equals(q.get("root")));
+        return qdiscs(node, DEV).stream()
+                .anyMatch(q -> "prio".equals(q.get("kind"))
+                        && "1:".equals(q.get("handle"))
+                        && Boolean.TRUE.equals(q.get("root")));
     }
 
     private static boolean anyOfOurs(List<LabKernel.Filter> filters) {
@@ -106,8 +109,14 @@ class IpipFilterKernelIT {
     private LinuxTunnelMesh node4;
 
     private static void assertPeer(TrafficCounters counters, String peer, long packetsEachWay) {
-        assertEquals(new PeerCounters(packetsEachWay, packetsEachWay * IPIP_PING_BYTES, packetsEachWay, packetsEachWay * IPIP_PING_BYTES),
-                counters.peer(peer), peer + "'s counters: " + counters);
+        assertEquals(
+                new PeerCounters(
+                        packetsEachWay,
+                        packetsEachWay * IPIP_PING_BYTES,
+                        packetsEachWay,
+                        packetsEachWay * IPIP_PING_BYTES),
+                counters.peer(peer),
+                peer + "'s counters: " + counters);
     }
 
     @ParameterizedTest
@@ -141,7 +150,9 @@ class IpipFilterKernelIT {
         assertPeer(afterNode4, "node2", 3);
         assertPeer(afterNode4, "node3", 2);
         // and node4's own filter counted what it sent to its peer node1
-        assertEquals(new PeerCounters(0, 0, 4, 4L * IPIP_PING_BYTES), node4.trafficCounters().peer("node1"));
+        assertEquals(
+                new PeerCounters(0, 0, 4, 4L * IPIP_PING_BYTES),
+                node4.trafficCounters().peer("node1"));
     }
 
     @ParameterizedTest
@@ -167,15 +178,48 @@ class IpipFilterKernelIT {
     void theFilterOrItsQdiscDeletedByHandIsBackWithinOneSecond(MeshMode mode) {
         LinuxTunnelMesh node1 = openFour(mode, true);
         node1.addListener(repairs);
-        repairs.repairedWithinOneSecond("the ingress filter deleted",
-                () -> tc(1, "filter", "del", "dev", DEV, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf"),
+        repairs.repairedWithinOneSecond(
+                "the ingress filter deleted",
+                () -> tc(
+                        1,
+                        "filter",
+                        "del",
+                        "dev",
+                        DEV,
+                        "ingress",
+                        "protocol",
+                        "ip",
+                        "prio",
+                        "87",
+                        "handle",
+                        "1",
+                        "bpf"),
                 () -> hasFilter(1, "ingress", ourName(1)));
-        repairs.repairedWithinOneSecond("the clsact qdisc deleted", () -> tc(1, "qdisc", "del", "dev", DEV, "clsact"),
+        repairs.repairedWithinOneSecond(
+                "the clsact qdisc deleted",
+                () -> tc(1, "qdisc", "del", "dev", DEV, "clsact"),
                 () -> hasFilter(1, "ingress", ourName(1)) && hasFilter(1, "egress", ourName(1)));
-        repairs.repairedWithinOneSecond("tunl0's ingress filter deleted",
-                () -> tc(1, "filter", "del", "dev", TUNL0, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf"),
-                () -> LabKernel.filters(1, TUNL0, "ingress", false).stream().anyMatch(f -> ourName(1).equals(f.bpfName())));
-        assertTrue(repairs.seen().stream().anyMatch(r -> r.startsWith("tc qdisc add dev eth0 clsact")), repairs.seen().toString());
+        repairs.repairedWithinOneSecond(
+                "tunl0's ingress filter deleted",
+                () -> tc(
+                        1,
+                        "filter",
+                        "del",
+                        "dev",
+                        TUNL0,
+                        "ingress",
+                        "protocol",
+                        "ip",
+                        "prio",
+                        "87",
+                        "handle",
+                        "1",
+                        "bpf"),
+                () -> LabKernel.filters(1, TUNL0, "ingress", false).stream()
+                        .anyMatch(f -> ourName(1).equals(f.bpfName())));
+        assertTrue(
+                repairs.seen().stream().anyMatch(r -> r.startsWith("tc qdisc add dev eth0 clsact")),
+                repairs.seen().toString());
         // and it filters again: a stranger is dropped, a peer passes
         assertEquals(0, ping(4, tunnelAddress(1), 2));
         assertEquals(2, node1.trafficCounters().rejectedPackets());
@@ -196,7 +240,12 @@ class IpipFilterKernelIT {
         assertEquals(2, ping(1, tunnelAddress(2), 2));
         assertTrue(hasFilterOfKind(2, "ingress", "matchall"), "theirs beside ours: " + filters(2, "ingress"));
         List<LabKernel.Filter> counted = LabKernel.filters(2, DEV, "ingress", true);
-        assertTrue(counted.stream().filter(f -> "matchall".equals(f.kind())).mapToLong(LabKernel.Filter::actionPackets).sum() >= 2,
+        assertTrue(
+                counted.stream()
+                                .filter(f -> "matchall".equals(f.kind()))
+                                .mapToLong(LabKernel.Filter::actionPackets)
+                                .sum()
+                        >= 2,
                 "our filter passes on to theirs (TC_ACT_UNSPEC): " + counted);
         // drift beside theirs: ours deleted by hand comes back, theirs is not touched
         tc(2, "filter", "del", "dev", DEV, "ingress", "protocol", "ip", "prio", "87", "handle", "1", "bpf");
@@ -212,7 +261,9 @@ class IpipFilterKernelIT {
         node2.purge();
         assertFalse(hasQdisc(1, "clsact"), "no clsact left on node1: " + qdiscs(1, DEV));
         assertFalse(anyOfOurs(LabKernel.filters(1, TUNL0, "ingress", false)), "none of ours left on tunl0");
-        assertTrue(qdiscs(1, TUNL0).stream().noneMatch(q -> "clsact".equals(q.get("kind"))), "nor its clsact: " + qdiscs(1, TUNL0));
+        assertTrue(
+                qdiscs(1, TUNL0).stream().noneMatch(q -> "clsact".equals(q.get("kind"))),
+                "nor its clsact: " + qdiscs(1, TUNL0));
         assertTrue(hasTheirRootQdisc(1), "their root qdisc stays: " + qdiscs(1, DEV));
         assertFalse(anyOfOurs(filters(2, "ingress")), filters(2, "ingress").toString());
         assertFalse(anyOfOurs(filters(2, "egress")), filters(2, "egress").toString());
@@ -246,7 +297,9 @@ class IpipFilterKernelIT {
         int subnet = org.tunnelmesh.Ipv4Address.parse("172.16.0.0").bits();
         int count = mode == MeshMode.SHARED ? 1100 : 1030; // POINT_TO_POINT makes a device each
         for (int i = 0; i < count; i++) {
-            many.add(new org.tunnelmesh.Peer("g" + i, new org.tunnelmesh.Ipv4Address(underlay + i),
+            many.add(new org.tunnelmesh.Peer(
+                    "g" + i,
+                    new org.tunnelmesh.Ipv4Address(underlay + i),
                     List.of(new org.tunnelmesh.Ipv4Prefix(new org.tunnelmesh.Ipv4Address(subnet + i), 32))));
         }
         node1.addPeers(many);
@@ -266,18 +319,29 @@ class IpipFilterKernelIT {
     void aSecondFilteredMeshOnTheDeviceIsRefusedAndARenamedMeshAdoptsTheFilter(MeshMode mode) {
         LinuxTunnelMesh first = meshes.open(1, mode, 2);
         List<Object> before = List.of(snapshot(1), filters(1, "ingress"), filters(1, "egress"));
-        org.tunnelmesh.ConflictException e = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.ConflictException.class,
-                () -> LinuxTunnelMesh.open(config(1, mode).toBuilder().name("other").routeProtocol(88)
-                        .tunnelAddress("192.168.141.0").build(), List.of(org.tunnelmesh.Peer.of("node3", underlay(3), "192.168.143.0/24"))));
-        assertTrue(e.getMessage().contains("mesh 'node1'") && e.getMessage().contains("--no-ipip-filter"), e.getMessage());
-        assertEquals(before, List.of(snapshot(1), filters(1, "ingress"), filters(1, "egress")),
-                "nothing changed");
+        org.tunnelmesh.ConflictException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.tunnelmesh.ConflictException.class,
+                () -> LinuxTunnelMesh.open(
+                        config(1, mode).toBuilder()
+                                .name("other")
+                                .routeProtocol(88)
+                                .tunnelAddress("192.168.141.0")
+                                .build(),
+                        List.of(org.tunnelmesh.Peer.of("node3", underlay(3), "192.168.143.0/24"))));
+        assertTrue(
+                e.getMessage().contains("mesh 'node1'") && e.getMessage().contains("--no-ipip-filter"), e.getMessage());
+        assertEquals(before, List.of(snapshot(1), filters(1, "ingress"), filters(1, "egress")), "nothing changed");
 
         // the same namespace and protocol under another name is the same mesh: it takes the filter over
         meshes.closeLeavingState(first);
-        LinuxTunnelMesh renamed = meshes.open(config(1, mode).toBuilder().name("renamed").build(), 2);
-        assertTrue(hasFilter(1, "ingress", "tunnelmesh:renamed"), filters(1, "ingress").toString());
-        assertFalse(hasFilter(1, "ingress", "tunnelmesh:node1"), filters(1, "ingress").toString());
+        LinuxTunnelMesh renamed =
+                meshes.open(config(1, mode).toBuilder().name("renamed").build(), 2);
+        assertTrue(
+                hasFilter(1, "ingress", "tunnelmesh:renamed"),
+                filters(1, "ingress").toString());
+        assertFalse(
+                hasFilter(1, "ingress", "tunnelmesh:node1"),
+                filters(1, "ingress").toString());
         meshes.open(2, mode, 1);
         assertEquals(2, ping(1, tunnelAddress(2), 2));
         assertPeer(renamed.trafficCounters(), "node2", 2);
@@ -312,14 +376,27 @@ class IpipFilterKernelIT {
         long tunl0Before = tunl0RxPackets(1);
         int inner = bits("192.168.42.9");
         int attackerLink = ifindex(4, DEV);
-        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(0, -1, inner, bits(tunnelAddress(1))), 3);
-        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(0, bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
-        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(-1, bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
-        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(bits("224.0.0.1"), bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(
+                ns(4),
+                attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(0, -1, inner, bits(tunnelAddress(1))),
+                3);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(
+                ns(4),
+                attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(0, bits(underlay(1)), inner, bits(tunnelAddress(1))),
+                2);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(
+                ns(4),
+                attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(-1, bits(underlay(1)), inner, bits(tunnelAddress(1))),
+                2);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(
+                ns(4),
+                attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(
+                        bits("224.0.0.1"), bits(underlay(1)), inner, bits(tunnelAddress(1))),
+                2);
         sleep(300);
 
         TrafficCounters after = node1.trafficCounters();
@@ -345,19 +422,31 @@ class IpipFilterKernelIT {
         ip(4, "link", "set", SECOND_LINK, "up");
         int attackerLink = ifindex(4, SECOND_LINK);
         int inner = bits("192.168.42.9");
-        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(bits(underlay(4)), bits(underlay(1)), inner, bits(tunnelAddress(1))), 3);
-        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(4), attackerLink,
-                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(bits(underlay(2)), bits(underlay(1)), inner, bits(tunnelAddress(1))), 2);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(
+                ns(4),
+                attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(
+                        bits(underlay(4)), bits(underlay(1)), inner, bits(tunnelAddress(1))),
+                3);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(
+                ns(4),
+                attackerLink,
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(
+                        bits(underlay(2)), bits(underlay(1)), inner, bits(tunnelAddress(1))),
+                2);
         sleep(300);
 
         TrafficCounters after = node1.trafficCounters();
         assertPeer(after, "node2", 0); // not delivered: no echo reply went through the tunnel to node2
         assertEquals(5, after.rejectedPackets(), "dropped and counted: " + after);
         assertEquals(5L * org.tunnelmesh.linux.syscall.LabFrames.IPIP_ECHO_BYTES, after.rejectedBytes());
-        assertTrue(node1.diagnose().contains("WARN ipip filter: 5 IPIP packet(s) that arrived on a link other than eth0 dropped at tunl0"
-                + " (520 bytes); peers reach this node only through eth0 (route their underlays through it, or list another uplink"
-                + " in MeshConfig.extraUnderlayDevices, node: --extra-underlay-device)"), node1.diagnose().toString());
+        assertTrue(
+                node1.diagnose()
+                        .contains(
+                                "WARN ipip filter: 5 IPIP packet(s) that arrived on a link other than eth0 dropped at tunl0"
+                                        + " (520 bytes); peers reach this node only through eth0 (route their underlays through it, or list another uplink"
+                                        + " in MeshConfig.extraUnderlayDevices, node: --extra-underlay-device)"),
+                node1.diagnose().toString());
         assertEquals(2, ping(1, tunnelAddress(2), 2), "peers on the underlay still pass tunl0");
         assertEquals(2, ping(3, tunnelAddress(1), 2));
         assertPeer(node1.trafficCounters(), "node2", 2);
@@ -373,38 +462,65 @@ class IpipFilterKernelIT {
         ip(1, "link", "add", SECOND_LINK, "type", "veth", "peer", "name", SECOND_LINK, "netns", ns(2));
         ip(1, "link", "set", SECOND_LINK, "up");
         ip(2, "link", "set", SECOND_LINK, "up");
-        LinuxTunnelMesh node1 = meshes.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of(SECOND_LINK)).build(), 2, 3);
+        LinuxTunnelMesh node1 = meshes.open(
+                config(1, MeshMode.SHARED).toBuilder()
+                        .extraUnderlayDevices(List.of(SECOND_LINK))
+                        .build(),
+                2,
+                3);
         meshes.open(2, MeshMode.SHARED, 1);
         // node2's IPIP leaves from its underlay address (the one node1 knows it by) over the second link
         ip(2, "route", "add", underlay(1) + "/32", "dev", SECOND_LINK, "src", underlay(2));
-        assertTrue(LabKernel.filters(1, SECOND_LINK, "ingress", false).stream().anyMatch(f -> ourName(1).equals(f.bpfName())));
+        assertTrue(LabKernel.filters(1, SECOND_LINK, "ingress", false).stream()
+                .anyMatch(f -> ourName(1).equals(f.bpfName())));
 
         assertEquals(3, ping(2, tunnelAddress(1), 3));
         assertPeer(node1.trafficCounters(), "node2", 3);
-        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(ns(2), ifindex(2, SECOND_LINK),
-                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(bits(underlay(4)), bits(underlay(1)), bits("192.168.42.9"),
-                        bits(tunnelAddress(1))), 2);
+        org.tunnelmesh.linux.syscall.LabFrames.sendIpv4(
+                ns(2),
+                ifindex(2, SECOND_LINK),
+                org.tunnelmesh.linux.syscall.LabFrames.ipipEcho(
+                        bits(underlay(4)), bits(underlay(1)), bits("192.168.42.9"), bits(tunnelAddress(1))),
+                2);
         sleep(300);
         TrafficCounters after = node1.trafficCounters();
         assertEquals(2, after.rejectedPackets(), after.toString());
         assertPeer(after, "node2", 3);
-        assertTrue(node1.diagnose().stream().anyMatch(l -> l.startsWith("OK ipip filter: ingress bpf program id") && l.contains(SECOND_LINK)),
+        assertTrue(
+                node1.diagnose().stream()
+                        .anyMatch(
+                                l -> l.startsWith("OK ipip filter: ingress bpf program id") && l.contains(SECOND_LINK)),
                 node1.diagnose().toString());
     }
 
     @org.junit.jupiter.api.Test
     void anExtraUnderlayDeviceThatIsNotThereOrIsTheUnderlayIsRefusedWithNothingChanged() {
-        List<Object> before = List.of(snapshot(1), filters(1, "ingress"), LabKernel.filters(1, TUNL0, "ingress", false));
-        org.tunnelmesh.InvalidInputException missing = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.InvalidInputException.class,
-                () -> LinuxTunnelMesh.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of("nosuch0")).build(),
+        List<Object> before =
+                List.of(snapshot(1), filters(1, "ingress"), LabKernel.filters(1, TUNL0, "ingress", false));
+        org.tunnelmesh.InvalidInputException missing = org.junit.jupiter.api.Assertions.assertThrows(
+                org.tunnelmesh.InvalidInputException.class,
+                () -> LinuxTunnelMesh.open(
+                        config(1, MeshMode.SHARED).toBuilder()
+                                .extraUnderlayDevices(List.of("nosuch0"))
+                                .build(),
                         List.of(peer(2))));
-        assertTrue(missing.getMessage().contains("extra underlay device 'nosuch0' is not a device in network namespace node1"),
+        assertTrue(
+                missing.getMessage()
+                        .contains("extra underlay device 'nosuch0' is not a device in network namespace node1"),
                 missing.getMessage());
-        org.tunnelmesh.InvalidInputException underlay = org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.InvalidInputException.class,
-                () -> LinuxTunnelMesh.open(config(1, MeshMode.SHARED).toBuilder().extraUnderlayDevices(List.of(DEV)).build(),
+        org.tunnelmesh.InvalidInputException underlay = org.junit.jupiter.api.Assertions.assertThrows(
+                org.tunnelmesh.InvalidInputException.class,
+                () -> LinuxTunnelMesh.open(
+                        config(1, MeshMode.SHARED).toBuilder()
+                                .extraUnderlayDevices(List.of(DEV))
+                                .build(),
                         List.of(peer(2))));
-        assertTrue(underlay.getMessage().contains("extra underlay device 'eth0' is the underlay device already"), underlay.getMessage());
-        assertEquals(before, List.of(snapshot(1), filters(1, "ingress"), LabKernel.filters(1, TUNL0, "ingress", false)), "nothing changed");
+        assertTrue(
+                underlay.getMessage().contains("extra underlay device 'eth0' is the underlay device already"),
+                underlay.getMessage());
+        assertEquals(
+                before,
+                List.of(snapshot(1), filters(1, "ingress"), LabKernel.filters(1, TUNL0, "ingress", false)),
+                "nothing changed");
     }
-
 }

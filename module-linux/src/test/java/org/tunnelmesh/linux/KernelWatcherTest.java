@@ -32,17 +32,17 @@ class KernelWatcherTest {
     @Test
     void closeRightAfterStartStopsTheThreadAndClosesTheSocket() {
         NetlinkSocket socket = NetlinkSocket.open(Netlink.NETLINK_ROUTE);
-        KernelWatcher watcher = watcher(socket, () -> { });
+        KernelWatcher watcher = watcher(socket, () -> {});
         watcher.start();
         assertTimeoutPreemptively(HANG, watcher::close);
         assertFalse(watcher.alive(), "the watcher thread is gone once close() returns");
-        assertThrows(IllegalStateException.class, () -> socket.poll(m -> { }, true), "its socket is closed");
+        assertThrows(IllegalStateException.class, () -> socket.poll(m -> {}, true), "its socket is closed");
     }
 
     @Test
     void closeWakesAWatcherThatIsWaitingWithoutATimeout() throws Exception {
         NetlinkSocket socket = NetlinkSocket.open(Netlink.NETLINK_ROUTE);
-        KernelWatcher watcher = watcher(socket, () -> { });
+        KernelWatcher watcher = watcher(socket, () -> {});
         watcher.start();
         // a datagram from another socket: the watcher reads it (and drops it), so it has been round its loop
         // and is back waiting in poll(2) with no timeout
@@ -77,7 +77,7 @@ class KernelWatcherTest {
                 Thread.currentThread().interrupt();
             }
             try {
-                socket.poll(m -> { }, true);
+                socket.poll(m -> {}, true);
                 socketOpenDuringRepair.set(1);
             } catch (IllegalStateException closed) {
                 socketOpenDuringRepair.set(-1);
@@ -95,14 +95,14 @@ class KernelWatcherTest {
         assertTimeoutPreemptively(HANG, () -> closer.join());
         assertFalse(watcher.alive());
         assertEquals(1, socketOpenDuringRepair.get());
-        assertThrows(IllegalStateException.class, () -> socket.poll(m -> { }, true));
+        assertThrows(IllegalStateException.class, () -> socket.poll(m -> {}, true));
     }
 
     @Test
     void aWatcherNeverStartedClosesItsSocketOnClose() {
         NetlinkSocket socket = NetlinkSocket.open(Netlink.NETLINK_ROUTE);
-        KernelWatcher watcher = watcher(socket, () -> { });
+        KernelWatcher watcher = watcher(socket, () -> {});
         watcher.close();
-        assertThrows(IllegalStateException.class, () -> socket.poll(m -> { }, true));
+        assertThrows(IllegalStateException.class, () -> socket.poll(m -> {}, true));
     }
 }

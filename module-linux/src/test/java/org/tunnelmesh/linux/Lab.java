@@ -24,8 +24,7 @@ import org.tunnelmesh.Peer;
 final class Lab {
     static final int NODES = 4;
 
-    private Lab() {
-    }
+    private Lab() {}
 
     /** Kernel tests fail (not skip) outside the lab: a skipped kernel test proves nothing. */
     static void requireLab() {
@@ -63,12 +62,16 @@ final class Lab {
     }
 
     static MeshConfig watchingConfig(int node, MeshMode mode) {
-        return MeshConfig.builder().name(ns(node)).mode(mode).underlay(underlay(node))
-                .tunnelAddress(tunnelAddress(node)).netns(ns(node)).build();
+        return MeshConfig.builder()
+                .name(ns(node))
+                .mode(mode)
+                .underlay(underlay(node))
+                .tunnelAddress(tunnelAddress(node))
+                .netns(ns(node))
+                .build();
     }
 
-    record Result(int exitCode, String output) {
-    }
+    record Result(int exitCode, String output) {}
 
     static Result exec(int node, String... command) {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns(node)));
@@ -112,8 +115,20 @@ final class Lab {
 
     /** Pings {@code to} from node {@code from} with its tunnel address as source; returns replies received. */
     static int ping(int from, String to, int count) {
-        Result r = exec(from, "ping", "-n", "-q", "-c", String.valueOf(count), "-i", "0.2", "-W", "1",
-                "-I", tunnelAddress(from), to);
+        Result r = exec(
+                from,
+                "ping",
+                "-n",
+                "-q",
+                "-c",
+                String.valueOf(count),
+                "-i",
+                "0.2",
+                "-W",
+                "1",
+                "-I",
+                tunnelAddress(from),
+                to);
         Matcher m = RECEIVED.matcher(r.output());
         if (!m.find()) {
             fail("unexpected ping output: " + r.output());

@@ -16,8 +16,7 @@ import org.tunnelmesh.internal.Json;
  * <p>Public for the kernel tests of other modules (samples), which take this module's test jar.
  */
 public final class LabKernel {
-    private LabKernel() {
-    }
+    private LabKernel() {}
 
     /** A device as {@code ip -j -d [-s] link show} prints it. */
     public record Link(Map<String, Object> json) {
@@ -194,8 +193,15 @@ public final class LabKernel {
 
     /** What the kernel holds that a mesh could touch (devices, addresses, routes, nexthops): for before/after comparisons. */
     public static Map<String, List<Object>> snapshot(int node) {
-        return Map.of("links", ipJson(node, "-d", "link", "show"), "addresses", ipJson(node, "addr", "show"),
-                "routes", ipJson(node, "route", "show", "table", "all"), "nexthops", ipJson(node, "nexthop", "show"));
+        return Map.of(
+                "links",
+                ipJson(node, "-d", "link", "show"),
+                "addresses",
+                ipJson(node, "addr", "show"),
+                "routes",
+                ipJson(node, "route", "show", "table", "all"),
+                "nexthops",
+                ipJson(node, "nexthop", "show"));
     }
 
     /** {@code tc -j [-s] filter show dev DEV HOOK} ("ingress", "egress"). */

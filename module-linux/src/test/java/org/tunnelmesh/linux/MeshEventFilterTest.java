@@ -18,7 +18,8 @@ import org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests;
 /** The watcher reacts to what concerns the mesh only: its protocol, its devices, tunl0, the underlay device, its address. */
 class MeshEventFilterTest {
     private static final int UNDERLAY_IFINDEX = 2;
-    private static final MeshEventFilter FILTER = new MeshEventFilter(87, Ipv4Address.parse("192.168.41.0"), UNDERLAY_IFINDEX);
+    private static final MeshEventFilter FILTER =
+            new MeshEventFilter(87, Ipv4Address.parse("192.168.41.0"), UNDERLAY_IFINDEX);
 
     /** One message as the writer makes it, with its type changed to {@code type} (events use the same layouts). */
     private static NetlinkMessage event(int type, Consumer<NetlinkMessageBuilder> writer) {
@@ -30,20 +31,32 @@ class MeshEventFilterTest {
     }
 
     private static NetlinkMessage link(int type, String name, int ifindex) {
-        NetlinkMessage message = event(type, b -> RtnetlinkRequests.newIpipLink(b, RtnetlinkRequests.CREATE, name, 1480,
-                new IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 64, 0, true)));
+        NetlinkMessage message = event(
+                type,
+                b -> RtnetlinkRequests.newIpipLink(
+                        b,
+                        RtnetlinkRequests.CREATE,
+                        name,
+                        1480,
+                        new IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 64, 0, true)));
         message.buffer().putInt(message.payloadOffset() + 4, ifindex); // ifinfomsg.ifi_index
         return message;
     }
 
     private static NetlinkMessage deletedRoute(int protocol) {
-        return event(Rtnetlink.RTM_DELROUTE, b -> RtnetlinkRequests.deleteRoute(b,
-                Route.onlink(Ipv4Prefix.parse("192.168.42.0/24"), Ipv4Address.parse("10.245.1.3"), 5, protocol)));
+        return event(
+                Rtnetlink.RTM_DELROUTE,
+                b -> RtnetlinkRequests.deleteRoute(
+                        b,
+                        Route.onlink(
+                                Ipv4Prefix.parse("192.168.42.0/24"), Ipv4Address.parse("10.245.1.3"), 5, protocol)));
     }
 
     private static NetlinkMessage deletedNexthop(int protocol) {
-        return event(Rtnetlink.RTM_DELNEXTHOP, b -> RtnetlinkRequests.newNexthop(b, RtnetlinkRequests.CREATE,
-                Nexthop.onlink(7, Ipv4Address.parse("10.245.1.3"), 5, protocol)));
+        return event(
+                Rtnetlink.RTM_DELNEXTHOP,
+                b -> RtnetlinkRequests.newNexthop(
+                        b, RtnetlinkRequests.CREATE, Nexthop.onlink(7, Ipv4Address.parse("10.245.1.3"), 5, protocol)));
     }
 
     private static NetlinkMessage deletedAddress(String address) {
@@ -76,9 +89,13 @@ class MeshEventFilterTest {
 
     @Test
     void additionsOfRoutesAndAddressesDoNotCount() {
-        assertFalse(FILTER.concerns(event(Rtnetlink.RTM_NEWROUTE, b -> RtnetlinkRequests.newRoute(b, RtnetlinkRequests.CREATE,
-                Route.device(Ipv4Prefix.parse("192.168.42.0/24"), 5, 87)))));
-        assertFalse(FILTER.concerns(event(Rtnetlink.RTM_NEWADDR, b -> RtnetlinkRequests.newAddress(b, RtnetlinkRequests.CREATE, 5,
-                Ipv4Address.parse("192.168.41.0"), 32))));
+        assertFalse(FILTER.concerns(event(
+                Rtnetlink.RTM_NEWROUTE,
+                b -> RtnetlinkRequests.newRoute(
+                        b, RtnetlinkRequests.CREATE, Route.device(Ipv4Prefix.parse("192.168.42.0/24"), 5, 87)))));
+        assertFalse(FILTER.concerns(event(
+                Rtnetlink.RTM_NEWADDR,
+                b -> RtnetlinkRequests.newAddress(
+                        b, RtnetlinkRequests.CREATE, 5, Ipv4Address.parse("192.168.41.0"), 32))));
     }
 }

@@ -30,10 +30,16 @@ class MeshLockTest {
     void aSecondMeshOnTheSameNamespaceAndProtocolIsRefusedNamingTheHolder() throws Exception {
         long pid = ProcessHandle.current().pid();
         try (MeshLock first = MeshLock.acquire(dir, 11, 87, "edge", "network namespace blue")) {
-            assertEquals("mesh 'edge' (pid " + pid + ")", Files.readString(dir.resolve("net-11-proto-87.lock")).strip());
-            ConflictException e = assertThrows(ConflictException.class, () -> MeshLock.acquire(dir, 11, 87, "other", "network namespace blue"));
-            assertTrue(e.getMessage().contains("network namespace blue") && e.getMessage().contains("mesh 'edge' (pid " + pid + ")")
-                    && e.getMessage().contains("route protocol 87"), e.getMessage());
+            assertEquals(
+                    "mesh 'edge' (pid " + pid + ")",
+                    Files.readString(dir.resolve("net-11-proto-87.lock")).strip());
+            ConflictException e = assertThrows(
+                    ConflictException.class, () -> MeshLock.acquire(dir, 11, 87, "other", "network namespace blue"));
+            assertTrue(
+                    e.getMessage().contains("network namespace blue")
+                            && e.getMessage().contains("mesh 'edge' (pid " + pid + ")")
+                            && e.getMessage().contains("route protocol 87"),
+                    e.getMessage());
             // the refused attempt did not drop the holder's lock (closing a descriptor would, for fcntl locks)
             assertThrows(ConflictException.class, () -> MeshLock.acquire(dir, 11, 87, "other", "x"));
             // another protocol or another namespace is another key
@@ -41,7 +47,9 @@ class MeshLockTest {
             MeshLock.acquire(dir, 12, 87, "other", "x").close();
         }
         try (MeshLock again = MeshLock.acquire(dir, 11, 87, "other", "x")) {
-            assertEquals("mesh 'other' (pid " + pid + ")", Files.readString(dir.resolve("net-11-proto-87.lock")).strip());
+            assertEquals(
+                    "mesh 'other' (pid " + pid + ")",
+                    Files.readString(dir.resolve("net-11-proto-87.lock")).strip());
         }
     }
 
@@ -52,9 +60,14 @@ class MeshLockTest {
         Path legacy = Files.createDirectories(locks).resolve("net-12-proto-87.lock");
         Files.writeString(legacy, "mesh 'old' (pid 1)\n");
         Files.setPosixFilePermissions(legacy, PosixFilePermissions.fromString("rw-r--r--"));
-        try (MeshLock lock = MeshLock.acquire(locks, 11, 87, "edge", "x"); MeshLock old = MeshLock.acquire(locks, 12, 87, "edge", "x")) {
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(locks.resolve("net-11-proto-87.lock"))));
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(legacy)), "made private");
+        try (MeshLock lock = MeshLock.acquire(locks, 11, 87, "edge", "x");
+                MeshLock old = MeshLock.acquire(locks, 12, 87, "edge", "x")) {
+            assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(locks.resolve("net-11-proto-87.lock"))));
+            assertEquals(
+                    "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(legacy)), "made private");
         }
         Path made = dir.resolve("made");
         MeshLock.acquire(made, 11, 87, "edge", "x").close();
@@ -65,13 +78,19 @@ class MeshLockTest {
     void aLinkOrADirectoryOthersCanWriteIsRefused() throws Exception {
         Path target = Files.writeString(dir.resolve("target"), "");
         Path link = Files.createSymbolicLink(dir.resolve("net-11-proto-87.lock"), target);
-        assertEquals("the lock file " + link + " is not a regular file of root or uid " + TrustedFile.nodeUid()
-                + ": someone else put it there; remove it",
-                assertThrows(InvalidInputException.class, () -> MeshLock.acquire(dir, 11, 87, "edge", "x")).getMessage());
+        assertEquals(
+                "the lock file " + link + " is not a regular file of root or uid " + TrustedFile.nodeUid()
+                        + ": someone else put it there; remove it",
+                assertThrows(InvalidInputException.class, () -> MeshLock.acquire(dir, 11, 87, "edge", "x"))
+                        .getMessage());
         Path open = Files.createDirectory(dir.resolve("open"));
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
-        String message = assertThrows(InvalidInputException.class, () -> MeshLock.acquire(open, 11, 87, "edge", "x")).getMessage();
-        assertTrue(message.contains("writable by group or others (rwxrwxrwx), who could swap the file: chmod go-w " + open), message);
+        String message = assertThrows(InvalidInputException.class, () -> MeshLock.acquire(open, 11, 87, "edge", "x"))
+                .getMessage();
+        assertTrue(
+                message.contains(
+                        "writable by group or others (rwxrwxrwx), who could swap the file: chmod go-w " + open),
+                message);
     }
 
     /** The lock held by a process that is not the mesh the file names: said so, not "already has a mesh". */
@@ -80,13 +99,22 @@ class MeshLockTest {
         Path file = dir.resolve("net-11-proto-87.lock");
         Files.writeString(file, "mesh 'edge' (pid 999999999)\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        Process holder = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
-                System.getProperty("java.class.path"), SharedLockHolder.class.getName(), file.toString()).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
+        Process holder = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElseThrow(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        SharedLockHolder.class.getName(),
+                        file.toString())
+                .start();
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
             assertEquals("LOCKED", out.readLine());
-            ConflictException e = assertThrows(ConflictException.class, () -> MeshLock.acquire(dir, 11, 87, "edge", "namespace blue"));
-            assertEquals("namespace blue has no running mesh with route protocol 87, but its lock " + file + " is held: the file names "
-                    + "mesh 'edge' (pid 999999999), which is not running. Find the process that holds the lock with lslocks and stop it",
+            ConflictException e = assertThrows(
+                    ConflictException.class, () -> MeshLock.acquire(dir, 11, 87, "edge", "namespace blue"));
+            assertEquals(
+                    "namespace blue has no running mesh with route protocol 87, but its lock " + file
+                            + " is held: the file names "
+                            + "mesh 'edge' (pid 999999999), which is not running. Find the process that holds the lock with lslocks and stop it",
                     e.getMessage());
         } finally {
             holder.destroy();

@@ -28,7 +28,8 @@ class MeshOwnershipKernelIT {
     @RegisterExtension
     final LabMeshes meshes = new LabMeshes();
 
-    private static void unchangedAfter(int node, Class<? extends RuntimeException> type, String[] mustName, Runnable bad) {
+    private static void unchangedAfter(
+            int node, Class<? extends RuntimeException> type, String[] mustName, Runnable bad) {
         Object before = snapshot(node);
         RuntimeException e = assertThrows(type, bad::run);
         for (String name : mustName) {
@@ -45,13 +46,20 @@ class MeshOwnershipKernelIT {
             // same namespace by name and by path, any mode: refused before anything changes
             for (MeshConfig second : List.of(
                     config(1, MeshMode.SHARED).toBuilder().name("second").build(),
-                    config(1, MeshMode.POINT_TO_POINT).toBuilder().name("second").netns("/run/netns/node1").build())) {
-                unchangedAfter(1, ConflictException.class, new String[] {holder, "route protocol 87", "node1"},
+                    config(1, MeshMode.POINT_TO_POINT).toBuilder()
+                            .name("second")
+                            .netns("/run/netns/node1")
+                            .build())) {
+                unchangedAfter(
+                        1,
+                        ConflictException.class,
+                        new String[] {holder, "route protocol 87", "node1"},
                         () -> LinuxTunnelMesh.open(second, List.of(peer(3))));
             }
             // once the first is closed the namespace is free again
             meshes.closeLeavingState(first);
-            meshes.purgeAndClose(meshes.open(config(1, mode).toBuilder().name("second").build(), 2));
+            meshes.purgeAndClose(
+                    meshes.open(config(1, mode).toBuilder().name("second").build(), 2));
         }
     }
 
@@ -59,13 +67,22 @@ class MeshOwnershipKernelIT {
     void aSecondProcessIsRefusedToo() throws Exception {
         meshes.open(1, MeshMode.SHARED, 2);
         Object before = snapshot(1);
-        Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), OpenMeshMain.class.getName(), "intruder")
-                .redirectErrorStream(true).start();
+        Process other = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        OpenMeshMain.class.getName(),
+                        "intruder")
+                .redirectErrorStream(true)
+                .start();
         String output = new String(other.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(other.waitFor(60, TimeUnit.SECONDS));
         assertEquals(3, other.exitValue(), output);
-        assertTrue(output.contains("CONFLICT") && output.contains("mesh 'node1' (pid " + ProcessHandle.current().pid() + ")"), output);
+        assertTrue(
+                output.contains("CONFLICT")
+                        && output.contains(
+                                "mesh 'node1' (pid " + ProcessHandle.current().pid() + ")"),
+                output);
         assertEquals(before, snapshot(1), "the second process changed nothing");
     }
 
@@ -73,8 +90,12 @@ class MeshOwnershipKernelIT {
     void anotherProtocolIsAnotherMeshAndNeitherTakesTheOthersRoutes() {
         LinuxTunnelMesh first = meshes.open(1, MeshMode.SHARED, 2);
         // the IPIP filter is one per device (two would drop each other's peers): off for the second mesh
-        LinuxTunnelMesh other = meshes.open(config(1, MeshMode.SHARED).toBuilder().name("other").routeProtocol(88).ipipFilter(false)
-                .tunnelAddress("192.168.141.0").build());
+        LinuxTunnelMesh other = meshes.open(config(1, MeshMode.SHARED).toBuilder()
+                .name("other")
+                .routeProtocol(88)
+                .ipipFilter(false)
+                .tunnelAddress("192.168.141.0")
+                .build());
         other.addPeer(Peer.of("node3", underlay(3), "192.168.143.0/24"));
         assertEquals(0, first.reconcile());
         assertEquals(0, other.reconcile());
@@ -83,7 +104,9 @@ class MeshOwnershipKernelIT {
         meshes.purgeAndClose(first);
         assertTrue(hasRoute(1, "192.168.143.0/24", "88"), "the other mesh's route survives a purge");
         assertTrue(link(1, "tunl0").up(), "tunl0 stays up for the other mesh");
-        assertFalse(ipv4Addresses(1, "tunl0").stream().anyMatch(a -> a.startsWith("192.168.41.0/")), "the first mesh's address went");
+        assertFalse(
+                ipv4Addresses(1, "tunl0").stream().anyMatch(a -> a.startsWith("192.168.41.0/")),
+                "the first mesh's address went");
         meshes.purgeAndClose(other);
         assertFalse(link(1, "tunl0").up(), "the last one out takes tunl0 down");
         assertEquals(List.of(), ipv4Addresses(1, "tunl0"), "and no address is left on it");
@@ -91,18 +114,34 @@ class MeshOwnershipKernelIT {
 
     @Test
     void reservedProtocolsAndSubnetsAreRefusedThroughTheApi() {
-        InvalidInputException e = assertThrows(InvalidInputException.class,
+        InvalidInputException e = assertThrows(
+                InvalidInputException.class,
                 () -> config(1, MeshMode.SHARED).toBuilder().routeProtocol(16).build());
         assertTrue(e.getMessage().contains("16") && e.getMessage().contains("dhcp"), e.getMessage());
-        e = assertThrows(InvalidInputException.class, () -> config(1, MeshMode.SHARED).toBuilder().routeProtocol(186).build());
+        e = assertThrows(
+                InvalidInputException.class,
+                () -> config(1, MeshMode.SHARED).toBuilder().routeProtocol(186).build());
         assertTrue(e.getMessage().contains("bgp"), e.getMessage());
         for (MeshMode mode : MeshMode.values()) {
             LinuxTunnelMesh mesh = meshes.open(1, mode, 2);
-            for (String subnet : List.of("127.0.0.0/8", "169.254.1.0/24", "224.1.0.0/16", "240.0.0.0/4", "0.0.0.0/8", "0.0.0.0/0", "128.0.0.0/1")) {
-                unchangedAfter(1, InvalidInputException.class, new String[] {subnet},
+            for (String subnet : List.of(
+                    "127.0.0.0/8",
+                    "169.254.1.0/24",
+                    "224.1.0.0/16",
+                    "240.0.0.0/4",
+                    "0.0.0.0/8",
+                    "0.0.0.0/0",
+                    "128.0.0.0/1")) {
+                unchangedAfter(
+                        1,
+                        InvalidInputException.class,
+                        new String[] {subnet},
                         () -> mesh.addPeer(Peer.of("node9", "10.245.1.9", subnet)));
             }
-            unchangedAfter(1, InvalidInputException.class, new String[] {"192.168.41.0", "tunnel address"},
+            unchangedAfter(
+                    1,
+                    InvalidInputException.class,
+                    new String[] {"192.168.41.0", "tunnel address"},
                     () -> mesh.addPeer(Peer.of("node9", tunnelAddress(1), "192.168.49.0/24")));
             meshes.purgeAndClose(mesh);
         }
@@ -111,7 +150,8 @@ class MeshOwnershipKernelIT {
     /** The real use of a wide subnet: node1's default route goes through node2. */
     @Test
     void aDefaultRouteThroughAGatewayPeerWhenOptedIn() {
-        LinuxTunnelMesh node1 = meshes.open(config(1, MeshMode.SHARED).toBuilder().allowWideSubnets(true).build());
+        LinuxTunnelMesh node1 = meshes.open(
+                config(1, MeshMode.SHARED).toBuilder().allowWideSubnets(true).build());
         node1.addPeer(Peer.of("node2", underlay(2), "0.0.0.0/0"));
         meshes.open(2, MeshMode.SHARED, 1);
         assertTrue(hasRoute(1, "default", "87"), routes(1).toString());
@@ -129,8 +169,11 @@ class MeshOwnershipKernelIT {
             assertForeignTunl0RouteIntact();
             assertEquals(0, p2p.reconcile());
             assertForeignTunl0RouteIntact();
-            assertTrue(p2p.diagnose().stream().anyMatch(l -> l.startsWith("WARN POINT_TO_POINT mode but tunl0 is up")
-                    && l.contains("172.16.9.0/24")), p2p.diagnose().toString());
+            assertTrue(
+                    p2p.diagnose().stream()
+                            .anyMatch(l -> l.startsWith("WARN POINT_TO_POINT mode but tunl0 is up")
+                                    && l.contains("172.16.9.0/24")),
+                    p2p.diagnose().toString());
             assertEquals(2, ping(1, tunnelAddress(2), 2), "the mesh works beside it");
             meshes.purgeAndClose(p2p);
             assertForeignTunl0RouteIntact();
@@ -147,7 +190,9 @@ class MeshOwnershipKernelIT {
 
     private static void assertForeignTunl0RouteIntact() {
         assertTrue(link(1, "tunl0").up(), "tunl0 left up");
-        assertTrue(routes(1, "172.16.9.0/24").stream().anyMatch(r -> "tunl0".equals(r.dev()) && "static".equals(r.protocol())),
+        assertTrue(
+                routes(1, "172.16.9.0/24").stream()
+                        .anyMatch(r -> "tunl0".equals(r.dev()) && "static".equals(r.protocol())),
                 routes(1).toString());
     }
 
@@ -155,7 +200,8 @@ class MeshOwnershipKernelIT {
     void reconcileAndPurgeTouchOnlyRoutesOfOurProtocolOnOurDevices() {
         for (MeshMode mode : MeshMode.values()) {
             LinuxTunnelMesh mesh = meshes.open(1, mode, 2);
-            // ours by device, not by protocol: another protocol on tunl0; ours by protocol, not by device: proto 87 on eth0
+            // ours by device, not by protocol: another protocol on tunl0; ours by protocol, not by device: proto 87 on
+            // eth0
             ip(1, "link", "set", "tunl0", "up");
             ip(1, "route", "add", "192.168.49.0/24", "via", "10.245.1.9", "dev", "tunl0", "onlink", "proto", "static");
             ip(1, "route", "add", "172.16.8.0/24", "dev", "eth0", "proto", "87");
@@ -169,7 +215,12 @@ class MeshOwnershipKernelIT {
                 assertTrue(ourRouteOnEth0(), mode + ": after purge");
                 List<Route> ours = routes(1, "proto", "87");
                 assertEquals(1, ours.size(), "nothing else of proto 87: " + ours);
-                assertEquals(List.of("172.16.8.0/24", "eth0", "link"), List.of(ours.get(0).dst(), ours.get(0).dev(), ours.get(0).scope()));
+                assertEquals(
+                        List.of("172.16.8.0/24", "eth0", "link"),
+                        List.of(
+                                ours.get(0).dst(),
+                                ours.get(0).dev(),
+                                ours.get(0).scope()));
             } finally {
                 ipIgnoringFailure(1, "route", "del", "192.168.49.0/24");
                 ipIgnoringFailure(1, "route", "del", "172.16.8.0/24");
@@ -188,16 +239,24 @@ class MeshOwnershipKernelIT {
         ip(1, "link", "set", "tunl0", "mtu", "1400", "up");
         ip(1, "route", "add", "172.16.9.0/24", "dev", "tunl0", "proto", "static");
         try {
-            unchangedAfter(1, ConflictException.class, new String[] {"tunl0", "1400", "1480", "172.16.9.0/24"},
+            unchangedAfter(
+                    1,
+                    ConflictException.class,
+                    new String[] {"tunl0", "1400", "1480", "172.16.9.0/24"},
                     () -> LinuxTunnelMesh.open(config(1, MeshMode.SHARED), List.of(peer(2))));
-            LinuxTunnelMesh mesh = meshes.open(config(1, MeshMode.SHARED).toBuilder().mtu(1400).build(), 2);
+            LinuxTunnelMesh mesh =
+                    meshes.open(config(1, MeshMode.SHARED).toBuilder().mtu(1400).build(), 2);
             assertEquals(1400, link(1, "tunl0").mtu());
             // someone changes the MTU while their route uses tunl0: the mesh does not fight them
             ip(1, "link", "set", "tunl0", "mtu", "1300");
             assertEquals(0, mesh.reconcile());
             assertEquals(1300, link(1, "tunl0").mtu());
-            assertTrue(mesh.diagnose().stream().anyMatch(l -> l.startsWith("WARN tunl0 is shared with") && l.contains("172.16.9.0/24")
-                    && l.contains("1300")), mesh.diagnose().toString());
+            assertTrue(
+                    mesh.diagnose().stream()
+                            .anyMatch(l -> l.startsWith("WARN tunl0 is shared with")
+                                    && l.contains("172.16.9.0/24")
+                                    && l.contains("1300")),
+                    mesh.diagnose().toString());
             assertTrue(hasRoute(1, "172.16.9.0/24", "static"));
         } finally {
             ipIgnoringFailure(1, "route", "del", "172.16.9.0/24");
@@ -212,7 +271,9 @@ class MeshOwnershipKernelIT {
         mesh.addListener(new MeshListener() {
             @Override
             public void peerAdded(Peer peer) {
-                seen.add(CompletableFuture.supplyAsync(() -> mesh.peers().size()).orTimeout(5, TimeUnit.SECONDS).join());
+                seen.add(CompletableFuture.supplyAsync(() -> mesh.peers().size())
+                        .orTimeout(5, TimeUnit.SECONDS)
+                        .join());
             }
         });
         mesh.addPeer(peer(2));
@@ -228,7 +289,11 @@ class MeshOwnershipKernelIT {
 
     @Test
     void theWatcherIgnoresOthersChangesAndCoalescesAStorm() throws Exception {
-        LinuxTunnelMesh mesh = meshes.open(watchingConfig(1, MeshMode.SHARED).toBuilder().resyncInterval(java.time.Duration.ZERO).build(), 2);
+        LinuxTunnelMesh mesh = meshes.open(
+                watchingConfig(1, MeshMode.SHARED).toBuilder()
+                        .resyncInterval(java.time.Duration.ZERO)
+                        .build(),
+                2);
         Thread.sleep(300);
         long before = mesh.watcherRepairs();
 

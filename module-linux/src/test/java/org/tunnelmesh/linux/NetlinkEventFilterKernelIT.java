@@ -39,9 +39,9 @@ class NetlinkEventFilterKernelIT {
         List<Integer> unfiltered = new ArrayList<>();
         NetworkNamespace.call(Lab.ns(4), () -> {
             try (NetlinkSocket own = NetlinkSocket.open(NETLINK_ROUTE);
-                 NetlinkSocket other = NetlinkSocket.open(NETLINK_ROUTE);
-                 NetlinkSocket events = NetlinkSocket.open(NETLINK_ROUTE);
-                 NetlinkSocket control = NetlinkSocket.open(NETLINK_ROUTE)) {
+                    NetlinkSocket other = NetlinkSocket.open(NETLINK_ROUTE);
+                    NetlinkSocket events = NetlinkSocket.open(NETLINK_ROUTE);
+                    NetlinkSocket control = NetlinkSocket.open(NETLINK_ROUTE)) {
                 events.joinGroup(RTNLGRP_IPV4_IFADDR);
                 events.dropNotificationsCausedBy(own.portId());
                 control.joinGroup(RTNLGRP_IPV4_IFADDR); // the same, without the filter
@@ -50,13 +50,18 @@ class NetlinkEventFilterKernelIT {
                     addAddress(other, OTHER);
                     // one datagram each: the first the filtered socket holds is the other's
                     assertTrue(events.poll(m -> record(filtered, m.type(), m.portId()), false), "nothing arrived");
-                    assertTrue(control.poll(m -> record(unfiltered, m.type(), m.portId()), false), "nothing arrived unfiltered");
-                    assertTrue(control.poll(m -> record(unfiltered, m.type(), m.portId()), false), "one arrived unfiltered");
+                    assertTrue(
+                            control.poll(m -> record(unfiltered, m.type(), m.portId()), false),
+                            "nothing arrived unfiltered");
+                    assertTrue(
+                            control.poll(m -> record(unfiltered, m.type(), m.portId()), false),
+                            "one arrived unfiltered");
                 } finally {
                     Lab.ipIgnoringFailure(4, "addr", "del", OWN + "/32", "dev", "lo");
                     Lab.ipIgnoringFailure(4, "addr", "del", OTHER + "/32", "dev", "lo");
                 }
-                assertEquals(List.of(other.portId()), filtered, "own port " + own.portId() + ", other " + other.portId());
+                assertEquals(
+                        List.of(other.portId()), filtered, "own port " + own.portId() + ", other " + other.portId());
                 assertEquals(List.of(own.portId(), other.portId()), unfiltered);
             }
             return null;

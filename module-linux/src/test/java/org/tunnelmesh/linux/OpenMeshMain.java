@@ -9,12 +9,11 @@ import org.tunnelmesh.MeshMode;
  * node2 and prints what happened on one line. Exit 3 on ConflictException, 0 when it opened.
  */
 public final class OpenMeshMain {
-    private OpenMeshMain() {
-    }
+    private OpenMeshMain() {}
 
     public static void main(String[] args) {
-        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(Lab.config(1, MeshMode.SHARED).toBuilder().name(args[0]).build(),
-                List.of(Lab.peer(2)))) {
+        try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(
+                Lab.config(1, MeshMode.SHARED).toBuilder().name(args[0]).build(), List.of(Lab.peer(2)))) {
             System.out.println("OPENED " + mesh.config().name());
         } catch (ConflictException e) {
             System.out.println("CONFLICT " + e.getMessage());

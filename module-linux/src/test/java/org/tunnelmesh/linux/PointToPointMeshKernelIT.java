@@ -12,7 +12,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tunnelmesh.MeshMode;
-import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelDevice;
 
 /** One ipip device per peer, tunl0 down: per-peer counters, and IPIP from non-peers is dropped. */
@@ -30,7 +29,9 @@ class PointToPointMeshKernelIT {
         LinuxTunnelMesh node2 = meshes.open(2, MeshMode.POINT_TO_POINT, 1);
 
         Link link = link(1, "tm-node2");
-        assertTrue("ipip".equals(link.kind()) && "10.245.1.3".equals(link.remote()) && "10.245.1.2".equals(link.local()), link.toString());
+        assertTrue(
+                "ipip".equals(link.kind()) && "10.245.1.3".equals(link.remote()) && "10.245.1.2".equals(link.local()),
+                link.toString());
         assertTrue(link.mtu() == 1480 && link.up(), link.toString());
         assertFalse(link(1, "tunl0").up(), "tunl0 is kept down");
         assertTrue(hasRouteVia(1, "192.168.42.0/24", "tm-node2"));
@@ -81,10 +82,12 @@ class PointToPointMeshKernelIT {
     void ipipFromANonPeerIsDroppedOnlyInPointToPoint() {
         LinuxTunnelMesh intruder = meshes.open(4, MeshMode.SHARED, 1);
 
-        LinuxTunnelMesh shared = meshes.open(config(1, MeshMode.SHARED).toBuilder().ipipFilter(false).build(), 2);
+        LinuxTunnelMesh shared = meshes.open(
+                config(1, MeshMode.SHARED).toBuilder().ipipFilter(false).build(), 2);
         long sharedRx = devices(shared).get("tunl0").counters().rxPackets();
         ping(4, tunnelAddress(1), 3);
-        assertTrue(devices(shared).get("tunl0").counters().rxPackets() - sharedRx >= 3,
+        assertTrue(
+                devices(shared).get("tunl0").counters().rxPackets() - sharedRx >= 3,
                 "control: SHARED tunl0 accepts IPIP from a non-peer");
         meshes.purgeAndClose(shared);
 
@@ -98,7 +101,9 @@ class PointToPointMeshKernelIT {
     }
 
     private static long rxOnAllTunnels() {
-        return linksWithStats(1, "type", "ipip").stream().mapToLong(Link::rxPackets).sum();
+        return linksWithStats(1, "type", "ipip").stream()
+                .mapToLong(Link::rxPackets)
+                .sum();
     }
 
     @Test

@@ -28,6 +28,7 @@ import org.tunnelmesh.TunnelMeshException;
 class SelfHealingKernelIT {
     @RegisterExtension
     final LabMeshes meshes = new LabMeshes();
+
     private final Repairs repairs = new Repairs();
 
     private LinuxTunnelMesh open(int node, MeshMode mode, int... peers) {
@@ -44,7 +45,9 @@ class SelfHealingKernelIT {
     void closeStopsTheWatcherBeforeItReturns() {
         LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2);
         // an event the watcher acts on, so it has been round its loop and is waiting again
-        repairs.repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "del", "192.168.42.0/24"),
+        repairs.repairedWithinOneSecond(
+                "a deleted route",
+                () -> ip(1, "route", "del", "192.168.42.0/24"),
                 () -> hasRoute(1, "192.168.42.0/24", "87"));
         String name = "tunnelmesh-watch-" + mesh.config().name();
         assertTrue(watcherThreads(name) == 1, "one watcher thread runs: " + name);
@@ -54,7 +57,9 @@ class SelfHealingKernelIT {
     }
 
     private static long watcherThreads(String name) {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name) && t.isAlive()).count();
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals(name) && t.isAlive())
+                .count();
     }
 
     @Test
@@ -62,16 +67,24 @@ class SelfHealingKernelIT {
         LinuxTunnelMesh mesh = open(1, MeshMode.SHARED, 2, 3);
         ip(1, "route", "add", "192.168.49.0/24", "via", "10.245.1.9", "dev", "tunl0", "onlink", "proto", "static");
 
-        repairs.repairedWithinOneSecond("a deleted route", () -> ip(1, "route", "del", "192.168.42.0/24"),
+        repairs.repairedWithinOneSecond(
+                "a deleted route",
+                () -> ip(1, "route", "del", "192.168.42.0/24"),
                 () -> hasRoute(1, "192.168.42.0/24", "87"));
-        assertTrue(repairs.seen().stream().anyMatch(r -> r.contains("192.168.42.0/24")), "the repair was announced: " + repairs.seen());
+        assertTrue(
+                repairs.seen().stream().anyMatch(r -> r.contains("192.168.42.0/24")),
+                "the repair was announced: " + repairs.seen());
         assertTrue(hasRoute(1, "192.168.49.0/24", "static"), "a route of another protocol stays");
 
-        repairs.repairedWithinOneSecond("a deleted tunnel address", () -> ip(1, "addr", "del", "192.168.41.0/32", "dev", "tunl0"),
+        repairs.repairedWithinOneSecond(
+                "a deleted tunnel address",
+                () -> ip(1, "addr", "del", "192.168.41.0/32", "dev", "tunl0"),
                 () -> ipv4Addresses(1, "tunl0").contains("192.168.41.0/32"));
 
         // taking tunl0 down makes the kernel flush every route through it, ours and the foreign one
-        repairs.repairedWithinOneSecond("tunl0 taken down", () -> ip(1, "link", "set", "tunl0", "down"),
+        repairs.repairedWithinOneSecond(
+                "tunl0 taken down",
+                () -> ip(1, "link", "set", "tunl0", "down"),
                 () -> link(1, "tunl0").up() && hasRoute(1, "192.168.43.0/24", "87"));
         assertEquals(0, mesh.reconcile(), "the repair was complete");
     }
@@ -81,10 +94,14 @@ class SelfHealingKernelIT {
         open(1, MeshMode.POINT_TO_POINT, 2);
         open(2, MeshMode.POINT_TO_POINT, 1);
 
-        repairs.repairedWithinOneSecond("a deleted device", () -> ip(1, "link", "del", "tm-node2"),
+        repairs.repairedWithinOneSecond(
+                "a deleted device",
+                () -> ip(1, "link", "del", "tm-node2"),
                 () -> hasRouteVia(1, "192.168.42.0/24", "tm-node2"));
 
-        repairs.repairedWithinOneSecond("tunl0 brought up in POINT_TO_POINT", () -> ip(1, "link", "set", "tunl0", "up"),
+        repairs.repairedWithinOneSecond(
+                "tunl0 brought up in POINT_TO_POINT",
+                () -> ip(1, "link", "set", "tunl0", "up"),
                 () -> !link(1, "tunl0").up());
 
         assertEquals(2, ping(1, tunnelAddress(2), 2));
@@ -109,8 +126,25 @@ class SelfHealingKernelIT {
         for (MeshMode mode : MeshMode.values()) {
             LinuxTunnelMesh node1 = open(1, mode, 2);
             open(2, mode, 1);
-            Process ping = new ProcessBuilder("ip", "netns", "exec", ns(1), "ping", "-n", "-q", "-c", "40", "-i", "0.05",
-                    "-W", "1", "-I", tunnelAddress(1), tunnelAddress(2)).redirectErrorStream(true).start();
+            Process ping = new ProcessBuilder(
+                            "ip",
+                            "netns",
+                            "exec",
+                            ns(1),
+                            "ping",
+                            "-n",
+                            "-q",
+                            "-c",
+                            "40",
+                            "-i",
+                            "0.05",
+                            "-W",
+                            "1",
+                            "-I",
+                            tunnelAddress(1),
+                            tunnelAddress(2))
+                    .redirectErrorStream(true)
+                    .start();
             sleep(500);
             meshes.closeLeavingState(node1);
             open(1, mode, 2);
@@ -127,7 +161,10 @@ class SelfHealingKernelIT {
         // 10.245.2-5.x (gateways that never carry traffic), one /30 each in 172.16.0-15.x
         List<Peer> pool = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            pool.add(Peer.of("p" + i, "10.245." + (2 + i / 250) + "." + (1 + i % 250), "172.16." + (i / 64) + "." + (i % 64 * 4) + "/30"));
+            pool.add(Peer.of(
+                    "p" + i,
+                    "10.245." + (2 + i / 250) + "." + (1 + i % 250),
+                    "172.16." + (i / 64) + "." + (i % 64 * 4) + "/30"));
         }
         ExecutorService threads = Executors.newFixedThreadPool(8);
         List<Future<?>> done = new ArrayList<>();
@@ -170,5 +207,4 @@ class SelfHealingKernelIT {
         p.waitFor(30, TimeUnit.SECONDS);
         return out;
     }
-
 }

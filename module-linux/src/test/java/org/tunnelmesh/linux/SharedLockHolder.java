@@ -10,8 +10,7 @@ import java.nio.file.StandardOpenOption;
  * only, held until stdin closes. Prints LOCKED once it holds it, or the error.
  */
 public final class SharedLockHolder {
-    private SharedLockHolder() {
-    }
+    private SharedLockHolder() {}
 
     public static void main(String[] args) throws Exception {
         try (FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ)) {

@@ -36,7 +36,11 @@ class SharedMeshKernelIT {
         assertTrue(ipv4Addresses(1, "tunl0").contains("192.168.41.0/32"));
         List<Route> routes = routes(1, "192.168.42.0/24");
         assertTrue(hasRoute(1, "192.168.42.0/24", "87"), routes.toString());
-        assertTrue(routes.stream().anyMatch(r -> r.viaNexthop() || ("10.245.1.3".equals(r.gateway()) && r.flags().contains("onlink"))),
+        assertTrue(
+                routes.stream()
+                        .anyMatch(r -> r.viaNexthop()
+                                || ("10.245.1.3".equals(r.gateway())
+                                        && r.flags().contains("onlink"))),
                 routes.toString());
 
         TunnelDevice before = tunl0(node1);
@@ -57,7 +61,9 @@ class SharedMeshKernelIT {
                 }
             }
         }
-        assertEquals(List.of("node1", "node2"), node3.peers().stream().map(org.tunnelmesh.Peer::name).toList());
+        assertEquals(
+                List.of("node1", "node2"),
+                node3.peers().stream().map(org.tunnelmesh.Peer::name).toList());
         assertTrue(tunl0(node3).counters().txPackets() >= 6);
     }
 

@@ -56,8 +56,11 @@ class StateFileKernelIT {
         // a foreign device holding node6's device name: the kernel refuses, the file is as before
         ip(1, "link", "add", "tm-node6", "type", "veth", "peer", "name", "tm-other");
         try {
-            assertThrows(ConflictException.class, () -> mesh.addPeers(List.of(
-                    Peer.of("node5", "10.245.1.6", "192.168.45.0/24"), Peer.of("node6", "10.245.1.7", "192.168.46.0/24"))));
+            assertThrows(
+                    ConflictException.class,
+                    () -> mesh.addPeers(List.of(
+                            Peer.of("node5", "10.245.1.6", "192.168.45.0/24"),
+                            Peer.of("node6", "10.245.1.7", "192.168.46.0/24"))));
             assertEquals(List.of(peer(3)), saved());
         } finally {
             ip(1, "link", "del", "tm-node6");
@@ -78,7 +81,8 @@ class StateFileKernelIT {
 
         // node3 given at open joins node2 from the file; a given node2 with another subnet would replace the saved one
         mesh = meshes.open(withFile(MeshMode.SHARED), 3);
-        assertEquals(List.of("node2", "node3"), mesh.peers().stream().map(Peer::name).toList());
+        assertEquals(
+                List.of("node2", "node3"), mesh.peers().stream().map(Peer::name).toList());
         assertEquals(List.of("192.168.42.0/24"), routeDestinations(1, "192.168.42.0/24"), "node2's route is back");
         assertEquals(List.of(peer(2), peer(3)), saved());
     }
@@ -87,15 +91,22 @@ class StateFileKernelIT {
     void aDamagedFileOrOneThatClashesWithTheGivenPeersChangesNothing() throws Exception {
         Path file = dir.resolve("node1.json");
         Object before = snapshot(1);
-        Files.writeString(file, "{\"format\":\"tunnelmesh-state\",\"version\":1,\"mesh\":\"node1\",\"peers\":[\n{\"name\":\"node2\"");
-        StateFileException damaged = assertThrows(StateFileException.class, () -> LinuxTunnelMesh.open(withFile(MeshMode.SHARED)));
-        assertTrue(damaged.getMessage().startsWith("state file " + file + " is damaged: not valid JSON: "), damaged.getMessage());
+        Files.writeString(
+                file,
+                "{\"format\":\"tunnelmesh-state\",\"version\":1,\"mesh\":\"node1\",\"peers\":[\n{\"name\":\"node2\"");
+        StateFileException damaged =
+                assertThrows(StateFileException.class, () -> LinuxTunnelMesh.open(withFile(MeshMode.SHARED)));
+        assertTrue(
+                damaged.getMessage().startsWith("state file " + file + " is damaged: not valid JSON: "),
+                damaged.getMessage());
         assertEquals(before, snapshot(1));
 
         Files.write(file, StateFile.encode("node1", List.of(Peer.of("node9", "10.245.1.9", "192.168.42.0/25"))));
-        StateFileException clash = assertThrows(StateFileException.class,
-                () -> LinuxTunnelMesh.open(withFile(MeshMode.SHARED), List.of(peer(2))));
-        assertTrue(clash.getMessage().startsWith("the peers of state file " + file + " with the given peers do not fit this mesh: "),
+        StateFileException clash = assertThrows(
+                StateFileException.class, () -> LinuxTunnelMesh.open(withFile(MeshMode.SHARED), List.of(peer(2))));
+        assertTrue(
+                clash.getMessage()
+                        .startsWith("the peers of state file " + file + " with the given peers do not fit this mesh: "),
                 clash.getMessage());
         assertTrue(clash.getMessage().contains("192.168.42.0/24"), clash.getMessage());
         assertEquals(before, snapshot(1));

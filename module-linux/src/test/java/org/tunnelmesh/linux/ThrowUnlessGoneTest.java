@@ -46,7 +46,11 @@ class ThrowUnlessGoneTest {
     @Test
     void onlyAlreadyGoneFailuresAreFine() {
         NetlinkMessageBuilder batch = fourDeletes();
-        var outcome = Datagrams.outcome(batch, Errno.ENOENT.number(), Errno.ESRCH.number(), Errno.ENODEV.number(),
+        var outcome = Datagrams.outcome(
+                batch,
+                Errno.ENOENT.number(),
+                Errno.ESRCH.number(),
+                Errno.ENODEV.number(),
                 Errno.EADDRNOTAVAIL.number());
         assertDoesNotThrow(() -> MeshContext.throwUnlessGone(outcome));
     }

@@ -39,6 +39,7 @@ abstract class AttributesOnlyMBean implements DynamicMBean {
 
     @Override
     public final Object invoke(String operation, Object[] params, String[] signature) throws ReflectionException {
-        throw new ReflectionException(new NoSuchMethodException(operation), getMBeanInfo().getClassName() + " has no operations");
+        throw new ReflectionException(
+                new NoSuchMethodException(operation), getMBeanInfo().getClassName() + " has no operations");
     }
 }

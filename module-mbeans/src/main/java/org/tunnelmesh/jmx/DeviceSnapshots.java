@@ -19,8 +19,7 @@ import org.tunnelmesh.TunnelDevice;
  */
 final class DeviceSnapshots {
 
-    private record Snapshot(Map<String, TunnelDevice> byName, long takenAtNanos) {
-    }
+    private record Snapshot(Map<String, TunnelDevice> byName, long takenAtNanos) {}
 
     private final Supplier<List<TunnelDevice>> kernel;
     private final long maxAgeNanos;
@@ -51,7 +50,9 @@ final class DeviceSnapshots {
             byName.put(device.name(), device);
         }
         Snapshot fresh = new Snapshot(Map.copyOf(byName), takenAt);
-        latest.accumulateAndGet(fresh, (kept, offered) -> kept == null || offered.takenAtNanos() - kept.takenAtNanos() >= 0 ? offered : kept);
+        latest.accumulateAndGet(
+                fresh,
+                (kept, offered) -> kept == null || offered.takenAtNanos() - kept.takenAtNanos() >= 0 ? offered : kept);
         return fresh.byName();
     }
 }

@@ -29,8 +29,8 @@ final class ImpactDeclaringMBean implements DynamicMBean {
     private static final ObjectName UNUSED = MeshObjectNames.mesh("unused");
     // JConsole lists operations in MBeanInfo order, which jmxutils leaves to a hash map: list
     // those that only read first, then the others by name.
-    private static final Comparator<MBeanOperationInfo> LOOK_FIRST_THEN_ACT = Comparator
-            .comparing((MBeanOperationInfo operation) -> operation.getImpact() != MBeanOperationInfo.INFO)
+    private static final Comparator<MBeanOperationInfo> LOOK_FIRST_THEN_ACT = Comparator.comparing(
+                    (MBeanOperationInfo operation) -> operation.getImpact() != MBeanOperationInfo.INFO)
             .thenComparing(MBeanOperationInfo::getName);
 
     private final DynamicMBean built;
@@ -45,12 +45,25 @@ final class ImpactDeclaringMBean implements DynamicMBean {
         DynamicMBean built = buildWithJmxutils(managed);
         MBeanInfo plain = built.getMBeanInfo();
         MBeanOperationInfo[] operations = Arrays.stream(plain.getOperations())
-                .map(operation -> new MBeanOperationInfo(operation.getName(), operation.getDescription(), operation.getSignature(),
-                        operation.getReturnType(), impactOf(managed.getClass(), operation), operation.getDescriptor()))
+                .map(operation -> new MBeanOperationInfo(
+                        operation.getName(),
+                        operation.getDescription(),
+                        operation.getSignature(),
+                        operation.getReturnType(),
+                        impactOf(managed.getClass(), operation),
+                        operation.getDescriptor()))
                 .sorted(LOOK_FIRST_THEN_ACT)
                 .toArray(MBeanOperationInfo[]::new);
-        return new ImpactDeclaringMBean(built, new MBeanInfo(plain.getClassName(), plain.getDescription(), plain.getAttributes(),
-                plain.getConstructors(), operations, plain.getNotifications(), plain.getDescriptor()));
+        return new ImpactDeclaringMBean(
+                built,
+                new MBeanInfo(
+                        plain.getClassName(),
+                        plain.getDescription(),
+                        plain.getAttributes(),
+                        plain.getConstructors(),
+                        operations,
+                        plain.getNotifications(),
+                        plain.getDescriptor()));
     }
 
     private static int impactOf(Class<?> type, MBeanOperationInfo operation) {
@@ -64,20 +77,26 @@ final class ImpactDeclaringMBean implements DynamicMBean {
     }
 
     private static boolean sameSignature(Method method, MBeanOperationInfo operation) {
-        return Arrays.equals(Arrays.stream(method.getParameterTypes()).map(Class::getName).toArray(),
-                Arrays.stream(operation.getSignature()).map(parameter -> parameter.getType()).toArray());
+        return Arrays.equals(
+                Arrays.stream(method.getParameterTypes()).map(Class::getName).toArray(),
+                Arrays.stream(operation.getSignature())
+                        .map(parameter -> parameter.getType())
+                        .toArray());
     }
 
     // jmxutils builds its MBean only inside MBeanExporter.export: hand it a server that just keeps what it is given.
     static DynamicMBean buildWithJmxutils(Object managed) {
         AtomicReference<Object> registered = new AtomicReference<>();
-        MBeanServer keeper = (MBeanServer) Proxy.newProxyInstance(ImpactDeclaringMBean.class.getClassLoader(),
-                new Class<?>[] {MBeanServer.class}, (proxy, method, args) -> {
+        MBeanServer keeper = (MBeanServer) Proxy.newProxyInstance(
+                ImpactDeclaringMBean.class.getClassLoader(),
+                new Class<?>[] {MBeanServer.class},
+                (proxy, method, args) -> {
                     if (!method.getName().equals("registerMBean")) {
                         throw new UnsupportedOperationException(method.getName());
                     }
                     registered.set(args[0]);
-                    return new ObjectInstance((ObjectName) args[1], args[0].getClass().getName());
+                    return new ObjectInstance(
+                            (ObjectName) args[1], args[0].getClass().getName());
                 });
         new MBeanExporter(keeper).export(UNUSED, managed);
         return (DynamicMBean) registered.get();
@@ -89,7 +108,8 @@ final class ImpactDeclaringMBean implements DynamicMBean {
     }
 
     @Override
-    public Object getAttribute(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
+    public Object getAttribute(String attribute)
+            throws AttributeNotFoundException, MBeanException, ReflectionException {
         return built.getAttribute(attribute);
     }
 
@@ -110,7 +130,8 @@ final class ImpactDeclaringMBean implements DynamicMBean {
     }
 
     @Override
-    public Object invoke(String operation, Object[] params, String[] signature) throws MBeanException, ReflectionException {
+    public Object invoke(String operation, Object[] params, String[] signature)
+            throws MBeanException, ReflectionException {
         return built.invoke(operation, params, signature);
     }
 }

@@ -32,13 +32,16 @@ import org.weakref.jmx.Managed;
  * call leaves it as it was. Peer and device MBeans follow these calls through the mesh's
  * listener, as they follow calls made from Java.
  */
-@ManagedDescription(description = "One node's side of an IPIP tunnel mesh: its settings, its peers, and the operations that change them")
+@ManagedDescription(
+        description =
+                "One node's side of an IPIP tunnel mesh: its settings, its peers, and the operations that change them")
 public final class ManagedMesh {
 
     // JConsole and Jolokia show a row's items sorted by name (CompositeType keeps them sorted): the
     // numbers put them in the order a person reads a peer, name and underlay first.
-    static final String[] PEER_COLUMNS = {"1 name", "2 underlay", "3 subnets", "4 device", "5 rx bytes", "6 rx packets", "7 tx bytes",
-        "8 tx packets"};
+    static final String[] PEER_COLUMNS = {
+        "1 name", "2 underlay", "3 subnets", "4 device", "5 rx bytes", "6 rx packets", "7 tx bytes", "8 tx packets"
+    };
     private static final TabularType PEERS_TYPE = peersType();
     static final int REPORT_WIDTH = 52;
     private static final String CONTINUATION = "    ";
@@ -73,19 +76,24 @@ public final class ManagedMesh {
         return mesh.mtu();
     }
 
-    @Managed(description = "Where the desired peer set is kept across restarts: the state file's path, "
-            + "or 'memory only' when runtime changes are lost on restart")
+    @Managed(
+            description = "Where the desired peer set is kept across restarts: the state file's path, "
+                    + "or 'memory only' when runtime changes are lost on restart")
     public String getStateFile() {
         java.nio.file.Path file = mesh.config().stateFile();
         return file == null ? "memory only" : file.toAbsolutePath().normalize().toString();
     }
 
-    @Managed(description = "Kernel drift repaired since the MBeans were exported (each also sent as a MeshEvents notification)")
+    @Managed(
+            description =
+                    "Kernel drift repaired since the MBeans were exported (each also sent as a MeshEvents notification)")
     public long getRepairCount() {
         return mbeans.repairCount();
     }
 
-    @Managed(description = "IPIP packets the mesh's IPIP filter dropped: from sources that are not peers (at the underlay device), and arriving on any other link (at tunl0)")
+    @Managed(
+            description =
+                    "IPIP packets the mesh's IPIP filter dropped: from sources that are not peers (at the underlay device), and arriving on any other link (at tunl0)")
     public long getRejectedPackets() {
         return mbeans.traffic().current().rejectedPackets();
     }
@@ -105,8 +113,10 @@ public final class ManagedMesh {
         return mesh.peers().stream().map(Peer::name).toArray(String[]::new);
     }
 
-    @Managed(description = "One row per peer, indexed by name: 1 name, 2 underlay, 3 subnets, 4 device, 5-8 that device's rx/tx bytes and packets. "
-            + "In SHARED mode every peer's device is tunl0, so the counters are tunl0's, shared by all peers.")
+    @Managed(
+            description =
+                    "One row per peer, indexed by name: 1 name, 2 underlay, 3 subnets, 4 device, 5-8 that device's rx/tx bytes and packets. "
+                            + "In SHARED mode every peer's device is tunl0, so the counters are tunl0's, shared by all peers.")
     public TabularData getPeers() {
         Map<String, TunnelDevice> devices = snapshots.current();
         TabularDataSupport table = new TabularDataSupport(PEERS_TYPE);
@@ -119,8 +129,15 @@ public final class ManagedMesh {
             LinkCounters counters = tunnel == null ? LinkCounters.ZERO : tunnel.counters();
             try {
                 table.put(new CompositeDataSupport(PEERS_TYPE.getRowType(), PEER_COLUMNS, new Object[] {
-                    peer.name(), peer.underlay().toString(), ManagedPeer.subnetList(peer), device,
-                    counters.rxBytes(), counters.rxPackets(), counters.txBytes(), counters.txPackets()}));
+                    peer.name(),
+                    peer.underlay().toString(),
+                    ManagedPeer.subnetList(peer),
+                    device,
+                    counters.rxBytes(),
+                    counters.rxPackets(),
+                    counters.txBytes(),
+                    counters.txPackets()
+                }));
             } catch (OpenDataException e) {
                 throw new IllegalStateException(e);
             }
@@ -128,12 +145,15 @@ public final class ManagedMesh {
         return table;
     }
 
-    @Managed(description = "Adds a peer: routes its subnets through the tunnel (and, POINT_TO_POINT, creates its device)")
+    @Managed(
+            description =
+                    "Adds a peer: routes its subnets through the tunnel (and, POINT_TO_POINT, creates its device)")
     @ManagedImpact(MBeanOperationInfo.ACTION)
     public void addPeer(
             @ManagedDescription(description = "peer name: letters, digits, '_', '.', '-'") String name,
             @ManagedDescription(description = "the peer's underlay IPv4 address, e.g. 10.245.1.3") String underlay,
-            @ManagedDescription(description = "overlay subnets routed to the peer: CIDRs separated by commas") String subnets)
+            @ManagedDescription(description = "overlay subnets routed to the peer: CIDRs separated by commas")
+                    String subnets)
             throws MBeanException {
         try {
             mesh.addPeer(Peer.of(name, underlay, subnets));
@@ -145,7 +165,8 @@ public final class ManagedMesh {
     @Managed(description = "Adds many peers, all or none: " + PeerSpec.FORMAT + " entries separated by ';' or spaces")
     @ManagedImpact(MBeanOperationInfo.ACTION)
     public void addPeers(
-            @ManagedDescription(description = "e.g. node2@10.245.1.3=192.168.42.0/24;node3@10.245.1.4=192.168.43.0/24") String peers)
+            @ManagedDescription(description = "e.g. node2@10.245.1.3=192.168.42.0/24;node3@10.245.1.4=192.168.43.0/24")
+                    String peers)
             throws MBeanException {
         try {
             mesh.addPeers(PeerSpec.parseList(peers));
@@ -156,7 +177,8 @@ public final class ManagedMesh {
 
     @Managed(description = "Removes a peer's routes (and its device, POINT_TO_POINT)")
     @ManagedImpact(MBeanOperationInfo.ACTION)
-    public void removePeer(@ManagedDescription(description = "name of the peer to remove") String name) throws MBeanException {
+    public void removePeer(@ManagedDescription(description = "name of the peer to remove") String name)
+            throws MBeanException {
         try {
             mesh.removePeer(name);
         } catch (TunnelMeshException e) {
@@ -166,7 +188,8 @@ public final class ManagedMesh {
 
     @Managed(description = "Removes many peers, all or none")
     @ManagedImpact(MBeanOperationInfo.ACTION)
-    public void removePeers(@ManagedDescription(description = "peer names separated by commas") String names) throws MBeanException {
+    public void removePeers(@ManagedDescription(description = "peer names separated by commas") String names)
+            throws MBeanException {
         try {
             mesh.removePeers(nameList(names));
         } catch (TunnelMeshException e) {
@@ -174,7 +197,8 @@ public final class ManagedMesh {
         }
     }
 
-    @Managed(description = "Compares the kernel with the mesh and repairs the difference; returns the number of repairs")
+    @Managed(
+            description = "Compares the kernel with the mesh and repairs the difference; returns the number of repairs")
     @ManagedImpact(MBeanOperationInfo.ACTION)
     public int reconcile() throws MBeanException {
         try {
@@ -184,15 +208,19 @@ public final class ManagedMesh {
         }
     }
 
-    @Managed(description = "Removes everything this mesh owns from the kernel - routes, devices, addresses - so traffic to every peer "
-            + "stops. The mesh stays, empty. Refused unless confirmMeshName is this mesh's name")
+    @Managed(
+            description =
+                    "Removes everything this mesh owns from the kernel - routes, devices, addresses - so traffic to every peer "
+                            + "stops. The mesh stays, empty. Refused unless confirmMeshName is this mesh's name")
     @ManagedImpact(MBeanOperationInfo.ACTION)
-    public void purge(@ManagedDescription(description = "this mesh's name (the name= of this MBean), typed to confirm") String confirmMeshName)
+    public void purge(
+            @ManagedDescription(description = "this mesh's name (the name= of this MBean), typed to confirm")
+                    String confirmMeshName)
             throws MBeanException {
         String meshName = mesh.config().name();
         if (!meshName.equals(confirmMeshName)) {
-            throw rejected(new InvalidInputException("purge refused: confirmMeshName '" + confirmMeshName + "' is not this mesh's name ("
-                    + meshName + ")"));
+            throw rejected(new InvalidInputException("purge refused: confirmMeshName '" + confirmMeshName
+                    + "' is not this mesh's name (" + meshName + ")"));
         }
         try {
             mesh.purge();
@@ -201,7 +229,9 @@ public final class ManagedMesh {
         }
     }
 
-    @Managed(description = "What the kernel offers and what may stop traffic: one finding per line, each beginning with OK, WARN or FAIL")
+    @Managed(
+            description =
+                    "What the kernel offers and what may stop traffic: one finding per line, each beginning with OK, WARN or FAIL")
     @ManagedImpact(MBeanOperationInfo.INFO)
     public String diagnose() throws MBeanException {
         try {
@@ -266,13 +296,32 @@ public final class ManagedMesh {
 
     private static TabularType peersType() {
         try {
-            CompositeType row = new CompositeType("org.tunnelmesh.PeerRow", "A peer and the counters of its device", PEER_COLUMNS,
-                    new String[] {"peer name", "underlay address", "overlay subnets, comma-separated", "device carrying its traffic",
-                        "bytes received by the device", "packets received by the device", "bytes sent by the device",
-                        "packets sent by the device"},
-                    new OpenType<?>[] {SimpleType.STRING, SimpleType.STRING, SimpleType.STRING, SimpleType.STRING,
-                        SimpleType.LONG, SimpleType.LONG, SimpleType.LONG, SimpleType.LONG});
-            return new TabularType("org.tunnelmesh.Peers", "The peers of the mesh", row, new String[] {PEER_COLUMNS[0]});
+            CompositeType row = new CompositeType(
+                    "org.tunnelmesh.PeerRow",
+                    "A peer and the counters of its device",
+                    PEER_COLUMNS,
+                    new String[] {
+                        "peer name",
+                        "underlay address",
+                        "overlay subnets, comma-separated",
+                        "device carrying its traffic",
+                        "bytes received by the device",
+                        "packets received by the device",
+                        "bytes sent by the device",
+                        "packets sent by the device"
+                    },
+                    new OpenType<?>[] {
+                        SimpleType.STRING,
+                        SimpleType.STRING,
+                        SimpleType.STRING,
+                        SimpleType.STRING,
+                        SimpleType.LONG,
+                        SimpleType.LONG,
+                        SimpleType.LONG,
+                        SimpleType.LONG
+                    });
+            return new TabularType(
+                    "org.tunnelmesh.Peers", "The peers of the mesh", row, new String[] {PEER_COLUMNS[0]});
         } catch (OpenDataException e) {
             throw new ExceptionInInitializerError(e);
         }

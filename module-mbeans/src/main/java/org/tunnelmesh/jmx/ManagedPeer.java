@@ -19,7 +19,9 @@ public final class ManagedPeer {
         this.traffic = traffic;
     }
 
-    @Managed(description = "IPIP packets received from this peer's underlay address (counted by the mesh's IPIP filter; 0 when it is off)")
+    @Managed(
+            description =
+                    "IPIP packets received from this peer's underlay address (counted by the mesh's IPIP filter; 0 when it is off)")
     public long getRxPackets() {
         return traffic.current().peer(peer.name()).rxPackets();
     }

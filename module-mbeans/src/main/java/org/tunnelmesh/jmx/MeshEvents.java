@@ -34,11 +34,17 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
     public static final CompositeType PEER_TYPE = peerType();
 
     private static final MBeanNotificationInfo[] NOTIFICATIONS = {
-        new MBeanNotificationInfo(new String[] {PEER_ADDED}, Notification.class.getName(),
+        new MBeanNotificationInfo(
+                new String[] {PEER_ADDED},
+                Notification.class.getName(),
                 "A peer was added; message: peer NAME added: underlay IP, subnets CIDR[,CIDR...]; user data: the peer (name, underlay, subnets)"),
-        new MBeanNotificationInfo(new String[] {PEER_REMOVED}, Notification.class.getName(),
+        new MBeanNotificationInfo(
+                new String[] {PEER_REMOVED},
+                Notification.class.getName(),
                 "A peer was removed; message: peer NAME removed: underlay IP, subnets CIDR[,CIDR...]; user data: the peer (name, underlay, subnets)"),
-        new MBeanNotificationInfo(new String[] {STATE_REPAIRED}, Notification.class.getName(),
+        new MBeanNotificationInfo(
+                new String[] {STATE_REPAIRED},
+                Notification.class.getName(),
                 "The kernel had drifted from the mesh and was repaired; message: kernel state repaired: WHAT; user data: WHAT (String)"),
     };
 
@@ -68,15 +74,17 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
     }
 
     private void send(String type, String message, Object userData) {
-        Notification notification = new Notification(type, name, sequence.incrementAndGet(), System.currentTimeMillis(), message);
+        Notification notification =
+                new Notification(type, name, sequence.incrementAndGet(), System.currentTimeMillis(), message);
         notification.setUserData(userData);
         sendNotification(notification);
     }
 
     static CompositeData peerData(Peer peer) {
         try {
-            return new CompositeDataSupport(PEER_TYPE, new String[] {"name", "underlay", "subnets"},
-                    new Object[] {peer.name(), peer.underlay().toString(), ManagedPeer.subnetList(peer)});
+            return new CompositeDataSupport(PEER_TYPE, new String[] {"name", "underlay", "subnets"}, new Object[] {
+                peer.name(), peer.underlay().toString(), ManagedPeer.subnetList(peer)
+            });
         } catch (OpenDataException e) {
             throw new IllegalStateException(e);
         }
@@ -84,7 +92,9 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
 
     private static CompositeType peerType() {
         try {
-            return new CompositeType("org.tunnelmesh.Peer", "A peer of the mesh",
+            return new CompositeType(
+                    "org.tunnelmesh.Peer",
+                    "A peer of the mesh",
                     new String[] {"name", "underlay", "subnets"},
                     new String[] {"peer name", "underlay address", "overlay subnets, comma-separated"},
                     new OpenType<?>[] {SimpleType.STRING, SimpleType.STRING, SimpleType.STRING});
@@ -95,8 +105,13 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
 
     @Override
     public MBeanInfo getMBeanInfo() {
-        return new MBeanInfo(getClass().getName(), "Notifications of mesh changes: peers added and removed, kernel state repaired",
-                null, null, null, getNotificationInfo());
+        return new MBeanInfo(
+                getClass().getName(),
+                "Notifications of mesh changes: peers added and removed, kernel state repaired",
+                null,
+                null,
+                null,
+                getNotificationInfo());
     }
 
     @Override

@@ -48,11 +48,13 @@ public final class MeshMBeans implements Closeable {
     private final DeviceSnapshots snapshots;
     /** Every peer's IPIP counters and the rejected ones, from one read of the mesh's filter. */
     private final TrafficSnapshots traffic;
+
     private final MeshEvents events;
     private final Map<String, ManagedPeer> peers = new LinkedHashMap<>();
     private final Set<String> devices = new HashSet<>();
     /** How many exported peers each device carries: a device may be gone only when its count drops to 0. */
     private final Map<String, Integer> peersOnDevice = new HashMap<>();
+
     private final MeshListener listener = new MeshListener() {
         @Override
         public void peerAdded(Peer peer) {
@@ -137,7 +139,8 @@ public final class MeshMBeans implements Closeable {
         } catch (JMException e) {
             throw new IllegalStateException("cannot register " + statsName + ": " + e.getMessage(), e);
         }
-        // listen first, then look: a peer added in between is seen by one or the other, or both (registering is idempotent)
+        // listen first, then look: a peer added in between is seen by one or the other, or both (registering is
+        // idempotent)
         mesh.addListener(listener);
         registerWhatTheMeshHolds();
         log.debug("exported mesh {} with {} peer(s) and {} device(s)", meshName, peers.size(), devices.size());
@@ -304,7 +307,9 @@ public final class MeshMBeans implements Closeable {
         }
         for (TunnelDevice device : current.values()) {
             if (!devices.contains(device.name())
-                    && export(MeshObjectNames.device(meshName, device.name()), new ManagedTunnelDevice(device, snapshots))) {
+                    && export(
+                            MeshObjectNames.device(meshName, device.name()),
+                            new ManagedTunnelDevice(device, snapshots))) {
                 devices.add(device.name());
             }
         }

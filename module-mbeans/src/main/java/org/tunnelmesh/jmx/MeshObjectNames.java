@@ -8,8 +8,7 @@ public final class MeshObjectNames {
 
     public static final String DOMAIN = "org.tunnelmesh";
 
-    private MeshObjectNames() {
-    }
+    private MeshObjectNames() {}
 
     /** {@code org.tunnelmesh:type=Mesh,name=<mesh>} */
     public static ObjectName mesh(String mesh) {

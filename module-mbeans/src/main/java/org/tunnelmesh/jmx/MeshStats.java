@@ -24,8 +24,7 @@ import javax.management.openmbean.SimpleType;
  */
 public final class MeshStats extends AttributesOnlyMBean {
 
-    private record Figure(String name, String description, OpenType<?> type, Function<LatencyStat, Object> value) {
-    }
+    private record Figure(String name, String description, OpenType<?> type, Function<LatencyStat, Object> value) {}
 
     private static final List<Figure> FIGURES = List.of(
             new Figure("Count", "number of calls measured", SimpleType.LONG, LatencyStat::getCount),
@@ -46,14 +45,26 @@ public final class MeshStats extends AttributesOnlyMBean {
         List<MBeanAttributeInfo> attributes = new ArrayList<>();
         for (String call : calls.keySet()) {
             String of = "Latency of " + uncapitalized(call) + " calls (JMX and Java API)";
-            attributes.add(new MBeanAttributeInfo(call, CompositeData.class.getName(), of + ": every figure below in one value", true, false, false));
+            attributes.add(new MBeanAttributeInfo(
+                    call, CompositeData.class.getName(), of + ": every figure below in one value", true, false, false));
             for (Figure figure : FIGURES) {
-                attributes.add(new MBeanAttributeInfo(call + "." + figure.name(), figure.type().getClassName().equals(Double.class.getName())
-                        ? "double" : "long", of + ": " + figure.description(), true, false, false));
+                attributes.add(new MBeanAttributeInfo(
+                        call + "." + figure.name(),
+                        figure.type().getClassName().equals(Double.class.getName()) ? "double" : "long",
+                        of + ": " + figure.description(),
+                        true,
+                        false,
+                        false));
             }
         }
-        info = new MBeanInfo(getClass().getName(), "Latency of the mesh's addPeer, removePeer and reconcile calls (JMX and Java API), "
-                + "in microseconds since the MBeans were exported", attributes.toArray(MBeanAttributeInfo[]::new), null, null, null);
+        info = new MBeanInfo(
+                getClass().getName(),
+                "Latency of the mesh's addPeer, removePeer and reconcile calls (JMX and Java API), "
+                        + "in microseconds since the MBeans were exported",
+                attributes.toArray(MBeanAttributeInfo[]::new),
+                null,
+                null,
+                null);
     }
 
     @Override
@@ -84,7 +95,8 @@ public final class MeshStats extends AttributesOnlyMBean {
 
     private static CompositeData composite(LatencyStat stat) {
         String[] names = FIGURES.stream().map(Figure::name).toArray(String[]::new);
-        Object[] values = FIGURES.stream().map(figure -> figure.value().apply(stat)).toArray();
+        Object[] values =
+                FIGURES.stream().map(figure -> figure.value().apply(stat)).toArray();
         try {
             return new CompositeDataSupport(LATENCY_TYPE, names, values);
         } catch (OpenDataException e) {
@@ -94,7 +106,9 @@ public final class MeshStats extends AttributesOnlyMBean {
 
     private static CompositeType latencyType() {
         try {
-            return new CompositeType("org.tunnelmesh.Latency", "Latency of one kind of call, microseconds",
+            return new CompositeType(
+                    "org.tunnelmesh.Latency",
+                    "Latency of one kind of call, microseconds",
                     FIGURES.stream().map(Figure::name).toArray(String[]::new),
                     FIGURES.stream().map(Figure::description).toArray(String[]::new),
                     FIGURES.stream().map(Figure::type).toArray(OpenType<?>[]::new));

@@ -19,8 +19,7 @@ import javax.management.ReflectionException;
  */
 final class ReadOnlyMBean extends AttributesOnlyMBean {
 
-    private record Shape(MBeanInfo info, Map<String, Method> getters) {
-    }
+    private record Shape(MBeanInfo info, Map<String, Method> getters) {}
 
     private static final Map<Class<?>, Shape> SHAPES = new ConcurrentHashMap<>();
 
@@ -45,7 +44,8 @@ final class ReadOnlyMBean extends AttributesOnlyMBean {
         Map<String, Method> getters = new HashMap<>();
         for (MBeanAttributeInfo attribute : info.getAttributes()) {
             if (attribute.isWritable()) {
-                throw new IllegalArgumentException(sample.getClass().getName() + "." + attribute.getName() + " is writable");
+                throw new IllegalArgumentException(
+                        sample.getClass().getName() + "." + attribute.getName() + " is writable");
             }
             getters.put(attribute.getName(), getter(sample.getClass(), attribute));
         }
@@ -57,7 +57,8 @@ final class ReadOnlyMBean extends AttributesOnlyMBean {
         try {
             return type.getMethod(name);
         } catch (NoSuchMethodException e) {
-            throw new IllegalArgumentException(type.getName() + " has no public " + name + "() for attribute " + attribute.getName(), e);
+            throw new IllegalArgumentException(
+                    type.getName() + " has no public " + name + "() for attribute " + attribute.getName(), e);
         }
     }
 
@@ -67,7 +68,8 @@ final class ReadOnlyMBean extends AttributesOnlyMBean {
     }
 
     @Override
-    public Object getAttribute(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
+    public Object getAttribute(String attribute)
+            throws AttributeNotFoundException, MBeanException, ReflectionException {
         Method getter = shape.getters().get(attribute);
         if (getter == null) {
             throw new AttributeNotFoundException(attribute);
@@ -75,7 +77,8 @@ final class ReadOnlyMBean extends AttributesOnlyMBean {
         try {
             return getter.invoke(managed);
         } catch (InvocationTargetException e) {
-            throw e.getCause() instanceof Exception cause ? new MBeanException(cause, cause.getMessage())
+            throw e.getCause() instanceof Exception cause
+                    ? new MBeanException(cause, cause.getMessage())
                     : new MBeanException(new RuntimeException(e.getCause()), String.valueOf(e.getCause()));
         } catch (IllegalAccessException e) {
             throw new ReflectionException(e);

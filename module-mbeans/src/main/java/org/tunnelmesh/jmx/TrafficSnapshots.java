@@ -12,8 +12,7 @@ import org.tunnelmesh.TrafficCounters;
  */
 final class TrafficSnapshots {
 
-    private record Snapshot(TrafficCounters counters, long takenAtNanos) {
-    }
+    private record Snapshot(TrafficCounters counters, long takenAtNanos) {}
 
     private final Supplier<TrafficCounters> kernel;
     private final long maxAgeNanos;
@@ -34,7 +33,9 @@ final class TrafficSnapshots {
         }
         long takenAt = nanoClock.getAsLong(); // before the read, so the age errs on the old side
         Snapshot fresh = new Snapshot(kernel.get(), takenAt);
-        latest.accumulateAndGet(fresh, (kept, offered) -> kept == null || offered.takenAtNanos() - kept.takenAtNanos() >= 0 ? offered : kept);
+        latest.accumulateAndGet(
+                fresh,
+                (kept, offered) -> kept == null || offered.takenAtNanos() - kept.takenAtNanos() >= 0 ? offered : kept);
         return fresh.counters();
     }
 }

@@ -21,8 +21,8 @@ class DeviceSnapshotsTest {
 
     private List<TunnelDevice> dump() {
         long sent = dumps.incrementAndGet();
-        return List.of(new TunnelDevice("tunl0", 2, Ipv4Address.ANY, Ipv4Address.ANY, 1480, true,
-                new LinkCounters(0, 0, 0, 0, sent, 0, 0, 0)));
+        return List.of(new TunnelDevice(
+                "tunl0", 2, Ipv4Address.ANY, Ipv4Address.ANY, 1480, true, new LinkCounters(0, 0, 0, 0, sent, 0, 0, 0)));
     }
 
     @Test

@@ -38,7 +38,9 @@ import org.tunnelmesh.testing.InMemoryTunnelMesh;
 class MeshMBeansRemoteTest {
 
     private static final ObjectName MESH = MeshObjectNames.mesh("lab");
-    private static final String[] THREE_STRINGS = {String.class.getName(), String.class.getName(), String.class.getName()};
+    private static final String[] THREE_STRINGS = {
+        String.class.getName(), String.class.getName(), String.class.getName()
+    };
 
     private final MBeanServer server = MBeanServerFactory.newMBeanServer();
     private InMemoryTunnelMesh mesh;
@@ -54,10 +56,15 @@ class MeshMBeansRemoteTest {
 
     @BeforeEach
     void connect() throws Exception {
-        MeshConfig config = MeshConfig.builder().name("lab").underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        MeshConfig config = MeshConfig.builder()
+                .name("lab")
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .build();
         mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
         mbeans = MeshMBeans.export(mesh, server);
-        connectorServer = JMXConnectorServerFactory.newJMXConnectorServer(new JMXServiceURL("rmi", "127.0.0.1", 0), Map.of(), server);
+        connectorServer = JMXConnectorServerFactory.newJMXConnectorServer(
+                new JMXServiceURL("rmi", "127.0.0.1", 0), Map.of(), server);
         connectorServer.start();
         client = JMXConnectorFactory.connect(connectorServer.getAddress());
     }
@@ -74,8 +81,10 @@ class MeshMBeansRemoteTest {
     void aRemoteClientGetsTheMessageNamingTheBadValue() {
         MBeanServerConnection connection = connection();
 
-        MBeanException e = assertThrows(MBeanException.class, () -> connection.invoke(MESH, "addPeer",
-                new Object[] {"node3", "10.245.1.4", "192.168.42.0/25"}, THREE_STRINGS));
+        MBeanException e = assertThrows(
+                MBeanException.class,
+                () -> connection.invoke(
+                        MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.42.0/25"}, THREE_STRINGS));
 
         assertTrue(e.getMessage().contains("192.168.42.0/25"), e.getMessage());
         assertInstanceOf(IllegalArgumentException.class, e.getTargetException());
@@ -85,12 +94,17 @@ class MeshMBeansRemoteTest {
     @Test
     void aRemoteClientSeesParameterNamesAndCanAddAPeer() throws Exception {
         MBeanServerConnection connection = connection();
-        MBeanParameterInfo[] signature = Arrays.stream(connection.getMBeanInfo(MESH).getOperations())
-                .filter(operation -> operation.getName().equals("addPeer")).findFirst().orElseThrow().getSignature();
+        MBeanParameterInfo[] signature = Arrays.stream(
+                        connection.getMBeanInfo(MESH).getOperations())
+                .filter(operation -> operation.getName().equals("addPeer"))
+                .findFirst()
+                .orElseThrow()
+                .getSignature();
 
         connection.invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS);
 
-        assertArrayEquals(new String[] {"name", "underlay", "subnets"},
+        assertArrayEquals(
+                new String[] {"name", "underlay", "subnets"},
                 Arrays.stream(signature).map(MBeanParameterInfo::getName).toArray());
         assertTrue(connection.isRegistered(MeshObjectNames.peer("lab", "node3")));
         assertEquals(1L, connection.getAttribute(MeshObjectNames.stats("lab"), "AddPeer.Count"));
@@ -100,7 +114,8 @@ class MeshMBeansRemoteTest {
     void aRemotePurgeWithoutTheMeshsNameIsRefusedWithTheReason() {
         MBeanServerConnection connection = connection();
 
-        MBeanException e = assertThrows(MBeanException.class,
+        MBeanException e = assertThrows(
+                MBeanException.class,
                 () -> connection.invoke(MESH, "purge", new Object[] {""}, new String[] {String.class.getName()}));
 
         assertEquals("purge refused: confirmMeshName '' is not this mesh's name (lab)", e.getMessage());
@@ -111,7 +126,12 @@ class MeshMBeansRemoteTest {
     @Test
     void aRemoteListenerGetsTheWholeEventInTheMessage() throws Exception {
         BlockingQueue<Notification> received = new LinkedBlockingQueue<>();
-        connection().addNotificationListener(MeshObjectNames.events("lab"), (notification, handback) -> received.add(notification), null, null);
+        connection()
+                .addNotificationListener(
+                        MeshObjectNames.events("lab"),
+                        (notification, handback) -> received.add(notification),
+                        null,
+                        null);
 
         connection().invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS);
 

@@ -59,7 +59,9 @@ class MeshMBeansTest {
     private static final ObjectName NODE2 = MeshObjectNames.peer("lab", "node2");
     private static final ObjectName NODE3 = MeshObjectNames.peer("lab", "node3");
     private static final ObjectName TUNL0 = MeshObjectNames.device("lab", "tunl0");
-    private static final String[] THREE_STRINGS = {String.class.getName(), String.class.getName(), String.class.getName()};
+    private static final String[] THREE_STRINGS = {
+        String.class.getName(), String.class.getName(), String.class.getName()
+    };
     private static final String[] ONE_STRING = {String.class.getName()};
 
     private final MBeanServer server = MBeanServerFactory.newMBeanServer();
@@ -76,7 +78,12 @@ class MeshMBeansTest {
             mbeans.close();
             mesh.close();
         }
-        MeshConfig config = MeshConfig.builder().name("lab").mode(mode).underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        MeshConfig config = MeshConfig.builder()
+                .name("lab")
+                .mode(mode)
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .build();
         mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
         mbeans = MeshMBeans.export(mesh, server);
     }
@@ -104,7 +111,9 @@ class MeshMBeansTest {
         assertEquals("java.lang.String", types.get("StateFile"));
         assertEquals("long", types.get("RejectedPackets"));
         assertEquals("long", types.get("RejectedBytes"));
-        assertTrue(types.keySet().stream().noneMatch(name -> name.contains(".")), "latency figures belong to MeshStats: " + types.keySet());
+        assertTrue(
+                types.keySet().stream().noneMatch(name -> name.contains(".")),
+                "latency figures belong to MeshStats: " + types.keySet());
         assertEquals(11, types.size(), types.keySet().toString());
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
@@ -146,8 +155,12 @@ class MeshMBeansTest {
         }
         assertEquals(1L, ((CompositeData) server.getAttribute(STATS, "AddPeer")).get("Count"));
         assertEquals(0L, ((CompositeData) server.getAttribute(STATS, "Reconcile")).get("Count"));
-        assertThrows(javax.management.AttributeNotFoundException.class, () -> server.getAttribute(STATS, "AddPeer.P42"));
-        assertEquals(2, server.getAttributes(STATS, new String[] {"AddPeer.Count", "Nothing", "RemovePeer"}).size());
+        assertThrows(
+                javax.management.AttributeNotFoundException.class, () -> server.getAttribute(STATS, "AddPeer.P42"));
+        assertEquals(
+                2,
+                server.getAttributes(STATS, new String[] {"AddPeer.Count", "Nothing", "RemovePeer"})
+                        .size());
     }
 
     @Test
@@ -156,7 +169,9 @@ class MeshMBeansTest {
         Map<String, MBeanOperationInfo> operations = Arrays.stream(info.getOperations())
                 .collect(Collectors.toMap(MBeanOperationInfo::getName, Function.identity()));
 
-        assertEquals(Set.of("addPeer", "addPeers", "removePeer", "removePeers", "reconcile", "purge", "diagnose"), operations.keySet());
+        assertEquals(
+                Set.of("addPeer", "addPeers", "removePeer", "removePeers", "reconcile", "purge", "diagnose"),
+                operations.keySet());
         assertParameters(operations.get("addPeer"), "void", "name", "underlay", "subnets");
         assertParameters(operations.get("addPeers"), "void", "peers");
         assertParameters(operations.get("removePeer"), "void", "name");
@@ -168,9 +183,12 @@ class MeshMBeansTest {
 
     @Test
     void operationsAreListedLookingFirstThenActingByName() throws JMException {
-        List<String> listed = Arrays.stream(server.getMBeanInfo(MESH).getOperations()).map(MBeanOperationInfo::getName).toList();
+        List<String> listed = Arrays.stream(server.getMBeanInfo(MESH).getOperations())
+                .map(MBeanOperationInfo::getName)
+                .toList();
 
-        assertEquals(List.of("diagnose", "addPeer", "addPeers", "purge", "reconcile", "removePeer", "removePeers"), listed);
+        assertEquals(
+                List.of("diagnose", "addPeer", "addPeers", "purge", "reconcile", "removePeer", "removePeers"), listed);
     }
 
     @Test
@@ -178,16 +196,32 @@ class MeshMBeansTest {
         Map<String, Integer> impacts = Arrays.stream(server.getMBeanInfo(MESH).getOperations())
                 .collect(Collectors.toMap(MBeanOperationInfo::getName, MBeanOperationInfo::getImpact));
 
-        assertEquals(Map.of("addPeer", MBeanOperationInfo.ACTION, "addPeers", MBeanOperationInfo.ACTION,
-                "removePeer", MBeanOperationInfo.ACTION, "removePeers", MBeanOperationInfo.ACTION,
-                "reconcile", MBeanOperationInfo.ACTION, "purge", MBeanOperationInfo.ACTION,
-                "diagnose", MBeanOperationInfo.INFO), impacts);
+        assertEquals(
+                Map.of(
+                        "addPeer",
+                        MBeanOperationInfo.ACTION,
+                        "addPeers",
+                        MBeanOperationInfo.ACTION,
+                        "removePeer",
+                        MBeanOperationInfo.ACTION,
+                        "removePeers",
+                        MBeanOperationInfo.ACTION,
+                        "reconcile",
+                        MBeanOperationInfo.ACTION,
+                        "purge",
+                        MBeanOperationInfo.ACTION,
+                        "diagnose",
+                        MBeanOperationInfo.INFO),
+                impacts);
     }
 
     private static void assertParameters(MBeanOperationInfo operation, String returnType, String... names) {
         assertEquals(returnType, operation.getReturnType(), operation.getName());
         MBeanParameterInfo[] parameters = operation.getSignature();
-        assertArrayEquals(names, Arrays.stream(parameters).map(MBeanParameterInfo::getName).toArray(), operation.getName());
+        assertArrayEquals(
+                names,
+                Arrays.stream(parameters).map(MBeanParameterInfo::getName).toArray(),
+                operation.getName());
         for (MBeanParameterInfo parameter : parameters) {
             assertEquals(String.class.getName(), parameter.getType());
             assertFalse(isBlank(parameter.getDescription()), operation.getName() + "(" + parameter.getName() + ")");
@@ -201,8 +235,22 @@ class MeshMBeansTest {
         assertFalse(isBlank(server.getMBeanInfo(EVENTS).getDescription()));
 
         Map<String, String> peerTypes = attributeTypes(NODE2);
-        assertEquals(Map.of("UnderlayAddress", "java.lang.String", "Subnets", String[].class.getName(), "Device", "java.lang.String",
-                        "RxPackets", "long", "RxBytes", "long", "TxPackets", "long", "TxBytes", "long"),
+        assertEquals(
+                Map.of(
+                        "UnderlayAddress",
+                        "java.lang.String",
+                        "Subnets",
+                        String[].class.getName(),
+                        "Device",
+                        "java.lang.String",
+                        "RxPackets",
+                        "long",
+                        "RxBytes",
+                        "long",
+                        "TxPackets",
+                        "long",
+                        "TxBytes",
+                        "long"),
                 peerTypes);
 
         Map<String, String> deviceTypes = attributeTypes(TUNL0);
@@ -211,7 +259,8 @@ class MeshMBeansTest {
         assertEquals("java.lang.String", deviceTypes.get("Remote"));
         assertEquals("int", deviceTypes.get("Mtu"));
         assertEquals("boolean", deviceTypes.get("Up"));
-        for (String counter : List.of("RxPackets", "RxBytes", "RxErrors", "RxDropped", "TxPackets", "TxBytes", "TxErrors", "TxDropped")) {
+        for (String counter : List.of(
+                "RxPackets", "RxBytes", "RxErrors", "RxDropped", "TxPackets", "TxBytes", "TxErrors", "TxDropped")) {
             assertEquals("long", deviceTypes.get(counter), counter);
         }
         assertEquals(13, deviceTypes.size(), deviceTypes.keySet().toString());
@@ -281,7 +330,11 @@ class MeshMBeansTest {
 
     @Test
     void bulkChangesThroughJmxRegisterAndUnregisterEveryPeer() throws JMException {
-        server.invoke(MESH, "addPeers", new Object[] {"node3@10.245.1.4=192.168.43.0/24; node4@10.245.1.5=192.168.44.0/24"}, ONE_STRING);
+        server.invoke(
+                MESH,
+                "addPeers",
+                new Object[] {"node3@10.245.1.4=192.168.43.0/24; node4@10.245.1.5=192.168.44.0/24"},
+                ONE_STRING);
 
         assertEquals(List.of("node2", "node3", "node4"), peerMBeanNames());
 
@@ -306,9 +359,11 @@ class MeshMBeansTest {
         Set<ObjectName> before = server.queryNames(new ObjectName("org.tunnelmesh:*"), null);
         List<Peer> peersBefore = mesh.peers();
 
-        MBeanException e = assertThrows(MBeanException.class, () -> server.invoke(MESH, "purge", new Object[] {confirmation}, ONE_STRING));
+        MBeanException e = assertThrows(
+                MBeanException.class, () -> server.invoke(MESH, "purge", new Object[] {confirmation}, ONE_STRING));
 
-        assertEquals("purge refused: confirmMeshName '" + confirmation + "' is not this mesh's name (lab)", e.getMessage());
+        assertEquals(
+                "purge refused: confirmMeshName '" + confirmation + "' is not this mesh's name (lab)", e.getMessage());
         assertInstanceOf(IllegalArgumentException.class, e.getTargetException());
         assertOnlyStandardTypes(e);
         assertEquals(peersBefore, mesh.peers());
@@ -322,7 +377,9 @@ class MeshMBeansTest {
 
     private List<String> peerMBeanNames() throws JMException {
         return server.queryNames(new ObjectName("org.tunnelmesh:type=Peer,mesh=lab,*"), null).stream()
-                .map(name -> name.getKeyProperty("name")).sorted().toList();
+                .map(name -> name.getKeyProperty("name"))
+                .sorted()
+                .toList();
     }
 
     @Test
@@ -350,7 +407,8 @@ class MeshMBeansTest {
         Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
 
         AttributeList all = server.getAttributes(TUNL0, attributeNames(TUNL0));
-        Map<String, Object> values = all.asList().stream().collect(Collectors.toMap(Attribute::getName, Attribute::getValue));
+        Map<String, Object> values =
+                all.asList().stream().collect(Collectors.toMap(Attribute::getName, Attribute::getValue));
         assertEquals(1L, values.get("RxPackets"));
         assertEquals(2L, values.get("RxBytes"));
         assertEquals(3L, values.get("RxErrors"));
@@ -363,7 +421,9 @@ class MeshMBeansTest {
     }
 
     private String[] attributeNames(ObjectName name) throws JMException {
-        return Arrays.stream(server.getMBeanInfo(name).getAttributes()).map(MBeanAttributeInfo::getName).toArray(String[]::new);
+        return Arrays.stream(server.getMBeanInfo(name).getAttributes())
+                .map(MBeanAttributeInfo::getName)
+                .toArray(String[]::new);
     }
 
     @Test
@@ -375,13 +435,21 @@ class MeshMBeansTest {
         Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
         int readsBefore = mesh.trafficReads();
 
-        AttributeList node2 = server.getAttributes(NODE2, new String[] {"RxPackets", "RxBytes", "TxPackets", "TxBytes"});
-        AttributeList node3 = server.getAttributes(NODE3, new String[] {"RxPackets", "RxBytes", "TxPackets", "TxBytes"});
+        AttributeList node2 =
+                server.getAttributes(NODE2, new String[] {"RxPackets", "RxBytes", "TxPackets", "TxBytes"});
+        AttributeList node3 =
+                server.getAttributes(NODE3, new String[] {"RxPackets", "RxBytes", "TxPackets", "TxBytes"});
         AttributeList rejected = server.getAttributes(MESH, new String[] {"RejectedPackets", "RejectedBytes"});
 
-        assertEquals(List.of(1L, 104L, 2L, 208L), node2.asList().stream().map(Attribute::getValue).toList());
-        assertEquals(List.of(3L, 312L, 4L, 416L), node3.asList().stream().map(Attribute::getValue).toList());
-        assertEquals(List.of(5L, 520L), rejected.asList().stream().map(Attribute::getValue).toList());
+        assertEquals(
+                List.of(1L, 104L, 2L, 208L),
+                node2.asList().stream().map(Attribute::getValue).toList());
+        assertEquals(
+                List.of(3L, 312L, 4L, 416L),
+                node3.asList().stream().map(Attribute::getValue).toList());
+        assertEquals(
+                List.of(5L, 520L),
+                rejected.asList().stream().map(Attribute::getValue).toList());
         assertEquals(readsBefore + 1, mesh.trafficReads(), "one read served every peer and the mesh");
 
         mesh.setPeerCounters("node2", new org.tunnelmesh.PeerCounters(7, 728, 7, 728));
@@ -393,7 +461,12 @@ class MeshMBeansTest {
     void withoutTheFilterPeerCountersReadZero() throws Exception {
         mbeans.close();
         mesh.close();
-        MeshConfig config = MeshConfig.builder().name("lab").underlay("10.245.1.2").tunnelAddress("192.168.41.0").ipipFilter(false).build();
+        MeshConfig config = MeshConfig.builder()
+                .name("lab")
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .ipipFilter(false)
+                .build();
         mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
         mbeans = MeshMBeans.export(mesh, server);
         mesh.setPeerCounters("node2", new org.tunnelmesh.PeerCounters(1, 1, 1, 1));
@@ -427,10 +500,20 @@ class MeshMBeansTest {
     void peersTableItemsSortIntoTheOrderAPersonReadsThem() throws JMException {
         TabularData table = (TabularData) server.getAttribute(MESH, "Peers");
 
-        assertEquals(List.of("1 name", "2 underlay", "3 subnets", "4 device", "5 rx bytes", "6 rx packets", "7 tx bytes", "8 tx packets"),
+        assertEquals(
+                List.of(
+                        "1 name",
+                        "2 underlay",
+                        "3 subnets",
+                        "4 device",
+                        "5 rx bytes",
+                        "6 rx packets",
+                        "7 tx bytes",
+                        "8 tx packets"),
                 List.copyOf(table.getTabularType().getRowType().keySet()));
         assertEquals(List.of("1 name"), table.getTabularType().getIndexNames());
-        assertEquals(List.of("node2", "10.245.1.3", "192.168.42.0/24", "tunl0", 0L, 0L, 0L, 0L),
+        assertEquals(
+                List.of("node2", "10.245.1.3", "192.168.42.0/24", "tunl0", 0L, 0L, 0L, 0L),
                 List.copyOf(table.get(new Object[] {"node2"}).values()));
     }
 
@@ -439,12 +522,18 @@ class MeshMBeansTest {
         int dumpsBefore = mesh.deviceDumps();
         List<Peer> batch = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            batch.add(Peer.of("peer" + i, "10.246." + (i / 250) + "." + (i % 250 + 1), "10.100." + (i / 250) + "." + (i % 250) + "/32"));
+            batch.add(Peer.of(
+                    "peer" + i,
+                    "10.246." + (i / 250) + "." + (i % 250 + 1),
+                    "10.100." + (i / 250) + "." + (i % 250) + "/32"));
         }
 
         mesh.addPeers(batch);
 
-        assertEquals(1001, server.queryNames(new ObjectName("org.tunnelmesh:type=Peer,mesh=lab,*"), null).size());
+        assertEquals(
+                1001,
+                server.queryNames(new ObjectName("org.tunnelmesh:type=Peer,mesh=lab,*"), null)
+                        .size());
         assertEquals(dumpsBefore, mesh.deviceDumps());
     }
 
@@ -453,20 +542,27 @@ class MeshMBeansTest {
         open(MeshMode.POINT_TO_POINT);
         List<Peer> batch = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            batch.add(Peer.of("peer" + i, "10.246." + (i / 250) + "." + (i % 250 + 1), "10.100." + (i / 250) + "." + (i % 250) + "/32"));
+            batch.add(Peer.of(
+                    "peer" + i,
+                    "10.246." + (i / 250) + "." + (i % 250 + 1),
+                    "10.100." + (i / 250) + "." + (i % 250) + "/32"));
         }
         int dumpsBefore = mesh.deviceDumps();
 
         mesh.addPeers(batch);
 
         assertEquals(dumpsBefore + 1, mesh.deviceDumps());
-        assertEquals(1001, server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,mesh=lab,*"), null).size());
+        assertEquals(
+                1001,
+                server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,mesh=lab,*"), null)
+                        .size());
         assertTrue(server.isRegistered(MeshObjectNames.device("lab", "tm-peer999")));
 
         mesh.removePeers(batch.stream().map(Peer::name).toList());
 
         assertEquals(dumpsBefore + 2, mesh.deviceDumps());
-        assertEquals(Set.of(MeshObjectNames.device("lab", "tm-node2")),
+        assertEquals(
+                Set.of(MeshObjectNames.device("lab", "tm-node2")),
                 server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,mesh=lab,*"), null));
         assertEquals(Set.of(NODE2), server.queryNames(new ObjectName("org.tunnelmesh:type=Peer,mesh=lab,*"), null));
     }
@@ -476,13 +572,16 @@ class MeshMBeansTest {
         List<Notification> seen = new CopyOnWriteArrayList<>();
         server.addNotificationListener(EVENTS, (notification, handback) -> seen.add(notification), null, null);
 
-        mesh.addPeers(List.of(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"), Peer.of("node4", "10.245.1.5", "192.168.44.0/24")));
+        mesh.addPeers(List.of(
+                Peer.of("node3", "10.245.1.4", "192.168.43.0/24"), Peer.of("node4", "10.245.1.5", "192.168.44.0/24")));
         mesh.removePeers(List.of("node3", "node4"));
 
-        assertEquals(List.of("peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24",
-                "peer node4 added: underlay 10.245.1.5, subnets 192.168.44.0/24",
-                "peer node3 removed: underlay 10.245.1.4, subnets 192.168.43.0/24",
-                "peer node4 removed: underlay 10.245.1.5, subnets 192.168.44.0/24"),
+        assertEquals(
+                List.of(
+                        "peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24",
+                        "peer node4 added: underlay 10.245.1.5, subnets 192.168.44.0/24",
+                        "peer node3 removed: underlay 10.245.1.4, subnets 192.168.43.0/24",
+                        "peer node4 removed: underlay 10.245.1.5, subnets 192.168.44.0/24"),
                 seen.stream().map(Notification::getMessage).toList());
     }
 
@@ -497,7 +596,8 @@ class MeshMBeansTest {
                 reads.add(readers.submit(() -> {
                     while (writing.get()) {
                         server.getAttribute(MESH, "Peers");
-                        for (ObjectName device : server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null)) {
+                        for (ObjectName device :
+                                server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null)) {
                             try {
                                 server.getAttribute(device, "TxPackets");
                             } catch (InstanceNotFoundException gone) {
@@ -526,7 +626,10 @@ class MeshMBeansTest {
         }
 
         assertEquals(101, peerMBeanNames().size());
-        assertEquals(101, server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null).size());
+        assertEquals(
+                101,
+                server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null)
+                        .size());
     }
 
     /** Many writers, through JMX and the Java API at once: at the end there is an MBean for exactly the peers that exist. */
@@ -544,7 +647,10 @@ class MeshMBeansTest {
                     try {
                         if (random.nextBoolean()) {
                             if (viaJmx) {
-                                server.invoke(MESH, "addPeer", new Object[] {"p" + n, "10.246.0." + (n + 1), "10.100." + n + ".0/24"},
+                                server.invoke(
+                                        MESH,
+                                        "addPeer",
+                                        new Object[] {"p" + n, "10.246.0." + (n + 1), "10.100." + n + ".0/24"},
                                         new String[] {"java.lang.String", "java.lang.String", "java.lang.String"});
                             } else {
                                 mesh.addPeer(Peer.of("p" + n, "10.246.0." + (n + 1), "10.100." + n + ".0/24"));
@@ -568,7 +674,10 @@ class MeshMBeansTest {
 
         List<String> peers = mesh.peers().stream().map(Peer::name).sorted().toList();
         assertEquals(peers, peerMBeanNames());
-        assertEquals(mesh.devices().size(), server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null).size());
+        assertEquals(
+                mesh.devices().size(),
+                server.queryNames(new ObjectName("org.tunnelmesh:type=TunnelDevice,*"), null)
+                        .size());
     }
 
     static Stream<Arguments> badCalls() {
@@ -584,9 +693,14 @@ class MeshMBeansTest {
                 Arguments.of("addPeer", new Object[] {"node3", "10.245.1.4", "192.168.0.0/16"}, "192.168.0.0/16"),
                 Arguments.of("addPeer", new Object[] {null, "10.245.1.4", "192.168.43.0/24"}, "peer name is missing"),
                 Arguments.of("removePeer", new Object[] {"ghost"}, "ghost"),
-                Arguments.of("addPeers", new Object[] {"node3@10.245.1.4=192.168.43.0/24;node4@10.245.1.5=192.168.43.128/25"},
+                Arguments.of(
+                        "addPeers",
+                        new Object[] {"node3@10.245.1.4=192.168.43.0/24;node4@10.245.1.5=192.168.43.128/25"},
                         "192.168.43.128/25"),
-                Arguments.of("addPeers", new Object[] {"node3@10.245.1.4=192.168.43.0/24 node4-10.245.1.5"}, "node4-10.245.1.5"),
+                Arguments.of(
+                        "addPeers",
+                        new Object[] {"node3@10.245.1.4=192.168.43.0/24 node4-10.245.1.5"},
+                        "node4-10.245.1.5"),
                 Arguments.of("removePeers", new Object[] {"node2,ghost"}, "ghost"),
                 Arguments.of("removePeers", new Object[] {" , "}, "no peer names given"),
                 Arguments.of("purge", new Object[] {"node2"}, "node2"),
@@ -601,7 +715,8 @@ class MeshMBeansTest {
         List<Peer> peersBefore = mesh.peers();
         String[] signature = arguments.length == 3 ? THREE_STRINGS : ONE_STRING;
 
-        MBeanException e = assertThrows(MBeanException.class, () -> server.invoke(MESH, operation, arguments, signature));
+        MBeanException e =
+                assertThrows(MBeanException.class, () -> server.invoke(MESH, operation, arguments, signature));
 
         assertTrue(e.getMessage().contains(named), e.getMessage());
         IllegalArgumentException cause = assertInstanceOf(IllegalArgumentException.class, e.getTargetException());
@@ -630,14 +745,19 @@ class MeshMBeansTest {
         assertEquals(1, server.invoke(MESH, "reconcile", new Object[0], new String[0]));
         assertEquals(1L, server.getAttribute(MESH, "RepairCount"));
 
-        assertEquals(List.of(MeshEvents.PEER_ADDED, MeshEvents.PEER_REMOVED, MeshEvents.STATE_REPAIRED),
+        assertEquals(
+                List.of(MeshEvents.PEER_ADDED, MeshEvents.PEER_REMOVED, MeshEvents.STATE_REPAIRED),
                 received.stream().map(Notification::getType).toList());
         CompositeData added = (CompositeData) received.get(0).getUserData();
         assertEquals("node3", added.get("name"));
         assertEquals("10.245.1.4", added.get("underlay"));
         assertEquals("192.168.43.0/24", added.get("subnets"));
-        assertEquals("route 192.168.42.0/24 via 10.245.1.3 was missing", received.get(2).getUserData());
-        assertEquals(List.of("peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24",
+        assertEquals(
+                "route 192.168.42.0/24 via 10.245.1.3 was missing",
+                received.get(2).getUserData());
+        assertEquals(
+                List.of(
+                        "peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24",
                         "peer node3 removed: underlay 10.245.1.4, subnets 192.168.43.0/24",
                         "kernel state repaired: route 192.168.42.0/24 via 10.245.1.3 was missing"),
                 received.stream().map(Notification::getMessage).toList());
@@ -652,7 +772,8 @@ class MeshMBeansTest {
 
         server.invoke(MESH, "addPeers", new Object[] {"node3@10.245.1.4=192.168.43.0/24,10.99.0.0/16"}, ONE_STRING);
 
-        assertEquals(List.of("peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24,10.99.0.0/16"),
+        assertEquals(
+                List.of("peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24,10.99.0.0/16"),
                 received.stream().map(Notification::getMessage).toList());
     }
 
@@ -660,8 +781,11 @@ class MeshMBeansTest {
     void eventsMBeanDeclaresItsNotificationTypes() throws JMException {
         MBeanNotificationInfo[] declared = server.getMBeanInfo(EVENTS).getNotifications();
 
-        assertEquals(Set.of(MeshEvents.PEER_ADDED, MeshEvents.PEER_REMOVED, MeshEvents.STATE_REPAIRED),
-                Arrays.stream(declared).flatMap(info -> Arrays.stream(info.getNotifTypes())).collect(Collectors.toSet()));
+        assertEquals(
+                Set.of(MeshEvents.PEER_ADDED, MeshEvents.PEER_REMOVED, MeshEvents.STATE_REPAIRED),
+                Arrays.stream(declared)
+                        .flatMap(info -> Arrays.stream(info.getNotifTypes()))
+                        .collect(Collectors.toSet()));
         assertTrue(Arrays.stream(declared).noneMatch(info -> isBlank(info.getDescription())));
     }
 
@@ -670,8 +794,10 @@ class MeshMBeansTest {
         server.invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS);
         mbeans.mesh().addPeer(Peer.of("node4", "10.245.1.5", "192.168.44.0/24"));
         mesh.addPeer(Peer.of("node5", "10.245.1.6", "192.168.45.0/24"));
-        assertThrows(MBeanException.class,
-                () -> server.invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS));
+        assertThrows(
+                MBeanException.class,
+                () -> server.invoke(
+                        MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS));
         server.invoke(MESH, "removePeer", new Object[] {"node3"}, ONE_STRING);
         server.invoke(MESH, "reconcile", new Object[0], new String[0]);
         mbeans.mesh().reconcile();
@@ -707,7 +833,8 @@ class MeshMBeansTest {
     /** JConsole's result dialog is 400 pixels wide: a long finding is wrapped, its words all kept, its status first. */
     @Test
     void aLongFindingIsWrappedNarrowEnoughForJConsolesDialog() {
-        String warn = "WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays";
+        String warn =
+                "WARN SHARED mode: tunl0 accepts IPIP from any source; use POINT_TO_POINT or filter protocol 4 to the peers' underlays";
 
         String report = ManagedMesh.report(List.of("OK CAP_NET_ADMIN: effective", warn, "OK peers: 2"));
 
@@ -755,8 +882,9 @@ class MeshMBeansTest {
     @Test
     void meshesOfDifferentNamesLiveSideBySide() throws JMException {
         MeshConfig otherConfig = mesh.config().toBuilder().name("other").build();
-        try (InMemoryTunnelMesh other = InMemoryTunnelMesh.open(otherConfig, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
-             MeshMBeans otherMBeans = MeshMBeans.export(other, server)) {
+        try (InMemoryTunnelMesh other = InMemoryTunnelMesh.open(
+                        otherConfig, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
+                MeshMBeans otherMBeans = MeshMBeans.export(other, server)) {
             assertTrue(server.isRegistered(MeshObjectNames.peer("other", "node2")));
             other.removePeer("node2");
             assertFalse(server.isRegistered(MeshObjectNames.peer("other", "node2")));

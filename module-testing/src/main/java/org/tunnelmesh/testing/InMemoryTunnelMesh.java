@@ -52,6 +52,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     private int nextIfindex = 10;
     /** What {@link #setHostRoutes} says the namespace reaches on its own; none by default. */
     private List<org.tunnelmesh.Ipv4Prefix> onLink = List.of();
+
     private List<Ipv4Address> gateways = List.of();
     private boolean closed;
 
@@ -143,7 +144,11 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         }
         List<TunnelDevice> devices = new ArrayList<>();
         for (Peer peer : table.peers()) {
-            devices.add(device(TunnelDevice.pointToPointName(peer.name()), ifindexes.get(peer.name()), config.underlay(), peer.underlay()));
+            devices.add(device(
+                    TunnelDevice.pointToPointName(peer.name()),
+                    ifindexes.get(peer.name()),
+                    config.underlay(),
+                    peer.underlay()));
         }
         return devices;
     }
@@ -176,7 +181,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     @Override
     public synchronized List<String> diagnose() {
         ensureOpen();
-        return List.of("in-memory mesh '" + config.name() + "': no kernel involved",
+        return List.of(
+                "in-memory mesh '" + config.name() + "': no kernel involved",
                 config.mode() + ", " + table.size() + " peer(s), tunnel MTU " + mtu());
     }
 
@@ -251,7 +257,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
      * A wide subnet (with {@code allowWideSubnets}) may hold an on-link subnet but not lie inside one, as there.
      * None by default: an in-memory mesh has no routes of its own.
      */
-    public synchronized void setHostRoutes(Collection<org.tunnelmesh.Ipv4Prefix> onLink, Collection<Ipv4Address> gateways) {
+    public synchronized void setHostRoutes(
+            Collection<org.tunnelmesh.Ipv4Prefix> onLink, Collection<Ipv4Address> gateways) {
         this.onLink = List.copyOf(onLink);
         this.gateways = List.copyOf(gateways);
     }
@@ -263,16 +270,18 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
                 boolean wide = subnet.length() < MeshConfig.NARROWEST_WIDE_PREFIX;
                 for (org.tunnelmesh.Ipv4Prefix reached : onLink) {
                     if (reached.overlaps(subnet) && (!wide || reached.length() <= subnet.length())) {
-                        throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet + " overlaps " + reached
-                                + ", which this node reaches on-link: routed into the tunnel, it would cut this node off from it;"
-                                + " a peer's subnets must lie outside the networks this node reaches directly");
+                        throw new InvalidInputException(
+                                "peer '" + peer.name() + "': subnet " + subnet + " overlaps " + reached
+                                        + ", which this node reaches on-link: routed into the tunnel, it would cut this node off from it;"
+                                        + " a peer's subnets must lie outside the networks this node reaches directly");
                     }
                 }
                 for (Ipv4Address gateway : gateways) {
                     if (subnet.contains(gateway)) {
-                        throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet + " contains " + gateway
-                                + ", the gateway of this node's default route: routed into the tunnel, it would cut this node off"
-                                + " from everything behind that gateway; a peer's subnets must not contain it");
+                        throw new InvalidInputException(
+                                "peer '" + peer.name() + "': subnet " + subnet + " contains " + gateway
+                                        + ", the gateway of this node's default route: routed into the tunnel, it would cut this node off"
+                                        + " from everything behind that gateway; a peer's subnets must not contain it");
                     }
                 }
             }
@@ -285,7 +294,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     private TunnelDevice device(String name, int ifindex, Ipv4Address local, Ipv4Address remote) {
-        return new TunnelDevice(name, ifindex, local, remote, mtu(), true, counters.getOrDefault(name, LinkCounters.ZERO));
+        return new TunnelDevice(
+                name, ifindex, local, remote, mtu(), true, counters.getOrDefault(name, LinkCounters.ZERO));
     }
 
     // like the real mesh: a failing listener is not the caller's problem, the change is made

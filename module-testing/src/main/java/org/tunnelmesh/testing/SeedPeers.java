@@ -17,14 +17,14 @@ public final class SeedPeers {
     /** /32 subnets the plan holds (192.168.42.0 - 192.168.49.255). */
     public static final int MAX_SUBNETS = 8 * 256;
 
-    private SeedPeers() {
-    }
+    private SeedPeers() {}
 
     /** Peers {@code p0..p(count-1)}, each with {@code subnetsEach} /32 subnets. */
     public static List<Peer> of(int count, int subnetsEach) {
         if (count > MAX || count * subnetsEach > MAX_SUBNETS) {
-            throw new IllegalArgumentException(count + " peers with " + subnetsEach
-                    + " subnets each do not fit the seed's addresses (at most " + MAX + " peers, " + MAX_SUBNETS + " subnets)");
+            throw new IllegalArgumentException(
+                    count + " peers with " + subnetsEach + " subnets each do not fit the seed's addresses (at most "
+                            + MAX + " peers, " + MAX_SUBNETS + " subnets)");
         }
         List<Peer> peers = new ArrayList<>(count);
         int next = Ipv4Address.parse("192.168.42.0").bits();

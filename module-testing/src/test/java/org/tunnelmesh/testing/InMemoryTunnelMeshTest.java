@@ -22,39 +22,59 @@ class InMemoryTunnelMeshTest {
     private static final Peer NODE3 = Peer.of("node3", "10.245.1.4", "192.168.43.0/24");
 
     private static MeshConfig config(MeshMode mode) {
-        return MeshConfig.builder().name("lab").mode(mode).underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        return MeshConfig.builder()
+                .name("lab")
+                .mode(mode)
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .build();
     }
 
     @Test
     void refusesSubnetsThatWouldTakeOverTheHostRoutesItIsGiven() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED).toBuilder().allowWideSubnets(true).build(), List.of(NODE2));
-        mesh.addPeer(Peer.of("zk", "10.245.1.9", "10.245.1.1/32")); // nothing given yet: an in-memory mesh has no routes
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(
+                config(MeshMode.SHARED).toBuilder().allowWideSubnets(true).build(), List.of(NODE2));
+        mesh.addPeer(
+                Peer.of("zk", "10.245.1.9", "10.245.1.1/32")); // nothing given yet: an in-memory mesh has no routes
         mesh.removePeer("zk");
-        mesh.setHostRoutes(List.of(org.tunnelmesh.Ipv4Prefix.parse("10.245.1.0/24")), List.of(org.tunnelmesh.Ipv4Address.parse("172.31.1.1")));
-        InvalidInputException onLink = assertThrows(InvalidInputException.class, () -> mesh.addPeers(List.of(NODE3,
-                Peer.of("zk", "10.245.1.9", "10.245.1.1/32"))));
-        assertEquals("peer 'zk': subnet 10.245.1.1/32 overlaps 10.245.1.0/24, which this node reaches on-link: routed into the"
-                + " tunnel, it would cut this node off from it; a peer's subnets must lie outside the networks this node reaches"
-                + " directly", onLink.getMessage());
-        InvalidInputException gateway = assertThrows(InvalidInputException.class, () -> mesh.addPeer(Peer.of("gw", "10.245.1.9", "0.0.0.0/0")));
-        assertTrue(gateway.getMessage().startsWith("peer 'gw': subnet 0.0.0.0/0 contains 172.31.1.1, the gateway"), gateway.getMessage());
+        mesh.setHostRoutes(
+                List.of(org.tunnelmesh.Ipv4Prefix.parse("10.245.1.0/24")),
+                List.of(org.tunnelmesh.Ipv4Address.parse("172.31.1.1")));
+        InvalidInputException onLink = assertThrows(
+                InvalidInputException.class,
+                () -> mesh.addPeers(List.of(NODE3, Peer.of("zk", "10.245.1.9", "10.245.1.1/32"))));
+        assertEquals(
+                "peer 'zk': subnet 10.245.1.1/32 overlaps 10.245.1.0/24, which this node reaches on-link: routed into the"
+                        + " tunnel, it would cut this node off from it; a peer's subnets must lie outside the networks this node reaches"
+                        + " directly",
+                onLink.getMessage());
+        InvalidInputException gateway =
+                assertThrows(InvalidInputException.class, () -> mesh.addPeer(Peer.of("gw", "10.245.1.9", "0.0.0.0/0")));
+        assertTrue(
+                gateway.getMessage().startsWith("peer 'gw': subnet 0.0.0.0/0 contains 172.31.1.1, the gateway"),
+                gateway.getMessage());
         assertEquals(List.of(NODE2), mesh.peers(), "nothing added, node3 neither");
 
         mesh.setHostRoutes(List.of(org.tunnelmesh.Ipv4Prefix.parse("10.245.1.0/24")), List.of());
-        mesh.addPeer(Peer.of("gw", "10.245.1.9", "0.0.0.0/0")); // a wide subnet may hold an on-link one: that one's route is more specific
+        mesh.addPeer(Peer.of(
+                "gw",
+                "10.245.1.9",
+                "0.0.0.0/0")); // a wide subnet may hold an on-link one: that one's route is more specific
     }
 
     @Test
     void checksPeersLikeTheKernelMeshBeforeChangingAnything() {
         InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2));
 
-        ConflictException sameName = assertThrows(ConflictException.class,
-                () -> mesh.addPeer(Peer.of("node2", "10.245.1.9", "192.168.49.0/24")));
-        ConflictException overlap = assertThrows(ConflictException.class,
+        ConflictException sameName = assertThrows(
+                ConflictException.class, () -> mesh.addPeer(Peer.of("node2", "10.245.1.9", "192.168.49.0/24")));
+        ConflictException overlap = assertThrows(
+                ConflictException.class,
                 () -> mesh.addPeers(List.of(NODE3, Peer.of("node4", "10.245.1.5", "192.168.42.128/25"))));
-        InvalidInputException ownTunnelAddress = assertThrows(InvalidInputException.class,
-                () -> mesh.addPeer(Peer.of("node4", "10.245.1.5", "192.168.40.0/22")));
-        InvalidInputException unknown = assertThrows(InvalidInputException.class, () -> mesh.removePeers(List.of("node2", "ghost")));
+        InvalidInputException ownTunnelAddress = assertThrows(
+                InvalidInputException.class, () -> mesh.addPeer(Peer.of("node4", "10.245.1.5", "192.168.40.0/22")));
+        InvalidInputException unknown =
+                assertThrows(InvalidInputException.class, () -> mesh.removePeers(List.of("node2", "ghost")));
 
         assertTrue(sameName.getMessage().contains("'node2'"), sameName.getMessage());
         assertTrue(overlap.getMessage().contains("192.168.42.128/25"), overlap.getMessage());
@@ -79,15 +99,24 @@ class InMemoryTunnelMeshTest {
 
         mesh.removePeer("node2");
         mesh.addPeer(NODE2);
-        assertEquals(org.tunnelmesh.PeerCounters.ZERO, mesh.trafficCounters().peer("node2"), "a re-added peer starts from zero");
-        assertEquals(org.tunnelmesh.TrafficCounters.UNFILTERED,
-                InMemoryTunnelMesh.open(config(MeshMode.SHARED).toBuilder().ipipFilter(false).build()).trafficCounters());
+        assertEquals(
+                org.tunnelmesh.PeerCounters.ZERO,
+                mesh.trafficCounters().peer("node2"),
+                "a re-added peer starts from zero");
+        assertEquals(
+                org.tunnelmesh.TrafficCounters.UNFILTERED,
+                InMemoryTunnelMesh.open(config(MeshMode.SHARED).toBuilder()
+                                .ipipFilter(false)
+                                .build())
+                        .trafficCounters());
     }
 
     @Test
     void openRefusesConflictingInitialPeers() {
-        assertThrows(ConflictException.class, () -> InMemoryTunnelMesh.open(config(MeshMode.SHARED),
-                List.of(NODE2, Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))));
+        assertThrows(
+                ConflictException.class,
+                () -> InMemoryTunnelMesh.open(
+                        config(MeshMode.SHARED), List.of(NODE2, Peer.of("node3", "10.245.1.3", "192.168.43.0/24"))));
     }
 
     @Test
@@ -112,7 +141,8 @@ class InMemoryTunnelMeshTest {
         mesh.removePeer("node2");
 
         List<TunnelDevice> devices = mesh.devices();
-        assertEquals(List.of("tm-node3"), devices.stream().map(TunnelDevice::name).toList());
+        assertEquals(
+                List.of("tm-node3"), devices.stream().map(TunnelDevice::name).toList());
         assertEquals("10.245.1.2", devices.get(0).local().toString());
         assertEquals("10.245.1.4", devices.get(0).remote().toString());
         assertEquals("tm-node3", mesh.deviceOf("node3"));
@@ -128,7 +158,9 @@ class InMemoryTunnelMeshTest {
         List<TunnelDevice> devices = mesh.devices();
 
         // the fixed value of TunnelDeviceTest: the kernel's 15 characters, a prefix and a hash of the whole name
-        assertEquals(List.of("tm-node2", "tm-datace-726cb"), devices.stream().map(TunnelDevice::name).toList());
+        assertEquals(
+                List.of("tm-node2", "tm-datace-726cb"),
+                devices.stream().map(TunnelDevice::name).toList());
         assertEquals("tm-datace-726cb", mesh.deviceOf("datacenter-east-1"));
         assertEquals(TunnelDevice.pointToPointName("datacenter-east-1"), mesh.deviceOf("datacenter-east-1"));
         assertEquals(5, devices.get(1).counters().txPackets());
@@ -173,7 +205,9 @@ class InMemoryTunnelMeshTest {
         assertEquals(0, mesh.reconcile());
         mesh.purge();
 
-        assertEquals(List.of("added node2", "added node3", "removed node2", "repaired tunl0 was down", "removed node3"), heard);
+        assertEquals(
+                List.of("added node2", "added node3", "removed node2", "repaired tunl0 was down", "removed node3"),
+                heard);
         assertEquals(List.of(), mesh.peers());
     }
 

@@ -27,8 +27,7 @@ final class MemberData {
      */
     static final int MAX_BYTES = 1024;
 
-    private MemberData() {
-    }
+    private MemberData() {}
 
     /** @throws InvalidInputException when the data would be over {@link #MAX_BYTES} */
     static byte[] encode(Ipv4Address underlay, List<Ipv4Prefix> subnets) {
@@ -62,8 +61,12 @@ final class MemberData {
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(data))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new InvalidInputException("member '" + name + "': data is not UTF-8");
         }
@@ -82,7 +85,8 @@ final class MemberData {
         List<Ipv4Prefix> prefixes = new ArrayList<>();
         for (Object subnet : subnets) {
             if (!(subnet instanceof String cidr)) {
-                throw new InvalidInputException("member '" + name + "': a subnet is " + Json.typeOf(subnet) + ", not a string");
+                throw new InvalidInputException(
+                        "member '" + name + "': a subnet is " + Json.typeOf(subnet) + ", not a string");
             }
             try {
                 prefixes.add(Ipv4Prefix.parse(cidr));

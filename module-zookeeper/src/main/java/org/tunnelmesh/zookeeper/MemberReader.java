@@ -35,8 +35,7 @@ final class MemberReader {
 
     /** A member as read from ZooKeeper; {@code data} is null when it is over the size limit, and so not read. */
     @SuppressWarnings("ArrayRecordComponent") // read once, never compared or hashed
-    record Member(String name, byte[] data, Stat stat) {
-    }
+    record Member(String name, byte[] data, Stat stat) {}
 
     private final MembershipContext ctx;
     private final CuratorFramework client;
@@ -54,6 +53,7 @@ final class MemberReader {
     private int lastRead;
     /** Why the last read of the members failed; empty when it worked. */
     private volatile String readError = "";
+
     private int failedReadsInARow;
     /** Members as last read, by name. */
     private final Map<String, Member> known = new HashMap<>();
@@ -85,7 +85,9 @@ final class MemberReader {
                 noteChanged(path.substring(path.lastIndexOf('/') + 1), event.getZxid());
                 onChange.run();
             } else if (path != null && event.getType() == Watcher.Event.EventType.NodeDeleted) {
-                noteChanged(path.substring(path.lastIndexOf('/') + 1), -1); // if it is back by the next read, it is another znode
+                noteChanged(
+                        path.substring(path.lastIndexOf('/') + 1),
+                        -1); // if it is back by the next read, it is another znode
                 onChange.run();
             }
         };
@@ -118,10 +120,13 @@ final class MemberReader {
             members = readMembers();
         } catch (KeeperException e) {
             failedReadsInARow++;
-            readError = "cannot read the members of cluster '" + ctx.config.cluster() + "' (" + failedReadsInARow + " time(s) in a row, last at "
+            readError = "cannot read the members of cluster '" + ctx.config.cluster() + "' (" + failedReadsInARow
+                    + " time(s) in a row, last at "
                     + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "): " + e.getMessage()
-                    + (e instanceof KeeperException.ConnectionLossException ? "; a reply over the client's packet limit (jute.maxbuffer) "
-                    + "also ends the connection like this: see this node's log for \"Packet len\"" : "");
+                    + (e instanceof KeeperException.ConnectionLossException
+                            ? "; a reply over the client's packet limit (jute.maxbuffer) "
+                                    + "also ends the connection like this: see this node's log for \"Packet len\""
+                            : "");
             throw e;
         }
         failedReadsInARow = 0;
@@ -130,7 +135,8 @@ final class MemberReader {
     }
 
     private void noteChanged(String member, long zxid) {
-        changedMembers.merge(member, zxid < 0 ? Long.MAX_VALUE : zxid, Math::max); // an older server sends no zxid: read again
+        changedMembers.merge(
+                member, zxid < 0 ? Long.MAX_VALUE : zxid, Math::max); // an older server sends no zxid: read again
     }
 
     /**
@@ -146,17 +152,22 @@ final class MemberReader {
             String memberName = member.getKey();
             long readAt = member.getValue();
             try {
-                client.checkExists().usingWatcher(memberChanged).inBackground((c, event) -> {
-                    int code = event.getResultCode();
-                    if (code != KeeperException.Code.OK.intValue() && code != KeeperException.Code.NONODE.intValue()) {
-                        readAll.set(true); // the watch may be missing: the next sync reads and watches everything
-                    } else if (event.getStat() == null) {
-                        onChange.run();
-                    } else if (event.getStat().getMzxid() > readAt) {
-                        noteChanged(memberName, event.getStat().getMzxid());
-                        onChange.run();
-                    }
-                }).forPath(ctx.memberPath(memberName));
+                client.checkExists()
+                        .usingWatcher(memberChanged)
+                        .inBackground((c, event) -> {
+                            int code = event.getResultCode();
+                            if (code != KeeperException.Code.OK.intValue()
+                                    && code != KeeperException.Code.NONODE.intValue()) {
+                                readAll.set(
+                                        true); // the watch may be missing: the next sync reads and watches everything
+                            } else if (event.getStat() == null) {
+                                onChange.run();
+                            } else if (event.getStat().getMzxid() > readAt) {
+                                noteChanged(memberName, event.getStat().getMzxid());
+                                onChange.run();
+                            }
+                        })
+                        .forPath(ctx.memberPath(memberName));
             } catch (Exception e) {
                 readAll.set(true);
             }
@@ -201,12 +212,20 @@ final class MemberReader {
             }
             known.keySet().retainAll(new HashSet<>(names));
             // events lag behind reads: a member read after its change came is not read again for that change
-            List<String> reading = all ? names : names.stream().filter(n -> !known.containsKey(n)
-                    || changed.getOrDefault(n, 0L) > known.get(n).stat().getMzxid()).toList();
+            List<String> reading = all
+                    ? names
+                    : names.stream()
+                            .filter(n -> !known.containsKey(n)
+                                    || changed.getOrDefault(n, 0L)
+                                            > known.get(n).stat().getMzxid())
+                            .toList();
             lastRead = reading.size();
             ZooKeeper zooKeeper = client.getZookeeperClient().getZooKeeper();
             Map<String, Stat> stats = stats(zooKeeper, reading);
-            long budget = zooKeeper.getClientConfig().getInt(ZKConfig.JUTE_MAXBUFFER, ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT) / 2;
+            long budget = zooKeeper
+                            .getClientConfig()
+                            .getInt(ZKConfig.JUTE_MAXBUFFER, ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT)
+                    / 2;
             List<String> chunk = new ArrayList<>();
             long chunkBytes = 0;
             for (String member : reading) {
@@ -235,19 +254,24 @@ final class MemberReader {
     }
 
     /** Each member's stat, by name, in one pipelined round of {@code exists}; a member gone meanwhile has none. */
-    private Map<String, Stat> stats(ZooKeeper zooKeeper, List<String> names) throws KeeperException, InterruptedException {
+    private Map<String, Stat> stats(ZooKeeper zooKeeper, List<String> names)
+            throws KeeperException, InterruptedException {
         Map<String, Stat> stats = new ConcurrentHashMap<>();
         AtomicReference<KeeperException.Code> failure = new AtomicReference<>();
         CountDownLatch answered = new CountDownLatch(names.size());
         for (String member : names) {
-            zooKeeper.exists(ctx.memberPath(member), false, (rc, path, context, stat) -> {
-                if (rc == KeeperException.Code.OK.intValue()) {
-                    stats.put(member, stat);
-                } else if (rc != KeeperException.Code.NONODE.intValue()) {
-                    failure.compareAndSet(null, KeeperException.Code.get(rc));
-                }
-                answered.countDown();
-            }, null);
+            zooKeeper.exists(
+                    ctx.memberPath(member),
+                    false,
+                    (rc, path, context, stat) -> {
+                        if (rc == KeeperException.Code.OK.intValue()) {
+                            stats.put(member, stat);
+                        } else if (rc != KeeperException.Code.NONODE.intValue()) {
+                            failure.compareAndSet(null, KeeperException.Code.get(rc));
+                        }
+                        answered.countDown();
+                    },
+                    null);
         }
         // a lost connection answers every pending request with CONNECTIONLOSS: the wait ends
         if (!answered.await(ctx.config.sessionTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)) {
@@ -271,7 +295,8 @@ final class MemberReader {
         List<OpResult> results = zooKeeper.multi(reads);
         for (int i = 0; i < chunk.size(); i++) {
             if (results.get(i) instanceof OpResult.GetDataResult data) {
-                byte[] bytes = data.getData() != null && data.getData().length > MemberData.MAX_BYTES ? null : data.getData();
+                byte[] bytes =
+                        data.getData() != null && data.getData().length > MemberData.MAX_BYTES ? null : data.getData();
                 known.put(chunk.get(i), new Member(chunk.get(i), bytes, data.getStat()));
                 unwatched.put(chunk.get(i), data.getStat().getMzxid());
             } else {

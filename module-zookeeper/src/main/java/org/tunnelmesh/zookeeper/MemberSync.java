@@ -16,9 +16,9 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Peer;
-import org.tunnelmesh.internal.PeerTable;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
+import org.tunnelmesh.internal.PeerTable;
 import org.tunnelmesh.zookeeper.MemberReader.Member;
 
 /**
@@ -27,18 +27,17 @@ import org.tunnelmesh.zookeeper.MemberReader.Member;
  * applied before as one batch through the mesh's API. Every sync and every change to the mesh runs
  * on the worker thread.
  */
-@SuppressWarnings("FutureReturnValueIgnored") // the worker's tasks catch and log their own failures: no future holds one
+@SuppressWarnings(
+        "FutureReturnValueIgnored") // the worker's tasks catch and log their own failures: no future holds one
 final class MemberSync {
     // the membership's logger: operators (and MembershipBenchmark's profile) select its lines by that name
     private static final Logger log = LogManager.getLogger(ZooKeeperMembership.class);
 
     /** A member the mesh refused, as it was then. */
-    private record Refused(Peer peer, String reason) {
-    }
+    private record Refused(Peer peer, String reason) {}
 
     /** A member's data read once: the peer, or why it is not one. */
-    private record Parsed(long mzxid, Peer peer, String error) {
-    }
+    private record Parsed(long mzxid, Peer peer, String error) {}
 
     private final MembershipContext ctx;
     private final MemberReader reader;
@@ -47,11 +46,13 @@ final class MemberSync {
     private final AtomicBoolean syncPending = new AtomicBoolean();
     /** The members this object put into the mesh, as it put them; only the worker thread changes it. */
     private final Map<String, Peer> applied = new ConcurrentHashMap<>();
+
     private volatile Map<String, String> skipped = Map.of();
     /** Members the mesh refused as they are now, and why; tried again when they change, and after a reconnect. */
     private final Map<String, Refused> refused = new HashMap<>();
     /** Members as last parsed, by name, with the znode version they came from: a burst re-parses only what changed. */
     private final Map<String, Parsed> parsed = new HashMap<>();
+
     private volatile int memberCount;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
@@ -124,7 +125,8 @@ final class MemberSync {
         for (Peer peer : applied.values()) {
             String refusal = ZooKeeperServers.refusal(peer, zooKeeperServers);
             if (refusal != null && mesh.peer(peer.name()).map(peer::equals).orElse(false)) {
-                log.warn("removing member '{}' of cluster '{}' at once: {}", peer.name(), ctx.config.cluster(), refusal);
+                log.warn(
+                        "removing member '{}' of cluster '{}' at once: {}", peer.name(), ctx.config.cluster(), refusal);
                 cutting.add(peer.name());
             }
         }
@@ -133,7 +135,8 @@ final class MemberSync {
                 mesh.removePeers(cutting);
                 cutting.forEach(applied::remove);
             } catch (RuntimeException e) {
-                log.error("cannot remove members {} that route ZooKeeper into the mesh: {}", cutting, e.getMessage(), e);
+                log.error(
+                        "cannot remove members {} that route ZooKeeper into the mesh: {}", cutting, e.getMessage(), e);
             }
         }
     }
@@ -162,7 +165,9 @@ final class MemberSync {
             applied.entrySet().removeIf(e -> !e.getValue().equals(inMesh.get(e.getKey())));
 
             PeerTable table = new PeerTable(mesh.config());
-            table.addAll(inMesh.values().stream().filter(p -> !applied.containsKey(p.name())).toList());
+            table.addAll(inMesh.values().stream()
+                    .filter(p -> !applied.containsKey(p.name()))
+                    .toList());
             Map<Ipv4Address, String> zooKeeperServers = servers.resolve();
             if (reader.readsAllNext()) {
                 refused.clear(); // after a reconnect the mesh is asked again
@@ -173,7 +178,8 @@ final class MemberSync {
             refused.keySet().retainAll(members.stream().map(Member::name).toList());
             // who keeps a contested subnet: the older member, by the zxid that created it - the same
             // answer on every node whatever each applied first
-            members.sort(Comparator.comparingLong((Member m) -> m.stat().getCzxid()).thenComparing(Member::name));
+            members.sort(
+                    Comparator.comparingLong((Member m) -> m.stat().getCzxid()).thenComparing(Member::name));
             Map<String, Peer> desired = new HashMap<>();
             Map<String, String> skipping = new HashMap<>();
             Map<String, Parsed> seen = new HashMap<>();
@@ -181,7 +187,10 @@ final class MemberSync {
                 String memberName = member.name();
                 if (member.stat().getEphemeralOwner() == 0) {
                     // a persistent znode outlives every session: nobody's live member, and older than any
-                    skipping.put(memberName, "member '" + memberName + "' is not ephemeral (a persistent znode is nobody's live member)");
+                    skipping.put(
+                            memberName,
+                            "member '" + memberName
+                                    + "' is not ephemeral (a persistent znode is nobody's live member)");
                     continue;
                 }
                 Parsed p = parse(memberName, member);
@@ -193,7 +202,9 @@ final class MemberSync {
                 Peer peer = p.peer();
                 String refusal = ZooKeeperServers.refusal(peer, zooKeeperServers);
                 Refused refusedBefore = refused.get(memberName);
-                if (refusal == null && refusedBefore != null && refusedBefore.peer().equals(peer)) {
+                if (refusal == null
+                        && refusedBefore != null
+                        && refusedBefore.peer().equals(peer)) {
                     refusal = refusedBefore.reason();
                 }
                 if (refusal != null) {
@@ -234,19 +245,34 @@ final class MemberSync {
             }
             for (Map.Entry<String, String> skip : skipping.entrySet()) {
                 if (!skip.getValue().equals(skipped.get(skip.getKey()))) {
-                    log.warn("member '{}' of cluster '{}' skipped: {}", skip.getKey(), ctx.config.cluster(), skip.getValue());
+                    log.warn(
+                            "member '{}' of cluster '{}' skipped: {}",
+                            skip.getKey(),
+                            ctx.config.cluster(),
+                            skip.getValue());
                 }
             }
             skipped = Map.copyOf(skipping);
             long t3 = System.nanoTime();
             // where a sync's time goes (MembershipBenchmark -Dprofile=true logs it)
-            log.debug("sync of cluster '{}': {} members ({} read) in {} ms, parsed and checked in {} ms, batch +{} -{} in {} ms",
-                    ctx.config.cluster(), members.size(), reader.lastRead(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, adding.size(),
-                    removing.size(), (t3 - t2) / 1_000_000);
+            log.debug(
+                    "sync of cluster '{}': {} members ({} read) in {} ms, parsed and checked in {} ms, batch +{} -{} in {} ms",
+                    ctx.config.cluster(),
+                    members.size(),
+                    reader.lastRead(),
+                    (t1 - t0) / 1_000_000,
+                    (t2 - t1) / 1_000_000,
+                    adding.size(),
+                    removing.size(),
+                    (t3 - t2) / 1_000_000);
         } catch (KeeperException | InterruptedException e) {
             // ZooKeeper went away while reading: fail-static, the reconnect brings a full sync
             String readError = reader.readError();
-            log.warn("{}; nothing changed", readError.isEmpty() ? "cannot read the members of cluster '" + ctx.config.cluster() + "': " + e : readError);
+            log.warn(
+                    "{}; nothing changed",
+                    readError.isEmpty()
+                            ? "cannot read the members of cluster '" + ctx.config.cluster() + "': " + e
+                            : readError);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             } else {
@@ -254,8 +280,12 @@ final class MemberSync {
             }
         } catch (Exception e) {
             failedBatches.incrementAndGet();
-            log.error("membership batch of cluster '{}' not applied: {}; retrying in {} s", ctx.config.cluster(), e.getMessage(),
-                    MembershipContext.RETRY_SECONDS, e);
+            log.error(
+                    "membership batch of cluster '{}' not applied: {}; retrying in {} s",
+                    ctx.config.cluster(),
+                    e.getMessage(),
+                    MembershipContext.RETRY_SECONDS,
+                    e);
             ctx.worker.schedule(this::schedule, MembershipContext.RETRY_SECONDS, TimeUnit.SECONDS);
         }
         if (!syncPending.get()) {
@@ -274,7 +304,8 @@ final class MemberSync {
         Parsed p;
         try {
             if (member.data() == null && member.stat().getDataLength() > MemberData.MAX_BYTES) {
-                throw new InvalidInputException(MemberData.tooBig(memberName, member.stat().getDataLength()));
+                throw new InvalidInputException(
+                        MemberData.tooBig(memberName, member.stat().getDataLength()));
             }
             p = new Parsed(mzxid, MemberData.parse(memberName, member.data()), null);
         } catch (TunnelMeshException e) {
@@ -321,8 +352,13 @@ final class MemberSync {
         }
         adding.forEach(p -> applied.put(p.name(), p));
         batches.incrementAndGet();
-        log.info("cluster '{}': batch applied, {} member(s) added {}, {} removed {}", ctx.config.cluster(), adding.size(),
-                names(adding), removing.size(), removing.size() > 20 ? "" : removing);
+        log.info(
+                "cluster '{}': batch applied, {} member(s) added {}, {} removed {}",
+                ctx.config.cluster(),
+                adding.size(),
+                names(adding),
+                removing.size(),
+                removing.size() > 20 ? "" : removing);
     }
 
     /** Adds the peers one by one; returns those the mesh took. */

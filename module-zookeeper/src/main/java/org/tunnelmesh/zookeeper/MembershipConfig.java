@@ -38,10 +38,18 @@ import org.tunnelmesh.Ipv4Prefix;
  * @param sessionTimeout ZooKeeper session timeout: how long after a node dies its member disappears
  * @param joinTimeout    how long the start waits for ZooKeeper before going on with the last known members
  */
-public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> subnets, Set<String> fixedPeers,
-                               String digestUser, String digestPassword, String clusterUser, String clusterPassword,
-                               Duration coalesce, Duration sessionTimeout,
-                               Duration joinTimeout) {
+public record MembershipConfig(
+        String connect,
+        String cluster,
+        List<Ipv4Prefix> subnets,
+        Set<String> fixedPeers,
+        String digestUser,
+        String digestPassword,
+        String clusterUser,
+        String clusterPassword,
+        Duration coalesce,
+        Duration sessionTimeout,
+        Duration joinTimeout) {
 
     public static final String DEFAULT_CLUSTER = "default";
     public static final Duration DEFAULT_COALESCE = Duration.ofMillis(100);
@@ -57,7 +65,8 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
         String hosts = connect.contains("/") ? connect.substring(0, connect.indexOf('/')) : connect;
         for (String hostPort : hosts.split(",")) {
             if (!HOST_PORT.matcher(hostPort).matches()) {
-                throw new InvalidInputException("ZooKeeper connect string '" + connect + "': '" + hostPort + "' is not host:port");
+                throw new InvalidInputException(
+                        "ZooKeeper connect string '" + connect + "': '" + hostPort + "' is not host:port");
             }
         }
         if (cluster == null || !CLUSTER.matcher(cluster).matches()) {
@@ -71,7 +80,8 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
         for (int i = 0; i < subnets.size(); i++) {
             for (int j = i + 1; j < subnets.size(); j++) {
                 if (subnets.get(i).overlaps(subnets.get(j))) {
-                    throw new InvalidInputException("subnets " + subnets.get(i) + " and " + subnets.get(j) + " overlap");
+                    throw new InvalidInputException(
+                            "subnets " + subnets.get(i) + " and " + subnets.get(j) + " overlap");
                 }
             }
         }
@@ -86,14 +96,16 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
             throw new InvalidInputException("the cluster's ZooKeeper identity needs both a user and a password");
         }
         if (clusterUser != null && digestUser == null) {
-            throw new InvalidInputException("the cluster's ZooKeeper identity '" + clusterUser + "' is given without this node's own");
+            throw new InvalidInputException(
+                    "the cluster's ZooKeeper identity '" + clusterUser + "' is given without this node's own");
         }
         if (clusterUser != null && (clusterUser.isEmpty() || clusterUser.contains(":"))) {
             throw new InvalidInputException("ZooKeeper user '" + clusterUser + "' must be non-empty and without ':'");
         }
         if (clusterUser != null && clusterUser.equals(digestUser)) {
-            throw new InvalidInputException("ZooKeeper user '" + clusterUser + "' is both this node's own identity and the cluster's: "
-                    + "give each node an identity of its own");
+            throw new InvalidInputException(
+                    "ZooKeeper user '" + clusterUser + "' is both this node's own identity and the cluster's: "
+                            + "give each node an identity of its own");
         }
         if (coalesce == null || coalesce.isNegative()) {
             throw new InvalidInputException("coalescing delay " + coalesce + " must be zero or positive");
@@ -127,7 +139,10 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
     @Override
     public String toString() {
         return "MembershipConfig[connect=" + connect + ", cluster=" + cluster + ", subnets=" + subnets + ", fixedPeers="
-                + fixedPeers + ", auth=" + (digestUser == null ? "none" : "digest " + digestUser + (clusterUser == null ? "" : ", cluster " + clusterUser))
+                + fixedPeers + ", auth="
+                + (digestUser == null
+                        ? "none"
+                        : "digest " + digestUser + (clusterUser == null ? "" : ", cluster " + clusterUser))
                 + ", coalesce=" + coalesce
                 + ", sessionTimeout=" + sessionTimeout + "]";
     }
@@ -145,8 +160,7 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
         private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
         private Duration joinTimeout = DEFAULT_JOIN_TIMEOUT;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder connect(String connect) {
             this.connect = connect;
@@ -201,8 +215,18 @@ public record MembershipConfig(String connect, String cluster, List<Ipv4Prefix> 
         }
 
         public MembershipConfig build() {
-            return new MembershipConfig(connect, cluster, subnets, fixedPeers, digestUser, digestPassword, clusterUser, clusterPassword, coalesce,
-                    sessionTimeout, joinTimeout);
+            return new MembershipConfig(
+                    connect,
+                    cluster,
+                    subnets,
+                    fixedPeers,
+                    digestUser,
+                    digestPassword,
+                    clusterUser,
+                    clusterPassword,
+                    coalesce,
+                    sessionTimeout,
+                    joinTimeout);
         }
     }
 }

@@ -14,10 +14,12 @@ final class MembershipContext {
     final MembershipConfig config;
     /** This node's name, and its member's. */
     final String name;
+
     final CuratorFramework client;
     final ScheduledExecutorService worker;
     /** False from SUSPENDED or LOST until CONNECTED or RECONNECTED: nothing is read or written meanwhile. */
     volatile boolean connected;
+
     volatile boolean closed;
 
     MembershipContext(MembershipConfig config, String name, CuratorFramework client, ScheduledExecutorService worker) {

@@ -30,7 +30,8 @@ import org.tunnelmesh.ConflictException;
  * its data over it, whoever's session owns it - another live node using our name would be
  * overwritten instead of refused.
  */
-@SuppressWarnings("FutureReturnValueIgnored") // the worker's tasks catch and log their own failures: no future holds one
+@SuppressWarnings(
+        "FutureReturnValueIgnored") // the worker's tasks catch and log their own failures: no future holds one
 final class OwnMember {
     // the membership's logger: operators select its lines by that name
     private static final Logger log = LogManager.getLogger(ZooKeeperMembership.class);
@@ -41,6 +42,7 @@ final class OwnMember {
     private final byte[] data;
     /** A watch on this node's own member: a rewrite or a delete by anyone else is repaired. */
     private final Watcher changed = this::changed;
+
     private volatile boolean registered;
     private final AtomicLong repairs = new AtomicLong();
 
@@ -92,9 +94,10 @@ final class OwnMember {
             Id own = digestId(config.digestUser(), config.digestPassword());
             Id cluster = config.ownIdentity() ? digestId(config.clusterUser(), config.clusterPassword()) : own;
             // mutable lists: ZooKeeper asks them contains(null), which List.of refuses
-            this.member = new ArrayList<>(config.ownIdentity()
-                    ? List.of(new ACL(ZooDefs.Perms.ALL, own), new ACL(ZooDefs.Perms.READ, cluster))
-                    : List.of(new ACL(ZooDefs.Perms.ALL, own)));
+            this.member = new ArrayList<>(
+                    config.ownIdentity()
+                            ? List.of(new ACL(ZooDefs.Perms.ALL, own), new ACL(ZooDefs.Perms.READ, cluster))
+                            : List.of(new ACL(ZooDefs.Perms.ALL, own)));
             this.parents = new ArrayList<>(List.of(new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, cluster)));
         }
 
@@ -116,7 +119,9 @@ final class OwnMember {
             if (path.equals(memberPath)) {
                 return member;
             }
-            return path.equals("/tunnelmesh") ? new ArrayList<>(List.of(new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE)))
+            return path.equals("/tunnelmesh")
+                    ? new ArrayList<>(
+                            List.of(new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE)))
                     : parents;
         }
     }
@@ -136,9 +141,14 @@ final class OwnMember {
                 boolean anyone = acl.getId().equals(ZooDefs.Ids.ANYONE_ID_UNSAFE);
                 if ((acl.getPerms() & (ZooDefs.Perms.DELETE | ZooDefs.Perms.WRITE | ZooDefs.Perms.ADMIN)) != 0
                         || (anyone && (acl.getPerms() & ZooDefs.Perms.CREATE) != 0)) {
-                    log.warn("the ACL of {} gives {}:{} {}: {}; set it to READ and CREATE for the cluster's identity only "
-                            + "(an admin identity may keep ALL)", config.membersPath(), acl.getId().getScheme(), acl.getId().getId(),
-                            permissions(acl.getPerms()), anyone ? "anyone can add members" : "that identity can delete other nodes' members");
+                    log.warn(
+                            "the ACL of {} gives {}:{} {}: {}; set it to READ and CREATE for the cluster's identity only "
+                                    + "(an admin identity may keep ALL)",
+                            config.membersPath(),
+                            acl.getId().getScheme(),
+                            acl.getId().getId(),
+                            permissions(acl.getPerms()),
+                            anyone ? "anyone can add members" : "that identity can delete other nodes' members");
                 }
             }
         } catch (Exception e) {
@@ -165,7 +175,11 @@ final class OwnMember {
         try {
             register(false);
         } catch (RuntimeException e) {
-            log.error("cannot register member {}: {}; retrying in {} s", path, e.getMessage(), MembershipContext.RETRY_SECONDS);
+            log.error(
+                    "cannot register member {}: {}; retrying in {} s",
+                    path,
+                    e.getMessage(),
+                    MembershipContext.RETRY_SECONDS);
             ctx.worker.schedule(this::registerQuietly, MembershipContext.RETRY_SECONDS, TimeUnit.SECONDS);
         }
     }
@@ -180,7 +194,10 @@ final class OwnMember {
         try {
             for (int attempt = 0; attempt < 3; attempt++) {
                 try {
-                    client.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data);
+                    client.create()
+                            .creatingParentContainersIfNeeded()
+                            .withMode(CreateMode.EPHEMERAL)
+                            .forPath(path, data);
                     registered = true;
                     log.info("registered member {}", path);
                     watch();
@@ -205,7 +222,8 @@ final class OwnMember {
                     if (!Arrays.equals(existing, data)) {
                         String message = "member name '" + ctx.name + "' is taken in cluster '" + ctx.config.cluster()
                                 + "' by a live member with other data " + new String(existing, StandardCharsets.UTF_8)
-                                + " (this node: " + new String(data, StandardCharsets.UTF_8) + "); give this node another --name, or stop the other one";
+                                + " (this node: " + new String(data, StandardCharsets.UTF_8)
+                                + "); give this node another --name, or stop the other one";
                         if (atStart) {
                             throw new ConflictException(message);
                         }
@@ -218,7 +236,8 @@ final class OwnMember {
                         // gone or changed meanwhile: look again
                     } catch (KeeperException.NoAuthException notOurs) {
                         registered = false;
-                        log.info("member {} of an earlier session of this node stays until that session expires; registering then",
+                        log.info(
+                                "member {} of an earlier session of this node stays until that session expires; registering then",
                                 path);
                         if (client.checkExists().usingWatcher(changed).forPath(path) != null) {
                             return;
@@ -230,8 +249,11 @@ final class OwnMember {
         } catch (ConflictException | IllegalStateException e) {
             throw e;
         } catch (KeeperException.NoAuthException e) {
-            throw new IllegalStateException("ZooKeeper refuses to let this node write " + path
-                    + " (NoAuth): check the digest user and password, and the ACL of " + ctx.config.membersPath(), e);
+            throw new IllegalStateException(
+                    "ZooKeeper refuses to let this node write " + path
+                            + " (NoAuth): check the digest user and password, and the ACL of "
+                            + ctx.config.membersPath(),
+                    e);
         } catch (Exception e) {
             throw new IllegalStateException("cannot register member " + path + ": " + e, e);
         }
@@ -265,15 +287,22 @@ final class OwnMember {
         }
         try {
             Stat stat = new Stat();
-            byte[] found = client.getData().storingStatIn(stat).usingWatcher(changed).forPath(path);
-            if (stat.getEphemeralOwner() != client.getZookeeperClient().getZooKeeper().getSessionId()) {
+            byte[] found =
+                    client.getData().storingStatIn(stat).usingWatcher(changed).forPath(path);
+            if (stat.getEphemeralOwner()
+                    != client.getZookeeperClient().getZooKeeper().getSessionId()) {
                 registered = false;
-                log.warn("member {} was replaced by a znode that is not this node's ({}): registering again once it goes",
-                        path, new String(found, StandardCharsets.UTF_8));
+                log.warn(
+                        "member {} was replaced by a znode that is not this node's ({}): registering again once it goes",
+                        path,
+                        new String(found, StandardCharsets.UTF_8));
             } else if (!Arrays.equals(found, data)) {
                 client.setData().withVersion(stat.getVersion()).forPath(path, data);
                 repairs.incrementAndGet();
-                log.warn("member {} was rewritten by someone else to {}: restored", path, new String(found, StandardCharsets.UTF_8));
+                log.warn(
+                        "member {} was rewritten by someone else to {}: restored",
+                        path,
+                        new String(found, StandardCharsets.UTF_8));
             }
         } catch (KeeperException.NoNodeException e) {
             registered = false;
@@ -281,7 +310,11 @@ final class OwnMember {
             log.warn("member {} was deleted by someone else while this node is live: registering it again", path);
             registerQuietly();
         } catch (Exception e) {
-            log.warn("cannot check member {}: {}; checking again in {} s", path, e.toString(), MembershipContext.RETRY_SECONDS);
+            log.warn(
+                    "cannot check member {}: {}; checking again in {} s",
+                    path,
+                    e.toString(),
+                    MembershipContext.RETRY_SECONDS);
             ctx.worker.schedule(this::check, MembershipContext.RETRY_SECONDS, TimeUnit.SECONDS);
         }
     }

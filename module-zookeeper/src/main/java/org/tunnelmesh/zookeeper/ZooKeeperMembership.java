@@ -21,7 +21,6 @@ import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
-import org.tunnelmesh.internal.PeerTable;
 
 /**
  * Takes a mesh's peers from a cluster in ZooKeeper: this node announces itself as an ephemeral
@@ -57,6 +56,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
     private final MemberReader reader;
     /** The members made the mesh's peers, a batch at a time. */
     private final MemberSync sync;
+
     private volatile ConnectionState connectionState;
     /** Connection events before this is set are the start's own business (it registers itself). */
     private volatile boolean started;
@@ -67,9 +67,11 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         String memberPath = config.membersPath() + "/" + name;
         byte[] memberData = MemberData.encode(meshConfig.underlay(), config.subnets());
         ZooKeeperServers servers = new ZooKeeperServers(config.connect());
-        String ownRefusal = ZooKeeperServers.refusal(new Peer(name, meshConfig.underlay(), config.subnets()), servers.resolve());
+        String ownRefusal =
+                ZooKeeperServers.refusal(new Peer(name, meshConfig.underlay(), config.subnets()), servers.resolve());
         if (ownRefusal != null) {
-            throw new InvalidInputException(ownRefusal + ": every other node would skip this one; announce other --subnets");
+            throw new InvalidInputException(
+                    ownRefusal + ": every other node would skip this one; announce other --subnets");
         }
         CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(config.connect())
@@ -79,9 +81,12 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                 .retryPolicy(new ExponentialBackoffRetry(250, 3, 2000));
         if (config.authenticated()) {
             List<AuthInfo> identities = new ArrayList<>();
-            identities.add(new AuthInfo("digest", (config.digestUser() + ":" + config.digestPassword()).getBytes(StandardCharsets.UTF_8)));
+            identities.add(new AuthInfo(
+                    "digest", (config.digestUser() + ":" + config.digestPassword()).getBytes(StandardCharsets.UTF_8)));
             if (config.ownIdentity()) {
-                identities.add(new AuthInfo("digest", (config.clusterUser() + ":" + config.clusterPassword()).getBytes(StandardCharsets.UTF_8)));
+                identities.add(new AuthInfo(
+                        "digest",
+                        (config.clusterUser() + ":" + config.clusterPassword()).getBytes(StandardCharsets.UTF_8)));
             }
             builder.authorization(identities).aclProvider(OwnMember.acls(config, memberPath));
         }
@@ -137,17 +142,28 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
      */
     public void follow(TunnelMesh mesh) {
         sync.follow(mesh);
-        log.info("member '{}' of cluster '{}' on {}: {} {}, {} last known member(s)", name, config.cluster(), config.connect(),
-                mesh.config().underlay(), config.subnets(), sync.appliedCount());
+        log.info(
+                "member '{}' of cluster '{}' on {}: {} {}, {} last known member(s)",
+                name,
+                config.cluster(),
+                config.connect(),
+                mesh.config().underlay(),
+                config.subnets(),
+                sync.appliedCount());
     }
 
     private void start() {
         if (!config.authenticated()) {
-            log.warn("ZooKeeper membership without authentication: the member znodes under {} are world-writable, so anyone "
-                    + "who reaches {} can route this node's traffic; configure digest authentication", config.membersPath(), config.connect());
+            log.warn(
+                    "ZooKeeper membership without authentication: the member znodes under {} are world-writable, so anyone "
+                            + "who reaches {} can route this node's traffic; configure digest authentication",
+                    config.membersPath(),
+                    config.connect());
         } else if (!config.ownIdentity()) {
-            log.warn("ZooKeeper identity '{}' is the whole cluster's: any node can rewrite another's member; give each node an "
-                    + "identity of its own (--zookeeper-auth-file: this node's USER:PASSWORD, then the cluster's)", config.digestUser());
+            log.warn(
+                    "ZooKeeper identity '{}' is the whole cluster's: any node can rewrite another's member; give each node an "
+                            + "identity of its own (--zookeeper-auth-file: this node's USER:PASSWORD, then the cluster's)",
+                    config.digestUser());
         }
         client.getConnectionStateListenable().addListener((c, state) -> stateChanged(state));
         client.start();
@@ -168,8 +184,10 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             if (client.getZookeeperClient().isConnected()) {
                 stateChanged(ConnectionState.CONNECTED); // it answered just after the wait
             }
-            log.warn("ZooKeeper {} does not answer: keeping the last known members of cluster '{}' and joining when it answers",
-                    config.connect(), config.cluster());
+            log.warn(
+                    "ZooKeeper {} does not answer: keeping the last known members of cluster '{}' and joining when it answers",
+                    config.connect(),
+                    config.cluster());
         }
     }
 
@@ -183,7 +201,10 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                     own.lost();
                 }
                 ctx.worker.execute(sync::releaseControlPlane);
-                log.warn("ZooKeeper connection {}: fail-static, the mesh keeps its {} member peer(s) as they are", state, sync.appliedCount());
+                log.warn(
+                        "ZooKeeper connection {}: fail-static, the mesh keeps its {} member peer(s) as they are",
+                        state,
+                        sync.appliedCount());
             }
             case CONNECTED, RECONNECTED -> {
                 if (!started) {
@@ -197,8 +218,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
                     sync.schedule(); // reads all members, and so sets every watch again
                 });
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -253,10 +273,11 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             return "none (member znodes are world-writable)";
         }
         if (!config.ownIdentity()) {
-            return "digest " + config.digestUser() + " (one identity for the whole cluster: any node can rewrite another's member)";
+            return "digest " + config.digestUser()
+                    + " (one identity for the whole cluster: any node can rewrite another's member)";
         }
-        return "digest " + config.digestUser() + " (this node's own: it alone writes its member), cluster " + config.clusterUser()
-                + " (lists, creates and reads members)";
+        return "digest " + config.digestUser() + " (this node's own: it alone writes its member), cluster "
+                + config.clusterUser() + " (lists, creates and reads members)";
     }
 
     @Override
@@ -286,7 +307,10 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
 
     @Override
     public String[] getSkippedMemberReasons() {
-        return sync.skipped().entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> e.getValue()).toArray(String[]::new);
+        return sync.skipped().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getValue())
+                .toArray(String[]::new);
     }
 
     @Override

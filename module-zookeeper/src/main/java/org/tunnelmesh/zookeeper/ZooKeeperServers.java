@@ -58,8 +58,9 @@ final class ZooKeeperServers {
         for (Ipv4Prefix subnet : peer.subnets()) {
             for (Map.Entry<Ipv4Address, String> server : servers.entrySet()) {
                 if (subnet.contains(server.getKey())) {
-                    return "member '" + peer.name() + "': subnet " + subnet + " holds ZooKeeper server " + server.getKey() + " ("
-                            + server.getValue() + "); a member cannot route the cluster's control plane into the mesh";
+                    return "member '" + peer.name() + "': subnet " + subnet + " holds ZooKeeper server "
+                            + server.getKey() + " (" + server.getValue()
+                            + "); a member cannot route the cluster's control plane into the mesh";
                 }
             }
         }

@@ -34,8 +34,8 @@ final class UnderlayGuardMesh implements TunnelMesh {
             for (Ipv4Prefix subnet : peer.subnets()) {
                 if (subnet.overlaps(onLink)) {
                     refusals.incrementAndGet();
-                    throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet + " overlaps " + onLink
-                            + ", which the underlay reaches on-link");
+                    throw new InvalidInputException("peer '" + peer.name() + "': subnet " + subnet + " overlaps "
+                            + onLink + ", which the underlay reaches on-link");
                 }
             }
         }

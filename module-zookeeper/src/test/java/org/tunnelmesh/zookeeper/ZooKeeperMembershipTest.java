@@ -62,8 +62,10 @@ class ZooKeeperMembershipTest {
     }
 
     private CuratorFramework client(String digest) throws InterruptedException {
-        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
-                .retryPolicy(new RetryOneTime(100)).sessionTimeoutMs(10_000);
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
+                .connectString(server.getConnectString())
+                .retryPolicy(new RetryOneTime(100))
+                .sessionTimeoutMs(10_000);
         if (digest != null) {
             builder.authorization("digest", digest.getBytes(StandardCharsets.UTF_8));
         }
@@ -75,8 +77,13 @@ class ZooKeeperMembershipTest {
 
     /** Node i: underlay 10.245.1.(1+i), tunnel 192.168.(40+i).0, serving 192.168.(40+i).0/24. */
     private static InMemoryTunnelMesh mesh(int i, Peer... peers) {
-        return InMemoryTunnelMesh.open(MeshConfig.builder().name("node" + i).underlay("10.245.1." + (1 + i))
-                .tunnelAddress("192.168." + (40 + i) + ".0").build(), List.of(peers));
+        return InMemoryTunnelMesh.open(
+                MeshConfig.builder()
+                        .name("node" + i)
+                        .underlay("10.245.1." + (1 + i))
+                        .tunnelAddress("192.168." + (40 + i) + ".0")
+                        .build(),
+                List.of(peers));
     }
 
     private static Peer peerOf(int i) {
@@ -84,8 +91,12 @@ class ZooKeeperMembershipTest {
     }
 
     private MembershipConfig.Builder config(int i) {
-        return MembershipConfig.builder().connect(server.getConnectString()).cluster("lab")
-                .subnets("192.168." + (40 + i) + ".0/24").sessionTimeout(Duration.ofSeconds(4)).joinTimeout(Duration.ofSeconds(10));
+        return MembershipConfig.builder()
+                .connect(server.getConnectString())
+                .cluster("lab")
+                .subnets("192.168." + (40 + i) + ".0/24")
+                .sessionTimeout(Duration.ofSeconds(4))
+                .joinTimeout(Duration.ofSeconds(10));
     }
 
     private ZooKeeperMembership join(TunnelMesh mesh, MembershipConfig config) {
@@ -109,7 +120,9 @@ class ZooKeeperMembershipTest {
     }
 
     private void createMember(String name, String data) throws Exception {
-        admin.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
+        admin.create()
+                .creatingParentsIfNeeded()
+                .withMode(CreateMode.EPHEMERAL)
                 .forPath("/tunnelmesh/lab/members/" + name, data.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -131,7 +144,8 @@ class ZooKeeperMembershipTest {
             }
             await("node" + self + " has the other two", () -> peersOf(mesh).equals(expected));
         }
-        assertEquals("{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}",
+        assertEquals(
+                "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}",
                 new String(admin.getData().forPath("/tunnelmesh/lab/members/node2"), StandardCharsets.UTF_8));
         assertTrue(members.get(0).isRegistered());
         assertEquals(2, members.get(0).getMemberCount());
@@ -140,7 +154,10 @@ class ZooKeeperMembershipTest {
         members.get(2).close(); // node3 leaves: its session ends, its member goes
         await("node3 removed from node1", () -> peersOf(meshes[0]).keySet().equals(Set.of("node2")));
         await("node3 removed from node2", () -> peersOf(meshes[1]).keySet().equals(Set.of("node1")));
-        assertEquals(2, meshes[2].peers().size(), "the node that left keeps its peers (fail-static), it only stops following");
+        assertEquals(
+                2,
+                meshes[2].peers().size(),
+                "the node that left keeps its peers (fail-static), it only stops following");
     }
 
     @Test
@@ -174,7 +191,9 @@ class ZooKeeperMembershipTest {
         assertEquals("member 'wrongtype': \"underlay\" is missing or not a string", reasons[2]);
 
         // a good member in the same cluster is still applied
-        createMember("node4", "{\"underlay\":\"10.245.1.5\",\"subnets\":[\"192.168.44.0/24\"],\"comment\":\"later versions may add keys\"}");
+        createMember(
+                "node4",
+                "{\"underlay\":\"10.245.1.5\",\"subnets\":[\"192.168.44.0/24\"],\"comment\":\"later versions may add keys\"}");
         await("node4 applied", () -> peersOf(node1).containsKey("node4"));
         admin.delete().forPath("/tunnelmesh/lab/members/thief");
         admin.delete().forPath("/tunnelmesh/lab/members/garbage");
@@ -187,7 +206,9 @@ class ZooKeeperMembershipTest {
         createMember("zeta", "{\"underlay\":\"10.245.1.20\",\"subnets\":[\"10.20.0.0/16\"]}");
         createMember("alpha", "{\"underlay\":\"10.245.1.21\",\"subnets\":[\"10.20.5.0/24\"]}");
         ZooKeeperMembership membership = join(node1, config(1).build());
-        await("one applied, one skipped", () -> membership.getSkippedMembers() == 1 && node1.peers().size() == 1);
+        await(
+                "one applied, one skipped",
+                () -> membership.getSkippedMembers() == 1 && node1.peers().size() == 1);
         assertEquals(Set.of("zeta"), peersOf(node1).keySet());
     }
 
@@ -195,9 +216,14 @@ class ZooKeeperMembershipTest {
     void aLiveMemberWithTheSameNameAndOtherDataIsRefusedAtStart() throws Exception {
         createMember("node1", "{\"underlay\":\"10.245.1.77\",\"subnets\":[\"192.168.77.0/24\"]}");
         InMemoryTunnelMesh node1 = mesh(1);
-        ConflictException e = assertThrows(ConflictException.class, () -> ZooKeeperMembership.join(node1, config(1).build()));
-        assertTrue(e.getMessage().startsWith("member name 'node1' is taken in cluster 'lab' by a live member with other data "
-                + "{\"underlay\":\"10.245.1.77\",\"subnets\":[\"192.168.77.0/24\"]}"), e.getMessage());
+        ConflictException e = assertThrows(
+                ConflictException.class,
+                () -> ZooKeeperMembership.join(node1, config(1).build()));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("member name 'node1' is taken in cluster 'lab' by a live member with other data "
+                                + "{\"underlay\":\"10.245.1.77\",\"subnets\":[\"192.168.77.0/24\"]}"),
+                e.getMessage());
         assertEquals(List.of(), node1.peers());
     }
 
@@ -206,21 +232,29 @@ class ZooKeeperMembershipTest {
         createMember("node1", "{\"underlay\":\"10.245.1.2\",\"subnets\":[\"192.168.41.0/24\"]}");
         ZooKeeperMembership membership = join(mesh(1), config(1).build());
         assertTrue(membership.isRegistered());
-        long owner = admin.checkExists().forPath("/tunnelmesh/lab/members/node1").getEphemeralOwner();
-        assertFalse(owner == admin.getZookeeperClient().getZooKeeper().getSessionId(), "the member is now the node's own");
+        long owner =
+                admin.checkExists().forPath("/tunnelmesh/lab/members/node1").getEphemeralOwner();
+        assertFalse(
+                owner == admin.getZookeeperClient().getZooKeeper().getSessionId(), "the member is now the node's own");
     }
 
     @Test
     void aBurstIsAppliedAsOneBatch() throws Exception {
         InMemoryTunnelMesh node1 = mesh(1);
-        ZooKeeperMembership membership = join(node1, config(1).coalesce(Duration.ofMillis(500)).build());
+        ZooKeeperMembership membership =
+                join(node1, config(1).coalesce(Duration.ofMillis(500)).build());
         await("cache ready", () -> membership.getConnectionState().equals("CONNECTED"));
         Thread.sleep(600);
         long before = membership.getBatches();
         List<CuratorOp> ops = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            ops.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/m" + i,
-                    ("{\"underlay\":\"10.9.0." + (i + 1) + "\",\"subnets\":[\"10.10." + i + ".0/24\"]}").getBytes(StandardCharsets.UTF_8)));
+            ops.add(admin.transactionOp()
+                    .create()
+                    .withMode(CreateMode.EPHEMERAL)
+                    .forPath(
+                            "/tunnelmesh/lab/members/m" + i,
+                            ("{\"underlay\":\"10.9.0." + (i + 1) + "\",\"subnets\":[\"10.10." + i + ".0/24\"]}")
+                                    .getBytes(StandardCharsets.UTF_8)));
         }
         admin.transaction().forOperations(ops);
         // the batch is counted just after the mesh has the peers: wait for both
@@ -236,14 +270,24 @@ class ZooKeeperMembershipTest {
         createMember("node3", "{\"underlay\":\"10.245.1.4\",\"subnets\":[\"192.168.43.0/24\"]}");
         await("two peers", () -> peersOf(node1).keySet().equals(Set.of("node2", "node3")));
 
-        admin.setData().forPath("/tunnelmesh/lab/members/node2",
-                "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\",\"10.42.0.0/16\"]}".getBytes(StandardCharsets.UTF_8));
-        await("node2's new subnet", () -> Peer.of("node2", "10.245.1.3", "192.168.42.0/24,10.42.0.0/16")
-                .equals(peersOf(node1).get("node2")));
+        admin.setData()
+                .forPath(
+                        "/tunnelmesh/lab/members/node2",
+                        "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\",\"10.42.0.0/16\"]}"
+                                .getBytes(StandardCharsets.UTF_8));
+        await(
+                "node2's new subnet",
+                () -> Peer.of("node2", "10.245.1.3", "192.168.42.0/24,10.42.0.0/16")
+                        .equals(peersOf(node1).get("node2")));
         admin.delete().forPath("/tunnelmesh/lab/members/node3");
         createMember("node3", "{\"underlay\":\"10.245.1.14\",\"subnets\":[\"192.168.43.0/24\"]}");
-        await("node3 as it came back", () -> Peer.of("node3", "10.245.1.14", "192.168.43.0/24").equals(peersOf(node1).get("node3")));
-        assertEquals(Peer.of("node2", "10.245.1.3", "192.168.42.0/24,10.42.0.0/16"), peersOf(node1).get("node2"));
+        await(
+                "node3 as it came back",
+                () -> Peer.of("node3", "10.245.1.14", "192.168.43.0/24")
+                        .equals(peersOf(node1).get("node3")));
+        assertEquals(
+                Peer.of("node2", "10.245.1.3", "192.168.42.0/24,10.42.0.0/16"),
+                peersOf(node1).get("node2"));
     }
 
     @Test
@@ -257,13 +301,18 @@ class ZooKeeperMembershipTest {
         server.stop();
         await("suspended", () -> !membership.getConnectionState().equals("CONNECTED"));
         Thread.sleep(6000); // longer than the session timeout: Curator declares the session LOST
-        assertEquals(Set.of("node2", "node3"), peersOf(node1).keySet(), "fail-static: nothing removed while ZooKeeper is away");
+        assertEquals(
+                Set.of("node2", "node3"),
+                peersOf(node1).keySet(),
+                "fail-static: nothing removed while ZooKeeper is away");
 
         server.restart();
         // node3's session (the admin client's) and node2's may have expired; node2 re-registers, node3 is gone for good
         admin.close();
         admin = client(null);
-        await("resynchronised: node2 back, node3 gone", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+        await(
+                "resynchronised: node2 back, node3 gone",
+                () -> peersOf(node1).keySet().equals(Set.of("node2")));
         await("registered again", membership::isRegistered);
         createMember("node4", "{\"underlay\":\"10.245.1.5\",\"subnets\":[\"192.168.44.0/24\"]}");
         await("a new member joins after the outage", () -> peersOf(node1).containsKey("node4"));
@@ -273,7 +322,12 @@ class ZooKeeperMembershipTest {
     void aNodeStartedWhileZooKeeperIsDownKeepsItsLastKnownMembers() throws Exception {
         InMemoryTunnelMesh node1 = mesh(1, peerOf(2), peerOf(3), Peer.of("fixed", "10.245.1.30", "10.30.0.0/16"));
         server.stop();
-        ZooKeeperMembership membership = join(node1, config(1).fixedPeers(Set.of("fixed")).joinTimeout(Duration.ofSeconds(1)).build());
+        ZooKeeperMembership membership = join(
+                node1,
+                config(1)
+                        .fixedPeers(Set.of("fixed"))
+                        .joinTimeout(Duration.ofSeconds(1))
+                        .build());
         assertFalse(membership.isRegistered());
         assertEquals(2, membership.getAppliedMembers());
         Thread.sleep(1000);
@@ -283,7 +337,8 @@ class ZooKeeperMembershipTest {
         admin.close();
         admin = client(null);
         createMember("node2", "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}");
-        await("node3 (not a member) removed, node2 kept, the fixed peer untouched",
+        await(
+                "node3 (not a member) removed, node2 kept, the fixed peer untouched",
                 () -> peersOf(node1).keySet().equals(Set.of("fixed", "node2")));
         await("registered once ZooKeeper answers", membership::isRegistered);
     }
@@ -291,11 +346,14 @@ class ZooKeeperMembershipTest {
     @Test
     void aMemberNamedLikeAFixedPeerIsSkipped() throws Exception {
         InMemoryTunnelMesh node1 = mesh(1, Peer.of("edge", "10.245.1.30", "10.30.0.0/16"));
-        ZooKeeperMembership membership = join(node1, config(1).fixedPeers(Set.of("edge")).build());
+        ZooKeeperMembership membership =
+                join(node1, config(1).fixedPeers(Set.of("edge")).build());
         createMember("edge", "{\"underlay\":\"10.245.1.31\",\"subnets\":[\"10.31.0.0/16\"]}");
         await("skipped", () -> membership.getSkippedMembers() == 1);
         assertArrayEquals(new String[] {"peer 'edge' already exists"}, membership.getSkippedMemberReasons());
-        assertEquals(Peer.of("edge", "10.245.1.30", "10.30.0.0/16"), node1.peer("edge").orElseThrow());
+        assertEquals(
+                Peer.of("edge", "10.245.1.30", "10.30.0.0/16"),
+                node1.peer("edge").orElseThrow());
     }
 
     @Test
@@ -306,14 +364,19 @@ class ZooKeeperMembershipTest {
         join(node2, config(2).digest("mesh", "s3cret").build());
         await("node1 has node2", () -> peersOf(node1).keySet().equals(Set.of("node2")));
 
-        assertThrows(KeeperException.NoAuthException.class, () -> createMember("intruder",
-                "{\"underlay\":\"10.245.1.66\",\"subnets\":[\"192.168.66.0/24\"]}"));
-        assertThrows(KeeperException.NoAuthException.class, () -> admin.getData().forPath("/tunnelmesh/lab/members/node2"));
+        assertThrows(
+                KeeperException.NoAuthException.class,
+                () -> createMember("intruder", "{\"underlay\":\"10.245.1.66\",\"subnets\":[\"192.168.66.0/24\"]}"));
+        assertThrows(
+                KeeperException.NoAuthException.class, () -> admin.getData().forPath("/tunnelmesh/lab/members/node2"));
         try (CuratorFramework wrong = client("mesh:wrong")) {
-            assertThrows(KeeperException.NoAuthException.class, () -> wrong.getChildren().forPath("/tunnelmesh/lab/members"));
+            assertThrows(
+                    KeeperException.NoAuthException.class,
+                    () -> wrong.getChildren().forPath("/tunnelmesh/lab/members"));
         }
         try (CuratorFramework right = client("mesh:s3cret")) {
-            assertEquals(Set.of("node1", "node2"), Set.copyOf(right.getChildren().forPath("/tunnelmesh/lab/members")));
+            assertEquals(
+                    Set.of("node1", "node2"), Set.copyOf(right.getChildren().forPath("/tunnelmesh/lab/members")));
         }
     }
 
@@ -332,13 +395,18 @@ class ZooKeeperMembershipTest {
 
     @Test
     void aPersistentZnodeIsNoMemberEvenWhenItIsOlderThanTheLiveOne() throws Exception {
-        admin.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath("/tunnelmesh/lab/members/squatter",
-                json("10.245.1.66", "192.168.42.0/24").getBytes(StandardCharsets.UTF_8));
+        admin.create()
+                .creatingParentsIfNeeded()
+                .withMode(CreateMode.PERSISTENT)
+                .forPath(
+                        "/tunnelmesh/lab/members/squatter",
+                        json("10.245.1.66", "192.168.42.0/24").getBytes(StandardCharsets.UTF_8));
         join(mesh(2), config(2).build());
         InMemoryTunnelMesh node1 = mesh(1);
         ZooKeeperMembership membership = join(node1, config(1).build());
         await("node2 applied", () -> peersOf(node1).keySet().equals(Set.of("node2")));
-        assertArrayEquals(new String[] {"member 'squatter' is not ephemeral (a persistent znode is nobody's live member)"},
+        assertArrayEquals(
+                new String[] {"member 'squatter' is not ephemeral (a persistent znode is nobody's live member)"},
                 membership.getSkippedMemberReasons());
     }
 
@@ -349,7 +417,10 @@ class ZooKeeperMembershipTest {
         createMember("alpha", "{\"underlay\":"); // older, not valid yet
         createMember("beta", json("10.245.1.22", "10.20.0.0/16"));
         await("node1 applies beta", () -> peersOf(node1).keySet().equals(Set.of("beta")));
-        admin.setData().forPath("/tunnelmesh/lab/members/alpha", json("10.245.1.21", "10.20.5.0/24").getBytes(StandardCharsets.UTF_8));
+        admin.setData()
+                .forPath(
+                        "/tunnelmesh/lab/members/alpha",
+                        json("10.245.1.21", "10.20.5.0/24").getBytes(StandardCharsets.UTF_8));
         InMemoryTunnelMesh node3 = mesh(3);
         join(node3, config(3).build());
         await("node3 applies alpha", () -> peersOf(node3).keySet().equals(Set.of("alpha", "node1")));
@@ -360,14 +431,19 @@ class ZooKeeperMembershipTest {
     void oversizedMembersAreSkippedUnreadAndTheOthersStillApplied() throws Exception {
         for (int i = 0; i < 20; i++) {
             String data = json("10.245.1." + (100 + i), "10.50." + i + ".0/24");
-            createMember("big" + i, data.substring(0, data.length() - 1) + ",\"pad\":\"" + "x".repeat(60_000 - data.length() - 9) + "\"}");
+            createMember(
+                    "big" + i,
+                    data.substring(0, data.length() - 1) + ",\"pad\":\"" + "x".repeat(60_000 - data.length() - 9)
+                            + "\"}");
         }
         join(mesh(2), config(2).build());
         InMemoryTunnelMesh node1 = mesh(1);
         ZooKeeperMembership membership = join(node1, config(1).build());
         await("node2 applied", () -> peersOf(node1).keySet().equals(Set.of("node2")));
         await("twenty skipped", () -> membership.getSkippedMembers() == 20);
-        assertEquals("member 'big0': data of 60000 bytes is over the limit of 1024 bytes", membership.getSkippedMemberReasons()[0]);
+        assertEquals(
+                "member 'big0': data of 60000 bytes is over the limit of 1024 bytes",
+                membership.getSkippedMemberReasons()[0]);
         assertEquals("", membership.getReadError());
         assertEquals("CONNECTED", membership.getConnectionState(), "the session never dropped");
     }
@@ -386,12 +462,17 @@ class ZooKeeperMembershipTest {
         for (int first = 0; first < flood.size(); first += 200) {
             List<CuratorOp> ops = new ArrayList<>();
             for (String name : flood.subList(first, first + 200)) {
-                ops.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/" + name, new byte[0]));
+                ops.add(admin.transactionOp()
+                        .create()
+                        .withMode(CreateMode.EPHEMERAL)
+                        .forPath("/tunnelmesh/lab/members/" + name, new byte[0]));
             }
             admin.transaction().forOperations(ops);
         }
         await("the read error is shown", () -> !membership.getReadError().isEmpty());
-        assertTrue(membership.getReadError().startsWith("cannot read the members of cluster 'lab' ("), membership.getReadError());
+        assertTrue(
+                membership.getReadError().startsWith("cannot read the members of cluster 'lab' ("),
+                membership.getReadError());
         assertTrue(membership.getReadError().contains("jute.maxbuffer"), membership.getReadError());
         assertEquals(Set.of("node2"), peersOf(node1).keySet(), "fail-static meanwhile");
 
@@ -410,19 +491,35 @@ class ZooKeeperMembershipTest {
     @Test
     void aMemberTheMeshRefusesIsSkippedWithItsReasonOnceAndTheOthersAreApplied() throws Exception {
         UnderlayGuardMesh node1 = new UnderlayGuardMesh(mesh(1), Ipv4Prefix.parse("10.245.1.0/24"));
-        ZooKeeperMembership membership = join(node1, config(1).coalesce(Duration.ofMillis(300)).build());
+        ZooKeeperMembership membership =
+                join(node1, config(1).coalesce(Duration.ofMillis(300)).build());
         await("connected", () -> membership.getConnectionState().equals("CONNECTED"));
         List<CuratorOp> burst = new ArrayList<>();
-        burst.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/node2",
-                json("10.245.1.3", "192.168.42.0/24").getBytes(StandardCharsets.UTF_8)));
-        burst.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/underlay",
-                json("10.245.1.9", "10.245.1.128/28").getBytes(StandardCharsets.UTF_8)));
-        burst.add(admin.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath("/tunnelmesh/lab/members/node3",
-                json("10.245.1.4", "192.168.43.0/24").getBytes(StandardCharsets.UTF_8)));
+        burst.add(admin.transactionOp()
+                .create()
+                .withMode(CreateMode.EPHEMERAL)
+                .forPath(
+                        "/tunnelmesh/lab/members/node2",
+                        json("10.245.1.3", "192.168.42.0/24").getBytes(StandardCharsets.UTF_8)));
+        burst.add(admin.transactionOp()
+                .create()
+                .withMode(CreateMode.EPHEMERAL)
+                .forPath(
+                        "/tunnelmesh/lab/members/underlay",
+                        json("10.245.1.9", "10.245.1.128/28").getBytes(StandardCharsets.UTF_8)));
+        burst.add(admin.transactionOp()
+                .create()
+                .withMode(CreateMode.EPHEMERAL)
+                .forPath(
+                        "/tunnelmesh/lab/members/node3",
+                        json("10.245.1.4", "192.168.43.0/24").getBytes(StandardCharsets.UTF_8)));
         admin.transaction().forOperations(burst);
         await("node2 and node3 applied", () -> peersOf(node1).keySet().equals(Set.of("node2", "node3")));
         await("the refused one skipped", () -> membership.getSkippedMembers() == 1);
-        assertArrayEquals(new String[] {"peer 'underlay': subnet 10.245.1.128/28 overlaps 10.245.1.0/24, which the underlay reaches on-link"},
+        assertArrayEquals(
+                new String[] {
+                    "peer 'underlay': subnet 10.245.1.128/28 overlaps 10.245.1.0/24, which the underlay reaches on-link"
+                },
                 membership.getSkippedMemberReasons());
         assertEquals(0, membership.getFailedBatches());
         int refusals = node1.refusals.get();
@@ -432,7 +529,10 @@ class ZooKeeperMembershipTest {
         await("node4 applied", () -> peersOf(node1).containsKey("node4"));
         assertEquals(refusals, node1.refusals.get());
         // changed, it is asked again
-        admin.setData().forPath("/tunnelmesh/lab/members/underlay", json("10.245.1.9", "192.168.49.0/24").getBytes(StandardCharsets.UTF_8));
+        admin.setData()
+                .forPath(
+                        "/tunnelmesh/lab/members/underlay",
+                        json("10.245.1.9", "192.168.49.0/24").getBytes(StandardCharsets.UTF_8));
         await("applied once it is fine", () -> peersOf(node1).containsKey("underlay"));
         assertEquals(0, membership.getSkippedMembers());
     }
@@ -458,7 +558,9 @@ class ZooKeeperMembershipTest {
     void withOwnIdentitiesOnlyTheNodeWritesItsMemberAndTheClusterReadsIt() throws Exception {
         InMemoryTunnelMesh node1 = mesh(1);
         InMemoryTunnelMesh node2 = mesh(2);
-        ZooKeeperMembership membership = join(node1, config(1).digest("node1", "pw1").clusterDigest("mesh", "c1").build());
+        ZooKeeperMembership membership = join(
+                node1,
+                config(1).digest("node1", "pw1").clusterDigest("mesh", "c1").build());
         join(node2, config(2).digest("node2", "pw2").clusterDigest("mesh", "c1").build());
         await("node1 has node2", () -> peersOf(node1).keySet().equals(Set.of("node2")));
         await("node2 has node1", () -> peersOf(node2).keySet().equals(Set.of("node1")));
@@ -467,18 +569,30 @@ class ZooKeeperMembershipTest {
 
         // node2's identity (with the cluster's, as every node holds it) can neither rewrite nor delete node1's member
         try (CuratorFramework other = client(null)) {
-            other.getZookeeperClient().getZooKeeper().addAuthInfo("digest", "node2:pw2".getBytes(StandardCharsets.UTF_8));
+            other.getZookeeperClient()
+                    .getZooKeeper()
+                    .addAuthInfo("digest", "node2:pw2".getBytes(StandardCharsets.UTF_8));
             other.getZookeeperClient().getZooKeeper().addAuthInfo("digest", "mesh:c1".getBytes(StandardCharsets.UTF_8));
-            assertEquals(json("10.245.1.2", "192.168.41.0/24"), new String(other.getData().forPath(path), StandardCharsets.UTF_8));
-            assertThrows(KeeperException.NoAuthException.class, () -> other.setData().forPath(path, forged));
-            assertThrows(KeeperException.NoAuthException.class, () -> other.delete().forPath(path));
-            assertThrows(KeeperException.NoAuthException.class, () -> other.delete().forPath("/tunnelmesh/lab/members"));
+            assertEquals(
+                    json("10.245.1.2", "192.168.41.0/24"),
+                    new String(other.getData().forPath(path), StandardCharsets.UTF_8));
+            assertThrows(
+                    KeeperException.NoAuthException.class, () -> other.setData().forPath(path, forged));
+            assertThrows(
+                    KeeperException.NoAuthException.class, () -> other.delete().forPath(path));
+            assertThrows(
+                    KeeperException.NoAuthException.class, () -> other.delete().forPath("/tunnelmesh/lab/members"));
         }
         // without the cluster's identity nothing can be listed, read or created
-        assertThrows(KeeperException.NoAuthException.class, () -> admin.getChildren().forPath("/tunnelmesh/lab/members"));
-        assertThrows(KeeperException.NoAuthException.class, () -> admin.getData().forPath(path));
-        assertThrows(KeeperException.NoAuthException.class, () -> createMember("intruder", json("10.245.1.66", "192.168.66.0/24")));
-        assertEquals("digest node1 (this node's own: it alone writes its member), cluster mesh (lists, creates and reads members)",
+        assertThrows(
+                KeeperException.NoAuthException.class, () -> admin.getChildren().forPath("/tunnelmesh/lab/members"));
+        assertThrows(
+                KeeperException.NoAuthException.class, () -> admin.getData().forPath(path));
+        assertThrows(
+                KeeperException.NoAuthException.class,
+                () -> createMember("intruder", json("10.245.1.66", "192.168.66.0/24")));
+        assertEquals(
+                "digest node1 (this node's own: it alone writes its member), cluster mesh (lists, creates and reads members)",
                 membership.getAuthentication());
 
         // node1's own identity (a stale copy of the node, say) rewrites it: node1 restores it
@@ -487,20 +601,36 @@ class ZooKeeperMembershipTest {
         }
         await("restored", () -> membership.getMemberRepairs() == 1);
         assertEquals(Set.of("node1"), peersOf(node2).keySet());
-        assertEquals(Peer.of("node1", "10.245.1.2", "192.168.41.0/24"), peersOf(node2).get("node1"));
+        assertEquals(
+                Peer.of("node1", "10.245.1.2", "192.168.41.0/24"),
+                peersOf(node2).get("node1"));
     }
 
     @Test
     void aMemberOfAnEarlierSessionThatThisNodeMayNotDeleteIsTakenOverWhenItExpires() throws Exception {
-        join(mesh(2), config(2).digest("node2", "pw2").clusterDigest("mesh", "c1").build()); // makes the parents, with their ACL
+        join(
+                mesh(2),
+                config(2)
+                        .digest("node2", "pw2")
+                        .clusterDigest("mesh", "c1")
+                        .build()); // makes the parents, with their ACL
         CuratorFramework earlier = client(null);
         earlier.getZookeeperClient().getZooKeeper().addAuthInfo("digest", "node1:pw1".getBytes(StandardCharsets.UTF_8));
         earlier.getZookeeperClient().getZooKeeper().addAuthInfo("digest", "mesh:c1".getBytes(StandardCharsets.UTF_8));
-        earlier.create().withMode(CreateMode.EPHEMERAL).withACL(List.of(new org.apache.zookeeper.data.ACL(
-                org.apache.zookeeper.ZooDefs.Perms.ALL, new org.apache.zookeeper.data.Id("digest",
-                        org.apache.zookeeper.server.auth.DigestAuthenticationProvider.generateDigest("node1:pw1")))))
-                .forPath("/tunnelmesh/lab/members/node1", json("10.245.1.2", "192.168.41.0/24").getBytes(StandardCharsets.UTF_8));
-        ZooKeeperMembership membership = join(mesh(1), config(1).digest("node1", "pw1").clusterDigest("mesh", "c1").build());
+        earlier.create()
+                .withMode(CreateMode.EPHEMERAL)
+                .withACL(List.of(new org.apache.zookeeper.data.ACL(
+                        org.apache.zookeeper.ZooDefs.Perms.ALL,
+                        new org.apache.zookeeper.data.Id(
+                                "digest",
+                                org.apache.zookeeper.server.auth.DigestAuthenticationProvider.generateDigest(
+                                        "node1:pw1")))))
+                .forPath(
+                        "/tunnelmesh/lab/members/node1",
+                        json("10.245.1.2", "192.168.41.0/24").getBytes(StandardCharsets.UTF_8));
+        ZooKeeperMembership membership = join(
+                mesh(1),
+                config(1).digest("node1", "pw1").clusterDigest("mesh", "c1").build());
         assertFalse(membership.isRegistered(), "the earlier session's member stays: nobody may delete under members/");
         earlier.close(); // that session ends
         await("registered once it went", membership::isRegistered);
@@ -508,38 +638,61 @@ class ZooKeeperMembershipTest {
 
     /** An IPv4 address of this host other than loopback, on which the test server answers too (it listens on all). */
     private static String hostAddress() throws Exception {
-        for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        for (java.net.NetworkInterface nic :
+                java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
             for (java.net.InetAddress address : java.util.Collections.list(nic.getInetAddresses())) {
-                if (address instanceof java.net.Inet4Address && !address.isLoopbackAddress() && !address.isLinkLocalAddress()) {
+                if (address instanceof java.net.Inet4Address
+                        && !address.isLoopbackAddress()
+                        && !address.isLinkLocalAddress()) {
                     return address.getHostAddress();
                 }
             }
         }
-        throw new AssertionError("this host has no IPv4 address but loopback: the test needs one to reach ZooKeeper on");
+        throw new AssertionError(
+                "this host has no IPv4 address but loopback: the test needs one to reach ZooKeeper on");
     }
 
     @Test
     void aMemberThatRoutesTheZooKeeperServerIsSkipped() throws Exception {
         String host = hostAddress();
         InMemoryTunnelMesh node1 = mesh(1);
-        ZooKeeperMembership membership = join(node1, config(1).connect(host + ":" + server.getPort()).build());
+        ZooKeeperMembership membership =
+                join(node1, config(1).connect(host + ":" + server.getPort()).build());
         createMember("node2", json("10.245.1.3", "192.168.42.0/24"));
         createMember("zk", json("10.245.1.9", host + "/32"));
-        await("node2 applied, zk skipped", () -> peersOf(node1).keySet().equals(Set.of("node2")) && membership.getSkippedMembers() == 1);
-        assertEquals("member 'zk': subnet " + host + "/32 holds ZooKeeper server " + host + " (" + host + ":" + server.getPort()
-                + "); a member cannot route the cluster's control plane into the mesh", membership.getSkippedMemberReasons()[0]);
+        await(
+                "node2 applied, zk skipped",
+                () -> peersOf(node1).keySet().equals(Set.of("node2")) && membership.getSkippedMembers() == 1);
+        assertEquals(
+                "member 'zk': subnet " + host + "/32 holds ZooKeeper server " + host + " (" + host + ":"
+                        + server.getPort() + "); a member cannot route the cluster's control plane into the mesh",
+                membership.getSkippedMemberReasons()[0]);
     }
 
     @Test
     void aNodeWhoseOwnSubnetsHoldTheZooKeeperServerIsRefusedAtStart() throws Exception {
         String host = hostAddress();
         InMemoryTunnelMesh node1 = mesh(1);
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> ZooKeeperMembership.join(node1,
-                config(1).connect(host + ":" + server.getPort()).subnets("192.168.41.0/24," + host + "/32").build()));
-        assertEquals("member 'node1': subnet " + host + "/32 holds ZooKeeper server " + host + " (" + host + ":" + server.getPort()
-                + "); a member cannot route the cluster's control plane into the mesh: every other node would skip this one; "
-                + "announce other --subnets", e.getMessage());
-        assertEquals(List.of(), admin.getChildren().forPath("/").stream().filter("tunnelmesh"::equals).toList(), "nothing registered");
+        InvalidInputException e = assertThrows(
+                InvalidInputException.class,
+                () -> ZooKeeperMembership.join(
+                        node1,
+                        config(1)
+                                .connect(host + ":" + server.getPort())
+                                .subnets("192.168.41.0/24," + host + "/32")
+                                .build()));
+        assertEquals(
+                "member 'node1': subnet " + host + "/32 holds ZooKeeper server " + host + " (" + host + ":"
+                        + server.getPort()
+                        + "); a member cannot route the cluster's control plane into the mesh: every other node would skip this one; "
+                        + "announce other --subnets",
+                e.getMessage());
+        assertEquals(
+                List.of(),
+                admin.getChildren().forPath("/").stream()
+                        .filter("tunnelmesh"::equals)
+                        .toList(),
+                "nothing registered");
     }
 
     @Test
@@ -548,19 +701,42 @@ class ZooKeeperMembershipTest {
         Peer zk = Peer.of("zk", "10.245.1.9", host + "/32");
         InMemoryTunnelMesh node1 = mesh(1, peerOf(2), zk); // restored from a state file written before the rule
         server.stop();
-        join(node1, config(1).connect(host + ":" + server.getPort()).joinTimeout(Duration.ofSeconds(1)).build());
-        await("zk removed while ZooKeeper is unreachable", () -> peersOf(node1).keySet().equals(Set.of("node2")));
+        join(
+                node1,
+                config(1)
+                        .connect(host + ":" + server.getPort())
+                        .joinTimeout(Duration.ofSeconds(1))
+                        .build());
+        await(
+                "zk removed while ZooKeeper is unreachable",
+                () -> peersOf(node1).keySet().equals(Set.of("node2")));
     }
 
     @Test
     void badSettingsAreNamed() {
-        assertEquals("ZooKeeper connect string 'zk1:2181,oops': 'oops' is not host:port",
-                assertThrows(InvalidInputException.class, () -> config(1).connect("zk1:2181,oops").build()).getMessage());
-        assertEquals("cluster name 'a/b' must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
-                assertThrows(InvalidInputException.class, () -> config(1).cluster("a/b").build()).getMessage());
-        assertEquals("a cluster member needs the subnets it serves (--subnets)",
-                assertThrows(InvalidInputException.class, () -> config(1).subnets(List.of()).build()).getMessage());
-        assertEquals("ZooKeeper digest authentication needs both a user and a password",
-                assertThrows(InvalidInputException.class, () -> config(1).digest("u", null).build()).getMessage());
+        assertEquals(
+                "ZooKeeper connect string 'zk1:2181,oops': 'oops' is not host:port",
+                assertThrows(
+                                InvalidInputException.class,
+                                () -> config(1).connect("zk1:2181,oops").build())
+                        .getMessage());
+        assertEquals(
+                "cluster name 'a/b' must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+                assertThrows(
+                                InvalidInputException.class,
+                                () -> config(1).cluster("a/b").build())
+                        .getMessage());
+        assertEquals(
+                "a cluster member needs the subnets it serves (--subnets)",
+                assertThrows(
+                                InvalidInputException.class,
+                                () -> config(1).subnets(List.of()).build())
+                        .getMessage());
+        assertEquals(
+                "ZooKeeper digest authentication needs both a user and a password",
+                assertThrows(
+                                InvalidInputException.class,
+                                () -> config(1).digest("u", null).build())
+                        .getMessage());
     }
 }

@@ -10,10 +10,13 @@ import org.tunnelmesh.linux.LinuxTunnelMesh;
 /** The smallest host application: open a mesh, add a peer, publish it over JMX, close. */
 public final class EmbedExample {
     public static void main(String[] args) {
-        MeshConfig config = MeshConfig.builder().name("node1")
-                .underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        MeshConfig config = MeshConfig.builder()
+                .name("node1")
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .build();
         try (TunnelMesh mesh = LinuxTunnelMesh.open(config);
-             MeshMBeans mbeans = MeshMBeans.export(mesh, ManagementFactory.getPlatformMBeanServer())) {
+                MeshMBeans mbeans = MeshMBeans.export(mesh, ManagementFactory.getPlatformMBeanServer())) {
             // through mbeans.mesh() the call also counts in the MeshStats MBean's AddPeer.* latency figures
             mbeans.mesh().addPeer(Peer.of("node2", "10.245.1.3", "192.168.42.0/24"));
             System.out.println(mesh.peers() + " via " + mesh.deviceOf("node2"));

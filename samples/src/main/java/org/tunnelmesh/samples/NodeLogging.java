@@ -28,8 +28,7 @@ import org.apache.logging.log4j.util.PropertiesUtil;
 final class NodeLogging {
     static final String CONTEXT_FACTORY = "log4j2.loggerContextFactory";
 
-    private NodeLogging() {
-    }
+    private NodeLogging() {}
 
     /** Called by {@code main} before the first logger exists: log4j's API picks its backend once. */
     static void install() {
@@ -41,13 +40,17 @@ final class NodeLogging {
 
     /** A log4j configuration (or another backend) chosen by the operator, as log4j itself reads them. */
     static boolean wantsLog4jCore(Map<?, ?> properties, Map<String, String> environment) {
-        return properties.get("log4j2.configurationFile") != null || properties.get("log4j.configurationFile") != null
-                || properties.get(CONTEXT_FACTORY) != null || environment.get("LOG4J_CONFIGURATION_FILE") != null;
+        return properties.get("log4j2.configurationFile") != null
+                || properties.get("log4j.configurationFile") != null
+                || properties.get(CONTEXT_FACTORY) != null
+                || environment.get("LOG4J_CONFIGURATION_FILE") != null;
     }
 
     /** The level a logger gets: the node's own at INFO, libraries' at WARN (as the jar's log4j2.xml). */
     static Level levelOf(String loggerName) {
-        return loggerName.equals("org.tunnelmesh") || loggerName.startsWith("org.tunnelmesh.") ? Level.INFO : Level.WARN;
+        return loggerName.equals("org.tunnelmesh") || loggerName.startsWith("org.tunnelmesh.")
+                ? Level.INFO
+                : Level.WARN;
     }
 
     /** One line as log4j2.xml's pattern {@code %d{ISO8601} %-5level [%t] %c{1} - %msg%n} writes it. */
@@ -60,14 +63,22 @@ final class NodeLogging {
         twoDigits(line, time.getMinute()).append(':');
         twoDigits(line, time.getSecond()).append(',');
         int millis = time.getNano() / 1_000_000;
-        line.append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10)).append((char) ('0' + millis % 10)).append(' ');
+        line.append((char) ('0' + millis / 100))
+                .append((char) ('0' + millis / 10 % 10))
+                .append((char) ('0' + millis % 10))
+                .append(' ');
         String name = level.name();
         line.append(name);
         for (int i = name.length(); i < 5; i++) {
             line.append(' ');
         }
-        line.append(" [").append(thread).append("] ").append(loggerName, loggerName.lastIndexOf('.') + 1, loggerName.length())
-                .append(" - ").append(message).append(System.lineSeparator());
+        line.append(" [")
+                .append(thread)
+                .append("] ")
+                .append(loggerName, loggerName.lastIndexOf('.') + 1, loggerName.length())
+                .append(" - ")
+                .append(message)
+                .append(System.lineSeparator());
         return line.toString();
     }
 
@@ -84,13 +95,28 @@ final class NodeLogging {
 
         StderrLogger(String name, MessageFactory messageFactory, PrintStream out) {
             // no date format of SimpleLogger's own (java.text's would load locale data): line() writes the time
-            super(name, levelOf(name), false, false, false, false, null, messageFactory, PropertiesUtil.getProperties(), out);
+            super(
+                    name,
+                    levelOf(name),
+                    false,
+                    false,
+                    false,
+                    false,
+                    null,
+                    messageFactory,
+                    PropertiesUtil.getProperties(),
+                    out);
             this.out = out;
         }
 
         @Override
         public void logMessage(String fqcn, Level level, Marker marker, Message message, Throwable throwable) {
-            String line = line(LocalDateTime.now(ZONE), level, Thread.currentThread().getName(), getName(), message.getFormattedMessage());
+            String line = line(
+                    LocalDateTime.now(ZONE),
+                    level,
+                    Thread.currentThread().getName(),
+                    getName(),
+                    message.getFormattedMessage());
             synchronized (out) {
                 out.print(line);
                 Throwable thrown = throwable != null ? throwable : message.getThrowable();
@@ -152,12 +178,18 @@ final class NodeLogging {
         private static final StderrContext CONTEXT = new StderrContext(System.err);
 
         @Override
-        public LoggerContext getContext(String fqcn, ClassLoader loader, Object externalContext, boolean currentContext) {
+        public LoggerContext getContext(
+                String fqcn, ClassLoader loader, Object externalContext, boolean currentContext) {
             return CONTEXT;
         }
 
         @Override
-        public LoggerContext getContext(String fqcn, ClassLoader loader, Object externalContext, boolean currentContext, URI configLocation,
+        public LoggerContext getContext(
+                String fqcn,
+                ClassLoader loader,
+                Object externalContext,
+                boolean currentContext,
+                URI configLocation,
                 String name) {
             return CONTEXT;
         }

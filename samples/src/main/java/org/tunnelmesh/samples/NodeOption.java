@@ -30,13 +30,18 @@ enum NodeOption {
     TLS_KEYSTORE("--tls-keystore", "F", Kind.ONCE, """
             serve Jolokia over HTTPS and JMX over TLS with the key in F (PKCS#12 or JKS;
             chmod 600)"""),
-    TLS_KEYSTORE_PASSWORD_FILE("--tls-keystore-password-file", "F", Kind.ONCE, "the key store's password: first line of F (chmod 600)"),
+    TLS_KEYSTORE_PASSWORD_FILE(
+            "--tls-keystore-password-file", "F", Kind.ONCE, "the key store's password: first line of F (chmod 600)"),
     JOLOKIA_USER("--jolokia-user", "U", Kind.ONCE, """
             older spelling of --user and a password; P is visible to every
             local user in /proc: use --password-file"""),
     /** Shown in {@code --help} with {@link #JOLOKIA_USER}. */
     JOLOKIA_PASSWORD("--jolokia-password", "P", Kind.ONCE, null),
-    ALLOW_WIDE_SUBNETS("--allow-wide-subnets", null, Kind.FLAG, "allow peer subnets shorter than /8, e.g. 0.0.0.0/0 via a gateway peer"),
+    ALLOW_WIDE_SUBNETS(
+            "--allow-wide-subnets",
+            null,
+            Kind.FLAG,
+            "allow peer subnets shorter than /8, e.g. 0.0.0.0/0 via a gateway peer"),
     STATE_FILE("--state-file", "F", Kind.ONCE, """
             keep the desired peer set in F: saved before every change, restored at start
             (with --peer: the file's peers plus the --peer ones; a --peer replaces
@@ -46,14 +51,20 @@ enum NodeOption {
             take the peers from a ZooKeeper cluster: announce this node as a member,
             every other member becomes a peer (with --peer: those are kept apart)"""),
     CLUSTER("--cluster", "NAME", Kind.ONCE, ZOOKEEPER, "the cluster in ZooKeeper (default: default)"),
-    SUBNETS("--subnets", "CIDR[,CIDR...]", Kind.ONCE, ZOOKEEPER, "the overlay subnets this node serves, announced to the cluster"),
+    SUBNETS(
+            "--subnets",
+            "CIDR[,CIDR...]",
+            Kind.ONCE,
+            ZOOKEEPER,
+            "the overlay subnets this node serves, announced to the cluster"),
     ZOOKEEPER_AUTH_FILE("--zookeeper-auth-file", "F", Kind.ONCE, ZOOKEEPER, """
             ZooKeeper digest auth; F readable by its owner only. First line: this
             node's own USER:PASSWORD, the only identity that may write its member;
             second line: the cluster's USER:PASSWORD, shared by every node, which
             lists, creates and reads members. With one line, that identity is the
             whole cluster's (then any node can rewrite another's member)"""),
-    PURGE_ON_EXIT("--purge-on-exit", null, Kind.FLAG, "remove the mesh's kernel state when stopping (default: leave it)"),
+    PURGE_ON_EXIT(
+            "--purge-on-exit", null, Kind.FLAG, "remove the mesh's kernel state when stopping (default: leave it)"),
     NO_IPIP_FILTER("--no-ipip-filter", null, Kind.FLAG, """
             do not install the IPIP source filter on the underlay device
             and tunl0 (it drops IPIP from non-peers and from other links,
@@ -127,9 +138,10 @@ enum NodeOption {
             String name = arg.startsWith("--") && equals > 0 ? arg.substring(0, equals) : arg;
             NodeOption option = BY_FLAG.get(name);
             if (option == null || option.kind == Kind.FLAG) {
-                throw StartupFailure.badInput(arg.startsWith("-")
-                        ? "unknown option '" + arg + "' (see --help)"
-                        : "unexpected argument '" + arg + "' (see --help)");
+                throw StartupFailure.badInput(
+                        arg.startsWith("-")
+                                ? "unknown option '" + arg + "' (see --help)"
+                                : "unexpected argument '" + arg + "' (see --help)");
             }
             String value;
             if (equals > 0 && arg.startsWith("--")) {
@@ -163,7 +175,9 @@ enum NodeOption {
             } else {
                 text.append('\n').append(" ".repeat(HELP_COLUMN));
             }
-            text.append(String.join("\n" + " ".repeat(HELP_COLUMN), shown.help.lines().toList())).append('\n');
+            text.append(String.join(
+                            "\n" + " ".repeat(HELP_COLUMN), shown.help.lines().toList()))
+                    .append('\n');
         }
         return text.toString();
     }
@@ -176,8 +190,7 @@ enum NodeOption {
     static final class Given {
         private final Map<NodeOption, List<String>> values = new EnumMap<>(NodeOption.class);
 
-        private Given() {
-        }
+        private Given() {}
 
         boolean has(NodeOption option) {
             return values.containsKey(option);

@@ -56,8 +56,17 @@ import org.tunnelmesh.zookeeper.MembershipConfig;
  * @param warnings    what the node should log at start about how it was configured
  * @param zookeeper   cluster membership from ZooKeeper, or null for none
  */
-record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia, int jmxPort, Credentials credentials,
-                   SSLContext tls, boolean purgeOnExit, boolean help, List<String> warnings, MembershipConfig zookeeper) {
+record NodeOptions(
+        MeshConfig mesh,
+        List<Peer> peers,
+        InetSocketAddress jolokia,
+        int jmxPort,
+        Credentials credentials,
+        SSLContext tls,
+        boolean purgeOnExit,
+        boolean help,
+        List<String> warnings,
+        MembershipConfig zookeeper) {
 
     static final String USAGE = """
             usage: java -jar tunnelmesh-node.jar --underlay IP --tunnel-address IP [OPTIONS]
@@ -88,8 +97,10 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         boolean purgeOnExit = given.has(PURGE_ON_EXIT);
         MeshConfig mesh;
         try {
-            mesh = meshConfig(given).toBuilder().ipipFilter(!given.has(NO_IPIP_FILTER))
-                    .extraUnderlayDevices(given.values(EXTRA_UNDERLAY_DEVICE)).build();
+            mesh = meshConfig(given).toBuilder()
+                    .ipipFilter(!given.has(NO_IPIP_FILTER))
+                    .extraUnderlayDevices(given.values(EXTRA_UNDERLAY_DEVICE))
+                    .build();
         } catch (org.tunnelmesh.InvalidInputException e) {
             throw StartupFailure.badInput(e.getMessage());
         }
@@ -105,8 +116,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
                     + " serves plain HTTP off loopback: the password crosses the network readable; add --tls-keystore");
         }
         MembershipConfig zookeeper = ZooKeeperOptions.membership(given, peers);
-        return new NodeOptions(mesh, peers, jolokia, jmxPort, credentials, tls, purgeOnExit, false, List.copyOf(warnings),
-                zookeeper);
+        return new NodeOptions(
+                mesh, peers, jolokia, jmxPort, credentials, tls, purgeOnExit, false, List.copyOf(warnings), zookeeper);
     }
 
     /**
@@ -114,8 +125,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
      * environment, or the older {@code --jolokia-user}/{@code --jolokia-password}. Required when
      * an endpoint is served, on loopback too: any local user can reach loopback.
      */
-    private static Credentials credentials(NodeOption.Given given, Map<String, String> environment, String endpoint,
-                                           List<String> warnings) {
+    private static Credentials credentials(
+            NodeOption.Given given, Map<String, String> environment, String endpoint, List<String> warnings) {
         String user = given.value(USER);
         String olderUser = given.value(JOLOKIA_USER);
         String passwordFile = given.value(PASSWORD_FILE);
@@ -133,7 +144,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         if (endpoint == null) {
             for (NodeOption option : List.of(USER, JOLOKIA_USER, PASSWORD_FILE, JOLOKIA_PASSWORD)) {
                 if (given.has(option)) {
-                    throw StartupFailure.badInput(option.flag + " is given but no management endpoint is served (--jolokia or --jmx-port)");
+                    throw StartupFailure.badInput(
+                            option.flag + " is given but no management endpoint is served (--jolokia or --jmx-port)");
                 }
             }
             return null;
@@ -148,9 +160,10 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
                 return Credentials.fromPasswordFile(user, Path.of(passwordFile));
             }
             if (commandLinePassword != null) {
-                warnings.add("--jolokia-password puts the password on the command line, where every local user can read it"
-                        + " (/proc/PID/cmdline): use --password-file F or the environment variable "
-                        + Credentials.PASSWORD_ENVIRONMENT_VARIABLE);
+                warnings.add(
+                        "--jolokia-password puts the password on the command line, where every local user can read it"
+                                + " (/proc/PID/cmdline): use --password-file F or the environment variable "
+                                + Credentials.PASSWORD_ENVIRONMENT_VARIABLE);
                 return Credentials.of(user, commandLinePassword.toCharArray());
             }
             String fromEnvironment = environment.get(Credentials.PASSWORD_ENVIRONMENT_VARIABLE);
@@ -173,7 +186,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
             throw StartupFailure.badInput("--tls-keystore and --tls-keystore-password-file go together");
         }
         if (endpoint == null) {
-            throw StartupFailure.badInput("--tls-keystore is given but no management endpoint is served (--jolokia or --jmx-port)");
+            throw StartupFailure.badInput(
+                    "--tls-keystore is given but no management endpoint is served (--jolokia or --jmx-port)");
         }
         try {
             // the key store's password file must be as private as the login's
@@ -263,7 +277,8 @@ record NodeOptions(MeshConfig mesh, List<Peer> peers, InetSocketAddress jolokia,
         try {
             address = host.equals("localhost") ? Ipv4Address.parse("127.0.0.1") : Ipv4Address.parse(host);
         } catch (InvalidInputException e) {
-            throw StartupFailure.badInput("--jolokia '" + value + "': host '" + host + "' must be an IPv4 address or localhost");
+            throw StartupFailure.badInput(
+                    "--jolokia '" + value + "': host '" + host + "' must be an IPv4 address or localhost");
         }
         try {
             return new InetSocketAddress(InetAddress.getByAddress(address.toBytes()), port);

@@ -32,8 +32,7 @@ import org.tunnelmesh.zookeeper.ZooKeeperMembership;
 public final class TunnelMeshNode implements AutoCloseable {
 
     /** How a mesh is opened: {@code LinuxTunnelMesh::open} here, an in-memory mesh in tests. */
-    interface MeshOpener extends BiFunction<MeshConfig, Collection<Peer>, TunnelMesh> {
-    }
+    interface MeshOpener extends BiFunction<MeshConfig, Collection<Peer>, TunnelMesh> {}
 
     /** Not a field of this class: {@code main} picks log4j's backend before the first logger exists. */
     private static final class Log {
@@ -139,18 +138,26 @@ public final class TunnelMeshNode implements AutoCloseable {
         if (options.jmxPort() != 0) {
             try {
                 // loopback only: from elsewhere, through ssh -L (see README)
-                jmx = SecureJmxConnector.start(InetAddress.getLoopbackAddress(), options.jmxPort(), server, options.credentials(),
+                jmx = SecureJmxConnector.start(
+                        InetAddress.getLoopbackAddress(),
+                        options.jmxPort(),
+                        server,
+                        options.credentials(),
                         options.tls());
             } catch (IOException | RuntimeException e) {
-                throw StartupFailure.failed("cannot serve JMX on 127.0.0.1:" + options.jmxPort() + ": " + rootMessage(e), e);
+                throw StartupFailure.failed(
+                        "cannot serve JMX on 127.0.0.1:" + options.jmxPort() + ": " + rootMessage(e), e);
             }
         }
         if (options.jolokia() != null) {
             try {
                 jolokia = SecureJolokiaEndpoint.bind(options.jolokia(), options.credentials(), options.tls());
             } catch (IOException | RuntimeException e) {
-                throw StartupFailure.failed("cannot serve Jolokia on " + options.jolokia().getAddress().getHostAddress() + ":"
-                        + options.jolokia().getPort() + ": " + rootMessage(e), e);
+                throw StartupFailure.failed(
+                        "cannot serve Jolokia on "
+                                + options.jolokia().getAddress().getHostAddress() + ":"
+                                + options.jolokia().getPort() + ": " + rootMessage(e),
+                        e);
             }
         }
     }
@@ -168,12 +175,20 @@ public final class TunnelMeshNode implements AutoCloseable {
         try {
             mbeans = MeshMBeans.export(mesh, server);
         } catch (RuntimeException e) {
-            throw StartupFailure.failed("cannot register the MBeans of mesh " + options.mesh().name() + ": " + e.getMessage(), e);
+            throw StartupFailure.failed(
+                    "cannot register the MBeans of mesh " + options.mesh().name() + ": " + e.getMessage(), e);
         }
-        Log.LOGGER.info("node up: {}, {} peer(s) {}, MTU {}, Jolokia {}, JMX {}, {}", options.mesh(), options.peers().size(),
-                options.peers().stream().map(Peer::name).toList(), mesh.mtu(),
-                jolokia == null ? "off" : jolokia.url() + " (user " + options.credentials().user() + ")",
-                jmx == null ? "off" : jmx.url(), options.purgeOnExit() ? "purge on exit" : "kernel state kept on exit");
+        Log.LOGGER.info(
+                "node up: {}, {} peer(s) {}, MTU {}, Jolokia {}, JMX {}, {}",
+                options.mesh(),
+                options.peers().size(),
+                options.peers().stream().map(Peer::name).toList(),
+                mesh.mtu(),
+                jolokia == null
+                        ? "off"
+                        : jolokia.url() + " (user " + options.credentials().user() + ")",
+                jmx == null ? "off" : jmx.url(),
+                options.purgeOnExit() ? "purge on exit" : "kernel state kept on exit");
     }
 
     /**
@@ -203,14 +218,19 @@ public final class TunnelMeshNode implements AutoCloseable {
         if (options.zookeeper() == null) {
             return;
         }
-        Log.LOGGER.info("joining cluster '{}' on {}", options.zookeeper().cluster(), options.zookeeper().connect());
+        Log.LOGGER.info(
+                "joining cluster '{}' on {}",
+                options.zookeeper().cluster(),
+                options.zookeeper().connect());
         try {
             membership = ZooKeeperMembership.connect(options.mesh(), options.zookeeper());
         } catch (InvalidInputException | ConflictException e) {
             throw StartupFailure.badInput(e.getMessage());
         } catch (RuntimeException e) {
-            throw StartupFailure.failed("cannot join cluster '" + options.zookeeper().cluster() + "' on "
-                    + options.zookeeper().connect() + ": " + rootMessage(e), e);
+            throw StartupFailure.failed(
+                    "cannot join cluster '" + options.zookeeper().cluster() + "' on "
+                            + options.zookeeper().connect() + ": " + rootMessage(e),
+                    e);
         }
     }
 
@@ -226,7 +246,8 @@ public final class TunnelMeshNode implements AutoCloseable {
             throw StartupFailure.failed("cannot register the Membership MBean: " + e.getMessage(), e);
         }
         if (options.mesh().stateFile() == null) {
-            Log.LOGGER.warn("--zookeeper without --state-file: a node restarted while ZooKeeper is unreachable starts with no peers");
+            Log.LOGGER.warn(
+                    "--zookeeper without --state-file: a node restarted while ZooKeeper is unreachable starts with no peers");
         }
     }
 
@@ -271,7 +292,10 @@ public final class TunnelMeshNode implements AutoCloseable {
                 quietly("purge the mesh", mesh::purge);
             }
             quietly("close the mesh", mesh::close);
-            Log.LOGGER.info("mesh {} closed{}", options.mesh().name(), options.purgeOnExit() ? " and purged" : "; kernel state left in place");
+            Log.LOGGER.info(
+                    "mesh {} closed{}",
+                    options.mesh().name(),
+                    options.purgeOnExit() ? " and purged" : "; kernel state left in place");
         }
     }
 

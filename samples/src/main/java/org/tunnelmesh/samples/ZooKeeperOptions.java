@@ -18,8 +18,7 @@ import org.tunnelmesh.zookeeper.MembershipConfig;
 
 /** The node's ZooKeeper options ({@link NodeOption#ZOOKEEPER} and the options that need it) as a membership. */
 final class ZooKeeperOptions {
-    private ZooKeeperOptions() {
-    }
+    private ZooKeeperOptions() {}
 
     /** @return the membership, or null without {@code --zookeeper} */
     static MembershipConfig membership(NodeOption.Given given, List<Peer> peers) {
@@ -33,7 +32,8 @@ final class ZooKeeperOptions {
             return null;
         }
         if (!given.has(SUBNETS)) {
-            throw StartupFailure.badInput("--zookeeper needs --subnets: the overlay subnets this node serves, announced to the cluster");
+            throw StartupFailure.badInput(
+                    "--zookeeper needs --subnets: the overlay subnets this node serves, announced to the cluster");
         }
         List<Ipv4Prefix> subnets;
         try {
@@ -41,7 +41,9 @@ final class ZooKeeperOptions {
         } catch (InvalidInputException e) {
             throw StartupFailure.badInput("--subnets: " + e.getMessage());
         }
-        MembershipConfig.Builder builder = MembershipConfig.builder().connect(connect).subnets(subnets)
+        MembershipConfig.Builder builder = MembershipConfig.builder()
+                .connect(connect)
+                .subnets(subnets)
                 .fixedPeers(peers.stream().map(Peer::name).collect(Collectors.toSet()));
         if (given.has(CLUSTER)) {
             builder.cluster(given.value(CLUSTER));
@@ -70,20 +72,26 @@ final class ZooKeeperOptions {
         List<String> lines;
         try {
             byte[] bytes = TrustedFile.read(path, ZOOKEEPER_AUTH_FILE.flag, 64 << 10, true);
-            lines = new String(bytes, StandardCharsets.UTF_8).lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            lines = new String(bytes, StandardCharsets.UTF_8)
+                    .lines()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty())
+                    .toList();
         } catch (InvalidInputException e) {
             throw StartupFailure.badInput(e.getMessage());
         }
         if (lines.isEmpty() || lines.size() > 2) {
-            throw StartupFailure.badInput("--zookeeper-auth-file " + file + " must hold this node's USER:PASSWORD on its first line, "
-                    + "and may hold the cluster's on a second; it has " + lines.size() + " line(s)");
+            throw StartupFailure.badInput(
+                    "--zookeeper-auth-file " + file + " must hold this node's USER:PASSWORD on its first line, "
+                            + "and may hold the cluster's on a second; it has " + lines.size() + " line(s)");
         }
         List<String[]> identities = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             int colon = line.indexOf(':');
             if (colon <= 0 || colon == line.length() - 1) {
-                throw StartupFailure.badInput("--zookeeper-auth-file " + file + ": line " + (i + 1) + " must be USER:PASSWORD");
+                throw StartupFailure.badInput(
+                        "--zookeeper-auth-file " + file + ": line " + (i + 1) + " must be USER:PASSWORD");
             }
             identities.add(new String[] {line.substring(0, colon), line.substring(colon + 1)});
         }

@@ -23,6 +23,7 @@ final class LabNode {
     static final String JAVA = ProcessHandle.current().info().command().orElse("java");
     /** The lab's guest has one slow CPU: a node takes about a minute to start there. */
     static final long READY_SECONDS = 360;
+
     private static final int JOLOKIA_PORT = 8778;
     private static final String USER = "operator";
     private static final String PASSWORD = "lab-secret";
@@ -30,6 +31,7 @@ final class LabNode {
     final String name;
     /** The lab namespace it runs in: its name, unless told otherwise. */
     final String netns;
+
     final String underlay;
     final String tunnelAddress;
     private Process process;
@@ -59,18 +61,37 @@ final class LabNode {
 
     /** Starts the node with {@code --name --underlay --tunnel-address}, the management options and {@code options}. */
     Process launch(List<String> options) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns, JAVA, "-XX:TieredStopAtLevel=1", "-jar",
-                NODE_JAR.toString(), "--name", name, "--underlay", underlay, "--tunnel-address", tunnelAddress));
+        List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                netns,
+                JAVA,
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                NODE_JAR.toString(),
+                "--name",
+                name,
+                "--underlay",
+                underlay,
+                "--tunnel-address",
+                tunnelAddress));
         command.addAll(management());
         command.addAll(options);
         Files.createDirectories(LOGS);
         out = LOGS.resolve(netns + "-" + name + ".out");
         err = LOGS.resolve(netns + "-" + name + ".log");
-        Files.writeString(err, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
+        Files.writeString(
+                err,
+                "$ " + String.join(" ", command) + "\n",
+                StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
                 .redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
-        builder.environment().put("TUNNELMESH_PASSWORD", PASSWORD); // the password as a systemd unit's Environment= gives it
+        builder.environment()
+                .put("TUNNELMESH_PASSWORD", PASSWORD); // the password as a systemd unit's Environment= gives it
         process = builder.start();
         return process;
     }
@@ -85,7 +106,9 @@ final class LabNode {
     void awaitReady() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
         while (!Files.readString(out).contains("READY")) {
-            assertTrue(process.isAlive(), name + " exited with " + (process.isAlive() ? "" : process.exitValue()) + ": " + tail());
+            assertTrue(
+                    process.isAlive(),
+                    name + " exited with " + (process.isAlive() ? "" : process.exitValue()) + ": " + tail());
             assertTrue(System.nanoTime() < deadline, name + " not READY within " + READY_SECONDS + " s: " + tail());
             Thread.sleep(100);
         }
@@ -148,8 +171,11 @@ final class LabNode {
 
     /** Reads an attribute of an MBean of this node (the mesh's by default). */
     Object read(String mbean, String attribute) throws Exception {
-        Map<String, Object> response = jolokia("{\"type\":\"read\",\"mbean\":\"" + mbean + "\",\"attribute\":\"" + attribute + "\"}");
-        assertTrue(Long.valueOf(200).equals(response.get("status")) || Integer.valueOf(200).equals(response.get("status")),
+        Map<String, Object> response =
+                jolokia("{\"type\":\"read\",\"mbean\":\"" + mbean + "\",\"attribute\":\"" + attribute + "\"}");
+        assertTrue(
+                Long.valueOf(200).equals(response.get("status"))
+                        || Integer.valueOf(200).equals(response.get("status")),
                 "read " + mbean + " " + attribute + ": " + response);
         return response.get("value");
     }
@@ -161,7 +187,8 @@ final class LabNode {
     @SuppressWarnings("unchecked")
     Map<String, Object> jolokia(String request) throws Exception {
         String answer = sh("ip netns exec " + netns + " curl -sS --max-time 20 -u " + USER + ":" + PASSWORD
-                + " -H 'Content-Type: application/json' -d '" + request + "' http://127.0.0.1:" + JOLOKIA_PORT + "/jolokia/");
+                + " -H 'Content-Type: application/json' -d '" + request + "' http://127.0.0.1:" + JOLOKIA_PORT
+                + "/jolokia/");
         try {
             return new JSONParser().parse(answer, Map.class);
         } catch (Exception e) {
@@ -171,14 +198,30 @@ final class LabNode {
 
     /** One ping through the tunnel, from this node's tunnel address; true when answered. */
     boolean pings(LabNode to) throws Exception {
-        Process p = new ProcessBuilder("ip", "netns", "exec", netns, "ping", "-n", "-c", "1", "-W", "2", "-I", tunnelAddress,
-                to.tunnelAddress).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        netns,
+                        "ping",
+                        "-n",
+                        "-c",
+                        "1",
+                        "-W",
+                        "2",
+                        "-I",
+                        tunnelAddress,
+                        to.tunnelAddress)
+                .redirectErrorStream(true)
+                .start();
         p.getInputStream().readAllBytes();
         return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
     }
 
     static String sh(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("sh", "-c", command)
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(120, TimeUnit.SECONDS);
         return output;

@@ -35,8 +35,9 @@ class NodeHostRoutesKernelIT {
     @AfterEach
     void stopAndClean() throws Exception {
         node1.stop();
-        sh("ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87 2>/dev/null; ip -n node1 addr flush dev tunl0; "
-                + "ip -n node1 link set tunl0 down; tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; true");
+        sh(
+                "ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87 2>/dev/null; ip -n node1 addr flush dev tunl0; "
+                        + "ip -n node1 link set tunl0 down; tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; true");
     }
 
     /** The node's last "tunnelmesh-node: " line, after it exited with 2; the kernel must be as before. */
@@ -45,7 +46,10 @@ class NodeHostRoutesKernelIT {
         node1.launch(options);
         assertEquals(2, node1.awaitExit(), node1.tail());
         assertEquals(before, snapshot(1), "nothing changed in the kernel");
-        List<String> lines = node1.log().lines().filter(l -> l.startsWith("tunnelmesh-node: ")).toList();
+        List<String> lines = node1.log()
+                .lines()
+                .filter(l -> l.startsWith("tunnelmesh-node: "))
+                .toList();
         assertTrue(!lines.isEmpty(), node1.log());
         return lines.get(lines.size() - 1);
     }
@@ -53,8 +57,11 @@ class NodeHostRoutesKernelIT {
     @Test
     void aPeerOptionOnTheUnderlaySegmentExitsTwoWithOneLine() throws Exception {
         String line = refusedAtStart(List.of("--peer", "x@10.245.1.3=10.245.1.1/32"));
-        assertTrue(line.contains("peer 'x': subnet 10.245.1.1/32 overlaps 10.245.1.0/24, which this node reaches on-link on eth0"
-                + " (the underlay)"), line);
+        assertTrue(
+                line.contains(
+                        "peer 'x': subnet 10.245.1.1/32 overlaps 10.245.1.0/24, which this node reaches on-link on eth0"
+                                + " (the underlay)"),
+                line);
     }
 
     @Test
@@ -63,8 +70,11 @@ class NodeHostRoutesKernelIT {
         Path stateFile = STATE_DIR.resolve("node1-host-routes.json");
         Files.write(stateFile, StateFile.encode("node1", List.of(Peer.of("node9", "10.245.1.9", "10.245.1.128/25"))));
         String line = refusedAtStart(List.of("--state-file", stateFile.toString()));
-        assertTrue(line.contains("state file " + stateFile.toAbsolutePath().normalize()) && line.contains("peer 'node9': subnet 10.245.1.128/25"
-                + " overlaps 10.245.1.0/24") && line.contains("fix or remove the file"), line);
+        assertTrue(
+                line.contains("state file " + stateFile.toAbsolutePath().normalize())
+                        && line.contains("peer 'node9': subnet 10.245.1.128/25" + " overlaps 10.245.1.0/24")
+                        && line.contains("fix or remove the file"),
+                line);
     }
 
     @Test
@@ -73,7 +83,9 @@ class NodeHostRoutesKernelIT {
         Object before = snapshot(1);
         Map<String, Object> refused = node1.exec("addPeer", "zk", "10.245.1.9", "10.245.1.1/32");
         assertNotEquals(200L, ((Number) refused.get("status")).longValue(), refused.toString());
-        assertTrue(String.valueOf(refused.get("error")).contains("subnet 10.245.1.1/32 overlaps 10.245.1.0/24"), refused.toString());
+        assertTrue(
+                String.valueOf(refused.get("error")).contains("subnet 10.245.1.1/32 overlaps 10.245.1.0/24"),
+                refused.toString());
         assertEquals(before, snapshot(1), "nothing changed in the kernel");
         assertEquals(1L, ((Number) node1.read(node1.meshMBean(), "PeerCount")).longValue());
     }

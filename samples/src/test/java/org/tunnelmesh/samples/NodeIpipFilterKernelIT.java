@@ -36,14 +36,32 @@ class NodeIpipFilterKernelIT {
             running.destroy();
             running.waitFor(120, TimeUnit.SECONDS);
         }
-        sh("ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87; tc -n node1 qdisc del dev eth0 clsact; tc -n node1 qdisc del dev tunl0 clsact; true");
+        sh(
+                "ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87; tc -n node1 qdisc del dev eth0 clsact; tc -n node1 qdisc del dev tunl0 clsact; true");
     }
 
     private static List<String> withoutBpfCapabilities(String... nodeArgs) {
-        List<String> command = new java.util.ArrayList<>(List.of("ip", "netns", "exec", "node1",
-                "setpriv", "--bounding-set=-bpf,-sys_admin", "--", JAVA, "-XX:TieredStopAtLevel=1", "-jar", NODE_JAR.toString(),
-                "--name", "node1", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--peer", "node2@10.245.1.3=192.168.42.0/24", "--purge-on-exit"));
+        List<String> command = new java.util.ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                "node1",
+                "setpriv",
+                "--bounding-set=-bpf,-sys_admin",
+                "--",
+                JAVA,
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                NODE_JAR.toString(),
+                "--name",
+                "node1",
+                "--underlay",
+                "10.245.1.2",
+                "--tunnel-address",
+                "192.168.41.0",
+                "--peer",
+                "node2@10.245.1.3=192.168.42.0/24",
+                "--purge-on-exit"));
         command.addAll(List.of(nodeArgs));
         return command;
     }
@@ -51,7 +69,9 @@ class NodeIpipFilterKernelIT {
     @Test
     void withoutCapBpfTheNodeSaysWhatIsMissingAndHowToGoWithoutTheFilter() throws Exception {
         List<Object> before = List.of(routes(1), link(1, "tunl0"), qdiscs(1, "eth0"));
-        Process node = new ProcessBuilder(withoutBpfCapabilities()).redirectErrorStream(true).start();
+        Process node = new ProcessBuilder(withoutBpfCapabilities())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(node.waitFor(READY_SECONDS, TimeUnit.SECONDS));
 
@@ -60,8 +80,7 @@ class NodeIpipFilterKernelIT {
         assertTrue(out.contains("EPERM"), out);
         assertTrue(out.contains("CAP_BPF"), "names the capability: " + out);
         assertTrue(out.contains("--no-ipip-filter"), "says how to turn the filter off: " + out);
-        assertEquals(before, List.of(routes(1), link(1, "tunl0"), qdiscs(1, "eth0")),
-                "nothing changed in the kernel");
+        assertEquals(before, List.of(routes(1), link(1, "tunl0"), qdiscs(1, "eth0")), "nothing changed in the kernel");
     }
 
     @Test
@@ -80,7 +99,10 @@ class NodeIpipFilterKernelIT {
 
     /** Starts the node with its output in {@code out} and waits for its READY line until {@code deadline} (System.nanoTime). */
     private void startUntilReady(List<String> command, Path out, long deadline) throws Exception {
-        running = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        running = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         while (!Files.readString(out).contains("READY")) {
             assertTrue(running.isAlive(), "exited: " + Files.readString(out));
             assertTrue(System.nanoTime() < deadline, "not READY within " + READY_SECONDS + " s");
@@ -109,14 +131,33 @@ class NodeIpipFilterKernelIT {
     @Test
     void ipipArrivingOnAnotherLinkIsNotDelivered() throws Exception {
         Path out = Files.createTempFile(Path.of("target"), "node-filter", ".out");
-        startUntilReady(List.of("ip", "netns", "exec", "node1", JAVA, "-XX:TieredStopAtLevel=1", "-jar", NODE_JAR.toString(),
-                "--name", "node1", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--peer", "node2@10.245.1.3=192.168.42.0/24", "--purge-on-exit"), out, System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS));
+        startUntilReady(
+                List.of(
+                        "ip",
+                        "netns",
+                        "exec",
+                        "node1",
+                        JAVA,
+                        "-XX:TieredStopAtLevel=1",
+                        "-jar",
+                        NODE_JAR.toString(),
+                        "--name",
+                        "node1",
+                        "--underlay",
+                        "10.245.1.2",
+                        "--tunnel-address",
+                        "192.168.41.0",
+                        "--peer",
+                        "node2@10.245.1.3=192.168.42.0/24",
+                        "--purge-on-exit"),
+                out,
+                System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS));
         try {
-            String setup = sh("ip -n node1 link add uplink2 type veth peer name uplink2 netns node4 && ip -n node1 link set uplink2 up"
-                    + " && ip -n node4 link set uplink2 up && ip -n node4 link set tunl0 up"
-                    + " && ip -n node4 addr add 192.168.44.0/32 dev tunl0 && ip -n node4 route add 10.245.1.2/32 dev uplink2"
-                    + " && ip -n node4 route add 192.168.41.0/32 via 10.245.1.2 dev tunl0 onlink && echo SETUP-OK");
+            String setup = sh(
+                    "ip -n node1 link add uplink2 type veth peer name uplink2 netns node4 && ip -n node1 link set uplink2 up"
+                            + " && ip -n node4 link set uplink2 up && ip -n node4 link set tunl0 up"
+                            + " && ip -n node4 addr add 192.168.44.0/32 dev tunl0 && ip -n node4 route add 10.245.1.2/32 dev uplink2"
+                            + " && ip -n node4 route add 192.168.41.0/32 via 10.245.1.2 dev tunl0 onlink && echo SETUP-OK");
             assertTrue(setup.contains("SETUP-OK"), setup);
             long echos = icmpInEchos("node1");
             sh("ip netns exec node4 ping -n -q -c 3 -i 0.2 -W 1 -I 192.168.44.0 192.168.41.0");

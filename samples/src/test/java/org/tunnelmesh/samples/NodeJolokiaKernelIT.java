@@ -64,7 +64,8 @@ class NodeJolokiaKernelIT {
     private static final Node NODE2 = new Node("node2", "10.245.1.3", "192.168.42.0", "192.168.42.0/24");
     private static final Node NODE3 = new Node("node3", "10.245.1.4", "192.168.43.0", "192.168.43.0/24");
 
-    private static final Path JMXTERM_JAR = Path.of(System.getProperty("tunnelmesh.jmxtermJar", "target/it-tools/jmxterm.jar"));
+    private static final Path JMXTERM_JAR =
+            Path.of(System.getProperty("tunnelmesh.jmxtermJar", "target/it-tools/jmxterm.jar"));
     // The lab's guest has one slow CPU: a node takes about a minute to start there, three at once longer.
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(6);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
@@ -83,15 +84,21 @@ class NodeJolokiaKernelIT {
     @BeforeAll
     void startThreeNodes() throws Exception {
         assertTrue(Files.isRegularFile(NODE_JAR), NODE_JAR + " is missing: run mvn package first");
-        assertTrue(Files.isRegularFile(JMXTERM_JAR), JMXTERM_JAR + " is missing: the build copies it before integration tests");
+        assertTrue(
+                Files.isRegularFile(JMXTERM_JAR),
+                JMXTERM_JAR + " is missing: the build copies it before integration tests");
         String namespaces = run("ip", "netns", "list").output();
         for (String namespace : List.of(NODE1.name(), NODE2.name(), NODE3.name(), "node4")) {
-            assertTrue(namespaces.contains(namespace), "namespace " + namespace + " is missing: run this through lab/kernel-lab --nodes 4");
+            assertTrue(
+                    namespaces.contains(namespace),
+                    "namespace " + namespace + " is missing: run this through lab/kernel-lab --nodes 4");
         }
         Files.createDirectories(LOGS);
         Files.deleteIfExists(PASSWORD_FILE);
-        Files.createFile(PASSWORD_FILE, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+                PASSWORD_FILE,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         Files.writeString(PASSWORD_FILE, PASSWORD + "\n");
 
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
@@ -104,26 +111,50 @@ class NodeJolokiaKernelIT {
     }
 
     private void start(Node node, Node... peers) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), JAVA, QUICK_START, "-jar", NODE_JAR.toString(),
-                "--name", node.name(), "--underlay", node.underlay(), "--tunnel-address", node.tunnelAddress(),
-                "--jolokia", "127.0.0.1:" + JOLOKIA_PORT, "--user", USER, "--password-file", PASSWORD_FILE.toString(),
-                "--jmx-port", Integer.toString(JMX_PORT), "--purge-on-exit"));
+        List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                node.name(),
+                JAVA,
+                QUICK_START,
+                "-jar",
+                NODE_JAR.toString(),
+                "--name",
+                node.name(),
+                "--underlay",
+                node.underlay(),
+                "--tunnel-address",
+                node.tunnelAddress(),
+                "--jolokia",
+                "127.0.0.1:" + JOLOKIA_PORT,
+                "--user",
+                USER,
+                "--password-file",
+                PASSWORD_FILE.toString(),
+                "--jmx-port",
+                Integer.toString(JMX_PORT),
+                "--purge-on-exit"));
         for (Node peer : peers) {
             command.add("--peer");
             command.add(peer.peerSpec());
         }
-        Process process = new ProcessBuilder(command).redirectError(log(node).toFile()).start();
+        Process process =
+                new ProcessBuilder(command).redirectError(log(node).toFile()).start();
         nodes.put(node, process);
     }
 
     @SuppressWarnings("FutureReturnValueIgnored") // the drain ends with the node's stdout: nothing to wait for
     private static void awaitReady(Node node, Process process, long deadline) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String firstLine;
         try {
-            firstLine = inBackground(() -> readLine(out)).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            firstLine = inBackground(() -> readLine(out))
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new AssertionError(node.name() + " not READY within " + READY_TIMEOUT.toSeconds() + " s: " + tail(node));
+            throw new AssertionError(
+                    node.name() + " not READY within " + READY_TIMEOUT.toSeconds() + " s: " + tail(node));
         }
         assertEquals("READY", firstLine, node.name() + " (exit " + exitOf(process) + "): " + tail(node));
         // nothing more is expected on stdout; drain it anyway so the node never blocks on a full pipe
@@ -163,8 +194,13 @@ class NodeJolokiaKernelIT {
     @Order(2)
     void node3AddedThroughJolokiaCarriesTrafficCountedOnTunl0() throws Exception {
         for (Node node : List.of(NODE1, NODE2)) {
-            Map<String, Object> added = exec(node, "org.tunnelmesh:type=Mesh,name=" + node.name(), "addPeer",
-                    NODE3.name(), NODE3.underlay(), NODE3.subnet());
+            Map<String, Object> added = exec(
+                    node,
+                    "org.tunnelmesh:type=Mesh,name=" + node.name(),
+                    "addPeer",
+                    NODE3.name(),
+                    NODE3.underlay(),
+                    NODE3.subnet());
             assertEquals(200, status(added), node.name() + ": " + added);
         }
         assertEquals("tunl0", read(NODE1, "org.tunnelmesh:type=Peer,mesh=node1,name=node3", "Device"));
@@ -174,7 +210,9 @@ class NodeJolokiaKernelIT {
         Thread.sleep(300); // past the 250 ms the counters may be cached
 
         txPacketsAfterPing = ((Number) read(NODE1, TUNL0_OF_NODE1, "TxPackets")).longValue();
-        assertTrue(txPacketsAfterPing >= before + 3, "TxPackets " + before + " -> " + txPacketsAfterPing + " after 3 pings");
+        assertTrue(
+                txPacketsAfterPing >= before + 3,
+                "TxPackets " + before + " -> " + txPacketsAfterPing + " after 3 pings");
         assertEquals(0, ping(NODE2, NODE3), "node2 -> node3");
     }
 
@@ -185,7 +223,9 @@ class NodeJolokiaKernelIT {
 
         Matcher number = Pattern.compile("(?m)^\\s*(\\d+)\\s*;?\\s*$").matcher(jmxterm.output());
         assertTrue(number.find(), "jmxterm said: " + jmxterm.output());
-        assertTrue(Long.parseLong(number.group(1)) >= txPacketsAfterPing, "jmxterm " + number.group(1) + ", Jolokia " + txPacketsAfterPing);
+        assertTrue(
+                Long.parseLong(number.group(1)) >= txPacketsAfterPing,
+                "jmxterm " + number.group(1) + ", Jolokia " + txPacketsAfterPing);
     }
 
     @Test
@@ -193,34 +233,76 @@ class NodeJolokiaKernelIT {
     void remoteJmxWantsCredentialsAndRefusesWhatRunsCode() throws Exception {
         Result anonymous = jmxterm("get -s -b " + TUNL0_OF_NODE1 + " TxPackets");
         Result wrongPassword = jmxterm("get -s -b " + TUNL0_OF_NODE1 + " TxPackets", "-u", USER, "-p", "guess");
-        Result jcmd = jmxterm("run -b com.sun.management:type=DiagnosticCommand vmSystemProperties", "-u", USER, "-p", PASSWORD);
+        Result jcmd = jmxterm(
+                "run -b com.sun.management:type=DiagnosticCommand vmSystemProperties", "-u", USER, "-p", PASSWORD);
         Result reconcile = jmxterm("run -b org.tunnelmesh:type=Mesh,name=node1 reconcile", "-u", USER, "-p", PASSWORD);
 
-        assertTrue(anonymous.output().contains("authentication failed") || anonymous.output().contains("Authentication failed"),
+        assertTrue(
+                anonymous.output().contains("authentication failed")
+                        || anonymous.output().contains("Authentication failed"),
                 "jmxterm without credentials: " + anonymous.output());
-        assertTrue(wrongPassword.output().toLowerCase(java.util.Locale.ROOT).contains("authentication failed"),
+        assertTrue(
+                wrongPassword.output().toLowerCase(java.util.Locale.ROOT).contains("authentication failed"),
                 "jmxterm with a wrong password: " + wrongPassword.output());
         assertTrue(jcmd.output().contains("access denied"), "DiagnosticCommand over JMX: " + jcmd.output());
         assertTrue(!jcmd.output().contains("java.home"), "DiagnosticCommand printed properties: " + jcmd.output());
-        assertTrue(Pattern.compile("(?m)^\\s*0\\s*;?\\s*$").matcher(reconcile.output()).find(), "reconcile over JMX: " + reconcile.output());
+        assertTrue(
+                Pattern.compile("(?m)^\\s*0\\s*;?\\s*$")
+                        .matcher(reconcile.output())
+                        .find(),
+                "reconcile over JMX: " + reconcile.output());
     }
 
     @Test
     @Order(5)
     void jolokiaRefusesStrangersOnEveryPathAndTheKernelStaysAsItWas() throws Exception {
         Object routesBefore = routes(NODE1);
-        String purge = "{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node1\",\"operation\":\"purge\",\"arguments\":[\"node1\"]}";
-        for (String path : List.of("", "config", "config/", "exec", "read/java.lang:type=Runtime/SystemProperties", "version")) {
-            Result anonymous = run("ip", "netns", "exec", NODE1.name(), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                    "-H", "Content-Type: application/json", "-d", purge, jolokiaUrl() + path);
+        String purge =
+                "{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node1\",\"operation\":\"purge\",\"arguments\":[\"node1\"]}";
+        for (String path :
+                List.of("", "config", "config/", "exec", "read/java.lang:type=Runtime/SystemProperties", "version")) {
+            Result anonymous = run(
+                    "ip",
+                    "netns",
+                    "exec",
+                    NODE1.name(),
+                    "curl",
+                    "-sS",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                    "-H",
+                    "Content-Type: application/json",
+                    "-d",
+                    purge,
+                    jolokiaUrl() + path);
             assertEquals("401", anonymous.output().strip(), "POST /jolokia/" + path + " without credentials");
         }
-        Result foreignOrigin = run("ip", "netns", "exec", NODE1.name(), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                "-u", USER + ":" + PASSWORD, "-H", "Origin: http://evil.example", "-H", "Content-Type: application/json", "-d", purge,
+        Result foreignOrigin = run(
+                "ip",
+                "netns",
+                "exec",
+                NODE1.name(),
+                "curl",
+                "-sS",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-u",
+                USER + ":" + PASSWORD,
+                "-H",
+                "Origin: http://evil.example",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                purge,
                 jolokiaUrl());
-        Map<String, Object> gc = jolokia(NODE1, "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}");
-        Map<String, Object> commandLine = jolokia(NODE1,
-                "{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"SystemProperties\"}");
+        Map<String, Object> gc =
+                jolokia(NODE1, "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}");
+        Map<String, Object> commandLine = jolokia(
+                NODE1, "{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"SystemProperties\"}");
 
         assertEquals("403", foreignOrigin.output().strip(), "a foreign Origin with valid credentials");
         assertEquals(403, status(gc), gc.toString());
@@ -235,12 +317,35 @@ class NodeJolokiaKernelIT {
     void reservedSubnetsAreRefusedThroughJolokiaJmxAndTheCommandLine() throws Exception {
         Object routesBefore = routes(NODE1);
 
-        Map<String, Object> loopback = exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "addPeer", "bad1", "10.245.1.9", "127.0.0.0/24");
-        Result multicast = jmxterm("run -b org.tunnelmesh:type=Mesh,name=node1 addPeer bad2 10.245.1.9 224.0.0.0/4", "-u", USER, "-p", PASSWORD);
-        Result commandLine = run("ip", "netns", "exec", "node4", JAVA, QUICK_START, "-jar", NODE_JAR.toString(), "--name", "node4",
-                "--underlay", "10.245.1.5", "--tunnel-address", "192.168.44.0", "--peer", "bad3@10.245.1.9=169.254.0.0/16");
+        Map<String, Object> loopback =
+                exec(NODE1, "org.tunnelmesh:type=Mesh,name=node1", "addPeer", "bad1", "10.245.1.9", "127.0.0.0/24");
+        Result multicast = jmxterm(
+                "run -b org.tunnelmesh:type=Mesh,name=node1 addPeer bad2 10.245.1.9 224.0.0.0/4",
+                "-u",
+                USER,
+                "-p",
+                PASSWORD);
+        Result commandLine = run(
+                "ip",
+                "netns",
+                "exec",
+                "node4",
+                JAVA,
+                QUICK_START,
+                "-jar",
+                NODE_JAR.toString(),
+                "--name",
+                "node4",
+                "--underlay",
+                "10.245.1.5",
+                "--tunnel-address",
+                "192.168.44.0",
+                "--peer",
+                "bad3@10.245.1.9=169.254.0.0/16");
 
-        assertTrue(status(loopback) >= 400 && String.valueOf(loopback.get("error")).contains("127.0.0.0/24"), loopback.toString());
+        assertTrue(
+                status(loopback) >= 400 && String.valueOf(loopback.get("error")).contains("127.0.0.0/24"),
+                loopback.toString());
         assertTrue(multicast.output().contains("224.0.0.0/4"), "jmxterm: " + multicast.output());
         assertEquals(2, commandLine.exitCode(), commandLine.output());
         assertTrue(commandLine.output().contains("169.254.0.0/16"), commandLine.output());
@@ -254,8 +359,23 @@ class NodeJolokiaKernelIT {
     void aSecondNodeOnTheSameNamespaceAndProtocolIsRefused() throws Exception {
         Object routesBefore = routes(NODE1);
 
-        Result second = run("ip", "netns", "exec", NODE1.name(), JAVA, QUICK_START, "-jar", NODE_JAR.toString(), "--name", "intruder",
-                "--underlay", NODE1.underlay(), "--tunnel-address", "192.168.49.0", "--peer", "node9@10.245.1.9=192.168.59.0/24");
+        Result second = run(
+                "ip",
+                "netns",
+                "exec",
+                NODE1.name(),
+                JAVA,
+                QUICK_START,
+                "-jar",
+                NODE_JAR.toString(),
+                "--name",
+                "intruder",
+                "--underlay",
+                NODE1.underlay(),
+                "--tunnel-address",
+                "192.168.49.0",
+                "--peer",
+                "node9@10.245.1.9=192.168.59.0/24");
 
         assertEquals(2, second.exitCode(), second.output());
         assertTrue(second.output().contains("node1"), "the refusal names the holder: " + second.output());
@@ -270,7 +390,8 @@ class NodeJolokiaKernelIT {
         assertEquals(200, status(removed), removed.toString());
 
         assertNotEquals(0, ping(NODE1, NODE3), "node1 -> node3 after removing it");
-        Map<String, Object> peers = jolokia(NODE1, "{\"type\":\"search\",\"mbean\":\"org.tunnelmesh:type=Peer,mesh=node1,*\"}");
+        Map<String, Object> peers =
+                jolokia(NODE1, "{\"type\":\"search\",\"mbean\":\"org.tunnelmesh:type=Peer,mesh=node1,*\"}");
         List<String> peerNames = new ArrayList<>();
         for (Object name : (List<?>) peers.get("value")) {
             peerNames.add(new ObjectName(name.toString()).getKeyProperty("name"));
@@ -285,11 +406,17 @@ class NodeJolokiaKernelIT {
         String stats = "org.tunnelmesh:type=MeshStats,name=node1";
         assertEquals(1L, ((Number) read(NODE1, stats, "AddPeer.Count")).longValue(), "node1 added node3 once");
         assertEquals(1L, ((Number) read(NODE1, stats, "RemovePeer.Count")).longValue(), "node1 removed node3 once");
-        Map<String, Object> onMesh = jolokia(NODE1, "{\"type\":\"read\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node1\",\"attribute\":\"AddPeer.Count\"}");
+        Map<String, Object> onMesh = jolokia(
+                NODE1,
+                "{\"type\":\"read\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node1\",\"attribute\":\"AddPeer.Count\"}");
         assertNotEquals(200, status(onMesh), onMesh.toString());
 
         Result jmxterm = jmxterm("get -s -b " + stats + " AddPeer.Count", "-u", USER, "-p", PASSWORD);
-        assertTrue(Pattern.compile("(?m)^\\s*1\\s*;?\\s*$").matcher(jmxterm.output()).find(), "jmxterm said: " + jmxterm.output());
+        assertTrue(
+                Pattern.compile("(?m)^\\s*1\\s*;?\\s*$")
+                        .matcher(jmxterm.output())
+                        .find(),
+                "jmxterm said: " + jmxterm.output());
     }
 
     @Test
@@ -328,29 +455,50 @@ class NodeJolokiaKernelIT {
         String report = (String) diagnosed.get("value");
         assertTrue(report.contains("OK ipip: tunl0 present"), report);
         for (String line : report.split("\n")) {
-            assertTrue(line.matches("(OK|WARN|FAIL) .*|    \\S.*"), "a finding or its indented continuation: '" + line + "' in\n" + report);
+            assertTrue(
+                    line.matches("(OK|WARN|FAIL) .*|    \\S.*"),
+                    "a finding or its indented continuation: '" + line + "' in\n" + report);
         }
     }
 
     @Test
     @Order(13)
     void idleAndSlowConnectionsOnLoopbackDoNotDelayTheOperator() throws Exception {
-        String stalledBody = "POST /jolokia/ HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: application/json\\r\\nAuthorization: Basic "
-                + java.util.Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8))
-                + "\\r\\nContent-Length: 1000\\r\\n\\r\\n{";
+        String stalledBody =
+                "POST /jolokia/ HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: application/json\\r\\nAuthorization: Basic "
+                        + java.util.Base64.getEncoder()
+                                .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8))
+                        + "\\r\\nContent-Length: 1000\\r\\n\\r\\n{";
         // issue 21 row 5: two idle connections of one byte each held every request 20 s in the lab
-        for (Map.Entry<String, String> attack : Map.of("2 idle connections of one byte", "2 P", "40 idle connections of one byte", "40 P",
-                "90 idle connections (past the limit of 64 being read)", "90 G", "20 logged-in requests with a stalled body",
-                "20 " + stalledBody).entrySet()) {
+        for (Map.Entry<String, String> attack : Map.of(
+                        "2 idle connections of one byte",
+                        "2 P",
+                        "40 idle connections of one byte",
+                        "40 P",
+                        "90 idle connections (past the limit of 64 being read)",
+                        "90 G",
+                        "20 logged-in requests with a stalled body",
+                        "20 " + stalledBody)
+                .entrySet()) {
             String[] countAndBytes = attack.getValue().split(" ", 2);
             // one shell holds the attacker's connections open while curl, the operator, asks beside them
-            Result operator = run("ip", "netns", "exec", NODE2.name(), "bash", "-c", "for i in $(seq " + countAndBytes[0] + "); do "
-                    + "exec {fd}<>/dev/tcp/127.0.0.1/" + JOLOKIA_PORT + "; printf '" + countAndBytes[1] + "' >&$fd; done; sleep 0.5; "
-                    + "curl -sS -o /dev/null -w '%{http_code} %{time_total}' --max-time 60 -u " + USER + ":" + PASSWORD
-                    + " -H 'Content-Type: application/json' -d '{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node2\","
-                    + "\"operation\":\"reconcile\"}' " + jolokiaUrl());
+            Result operator = run(
+                    "ip",
+                    "netns",
+                    "exec",
+                    NODE2.name(),
+                    "bash",
+                    "-c",
+                    "for i in $(seq " + countAndBytes[0] + "); do "
+                            + "exec {fd}<>/dev/tcp/127.0.0.1/" + JOLOKIA_PORT + "; printf '" + countAndBytes[1]
+                            + "' >&$fd; done; sleep 0.5; "
+                            + "curl -sS -o /dev/null -w '%{http_code} %{time_total}' --max-time 60 -u " + USER + ":"
+                            + PASSWORD
+                            + " -H 'Content-Type: application/json' -d '{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node2\","
+                            + "\"operation\":\"reconcile\"}' " + jolokiaUrl());
 
-            System.out.println(attack.getKey() + ": the operator's exec answered (HTTP code, seconds): " + operator.output().strip());
+            System.out.println(attack.getKey() + ": the operator's exec answered (HTTP code, seconds): "
+                    + operator.output().strip());
             assertEquals(0, operator.exitCode(), attack.getKey() + ": curl " + operator.output());
             assertTrue(operator.output().startsWith("200 "), attack.getKey() + ": " + operator.output());
         }
@@ -369,11 +517,30 @@ class NodeJolokiaKernelIT {
 
         // issue 21 row 6: each of these passed the mesh-only notification guard
         List<HttpAnswer> attempts = List.of(
-                curl(NODE2, "-H", "Content-Type: application/json", "-d", add.replace("\"notification\"", "\"NOTIFICATION\""), jolokiaUrl()),
-                curl(NODE2, "-H", "Content-Type: application/json", "-d", add.replace("\"add\"", "\"ADD\""), jolokiaUrl()),
+                curl(
+                        NODE2,
+                        "-H",
+                        "Content-Type: application/json",
+                        "-d",
+                        add.replace("\"notification\"", "\"NOTIFICATION\""),
+                        jolokiaUrl()),
+                curl(
+                        NODE2,
+                        "-H",
+                        "Content-Type: application/json",
+                        "-d",
+                        add.replace("\"add\"", "\"ADD\""),
+                        jolokiaUrl()),
                 curl(NODE2, jolokiaUrl() + "?p=/notification/add/" + client + "/pull/java.lang:type=Memory"),
-                curl(NODE2, "-H", "Content-Type: application/json; charset=utf-16", "--data-binary", "@" + utf16, jolokiaUrl()));
-        Map<String, Object> subscriptions = jolokia(NODE2, "{\"type\":\"notification\",\"command\":\"list\",\"client\":\"" + client + "\"}");
+                curl(
+                        NODE2,
+                        "-H",
+                        "Content-Type: application/json; charset=utf-16",
+                        "--data-binary",
+                        "@" + utf16,
+                        jolokiaUrl()));
+        Map<String, Object> subscriptions =
+                jolokia(NODE2, "{\"type\":\"notification\",\"command\":\"list\",\"client\":\"" + client + "\"}");
 
         for (HttpAnswer attempt : attempts) {
             assertTrue(attempt.refused(), "a subscription to java.lang:type=Memory was served: " + attempt);
@@ -384,13 +551,21 @@ class NodeJolokiaKernelIT {
     @Test
     @Order(15)
     void changesArePostedJsonAndNeverCrossSite() throws Exception {
-        String reconcile = "{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node2\",\"operation\":\"reconcile\"}";
+        String reconcile =
+                "{\"type\":\"exec\",\"mbean\":\"org.tunnelmesh:type=Mesh,name=node2\",\"operation\":\"reconcile\"}";
 
         // issue 21 row 7: exec over GET, JSONP, and what a web page's form or fetch can send
         HttpAnswer getExec = curl(NODE2, jolokiaUrl() + "exec/org.tunnelmesh:type=Mesh,name=node2/reconcile");
         HttpAnswer jsonp = curl(NODE2, jolokiaUrl() + "read/org.tunnelmesh:type=Mesh,name=node2/PeerCount?callback=x");
         HttpAnswer textPlain = curl(NODE2, "-H", "Content-Type: text/plain", "-d", reconcile, jolokiaUrl());
-        HttpAnswer crossSite = curl(NODE2, "-H", "Content-Type: application/json", "-H", "Sec-Fetch-Site: cross-site", "-d", reconcile,
+        HttpAnswer crossSite = curl(
+                NODE2,
+                "-H",
+                "Content-Type: application/json",
+                "-H",
+                "Sec-Fetch-Site: cross-site",
+                "-d",
+                reconcile,
                 jolokiaUrl());
         HttpAnswer readByGet = curl(NODE2, jolokiaUrl() + "read/org.tunnelmesh:type=Mesh,name=node2/PeerCount");
 
@@ -398,7 +573,9 @@ class NodeJolokiaKernelIT {
         assertTrue(jsonp.refused() && !jsonp.body().startsWith("x("), "JSONP: " + jsonp);
         assertTrue(textPlain.refused(), "text/plain exec: " + textPlain);
         assertTrue(crossSite.refused(), "Sec-Fetch-Site: cross-site: " + crossSite);
-        assertTrue(!readByGet.refused() && readByGet.body().contains("\"value\":2"), "the README's GET read still works: " + readByGet);
+        assertTrue(
+                !readByGet.refused() && readByGet.body().contains("\"value\":2"),
+                "the README's GET read still works: " + readByGet);
     }
 
     @AfterAll
@@ -411,7 +588,8 @@ class NodeJolokiaKernelIT {
             Process process = entry.getValue();
             if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                problems.add(entry.getKey().name() + " did not stop within " + COMMAND_TIMEOUT.toSeconds() + " s of SIGTERM");
+                problems.add(entry.getKey().name() + " did not stop within " + COMMAND_TIMEOUT.toSeconds()
+                        + " s of SIGTERM");
             } else if (process.exitValue() != 0) {
                 problems.add(entry.getKey().name() + " exited " + process.exitValue() + ": " + tail(entry.getKey()));
             }
@@ -428,8 +606,20 @@ class NodeJolokiaKernelIT {
     // ---- clients, each run inside the node's namespace
 
     private static Result jmxterm(String command, String... login) throws Exception {
-        List<String> args = new ArrayList<>(List.of("ip", "netns", "exec", NODE1.name(), JAVA, QUICK_START, "-jar", JMXTERM_JAR.toString(),
-                "-l", "127.0.0.1:" + JMX_PORT, "-n", "-v", "brief"));
+        List<String> args = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                NODE1.name(),
+                JAVA,
+                QUICK_START,
+                "-jar",
+                JMXTERM_JAR.toString(),
+                "-l",
+                "127.0.0.1:" + JMX_PORT,
+                "-n",
+                "-v",
+                "brief"));
         args.addAll(List.of(login));
         return runWithInput(command + "\nquit\n", args.toArray(String[]::new));
     }
@@ -443,29 +633,48 @@ class NodeJolokiaKernelIT {
         return "http://127.0.0.1:" + JOLOKIA_PORT + "/jolokia/";
     }
 
-    private static Map<String, Object> exec(Node node, String mbean, String operation, String... arguments) throws Exception {
+    private static Map<String, Object> exec(Node node, String mbean, String operation, String... arguments)
+            throws Exception {
         List<String> quoted = new ArrayList<>();
         for (String argument : arguments) {
             quoted.add("\"" + argument + "\"");
         }
-        return jolokia(node, "{\"type\":\"exec\",\"mbean\":\"" + mbean + "\",\"operation\":\"" + operation
-                + "\",\"arguments\":[" + String.join(",", quoted) + "]}");
+        return jolokia(
+                node,
+                "{\"type\":\"exec\",\"mbean\":\"" + mbean + "\",\"operation\":\"" + operation + "\",\"arguments\":["
+                        + String.join(",", quoted) + "]}");
     }
 
     private static Object read(Node node, String mbean, String attribute) throws Exception {
-        Map<String, Object> response = jolokia(node, "{\"type\":\"read\",\"mbean\":\"" + mbean + "\",\"attribute\":\"" + attribute + "\"}");
+        Map<String, Object> response =
+                jolokia(node, "{\"type\":\"read\",\"mbean\":\"" + mbean + "\",\"attribute\":\"" + attribute + "\"}");
         assertEquals(200, status(response), response.toString());
         return response.get("value");
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> jolokia(Node node, String request) throws Exception {
-        Result curl = run("ip", "netns", "exec", node.name(), "curl", "-sS", "--max-time", "20", "-u", USER + ":" + PASSWORD,
-                "-H", "Content-Type: application/json", "-d", request, jolokiaUrl());
+        Result curl = run(
+                "ip",
+                "netns",
+                "exec",
+                node.name(),
+                "curl",
+                "-sS",
+                "--max-time",
+                "20",
+                "-u",
+                USER + ":" + PASSWORD,
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                request,
+                jolokiaUrl());
         try {
             return new JSONParser().parse(curl.output(), Map.class);
         } catch (ParseException e) {
-            throw new AssertionError("Jolokia on " + node.name() + " answered " + request + " with: " + curl.output(), e);
+            throw new AssertionError(
+                    "Jolokia on " + node.name() + " answered " + request + " with: " + curl.output(), e);
         }
     }
 
@@ -487,14 +696,27 @@ class NodeJolokiaKernelIT {
     }
 
     private static HttpAnswer curl(Node node, String... arguments) throws Exception {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), "curl", "-sS", "--max-time", "20", "-u",
-                USER + ":" + PASSWORD, "-w", "\n%{http_code}"));
+        List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                node.name(),
+                "curl",
+                "-sS",
+                "--max-time",
+                "20",
+                "-u",
+                USER + ":" + PASSWORD,
+                "-w",
+                "\n%{http_code}"));
         command.addAll(List.of(arguments));
         Result curl = run(command.toArray(String[]::new));
         String output = curl.output().strip();
         int newline = output.lastIndexOf('\n');
         assertEquals(0, curl.exitCode(), "curl " + List.of(arguments) + ": " + output);
-        return new HttpAnswer(Integer.parseInt(output.substring(newline + 1).strip()), newline < 0 ? "" : output.substring(0, newline));
+        return new HttpAnswer(
+                Integer.parseInt(output.substring(newline + 1).strip()),
+                newline < 0 ? "" : output.substring(0, newline));
     }
 
     private static int status(Map<String, Object> response) {
@@ -502,11 +724,23 @@ class NodeJolokiaKernelIT {
     }
 
     private static int ping(Node from, Node to) throws Exception {
-        return run("ip", "netns", "exec", from.name(), "ping", "-c", "3", "-W", "1", "-I", from.tunnelAddress(), to.tunnelAddress()).exitCode();
+        return run(
+                        "ip",
+                        "netns",
+                        "exec",
+                        from.name(),
+                        "ping",
+                        "-c",
+                        "3",
+                        "-W",
+                        "1",
+                        "-I",
+                        from.tunnelAddress(),
+                        to.tunnelAddress())
+                .exitCode();
     }
 
-    private record Result(int exitCode, String output) {
-    }
+    private record Result(int exitCode, String output) {}
 
     private static Result run(String... command) throws Exception {
         return runWithInput("", command);
@@ -525,7 +759,8 @@ class NodeJolokiaKernelIT {
         });
         if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new TimeoutException(String.join(" ", command) + " did not finish within " + COMMAND_TIMEOUT.toSeconds() + " s");
+            throw new TimeoutException(
+                    String.join(" ", command) + " did not finish within " + COMMAND_TIMEOUT.toSeconds() + " s");
         }
         return new Result(process.exitValue(), output.get(10, TimeUnit.SECONDS));
     }

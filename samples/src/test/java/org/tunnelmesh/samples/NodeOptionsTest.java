@@ -23,7 +23,8 @@ import org.tunnelmesh.Peer;
 
 class NodeOptionsTest {
 
-    private static final List<String> REQUIRED = List.of("--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0");
+    private static final List<String> REQUIRED =
+            List.of("--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0");
 
     private static List<String> with(String... more) {
         List<String> args = new ArrayList<>(REQUIRED);
@@ -78,20 +79,40 @@ class NodeOptionsTest {
     @Test
     void extraUnderlayDevicesRepeat() {
         assertEquals(List.of(), parse(with()).mesh().extraUnderlayDevices());
-        assertEquals(List.of("eth1", "wan2"),
-                parse(with("--extra-underlay-device", "eth1", "--extra-underlay-device=wan2")).mesh().extraUnderlayDevices());
+        assertEquals(
+                List.of("eth1", "wan2"),
+                parse(with("--extra-underlay-device", "eth1", "--extra-underlay-device=wan2"))
+                        .mesh()
+                        .extraUnderlayDevices());
     }
 
     @Test
     void readsEveryOption() {
-        NodeOptions options = parse(with("--name", "node1", "--mode", "p2p",
-                "--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer=node3@10.245.1.4=192.168.43.0/24,10.9.0.0/16",
-                "--mtu", "1400", "--jolokia", "0.0.0.0:8778", "--user", "admin", "--password-file", passwordFile("s3cret\n", "rw-------"),
-                "--jmx-port", "9010", "--purge-on-exit"));
+        NodeOptions options = parse(with(
+                "--name",
+                "node1",
+                "--mode",
+                "p2p",
+                "--peer",
+                "node2@10.245.1.3=192.168.42.0/24",
+                "--peer=node3@10.245.1.4=192.168.43.0/24,10.9.0.0/16",
+                "--mtu",
+                "1400",
+                "--jolokia",
+                "0.0.0.0:8778",
+                "--user",
+                "admin",
+                "--password-file",
+                passwordFile("s3cret\n", "rw-------"),
+                "--jmx-port",
+                "9010",
+                "--purge-on-exit"));
 
         assertEquals("node1", options.mesh().name());
         assertEquals(MeshMode.POINT_TO_POINT, options.mesh().mode());
-        assertEquals(List.of("node2", "node3"), options.peers().stream().map(Peer::name).toList());
+        assertEquals(
+                List.of("node2", "node3"),
+                options.peers().stream().map(Peer::name).toList());
         assertEquals(2, options.peers().get(1).subnets().size());
         assertEquals(1400, options.mesh().mtu());
         assertEquals("0.0.0.0", options.jolokia().getAddress().getHostAddress());
@@ -99,7 +120,9 @@ class NodeOptionsTest {
         assertTrue(options.credentials().matches("admin", "s3cret"));
         assertEquals(9010, options.jmxPort());
         assertTrue(options.purgeOnExit());
-        assertTrue(options.warnings().get(0).contains("plain HTTP off loopback"), options.warnings().toString());
+        assertTrue(
+                options.warnings().get(0).contains("plain HTTP off loopback"),
+                options.warnings().toString());
     }
 
     @Test
@@ -114,7 +137,13 @@ class NodeOptionsTest {
 
     @Test
     void aPasswordFileWinsOverTheEnvironment() {
-        NodeOptions options = parse(with("--jmx-port", "9010", "--user", "operator", "--password-file", passwordFile("from-file\n", "r--------")));
+        NodeOptions options = parse(with(
+                "--jmx-port",
+                "9010",
+                "--user",
+                "operator",
+                "--password-file",
+                passwordFile("from-file\n", "r--------")));
 
         assertTrue(options.credentials().matches("operator", "from-file"));
         assertFalse(options.credentials().matches("operator", "env-secret"));
@@ -122,11 +151,14 @@ class NodeOptionsTest {
 
     @Test
     void theOlderSpellingStillWorksWithAWarningAboutTheCommandLine() {
-        NodeOptions options = parse(with("--jolokia", "localhost:8778", "--jolokia-user", "u", "--jolokia-password", "p"));
+        NodeOptions options =
+                parse(with("--jolokia", "localhost:8778", "--jolokia-user", "u", "--jolokia-password", "p"));
 
         assertTrue(options.jolokia().getAddress().isLoopbackAddress());
         assertTrue(options.credentials().matches("u", "p"));
-        assertTrue(options.warnings().stream().anyMatch(w -> w.contains("/proc")), options.warnings().toString());
+        assertTrue(
+                options.warnings().stream().anyMatch(w -> w.contains("/proc")),
+                options.warnings().toString());
     }
 
     @Test
@@ -137,7 +169,9 @@ class NodeOptionsTest {
         List<String> allowed = new ArrayList<>(gateway);
         allowed.add("--allow-wide-subnets");
 
-        assertTrue(refused.oneLine().contains("0.0.0.0/0") && refused.oneLine().contains("allowWideSubnets"), refused.oneLine());
+        assertTrue(
+                refused.oneLine().contains("0.0.0.0/0") && refused.oneLine().contains("allowWideSubnets"),
+                refused.oneLine());
         assertEquals("0.0.0.0/0", parse(allowed).peers().get(0).subnets().get(0).toString());
         assertTrue(parse(allowed).mesh().allowWideSubnets());
     }
@@ -176,11 +210,26 @@ class NodeOptionsTest {
                 bad(with("--peer", "node2"), "'node2'"),
                 bad(with("--peer", "node2@10.245.1.3"), "'node2@10.245.1.3'"),
                 bad(with("--peer", "node2@10.245.1.3=192.168.42.1/24"), "192.168.42.1/24"),
-                bad(with("--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer", "node2@10.245.1.4=192.168.43.0/24"),
+                bad(
+                        with(
+                                "--peer",
+                                "node2@10.245.1.3=192.168.42.0/24",
+                                "--peer",
+                                "node2@10.245.1.4=192.168.43.0/24"),
                         "peer 'node2' already exists"),
-                bad(with("--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer", "node3@10.245.1.3=192.168.43.0/24"),
+                bad(
+                        with(
+                                "--peer",
+                                "node2@10.245.1.3=192.168.42.0/24",
+                                "--peer",
+                                "node3@10.245.1.3=192.168.43.0/24"),
                         "underlay 10.245.1.3"),
-                bad(with("--peer", "node2@10.245.1.3=192.168.42.0/24", "--peer", "node3@10.245.1.4=192.168.42.128/25"),
+                bad(
+                        with(
+                                "--peer",
+                                "node2@10.245.1.3=192.168.42.0/24",
+                                "--peer",
+                                "node3@10.245.1.4=192.168.42.128/25"),
                         "192.168.42.128/25"),
                 bad(with("--peer", "node2@10.245.1.2=192.168.42.0/24"), "10.245.1.2"),
                 bad(with("--peer", "node2@10.245.1.3=192.168.0.0/16"), "192.168.0.0/16"),
@@ -194,19 +243,38 @@ class NodeOptionsTest {
                 bad(with("--jolokia", "0.0.0.0:8778"), "--jolokia needs credentials"),
                 bad(with("--jolokia", "127.0.0.1:8778"), "--jolokia needs credentials, on loopback too"),
                 bad(with("--jmx-port", "9010"), "--jmx-port needs credentials"),
-                bad(with("--jmx-port", "9010", "--password-file", passwordFile("p\n", "rw-------")), "--jmx-port needs credentials"),
-                bad(with("--jmx-port", "9010", "--user", "u", "--password-file", passwordFile("p\n", "rw-r--r--")), "chmod 600"),
-                bad(with("--jmx-port", "9010", "--user", "u", "--password-file", passwordFile("p\n", "rw-r-----")), "open to group"),
-                bad(with("--jmx-port", "9010", "--user", "u", "--password-file", "/nonexistent/pw"), "/nonexistent/pw does not exist"),
-                bad(with("--jmx-port", "9010", "--user", "u", "--password-file", passwordFile("", "rw-------")), "is empty"),
+                bad(
+                        with("--jmx-port", "9010", "--password-file", passwordFile("p\n", "rw-------")),
+                        "--jmx-port needs credentials"),
+                bad(
+                        with("--jmx-port", "9010", "--user", "u", "--password-file", passwordFile("p\n", "rw-r--r--")),
+                        "chmod 600"),
+                bad(
+                        with("--jmx-port", "9010", "--user", "u", "--password-file", passwordFile("p\n", "rw-r-----")),
+                        "open to group"),
+                bad(
+                        with("--jmx-port", "9010", "--user", "u", "--password-file", "/nonexistent/pw"),
+                        "/nonexistent/pw does not exist"),
+                bad(
+                        with("--jmx-port", "9010", "--user", "u", "--password-file", passwordFile("", "rw-------")),
+                        "is empty"),
                 bad(with("--jmx-port", "9010", "--user", "a:b"), "'a:b'"),
                 bad(with("--jolokia", "8778", "--user", "u", "--jolokia-user", "v"), "--user and --jolokia-user"),
                 bad(with("--jolokia", "8778", "--jolokia-password", "p"), "--jolokia needs credentials"),
                 bad(with("--user", "u"), "no management endpoint"),
                 bad(with("--jolokia-user", "u", "--jolokia-password", "p"), "no management endpoint"),
                 bad(with("--jolokia", "8778", "--user", "u", "--tls-keystore", "/nonexistent.p12"), "go together"),
-                bad(with("--jolokia", "8778", "--user", "u", "--tls-keystore", "/nonexistent.p12",
-                        "--tls-keystore-password-file", passwordFile("p\n", "rw-------")), "/nonexistent.p12"),
+                bad(
+                        with(
+                                "--jolokia",
+                                "8778",
+                                "--user",
+                                "u",
+                                "--tls-keystore",
+                                "/nonexistent.p12",
+                                "--tls-keystore-password-file",
+                                passwordFile("p\n", "rw-------")),
+                        "/nonexistent.p12"),
                 bad(with("--jolokia", "example.org:8778"), "'example.org'"),
                 bad(with("--jolokia", "127.0.0.1:http"), "'http'"),
                 bad(with("--jolokia", "127.0.0.1:70000"), "70000"),

@@ -40,12 +40,29 @@ class NodeRestartKernelIT {
             p.destroy();
             p.waitFor(120, TimeUnit.SECONDS);
         }
-        sh("for d in tm-node2 tm-node3; do ip -n node1 link del $d 2>/dev/null; done; ip -n node1 route flush proto 87; ip -n node2 route flush proto 87; tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; tc -n node1 qdisc del dev tunl0 clsact 2>/dev/null; true");
+        sh(
+                "for d in tm-node2 tm-node3; do ip -n node1 link del $d 2>/dev/null; done; ip -n node1 route flush proto 87; ip -n node2 route flush proto 87; tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; tc -n node1 qdisc del dev tunl0 clsact 2>/dev/null; true");
     }
 
-    private Process startNode(String name, String underlay, String tunnelAddress, boolean purgeOnExit, String... peers) throws Exception {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", name, JAVA, "-XX:TieredStopAtLevel=1", "-jar",
-                NODE_JAR.toString(), "--name", name, "--mode", "p2p", "--underlay", underlay, "--tunnel-address", tunnelAddress));
+    private Process startNode(String name, String underlay, String tunnelAddress, boolean purgeOnExit, String... peers)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                name,
+                JAVA,
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                NODE_JAR.toString(),
+                "--name",
+                name,
+                "--mode",
+                "p2p",
+                "--underlay",
+                underlay,
+                "--tunnel-address",
+                tunnelAddress));
         if (purgeOnExit) {
             command.add("--purge-on-exit");
         }
@@ -55,8 +72,11 @@ class NodeRestartKernelIT {
         }
         Files.createDirectories(LOGS);
         Path out = LOGS.resolve("restart-" + name + ".out");
-        Process process = new ProcessBuilder(command).redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.appendTo(LOGS.resolve("restart-" + name + ".log").toFile())).start();
+        Process process = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.appendTo(
+                        LOGS.resolve("restart-" + name + ".log").toFile()))
+                .start();
         running.add(process);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
         while (!Files.readString(out).contains("READY")) {
@@ -85,8 +105,23 @@ class NodeRestartKernelIT {
         LabKernel.Link node2Device = link(1, "tm-node2");
 
         // ping runs until interrupted; SIGINT makes it print its summary
-        Process ping = new ProcessBuilder("ip", "netns", "exec", "node1", "ping", "-n", "-q", "-i", "0.1", "-W", "1",
-                "-I", "192.168.41.0", "192.168.42.0").redirectErrorStream(true).start();
+        Process ping = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        "node1",
+                        "ping",
+                        "-n",
+                        "-q",
+                        "-i",
+                        "0.1",
+                        "-W",
+                        "1",
+                        "-I",
+                        "192.168.41.0",
+                        "192.168.42.0")
+                .redirectErrorStream(true)
+                .start();
         Thread.sleep(1000);
         stop(node1);
         node1 = startNode1(NODE2_PEER, NODE3_PEER);

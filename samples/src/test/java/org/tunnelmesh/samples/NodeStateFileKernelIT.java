@@ -25,6 +25,7 @@ import org.tunnelmesh.linux.LabKernel;
 class NodeStateFileKernelIT {
     /** The guest's own /run: the node trusts a state file of root's only, and on the host's files the owner is whoever runs the lab. */
     private static final Path STATE_DIR = Path.of("/run/tunnelmesh-it-state");
+
     private static final String NODE1_PEER = "node1@10.245.1.2=192.168.41.0/24";
 
     private final LabNode node1 = new LabNode("node1", "10.245.1.2", "192.168.41.0");
@@ -44,8 +45,9 @@ class NodeStateFileKernelIT {
     void stopAndClean() throws Exception {
         node1.kill();
         node2.stop();
-        sh("ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87 2>/dev/null; ip -n node1 addr flush dev tunl0; "
-                + "ip -n node2 route flush proto 87; true");
+        sh(
+                "ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87 2>/dev/null; ip -n node1 addr flush dev tunl0; "
+                        + "ip -n node2 route flush proto 87; true");
     }
 
     private void startNode1() throws Exception {
@@ -65,15 +67,19 @@ class NodeStateFileKernelIT {
         assertEquals(stateFile.toAbsolutePath().normalize().toString(), node1.read(node1.meshMBean(), "StateFile"));
         assertFalse(node1.pings(node2), "no route to node2 before it is added");
 
-        Object added = node1.exec("addPeer", "node2", "10.245.1.3", "192.168.42.0/24").get("status");
+        Object added =
+                node1.exec("addPeer", "node2", "10.245.1.3", "192.168.42.0/24").get("status");
         assertEquals(200L, ((Number) added).longValue());
-        assertEquals(List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")), new StateFile(stateFile).read("node1"));
+        assertEquals(
+                List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")), new StateFile(stateFile).read("node1"));
         assertTrue(node1.pings(node2), "node1 reaches node2 after addPeer");
 
         node1.kill();
         wipeNode1();
         startNode1();
-        assertEquals(List.of("192.168.42.0/24"), routes(1, "192.168.42.0/24").stream().map(LabKernel.Route::dst).toList(),
+        assertEquals(
+                List.of("192.168.42.0/24"),
+                routes(1, "192.168.42.0/24").stream().map(LabKernel.Route::dst).toList(),
                 "route restored from the file");
         assertTrue(node1.pings(node2), "node1 reaches node2 again after kill -9 and a wipe");
         assertEquals(List.of("node2"), List.of((Object[]) toArray(node1.read(node1.meshMBean(), "PeerNames"))));
@@ -89,14 +95,21 @@ class NodeStateFileKernelIT {
 
     @Test
     void aDamagedFileIsRefusedWithExitTwoAndTheKernelUnchanged() throws Exception {
-        Files.writeString(stateFile, "{\"format\":\"tunnelmesh-state\",\"version\":1,\"mesh\":\"node1\",\"peers\":[\n"
-                + "{\"name\":\"node2\",\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]");
+        Files.writeString(
+                stateFile,
+                "{\"format\":\"tunnelmesh-state\",\"version\":1,\"mesh\":\"node1\",\"peers\":[\n"
+                        + "{\"name\":\"node2\",\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]");
         Object before = kernelOfNode1();
         node1.launch(List.of("--state-file", stateFile.toString()));
         assertEquals(2, node1.awaitExit());
         String stderr = node1.log();
-        String line = stderr.lines().filter(l -> l.startsWith("tunnelmesh-node: ")).reduce((a, b) -> b).orElse("");
-        assertTrue(line.contains("state file " + stateFile.toAbsolutePath().normalize() + " is damaged: not valid JSON: "), stderr);
+        String line = stderr.lines()
+                .filter(l -> l.startsWith("tunnelmesh-node: "))
+                .reduce((a, b) -> b)
+                .orElse("");
+        assertTrue(
+                line.contains("state file " + stateFile.toAbsolutePath().normalize() + " is damaged: not valid JSON: "),
+                stderr);
         assertEquals(before, kernelOfNode1(), "nothing changed in the kernel");
     }
 

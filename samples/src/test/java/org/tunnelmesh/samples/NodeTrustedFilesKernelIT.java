@@ -52,8 +52,9 @@ class NodeTrustedFilesKernelIT {
         } finally {
             node1.kill(); // a node stuck on a FIFO (before the fix) ignores SIGTERM
         }
-        sh("ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87 2>/dev/null; ip -n node1 addr flush dev tunl0; "
-                + "tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; true");
+        sh(
+                "ip -n node1 route flush proto 87; ip -n node1 nexthop flush proto 87 2>/dev/null; ip -n node1 addr flush dev tunl0; "
+                        + "tc -n node1 qdisc del dev eth0 clsact 2>/dev/null; true");
     }
 
     @Test
@@ -67,8 +68,10 @@ class NodeTrustedFilesKernelIT {
     void aStateFileOfAnotherUserIsRefused() throws Exception {
         Path file = stateFile("node1.json");
         assertEquals("", sh("chown " + NOBODY + " " + file));
-        refused(file, "state file " + file + " is owned by uid " + NOBODY + ", not by root or this node's user (uid 0): "
-                + "nobody else may decide what it says; check its content, then chown 0 " + file);
+        refused(
+                file,
+                "state file " + file + " is owned by uid " + NOBODY + ", not by root or this node's user (uid 0): "
+                        + "nobody else may decide what it says; check its content, then chown 0 " + file);
     }
 
     @Test
@@ -80,7 +83,9 @@ class NodeTrustedFilesKernelIT {
 
     @Test
     void devZeroIsRefusedBeforeItIsRead() throws Exception {
-        refused(Path.of("/dev/zero"), "state file /dev/zero is a character device, not a regular file: give the path of the file itself");
+        refused(
+                Path.of("/dev/zero"),
+                "state file /dev/zero is a character device, not a regular file: give the path of the file itself");
     }
 
     /** Start-up made slow by a ZooKeeper that is not there: the node waits for it (15 s) unless told to stop. */
@@ -126,9 +131,19 @@ class NodeTrustedFilesKernelIT {
                 }
                 """);
         Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rw-r--r--"));
-        holder = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--", JAVA,
-                source.toString(), lock.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String answer = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        holder = new ProcessBuilder(
+                        "setpriv",
+                        "--reuid=" + NOBODY,
+                        "--regid=" + NOBODY,
+                        "--clear-groups",
+                        "--",
+                        JAVA,
+                        source.toString(),
+                        lock.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String answer =
+                new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8)).readLine();
         assertEquals("REFUSED java.nio.file.AccessDeniedException: " + lock, answer);
 
         node1.start(List.of());
@@ -158,7 +173,11 @@ class NodeTrustedFilesKernelIT {
 
     /** The node's one-line reason. */
     private String lastLine() throws Exception {
-        return thisStart().lines().filter(l -> l.startsWith("tunnelmesh-node: ")).reduce((a, b) -> b).orElse("");
+        return thisStart()
+                .lines()
+                .filter(l -> l.startsWith("tunnelmesh-node: "))
+                .reduce((a, b) -> b)
+                .orElse("");
     }
 
     /** The log is appended to by every start: this start's part begins with its "$ command" line. */

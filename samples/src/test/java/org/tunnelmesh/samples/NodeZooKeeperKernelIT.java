@@ -56,7 +56,9 @@ class NodeZooKeeperKernelIT {
     @BeforeEach
     void startZooKeeper() throws Exception {
         // the lab's bridge is in this (the guest's root) namespace; the server listens on its address
-        assertTrue(sh("ip link show labbr0").contains("labbr0"), "no lab bridge labbr0 here: run this through lab/kernel-lab (UML)");
+        assertTrue(
+                sh("ip link show labbr0").contains("labbr0"),
+                "no lab bridge labbr0 here: run this through lab/kernel-lab (UML)");
         sh("ip addr replace " + ZK_ADDRESS + "/24 dev labbr0");
         sh("rm -rf " + WORK);
         Files.createDirectories(WORK);
@@ -74,13 +76,21 @@ class NodeZooKeeperKernelIT {
         }
         admin.close();
         zookeeper.kill();
-        sh("ip addr del " + ZK_ADDRESS + "/24 dev labbr0; for n in node1 node2 node3; do ip -n $n route flush proto 87; "
+        sh("ip addr del " + ZK_ADDRESS
+                + "/24 dev labbr0; for n in node1 node2 node3; do ip -n $n route flush proto 87; "
                 + "ip -n $n nexthop flush 2>/dev/null; ip -n $n addr flush dev tunl0; done; true");
     }
 
     private List<String> options(LabNode node, int subnetOctet) {
-        return List.of("--zookeeper", CONNECT, "--cluster", "lab", "--subnets", "192.168." + subnetOctet + ".0/24",
-                "--state-file", WORK.resolve(node.name + ".json").toString());
+        return List.of(
+                "--zookeeper",
+                CONNECT,
+                "--cluster",
+                "lab",
+                "--subnets",
+                "192.168." + subnetOctet + ".0/24",
+                "--state-file",
+                WORK.resolve(node.name + ".json").toString());
     }
 
     private void startMember(LabNode node, int subnetOctet) throws Exception {
@@ -127,7 +137,8 @@ class NodeZooKeeperKernelIT {
     }
 
     private static List<String> skipReasons(LabNode node) throws Exception {
-        return ((List<?>) membership(node, "SkippedMemberReasons")).stream().map(String::valueOf).toList();
+        return ((List<?>) membership(node, "SkippedMemberReasons"))
+                .stream().map(String::valueOf).toList();
     }
 
     /**
@@ -138,33 +149,66 @@ class NodeZooKeeperKernelIT {
      */
     @Test
     void membersThatRouteZooKeeperSquatOrOverflowTheReadAreSkipped() throws Exception {
-        admin.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(MEMBERS + "squatter",
-                "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.42.0/24\"]}".getBytes(StandardCharsets.UTF_8));
-        admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "zk",
-                "{\"underlay\":\"10.245.1.8\",\"subnets\":[\"10.245.1.1/32\"]}".getBytes(StandardCharsets.UTF_8));
+        admin.create()
+                .creatingParentsIfNeeded()
+                .withMode(CreateMode.PERSISTENT)
+                .forPath(
+                        MEMBERS + "squatter",
+                        "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.42.0/24\"]}"
+                                .getBytes(StandardCharsets.UTF_8));
+        admin.create()
+                .withMode(CreateMode.EPHEMERAL)
+                .forPath(
+                        MEMBERS + "zk",
+                        "{\"underlay\":\"10.245.1.8\",\"subnets\":[\"10.245.1.1/32\"]}"
+                                .getBytes(StandardCharsets.UTF_8));
         // the underlay's own segment, which the mesh itself refuses (on-link): skipped with the mesh's message
-        admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "underlay",
-                "{\"underlay\":\"10.245.1.7\",\"subnets\":[\"10.245.1.128/28\"]}".getBytes(StandardCharsets.UTF_8));
+        admin.create()
+                .withMode(CreateMode.EPHEMERAL)
+                .forPath(
+                        MEMBERS + "underlay",
+                        "{\"underlay\":\"10.245.1.7\",\"subnets\":[\"10.245.1.128/28\"]}"
+                                .getBytes(StandardCharsets.UTF_8));
         for (int i = 0; i < 20; i++) {
-            String json = "{\"underlay\":\"10.245.1." + (100 + i) + "\",\"subnets\":[\"10.50." + i + ".0/24\"],\"pad\":\"";
-            admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "big" + i,
-                    (json + "x".repeat(60_000 - json.length() - 2) + "\"}").getBytes(StandardCharsets.UTF_8));
+            String json =
+                    "{\"underlay\":\"10.245.1." + (100 + i) + "\",\"subnets\":[\"10.50." + i + ".0/24\"],\"pad\":\"";
+            admin.create()
+                    .withMode(CreateMode.EPHEMERAL)
+                    .forPath(
+                            MEMBERS + "big" + i,
+                            (json + "x".repeat(60_000 - json.length() - 2) + "\"}").getBytes(StandardCharsets.UTF_8));
         }
         startMember(node1, 41);
         startMember(node2, 42);
         awaitFullMesh(List.of(node1, node2));
         for (LabNode node : List.of(node1, node2)) {
-            await(node.name + " skips 23 members", () -> ((Number) membership(node, "SkippedMembers")).longValue() == 23);
+            await(
+                    node.name + " skips 23 members",
+                    () -> ((Number) membership(node, "SkippedMembers")).longValue() == 23);
             List<String> reasons = skipReasons(node);
-            assertTrue(reasons.stream().anyMatch(r -> r.startsWith("member 'zk': subnet 10.245.1.1/32 holds ZooKeeper server 10.245.1.1")),
+            assertTrue(
+                    reasons.stream()
+                            .anyMatch(r -> r.startsWith(
+                                    "member 'zk': subnet 10.245.1.1/32 holds ZooKeeper server 10.245.1.1")),
                     node.name + ": " + reasons);
-            assertTrue(reasons.contains("member 'squatter' is not ephemeral (a persistent znode is nobody's live member)"),
+            assertTrue(
+                    reasons.contains("member 'squatter' is not ephemeral (a persistent znode is nobody's live member)"),
                     node.name + ": " + reasons);
-            assertTrue(reasons.contains("member 'big7': data of 60000 bytes is over the limit of 1024 bytes"), node.name + ": " + reasons);
-            assertTrue(reasons.stream().anyMatch(r -> r.contains("subnet 10.245.1.128/28 overlaps 10.245.1.0/24")), node.name + ": " + reasons);
-            assertEquals(List.of(), routes(node.labNode(), "10.245.1.128/28"), node.name + " does not route its own segment into the mesh");
+            assertTrue(
+                    reasons.contains("member 'big7': data of 60000 bytes is over the limit of 1024 bytes"),
+                    node.name + ": " + reasons);
+            assertTrue(
+                    reasons.stream().anyMatch(r -> r.contains("subnet 10.245.1.128/28 overlaps 10.245.1.0/24")),
+                    node.name + ": " + reasons);
+            assertEquals(
+                    List.of(),
+                    routes(node.labNode(), "10.245.1.128/28"),
+                    node.name + " does not route its own segment into the mesh");
             assertEquals("", membership(node, "ReadError"), node.name);
-            assertEquals(List.of(), routes(node.labNode(), "10.245.1.1/32"), node.name + " does not route ZooKeeper into the mesh");
+            assertEquals(
+                    List.of(),
+                    routes(node.labNode(), "10.245.1.1/32"),
+                    node.name + " does not route ZooKeeper into the mesh");
         }
         assertTrue(node1.pings(node2), "node2's subnet goes to node2, not to the squatter");
 
@@ -183,8 +227,13 @@ class NodeZooKeeperKernelIT {
         for (String identity : identities) {
             auth.add(new AuthInfo("digest", identity.getBytes(StandardCharsets.UTF_8)));
         }
-        CuratorFramework client = CuratorFrameworkFactory.builder().connectString(CONNECT).sessionTimeoutMs(10_000)
-                .connectionTimeoutMs(5_000).retryPolicy(new RetryNTimes(20, 500)).authorization(auth).build();
+        CuratorFramework client = CuratorFrameworkFactory.builder()
+                .connectString(CONNECT)
+                .sessionTimeoutMs(10_000)
+                .connectionTimeoutMs(5_000)
+                .retryPolicy(new RetryNTimes(20, 500))
+                .authorization(auth)
+                .build();
         client.start();
         assertTrue(client.blockUntilConnected(120, TimeUnit.SECONDS), "ZooKeeper answers on " + CONNECT);
         return client;
@@ -206,23 +255,32 @@ class NodeZooKeeperKernelIT {
             node.start(options);
         }
         awaitFullMesh(List.of(node1, node2));
-        assertEquals("digest node1 (this node's own: it alone writes its member), cluster mesh (lists, creates and reads members)",
+        assertEquals(
+                "digest node1 (this node's own: it alone writes its member), cluster mesh (lists, creates and reads members)",
                 membership(node1, "Authentication"));
         String path = MEMBERS + "node1";
-        byte[] forged = "{\"underlay\":\"10.245.1.66\",\"subnets\":[\"192.168.41.0/24\"]}".getBytes(StandardCharsets.UTF_8);
-        assertThrows(KeeperException.NoAuthException.class, () -> admin.getChildren().forPath("/tunnelmesh/lab/members"));
+        byte[] forged =
+                "{\"underlay\":\"10.245.1.66\",\"subnets\":[\"192.168.41.0/24\"]}".getBytes(StandardCharsets.UTF_8);
+        assertThrows(
+                KeeperException.NoAuthException.class, () -> admin.getChildren().forPath("/tunnelmesh/lab/members"));
         try (CuratorFramework other = clientAs("node2:node2-secret", "mesh:cluster-secret")) {
-            assertThrows(KeeperException.NoAuthException.class, () -> other.setData().forPath(path, forged));
-            assertThrows(KeeperException.NoAuthException.class, () -> other.delete().forPath(path));
+            assertThrows(
+                    KeeperException.NoAuthException.class, () -> other.setData().forPath(path, forged));
+            assertThrows(
+                    KeeperException.NoAuthException.class, () -> other.delete().forPath(path));
         }
         try (CuratorFramework self = clientAs("node1:node1-secret")) {
             byte[] own = self.getData().forPath(path);
             self.setData().forPath(path, forged);
-            await("node1 restores its member", () -> Arrays.equals(own, self.getData().forPath(path)));
+            await(
+                    "node1 restores its member",
+                    () -> Arrays.equals(own, self.getData().forPath(path)));
         }
         assertEquals(1L, ((Number) membership(node1, "MemberRepairs")).longValue());
-        await("node2 has node1 as it is", () -> "10.245.1.2".equals(node2.read("org.tunnelmesh:type=Peer,mesh=node2,name=node1",
-                "UnderlayAddress")));
+        await(
+                "node2 has node1 as it is",
+                () -> "10.245.1.2"
+                        .equals(node2.read("org.tunnelmesh:type=Peer,mesh=node2,name=node1", "UnderlayAddress")));
         assertTrue(node2.pings(node1), "node2 routes node1's subnet to node1");
     }
 
@@ -236,7 +294,9 @@ class NodeZooKeeperKernelIT {
         LabNode impostor = new LabNode("node1", "node3", "10.245.1.4", "192.168.43.0");
         impostor.launch(options(node3, 43));
         assertEquals(2, impostor.awaitExit());
-        assertTrue(impostor.log().contains("tunnelmesh-node: member name 'node1' is taken in cluster 'lab'"), impostor.log());
+        assertTrue(
+                impostor.log().contains("tunnelmesh-node: member name 'node1' is taken in cluster 'lab'"),
+                impostor.log());
         assertEquals(node3Kernel, snapshot(3));
 
         startMember(node3, 43);
@@ -245,11 +305,19 @@ class NodeZooKeeperKernelIT {
 
         // garbage and a thief of node2's subnet: skipped, counted, nothing changes
         Object routesBefore = meshRoutes(node1);
-        admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "garbage", "{\"underlay\":".getBytes(StandardCharsets.UTF_8));
-        admin.create().withMode(CreateMode.EPHEMERAL).forPath(MEMBERS + "thief",
-                "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.42.0/25\"]}".getBytes(StandardCharsets.UTF_8));
+        admin.create()
+                .withMode(CreateMode.EPHEMERAL)
+                .forPath(MEMBERS + "garbage", "{\"underlay\":".getBytes(StandardCharsets.UTF_8));
+        admin.create()
+                .withMode(CreateMode.EPHEMERAL)
+                .forPath(
+                        MEMBERS + "thief",
+                        "{\"underlay\":\"10.245.1.9\",\"subnets\":[\"192.168.42.0/25\"]}"
+                                .getBytes(StandardCharsets.UTF_8));
         for (LabNode node : nodes) {
-            await(node.name + " skips two members", () -> ((Number) membership(node, "SkippedMembers")).longValue() == 2);
+            await(
+                    node.name + " skips two members",
+                    () -> ((Number) membership(node, "SkippedMembers")).longValue() == 2);
         }
         assertEquals(routesBefore, meshRoutes(node1), "the kernel did not change");
         assertTrue(node1.pings(node2), "node2's subnet still goes to node2");
@@ -265,10 +333,29 @@ class NodeZooKeeperKernelIT {
         // ZooKeeper dies: fail-static, traffic flows on through the session timeout and beyond
         Object routes = meshRoutes(node1);
         zookeeper.kill();
-        await("node1 sees ZooKeeper gone", () -> !"CONNECTED".equals(membership(node1, "ConnectionState"))
-                && !"RECONNECTED".equals(membership(node1, "ConnectionState")));
-        Process ping = new ProcessBuilder("ip", "netns", "exec", "node1", "ping", "-n", "-q", "-c", "40", "-i", "0.5", "-W", "1",
-                "-I", node1.tunnelAddress, node2.tunnelAddress).redirectErrorStream(true).start();
+        await(
+                "node1 sees ZooKeeper gone",
+                () -> !"CONNECTED".equals(membership(node1, "ConnectionState"))
+                        && !"RECONNECTED".equals(membership(node1, "ConnectionState")));
+        Process ping = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        "node1",
+                        "ping",
+                        "-n",
+                        "-q",
+                        "-c",
+                        "40",
+                        "-i",
+                        "0.5",
+                        "-W",
+                        "1",
+                        "-I",
+                        node1.tunnelAddress,
+                        node2.tunnelAddress)
+                .redirectErrorStream(true)
+                .start();
         String summary = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         ping.waitFor(120, TimeUnit.SECONDS);
         assertTrue(summary.contains(" 0% packet loss"), "pings go on while ZooKeeper is down: " + summary);

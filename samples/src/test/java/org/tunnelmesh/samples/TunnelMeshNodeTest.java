@@ -58,11 +58,14 @@ class TunnelMeshNodeTest {
     }
 
     private TunnelMeshNode startToReady(String... args) {
-        node = TunnelMeshNode.start(NodeOptions.parse(ENVIRONMENT, args), (config, peers) -> {
-            InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config, peers);
-            opened.add(mesh);
-            return mesh;
-        }, platform);
+        node = TunnelMeshNode.start(
+                NodeOptions.parse(ENVIRONMENT, args),
+                (config, peers) -> {
+                    InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config, peers);
+                    opened.add(mesh);
+                    return mesh;
+                },
+                platform);
         return node;
     }
 
@@ -75,8 +78,15 @@ class TunnelMeshNodeTest {
 
     @Test
     void startedNodeShowsItsMeshOverJmx() throws Exception {
-        start("--name", "unit1", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--peer", "node2@10.245.1.3=192.168.42.0/24");
+        start(
+                "--name",
+                "unit1",
+                "--underlay",
+                "10.245.1.2",
+                "--tunnel-address",
+                "192.168.41.0",
+                "--peer",
+                "node2@10.245.1.3=192.168.42.0/24");
 
         assertTrue(platform.isRegistered(MeshObjectNames.mesh("unit1")));
         assertTrue(platform.isRegistered(MeshObjectNames.peer("unit1", "node2")));
@@ -86,8 +96,16 @@ class TunnelMeshNodeTest {
 
     @Test
     void closeUnregistersAndPurgesWhenAsked() {
-        start("--name", "unit2", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--peer", "node2@10.245.1.3=192.168.42.0/24", "--purge-on-exit");
+        start(
+                "--name",
+                "unit2",
+                "--underlay",
+                "10.245.1.2",
+                "--tunnel-address",
+                "192.168.41.0",
+                "--peer",
+                "node2@10.245.1.3=192.168.42.0/24",
+                "--purge-on-exit");
         InMemoryTunnelMesh mesh = opened.get(0);
 
         node.close();
@@ -102,14 +120,29 @@ class TunnelMeshNodeTest {
     @Test
     void aSignalDuringStartUpStopsTheNodeAndClosesWhatItOpened() {
         StopSignals signals = StopSignals.none();
-        NodeOptions options = NodeOptions.parse(ENVIRONMENT, "--name", "unit4", "--underlay", "10.245.1.2", "--tunnel-address",
-                "192.168.41.0", "--peer", "node2@10.245.1.3=192.168.42.0/24", "--purge-on-exit");
-        assertThrows(TunnelMeshNode.Stopped.class, () -> TunnelMeshNode.start(options, (config, peers) -> {
-            InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config, peers);
-            opened.add(mesh);
-            signals.request(); // SIGTERM, while the kernel is being changed
-            return mesh;
-        }, platform, signals));
+        NodeOptions options = NodeOptions.parse(
+                ENVIRONMENT,
+                "--name",
+                "unit4",
+                "--underlay",
+                "10.245.1.2",
+                "--tunnel-address",
+                "192.168.41.0",
+                "--peer",
+                "node2@10.245.1.3=192.168.42.0/24",
+                "--purge-on-exit");
+        assertThrows(
+                TunnelMeshNode.Stopped.class,
+                () -> TunnelMeshNode.start(
+                        options,
+                        (config, peers) -> {
+                            InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config, peers);
+                            opened.add(mesh);
+                            signals.request(); // SIGTERM, while the kernel is being changed
+                            return mesh;
+                        },
+                        platform,
+                        signals));
 
         assertTrue(opened.get(0).isClosed());
         assertEquals(List.of(), opened.get(0).peers(), "purged, as --purge-on-exit asks");
@@ -129,8 +162,15 @@ class TunnelMeshNodeTest {
 
     @Test
     void closeLeavesKernelStateByDefault() {
-        start("--name", "unit3", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--peer", "node2@10.245.1.3=192.168.42.0/24");
+        start(
+                "--name",
+                "unit3",
+                "--underlay",
+                "10.245.1.2",
+                "--tunnel-address",
+                "192.168.41.0",
+                "--peer",
+                "node2@10.245.1.3=192.168.42.0/24");
         InMemoryTunnelMesh mesh = opened.get(0);
 
         node.close();
@@ -141,15 +181,35 @@ class TunnelMeshNodeTest {
 
     @Test
     void inputTheMeshRejectsExitsWithTwoAndStopsTheConnectors() throws Exception {
-        NodeOptions options = NodeOptions.parse(ENVIRONMENT, "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--jolokia", "0", "--user", USER);
+        NodeOptions options = NodeOptions.parse(
+                ENVIRONMENT,
+                "--underlay",
+                "10.245.1.2",
+                "--tunnel-address",
+                "192.168.41.0",
+                "--jolokia",
+                "0",
+                "--user",
+                USER);
 
-        StartupFailure notOnAnyDevice = assertThrows(StartupFailure.class, () -> TunnelMeshNode.start(options, (config, peers) -> {
-            throw new InvalidInputException("underlay 10.245.1.2 is not an address of any device in this network namespace");
-        }, platform));
-        StartupFailure conflict = assertThrows(StartupFailure.class, () -> TunnelMeshNode.start(options, (config, peers) -> {
-            throw new ConflictException("peer 'node2': subnet 192.168.42.0/24 overlaps a route already in the kernel");
-        }, platform));
+        StartupFailure notOnAnyDevice = assertThrows(
+                StartupFailure.class,
+                () -> TunnelMeshNode.start(
+                        options,
+                        (config, peers) -> {
+                            throw new InvalidInputException(
+                                    "underlay 10.245.1.2 is not an address of any device in this network namespace");
+                        },
+                        platform));
+        StartupFailure conflict = assertThrows(
+                StartupFailure.class,
+                () -> TunnelMeshNode.start(
+                        options,
+                        (config, peers) -> {
+                            throw new ConflictException(
+                                    "peer 'node2': subnet 192.168.42.0/24 overlaps a route already in the kernel");
+                        },
+                        platform));
 
         assertEquals(2, notOnAnyDevice.exitStatus());
         assertTrue(notOnAnyDevice.oneLine().contains("10.245.1.2"), notOnAnyDevice.oneLine());
@@ -161,12 +221,22 @@ class TunnelMeshNodeTest {
     void missingKernelSupportOrPermissionExitsWithOne() {
         NodeOptions options = NodeOptions.parse("--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0");
 
-        StartupFailure noIpip = assertThrows(StartupFailure.class, () -> TunnelMeshNode.start(options, (config, peers) -> {
-            throw new KernelSupportException("the kernel has no ipip support (modprobe ipip)");
-        }, platform));
-        StartupFailure notRoot = assertThrows(StartupFailure.class, () -> TunnelMeshNode.start(options, (config, peers) -> {
-            throw new PermissionDeniedException("changing the network needs CAP_NET_ADMIN", null);
-        }, platform));
+        StartupFailure noIpip = assertThrows(
+                StartupFailure.class,
+                () -> TunnelMeshNode.start(
+                        options,
+                        (config, peers) -> {
+                            throw new KernelSupportException("the kernel has no ipip support (modprobe ipip)");
+                        },
+                        platform));
+        StartupFailure notRoot = assertThrows(
+                StartupFailure.class,
+                () -> TunnelMeshNode.start(
+                        options,
+                        (config, peers) -> {
+                            throw new PermissionDeniedException("changing the network needs CAP_NET_ADMIN", null);
+                        },
+                        platform));
 
         assertEquals(1, noIpip.exitStatus());
         assertTrue(noIpip.oneLine().contains("ipip"));
@@ -177,14 +247,27 @@ class TunnelMeshNodeTest {
     @Test
     void aBusyPortFailsWithOneBeforeTheMeshIsOpened() throws IOException {
         try (ServerSocket busy = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            NodeOptions options = NodeOptions.parse(ENVIRONMENT, "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                    "--jmx-port", Integer.toString(busy.getLocalPort()), "--user", USER);
+            NodeOptions options = NodeOptions.parse(
+                    ENVIRONMENT,
+                    "--underlay",
+                    "10.245.1.2",
+                    "--tunnel-address",
+                    "192.168.41.0",
+                    "--jmx-port",
+                    Integer.toString(busy.getLocalPort()),
+                    "--user",
+                    USER);
             AtomicBoolean opened = new AtomicBoolean();
 
-            StartupFailure failure = assertThrows(StartupFailure.class, () -> TunnelMeshNode.start(options, (config, peers) -> {
-                opened.set(true);
-                return InMemoryTunnelMesh.open(config, peers);
-            }, platform));
+            StartupFailure failure = assertThrows(
+                    StartupFailure.class,
+                    () -> TunnelMeshNode.start(
+                            options,
+                            (config, peers) -> {
+                                opened.set(true);
+                                return InMemoryTunnelMesh.open(config, peers);
+                            },
+                            platform));
 
             assertEquals(1, failure.exitStatus());
             assertTrue(failure.oneLine().contains("127.0.0.1:" + busy.getLocalPort()), failure.oneLine());
@@ -196,10 +279,13 @@ class TunnelMeshNodeTest {
     void jolokiaWantsCredentials() throws Exception {
         String url = startWithJolokia("unit4");
 
-        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(url + "version")).build(),
+        HttpResponse<String> anonymous = http.send(
+                HttpRequest.newBuilder(URI.create(url + "version")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> wrongPassword = http.send(
+                HttpRequest.newBuilder(URI.create(url + "version"))
+                        .header("Authorization", basic(USER, "wrong"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> wrongPassword = http.send(HttpRequest.newBuilder(URI.create(url + "version"))
-                .header("Authorization", basic(USER, "wrong")).build(), HttpResponse.BodyHandlers.ofString());
 
         assertEquals(401, anonymous.statusCode());
         assertEquals(401, wrongPassword.statusCode());
@@ -212,12 +298,28 @@ class TunnelMeshNodeTest {
         opened.get(0).setCounters("tunl0", new LinkCounters(0, 0, 0, 0, 42, 4200, 0, 0));
         Thread.sleep(300);
 
-        Map<String, Object> added = jolokia(url, Map.of("type", "exec", "mbean", "org.tunnelmesh:type=Mesh,name=unit5",
-                "operation", "addPeer", "arguments", List.of("node3", "10.245.1.4", "192.168.43.0/24")));
-        Map<String, Object> txPackets = jolokia(url, Map.of("type", "read",
-                "mbean", "org.tunnelmesh:type=TunnelDevice,mesh=unit5,name=tunl0", "attribute", "TxPackets"));
-        Map<String, Object> peerCount = jolokia(url, Map.of("type", "read", "mbean", "org.tunnelmesh:type=Mesh,name=unit5",
-                "attribute", "PeerCount"));
+        Map<String, Object> added = jolokia(
+                url,
+                Map.of(
+                        "type",
+                        "exec",
+                        "mbean",
+                        "org.tunnelmesh:type=Mesh,name=unit5",
+                        "operation",
+                        "addPeer",
+                        "arguments",
+                        List.of("node3", "10.245.1.4", "192.168.43.0/24")));
+        Map<String, Object> txPackets = jolokia(
+                url,
+                Map.of(
+                        "type",
+                        "read",
+                        "mbean",
+                        "org.tunnelmesh:type=TunnelDevice,mesh=unit5,name=tunl0",
+                        "attribute",
+                        "TxPackets"));
+        Map<String, Object> peerCount = jolokia(
+                url, Map.of("type", "read", "mbean", "org.tunnelmesh:type=Mesh,name=unit5", "attribute", "PeerCount"));
 
         assertEquals(200, added.get("status"), added.toString());
         assertTrue(platform.isRegistered(MeshObjectNames.peer("unit5", "node3")));
@@ -229,8 +331,17 @@ class TunnelMeshNodeTest {
     void jolokiaReportsABadArgumentByItsValue() throws Exception {
         String url = startWithJolokia("unit6");
 
-        Map<String, Object> rejected = jolokia(url, Map.of("type", "exec", "mbean", "org.tunnelmesh:type=Mesh,name=unit6",
-                "operation", "addPeer", "arguments", List.of("node3", "10.245.1.4", "192.168.42.0/23")));
+        Map<String, Object> rejected = jolokia(
+                url,
+                Map.of(
+                        "type",
+                        "exec",
+                        "mbean",
+                        "org.tunnelmesh:type=Mesh,name=unit6",
+                        "operation",
+                        "addPeer",
+                        "arguments",
+                        List.of("node3", "10.245.1.4", "192.168.42.0/23")));
 
         assertTrue(((Number) rejected.get("status")).intValue() >= 400, rejected.toString());
         assertTrue(String.valueOf(rejected.get("error")).contains("192.168.42.0/23"), rejected.toString());
@@ -241,29 +352,51 @@ class TunnelMeshNodeTest {
     void jolokiaListShowsRealParameterNames() throws Exception {
         String url = startWithJolokia("unit7");
 
-        Map<String, Object> list = jolokia(url, Map.of("type", "list", "path", "org.tunnelmesh/name=unit7,type=Mesh/op"));
+        Map<String, Object> list =
+                jolokia(url, Map.of("type", "list", "path", "org.tunnelmesh/name=unit7,type=Mesh/op"));
 
         Map<?, ?> addPeer = (Map<?, ?>) ((Map<?, ?>) list.get("value")).get("addPeer");
         List<?> args = (List<?>) addPeer.get("args");
 
-        assertEquals(List.of("name", "underlay", "subnets"), args.stream().map(arg -> ((Map<?, ?>) arg).get("name")).toList());
-        assertTrue(args.stream().allMatch(arg -> !String.valueOf(((Map<?, ?>) arg).get("desc")).isBlank()));
+        assertEquals(
+                List.of("name", "underlay", "subnets"),
+                args.stream().map(arg -> ((Map<?, ?>) arg).get("name")).toList());
+        assertTrue(args.stream()
+                .allMatch(arg -> !String.valueOf(((Map<?, ?>) arg).get("desc")).isBlank()));
     }
 
     @Test
     void jolokiaPolicyAllowsExecOnlyOnTheMeshAndHidesDangerousMBeans() throws Exception {
         String url = startWithJolokia("unit8");
 
-        Map<String, Object> gc = jolokia(url, Map.of("type", "exec", "mbean", "java.lang:type=Memory", "operation", "gc"));
-        Map<String, Object> heapDump = jolokia(url, Map.of("type", "exec", "mbean", "com.sun.management:type=HotSpotDiagnostic",
-                "operation", "dumpHeap", "arguments", List.of("/tmp/heap.hprof", true)));
-        Map<String, Object> jfr = jolokia(url, Map.of("type", "read", "mbean", "jdk.management.jfr:type=FlightRecorder",
-                "attribute", "Configurations"));
-        Map<String, Object> logging = jolokia(url, Map.of("type", "read", "mbean", "java.util.logging:type=Logging",
-                "attribute", "LoggerNames"));
-        Map<String, Object> write = jolokia(url, Map.of("type", "write", "mbean", "java.lang:type=Memory",
-                "attribute", "Verbose", "value", true));
-        Map<String, Object> heap = jolokia(url, Map.of("type", "read", "mbean", "java.lang:type=Memory", "attribute", "HeapMemoryUsage"));
+        Map<String, Object> gc =
+                jolokia(url, Map.of("type", "exec", "mbean", "java.lang:type=Memory", "operation", "gc"));
+        Map<String, Object> heapDump = jolokia(
+                url,
+                Map.of(
+                        "type",
+                        "exec",
+                        "mbean",
+                        "com.sun.management:type=HotSpotDiagnostic",
+                        "operation",
+                        "dumpHeap",
+                        "arguments",
+                        List.of("/tmp/heap.hprof", true)));
+        Map<String, Object> jfr = jolokia(
+                url,
+                Map.of(
+                        "type",
+                        "read",
+                        "mbean",
+                        "jdk.management.jfr:type=FlightRecorder",
+                        "attribute",
+                        "Configurations"));
+        Map<String, Object> logging = jolokia(
+                url, Map.of("type", "read", "mbean", "java.util.logging:type=Logging", "attribute", "LoggerNames"));
+        Map<String, Object> write = jolokia(
+                url, Map.of("type", "write", "mbean", "java.lang:type=Memory", "attribute", "Verbose", "value", true));
+        Map<String, Object> heap =
+                jolokia(url, Map.of("type", "read", "mbean", "java.lang:type=Memory", "attribute", "HeapMemoryUsage"));
 
         assertEquals(403, gc.get("status"), gc.toString());
         assertEquals(403, heapDump.get("status"), heapDump.toString());
@@ -275,11 +408,23 @@ class TunnelMeshNodeTest {
 
     @Test
     void jolokiaAnswersARequestMadeBeforeReadyOnceItsAgentStarts() throws Exception {
-        startToReady("--name", "unit11", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--jolokia", "127.0.0.1:0", "--user", USER);
+        startToReady(
+                "--name",
+                "unit11",
+                "--underlay",
+                "10.245.1.2",
+                "--tunnel-address",
+                "192.168.41.0",
+                "--jolokia",
+                "127.0.0.1:0",
+                "--user",
+                USER);
         String url = "http://127.0.0.1:" + node.jolokia().address().getPort() + "/jolokia/";
-        CompletableFuture<HttpResponse<String>> early = http.sendAsync(HttpRequest.newBuilder(URI.create(url + "version"))
-                .header("Authorization", basic(USER, PASSWORD)).build(), HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> early = http.sendAsync(
+                HttpRequest.newBuilder(URI.create(url + "version"))
+                        .header("Authorization", basic(USER, PASSWORD))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         Thread.sleep(300);
 
         assertFalse(early.isDone(), "answered before Jolokia's agent started");
@@ -295,8 +440,11 @@ class TunnelMeshNodeTest {
 
         node.close();
 
-        assertThrows(ConnectException.class, () -> http.send(HttpRequest.newBuilder(URI.create(url + "version")).build(),
-                HttpResponse.BodyHandlers.ofString()));
+        assertThrows(
+                ConnectException.class,
+                () -> http.send(
+                        HttpRequest.newBuilder(URI.create(url + "version")).build(),
+                        HttpResponse.BodyHandlers.ofString()));
     }
 
     @Test
@@ -305,32 +453,56 @@ class TunnelMeshNodeTest {
         try (ServerSocket probe = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        start("--name", "unit10", "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0", "--jmx-port", Integer.toString(port),
-                "--user", USER);
+        start(
+                "--name",
+                "unit10",
+                "--underlay",
+                "10.245.1.2",
+                "--tunnel-address",
+                "192.168.41.0",
+                "--jmx-port",
+                Integer.toString(port),
+                "--user",
+                USER);
         opened.get(0).setCounters("tunl0", new LinkCounters(0, 0, 0, 0, 7, 700, 0, 0));
         Thread.sleep(300);
 
-        assertThrows(SecurityException.class, () -> JMXConnectorFactory.connect(node.jmx().url()).close());
-        try (JMXConnector connector = JMXConnectorFactory.connect(node.jmx().url(),
-                Map.of(JMXConnector.CREDENTIALS, new String[] {USER, PASSWORD}))) {
+        assertThrows(
+                SecurityException.class,
+                () -> JMXConnectorFactory.connect(node.jmx().url()).close());
+        try (JMXConnector connector = JMXConnectorFactory.connect(
+                node.jmx().url(), Map.of(JMXConnector.CREDENTIALS, new String[] {USER, PASSWORD}))) {
             MBeanServerConnection connection = connector.getMBeanServerConnection();
             assertEquals(7L, connection.getAttribute(MeshObjectNames.device("unit10", "tunl0"), "TxPackets"));
         }
     }
 
     private String startWithJolokia(String name) {
-        start("--name", name, "--underlay", "10.245.1.2", "--tunnel-address", "192.168.41.0",
-                "--peer", "node2@10.245.1.3=192.168.42.0/24",
-                "--jolokia", "127.0.0.1:0", "--user", USER);
+        start(
+                "--name",
+                name,
+                "--underlay",
+                "10.245.1.2",
+                "--tunnel-address",
+                "192.168.41.0",
+                "--peer",
+                "node2@10.245.1.3=192.168.42.0/24",
+                "--jolokia",
+                "127.0.0.1:0",
+                "--user",
+                USER);
         return "http://127.0.0.1:" + node.jolokia().address().getPort() + "/jolokia/";
     }
 
     @SuppressWarnings("unchecked")
     private Map<String, Object> jolokia(String url, Map<String, Object> request) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", basic(USER, PASSWORD))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json(request))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Authorization", basic(USER, PASSWORD))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json(request)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         Map<String, Object> body;
         try {
             body = new JSONParser().parse(response.body(), Map.class);
@@ -348,7 +520,9 @@ class TunnelMeshNodeTest {
             return "{" + String.join(",", fields) + "}";
         }
         if (value instanceof List<?> list) {
-            return "[" + String.join(",", list.stream().map(TunnelMeshNodeTest::json).toList()) + "]";
+            return "["
+                    + String.join(
+                            ",", list.stream().map(TunnelMeshNodeTest::json).toList()) + "]";
         }
         if (value instanceof String text) {
             return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";

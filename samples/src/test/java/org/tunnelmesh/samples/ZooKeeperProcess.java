@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * and sessions, as a real ensemble member does.
  */
 final class ZooKeeperProcess {
-    static final Path CLASSPATH_FILE = Path.of(System.getProperty("tunnelmesh.zookeeperClasspath", "target/it-tools/zookeeper.classpath"));
+    static final Path CLASSPATH_FILE =
+            Path.of(System.getProperty("tunnelmesh.zookeeperClasspath", "target/it-tools/zookeeper.classpath"));
 
     private final int port;
     private final Path dataDir;
@@ -29,14 +30,26 @@ final class ZooKeeperProcess {
     }
 
     void start() throws IOException {
-        assertTrue(Files.isRegularFile(CLASSPATH_FILE), CLASSPATH_FILE + " is missing: the build writes it before integration tests");
+        assertTrue(
+                Files.isRegularFile(CLASSPATH_FILE),
+                CLASSPATH_FILE + " is missing: the build writes it before integration tests");
         Files.createDirectories(dataDir);
         Files.createDirectories(log.getParent());
         String classpath = Files.readString(CLASSPATH_FILE).strip();
-        process = new ProcessBuilder(List.of(LabNode.JAVA, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath,
-                "-Dzookeeper.admin.enableServer=false", "-Dzookeeper.jmx.log4j.disable=true",
-                "org.apache.zookeeper.server.ZooKeeperServerMain", Integer.toString(port), dataDir.toString()))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        process = new ProcessBuilder(List.of(
+                        LabNode.JAVA,
+                        "-Xmx256m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-cp",
+                        classpath,
+                        "-Dzookeeper.admin.enableServer=false",
+                        "-Dzookeeper.jmx.log4j.disable=true",
+                        "org.apache.zookeeper.server.ZooKeeperServerMain",
+                        Integer.toString(port),
+                        dataDir.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
     }
 
     /** SIGKILL: the server is gone at once, as in a crash. */

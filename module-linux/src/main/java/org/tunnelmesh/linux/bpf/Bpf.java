@@ -22,8 +22,7 @@ final class Bpf {
     /** Room for the union bpf_attr fields we use; the kernel requires unused tail bytes to be zero. */
     static final int ATTR_SIZE = 128;
 
-    private Bpf() {
-    }
+    private Bpf() {}
 
     static ByteBuffer attr() {
         return direct(ATTR_SIZE);

@@ -16,7 +16,17 @@ import java.util.Map;
 public final class BpfAssembler {
     /** eBPF registers: R0 return value, R1-R5 arguments (clobbered by calls), R6-R9 kept across calls, R10 frame pointer (read-only). */
     public enum Reg {
-        R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10
+        R0,
+        R1,
+        R2,
+        R3,
+        R4,
+        R5,
+        R6,
+        R7,
+        R8,
+        R9,
+        R10
     }
 
     // instruction classes
@@ -54,8 +64,7 @@ public final class BpfAssembler {
 
     static final int INSN_SIZE = 8;
 
-    private record Insn(int code, int dst, int src, int off, int imm, String target) {
-    }
+    private record Insn(int code, int dst, int src, int off, int imm, String target) {}
 
     private final List<Insn> insns = new ArrayList<>();
     private final Map<String, Integer> labels = new HashMap<>();

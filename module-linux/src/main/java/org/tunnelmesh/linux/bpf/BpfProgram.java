@@ -2,14 +2,15 @@ package org.tunnelmesh.linux.bpf;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import org.tunnelmesh.linux.syscall.BpfSyscall.BpfException;
 import org.tunnelmesh.linux.syscall.BpfSyscall;
+import org.tunnelmesh.linux.syscall.BpfSyscall.BpfException;
 import org.tunnelmesh.linux.syscall.Errno;
 
 /** A loaded tc program (BPF_PROG_TYPE_SCHED_CLS), held by its file descriptor. */
 public final class BpfProgram implements AutoCloseable {
     /** The verifier's log of a refused program: big enough for ours many times over. */
     private static final int LOG_SIZE = 256 * 1024;
+
     private static final byte[] LICENSE = "GPL\0".getBytes(StandardCharsets.US_ASCII);
 
     private final int fd;
@@ -48,7 +49,10 @@ public final class BpfProgram implements AutoCloseable {
 
     private static int load(String name, int length, ByteBuffer insns, ByteBuffer license) {
         try {
-            return BpfSyscall.call(Bpf.BPF_PROG_LOAD, loadAttr(name, length, insns, license, null), Bpf.ATTR_SIZE,
+            return BpfSyscall.call(
+                    Bpf.BPF_PROG_LOAD,
+                    loadAttr(name, length, insns, license, null),
+                    Bpf.ATTR_SIZE,
                     "bpf(BPF_PROG_LOAD) of " + name);
         } catch (BpfException first) {
             if (Errno.EPERM.is(first.errno())) {
@@ -56,7 +60,10 @@ public final class BpfProgram implements AutoCloseable {
             }
             ByteBuffer log = Bpf.direct(LOG_SIZE);
             try {
-                return BpfSyscall.call(Bpf.BPF_PROG_LOAD, loadAttr(name, length, insns, license, log), Bpf.ATTR_SIZE,
+                return BpfSyscall.call(
+                        Bpf.BPF_PROG_LOAD,
+                        loadAttr(name, length, insns, license, log),
+                        Bpf.ATTR_SIZE,
                         "bpf(BPF_PROG_LOAD) of " + name + " with the verifier log");
             } catch (BpfException second) {
                 throw new ProgramRefusedException(second.errno(), name, logText(log));

@@ -4,12 +4,12 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.HashSet;
-import org.tunnelmesh.linux.syscall.BpfSyscall.BpfException;
 import org.tunnelmesh.linux.syscall.BpfSyscall;
+import org.tunnelmesh.linux.syscall.BpfSyscall.BpfException;
 import org.tunnelmesh.linux.syscall.Errno;
 
 /**
@@ -34,6 +34,7 @@ public final class PeerMap implements AutoCloseable {
     private boolean closed;
     /** Buffers of readAll, kept: the whole map fits them, so a read is one call and no allocation. */
     private ByteBuffer readKeys;
+
     private ByteBuffer readValues;
 
     private PeerMap(int fd, int maxEntries) {
@@ -105,15 +106,21 @@ public final class PeerMap implements AutoCloseable {
             for (int i = 0; i < addresses.size(); i++) {
                 Counters c = counters.get(addresses.get(i));
                 int v = i * VALUE_SIZE;
-                values.putLong(v + RX_PACKETS, c.rxPackets()).putLong(v + RX_BYTES, c.rxBytes())
-                        .putLong(v + TX_PACKETS, c.txPackets()).putLong(v + TX_BYTES, c.txBytes());
+                values.putLong(v + RX_PACKETS, c.rxPackets())
+                        .putLong(v + RX_BYTES, c.rxBytes())
+                        .putLong(v + TX_PACKETS, c.txPackets())
+                        .putLong(v + TX_BYTES, c.txBytes());
             }
         }
         // elem_flags of a batch update may only be BPF_F_LOCK (generic_map_update_batch): BPF_ANY.
         // The mesh adds only addresses not in the map (PeerTable keeps underlays unique).
         ByteBuffer attr = batchAttr(keys, values, addresses.size(), Bpf.BPF_ANY);
         try {
-            BpfSyscall.call(Bpf.BPF_MAP_UPDATE_BATCH, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_UPDATE_BATCH) of " + addresses.size() + " peer(s)");
+            BpfSyscall.call(
+                    Bpf.BPF_MAP_UPDATE_BATCH,
+                    attr,
+                    Bpf.ATTR_SIZE,
+                    "bpf(BPF_MAP_UPDATE_BATCH) of " + addresses.size() + " peer(s)");
         } catch (BpfException e) {
             int done = attr.getInt(32); // the kernel reports how many it took
             if (done > 0) {
@@ -134,7 +141,11 @@ public final class PeerMap implements AutoCloseable {
             ByteBuffer keys = keys(rest);
             ByteBuffer attr = batchAttr(keys, null, rest.size(), 0);
             try {
-                BpfSyscall.call(Bpf.BPF_MAP_DELETE_BATCH, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_DELETE_BATCH) of " + rest.size() + " peer(s)");
+                BpfSyscall.call(
+                        Bpf.BPF_MAP_DELETE_BATCH,
+                        attr,
+                        Bpf.ATTR_SIZE,
+                        "bpf(BPF_MAP_DELETE_BATCH) of " + rest.size() + " peer(s)");
                 return;
             } catch (BpfException e) {
                 if (!Errno.ENOENT.is(e.errno())) {
@@ -157,8 +168,13 @@ public final class PeerMap implements AutoCloseable {
         lookupAll((keys, values, count) -> {
             for (int i = 0; i < count; i++) {
                 int v = i * VALUE_SIZE;
-                all.put(keyAt(keys, i), new Counters(values.getLong(v + RX_PACKETS), values.getLong(v + RX_BYTES),
-                        values.getLong(v + TX_PACKETS), values.getLong(v + TX_BYTES)));
+                all.put(
+                        keyAt(keys, i),
+                        new Counters(
+                                values.getLong(v + RX_PACKETS),
+                                values.getLong(v + RX_BYTES),
+                                values.getLong(v + TX_PACKETS),
+                                values.getLong(v + TX_BYTES)));
             }
         });
         return all;
@@ -225,14 +241,20 @@ public final class PeerMap implements AutoCloseable {
         for (int i = 0; i < addresses.size(); i++) {
             int a = addresses.get(i);
             int at = i * KEY_SIZE;
-            keys.put(at, (byte) (a >>> 24)).put(at + 1, (byte) (a >>> 16)).put(at + 2, (byte) (a >>> 8)).put(at + 3, (byte) a);
+            keys.put(at, (byte) (a >>> 24))
+                    .put(at + 1, (byte) (a >>> 16))
+                    .put(at + 2, (byte) (a >>> 8))
+                    .put(at + 3, (byte) a);
         }
         return keys;
     }
 
     private static int keyAt(ByteBuffer keys, int index) {
         int at = index * KEY_SIZE;
-        return (keys.get(at) & 0xff) << 24 | (keys.get(at + 1) & 0xff) << 16 | (keys.get(at + 2) & 0xff) << 8 | (keys.get(at + 3) & 0xff);
+        return (keys.get(at) & 0xff) << 24
+                | (keys.get(at + 1) & 0xff) << 16
+                | (keys.get(at + 2) & 0xff) << 8
+                | (keys.get(at + 3) & 0xff);
     }
 
     /** Every key now in the map: one read, no counters decoded (a reconcile needs only the keys). */

@@ -54,7 +54,8 @@ public final class RejectedCounters implements AutoCloseable {
         attr.putInt(8, VALUE_SIZE);
         attr.putInt(12, 1);
         Bpf.putName(attr, 28, name);
-        return new RejectedCounters(BpfSyscall.call(Bpf.BPF_MAP_CREATE, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_CREATE) of an array map"));
+        return new RejectedCounters(
+                BpfSyscall.call(Bpf.BPF_MAP_CREATE, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_CREATE) of an array map"));
     }
 
     public int fd() {
@@ -70,9 +71,13 @@ public final class RejectedCounters implements AutoCloseable {
         attr.putLong(8, BpfSyscall.address(key));
         attr.putLong(16, BpfSyscall.address(value));
         try {
-            BpfSyscall.call(Bpf.BPF_MAP_LOOKUP_ELEM, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_LOOKUP_ELEM) of the rejected counters");
-            return new Counts(value.getLong(UNDERLAY_PACKETS), value.getLong(UNDERLAY_BYTES),
-                    value.getLong(OFF_UNDERLAY_PACKETS), value.getLong(OFF_UNDERLAY_BYTES));
+            BpfSyscall.call(
+                    Bpf.BPF_MAP_LOOKUP_ELEM, attr, Bpf.ATTR_SIZE, "bpf(BPF_MAP_LOOKUP_ELEM) of the rejected counters");
+            return new Counts(
+                    value.getLong(UNDERLAY_PACKETS),
+                    value.getLong(UNDERLAY_BYTES),
+                    value.getLong(OFF_UNDERLAY_PACKETS),
+                    value.getLong(OFF_UNDERLAY_BYTES));
         } finally {
             Reference.reachabilityFence(key);
             Reference.reachabilityFence(value);

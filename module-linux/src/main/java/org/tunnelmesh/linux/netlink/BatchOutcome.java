@@ -6,6 +6,7 @@ import java.util.function.IntPredicate;
 public final class BatchOutcome {
     /** What each request asked, taken from the builder: the socket reuses it for the next batch (a rollback, say). */
     private final NetlinkRequest[] requests;
+
     private final int firstSeq;
     private final int[] errnos;
     private final boolean[] acked;

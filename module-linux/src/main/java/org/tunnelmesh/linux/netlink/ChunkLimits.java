@@ -13,6 +13,7 @@ package org.tunnelmesh.linux.netlink;
 record ChunkLimits(int maxBytes, int maxMessages) {
     /** Enough for any batch, and few round trips: what a forced 4 MiB receive buffer allows. */
     static final int MAX_BYTES = 64 * 1024;
+
     static final int MAX_MESSAGES = 1024;
     /**
      * Receive-buffer cost of one ack (skb truesize): a capped nlmsgerr with an extended-ack text

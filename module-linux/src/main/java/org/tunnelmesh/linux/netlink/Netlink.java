@@ -24,6 +24,7 @@ public final class Netlink {
     public static final int NLM_F_CREATE = 0x400;
     /** In an NLMSG_ERROR: the request was capped (NETLINK_CAP_ACK) and TLVs follow. */
     public static final int NLM_F_CAPPED = 0x100;
+
     public static final int NLM_F_ACK_TLVS = 0x200;
 
     public static final int NLA_F_NESTED = 0x8000;
@@ -37,8 +38,7 @@ public final class Netlink {
     public static final int NLMSGERR_ATTR_MSG = 1;
     public static final int NLMSGERR_ATTR_OFFS = 2;
 
-    private Netlink() {
-    }
+    private Netlink() {}
 
     public static int align(int length) {
         return (length + 3) & ~3;

@@ -24,8 +24,8 @@ public final class NetlinkAttributes {
     public static NetlinkAttributes parse(ByteBuffer buffer, int start, int end, int maxType) {
         // a region computed from a bad length read off the wire (e.g. an NLMSG_ERROR's echoed nlmsg_len)
         if (start < 0 || start > end || end > buffer.limit()) {
-            throw new MalformedMessageException("attributes at [" + start + ", " + end + ") lie outside the "
-                    + buffer.limit() + "-byte buffer");
+            throw new MalformedMessageException(
+                    "attributes at [" + start + ", " + end + ") lie outside the " + buffer.limit() + "-byte buffer");
         }
         NetlinkAttributes attributes = new NetlinkAttributes(buffer, maxType);
         int offset = start;
@@ -85,8 +85,10 @@ public final class NetlinkAttributes {
             return absent;
         }
         int at = require(type, 4);
-        return ((buffer.get(at) & 0xff) << 24) | ((buffer.get(at + 1) & 0xff) << 16)
-                | ((buffer.get(at + 2) & 0xff) << 8) | (buffer.get(at + 3) & 0xff);
+        return ((buffer.get(at) & 0xff) << 24)
+                | ((buffer.get(at + 1) & 0xff) << 16)
+                | ((buffer.get(at + 2) & 0xff) << 8)
+                | (buffer.get(at + 3) & 0xff);
     }
 
     /** A string attribute, up to its first NUL (the kernel NUL-terminates most, not all). */
@@ -117,8 +119,8 @@ public final class NetlinkAttributes {
             throw new MalformedMessageException("attribute type " + type + " is missing");
         }
         if (lengths[type] < bytes) {
-            throw new MalformedMessageException("attribute type " + type + " has " + lengths[type]
-                    + " bytes, needs " + bytes);
+            throw new MalformedMessageException(
+                    "attribute type " + type + " has " + lengths[type] + " bytes, needs " + bytes);
         }
         return offsets[type];
     }

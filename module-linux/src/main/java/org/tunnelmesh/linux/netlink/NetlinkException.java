@@ -3,7 +3,6 @@ package org.tunnelmesh.linux.netlink;
 import org.tunnelmesh.linux.syscall.Errno;
 import org.tunnelmesh.linux.syscall.NativeIoException;
 
-
 /**
  * The kernel refused a request: its errno and, when the kernel gave one, its own explanation
  * (the extended ack). Knows which request of a batch failed (and how many others did), so the
@@ -23,7 +22,10 @@ public final class NetlinkException extends RuntimeException {
     public NetlinkException(int errno, String extendedAck, int failedIndex, int failures, NetlinkRequest request) {
         super(Errno.name(errno) + " (" + Errno.text(errno) + ")"
                 + (extendedAck.isEmpty() ? "" : ": " + extendedAck)
-                + (failedIndex >= 0 ? " [request " + failedIndex + (failures > 1 ? ", and " + (failures - 1) + " more failed" : "") + "]" : ""));
+                + (failedIndex >= 0
+                        ? " [request " + failedIndex + (failures > 1 ? ", and " + (failures - 1) + " more failed" : "")
+                                + "]"
+                        : ""));
         this.errno = errno;
         this.extendedAck = extendedAck;
         this.failedIndex = failedIndex;

@@ -59,7 +59,11 @@ public final class NetlinkMessageBuilder {
         messageOffsets[messageCount] = messageStart;
         requests[messageCount] = request;
         int seq = nextSeq++;
-        buffer.putInt(0).putShort((short) type).putShort((short) flags).putInt(seq).putInt(0);
+        buffer.putInt(0)
+                .putShort((short) type)
+                .putShort((short) flags)
+                .putInt(seq)
+                .putInt(0);
         return seq;
     }
 
@@ -125,7 +129,10 @@ public final class NetlinkMessageBuilder {
     /** An IPv4 address: 4 bytes in network byte order whatever the host's order. */
     public NetlinkMessageBuilder attrIpv4(int type, int address) {
         attrHeader(type, 4);
-        buffer.put((byte) (address >>> 24)).put((byte) (address >>> 16)).put((byte) (address >>> 8)).put((byte) address);
+        buffer.put((byte) (address >>> 24))
+                .put((byte) (address >>> 16))
+                .put((byte) (address >>> 8))
+                .put((byte) address);
         return pad();
     }
 

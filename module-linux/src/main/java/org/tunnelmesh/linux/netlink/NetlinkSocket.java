@@ -35,6 +35,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final int portId;
     /** SO_RCVBUF and SO_SNDBUF as the kernel granted them at open (doubled for its bookkeeping). */
     private final int receiveBufferBytes;
+
     private final int sendBufferBytes;
     private final ByteBuffer receiveBuffer;
     private final byte[] sender = new byte[SOCKADDR_NL_LENGTH];
@@ -68,7 +69,10 @@ public final class NetlinkSocket implements AutoCloseable {
         if (cause != null) {
             throw new IllegalStateException("netlink is not available: " + cause.getMessage(), cause);
         }
-        int fd = Native.socket(Native.AF_NETLINK, Native.SOCK_RAW | Native.SOCK_CLOEXEC, protocol,
+        int fd = Native.socket(
+                Native.AF_NETLINK,
+                Native.SOCK_RAW | Native.SOCK_CLOEXEC,
+                protocol,
                 "socket(AF_NETLINK, " + protocol + ")");
         try {
             if (force) {
@@ -85,7 +89,9 @@ public final class NetlinkSocket implements AutoCloseable {
             address[0] = (byte) Native.AF_NETLINK;
             Native.bind(fd, address);
             Native.getsockname(fd, address);
-            int portId = ByteBuffer.wrap(address, 4, 4).order(ByteOrder.nativeOrder()).getInt();
+            int portId = ByteBuffer.wrap(address, 4, 4)
+                    .order(ByteOrder.nativeOrder())
+                    .getInt();
             return new NetlinkSocket(fd, portId, intOption(fd, Native.SO_RCVBUF), intOption(fd, Native.SO_SNDBUF));
         } catch (RuntimeException e) {
             Native.close(fd);
@@ -220,8 +226,13 @@ public final class NetlinkSocket implements AutoCloseable {
         while (true) {
             try {
                 senderLength[0] = sender.length;
-                received = Native.recvfrom(fd, receiveBuffer, RECEIVE_CAPACITY, Native.MSG_TRUNC | (nonBlocking ? Native.MSG_DONTWAIT : 0),
-                        sender, senderLength);
+                received = Native.recvfrom(
+                        fd,
+                        receiveBuffer,
+                        RECEIVE_CAPACITY,
+                        Native.MSG_TRUNC | (nonBlocking ? Native.MSG_DONTWAIT : 0),
+                        sender,
+                        senderLength);
                 break;
             } catch (NativeIoException e) {
                 if (Errno.EAGAIN.is(e.errno())) {
@@ -232,15 +243,19 @@ public final class NetlinkSocket implements AutoCloseable {
                 }
             }
         }
-        int senderPort = ByteBuffer.wrap(sender, 4, 4).order(ByteOrder.nativeOrder()).getInt();
+        int senderPort =
+                ByteBuffer.wrap(sender, 4, 4).order(ByteOrder.nativeOrder()).getInt();
         if (senderLength[0] < SOCKADDR_NL_LENGTH || senderPort != 0) {
             if (foreignDatagrams++ == 0) {
-                log.warn("dropped a netlink datagram from port {} (not the kernel): only the kernel may answer or notify", senderPort);
+                log.warn(
+                        "dropped a netlink datagram from port {} (not the kernel): only the kernel may answer or notify",
+                        senderPort);
             }
             return true;
         }
         if (received > RECEIVE_CAPACITY) {
-            throw new MalformedMessageException("netlink datagram of " + received + " bytes truncated to " + RECEIVE_CAPACITY);
+            throw new MalformedMessageException(
+                    "netlink datagram of " + received + " bytes truncated to " + RECEIVE_CAPACITY);
         }
         NetlinkMessage.forEach(receiveBuffer, (int) received, consumer);
         return true;

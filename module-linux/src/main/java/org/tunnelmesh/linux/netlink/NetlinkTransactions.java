@@ -20,14 +20,17 @@ public final class NetlinkTransactions {
     private final NetlinkMessageBuilder requests = new NetlinkMessageBuilder(ChunkLimits.MAX_BYTES);
     /** Chunks of a batch sized to the buffers the kernel granted, so no ack is dropped. */
     private ChunkLimits chunks;
+
     private int nextSeq;
 
     public NetlinkTransactions(NetlinkSocket socket) {
         this.socket = socket;
         this.chunks = ChunkLimits.forBuffers(socket.receiveBufferBytes(), socket.sendBufferBytes());
         if (chunks.maxMessages() < ChunkLimits.MAX_MESSAGES) {
-            log.debug("netlink receive buffer of {} bytes: batches go out {} requests at a time",
-                    socket.receiveBufferBytes(), chunks.maxMessages());
+            log.debug(
+                    "netlink receive buffer of {} bytes: batches go out {} requests at a time",
+                    socket.receiveBufferBytes(),
+                    chunks.maxMessages());
         }
         this.nextSeq = (int) (System.nanoTime() & 0x3fffffff) + 1;
     }
@@ -66,7 +69,8 @@ public final class NetlinkTransactions {
             int chunkStart = index;
             int startOffset = batch.messageOffset(chunkStart);
             int chunkEnd = chunkStart + 1;
-            while (chunkEnd < count && chunkEnd - chunkStart < chunks.maxMessages()
+            while (chunkEnd < count
+                    && chunkEnd - chunkStart < chunks.maxMessages()
                     && endOf(batch, chunkEnd, limit) - startOffset <= chunks.maxBytes()) {
                 chunkEnd++;
             }
@@ -111,8 +115,9 @@ public final class NetlinkTransactions {
             }
             if (attempt == DUMP_ATTEMPTS) {
                 NetlinkRequest what = batch.request(0);
-                throw new NetlinkProtocolException((what == null ? "a dump" : what.command()) + " was interrupted by concurrent changes "
-                        + DUMP_ATTEMPTS + " times in a row (NLM_F_DUMP_INTR)");
+                throw new NetlinkProtocolException(
+                        (what == null ? "a dump" : what.command()) + " was interrupted by concurrent changes "
+                                + DUMP_ATTEMPTS + " times in a row (NLM_F_DUMP_INTR)");
             }
             log.debug("dump interrupted by a concurrent change; starting over");
         }
@@ -120,7 +125,8 @@ public final class NetlinkTransactions {
 
     private void receive(Consumer<NetlinkMessage> consumer) {
         if (!socket.poll(consumer, false)) {
-            throw new NetlinkProtocolException("the kernel did not answer within " + NetlinkSocket.TIMEOUT_SECONDS + " s");
+            throw new NetlinkProtocolException(
+                    "the kernel did not answer within " + NetlinkSocket.TIMEOUT_SECONDS + " s");
         }
     }
 
@@ -151,8 +157,7 @@ public final class NetlinkTransactions {
                     errno = message.errno();
                     extAckText = message.extendedAck();
                 }
-                case Netlink.NLMSG_NOOP, Netlink.NLMSG_OVERRUN -> {
-                }
+                case Netlink.NLMSG_NOOP, Netlink.NLMSG_OVERRUN -> {}
                 default -> {
                     T value = parser.apply(message);
                     if (value != null) {

@@ -10,14 +10,14 @@ import java.nio.ByteOrder;
 final class SocketFilter {
     /** One {@code struct sock_filter}: u16 code, u8 jt, u8 jf, u32 k, in the machine's byte order. */
     static final int INSTRUCTION_BYTES = 8;
+
     private static final short LD_W_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS: A = the 32 bits at k, read big-endian
     private static final short JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K: A == k ? skip jt : skip jf
     private static final short RET_K = 0x06; // BPF_RET | BPF_K: keep k bytes of the datagram, 0 drops it
     private static final int NLMSG_PID_OFFSET = 12; // struct nlmsghdr: len 4, type 2, flags 2, seq 4, pid 4
     private static final int WHOLE = 0xffffffff;
 
-    private SocketFilter() {
-    }
+    private SocketFilter() {}
 
     /**
      * Drops each datagram whose message carries {@code portId} as its nlmsg_pid: on an event
@@ -26,7 +26,11 @@ final class SocketFilter {
      */
     static byte[] droppingPortId(int portId, ByteOrder order) {
         // the load reads nlmsg_pid's bytes big-endian; nlmsg_pid is in the machine's order
-        int loaded = ByteBuffer.allocate(4).order(order).putInt(0, portId).order(ByteOrder.BIG_ENDIAN).getInt(0);
+        int loaded = ByteBuffer.allocate(4)
+                .order(order)
+                .putInt(0, portId)
+                .order(ByteOrder.BIG_ENDIAN)
+                .getInt(0);
         ByteBuffer program = ByteBuffer.allocate(4 * INSTRUCTION_BYTES).order(order);
         instruction(program, LD_W_ABS, 0, 0, NLMSG_PID_OFFSET);
         instruction(program, JEQ_K, 0, 1, loaded);

@@ -1,10 +1,10 @@
 package org.tunnelmesh.linux.rtnetlink;
 
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.linux.netlink.NetlinkAttributes;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
-
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
 /** An IPv4 address on a device, from RTM_NEWADDR. IFA_LOCAL is the address itself (IFA_ADDRESS is the peer on p2p links). */
 public record Address(int ifindex, Ipv4Address address, int prefixLength) {

@@ -16,7 +16,8 @@ public record Ifaddrmsg(int family, int prefixLength, int flags, int scope, int 
         m.requirePayload(LEN, "ifaddrmsg");
         var b = m.buffer();
         int at = m.payloadOffset();
-        return new Ifaddrmsg(b.get(at) & 0xff, b.get(at + 1) & 0xff, b.get(at + 2) & 0xff, b.get(at + 3) & 0xff, b.getInt(at + 4));
+        return new Ifaddrmsg(
+                b.get(at) & 0xff, b.get(at + 1) & 0xff, b.get(at + 2) & 0xff, b.get(at + 3) & 0xff, b.getInt(at + 4));
     }
 
     /** The attributes after the header. */

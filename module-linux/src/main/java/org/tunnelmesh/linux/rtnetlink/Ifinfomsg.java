@@ -25,7 +25,8 @@ public record Ifinfomsg(int family, int type, int index, int flags, int change) 
         m.requirePayload(LEN, "ifinfomsg");
         var b = m.buffer();
         int at = m.payloadOffset();
-        return new Ifinfomsg(b.get(at) & 0xff, b.getShort(at + 2) & 0xffff, b.getInt(at + 4), b.getInt(at + 8), b.getInt(at + 12));
+        return new Ifinfomsg(
+                b.get(at) & 0xff, b.getShort(at + 2) & 0xffff, b.getInt(at + 4), b.getInt(at + 8), b.getInt(at + 12));
     }
 
     /** The attributes after the header. */

@@ -10,7 +10,8 @@ import org.tunnelmesh.Ipv4Address;
  */
 public record IpipParameters(int link, Ipv4Address local, Ipv4Address remote, int ttl, int tos, boolean pmtuDiscovery) {
 
-    public static IpipParameters pointToPoint(int link, Ipv4Address local, Ipv4Address remote, int ttl, boolean pmtuDiscovery) {
+    public static IpipParameters pointToPoint(
+            int link, Ipv4Address local, Ipv4Address remote, int ttl, boolean pmtuDiscovery) {
         return new IpipParameters(link, local, remote, ttl, 0, pmtuDiscovery);
     }
 }

@@ -16,8 +16,7 @@ import org.tunnelmesh.linux.syscall.NativeIoException;
  * an exchange that broke down - becomes the API's exceptions, with a message a person can act on.
  */
 public final class KernelErrors {
-    private KernelErrors() {
-    }
+    private KernelErrors() {}
 
     /**
      * Any failure of the netlink layer as the API's exception; anything else (a closed socket, a
@@ -44,7 +43,8 @@ public final class KernelErrors {
     public static TunnelMeshException translate(NetlinkException e, String what) {
         int errno = e.errno();
         String kernelSays = e.extendedAck().isEmpty() ? "" : " (kernel: " + e.extendedAck() + ")";
-        String others = e.failures() > 1 ? "; " + (e.failures() - 1) + " more request(s) of the same batch failed too" : "";
+        String others =
+                e.failures() > 1 ? "; " + (e.failures() - 1) + " more request(s) of the same batch failed too" : "";
         String base = what + " failed: " + Errno.name(errno) + " " + Errno.text(errno) + kernelSays + others;
         KernelException cause = new KernelException(base, errno, Errno.name(errno), e.extendedAck());
         Errno known = Errno.of(errno);
@@ -52,15 +52,23 @@ public final class KernelErrors {
             return cause;
         }
         return switch (known) {
-            case EPERM, EACCES -> new PermissionDeniedException(base
-                    + ". The process needs CAP_NET_ADMIN in this network namespace (run as root or grant the capability)", cause);
-            case EEXIST -> new ConflictException(base + (RequestDescriber.isKeylessIpipLink(e.request())
-                    ? ". An ipip device with neither local nor remote set would duplicate the fallback device tunl0,"
-                    + " which the ipip module creates in every namespace and which already receives all IPIP"
-                    + " not claimed by another device; the kernel allows only one. Use tunl0 (SHARED mode), or set local/remote"
-                    : ". Something else already holds this; remove it or choose another value"), cause);
-            case EOPNOTSUPP, EAFNOSUPPORT, EPROTONOSUPPORT -> new KernelSupportException(base
-                    + ". This kernel lacks the feature (for ipip: CONFIG_NET_IPIP / modprobe ipip)", cause);
+            case EPERM, EACCES ->
+                new PermissionDeniedException(
+                        base
+                                + ". The process needs CAP_NET_ADMIN in this network namespace (run as root or grant the capability)",
+                        cause);
+            case EEXIST ->
+                new ConflictException(
+                        base
+                                + (RequestDescriber.isKeylessIpipLink(e.request())
+                                        ? ". An ipip device with neither local nor remote set would duplicate the fallback device tunl0,"
+                                                + " which the ipip module creates in every namespace and which already receives all IPIP"
+                                                + " not claimed by another device; the kernel allows only one. Use tunl0 (SHARED mode), or set local/remote"
+                                        : ". Something else already holds this; remove it or choose another value"),
+                        cause);
+            case EOPNOTSUPP, EAFNOSUPPORT, EPROTONOSUPPORT ->
+                new KernelSupportException(
+                        base + ". This kernel lacks the feature (for ipip: CONFIG_NET_IPIP / modprobe ipip)", cause);
             default -> cause;
         };
     }
@@ -72,15 +80,21 @@ public final class KernelErrors {
         KernelException cause = new KernelException(base, errno, Errno.name(errno), "");
         Errno known = Errno.of(errno);
         if (known == Errno.EPERM || known == Errno.EACCES) {
-            String capability = e.call().startsWith("setns") ? "CAP_SYS_ADMIN (to enter a network namespace)" : "CAP_NET_ADMIN";
-            return new PermissionDeniedException(base + ". The process needs " + capability + " (run as root or grant the capability)", cause);
+            String capability =
+                    e.call().startsWith("setns") ? "CAP_SYS_ADMIN (to enter a network namespace)" : "CAP_NET_ADMIN";
+            return new PermissionDeniedException(
+                    base + ". The process needs " + capability + " (run as root or grant the capability)", cause);
         }
         if (known == Errno.EPROTONOSUPPORT || known == Errno.EAFNOSUPPORT) {
             return new KernelSupportException(base + ". This kernel lacks netlink for this protocol", cause);
         }
         if (known == Errno.ENOBUFS) {
-            return new KernelException(base + ": the kernel dropped answers because the socket's receive buffer was full;"
-                    + " the outcome of the batch is unknown, and the next reconcile repairs what differs", errno, Errno.name(errno), "");
+            return new KernelException(
+                    base + ": the kernel dropped answers because the socket's receive buffer was full;"
+                            + " the outcome of the batch is unknown, and the next reconcile repairs what differs",
+                    errno,
+                    Errno.name(errno),
+                    "");
         }
         return cause;
     }

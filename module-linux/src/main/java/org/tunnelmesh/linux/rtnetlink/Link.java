@@ -1,12 +1,12 @@
 package org.tunnelmesh.linux.rtnetlink;
 
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.LinkCounters;
 import org.tunnelmesh.linux.netlink.MalformedMessageException;
 import org.tunnelmesh.linux.netlink.NetlinkAttributes;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
-
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
 /**
  * A network device as an RTM_NEWLINK message describes it.
@@ -15,7 +15,8 @@ import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
  * @param ipip     the tunnel parameters when kind is ipip, else null
  * @param counters IFLA_STATS64, or null when the dump skipped stats
  */
-public record Link(int ifindex, String name, int flags, int mtu, String kind, IpipParameters ipip, LinkCounters counters) {
+public record Link(
+        int ifindex, String name, int flags, int mtu, String kind, IpipParameters ipip, LinkCounters counters) {
 
     public boolean up() {
         return (flags & IFF_UP) != 0;

@@ -1,10 +1,10 @@
 package org.tunnelmesh.linux.rtnetlink;
 
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.linux.netlink.NetlinkAttributes;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
-
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
 /** A nexthop object (kernel 5.3+): {@code id N via gateway dev oif onlink proto P}. */
 public record Nexthop(int id, Ipv4Address gateway, int oif, int flags, int protocol) {
@@ -25,12 +25,19 @@ public record Nexthop(int id, Ipv4Address gateway, int oif, int flags, int proto
         if (!attrs.has(NHA_ID)) {
             return null;
         }
-        return new Nexthop(attrs.u32(NHA_ID, 0), new Ipv4Address(attrs.ipv4(NHA_GATEWAY, 0)),
-                attrs.u32(NHA_OIF, 0), flags, protocol);
+        return new Nexthop(
+                attrs.u32(NHA_ID, 0),
+                new Ipv4Address(attrs.ipv4(NHA_GATEWAY, 0)),
+                attrs.u32(NHA_OIF, 0),
+                flags,
+                protocol);
     }
 
     public boolean sameForwarding(Nexthop other) {
-        return id == other.id && gateway.equals(other.gateway) && oif == other.oif && protocol == other.protocol
+        return id == other.id
+                && gateway.equals(other.gateway)
+                && oif == other.oif
+                && protocol == other.protocol
                 && (flags & RTNH_F_ONLINK) == (other.flags & RTNH_F_ONLINK);
     }
 }

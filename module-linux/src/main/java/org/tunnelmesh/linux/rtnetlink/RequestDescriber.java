@@ -7,8 +7,7 @@ import org.tunnelmesh.linux.netlink.NetlinkRequest;
  * reading the bytes back.
  */
 public final class RequestDescriber {
-    private RequestDescriber() {
-    }
+    private RequestDescriber() {}
 
     /** The {@code ip} command of the request, or "netlink request" when its writer did not say. */
     public static String describe(NetlinkRequest request) {

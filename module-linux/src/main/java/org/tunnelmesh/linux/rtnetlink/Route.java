@@ -1,11 +1,11 @@
 package org.tunnelmesh.linux.rtnetlink;
 
+import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.linux.netlink.NetlinkAttributes;
 import org.tunnelmesh.linux.netlink.NetlinkMessage;
-
-import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
 /**
  * An IPv4 unicast route as we program and read it: destination, and either a gateway with an
@@ -14,12 +14,21 @@ import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
  * @param gateway {@link Ipv4Address#ANY} for a device route
  * @param nexthopId 0 when the route does not use a nexthop object
  */
-public record Route(Ipv4Prefix destination, int table, int protocol, int scope, int type, int flags,
-                    Ipv4Address gateway, int oif, int nexthopId) {
+public record Route(
+        Ipv4Prefix destination,
+        int table,
+        int protocol,
+        int scope,
+        int type,
+        int flags,
+        Ipv4Address gateway,
+        int oif,
+        int nexthopId) {
 
     /** {@code dst via gateway dev oif onlink proto P} in the main table. */
     public static Route onlink(Ipv4Prefix destination, Ipv4Address gateway, int oif, int protocol) {
-        return new Route(destination, RT_TABLE_MAIN, protocol, RT_SCOPE_UNIVERSE, RTN_UNICAST, RTNH_F_ONLINK, gateway, oif, 0);
+        return new Route(
+                destination, RT_TABLE_MAIN, protocol, RT_SCOPE_UNIVERSE, RTN_UNICAST, RTNH_F_ONLINK, gateway, oif, 0);
     }
 
     /** {@code dst dev oif proto P scope link}: a point-to-point device needs no gateway. */
@@ -29,7 +38,8 @@ public record Route(Ipv4Prefix destination, int table, int protocol, int scope, 
 
     /** {@code dst nhid N proto P}. */
     public static Route viaNexthop(Ipv4Prefix destination, int nexthopId, int protocol) {
-        return new Route(destination, RT_TABLE_MAIN, protocol, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0, Ipv4Address.ANY, 0, nexthopId);
+        return new Route(
+                destination, RT_TABLE_MAIN, protocol, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0, Ipv4Address.ANY, 0, nexthopId);
     }
 
     /** Parses an IPv4 RTM_NEWROUTE; null for anything else. */
@@ -42,7 +52,8 @@ public record Route(Ipv4Prefix destination, int table, int protocol, int scope, 
             return null;
         }
         if ((h.flags() & RTM_F_CLONED) != 0) {
-            return null; // a cached exception (PMTU, redirect), which dumps include unless strictly checked: not a route
+            return null; // a cached exception (PMTU, redirect), which dumps include unless strictly checked: not a
+            // route
         }
         NetlinkAttributes attrs = Rtmsg.attributes(message, RTA_MAX_PARSED);
         int table = attrs.u32(RTA_TABLE, h.table());
@@ -51,8 +62,16 @@ public record Route(Ipv4Prefix destination, int table, int protocol, int scope, 
             return null;
         }
         int dst = attrs.ipv4(RTA_DST, 0) & Ipv4Prefix.mask(dstLength);
-        return new Route(new Ipv4Prefix(new Ipv4Address(dst), dstLength), table, h.protocol(), h.scope(), h.type(), h.flags(),
-                new Ipv4Address(attrs.ipv4(RTA_GATEWAY, 0)), attrs.u32(RTA_OIF, 0), attrs.u32(RTA_NH_ID, 0));
+        return new Route(
+                new Ipv4Prefix(new Ipv4Address(dst), dstLength),
+                table,
+                h.protocol(),
+                h.scope(),
+                h.type(),
+                h.flags(),
+                new Ipv4Address(attrs.ipv4(RTA_GATEWAY, 0)),
+                attrs.u32(RTA_OIF, 0),
+                attrs.u32(RTA_NH_ID, 0));
     }
 
     /**
@@ -72,8 +91,8 @@ public record Route(Ipv4Prefix destination, int table, int protocol, int scope, 
         while (at + RTNH_LENGTH <= end) {
             int length = b.getShort(at) & 0xffff;
             if (length < RTNH_LENGTH || length > end - at) {
-                throw new org.tunnelmesh.linux.netlink.MalformedMessageException("rtnexthop at offset " + at + " claims length "
-                        + length + ", but " + (end - at) + " bytes remain");
+                throw new org.tunnelmesh.linux.netlink.MalformedMessageException("rtnexthop at offset " + at
+                        + " claims length " + length + ", but " + (end - at) + " bytes remain");
             }
             int ifindex = b.getInt(at + 4);
             NetlinkAttributes path = NetlinkAttributes.parse(b, at + RTNH_LENGTH, at + length, RTA_MAX_PARSED);
@@ -86,14 +105,18 @@ public record Route(Ipv4Prefix destination, int table, int protocol, int scope, 
     }
 
     /** One path of a multipath route: {@code nexthop via address dev oif}. */
-    public record Gateway(Ipv4Address address, int oif) {
-    }
+    public record Gateway(Ipv4Address address, int oif) {}
 
     /** True when the kernel's route does what this desired one asks (ignoring kernel-set flags). */
     public boolean sameForwarding(Route other) {
-        return destination.equals(other.destination) && table == other.table && protocol == other.protocol
-                && type == other.type && nexthopId == other.nexthopId
-                && (nexthopId != 0 || (gateway.equals(other.gateway) && oif == other.oif
-                        && (flags & RTNH_F_ONLINK) == (other.flags & RTNH_F_ONLINK)));
+        return destination.equals(other.destination)
+                && table == other.table
+                && protocol == other.protocol
+                && type == other.type
+                && nexthopId == other.nexthopId
+                && (nexthopId != 0
+                        || (gateway.equals(other.gateway)
+                                && oif == other.oif
+                                && (flags & RTNH_F_ONLINK) == (other.flags & RTNH_F_ONLINK)));
     }
 }

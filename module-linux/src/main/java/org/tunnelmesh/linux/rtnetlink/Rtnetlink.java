@@ -64,6 +64,7 @@ public final class Rtnetlink {
     public static final int RTNH_F_ONLINK = 4;
     /** struct rtnexthop: u16 rtnh_len, u8 rtnh_flags, u8 rtnh_hops, s32 rtnh_ifindex; its attributes follow. */
     public static final int RTNH_LENGTH = 8;
+
     public static final int RTM_F_CLONED = 0x200;
     public static final int RTA_DST = 1;
     public static final int RTA_OIF = 4;
@@ -85,6 +86,5 @@ public final class Rtnetlink {
     public static final int RTNLGRP_IPV4_ROUTE = 7;
     public static final int RTNLGRP_NEXTHOP = 32;
 
-    private Rtnetlink() {
-    }
+    private Rtnetlink() {}
 }

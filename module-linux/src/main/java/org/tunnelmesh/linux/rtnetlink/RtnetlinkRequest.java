@@ -76,6 +76,5 @@ public sealed interface RtnetlinkRequest extends NetlinkRequest {
     }
 
     /** A dump, e.g. {@code ip route show}. */
-    record Dump(String command) implements RtnetlinkRequest {
-    }
+    record Dump(String command) implements RtnetlinkRequest {}
 }

@@ -1,10 +1,10 @@
 package org.tunnelmesh.linux.rtnetlink;
 
-import org.tunnelmesh.Ipv4Address;
-import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
-
 import static org.tunnelmesh.linux.netlink.Netlink.*;
 import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
+
+import org.tunnelmesh.Ipv4Address;
+import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 
 /**
  * Writes rtnetlink requests into a batch. Field and attribute order follow what iproute2 sends for
@@ -16,8 +16,7 @@ public final class RtnetlinkRequests {
     public static final int CHANGE = NLM_F_REQUEST | NLM_F_ACK;
     public static final int DUMP = NLM_F_REQUEST | NLM_F_DUMP;
 
-    private RtnetlinkRequests() {
-    }
+    private RtnetlinkRequests() {}
 
     /**
      * {@code ip link add NAME [mtu M] type ipip local L remote R ttl T dev LINK mode ipip} (newlink zeroes unsent
@@ -77,7 +76,8 @@ public final class RtnetlinkRequests {
     }
 
     /** {@code ip addr add ADDRESS/LEN dev IFINDEX}. */
-    public static int newAddress(NetlinkMessageBuilder b, int flags, int ifindex, Ipv4Address address, int prefixLength) {
+    public static int newAddress(
+            NetlinkMessageBuilder b, int flags, int ifindex, Ipv4Address address, int prefixLength) {
         return address(b, RTM_NEWADDR, flags, ifindex, address, prefixLength);
     }
 
@@ -85,8 +85,10 @@ public final class RtnetlinkRequests {
         return address(b, RTM_DELADDR, CHANGE, ifindex, address, prefixLength);
     }
 
-    private static int address(NetlinkMessageBuilder b, int type, int flags, int ifindex, Ipv4Address address, int prefixLength) {
-        int seq = b.begin(type, flags, new RtnetlinkRequest.AddressChange(type == RTM_NEWADDR, ifindex, address, prefixLength));
+    private static int address(
+            NetlinkMessageBuilder b, int type, int flags, int ifindex, Ipv4Address address, int prefixLength) {
+        int seq = b.begin(
+                type, flags, new RtnetlinkRequest.AddressChange(type == RTM_NEWADDR, ifindex, address, prefixLength));
         new Ifaddrmsg(AF_INET, prefixLength, 0, 0, ifindex).write(b);
         b.attrIpv4(IFA_LOCAL, address.bits());
         b.attrIpv4(IFA_ADDRESS, address.bits());
@@ -104,8 +106,16 @@ public final class RtnetlinkRequests {
      * nexthop: scope RT_SCOPE_NOWHERE and no gateway or device mean "any", as in iproute2.
      */
     public static int deleteRoute(NetlinkMessageBuilder b, Route route) {
-        Route any = new Route(route.destination(), route.table(), route.protocol(), RT_SCOPE_NOWHERE, route.type(), 0,
-                Ipv4Address.ANY, 0, 0);
+        Route any = new Route(
+                route.destination(),
+                route.table(),
+                route.protocol(),
+                RT_SCOPE_NOWHERE,
+                route.type(),
+                0,
+                Ipv4Address.ANY,
+                0,
+                0);
         return route(b, RTM_DELROUTE, CHANGE, any);
     }
 
@@ -120,8 +130,17 @@ public final class RtnetlinkRequests {
 
     private static int route(NetlinkMessageBuilder b, int type, int flags, Route r) {
         int seq = b.begin(type, flags, new RtnetlinkRequest.RouteChange(type == RTM_NEWROUTE, r));
-        new Rtmsg(AF_INET, r.destination().length(), 0, 0, r.table() < 256 ? r.table() : 0, r.protocol(), r.scope(), r.type(),
-                r.flags()).write(b);
+        new Rtmsg(
+                        AF_INET,
+                        r.destination().length(),
+                        0,
+                        0,
+                        r.table() < 256 ? r.table() : 0,
+                        r.protocol(),
+                        r.scope(),
+                        r.type(),
+                        r.flags())
+                .write(b);
         b.attrIpv4(RTA_DST, r.destination().network().bits());
         if (r.nexthopId() != 0) {
             b.attrU32(RTA_NH_ID, r.nexthopId());

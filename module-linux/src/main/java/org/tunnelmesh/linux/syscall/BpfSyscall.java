@@ -7,8 +7,7 @@ import java.nio.ByteBuffer;
  * at other direct buffers by address, see {@link #address}); this class only makes the call.
  */
 public final class BpfSyscall {
-    private BpfSyscall() {
-    }
+    private BpfSyscall() {}
 
     /**
      * Calls bpf(cmd, attr, size).

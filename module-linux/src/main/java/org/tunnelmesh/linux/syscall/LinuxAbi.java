@@ -31,7 +31,11 @@ record LinuxAbi(String arch, int solSocket, int soRcvtimeo, int timevalBytes, lo
 
     private static String unsupported(String arch) {
         String a = arch.toLowerCase(Locale.ROOT);
-        if (a.startsWith("mips") || a.startsWith("sparc") || a.startsWith("alpha") || a.startsWith("parisc") || a.startsWith("hppa")) {
+        if (a.startsWith("mips")
+                || a.startsWith("sparc")
+                || a.startsWith("alpha")
+                || a.startsWith("parisc")
+                || a.startsWith("hppa")) {
             return "netlink on " + arch + " is not supported: its socket options (SOL_SOCKET 0xffff) and errno numbers"
                     + " are its own, not asm-generic's, and this library has no table for them";
         }

@@ -28,6 +28,7 @@ public final class Native {
     public static final int SO_RCVBUFFORCE = 33;
     /** The same number on every architecture LinuxAbi accepts (asm-generic's, which x86 and powerpc keep). */
     static final int SO_ATTACH_FILTER = 26;
+
     public static final int SOL_NETLINK = 270;
     public static final int MSG_TRUNC = 0x20;
     public static final int MSG_DONTWAIT = 0x40;
@@ -43,6 +44,7 @@ public final class Native {
     static final LinuxAbi ABI;
     /** SOL_SOCKET of this architecture (-1 when nothing is bound). */
     public static final int SOL_SOCKET;
+
     private static final Throwable UNAVAILABILITY_CAUSE;
 
     static {
@@ -50,7 +52,8 @@ public final class Native {
         Throwable cause = null;
         try {
             if (!Platform.isLinux()) {
-                throw new UnsupportedOperationException("netlink needs Linux, this is " + System.getProperty("os.name"));
+                throw new UnsupportedOperationException(
+                        "netlink needs Linux, this is " + System.getProperty("os.name"));
             }
             abi = LinuxAbi.of(Platform.ARCH);
             com.sun.jna.Native.register(LibC.class, Platform.C_LIBRARY_NAME);
@@ -62,8 +65,7 @@ public final class Native {
         UNAVAILABILITY_CAUSE = cause;
     }
 
-    private Native() {
-    }
+    private Native() {}
 
     /** Null when libc is bound, else why not (not Linux, no table for this architecture, no JNA native library). */
     public static Throwable unavailabilityCause() {
@@ -135,7 +137,10 @@ public final class Native {
         program.write(0, instructions, 0, instructions.length);
         // struct sock_fprog: u16 count, padding, then the pointer (8 bytes on every 64-bit ABI LinuxAbi accepts)
         byte[] fprog = new byte[16];
-        ByteBuffer.wrap(fprog).order(ByteOrder.nativeOrder()).putShort(0, (short) count).putLong(8, Pointer.nativeValue(program));
+        ByteBuffer.wrap(fprog)
+                .order(ByteOrder.nativeOrder())
+                .putShort(0, (short) count)
+                .putLong(8, Pointer.nativeValue(program));
         try {
             LibC.setsockopt(fd, ABI.solSocket(), SO_ATTACH_FILTER, fprog, fprog.length);
         } catch (LastErrorException e) {
@@ -282,8 +287,7 @@ public final class Native {
 
     /** libc, bound by direct mapping: each native method calls the C function of its name; errno becomes LastErrorException. */
     private static final class LibC {
-        private LibC() {
-        }
+        private LibC() {}
 
         static native int socket(int domain, int type, int protocol) throws LastErrorException;
 
@@ -291,9 +295,11 @@ public final class Native {
 
         static native int getsockname(int fd, byte[] address, int[] addressLength) throws LastErrorException;
 
-        static native int setsockopt(int fd, int level, int option, int[] value, int valueLength) throws LastErrorException;
+        static native int setsockopt(int fd, int level, int option, int[] value, int valueLength)
+                throws LastErrorException;
 
-        static native int setsockopt(int fd, int level, int option, byte[] value, int valueLength) throws LastErrorException;
+        static native int setsockopt(int fd, int level, int option, byte[] value, int valueLength)
+                throws LastErrorException;
 
         static native long send(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
 
@@ -303,7 +309,8 @@ public final class Native {
         static native long sendto(int fd, Pointer buffer, long length, int flags, byte[] address, int addressLength)
                 throws LastErrorException;
 
-        static native int getsockopt(int fd, int level, int option, int[] value, int[] valueLength) throws LastErrorException;
+        static native int getsockopt(int fd, int level, int option, int[] value, int[] valueLength)
+                throws LastErrorException;
 
         static native int close(int fd) throws LastErrorException;
 

@@ -15,8 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class NetworkNamespace {
     private static final String NETNS_DIR = "/run/netns";
 
-    private NetworkNamespace() {
-    }
+    private NetworkNamespace() {}
 
     /** A name under /run/netns (as made by {@code ip netns add}) or an absolute path such as /proc/PID/ns/net. */
     public static Path resolve(String nameOrPath) {
@@ -48,13 +47,15 @@ public final class NetworkNamespace {
         Path target = resolve(nameOrPath);
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.set(inNamespace(target, task));
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }, "tunnelmesh-netns-" + target.getFileName());
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        result.set(inNamespace(target, task));
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    }
+                },
+                "tunnelmesh-netns-" + target.getFileName());
         thread.start();
         try {
             thread.join();

@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
  * events flood in.
  */
 public final class Wakeup implements AutoCloseable {
-    private static final byte[] ONE = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(1).array();
+    private static final byte[] ONE =
+            ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(1).array();
 
     private final int fd;
     private boolean closed;

@@ -33,8 +33,7 @@ public final class Tc {
     /** The program's return value is the action (TC_ACT_*): no separate action needed. */
     public static final int TCA_BPF_FLAG_ACT_DIRECT = 1;
 
-    private Tc() {
-    }
+    private Tc() {}
 
     /** tcm_info of a filter: priority in the upper 16 bits, protocol (network order) in the lower. */
     public static int filterInfo(int priority, int protocolBe) {
@@ -42,6 +41,8 @@ public final class Tc {
     }
 
     public static String hookName(int parent) {
-        return parent == INGRESS ? "ingress" : parent == EGRESS ? "egress" : String.format("parent %x:%x", parent >>> 16, parent & 0xffff);
+        return parent == INGRESS
+                ? "ingress"
+                : parent == EGRESS ? "egress" : String.format("parent %x:%x", parent >>> 16, parent & 0xffff);
     }
 }

@@ -10,7 +10,8 @@ import org.tunnelmesh.linux.netlink.NetlinkMessage;
  * A qdisc or filter as a dump (or a notification) reports it. For bpf filters also the name and
  * program id from TCA_OPTIONS; {@code programId} is 0 and {@code name} null otherwise.
  */
-public record TcObject(int type, int ifindex, int handle, int parent, int info, String kind, String name, int programId) {
+public record TcObject(
+        int type, int ifindex, int handle, int parent, int info, String kind, String name, int programId) {
 
     /** A filter's priority (upper half of tcm_info). */
     public int priority() {

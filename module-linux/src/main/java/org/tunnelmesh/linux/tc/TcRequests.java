@@ -14,10 +14,10 @@ public final class TcRequests {
     public static final int ADD = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;
     /** tc filter replace: create it, or change the one with the same handle and priority. */
     public static final int REPLACE = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+
     private static final int DELETE = NLM_F_REQUEST | NLM_F_ACK;
 
-    private TcRequests() {
-    }
+    private TcRequests() {}
 
     private static void tcmsg(NetlinkMessageBuilder b, int ifindex, int handle, int parent, int info) {
         new Tcmsg(0, ifindex, handle, parent, info).write(b);
@@ -44,8 +44,15 @@ public final class TcRequests {
      *
      * @param flags {@link #ADD} or {@link #REPLACE}
      */
-    public static void addBpfFilter(NetlinkMessageBuilder b, int flags, int ifindex, int parent, int priority, int handle,
-                                    int programFd, String name) {
+    public static void addBpfFilter(
+            NetlinkMessageBuilder b,
+            int flags,
+            int ifindex,
+            int parent,
+            int priority,
+            int handle,
+            int programFd,
+            String name) {
         b.begin(RTM_NEWTFILTER, flags);
         tcmsg(b, ifindex, handle, parent, filterInfo(priority, ETH_P_IP_BE));
         b.attrString(TCA_KIND, "bpf");

@@ -13,7 +13,13 @@ public record Tcmsg(int family, int ifindex, int handle, int parent, int info) {
     public static final int LEN = 20;
 
     public void write(NetlinkMessageBuilder b) {
-        b.putU8(family).putU8(0).putU16(0).putU32(ifindex).putU32(handle).putU32(parent).putU32(info);
+        b.putU8(family)
+                .putU8(0)
+                .putU16(0)
+                .putU32(ifindex)
+                .putU32(handle)
+                .putU32(parent)
+                .putU32(info);
     }
 
     public static Tcmsg read(NetlinkMessage m) {

@@ -22,23 +22,23 @@ class BpfAssemblerTest {
 
     @Test
     void moves() {
-        encodes("bf16000000000000", a -> a.mov(R6, R1));           // BPF_MOV64_REG(R6, R1)
-        encodes("bf a3 0000 00000000", a -> a.mov(R3, R10));        // r3 = fp
-        encodes("b7000000ffffffff", a -> a.mov(R0, -1));           // BPF_MOV64_IMM(R0, -1): TC_ACT_UNSPEC
+        encodes("bf16000000000000", a -> a.mov(R6, R1)); // BPF_MOV64_REG(R6, R1)
+        encodes("bf a3 0000 00000000", a -> a.mov(R3, R10)); // r3 = fp
+        encodes("b7000000ffffffff", a -> a.mov(R0, -1)); // BPF_MOV64_IMM(R0, -1): TC_ACT_UNSPEC
         encodes("b705000001000000", a -> a.mov(R5, 1));
     }
 
     @Test
     void arithmetic() {
-        encodes("07030000e8ffffff", a -> a.add(R3, -24));          // BPF_ALU64_IMM(BPF_ADD, R3, -24)
-        encodes("dc07000010000000", a -> a.toBigEndian(R7, 16));   // BPF_ENDIAN(BPF_TO_BE, R7, 16)
+        encodes("07030000e8ffffff", a -> a.add(R3, -24)); // BPF_ALU64_IMM(BPF_ADD, R3, -24)
+        encodes("dc07000010000000", a -> a.toBigEndian(R7, 16)); // BPF_ENDIAN(BPF_TO_BE, R7, 16)
         encodes("dc07000020000000", a -> a.toBigEndian(R7, 32));
         assertThrows(IllegalArgumentException.class, () -> new BpfAssembler().toBigEndian(R7, 8));
     }
 
     @Test
     void loadsAndStores() {
-        encodes("6112100000000000", a -> a.loadWord(R2, R1, 16));  // BPF_LDX_MEM(BPF_W, R2, R1, 16)
+        encodes("6112100000000000", a -> a.loadWord(R2, R1, 16)); // BPF_LDX_MEM(BPF_W, R2, R1, 16)
         encodes("69a7eaff00000000", a -> a.loadHalf(R7, R10, -22)); // BPF_LDX_MEM(BPF_H, R7, R10, -22)
         encodes("71a1f1ff00000000", a -> a.loadByte(R1, R10, -15)); // BPF_LDX_MEM(BPF_B, R1, R10, -15)
         encodes("620ae4ff00000000", a -> a.storeWord(R10, -28, 0)); // BPF_ST_MEM(BPF_W, R10, -28, 0)
@@ -58,19 +58,19 @@ class BpfAssemblerTest {
 
     @Test
     void callsAndExit() {
-        encodes("8500000001000000", a -> a.call(1));               // BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)
-        encodes("8500000044000000", a -> a.call(68));              // bpf_skb_load_bytes_relative
-        encodes("9500000000000000", BpfAssembler::exit);           // BPF_EXIT_INSN()
+        encodes("8500000001000000", a -> a.call(1)); // BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)
+        encodes("8500000044000000", a -> a.call(68)); // bpf_skb_load_bytes_relative
+        encodes("9500000000000000", BpfAssembler::exit); // BPF_EXIT_INSN()
     }
 
     @Test
     void jumpsCountFromTheNextInstruction() {
         byte[] code = new BpfAssembler()
-                .jumpIfEqual(R0, 0, "end")       // 0: +2
-                .jumpIfNotEqual(R2, 8, "end")    // 1: +1
-                .jump("end")                     // 2: +0
+                .jumpIfEqual(R0, 0, "end") // 0: +2
+                .jumpIfNotEqual(R2, 8, "end") // 1: +1
+                .jump("end") // 2: +0
                 .label("end")
-                .exit()                          // 3
+                .exit() // 3
                 .assemble();
         assertArrayEquals(Bytes.hex("""
                 1500 0200 00000000
@@ -88,13 +88,22 @@ class BpfAssemblerTest {
 
     @Test
     void aJumpOverAMapLoadSkipsBothSlots() {
-        byte[] code = new BpfAssembler().jump("after").loadMap(R1, 3).label("after").exit().assemble();
+        byte[] code = new BpfAssembler()
+                .jump("after")
+                .loadMap(R1, 3)
+                .label("after")
+                .exit()
+                .assemble();
         assertEquals((byte) 2, code[2], "ja +2 over the two-slot load");
     }
 
     @Test
     void labelsMustExistAndBeUnique() {
-        assertThrows(IllegalStateException.class, () -> new BpfAssembler().jump("nowhere").assemble());
-        assertThrows(IllegalArgumentException.class, () -> new BpfAssembler().label("a").exit().label("a"));
+        assertThrows(
+                IllegalStateException.class,
+                () -> new BpfAssembler().jump("nowhere").assemble());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new BpfAssembler().label("a").exit().label("a"));
     }
 }

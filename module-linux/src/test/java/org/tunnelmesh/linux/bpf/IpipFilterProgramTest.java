@@ -21,8 +21,7 @@ class IpipFilterProgramTest {
     private static final int PEER_MAP_FD = 77;
     private static final int REJECTED_FD = 78;
 
-    private record Insn(int code, int dst, int src, int off, int imm) {
-    }
+    private record Insn(int code, int dst, int src, int off, int imm) {}
 
     private static List<Insn> decode(byte[] program) {
         assertEquals(0, program.length % 8);
@@ -66,9 +65,12 @@ class IpipFilterProgramTest {
         assertEquals(List.of(PEER_MAP_FD, REJECTED_FD), wellFormed(program));
         String hex = HexFormat.of().formatHex(program);
         assertTrue(hex.contains("07020000f4ffffff"), "peer key = fp-12, the saddr of the copied header");
-        assertTrue(hex.contains("620ae4ff00000000" + "181100004e000000" + "0000000000000000"),
+        assertTrue(
+                hex.contains("620ae4ff00000000" + "181100004e000000" + "0000000000000000"),
                 "index 0 stored at fp-28, then the rejected counters' map: " + hex);
-        assertTrue(hex.contains("b701000004006d74" + "6316200000000000"), "a passed peer's packet is stamped: skb->priority = PASSED");
+        assertTrue(
+                hex.contains("b701000004006d74" + "6316200000000000"),
+                "a passed peer's packet is stamped: skb->priority = PASSED");
         assertTrue(hex.contains("b700000002000000"), "drops with TC_ACT_SHOT");
     }
 

@@ -206,7 +206,8 @@ class BatchOutcomeTest {
         outcome.accept(ack(100, 0, null));
         outcome.accept(ack(101, Errno.EINVAL.number(), null));
         outcome.accept(ack(102, 0, null));
-        assertEquals("EINVAL (Invalid argument) [request 1]", outcome.exception().getMessage());
+        assertEquals(
+                "EINVAL (Invalid argument) [request 1]", outcome.exception().getMessage());
     }
 
     @Test

@@ -35,6 +35,8 @@ class ChunkLimitsTest {
 
     @Test
     void aSmallSendBufferBoundsTheBytes() {
-        assertEquals(16 * 1024 - 32, ChunkLimits.forBuffers(8 * 1024 * 1024, 16 * 1024).maxBytes());
+        assertEquals(
+                16 * 1024 - 32,
+                ChunkLimits.forBuffers(8 * 1024 * 1024, 16 * 1024).maxBytes());
     }
 }

@@ -29,15 +29,16 @@ class NetlinkAttributesTest {
 
     @Test
     void readsBackWhatTheBuilderWrote() {
-        NetlinkAttributes a = roundTrip(b -> b
-                .attrU8(1, 200)
-                .attrU16(2, 65000)
-                .attrU32(3, -2)
-                .attrIpv4(4, 0xc0a82a01)
-                .attrString(5, "tm-node2")
-                .attrStringNoNul(6, "ipip")
-                .attrBe16(7, 0x1234)
-                .attrFlag(8), 10);
+        NetlinkAttributes a = roundTrip(
+                b -> b.attrU8(1, 200)
+                        .attrU16(2, 65000)
+                        .attrU32(3, -2)
+                        .attrIpv4(4, 0xc0a82a01)
+                        .attrString(5, "tm-node2")
+                        .attrStringNoNul(6, "ipip")
+                        .attrBe16(7, 0x1234)
+                        .attrFlag(8),
+                10);
         assertEquals(200, a.u8(1, -1));
         assertEquals(65000, a.u16(2, -1));
         assertEquals(-2, a.u32(3, 0));
@@ -87,18 +88,20 @@ class NetlinkAttributesTest {
 
     @Test
     void nestedAttributesParseWithTheirOwnMaxType() {
-        NetlinkAttributes a = roundTrip(b -> {
-            b.attrU32(1, 11);
-            b.beginNested(18);
-            b.attrStringNoNul(1, "ipip");
-            b.beginNested(2);
-            b.attrIpv4(2, 0x0af50102);
-            b.attrU8(4, 64);
-            b.attrU32(20, 0); // above the inner maxType: skipped
-            b.endNested();
-            b.endNested();
-            b.attrU32(4, 1480);
-        }, 20);
+        NetlinkAttributes a = roundTrip(
+                b -> {
+                    b.attrU32(1, 11);
+                    b.beginNested(18);
+                    b.attrStringNoNul(1, "ipip");
+                    b.beginNested(2);
+                    b.attrIpv4(2, 0x0af50102);
+                    b.attrU8(4, 64);
+                    b.attrU32(20, 0); // above the inner maxType: skipped
+                    b.endNested();
+                    b.endNested();
+                    b.attrU32(4, 1480);
+                },
+                20);
         assertEquals(11, a.u32(1, 0));
         assertEquals(1480, a.u32(4, 0));
         NetlinkAttributes info = a.nested(18, 2);
@@ -111,7 +114,11 @@ class NetlinkAttributesTest {
 
     @Test
     void nestedFlagBitIsMasked() {
-        byte[] bytes = new Bytes().attr(12, Netlink.NLA_F_NESTED | 18).attr(8, 1).u32(42).toArray();
+        byte[] bytes = new Bytes()
+                .attr(12, Netlink.NLA_F_NESTED | 18)
+                .attr(8, 1)
+                .u32(42)
+                .toArray();
         NetlinkAttributes a = parse(bytes, 18);
         assertTrue(a.has(18));
         assertEquals(42, a.nested(18, 1).u32(1, 0));
@@ -119,7 +126,14 @@ class NetlinkAttributesTest {
 
     @Test
     void typesAboveMaxTypeAreSkipped() {
-        byte[] bytes = new Bytes().attr(8, 30).u32(1).attr(8, 2).u32(2).attr(8, 0x3fff).u32(3).toArray();
+        byte[] bytes = new Bytes()
+                .attr(8, 30)
+                .u32(1)
+                .attr(8, 2)
+                .u32(2)
+                .attr(8, 0x3fff)
+                .u32(3)
+                .toArray();
         NetlinkAttributes a = parse(bytes, 5);
         assertFalse(a.has(30));
         assertFalse(a.has(0x3fff));
@@ -128,7 +142,13 @@ class NetlinkAttributesTest {
 
     @Test
     void stringWithoutNulEndsAtAttributeEnd() {
-        byte[] bytes = new Bytes().attr(7, 3).ascii("abc").u8(0x7a).attr(8, 4).ascii("wxyz").toArray();
+        byte[] bytes = new Bytes()
+                .attr(7, 3)
+                .ascii("abc")
+                .u8(0x7a)
+                .attr(8, 4)
+                .ascii("wxyz")
+                .toArray();
         NetlinkAttributes a = parse(bytes, 4);
         assertEquals("abc", a.string(3)); // the padding byte is not part of the string
         assertEquals("wxyz", a.string(4));
@@ -136,7 +156,8 @@ class NetlinkAttributesTest {
 
     @Test
     void stringStopsAtFirstNul() {
-        byte[] bytes = new Bytes().attr(9, 3).ascii("ab").u8(0).ascii("cd").u8(0, 0, 0).toArray();
+        byte[] bytes =
+                new Bytes().attr(9, 3).ascii("ab").u8(0).ascii("cd").u8(0, 0, 0).toArray();
         assertEquals("ab", parse(bytes, 3).string(3));
     }
 

@@ -1,6 +1,8 @@
 package org.tunnelmesh.linux.netlink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.tunnelmesh.linux.netlink.Netlink.NLMSGERR_ATTR_MSG;
 import static org.tunnelmesh.linux.netlink.Netlink.NLMSGERR_ATTR_OFFS;
 import static org.tunnelmesh.linux.netlink.Netlink.NLMSG_DONE;
@@ -8,10 +10,6 @@ import static org.tunnelmesh.linux.netlink.Netlink.NLMSG_ERROR;
 import static org.tunnelmesh.linux.netlink.Netlink.NLM_F_ACK_TLVS;
 import static org.tunnelmesh.linux.netlink.Netlink.NLM_F_CAPPED;
 import static org.tunnelmesh.linux.netlink.Netlink.NLM_F_MULTI;
-
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

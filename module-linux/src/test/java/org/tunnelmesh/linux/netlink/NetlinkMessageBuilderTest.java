@@ -67,7 +67,16 @@ class NetlinkMessageBuilderTest {
         b.attrU16(15, 0x1234);
         b.attrU16(16, 0xffff);
         b.end();
-        assertBytes(new Bytes().attr(6, 15).u16(0x1234).u8(0, 0).attr(6, 16).u16(0xffff).u8(0, 0).toArray(), payload(0));
+        assertBytes(
+                new Bytes()
+                        .attr(6, 15)
+                        .u16(0x1234)
+                        .u8(0, 0)
+                        .attr(6, 16)
+                        .u16(0xffff)
+                        .u8(0, 0)
+                        .toArray(),
+                payload(0));
     }
 
     @Test
@@ -84,7 +93,8 @@ class NetlinkMessageBuilderTest {
         b.attrU32(4, 1480);
         b.attrIpv4(2, 0x0af50103); // 10.245.1.3
         b.end();
-        assertBytes(new Bytes().attr(8, 4).u32(1480).attr(8, 2).u8(10, 245, 1, 3).toArray(), payload(0));
+        assertBytes(
+                new Bytes().attr(8, 4).u32(1480).attr(8, 2).u8(10, 245, 1, 3).toArray(), payload(0));
     }
 
     @Test
@@ -95,12 +105,22 @@ class NetlinkMessageBuilderTest {
         b.attrString(3, "eth"); // any length modulo 4
         b.attrString(3, "");
         b.end();
-        assertBytes(new Bytes()
-                .attr(8, 3).ascii("tm0").u8(0)
-                .attr(10, 3).ascii("tunl0").u8(0).u8(0, 0)
-                .attr(8, 3).ascii("eth").u8(0)
-                .attr(5, 3).u8(0, 0, 0, 0)
-                .toArray(), payload(0));
+        assertBytes(
+                new Bytes()
+                        .attr(8, 3)
+                        .ascii("tm0")
+                        .u8(0)
+                        .attr(10, 3)
+                        .ascii("tunl0")
+                        .u8(0)
+                        .u8(0, 0)
+                        .attr(8, 3)
+                        .ascii("eth")
+                        .u8(0)
+                        .attr(5, 3)
+                        .u8(0, 0, 0, 0)
+                        .toArray(),
+                payload(0));
     }
 
     @Test
@@ -109,7 +129,15 @@ class NetlinkMessageBuilderTest {
         b.attrStringNoNul(1, "ipip");
         b.attrStringNoNul(1, "veth0");
         b.end();
-        assertBytes(new Bytes().attr(8, 1).ascii("ipip").attr(9, 1).ascii("veth0").u8(0, 0, 0).toArray(), payload(0));
+        assertBytes(
+                new Bytes()
+                        .attr(8, 1)
+                        .ascii("ipip")
+                        .attr(9, 1)
+                        .ascii("veth0")
+                        .u8(0, 0, 0)
+                        .toArray(),
+                payload(0));
     }
 
     @Test
@@ -132,13 +160,18 @@ class NetlinkMessageBuilderTest {
         b.endNested();
         b.attrU32(4, 1480);
         b.end();
-        assertBytes(new Bytes()
-                .attr(24, 18)
-                .attr(8, 1).ascii("ipip")
-                .attr(12, 2)
-                .attr(5, 4).u8(64, 0, 0, 0)
-                .attr(8, 4).u32(1480)
-                .toArray(), payload(0));
+        assertBytes(
+                new Bytes()
+                        .attr(24, 18)
+                        .attr(8, 1)
+                        .ascii("ipip")
+                        .attr(12, 2)
+                        .attr(5, 4)
+                        .u8(64, 0, 0, 0)
+                        .attr(8, 4)
+                        .u32(1480)
+                        .toArray(),
+                payload(0));
     }
 
     @Test
@@ -157,7 +190,11 @@ class NetlinkMessageBuilderTest {
         b.attrString(3, "tunl0");
         b.end();
         // iproute2's NLMSG_ALIGN'ed nlmsg_len: 16 + 4 + 12, not 16 + 4 + 10
-        assertEquals(32, ByteBuffer.wrap(b.message(0)).order(java.nio.ByteOrder.nativeOrder()).getInt(0));
+        assertEquals(
+                32,
+                ByteBuffer.wrap(b.message(0))
+                        .order(java.nio.ByteOrder.nativeOrder())
+                        .getInt(0));
         assertEquals(32, b.message(0).length);
         assertEquals(32, b.length());
     }
@@ -200,7 +237,8 @@ class NetlinkMessageBuilderTest {
 
         List<int[]> seen = new ArrayList<>();
         ByteBuffer contents = batch.contents();
-        NetlinkMessage.forEach(contents, contents.limit(), m -> seen.add(new int[] {m.type(), m.seq(), m.length(), m.portId()}));
+        NetlinkMessage.forEach(
+                contents, contents.limit(), m -> seen.add(new int[] {m.type(), m.seq(), m.length(), m.portId()}));
         assertEquals(3, seen.size());
         assertArrayEquals(new int[] {16, 41, 24, 0}, seen.get(0));
         assertArrayEquals(new int[] {17, 42, 16, 0}, seen.get(1));
@@ -235,7 +273,9 @@ class NetlinkMessageBuilderTest {
             assertEquals(i * 7, a.nested(18, 1).u32(1, -1));
         });
         assertEquals(count, index[0]);
-        assertArrayEquals(batch.message(count - 1), Arrays.copyOfRange(toArray(contents), batch.messageOffset(count - 1), batch.length()));
+        assertArrayEquals(
+                batch.message(count - 1),
+                Arrays.copyOfRange(toArray(contents), batch.messageOffset(count - 1), batch.length()));
     }
 
     @Test

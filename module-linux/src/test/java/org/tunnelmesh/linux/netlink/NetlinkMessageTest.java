@@ -22,7 +22,8 @@ class NetlinkMessageTest {
 
     @Test
     void headerFieldsAndPayload() {
-        byte[] bytes = new Bytes().header(24, 20, 0x2, 77, 4242).u32(-1).u8(1, 2, 3, 4).toArray();
+        byte[] bytes =
+                new Bytes().header(24, 20, 0x2, 77, 4242).u32(-1).u8(1, 2, 3, 4).toArray();
         NetlinkMessage m = NetlinkMessage.wrap(bytes);
         assertEquals(24, m.length());
         assertEquals(20, m.type());
@@ -39,7 +40,8 @@ class NetlinkMessageTest {
 
     @Test
     void typeAndFlagsAreUnsigned() {
-        NetlinkMessage m = NetlinkMessage.wrap(new Bytes().header(16, 0xffff, 0x8000, -1, -1).toArray());
+        NetlinkMessage m = NetlinkMessage.wrap(
+                new Bytes().header(16, 0xffff, 0x8000, -1, -1).toArray());
         assertEquals(0xffff, m.type());
         assertEquals(0x8000, m.flags());
         assertEquals(-1, m.seq());
@@ -48,8 +50,10 @@ class NetlinkMessageTest {
     @Test
     void walksSeveralMessagesIncludingUnalignedLengths() {
         byte[] bytes = new Bytes()
-                .header(17, 16, 2, 1, 0).u8(9, 0, 0, 0) // 17 bytes, padded to 20
-                .header(20, 16, 2, 2, 0).u32(5)
+                .header(17, 16, 2, 1, 0)
+                .u8(9, 0, 0, 0) // 17 bytes, padded to 20
+                .header(20, 16, 2, 2, 0)
+                .u32(5)
                 .header(16, 3, 2, 3, 0)
                 .toArray();
         List<NetlinkMessage> messages = all(bytes);
@@ -70,7 +74,8 @@ class NetlinkMessageTest {
 
     @Test
     void respectsTheLimit() {
-        byte[] bytes = new Bytes().header(16, 16, 2, 1, 0).header(16, 16, 2, 2, 0).toArray();
+        byte[] bytes =
+                new Bytes().header(16, 16, 2, 1, 0).header(16, 16, 2, 2, 0).toArray();
         List<NetlinkMessage> messages = new ArrayList<>();
         NetlinkMessage.forEach(ByteBuffer.wrap(bytes), 16, messages::add);
         assertEquals(1, messages.size());
@@ -92,7 +97,8 @@ class NetlinkMessageTest {
         byte[] bytes = new Bytes().header(40, 16, 0, 1, 0).u32(0).toArray();
         MalformedMessageException e = assertThrows(MalformedMessageException.class, () -> all(bytes));
         assertTrue(e.getMessage().contains("40"), e.getMessage());
-        byte[] second = new Bytes().header(16, 16, 0, 1, 0).header(17, 16, 0, 2, 0).toArray();
+        byte[] second =
+                new Bytes().header(16, 16, 0, 1, 0).header(17, 16, 0, 2, 0).toArray();
         assertThrows(MalformedMessageException.class, () -> all(second));
     }
 
@@ -109,10 +115,13 @@ class NetlinkMessageTest {
     @Test
     void messagesAreHandedOutOnlyAfterTheirLengthIsChecked() {
         // the first message is fine, the second is not: the first is still seen, then the walk fails
-        byte[] bytes = new Bytes().header(16, 16, 0, 1, 0).header(8, 16, 0, 2, 0).toArray();
+        byte[] bytes =
+                new Bytes().header(16, 16, 0, 1, 0).header(8, 16, 0, 2, 0).toArray();
         List<NetlinkMessage> seen = new ArrayList<>();
-        assertThrows(MalformedMessageException.class,
-                () -> NetlinkMessage.forEach(ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()), bytes.length, seen::add));
+        assertThrows(
+                MalformedMessageException.class,
+                () -> NetlinkMessage.forEach(
+                        ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()), bytes.length, seen::add));
         assertEquals(1, seen.size());
     }
 
@@ -126,7 +135,8 @@ class NetlinkMessageTest {
 
     @Test
     void familyHeaderLongerThanPayloadIsMalformed() {
-        NetlinkMessage m = NetlinkMessage.wrap(new Bytes().header(20, 16, 0, 1, 0).u32(0).toArray());
+        NetlinkMessage m =
+                NetlinkMessage.wrap(new Bytes().header(20, 16, 0, 1, 0).u32(0).toArray());
         MalformedMessageException e = assertThrows(MalformedMessageException.class, () -> m.attributes(16, 5));
         assertTrue(e.getMessage().contains("16"), e.getMessage());
         assertEquals(false, m.attributes(4, 5).has(1));
@@ -136,7 +146,15 @@ class NetlinkMessageTest {
     void attributesFollowTheFamilyHeader() {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(5);
         b.begin(24, 0x605);
-        b.putU8(2).putU8(24).putU8(0).putU8(0).putU8(254).putU8(87).putU8(0).putU8(1).putU32(4);
+        b.putU8(2)
+                .putU8(24)
+                .putU8(0)
+                .putU8(0)
+                .putU8(254)
+                .putU8(87)
+                .putU8(0)
+                .putU8(1)
+                .putU32(4);
         b.attrIpv4(1, 0xc0a82a00);
         b.attrU32(4, 2);
         b.end();

@@ -21,7 +21,7 @@ class NetlinkSenderTest {
     @Test
     void aDatagramFromAnotherSocketIsDroppedAndTheKernelIsStillHeard() throws Exception {
         try (NetlinkSocket ours = NetlinkSocket.open(Netlink.NETLINK_ROUTE);
-             NetlinkSocket attacker = NetlinkSocket.open(Netlink.NETLINK_ROUTE)) {
+                NetlinkSocket attacker = NetlinkSocket.open(Netlink.NETLINK_ROUTE)) {
             ours.setReceiveTimeout(2000);
             // a forged "done" for any dump: read, it would end a dump early with a made-up answer
             NetlinkMessageBuilder forged = new NetlinkMessageBuilder(64).reset(1);
@@ -37,11 +37,21 @@ class NetlinkSenderTest {
             assertFalse(ours.poll(seen::add, true), "nothing else queued");
 
             // the kernel's own answers still pass: a link dump has at least loopback
-            List<Integer> links = new NetlinkTransactions(ours).dump(b -> {
-                b.begin(org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTM_GETLINK, Netlink.NLM_F_REQUEST | Netlink.NLM_F_DUMP);
-                b.putU8(0).putU8(0).putU16(0).putU32(0).putU32(0).putU32(0);
-                b.end();
-            }, m -> m.type());
+            List<Integer> links = new NetlinkTransactions(ours)
+                    .dump(
+                            b -> {
+                                b.begin(
+                                        org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTM_GETLINK,
+                                        Netlink.NLM_F_REQUEST | Netlink.NLM_F_DUMP);
+                                b.putU8(0)
+                                        .putU8(0)
+                                        .putU16(0)
+                                        .putU32(0)
+                                        .putU32(0)
+                                        .putU32(0);
+                                b.end();
+                            },
+                            m -> m.type());
             assertFalse(links.isEmpty());
         }
     }
@@ -50,7 +60,8 @@ class NetlinkSenderTest {
     private static NetlinkMessageBuilder thousandFailingGets(NetlinkTransactions transactions) {
         NetlinkMessageBuilder batch = transactions.newBatch();
         for (int i = 0; i < 1000; i++) {
-            batch.begin(org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTM_GETLINK, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK);
+            batch.begin(
+                    org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTM_GETLINK, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK);
             batch.putU8(0).putU8(0).putU16(0).putU32(0x7ff00000 + i).putU32(0).putU32(0);
             batch.end();
         }
@@ -80,8 +91,8 @@ class NetlinkSenderTest {
             NetlinkTransactions transactions = new NetlinkTransactions(socket);
             transactions.useChunkLimits(new ChunkLimits(ChunkLimits.MAX_BYTES, ChunkLimits.MAX_MESSAGES));
             // a failed receive, not a refusal: the kernel said nothing, it dropped our acks
-            NativeIoException e = org.junit.jupiter.api.Assertions.assertThrows(NativeIoException.class,
-                    () -> transactions.send(thousandFailingGets(transactions)));
+            NativeIoException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    NativeIoException.class, () -> transactions.send(thousandFailingGets(transactions)));
             assertEquals(Errno.ENOBUFS.number(), e.errno(), e.getMessage());
             assertEquals("recvfrom", e.call());
         }

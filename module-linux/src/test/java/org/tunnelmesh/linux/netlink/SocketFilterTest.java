@@ -12,20 +12,22 @@ class SocketFilterTest {
     @Test
     void littleEndianMachine() {
         // ld [12]; jeq #0x04030201 jt 0 jf 1; ret #0; ret #0xffffffff - nlmsg_pid 0x01020304 is stored 04 03 02 01
-        assertEquals("2000" + "00" + "00" + "0c000000"
-                + "1500" + "00" + "01" + "01020304"
-                + "0600" + "00" + "00" + "00000000"
-                + "0600" + "00" + "00" + "ffffffff",
+        assertEquals(
+                "2000" + "00" + "00" + "0c000000"
+                        + "1500" + "00" + "01" + "01020304"
+                        + "0600" + "00" + "00" + "00000000"
+                        + "0600" + "00" + "00" + "ffffffff",
                 HexFormat.of().formatHex(SocketFilter.droppingPortId(0x01020304, ByteOrder.LITTLE_ENDIAN)));
     }
 
     @Test
     void bigEndianMachine() {
         // there nlmsg_pid's bytes already read as the value itself
-        assertEquals("0020" + "00" + "00" + "0000000c"
-                + "0015" + "00" + "01" + "01020304"
-                + "0006" + "00" + "00" + "00000000"
-                + "0006" + "00" + "00" + "ffffffff",
+        assertEquals(
+                "0020" + "00" + "00" + "0000000c"
+                        + "0015" + "00" + "01" + "01020304"
+                        + "0006" + "00" + "00" + "00000000"
+                        + "0006" + "00" + "00" + "ffffffff",
                 HexFormat.of().formatHex(SocketFilter.droppingPortId(0x01020304, ByteOrder.BIG_ENDIAN)));
     }
 

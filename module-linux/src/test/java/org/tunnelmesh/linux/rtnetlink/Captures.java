@@ -10,8 +10,7 @@ import org.tunnelmesh.linux.netlink.Bytes;
 
 /** The iproute2 captures in src/test/resources/iproute2 (see the README there). */
 final class Captures {
-    private Captures() {
-    }
+    private Captures() {}
 
     static byte[] load(String file) {
         try (InputStream in = Captures.class.getResourceAsStream("/iproute2/" + file)) {

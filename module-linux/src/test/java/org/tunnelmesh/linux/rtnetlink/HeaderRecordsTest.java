@@ -31,8 +31,8 @@ class HeaderRecordsTest {
         return Arrays.copyOfRange(message, 16, message.length);
     }
 
-    private static <T> void assertRoundTrip(T header, Consumer<NetlinkMessageBuilder> write, Function<NetlinkMessage, T> read,
-                                            byte[] expected) {
+    private static <T> void assertRoundTrip(
+            T header, Consumer<NetlinkMessageBuilder> write, Function<NetlinkMessage, T> read, byte[] expected) {
         byte[] payload = written(write);
         assertArrayEquals(expected, payload, () -> Bytes.dump(payload));
         byte[] message = new Bytes().header(16 + expected.length, 99, 0, 1, 0).toArray();
@@ -48,37 +48,74 @@ class HeaderRecordsTest {
     @Test
     void ifinfomsg() {
         Ifinfomsg h = new Ifinfomsg(0, 768, 7, Rtnetlink.IFF_UP, 0xffffffff);
-        assertRoundTrip(h, h::write, Ifinfomsg::read,
-                new Bytes().u8(0, 0).u16(768).u32(7).u32(Rtnetlink.IFF_UP).u32(0xffffffff).toArray());
+        assertRoundTrip(
+                h,
+                h::write,
+                Ifinfomsg::read,
+                new Bytes()
+                        .u8(0, 0)
+                        .u16(768)
+                        .u32(7)
+                        .u32(Rtnetlink.IFF_UP)
+                        .u32(0xffffffff)
+                        .toArray());
         assertEquals(Ifinfomsg.LEN, written(h::write).length);
     }
 
     @Test
     void ifaddrmsg() {
         Ifaddrmsg h = new Ifaddrmsg(Rtnetlink.AF_INET, 32, 0x80, 253, 9);
-        assertRoundTrip(h, h::write, Ifaddrmsg::read, new Bytes().u8(2, 32, 0x80, 253).u32(9).toArray());
+        assertRoundTrip(
+                h,
+                h::write,
+                Ifaddrmsg::read,
+                new Bytes().u8(2, 32, 0x80, 253).u32(9).toArray());
         assertEquals(Ifaddrmsg.LEN, written(h::write).length);
     }
 
     @Test
     void rtmsg() {
-        Rtmsg h = new Rtmsg(Rtnetlink.AF_INET, 24, 8, 4, Rtnetlink.RT_TABLE_MAIN, 87, Rtnetlink.RT_SCOPE_LINK, Rtnetlink.RTN_UNICAST,
+        Rtmsg h = new Rtmsg(
+                Rtnetlink.AF_INET,
+                24,
+                8,
+                4,
+                Rtnetlink.RT_TABLE_MAIN,
+                87,
+                Rtnetlink.RT_SCOPE_LINK,
+                Rtnetlink.RTN_UNICAST,
                 Rtnetlink.RTNH_F_ONLINK);
-        assertRoundTrip(h, h::write, Rtmsg::read, new Bytes().u8(2, 24, 8, 4, 254, 87, 253, 1).u32(4).toArray());
+        assertRoundTrip(
+                h,
+                h::write,
+                Rtmsg::read,
+                new Bytes().u8(2, 24, 8, 4, 254, 87, 253, 1).u32(4).toArray());
         assertEquals(Rtmsg.LEN, written(h::write).length);
     }
 
     @Test
     void nhmsg() {
         Nhmsg h = new Nhmsg(Rtnetlink.AF_INET, 0, 87, Rtnetlink.RTNH_F_ONLINK);
-        assertRoundTrip(h, h::write, Nhmsg::read, new Bytes().u8(2, 0, 87, 0).u32(4).toArray());
+        assertRoundTrip(
+                h, h::write, Nhmsg::read, new Bytes().u8(2, 0, 87, 0).u32(4).toArray());
         assertEquals(Nhmsg.LEN, written(h::write).length);
     }
 
     @Test
     void tcmsg() {
         Tcmsg h = new Tcmsg(0, 3, 1, 0xfffffff2, 0x00570008);
-        assertRoundTrip(h, h::write, Tcmsg::read, new Bytes().u8(0, 0).u16(0).u32(3).u32(1).u32(0xfffffff2).u32(0x00570008).toArray());
+        assertRoundTrip(
+                h,
+                h::write,
+                Tcmsg::read,
+                new Bytes()
+                        .u8(0, 0)
+                        .u16(0)
+                        .u32(3)
+                        .u32(1)
+                        .u32(0xfffffff2)
+                        .u32(0x00570008)
+                        .toArray());
         assertEquals(Tcmsg.LEN, written(h::write).length);
     }
 }

@@ -15,8 +15,8 @@ import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.PermissionDeniedException;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.linux.netlink.NetlinkException;
-import org.tunnelmesh.linux.netlink.NetlinkProtocolException;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
+import org.tunnelmesh.linux.netlink.NetlinkProtocolException;
 import org.tunnelmesh.linux.netlink.NetlinkRequest;
 import org.tunnelmesh.linux.syscall.Errno;
 import org.tunnelmesh.linux.syscall.NativeIoException;
@@ -26,7 +26,9 @@ class KernelErrorsTest {
 
     private static NetlinkRequest routeRequest() {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(1);
-        RtnetlinkRequests.newRoute(b, RtnetlinkRequests.CREATE,
+        RtnetlinkRequests.newRoute(
+                b,
+                RtnetlinkRequests.CREATE,
                 Route.onlink(Ipv4Prefix.parse("192.168.42.0/24"), Ipv4Address.parse("10.245.1.3"), 2, 87));
         return b.request(0);
     }
@@ -65,7 +67,8 @@ class KernelErrorsTest {
 
     @Test
     void missingFeaturesAreKernelSupport() {
-        for (int errno : new int[] {Errno.EOPNOTSUPP.number(), Errno.EAFNOSUPPORT.number(), Errno.EPROTONOSUPPORT.number()}) {
+        for (int errno :
+                new int[] {Errno.EOPNOTSUPP.number(), Errno.EAFNOSUPPORT.number(), Errno.EPROTONOSUPPORT.number()}) {
             TunnelMeshException e = translate(errno, "", 1);
             assertInstanceOf(KernelSupportException.class, e);
             assertMentions(e, ROUTE, Errno.name(errno));
@@ -129,14 +132,25 @@ class KernelErrorsTest {
     @Test
     void eexistOnAKeylessIpipLinkPointsAtTunl0() {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(512).reset(1);
-        RtnetlinkRequests.newIpipLink(b, RtnetlinkRequests.CREATE, "tm-node2", 0,
+        RtnetlinkRequests.newIpipLink(
+                b,
+                RtnetlinkRequests.CREATE,
+                "tm-node2",
+                0,
                 new IpipParameters(0, Ipv4Address.ANY, Ipv4Address.ANY, 64, 0, true));
-        RtnetlinkRequests.newIpipLink(b, RtnetlinkRequests.CREATE, "tm-node3", 0,
-                IpipParameters.pointToPoint(2, Ipv4Address.parse("10.245.1.2"), Ipv4Address.parse("10.245.1.4"), 64, true));
-        TunnelMeshException keyless = KernelErrors.translate(new NetlinkException(Errno.EEXIST.number(), "", 0, 1, b.request(0)));
+        RtnetlinkRequests.newIpipLink(
+                b,
+                RtnetlinkRequests.CREATE,
+                "tm-node3",
+                0,
+                IpipParameters.pointToPoint(
+                        2, Ipv4Address.parse("10.245.1.2"), Ipv4Address.parse("10.245.1.4"), 64, true));
+        TunnelMeshException keyless =
+                KernelErrors.translate(new NetlinkException(Errno.EEXIST.number(), "", 0, 1, b.request(0)));
         assertInstanceOf(ConflictException.class, keyless);
         assertMentions(keyless, "ip link add tm-node2 type ipip", "tunl0");
-        TunnelMeshException keyed = KernelErrors.translate(new NetlinkException(Errno.EEXIST.number(), "", 0, 1, b.request(1)));
+        TunnelMeshException keyed =
+                KernelErrors.translate(new NetlinkException(Errno.EEXIST.number(), "", 0, 1, b.request(1)));
         assertInstanceOf(ConflictException.class, keyed);
         assertFalse(keyed.getMessage().contains("tunl0"), keyed.getMessage());
     }
@@ -152,14 +166,16 @@ class KernelErrorsTest {
 
     @Test
     void enteringANamespaceWithoutPermissionNeedsCapSysAdmin() {
-        TunnelMeshException e = KernelErrors.translate(new NativeIoException("setns(/run/netns/node1, CLONE_NEWNET)", Errno.EPERM.number()));
+        TunnelMeshException e = KernelErrors.translate(
+                new NativeIoException("setns(/run/netns/node1, CLONE_NEWNET)", Errno.EPERM.number()));
         assertInstanceOf(PermissionDeniedException.class, e);
         assertMentions(e, "setns", "EPERM", "CAP_SYS_ADMIN");
     }
 
     @Test
     void anExchangeThatBrokeDownHasNoErrno() {
-        RuntimeException e = KernelErrors.translate((RuntimeException) new NetlinkProtocolException("the kernel did not answer within 60 s"));
+        RuntimeException e = KernelErrors.translate(
+                (RuntimeException) new NetlinkProtocolException("the kernel did not answer within 60 s"));
         assertEquals(TunnelMeshException.class, e.getClass());
         assertMentions(e, "did not answer");
     }
@@ -176,7 +192,8 @@ class KernelErrorsTest {
     void aDumpIsDescribedByItsCommand() {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(1);
         RtnetlinkRequests.dumpNexthops(b);
-        TunnelMeshException e = KernelErrors.translate(new NetlinkException(Errno.EOPNOTSUPP.number(), "", -1, 1, b.request(0)));
+        TunnelMeshException e =
+                KernelErrors.translate(new NetlinkException(Errno.EOPNOTSUPP.number(), "", -1, 1, b.request(0)));
         assertInstanceOf(KernelSupportException.class, e);
         assertTrue(e.getMessage().startsWith("ip nexthop show failed: EOPNOTSUPP"), e.getMessage());
     }

@@ -85,11 +85,15 @@ class LinkParseTest {
 
     @Test
     void ipipLinkParsesBackToItsParameters() {
-        IpipParameters p = new IpipParameters(3, Ipv4Address.parse("10.245.1.2"), Ipv4Address.parse("10.245.1.3"), 64, 0x10, true);
+        IpipParameters p =
+                new IpipParameters(3, Ipv4Address.parse("10.245.1.2"), Ipv4Address.parse("10.245.1.3"), 64, 0x10, true);
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(512).reset(1);
         RtnetlinkRequests.newIpipLink(b, RtnetlinkRequests.CREATE, "tm-node2", 1480, p);
         byte[] reply = b.message(0);
-        ByteBuffer.wrap(reply).order(ByteOrder.nativeOrder()).putShort(6, (short) Netlink.NLM_F_MULTI).putInt(0x14, 12);
+        ByteBuffer.wrap(reply)
+                .order(ByteOrder.nativeOrder())
+                .putShort(6, (short) Netlink.NLM_F_MULTI)
+                .putInt(0x14, 12);
         Link link = Link.parse(NetlinkMessage.wrap(reply));
         assertEquals("tm-node2", link.name());
         assertEquals(12, link.ifindex());
@@ -139,7 +143,8 @@ class LinkParseTest {
         b.putU8(AF_UNSPEC).putU8(0).putU16(0).putU32(5).putU32(0).putU32(0);
         b.attrU32(IFLA_MTU, 1500);
         b.end();
-        MalformedMessageException e = assertThrows(MalformedMessageException.class, () -> Link.parse(NetlinkMessage.wrap(b.message(0))));
+        MalformedMessageException e =
+                assertThrows(MalformedMessageException.class, () -> Link.parse(NetlinkMessage.wrap(b.message(0))));
         assertTrue(e.getMessage().contains("5"), e.getMessage());
     }
 
@@ -156,7 +161,12 @@ class LinkParseTest {
     private static NetlinkMessageBuilder linkMessage(String name, int ifindex, int mtu) {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(512).reset(1);
         b.begin(RTM_NEWLINK, Netlink.NLM_F_MULTI);
-        b.putU8(AF_UNSPEC).putU8(0).putU16(768).putU32(ifindex).putU32(IFF_UP | IFF_LOWER_UP).putU32(0);
+        b.putU8(AF_UNSPEC)
+                .putU8(0)
+                .putU16(768)
+                .putU32(ifindex)
+                .putU32(IFF_UP | IFF_LOWER_UP)
+                .putU32(0);
         b.attrString(IFLA_IFNAME, name);
         b.attrU32(IFLA_MTU, mtu);
         return b;

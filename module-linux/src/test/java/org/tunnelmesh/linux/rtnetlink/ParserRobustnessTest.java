@@ -33,13 +33,17 @@ class ParserRobustnessTest {
     private static final long SEED = 0x7E11_11E5_4ADL;
     private static final int RANDOM_INPUTS = 10_000;
     private static final int MUTATED_INPUTS = 10_000;
-    private static final int[] TYPES = {RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE, RTM_NEWNEXTHOP, Netlink.NLMSG_ERROR, Netlink.NLMSG_DONE};
+    private static final int[] TYPES = {
+        RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE, RTM_NEWNEXTHOP, Netlink.NLMSG_ERROR, Netlink.NLMSG_DONE
+    };
     private static final Map<String, Function<NetlinkMessage, ?>> PARSERS = new LinkedHashMap<>();
 
     static {
         PARSERS.put("Link.parse", Link::parse);
         PARSERS.put("Route.parse", Route::parse);
-        PARSERS.put("Route.multipathGateways", m -> (m.type() == RTM_NEWROUTE && !Route.multipathGateways(m).isEmpty()) ? true : null);
+        PARSERS.put(
+                "Route.multipathGateways",
+                m -> (m.type() == RTM_NEWROUTE && !Route.multipathGateways(m).isEmpty()) ? true : null);
         PARSERS.put("Address.parse", Address::parse);
         PARSERS.put("Nexthop.parse", Nexthop::parse);
     }
@@ -62,7 +66,8 @@ class ParserRobustnessTest {
         });
         if (!escapes.isEmpty()) {
             StringBuilder report = new StringBuilder("exceptions other than MalformedMessageException escaped:");
-            escapes.forEach((what, input) -> report.append("\n").append(what).append("\n  input: ").append(input));
+            escapes.forEach((what, input) ->
+                    report.append("\n").append(what).append("\n  input: ").append(input));
             fail(report.toString());
         }
         // the mutations must reach the parsers, or this test proves nothing
@@ -71,7 +76,8 @@ class ParserRobustnessTest {
         }
         PARSERS.keySet().forEach(name -> {
             if (successes.getOrDefault(name, 0) < 100) {
-                fail(name + " parsed only " + successes.get(name) + " inputs: the mutations do not reach it; " + successes);
+                fail(name + " parsed only " + successes.get(name) + " inputs: the mutations do not reach it; "
+                        + successes);
             }
         });
     }
@@ -171,13 +177,19 @@ class ParserRobustnessTest {
     static List<byte[]> validMessages() {
         List<byte[]> seeds = new ArrayList<>();
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(4096).reset(1);
-        IpipParameters p = IpipParameters.pointToPoint(2, Ipv4Address.parse("10.245.1.2"), Ipv4Address.parse("10.245.1.3"), 64, true);
+        IpipParameters p = IpipParameters.pointToPoint(
+                2, Ipv4Address.parse("10.245.1.2"), Ipv4Address.parse("10.245.1.3"), 64, true);
         RtnetlinkRequests.newIpipLink(b, RtnetlinkRequests.CREATE, "tm-node2", 1480, p);
         seeds.add(b.message(0));
 
         b.reset(1);
         b.begin(RTM_NEWLINK, Netlink.NLM_F_MULTI);
-        b.putU8(AF_UNSPEC).putU8(0).putU16(768).putU32(7).putU32(IFF_UP | IFF_LOWER_UP).putU32(0);
+        b.putU8(AF_UNSPEC)
+                .putU8(0)
+                .putU16(768)
+                .putU32(7)
+                .putU32(IFF_UP | IFF_LOWER_UP)
+                .putU32(0);
         b.attrString(IFLA_IFNAME, "tunl0");
         b.attrU32(IFLA_MTU, 1480);
         b.beginNested(IFLA_LINKINFO);
@@ -198,19 +210,33 @@ class ParserRobustnessTest {
         seeds.add(b.message(0));
 
         b.reset(1);
-        RtnetlinkRequests.newRoute(b, RtnetlinkRequests.CREATE, Route.onlink(Ipv4Prefix.parse("192.168.42.0/24"),
-                Ipv4Address.parse("10.245.1.3"), 2, 87));
+        RtnetlinkRequests.newRoute(
+                b,
+                RtnetlinkRequests.CREATE,
+                Route.onlink(Ipv4Prefix.parse("192.168.42.0/24"), Ipv4Address.parse("10.245.1.3"), 2, 87));
         seeds.add(b.message(0));
         b.reset(1);
-        RtnetlinkRequests.newRoute(b, RtnetlinkRequests.CREATE, new Route(Ipv4Prefix.parse("192.168.43.0/24"), 1000, 87,
-                RT_SCOPE_UNIVERSE, RTN_UNICAST, 0, Ipv4Address.ANY, 0, 7));
+        RtnetlinkRequests.newRoute(
+                b,
+                RtnetlinkRequests.CREATE,
+                new Route(
+                        Ipv4Prefix.parse("192.168.43.0/24"),
+                        1000,
+                        87,
+                        RT_SCOPE_UNIVERSE,
+                        RTN_UNICAST,
+                        0,
+                        Ipv4Address.ANY,
+                        0,
+                        7));
         seeds.add(b.message(0));
         seeds.add(RtnetlinkParseTest.multipathDefaultRoute());
         b.reset(1);
         RtnetlinkRequests.newAddress(b, RtnetlinkRequests.CREATE, 7, Ipv4Address.parse("192.168.41.0"), 32);
         seeds.add(b.message(0));
         b.reset(1);
-        RtnetlinkRequests.newNexthop(b, RtnetlinkRequests.CREATE, Nexthop.onlink(5, Ipv4Address.parse("10.245.1.3"), 2, 87));
+        RtnetlinkRequests.newNexthop(
+                b, RtnetlinkRequests.CREATE, Nexthop.onlink(5, Ipv4Address.parse("10.245.1.3"), 2, 87));
         seeds.add(b.message(0));
 
         try (InputStream in = ParserRobustnessTest.class.getResourceAsStream("/iproute2/linkdump-veth0.hex")) {

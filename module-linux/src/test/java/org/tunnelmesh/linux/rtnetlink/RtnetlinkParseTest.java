@@ -34,7 +34,9 @@ class RtnetlinkParseTest {
     @Test
     void routeTableFromRtaTableWins() {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(1);
-        RtnetlinkRequests.newRoute(b, RtnetlinkRequests.CREATE,
+        RtnetlinkRequests.newRoute(
+                b,
+                RtnetlinkRequests.CREATE,
                 new Route(SUBNET, 1000, 87, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0, Ipv4Address.ANY, 0, 7));
         assertEquals(1000, Route.parse(NetlinkMessage.wrap(b.message(0))).table());
     }
@@ -50,7 +52,15 @@ class RtnetlinkParseTest {
     void defaultRouteHasNoDestinationAttribute() {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(1);
         b.begin(RTM_NEWROUTE, 0);
-        b.putU8(AF_INET).putU8(0).putU8(0).putU8(0).putU8(RT_TABLE_MAIN).putU8(RTPROT_BOOT).putU8(0).putU8(RTN_UNICAST).putU32(0);
+        b.putU8(AF_INET)
+                .putU8(0)
+                .putU8(0)
+                .putU8(0)
+                .putU8(RT_TABLE_MAIN)
+                .putU8(RTPROT_BOOT)
+                .putU8(0)
+                .putU8(RTN_UNICAST)
+                .putU32(0);
         b.attrIpv4(RTA_GATEWAY, 0x0af50101);
         b.attrU32(RTA_OIF, 3);
         b.end();
@@ -63,7 +73,15 @@ class RtnetlinkParseTest {
     static byte[] multipathDefaultRoute() {
         NetlinkMessageBuilder b = new NetlinkMessageBuilder(256).reset(1);
         b.begin(RTM_NEWROUTE, 0);
-        b.putU8(AF_INET).putU8(0).putU8(0).putU8(0).putU8(RT_TABLE_MAIN).putU8(RTPROT_BOOT).putU8(0).putU8(RTN_UNICAST).putU32(0);
+        b.putU8(AF_INET)
+                .putU8(0)
+                .putU8(0)
+                .putU8(0)
+                .putU8(RT_TABLE_MAIN)
+                .putU8(RTPROT_BOOT)
+                .putU8(0)
+                .putU8(RTN_UNICAST)
+                .putU32(0);
         b.beginNested(RTA_MULTIPATH);
         b.putU16(RTNH_LENGTH + 8).putU8(0).putU8(0).putU32(3);
         b.attrIpv4(RTA_GATEWAY, 0x0af50101);
@@ -80,9 +98,14 @@ class RtnetlinkParseTest {
         NetlinkMessage m = NetlinkMessage.wrap(multipathDefaultRoute());
         Route route = Route.parse(m);
         assertEquals(Ipv4Prefix.parse("0.0.0.0/0"), route.destination());
-        assertEquals(java.util.List.of(new Route.Gateway(Ipv4Address.parse("10.245.1.1"), 3), new Route.Gateway(Ipv4Address.parse("10.245.2.1"), 4)),
+        assertEquals(
+                java.util.List.of(
+                        new Route.Gateway(Ipv4Address.parse("10.245.1.1"), 3),
+                        new Route.Gateway(Ipv4Address.parse("10.245.2.1"), 4)),
                 Route.multipathGateways(m));
-        assertEquals(java.util.List.of(), Route.multipathGateways(NetlinkMessage.wrap(Captures.load("newroute-onlink.hex"))));
+        assertEquals(
+                java.util.List.of(),
+                Route.multipathGateways(NetlinkMessage.wrap(Captures.load("newroute-onlink.hex"))));
     }
 
     @Test
@@ -90,7 +113,8 @@ class RtnetlinkParseTest {
         byte[] bytes = multipathDefaultRoute();
         int first = 16 + Rtmsg.LEN + 4; // the first rtnexthop, after the RTA_MULTIPATH header
         ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()).putShort(first, (short) 200);
-        org.junit.jupiter.api.Assertions.assertThrows(org.tunnelmesh.linux.netlink.MalformedMessageException.class,
+        org.junit.jupiter.api.Assertions.assertThrows(
+                org.tunnelmesh.linux.netlink.MalformedMessageException.class,
                 () -> Route.multipathGateways(NetlinkMessage.wrap(bytes)));
     }
 
@@ -124,7 +148,9 @@ class RtnetlinkParseTest {
         b.attrIpv4(IFA_ADDRESS, 0x0af50103); // the peer
         b.attrIpv4(IFA_LOCAL, 0xc0a82900);
         b.end();
-        assertEquals(new Address(9, Ipv4Address.parse("192.168.41.0"), 32), Address.parse(NetlinkMessage.wrap(b.message(0))));
+        assertEquals(
+                new Address(9, Ipv4Address.parse("192.168.41.0"), 32),
+                Address.parse(NetlinkMessage.wrap(b.message(0))));
     }
 
     @Test

@@ -62,14 +62,15 @@ class RtnetlinkRequestsTest {
         if (masked.length >= 16 && iproute2.length >= 16) {
             System.arraycopy(iproute2, 8, masked, 8, 8);
         }
-        assertArrayEquals(iproute2, masked, () -> "\niproute2:" + Bytes.dump(iproute2) + "\nours:    " + Bytes.dump(masked));
+        assertArrayEquals(
+                iproute2, masked, () -> "\niproute2:" + Bytes.dump(iproute2) + "\nours:    " + Bytes.dump(masked));
     }
 
     @Test
     void newIpipLinkWithMtuMatchesIproute2InModeIpip() {
         byte[] iproute2 = Bytes.hex(NEWLINK_IPIP_MTU_MODE_IPIP);
-        RtnetlinkRequests.newIpipLink(b, Captures.flags(iproute2), "tm-node2", 1480,
-                IpipParameters.pointToPoint(1, NODE1, NODE2, 64, true));
+        RtnetlinkRequests.newIpipLink(
+                b, Captures.flags(iproute2), "tm-node2", 1480, IpipParameters.pointToPoint(1, NODE1, NODE2, 64, true));
         assertSameRequest(iproute2, b.message(0));
     }
 
@@ -83,15 +84,19 @@ class RtnetlinkRequestsTest {
     @Test
     void newIpipLinkMatchesIproute2() {
         byte[] iproute2 = Captures.load("newlink-ipip.hex");
-        assertEquals(Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK | Netlink.NLM_F_EXCL | Netlink.NLM_F_CREATE, Captures.flags(iproute2));
+        assertEquals(
+                Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK | Netlink.NLM_F_EXCL | Netlink.NLM_F_CREATE,
+                Captures.flags(iproute2));
         int proto = 0x40 + Netlink.NLA_HDRLEN; // the first attribute of IFLA_INFO_DATA, as the README lists it
-        assertEquals(IFLA_IPTUN_PROTO, ByteBuffer.wrap(iproute2).order(ByteOrder.nativeOrder()).getShort(0x40 + 2));
+        assertEquals(
+                IFLA_IPTUN_PROTO,
+                ByteBuffer.wrap(iproute2).order(ByteOrder.nativeOrder()).getShort(0x40 + 2));
         assertEquals(0, iproute2[proto]);
         byte[] modeIpip = iproute2.clone();
         modeIpip[proto] = (byte) IPPROTO_IPIP;
 
-        RtnetlinkRequests.newIpipLink(b, Captures.flags(iproute2), "tm-node2", 0,
-                IpipParameters.pointToPoint(VETH0, NODE1, NODE2, 64, true));
+        RtnetlinkRequests.newIpipLink(
+                b, Captures.flags(iproute2), "tm-node2", 0, IpipParameters.pointToPoint(VETH0, NODE1, NODE2, 64, true));
         assertSameRequest(modeIpip, b.message(0));
     }
 
@@ -149,8 +154,15 @@ class RtnetlinkRequestsTest {
         byte[] dellink = Captures.load("dellink.hex");
         byte[] expected = new Bytes()
                 .header(32 + 12, RTM_DELLINK, Captures.flags(dellink), 0, 0)
-                .u8(AF_UNSPEC, 0).u16(0).u32(0).u32(0).u32(0)
-                .attr(4 + 6, IFLA_IFNAME).ascii("veth1").u8(0).u8(0, 0)
+                .u8(AF_UNSPEC, 0)
+                .u16(0)
+                .u32(0)
+                .u32(0)
+                .u32(0)
+                .attr(4 + 6, IFLA_IFNAME)
+                .ascii("veth1")
+                .u8(0)
+                .u8(0, 0)
                 .toArray();
         System.arraycopy(dellink, 0x10, expected, 0x10, 4); // family, pad and type as captured
         RtnetlinkRequests.deleteLink(b, "veth1");
@@ -164,20 +176,29 @@ class RtnetlinkRequestsTest {
         RtnetlinkRequests.setLink(b, VETH0, 0, false);
         byte[] down = b.message(0);
         byte[] expected = Arrays.copyOf(mtuUp, 32);
-        ByteBuffer.wrap(expected).order(ByteOrder.nativeOrder()).putInt(0, 32).putInt(0x18, 0); // no IFLA_MTU, ifi_flags 0
+        ByteBuffer.wrap(expected)
+                .order(ByteOrder.nativeOrder())
+                .putInt(0, 32)
+                .putInt(0x18, 0); // no IFLA_MTU, ifi_flags 0
         assertSameRequest(expected, down);
     }
 
     @Test
     void routeInATableAbove255CarriesRtaTable() {
-        RtnetlinkRequests.newRoute(b, RtnetlinkRequests.CREATE,
+        RtnetlinkRequests.newRoute(
+                b,
+                RtnetlinkRequests.CREATE,
                 new Route(SUBNET, 1000, 87, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0, Ipv4Address.ANY, 0, 7));
         byte[] expected = new Bytes()
                 .header(52, RTM_NEWROUTE, RtnetlinkRequests.CREATE, 1, 0)
-                .u8(AF_INET, 24, 0, 0, 0 /* RT_TABLE_UNSPEC */, 87, RT_SCOPE_UNIVERSE, RTN_UNICAST).u32(0)
-                .attr(8, RTA_DST).u8(192, 168, 42, 0)
-                .attr(8, RTA_NH_ID).u32(7)
-                .attr(8, RTA_TABLE).u32(1000)
+                .u8(AF_INET, 24, 0, 0, 0 /* RT_TABLE_UNSPEC */, 87, RT_SCOPE_UNIVERSE, RTN_UNICAST)
+                .u32(0)
+                .attr(8, RTA_DST)
+                .u8(192, 168, 42, 0)
+                .attr(8, RTA_NH_ID)
+                .u32(7)
+                .attr(8, RTA_TABLE)
+                .u32(1000)
                 .toArray();
         assertArrayEquals(expected, b.message(0), () -> Bytes.dump(b.message(0)));
     }
@@ -188,8 +209,10 @@ class RtnetlinkRequestsTest {
         RtnetlinkRequests.deleteRoute(b, Route.onlink(SUBNET, NODE2, VETH0, 87));
         byte[] expected = new Bytes()
                 .header(36, RTM_DELROUTE, RtnetlinkRequests.CHANGE, 1, 0)
-                .u8(AF_INET, 24, 0, 0, RT_TABLE_MAIN, 87, RT_SCOPE_NOWHERE, RTN_UNICAST).u32(0)
-                .attr(8, RTA_DST).u8(192, 168, 42, 0)
+                .u8(AF_INET, 24, 0, 0, RT_TABLE_MAIN, 87, RT_SCOPE_NOWHERE, RTN_UNICAST)
+                .u32(0)
+                .attr(8, RTA_DST)
+                .u8(192, 168, 42, 0)
                 .toArray();
         assertArrayEquals(expected, b.message(0), () -> Bytes.dump(b.message(0)));
     }
@@ -198,14 +221,21 @@ class RtnetlinkRequestsTest {
     void deleteNexthopAndAddress() {
         RtnetlinkRequests.deleteNexthop(b, 7);
         RtnetlinkRequests.deleteAddress(b, VETH0, Ipv4Address.parse("192.168.41.0"), 32);
-        assertArrayEquals(new Bytes()
-                .header(32, RTM_DELNEXTHOP, RtnetlinkRequests.CHANGE, 1, 0)
-                .u8(AF_UNSPEC, 0, 0, 0).u32(0)
-                .attr(8, NHA_ID).u32(7)
-                .toArray(), b.message(0));
+        assertArrayEquals(
+                new Bytes()
+                        .header(32, RTM_DELNEXTHOP, RtnetlinkRequests.CHANGE, 1, 0)
+                        .u8(AF_UNSPEC, 0, 0, 0)
+                        .u32(0)
+                        .attr(8, NHA_ID)
+                        .u32(7)
+                        .toArray(),
+                b.message(0));
         byte[] newaddr = Captures.load("newaddr.hex");
         byte[] expected = newaddr.clone();
-        ByteBuffer.wrap(expected).order(ByteOrder.nativeOrder()).putShort(4, (short) RTM_DELADDR).putShort(6, (short) RtnetlinkRequests.CHANGE);
+        ByteBuffer.wrap(expected)
+                .order(ByteOrder.nativeOrder())
+                .putShort(4, (short) RTM_DELADDR)
+                .putShort(6, (short) RtnetlinkRequests.CHANGE);
         assertSameRequest(expected, b.message(1));
     }
 
@@ -214,13 +244,22 @@ class RtnetlinkRequestsTest {
         RtnetlinkRequests.dumpLinks(b, false);
         RtnetlinkRequests.dumpLinks(b, true);
         RtnetlinkRequests.dumpRoutes(b);
-        assertArrayEquals(new Bytes()
-                .header(40, RTM_GETLINK, RtnetlinkRequests.DUMP, 1, 0)
-                .u8(AF_UNSPEC, 0).u16(0).u32(0).u32(0).u32(0)
-                .attr(8, IFLA_EXT_MASK).u32(RTEXT_FILTER_SKIP_STATS)
-                .toArray(), b.message(0));
+        assertArrayEquals(
+                new Bytes()
+                        .header(40, RTM_GETLINK, RtnetlinkRequests.DUMP, 1, 0)
+                        .u8(AF_UNSPEC, 0)
+                        .u16(0)
+                        .u32(0)
+                        .u32(0)
+                        .u32(0)
+                        .attr(8, IFLA_EXT_MASK)
+                        .u32(RTEXT_FILTER_SKIP_STATS)
+                        .toArray(),
+                b.message(0));
         assertEquals(32, b.message(1).length);
-        assertEquals(RTM_GETROUTE, ByteBuffer.wrap(b.message(2)).order(ByteOrder.nativeOrder()).getShort(4));
+        assertEquals(
+                RTM_GETROUTE,
+                ByteBuffer.wrap(b.message(2)).order(ByteOrder.nativeOrder()).getShort(4));
         assertEquals(28, b.message(2).length);
     }
 }

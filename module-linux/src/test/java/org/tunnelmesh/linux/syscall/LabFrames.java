@@ -14,18 +14,22 @@ public final class LabFrames {
     /** ETH_P_IP in network order, as sll_protocol and socket()'s protocol want it (read as a little-endian short). */
     private static final short ETH_P_IP_NETWORK_ORDER = (short) 0x0008;
 
-    private LabFrames() {
-    }
+    private LabFrames() {}
 
     /** Sends {@code packet} {@code count} times out of device {@code ifindex} of namespace {@code netns}; the kernel adds the Ethernet header. */
     public static void sendIpv4(String netns, int ifindex, byte[] packet, int count) {
         NetworkNamespace.call(netns, () -> {
-            int fd = Native.socket(AF_PACKET, SOCK_DGRAM | Native.SOCK_CLOEXEC, Short.toUnsignedInt(ETH_P_IP_NETWORK_ORDER),
+            int fd = Native.socket(
+                    AF_PACKET,
+                    SOCK_DGRAM | Native.SOCK_CLOEXEC,
+                    Short.toUnsignedInt(ETH_P_IP_NETWORK_ORDER),
                     "socket(AF_PACKET) in " + netns);
             try {
                 // struct sockaddr_ll: family, protocol, ifindex, hatype, pkttype, halen, addr[8]
                 ByteBuffer sll = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
-                sll.putShort(0, (short) AF_PACKET).putShort(2, ETH_P_IP_NETWORK_ORDER).putInt(4, ifindex);
+                sll.putShort(0, (short) AF_PACKET)
+                        .putShort(2, ETH_P_IP_NETWORK_ORDER)
+                        .putInt(4, ifindex);
                 sll.put(11, (byte) 6);
                 for (int i = 0; i < 6; i++) {
                     sll.put(12 + i, (byte) 0xff);
@@ -62,8 +66,13 @@ public final class LabFrames {
 
     private static byte[] ipv4(int protocol, int source, int destination, byte[] payload) {
         ByteBuffer p = ByteBuffer.allocate(20 + payload.length); // network order
-        p.put(0, (byte) 0x45).putShort(2, (short) (20 + payload.length)).put(8, (byte) 64).put(9, (byte) protocol)
-                .putInt(12, source).putInt(16, destination).put(20, payload);
+        p.put(0, (byte) 0x45)
+                .putShort(2, (short) (20 + payload.length))
+                .put(8, (byte) 64)
+                .put(9, (byte) protocol)
+                .putInt(12, source)
+                .putInt(16, destination)
+                .put(20, payload);
         byte[] bytes = p.array();
         checksum(bytes, 0, 20, 10);
         return bytes;

@@ -50,7 +50,11 @@ class LinuxAbiTest {
 
     @Test
     void timevalIsSecondsAndMicroseconds() {
-        byte[] expected = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(60).putLong(250_000).array();
+        byte[] expected = ByteBuffer.allocate(16)
+                .order(ByteOrder.nativeOrder())
+                .putLong(60)
+                .putLong(250_000)
+                .array();
         assertArrayEquals(expected, LinuxAbi.of("x86-64").timeval(60_250));
     }
 

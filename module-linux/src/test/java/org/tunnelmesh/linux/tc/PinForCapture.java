@@ -17,8 +17,7 @@ import org.tunnelmesh.linux.syscall.BpfSyscall;
 public final class PinForCapture {
     private static final int BPF_OBJ_PIN = 6;
 
-    private PinForCapture() {
-    }
+    private PinForCapture() {}
 
     public static void main(String[] args) {
         PeerMap map = PeerMap.create("tm_capture", 16);

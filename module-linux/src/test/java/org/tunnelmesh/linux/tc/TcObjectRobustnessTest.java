@@ -23,7 +23,8 @@ class TcObjectRobustnessTest {
     @Test
     void onlyMalformedMessageExceptionEscapes() throws IOException {
         List<byte[]> seeds = new ArrayList<>();
-        for (String file : List.of("newqdisc-clsact.hex", "delqdisc-clsact.hex", "newtfilter-bpf.hex", "deltfilter-bpf.hex")) {
+        for (String file :
+                List.of("newqdisc-clsact.hex", "delqdisc-clsact.hex", "newtfilter-bpf.hex", "deltfilter-bpf.hex")) {
             try (InputStream in = getClass().getResourceAsStream("/tc/" + file)) {
                 seeds.add(Bytes.hex(new String(in.readAllBytes(), StandardCharsets.US_ASCII)));
             }

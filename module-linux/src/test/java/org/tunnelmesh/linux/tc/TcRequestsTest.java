@@ -70,8 +70,13 @@ class TcRequestsTest {
         TcRequests.addBpfFilter(b, TcRequests.REPLACE, ETH0, Tc.EGRESS, 87, 1, TC_FD, TC_NAME);
         byte[] ours = b.message(0);
         byte[] add = capture("newtfilter-bpf.hex");
-        assertEquals(0x0505, (ours[6] & 0xff) | (ours[7] & 0xff) << 8, "NLM_F_REQUEST|NLM_F_ACK|NLM_F_REPLACE|NLM_F_CREATE");
-        assertEquals(Tc.EGRESS, java.nio.ByteBuffer.wrap(ours).order(java.nio.ByteOrder.nativeOrder()).getInt(28));
+        assertEquals(
+                0x0505, (ours[6] & 0xff) | (ours[7] & 0xff) << 8, "NLM_F_REQUEST|NLM_F_ACK|NLM_F_REPLACE|NLM_F_CREATE");
+        assertEquals(
+                Tc.EGRESS,
+                java.nio.ByteBuffer.wrap(ours)
+                        .order(java.nio.ByteOrder.nativeOrder())
+                        .getInt(28));
         ours[6] = add[6];
         ours[7] = add[7];
         Arrays.fill(ours, 28, 32, (byte) 0xff);
@@ -98,7 +103,13 @@ class TcRequestsTest {
     void aDumpedFilterCarriesItsProgramId() {
         NetlinkMessageBuilder dump = new NetlinkMessageBuilder(256).reset(7);
         dump.begin(Tc.RTM_NEWTFILTER, 2);
-        dump.putU8(0).putU8(0).putU16(0).putU32(ETH0).putU32(1).putU32(Tc.EGRESS).putU32(Tc.filterInfo(87, Tc.ETH_P_IP_BE));
+        dump.putU8(0)
+                .putU8(0)
+                .putU16(0)
+                .putU32(ETH0)
+                .putU32(1)
+                .putU32(Tc.EGRESS)
+                .putU32(Tc.filterInfo(87, Tc.ETH_P_IP_BE));
         dump.attrString(Tc.TCA_KIND, "bpf");
         dump.beginNested(Tc.TCA_OPTIONS);
         dump.attrString(Tc.TCA_BPF_NAME, "tunnelmesh:node1");
@@ -120,6 +131,8 @@ class TcRequestsTest {
         assertEquals("clsact", q.kind());
         assertEquals(Tc.CLSACT_HANDLE, q.handle());
         assertNull(q.name());
-        assertNull(TcObject.parse(NetlinkMessage.wrap(Bytes.hex("10000000 1000 0000 00000000 00000000"))), "not tc: RTM_NEWLINK");
+        assertNull(
+                TcObject.parse(NetlinkMessage.wrap(Bytes.hex("10000000 1000 0000 00000000 00000000"))),
+                "not tc: RTM_NEWLINK");
     }
 }

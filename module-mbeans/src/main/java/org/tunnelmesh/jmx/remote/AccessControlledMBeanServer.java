@@ -35,19 +35,28 @@ public final class AccessControlledMBeanServer implements InvocationHandler {
      * Methods that only read the MBean tree (names, infos, counts); the two class-loader lookups are
      * not remote calls (RMIConnection has none) but what the connector uses to unmarshal arguments.
      */
-    private static final Set<String> TREE_READS = Set.of("getMBeanInfo", "isRegistered", "getMBeanCount", "getDefaultDomain",
-            "getDomains", "isInstanceOf", "getObjectInstance", "removeNotificationListener", "getClassLoaderFor",
+    private static final Set<String> TREE_READS = Set.of(
+            "getMBeanInfo",
+            "isRegistered",
+            "getMBeanCount",
+            "getDefaultDomain",
+            "getDomains",
+            "isInstanceOf",
+            "getObjectInstance",
+            "removeNotificationListener",
+            "getClassLoaderFor",
             "getClassLoaderRepository");
 
     private MBeanServer target;
 
-    private AccessControlledMBeanServer() {
-    }
+    private AccessControlledMBeanServer() {}
 
     /** A forwarder to put in front of a connector with {@code JMXConnectorServer.setMBeanServerForwarder}. */
     public static MBeanServerForwarder forwarder() {
-        return (MBeanServerForwarder) Proxy.newProxyInstance(MBeanServerForwarder.class.getClassLoader(),
-                new Class<?>[] {MBeanServerForwarder.class}, new AccessControlledMBeanServer());
+        return (MBeanServerForwarder) Proxy.newProxyInstance(
+                MBeanServerForwarder.class.getClassLoader(),
+                new Class<?>[] {MBeanServerForwarder.class},
+                new AccessControlledMBeanServer());
     }
 
     @Override
@@ -108,14 +117,16 @@ public final class AccessControlledMBeanServer implements InvocationHandler {
                 ObjectName name = (ObjectName) args[0];
                 String attribute = ((Attribute) args[1]).getName();
                 if (!ManagementAccess.mayWrite(name, attribute)) {
-                    throw refused("writing " + name + " " + attribute + " (only " + ManagementAccess.MESH_DOMAIN + " may be changed)");
+                    throw refused("writing " + name + " " + attribute + " (only " + ManagementAccess.MESH_DOMAIN
+                            + " may be changed)");
                 }
             }
             case "setAttributes" -> {
                 ObjectName name = (ObjectName) args[0];
                 for (Attribute attribute : ((AttributeList) args[1]).asList()) {
                     if (!ManagementAccess.mayWrite(name, attribute.getName())) {
-                        throw refused("writing " + name + " " + attribute.getName() + " (only " + ManagementAccess.MESH_DOMAIN + " may be changed)");
+                        throw refused("writing " + name + " " + attribute.getName() + " (only "
+                                + ManagementAccess.MESH_DOMAIN + " may be changed)");
                     }
                 }
             }
@@ -123,7 +134,8 @@ public final class AccessControlledMBeanServer implements InvocationHandler {
                 ObjectName name = (ObjectName) args[0];
                 String operation = (String) args[1];
                 if (!ManagementAccess.mayInvoke(name, operation)) {
-                    throw refused("invoking " + name + " " + operation + " (only " + ManagementAccess.MESH_DOMAIN + " operations may be invoked)");
+                    throw refused("invoking " + name + " " + operation + " (only " + ManagementAccess.MESH_DOMAIN
+                            + " operations may be invoked)");
                 }
             }
             case "addNotificationListener" -> {

@@ -39,7 +39,8 @@ public final class Credentials {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");
         if (user.isEmpty() || user.contains(":") || user.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("user '" + user + "' must be non-empty, without ':' or control characters");
+            throw new IllegalArgumentException(
+                    "user '" + user + "' must be non-empty, without ':' or control characters");
         }
         if (password.length == 0) {
             throw new IllegalArgumentException("the password of user '" + user + "' is empty");
@@ -66,7 +67,8 @@ public final class Credentials {
     public static char[] readPasswordFile(Path file) {
         String text;
         try {
-            text = new String(TrustedFile.read(file, "password file", MAX_PASSWORD_FILE_BYTES, true), StandardCharsets.UTF_8);
+            text = new String(
+                    TrustedFile.read(file, "password file", MAX_PASSWORD_FILE_BYTES, true), StandardCharsets.UTF_8);
         } catch (InvalidInputException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

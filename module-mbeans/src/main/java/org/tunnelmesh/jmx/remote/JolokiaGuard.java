@@ -51,12 +51,17 @@ final class JolokiaGuard extends Filter {
 
     /** A bulk request of a few hundred addPeer calls fits; a memory-filling one does not. */
     static final int MAX_BODY_BYTES = 256 * 1024;
+
     static final String REALM = "tunnelmesh";
     /** What a GET may ask; the rest change something or subscribe, and are POST only. */
     private static final Set<String> GET_TYPES = Set.of("read", "list", "search", "version");
-    private static final Set<String> POST_TYPES = Set.of("read", "list", "search", "version", "exec", "write", "notification");
-    private static final Set<String> NOTIFICATION_COMMANDS = Set.of("register", "unregister", "add", "remove", "ping", "open", "list");
-    private static final String POST_ONLY = "exec, write and notification requests are POST with Content-Type application/json";
+
+    private static final Set<String> POST_TYPES =
+            Set.of("read", "list", "search", "version", "exec", "write", "notification");
+    private static final Set<String> NOTIFICATION_COMMANDS =
+            Set.of("register", "unregister", "add", "remove", "ping", "open", "list");
+    private static final String POST_ONLY =
+            "exec, write and notification requests are POST with Content-Type application/json";
 
     private final Credentials credentials;
     private final String ownOrigin;
@@ -96,8 +101,12 @@ final class JolokiaGuard extends Filter {
         InetAddress client = exchange.getRemoteAddress().getAddress();
         if (!logins.tryCheck(client)) {
             exchange.getResponseHeaders().set("Retry-After", Long.toString(logins.retryAfterSeconds()));
-            refuse(exchange, 429, "too many failed logins from " + client.getHostAddress() + ": retry in "
-                    + logins.retryAfterSeconds() + " s", null);
+            refuse(
+                    exchange,
+                    429,
+                    "too many failed logins from " + client.getHostAddress() + ": retry in "
+                            + logins.retryAfterSeconds() + " s",
+                    null);
             return;
         }
         if (!authenticated(authorization)) {
@@ -124,7 +133,8 @@ final class JolokiaGuard extends Filter {
                 return;
             }
             if (hasBody(headers)) {
-                // refused while still timed: the JDK drains an unread body when the exchange closes, and would wait on a stalled one
+                // refused while still timed: the JDK drains an unread body when the exchange closes, and would wait on
+                // a stalled one
                 refuse(exchange, 400, "a GET has no body: POST it as JSON", null);
                 return;
             }
@@ -154,7 +164,8 @@ final class JolokiaGuard extends Filter {
 
     private static boolean hasBody(Headers headers) {
         String length = headers.getFirst("Content-Length");
-        return headers.containsKey("Transfer-Encoding") || (length != null && !length.strip().equals("0"));
+        return headers.containsKey("Transfer-Encoding")
+                || (length != null && !length.strip().equals("0"));
     }
 
     /** Why a browser's request from another site is refused, or null when it is not one. */
@@ -201,7 +212,9 @@ final class JolokiaGuard extends Filter {
             int equals = parameter.indexOf('=');
             String name;
             try {
-                name = URLDecoder.decode(equals < 0 ? parameter : parameter.substring(0, equals), StandardCharsets.UTF_8).strip();
+                name = URLDecoder.decode(
+                                equals < 0 ? parameter : parameter.substring(0, equals), StandardCharsets.UTF_8)
+                        .strip();
             } catch (IllegalArgumentException e) {
                 return "query parameter '" + parameter + "' is not well encoded";
             }
@@ -234,7 +247,8 @@ final class JolokiaGuard extends Filter {
         if (GET_TYPES.contains(type)) {
             return null;
         }
-        return "GET serves " + String.join(", ", new TreeSet<>(GET_TYPES)) + " (in lower case), not '" + type + "'; " + POST_ONLY;
+        return "GET serves " + String.join(", ", new TreeSet<>(GET_TYPES)) + " (in lower case), not '" + type + "'; "
+                + POST_ONLY;
     }
 
     /** Null for exactly one {@code application/json}, with no parameter but {@code charset=utf-8}. */
@@ -249,11 +263,12 @@ final class JolokiaGuard extends Filter {
             // Jolokia decodes the body in the charset named here: only UTF-8, as this guard reads it
             json = parts[i].strip().equalsIgnoreCase("charset=utf-8");
         }
-        return json ? null : "Content-Type " + contentType + " is not served: POST application/json (charset UTF-8 or none)";
+        return json
+                ? null
+                : "Content-Type " + contentType + " is not served: POST application/json (charset UTF-8 or none)";
     }
 
-    record Refusal(int status, String why) {
-    }
+    record Refusal(int status, String why) {}
 
     /**
      * Null when the body is one Jolokia request, or a list of them, each of a type this endpoint
@@ -279,19 +294,25 @@ final class JolokiaGuard extends Filter {
             }
             Object type = map.get("type");
             if (!(type instanceof String name) || !POST_TYPES.contains(name)) {
-                return new Refusal(400, "request type " + type + " is not served; types are "
-                        + String.join(", ", new TreeSet<>(POST_TYPES)) + ", in lower case");
+                return new Refusal(
+                        400,
+                        "request type " + type + " is not served; types are "
+                                + String.join(", ", new TreeSet<>(POST_TYPES)) + ", in lower case");
             }
             if (name.equals("notification")) {
                 Object command = map.get("command");
                 if (!(command instanceof String commandName) || !NOTIFICATION_COMMANDS.contains(commandName)) {
-                    return new Refusal(400, "notification command " + command + " is not served; commands are "
-                            + String.join(", ", new TreeSet<>(NOTIFICATION_COMMANDS)) + ", in lower case");
+                    return new Refusal(
+                            400,
+                            "notification command " + command + " is not served; commands are "
+                                    + String.join(", ", new TreeSet<>(NOTIFICATION_COMMANDS)) + ", in lower case");
                 }
                 Object mbean = map.get("mbean");
                 if (commandName.equals("add") && (!(mbean instanceof String mbeanName) || !allowedMBean(mbeanName))) {
-                    return new Refusal(403, "notifications are offered for " + ManagementAccess.MESH_DOMAIN
-                            + " MBeans only, not " + mbean);
+                    return new Refusal(
+                            403,
+                            "notifications are offered for " + ManagementAccess.MESH_DOMAIN + " MBeans only, not "
+                                    + mbean);
                 }
             }
         }
@@ -325,15 +346,21 @@ final class JolokiaGuard extends Filter {
 
     private static void refuse(HttpExchange exchange, int status, String why, String authenticate) throws IOException {
         if (status != 401) {
-            log.warn("Jolokia: refused {} {} from {}: {}", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                    exchange.getRemoteAddress(), jsonEscaped(why)); // escaped: a request's words cannot forge a log line
+            log.warn(
+                    "Jolokia: refused {} {} from {}: {}",
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawPath(),
+                    exchange.getRemoteAddress(),
+                    jsonEscaped(why)); // escaped: a request's words cannot forge a log line
         }
-        byte[] text = ("{\"status\":" + status + ",\"error\":\"" + jsonEscaped(why) + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] text =
+                ("{\"status\":" + status + ",\"error\":\"" + jsonEscaped(why) + "\"}").getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         if (authenticate != null) {
             exchange.getResponseHeaders().set("WWW-Authenticate", authenticate);
         }
-        try (exchange; OutputStream out = exchange.getResponseBody()) {
+        try (exchange;
+                OutputStream out = exchange.getResponseBody()) {
             exchange.sendResponseHeaders(status, text.length);
             out.write(text);
         }

@@ -14,8 +14,14 @@ import org.jolokia.server.core.util.RequestType;
  */
 public final class JolokiaRestrictor implements Restrictor {
     /** No CONFIG (the agent's own settings) and nothing Jolokia adds later: they fail closed. */
-    private static final Set<RequestType> TYPES = EnumSet.of(RequestType.READ, RequestType.LIST, RequestType.SEARCH,
-            RequestType.VERSION, RequestType.EXEC, RequestType.WRITE, RequestType.NOTIFICATION);
+    private static final Set<RequestType> TYPES = EnumSet.of(
+            RequestType.READ,
+            RequestType.LIST,
+            RequestType.SEARCH,
+            RequestType.VERSION,
+            RequestType.EXEC,
+            RequestType.WRITE,
+            RequestType.NOTIFICATION);
 
     @Override
     public boolean isHttpMethodAllowed(HttpMethod method) {

@@ -30,18 +30,24 @@ public final class ManagementAccess {
     private static final ObjectName MEMORY = name("java.lang:type=Memory");
     private static final ObjectName THREADING = name("java.lang:type=Threading");
     /** ThreadMXBean's operations that change nothing (resetPeakThreadCount and the enable/disable setters do). */
-    private static final Set<String> THREAD_READS = Set.of("getThreadInfo", "dumpAllThreads", "findDeadlockedThreads",
-            "findMonitorDeadlockedThreads", "getThreadCpuTime", "getThreadUserTime", "getThreadAllocatedBytes");
+    private static final Set<String> THREAD_READS = Set.of(
+            "getThreadInfo",
+            "dumpAllThreads",
+            "findDeadlockedThreads",
+            "findMonitorDeadlockedThreads",
+            "getThreadCpuTime",
+            "getThreadUserTime",
+            "getThreadAllocatedBytes");
+
     private static final Set<String> SECRET_RUNTIME_ATTRIBUTES = Set.of("SystemProperties", "InputArguments");
     /** MBeans whose mere attributes or operations reach code, files or the JVM's flags. */
     private static final Set<ObjectName> DANGEROUS = Set.of(
-            name("com.sun.management:type=DiagnosticCommand"),   // jcmd: load agents, dump heaps, print properties
-            name("com.sun.management:type=HotSpotDiagnostic"),   // heap dumps to any path, VM flags
-            name("jdk.management.jfr:type=FlightRecorder"),      // writes recordings anywhere (CVE-2022-41678)
-            name("java.util.logging:type=Logging"));              // changes log levels
+            name("com.sun.management:type=DiagnosticCommand"), // jcmd: load agents, dump heaps, print properties
+            name("com.sun.management:type=HotSpotDiagnostic"), // heap dumps to any path, VM flags
+            name("jdk.management.jfr:type=FlightRecorder"), // writes recordings anywhere (CVE-2022-41678)
+            name("java.util.logging:type=Logging")); // changes log levels
 
-    private ManagementAccess() {
-    }
+    private ManagementAccess() {}
 
     /** MBeans no client may touch at all, not even to read. MLets load classes from URLs. */
     public static boolean isDangerous(ObjectName name) {
@@ -60,7 +66,8 @@ public final class ManagementAccess {
     }
 
     public static boolean mayInvoke(ObjectName name, String operation) {
-        return isMesh(name) || (MEMORY.equals(name) && "gc".equals(operation))
+        return isMesh(name)
+                || (MEMORY.equals(name) && "gc".equals(operation))
                 || (THREADING.equals(name) && THREAD_READS.contains(operation));
     }
 

@@ -36,7 +36,8 @@ final class ReadOnlyRegistry extends RegistryImpl {
     @Override
     public Remote lookup(String lookedUp) throws NotBoundException {
         if (!name.equals(lookedUp)) {
-            throw new NotBoundException("Name '" + lookedUp + "' is not bound; this registry holds only '" + name + "'");
+            throw new NotBoundException(
+                    "Name '" + lookedUp + "' is not bound; this registry holds only '" + name + "'");
         }
         return entry;
     }

@@ -62,11 +62,18 @@ final class RequestThreads implements Executor, AutoCloseable {
         this.beforeEach = beforeEach;
         AtomicInteger count = new AtomicInteger();
         // no queue: a thread per exchange, at most twice the open requests (cut ones may not have ended yet)
-        this.threads = new ThreadPoolExecutor(0, 2 * maxOpen, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                r -> daemon(r, name + "-" + count.incrementAndGet()), new ThreadPoolExecutor.AbortPolicy());
+        this.threads = new ThreadPoolExecutor(
+                0,
+                2 * maxOpen,
+                30,
+                TimeUnit.SECONDS,
+                new SynchronousQueue<>(),
+                r -> daemon(r, name + "-" + count.incrementAndGet()),
+                new ThreadPoolExecutor.AbortPolicy());
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-timeouts"));
         long tick = Math.max(50, Math.min(headerTimeout.toMillis(), bodyTimeout.toMillis()) / 10);
-        var unused = watchdog.scheduleWithFixedDelay(this::cutOverdue, tick, tick, TimeUnit.MILLISECONDS); // ends with close()
+        var unused = watchdog.scheduleWithFixedDelay(
+                this::cutOverdue, tick, tick, TimeUnit.MILLISECONDS); // ends with close()
     }
 
     /**
@@ -87,7 +94,10 @@ final class RequestThreads implements Executor, AutoCloseable {
             open.add(request);
         }
         if (cut != null) {
-            log.warn("HTTP: {} requests being read at once: the oldest, open for {} ms, is cut", maxOpen, cut.ageMillis());
+            log.warn(
+                    "HTTP: {} requests being read at once: the oldest, open for {} ms, is cut",
+                    maxOpen,
+                    cut.ageMillis());
             cut.cut();
         }
         try {

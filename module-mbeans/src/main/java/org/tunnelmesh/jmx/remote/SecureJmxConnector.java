@@ -60,7 +60,8 @@ public final class SecureJmxConnector implements AutoCloseable {
     private final JMXServiceURL url;
     private final boolean registryReadOnly;
 
-    private SecureJmxConnector(Registry registry, JMXConnectorServer connector, JMXServiceURL url, boolean registryReadOnly) {
+    private SecureJmxConnector(
+            Registry registry, JMXConnectorServer connector, JMXServiceURL url, boolean registryReadOnly) {
         this.registry = registry;
         this.connector = connector;
         this.url = url;
@@ -73,8 +74,9 @@ public final class SecureJmxConnector implements AutoCloseable {
      * @param tls null for plain RMI (fine on loopback), else the context whose key serves TLS
      * @throws IOException when the port is taken or the connector cannot start
      */
-    public static SecureJmxConnector start(InetAddress address, int port, MBeanServer server, Credentials credentials,
-                                           SSLContext tls) throws IOException {
+    public static SecureJmxConnector start(
+            InetAddress address, int port, MBeanServer server, Credentials credentials, SSLContext tls)
+            throws IOException {
         Objects.requireNonNull(credentials, "credentials: remote JMX without authentication is not offered");
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("JMX port " + port + " is out of range 1..65535");
@@ -96,8 +98,8 @@ public final class SecureJmxConnector implements AutoCloseable {
                 + "/jndi/rmi://" + address.getHostAddress() + ":" + port + "/" + REGISTRY_NAME);
         // export the connector ourselves and bind its stub into our own registry: no JNDI, no writable registry
         RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, clientSockets, serverSockets, environment);
-        RMIConnectorServer connector = new RMIConnectorServer(new JMXServiceURL("rmi", address.getHostAddress(), port),
-                environment, rmiServer, server);
+        RMIConnectorServer connector = new RMIConnectorServer(
+                new JMXServiceURL("rmi", address.getHostAddress(), port), environment, rmiServer, server);
         connector.setMBeanServerForwarder(AccessControlledMBeanServer.forwarder());
         connector.start();
         Registry registry = null;
@@ -108,12 +110,18 @@ public final class SecureJmxConnector implements AutoCloseable {
                 registry = new ReadOnlyRegistry(port, clientSockets, serverSockets, REGISTRY_NAME, stub);
                 readOnly = true;
             } catch (IllegalAccessError e) {
-                log.warn("remote JMX: the RMI registry on port {} is not read-only: start the JVM with "
-                        + "--add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED so that no local user can replace its entry", port);
+                log.warn(
+                        "remote JMX: the RMI registry on port {} is not read-only: start the JVM with "
+                                + "--add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED so that no local user can replace its entry",
+                        port);
                 registry = LocateRegistry.createRegistry(port, clientSockets, serverSockets);
                 registry.rebind(REGISTRY_NAME, stub);
             }
-            log.info("remote JMX on {} (user {}, {}, {} registry)", url, credentials.user(), tls == null ? "plain RMI" : "TLS",
+            log.info(
+                    "remote JMX on {} (user {}, {}, {} registry)",
+                    url,
+                    credentials.user(),
+                    tls == null ? "plain RMI" : "TLS",
                     readOnly ? "read-only" : "writable");
             return new SecureJmxConnector(registry, connector, url, readOnly);
         } catch (IOException | RuntimeException e) {
@@ -133,8 +141,11 @@ public final class SecureJmxConnector implements AutoCloseable {
                 subject.setReadOnly();
                 return subject;
             }
-            log.warn("remote JMX: authentication failed{}", offered instanceof String[] pair && pair.length == 2
-                    ? " for user '" + pair[0] + "'" : " (no user and password given)");
+            log.warn(
+                    "remote JMX: authentication failed{}",
+                    offered instanceof String[] pair && pair.length == 2
+                            ? " for user '" + pair[0] + "'"
+                            : " (no user and password given)");
             throw new SecurityException("authentication failed: wrong user or password");
         };
     }
@@ -177,7 +188,8 @@ public final class SecureJmxConnector implements AutoCloseable {
 
         @Override
         public ServerSocket createServerSocket(int port) throws IOException {
-            return tls == null ? new ServerSocket(port, 0, address)
+            return tls == null
+                    ? new ServerSocket(port, 0, address)
                     : tls.getServerSocketFactory().createServerSocket(port, 0, address);
         }
 

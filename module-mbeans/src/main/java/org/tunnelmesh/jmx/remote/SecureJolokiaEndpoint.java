@@ -49,6 +49,7 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
     static final int REQUEST_TIMEOUT_SECONDS = 10;
     /** Failed logins per address at once, then one per {@link #LOGIN_REFILL_MILLIS}. */
     static final int LOGIN_BURST = 10;
+
     static final long LOGIN_REFILL_MILLIS = 1000;
     /**
      * TCP_NODELAY on the JDK HTTP server's connections, unless the application set it. The server
@@ -74,9 +75,14 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
     private SecureJolokiaEndpoint(HttpServer http, Filter guard, Map<String, String> config, String url, String user) {
         this.http = http;
         this.guarded = new GuardedHttpServer(http, guard);
-        // the HTTP server finds a request's context on the executor's thread: after the wait, Jolokia's contexts are there
-        this.executor = new RequestThreads("tunnelmesh-jolokia", MAX_OPEN_REQUESTS, Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS),
-                Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS), this::awaitAgent);
+        // the HTTP server finds a request's context on the executor's thread: after the wait, Jolokia's contexts are
+        // there
+        this.executor = new RequestThreads(
+                "tunnelmesh-jolokia",
+                MAX_OPEN_REQUESTS,
+                Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS),
+                Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS),
+                this::awaitAgent);
         this.config = config;
         this.url = url;
         this.user = user;
@@ -89,7 +95,8 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
      * @param tls null for plain HTTP, else the context whose key serves HTTPS
      * @throws IOException when the address cannot be bound
      */
-    public static SecureJolokiaEndpoint start(InetSocketAddress address, Credentials credentials, SSLContext tls) throws IOException {
+    public static SecureJolokiaEndpoint start(InetSocketAddress address, Credentials credentials, SSLContext tls)
+            throws IOException {
         SecureJolokiaEndpoint endpoint = bind(address, credentials, tls);
         try {
             endpoint.startAgent();
@@ -110,7 +117,8 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
      * @param tls null for plain HTTP, else the context whose key serves HTTPS
      * @throws IOException when the address cannot be bound
      */
-    public static SecureJolokiaEndpoint bind(InetSocketAddress address, Credentials credentials, SSLContext tls) throws IOException {
+    public static SecureJolokiaEndpoint bind(InetSocketAddress address, Credentials credentials, SSLContext tls)
+            throws IOException {
         Objects.requireNonNull(credentials, "credentials: Jolokia without authentication is not offered");
         if (System.getProperty(NO_DELAY) == null) {
             System.setProperty(NO_DELAY, "true");
@@ -127,9 +135,14 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
         InetSocketAddress bound = http.getAddress();
         String host = bound.getAddress().getHostAddress();
         String origin = scheme + "://" + host + ":" + bound.getPort();
-        JolokiaGuard guard = new JolokiaGuard(credentials, origin, CONTEXT, new LoginThrottle(LOGIN_BURST, LOGIN_REFILL_MILLIS));
-        SecureJolokiaEndpoint endpoint = new SecureJolokiaEndpoint(http, guard, configuration(host, bound.getPort(), tls != null),
-                origin + CONTEXT + "/", credentials.user());
+        JolokiaGuard guard =
+                new JolokiaGuard(credentials, origin, CONTEXT, new LoginThrottle(LOGIN_BURST, LOGIN_REFILL_MILLIS));
+        SecureJolokiaEndpoint endpoint = new SecureJolokiaEndpoint(
+                http,
+                guard,
+                configuration(host, bound.getPort(), tls != null),
+                origin + CONTEXT + "/",
+                credentials.user());
         try {
             http.setExecutor(endpoint.executor);
             // every path Jolokia does not serve: 503 until its agent is up, then 404 - behind the guard, as all are
@@ -141,8 +154,10 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
             throw e;
         }
         if (tls == null && !bound.getAddress().isLoopbackAddress()) {
-            log.warn("Jolokia on {} speaks plain HTTP off loopback: the password crosses the network readable; "
-                    + "configure a TLS key store", endpoint.url);
+            log.warn(
+                    "Jolokia on {} speaks plain HTTP off loopback: the password crosses the network readable; "
+                            + "configure a TLS key store",
+                    endpoint.url);
         }
         return endpoint;
     }
@@ -183,7 +198,10 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
     private void awaitAgent() {
         try {
             if (!agentStarted.await(AGENT_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                log.warn("a request to {} waited {} s for Jolokia's agent, which has not started: answered 503", url, AGENT_WAIT_SECONDS);
+                log.warn(
+                        "a request to {} waited {} s for Jolokia's agent, which has not started: answered 503",
+                        url,
+                        AGENT_WAIT_SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing: the request is answered 503 or dropped with the server
@@ -214,7 +232,8 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
         config.put("allowDnsReverseLookup", "false");
         config.put("historyMaxEntries", "0");
         config.put("debug", "false");
-        // start-up: no probing for application servers (a plain JVM is all there is), no history store (kept at 0 entries)
+        // start-up: no probing for application servers (a plain JVM is all there is), no history store (kept at 0
+        // entries)
         config.put("disableDetectors", "true");
         config.put("disabledServices", "org.jolokia.service.history.HistoryMBeanRequestInterceptor");
         return config;

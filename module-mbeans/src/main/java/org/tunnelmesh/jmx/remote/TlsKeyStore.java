@@ -18,8 +18,7 @@ public final class TlsKeyStore {
     /** Far more than a key and its chain. */
     private static final long MAX_KEY_STORE_BYTES = 1 << 20;
 
-    private TlsKeyStore() {
-    }
+    private TlsKeyStore() {}
 
     /**
      * @throws IllegalArgumentException naming the file and what is wrong (missing, wrong password, no key)
@@ -46,7 +45,9 @@ public final class TlsKeyStore {
             throw new IllegalArgumentException(e.getMessage(), e);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read key store " + keyStore + ": "
-                    + (e.getCause() instanceof java.security.UnrecoverableKeyException ? "wrong password" : e.getMessage()));
+                    + (e.getCause() instanceof java.security.UnrecoverableKeyException
+                            ? "wrong password"
+                            : e.getMessage()));
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot use key store " + keyStore + ": " + e.getMessage());
         }

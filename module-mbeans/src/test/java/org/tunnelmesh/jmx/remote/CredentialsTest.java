@@ -31,14 +31,16 @@ class CredentialsTest {
 
     @Test
     void neverShowsThePassword() {
-        assertFalse(Credentials.of("operator", "s3cret".toCharArray()).toString().contains("s3cret"));
+        assertFalse(
+                Credentials.of("operator", "s3cret".toCharArray()).toString().contains("s3cret"));
     }
 
     @Test
     void refusesEmptyValuesAndAColonInTheUser() {
         assertThrows(IllegalArgumentException.class, () -> Credentials.of("", "x".toCharArray()));
         assertThrows(IllegalArgumentException.class, () -> Credentials.of("a:b", "x".toCharArray()));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Credentials.of("operator", new char[0]));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Credentials.of("operator", new char[0]));
         assertTrue(e.getMessage().contains("empty"), e.getMessage());
     }
 
@@ -57,9 +59,12 @@ class CredentialsTest {
         for (String permissions : new String[] {"rw-r-----", "rw----r--", "rw-rw-rw-", "rw--w----"}) {
             Path file = write("s3cret\n", permissions);
 
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Credentials.fromPasswordFile("operator", file));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> Credentials.fromPasswordFile("operator", file));
 
-            assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("chmod 600"), permissions + ": " + e.getMessage());
+            assertTrue(
+                    e.getMessage().contains(file.toString()) && e.getMessage().contains("chmod 600"),
+                    permissions + ": " + e.getMessage());
         }
     }
 
@@ -68,8 +73,10 @@ class CredentialsTest {
         Path missing = dir.resolve("nope");
         Path empty = write("", "rw-------");
 
-        IllegalArgumentException noFile = assertThrows(IllegalArgumentException.class, () -> Credentials.fromPasswordFile("u", missing));
-        IllegalArgumentException noLine = assertThrows(IllegalArgumentException.class, () -> Credentials.fromPasswordFile("u", empty));
+        IllegalArgumentException noFile =
+                assertThrows(IllegalArgumentException.class, () -> Credentials.fromPasswordFile("u", missing));
+        IllegalArgumentException noLine =
+                assertThrows(IllegalArgumentException.class, () -> Credentials.fromPasswordFile("u", empty));
 
         assertTrue(noFile.getMessage().contains(missing + " does not exist"), noFile.getMessage());
         assertTrue(noLine.getMessage().contains("is empty"), noLine.getMessage());
@@ -81,13 +88,21 @@ class CredentialsTest {
         Path target = write("s3cret\n", "rw-------");
         Path link = Files.createSymbolicLink(dir.resolve("link"), target);
         Path fifo = dir.resolve("fifo");
-        assertEquals(0, new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).inheritIO().start().waitFor());
+        assertEquals(
+                0,
+                new ProcessBuilder("mkfifo", "-m", "600", fifo.toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor());
 
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
             for (Path file : new Path[] {link, fifo, Path.of("/dev/zero")}) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Credentials.fromPasswordFile("u", file));
-                assertTrue(e.getMessage().startsWith("password file " + file + " is a ")
-                        && e.getMessage().endsWith(", not a regular file: give the path of the file itself"), e.getMessage());
+                IllegalArgumentException e =
+                        assertThrows(IllegalArgumentException.class, () -> Credentials.fromPasswordFile("u", file));
+                assertTrue(
+                        e.getMessage().startsWith("password file " + file + " is a ")
+                                && e.getMessage().endsWith(", not a regular file: give the path of the file itself"),
+                        e.getMessage());
             }
         });
     }

@@ -44,7 +44,8 @@ class JolokiaEndpointAttacksTest {
     /** A failure guard only: an answer later than this is a hang, not a slow answer. */
     private static final Duration GUARD = Duration.ofSeconds(60);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(GUARD).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(GUARD).build();
     private final List<Socket> attackers = new ArrayList<>();
     private InMemoryTunnelMesh mesh;
     private MeshMBeans mbeans;
@@ -53,10 +54,15 @@ class JolokiaEndpointAttacksTest {
 
     @BeforeEach
     void start() throws Exception {
-        MeshConfig config = MeshConfig.builder().name("jolatk").underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        MeshConfig config = MeshConfig.builder()
+                .name("jolatk")
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .build();
         mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
         mbeans = MeshMBeans.export(mesh, ManagementFactory.getPlatformMBeanServer());
-        endpoint = SecureJolokiaEndpoint.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), CREDENTIALS, null);
+        endpoint = SecureJolokiaEndpoint.start(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), CREDENTIALS, null);
         base = "http://127.0.0.1:" + endpoint.address().getPort();
     }
 
@@ -96,21 +102,30 @@ class JolokiaEndpointAttacksTest {
     @Test
     void slowBodiesFromLoggedInClientsDoNotDelayTheOperator() throws Exception {
         // the attacker knows the password here: even an operator's own stuck script must not stall the endpoint
-        openIdleConnections(20, "POST /jolokia/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Authorization: " + basic(LOGIN) + "\r\nContent-Length: 1000\r\n\r\n{");
+        openIdleConnections(
+                20,
+                "POST /jolokia/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + "Authorization: "
+                        + basic(LOGIN) + "\r\nContent-Length: 1000\r\n\r\n{");
 
         assertOperatorServed("20 logged-in requests with a stalled body");
     }
 
     @Test
     void aStalledRequestIsCutAfterItsTimeout() throws Exception {
-        Socket headers = openIdleConnections(1, "GET /jolokia/version HTTP/1.1\r\nHost: 127.0.0.1\r\n").get(0);
-        Socket body = openIdleConnections(1, "POST /jolokia/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Authorization: " + basic(LOGIN) + "\r\nContent-Length: 1000\r\n\r\n{").get(0);
+        Socket headers = openIdleConnections(1, "GET /jolokia/version HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .get(0);
+        Socket body = openIdleConnections(
+                        1,
+                        "POST /jolokia/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                + "Authorization: " + basic(LOGIN) + "\r\nContent-Length: 1000\r\n\r\n{")
+                .get(0);
 
         // a GET's body is never read by Jolokia: the JDK drains it as the exchange closes, on the request's thread
-        Socket getBody = openIdleConnections(1, "GET /jolokia/version HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "Authorization: " + basic(LOGIN) + "\r\nContent-Length: 1000\r\n\r\n{").get(0);
+        Socket getBody = openIdleConnections(
+                        1,
+                        "GET /jolokia/version HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "Authorization: " + basic(LOGIN)
+                                + "\r\nContent-Length: 1000\r\n\r\n{")
+                .get(0);
 
         long started = System.nanoTime();
         assertClosedByServer(headers, "headers never finished");
@@ -124,26 +139,36 @@ class JolokiaEndpointAttacksTest {
     @Test
     void noSpellingOfANotificationSubscriptionReachesAnotherDomain() throws Exception {
         String client = registerNotificationClient();
-        String add = "{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client + "\",\"mode\":\"pull\",\"mbean\":\"" + MEMORY + "\"}";
+        String add = "{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
+                + "\",\"mode\":\"pull\",\"mbean\":\"" + MEMORY + "\"}";
         List<HttpResponse<String>> attempts = List.of(
                 send(post("/jolokia/", add.replace("\"notification\"", "\"NOTIFICATION\"")), LOGIN),
                 send(post("/jolokia/", add.replace("\"add\"", "\"ADD\"")), LOGIN),
                 send(post("/jolokia/", "[{\"type\":\"version\"}," + add + "]"), LOGIN),
-                send(get("/jolokia/?p=" + URLEncoder.encode("/notification/add/" + client + "/pull/" + MEMORY, StandardCharsets.UTF_8)),
+                send(
+                        get("/jolokia/?p="
+                                + URLEncoder.encode(
+                                        "/notification/add/" + client + "/pull/" + MEMORY, StandardCharsets.UTF_8)),
                         LOGIN),
                 send(get("/jolokia/version?p=/notification/add/" + client + "/pull/" + MEMORY), LOGIN),
                 send(get("/jolokia/%6Eotification/add/" + client + "/pull/" + MEMORY), LOGIN),
                 send(get("/jolokia//notification/add/" + client + "/pull/" + MEMORY), LOGIN),
                 send(get("/jolokia/NOTIFICATION/add/" + client + "/pull/" + MEMORY), LOGIN),
-                send(HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
-                        .header("Content-Type", "application/json; charset=utf-16")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(add.getBytes(StandardCharsets.UTF_16))), LOGIN),
-                send(HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
-                        .header("Content-Type", "application/json;charset=UTF-16BE")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(add.getBytes(StandardCharsets.UTF_16BE))), LOGIN));
+                send(
+                        HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
+                                .header("Content-Type", "application/json; charset=utf-16")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(add.getBytes(StandardCharsets.UTF_16))),
+                        LOGIN),
+                send(
+                        HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
+                                .header("Content-Type", "application/json;charset=UTF-16BE")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(add.getBytes(StandardCharsets.UTF_16BE))),
+                        LOGIN));
 
         for (HttpResponse<String> attempt : attempts) {
-            assertRefused(attempt, "subscribed to " + MEMORY + " with " + attempt.request().uri());
+            assertRefused(
+                    attempt,
+                    "subscribed to " + MEMORY + " with " + attempt.request().uri());
         }
         assertEquals(Map.of(), subscriptions(client), "the client's subscriptions after every attempt");
     }
@@ -151,8 +176,12 @@ class JolokiaEndpointAttacksTest {
     @Test
     void theMeshsOwnNotificationsCanStillBeSubscribed() throws Exception {
         String client = registerNotificationClient();
-        Map<String, Object> added = json(send(post("/jolokia/", "{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
-                + "\",\"mode\":\"pull\",\"mbean\":\"org.tunnelmesh:type=MeshEvents,name=jolatk\"}"), LOGIN));
+        Map<String, Object> added = json(send(
+                post(
+                        "/jolokia/",
+                        "{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
+                                + "\",\"mode\":\"pull\",\"mbean\":\"org.tunnelmesh:type=MeshEvents,name=jolatk\"}"),
+                LOGIN));
 
         assertEquals(200, status(added), added.toString());
         assertEquals(1, subscriptions(client).size());
@@ -162,7 +191,8 @@ class JolokiaEndpointAttacksTest {
 
     @Test
     void execAndWriteAreNotServedOverGet() throws Exception {
-        HttpResponse<String> exec = send(get("/jolokia/exec/" + MESH + "/addPeer/node3/10.245.1.4/192.168.43.0!/24"), LOGIN);
+        HttpResponse<String> exec =
+                send(get("/jolokia/exec/" + MESH + "/addPeer/node3/10.245.1.4/192.168.43.0!/24"), LOGIN);
         HttpResponse<String> reconcile = send(get("/jolokia/exec/" + MESH + "/reconcile"), LOGIN);
         HttpResponse<String> write = send(get("/jolokia/write/" + MEMORY + "/Verbose/true"), LOGIN);
         HttpResponse<String> read = send(get("/jolokia/read/" + MESH + "/PeerCount"), LOGIN);
@@ -176,16 +206,26 @@ class JolokiaEndpointAttacksTest {
 
     @Test
     void postsMustBeJson() throws Exception {
-        String add = "{\"type\":\"exec\",\"mbean\":\"" + MESH + "\",\"operation\":\"addPeer\",\"arguments\":[\"node3\",\"10.245.1.4\","
-                + "\"192.168.43.0/24\"]}";
-        HttpResponse<String> textPlain = send(HttpRequest.newBuilder(URI.create(base + "/jolokia/")).header("Content-Type", "text/plain")
-                .POST(HttpRequest.BodyPublishers.ofString(add)), LOGIN);
-        HttpResponse<String> form = send(HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
-                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(add)), LOGIN);
-        HttpResponse<String> none = send(HttpRequest.newBuilder(URI.create(base + "/jolokia/")).POST(HttpRequest.BodyPublishers.ofString(add)),
+        String add = "{\"type\":\"exec\",\"mbean\":\"" + MESH
+                + "\",\"operation\":\"addPeer\",\"arguments\":[\"node3\",\"10.245.1.4\"," + "\"192.168.43.0/24\"]}";
+        HttpResponse<String> textPlain = send(
+                HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
+                        .header("Content-Type", "text/plain")
+                        .POST(HttpRequest.BodyPublishers.ofString(add)),
                 LOGIN);
-        HttpResponse<String> utf8 = send(HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
-                .header("Content-Type", "application/json; charset=UTF-8").POST(HttpRequest.BodyPublishers.ofString(add)), LOGIN);
+        HttpResponse<String> form = send(
+                HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(add)),
+                LOGIN);
+        HttpResponse<String> none = send(
+                HttpRequest.newBuilder(URI.create(base + "/jolokia/")).POST(HttpRequest.BodyPublishers.ofString(add)),
+                LOGIN);
+        HttpResponse<String> utf8 = send(
+                HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
+                        .header("Content-Type", "application/json; charset=UTF-8")
+                        .POST(HttpRequest.BodyPublishers.ofString(add)),
+                LOGIN);
 
         assertRefused(textPlain, "text/plain exec");
         assertRefused(form, "form exec");
@@ -206,11 +246,14 @@ class JolokiaEndpointAttacksTest {
     @Test
     void crossSiteRequestsAreRefused() throws Exception {
         String reconcile = "{\"type\":\"exec\",\"mbean\":\"" + MESH + "\",\"operation\":\"reconcile\"}";
-        HttpResponse<String> crossSite = send(post("/jolokia/", reconcile).header("Sec-Fetch-Site", "cross-site"), LOGIN);
+        HttpResponse<String> crossSite =
+                send(post("/jolokia/", reconcile).header("Sec-Fetch-Site", "cross-site"), LOGIN);
         HttpResponse<String> sameSite = send(post("/jolokia/", reconcile).header("Sec-Fetch-Site", "same-site"), LOGIN);
-        HttpResponse<String> crossSiteRead = send(get("/jolokia/read/" + MESH + "/PeerCount").header("Sec-Fetch-Site", "cross-site"), LOGIN);
+        HttpResponse<String> crossSiteRead =
+                send(get("/jolokia/read/" + MESH + "/PeerCount").header("Sec-Fetch-Site", "cross-site"), LOGIN);
         HttpResponse<String> nullOrigin = send(post("/jolokia/", reconcile).header("Origin", "null"), LOGIN);
-        HttpResponse<String> sameOrigin = send(post("/jolokia/", reconcile).header("Sec-Fetch-Site", "same-origin"), LOGIN);
+        HttpResponse<String> sameOrigin =
+                send(post("/jolokia/", reconcile).header("Sec-Fetch-Site", "same-origin"), LOGIN);
         HttpResponse<String> typedByAUser = send(post("/jolokia/", reconcile).header("Sec-Fetch-Site", "none"), LOGIN);
 
         assertRefused(crossSite, "Sec-Fetch-Site: cross-site");
@@ -230,7 +273,9 @@ class JolokiaEndpointAttacksTest {
             HttpResponse<String> guess = send(get("/jolokia/version"), "operator:guess" + i);
             if (guess.statusCode() == 429) {
                 limited++;
-                assertTrue(guess.headers().firstValue("Retry-After").isPresent(), guess.headers().toString());
+                assertTrue(
+                        guess.headers().firstValue("Retry-After").isPresent(),
+                        guess.headers().toString());
             } else {
                 assertEquals(401, guess.statusCode(), guess.body());
             }
@@ -254,7 +299,8 @@ class JolokiaEndpointAttacksTest {
     private List<Socket> openIdleConnections(int count, String prefix) throws IOException, InterruptedException {
         List<Socket> opened = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            Socket socket = new Socket(InetAddress.getLoopbackAddress(), endpoint.address().getPort());
+            Socket socket = new Socket(
+                    InetAddress.getLoopbackAddress(), endpoint.address().getPort());
             attackers.add(socket);
             socket.getOutputStream().write(prefix.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
@@ -267,8 +313,8 @@ class JolokiaEndpointAttacksTest {
     private void assertOperatorServed(String attack) throws Exception {
         long started = System.nanoTime();
         HttpResponse<String> read = send(get("/jolokia/read/" + MESH + "/PeerCount"), LOGIN);
-        HttpResponse<String> exec = send(post("/jolokia/", "{\"type\":\"exec\",\"mbean\":\"" + MESH + "\",\"operation\":\"reconcile\"}"),
-                LOGIN);
+        HttpResponse<String> exec = send(
+                post("/jolokia/", "{\"type\":\"exec\",\"mbean\":\"" + MESH + "\",\"operation\":\"reconcile\"}"), LOGIN);
         long millis = (System.nanoTime() - started) / 1_000_000;
         System.out.printf("%s: the operator's read and exec answered in %d ms%n", attack, millis);
 
@@ -302,14 +348,16 @@ class JolokiaEndpointAttacksTest {
     }
 
     private String registerNotificationClient() throws Exception {
-        Map<String, Object> register = json(send(post("/jolokia/", "{\"type\":\"notification\",\"command\":\"register\"}"), LOGIN));
+        Map<String, Object> register =
+                json(send(post("/jolokia/", "{\"type\":\"notification\",\"command\":\"register\"}"), LOGIN));
         assertEquals(200, status(register), register.toString());
         return String.valueOf(((Map<?, ?>) register.get("value")).get("id"));
     }
 
     private Map<?, ?> subscriptions(String client) throws Exception {
-        Map<String, Object> list = json(send(post("/jolokia/", "{\"type\":\"notification\",\"command\":\"list\",\"client\":\"" + client
-                + "\"}"), LOGIN));
+        Map<String, Object> list = json(send(
+                post("/jolokia/", "{\"type\":\"notification\",\"command\":\"list\",\"client\":\"" + client + "\"}"),
+                LOGIN));
         assertEquals(200, status(list), list.toString());
         return (Map<?, ?>) list.get("value");
     }
@@ -319,7 +367,8 @@ class JolokiaEndpointAttacksTest {
     }
 
     private HttpRequest.Builder post(String path, String body) {
-        return HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
     }
 

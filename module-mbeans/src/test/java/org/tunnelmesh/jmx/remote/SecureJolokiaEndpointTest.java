@@ -46,10 +46,15 @@ class SecureJolokiaEndpointTest {
 
     @BeforeEach
     void start() throws Exception {
-        MeshConfig config = MeshConfig.builder().name("jolsec").underlay("10.245.1.2").tunnelAddress("192.168.41.0").build();
+        MeshConfig config = MeshConfig.builder()
+                .name("jolsec")
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .build();
         mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
         mbeans = MeshMBeans.export(mesh, ManagementFactory.getPlatformMBeanServer());
-        endpoint = SecureJolokiaEndpoint.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), CREDENTIALS, null);
+        endpoint = SecureJolokiaEndpoint.start(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), CREDENTIALS, null);
         base = "http://127.0.0.1:" + endpoint.address().getPort();
     }
 
@@ -62,9 +67,16 @@ class SecureJolokiaEndpointTest {
 
     @Test
     void everyPathRefusesARequestWithoutCredentials() throws Exception {
-        for (String path : List.of("/jolokia", "/jolokia/", "/jolokia/config", "/jolokia/config/", "/jolokia/version",
-                "/jolokia/exec/" + MESH + "/purge", "/jolokia/read/java.lang:type=Runtime/SystemProperties")) {
-            HttpResponse<String> get = send(HttpRequest.newBuilder(URI.create(base + path)).GET(), null);
+        for (String path : List.of(
+                "/jolokia",
+                "/jolokia/",
+                "/jolokia/config",
+                "/jolokia/config/",
+                "/jolokia/version",
+                "/jolokia/exec/" + MESH + "/purge",
+                "/jolokia/read/java.lang:type=Runtime/SystemProperties")) {
+            HttpResponse<String> get =
+                    send(HttpRequest.newBuilder(URI.create(base + path)).GET(), null);
             HttpResponse<String> post = send(post(path, ADD_NODE3), null);
 
             assertEquals(401, get.statusCode(), "GET " + path + ": " + get.body());
@@ -80,7 +92,9 @@ class SecureJolokiaEndpointTest {
     @Test
     void withCredentialsTheMeshIsManagedOnEveryPath() throws Exception {
         Map<String, Object> added = json(send(post("/jolokia/", ADD_NODE3), "operator:lab-secret"));
-        Map<String, Object> count = json(send(HttpRequest.newBuilder(URI.create(base + "/jolokia/read/" + MESH + "/PeerCount")).GET(),
+        Map<String, Object> count = json(send(
+                HttpRequest.newBuilder(URI.create(base + "/jolokia/read/" + MESH + "/PeerCount"))
+                        .GET(),
                 "operator:lab-secret"));
 
         assertEquals(200, status(added), added.toString());
@@ -89,21 +103,27 @@ class SecureJolokiaEndpointTest {
 
     @Test
     void theConfigPathObeysThePolicyToo() throws Exception {
-        Map<String, Object> gc = json(send(post("/jolokia/config",
-                "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}"), "operator:lab-secret"));
+        Map<String, Object> gc = json(send(
+                post("/jolokia/config", "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}"),
+                "operator:lab-secret"));
 
         assertEquals(403, status(gc), gc.toString());
     }
 
     @Test
     void execAndWriteOnlyOnTheMeshAndNoSecrets() throws Exception {
-        Map<String, Object> gc = request("{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}");
+        Map<String, Object> gc =
+                request("{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}");
         Map<String, Object> jcmd = request("{\"type\":\"exec\",\"mbean\":\"com.sun.management:type=DiagnosticCommand\","
                 + "\"operation\":\"vmSystemProperties\"}");
-        Map<String, Object> write = request("{\"type\":\"write\",\"mbean\":\"java.lang:type=Memory\",\"attribute\":\"Verbose\",\"value\":true}");
-        Map<String, Object> properties = request("{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"SystemProperties\"}");
-        Map<String, Object> arguments = request("{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"InputArguments\"}");
-        Map<String, Object> uptime = request("{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"Uptime\"}");
+        Map<String, Object> write = request(
+                "{\"type\":\"write\",\"mbean\":\"java.lang:type=Memory\",\"attribute\":\"Verbose\",\"value\":true}");
+        Map<String, Object> properties =
+                request("{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"SystemProperties\"}");
+        Map<String, Object> arguments =
+                request("{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"InputArguments\"}");
+        Map<String, Object> uptime =
+                request("{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\",\"attribute\":\"Uptime\"}");
         Map<String, Object> wholeRuntime = request("{\"type\":\"read\",\"mbean\":\"java.lang:type=Runtime\"}");
 
         assertEquals(403, status(gc), gc.toString());
@@ -115,17 +135,24 @@ class SecureJolokiaEndpointTest {
         // a read of every attribute fails as a whole rather than leak one: 403 at the first secret, or an
         // error at whichever unreadable attribute (BootClassPath) Jolokia meets first - never the values
         assertTrue(status(wholeRuntime) >= 400, wholeRuntime.toString());
-        assertTrue(!wholeRuntime.toString().contains("java.home") && !wholeRuntime.toString().contains("-Xm"),
+        assertTrue(
+                !wholeRuntime.toString().contains("java.home")
+                        && !wholeRuntime.toString().contains("-Xm"),
                 wholeRuntime.toString());
     }
 
     @Test
     void aForeignOriginGetsNoAccessAndNoCorsGrant() throws Exception {
-        HttpResponse<String> foreign = send(post("/jolokia/", ADD_NODE3).header("Origin", "http://evil.example"), "operator:lab-secret");
-        HttpResponse<String> preflight = send(HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
-                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://evil.example")
-                .header("Access-Control-Request-Method", "POST"), null);
-        HttpResponse<String> own = send(post("/jolokia/", "{\"type\":\"version\"}").header("Origin", base), "operator:lab-secret");
+        HttpResponse<String> foreign =
+                send(post("/jolokia/", ADD_NODE3).header("Origin", "http://evil.example"), "operator:lab-secret");
+        HttpResponse<String> preflight = send(
+                HttpRequest.newBuilder(URI.create(base + "/jolokia/"))
+                        .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                        .header("Origin", "http://evil.example")
+                        .header("Access-Control-Request-Method", "POST"),
+                null);
+        HttpResponse<String> own =
+                send(post("/jolokia/", "{\"type\":\"version\"}").header("Origin", base), "operator:lab-secret");
 
         assertEquals(403, foreign.statusCode(), foreign.body());
         assertEquals(403, preflight.statusCode(), preflight.body());
@@ -138,13 +165,19 @@ class SecureJolokiaEndpointTest {
     @Test
     void anOversizedBodyIsRefusedUnread() throws Exception {
         // by hand: the answer comes before the body is sent, which HttpClient takes for a broken connection
-        try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), endpoint.address().getPort())) {
-            socket.getOutputStream().write(("POST /jolokia/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Authorization: Basic " + Base64.getEncoder().encodeToString("operator:lab-secret".getBytes(StandardCharsets.UTF_8))
-                    + "\r\nContent-Length: " + (JolokiaGuard.MAX_BODY_BYTES + 1) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        try (java.net.Socket socket = new java.net.Socket(
+                InetAddress.getLoopbackAddress(), endpoint.address().getPort())) {
+            socket.getOutputStream()
+                    .write(("POST /jolokia/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                    + "Authorization: Basic "
+                                    + Base64.getEncoder()
+                                            .encodeToString("operator:lab-secret".getBytes(StandardCharsets.UTF_8))
+                                    + "\r\nContent-Length: " + (JolokiaGuard.MAX_BODY_BYTES + 1) + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.US_ASCII)).readLine();
+            String statusLine = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
 
             assertEquals("HTTP/1.1 413 Request Entity Too Large", statusLine);
         }
@@ -154,12 +187,23 @@ class SecureJolokiaEndpointTest {
     void notificationsOnlyForTheMesh() throws Exception {
         Map<String, Object> register = request("{\"type\":\"notification\",\"command\":\"register\"}");
         String client = String.valueOf(((Map<?, ?>) register.get("value")).get("id"));
-        HttpResponse<String> memory = send(post("/jolokia/", "{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
-                + "\",\"mode\":\"pull\",\"mbean\":\"java.lang:type=Memory\"}"), "operator:lab-secret");
-        HttpResponse<String> memoryByGet = send(HttpRequest.newBuilder(URI.create(base + "/jolokia/notification/add/" + client
-                + "/pull/java.lang:type=Memory")).GET(), "operator:lab-secret");
-        HttpResponse<String> escaped = send(post("/jolokia/", "{\"type\":\"notific\\u0061tion\",\"command\":\"add\",\"client\":\"" + client
-                + "\",\"mode\":\"pull\",\"mbean\":\"java.lang:type=Memory\"}"), "operator:lab-secret");
+        HttpResponse<String> memory = send(
+                post(
+                        "/jolokia/",
+                        "{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
+                                + "\",\"mode\":\"pull\",\"mbean\":\"java.lang:type=Memory\"}"),
+                "operator:lab-secret");
+        HttpResponse<String> memoryByGet = send(
+                HttpRequest.newBuilder(URI.create(
+                                base + "/jolokia/notification/add/" + client + "/pull/java.lang:type=Memory"))
+                        .GET(),
+                "operator:lab-secret");
+        HttpResponse<String> escaped = send(
+                post(
+                        "/jolokia/",
+                        "{\"type\":\"notific\\u0061tion\",\"command\":\"add\",\"client\":\"" + client
+                                + "\",\"mode\":\"pull\",\"mbean\":\"java.lang:type=Memory\"}"),
+                "operator:lab-secret");
         Map<String, Object> events = request("{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
                 + "\",\"mode\":\"pull\",\"mbean\":\"org.tunnelmesh:type=MeshEvents,name=jolsec\"}");
 
@@ -178,8 +222,10 @@ class SecureJolokiaEndpointTest {
 
     @Test
     void aPathJolokiaDoesNotServeIsNotFoundBehindTheGuard() throws Exception {
-        HttpResponse<String> anonymous = send(HttpRequest.newBuilder(URI.create(base + "/elsewhere")).GET(), null);
-        HttpResponse<String> operator = send(HttpRequest.newBuilder(URI.create(base + "/elsewhere")).GET(), "operator:lab-secret");
+        HttpResponse<String> anonymous =
+                send(HttpRequest.newBuilder(URI.create(base + "/elsewhere")).GET(), null);
+        HttpResponse<String> operator =
+                send(HttpRequest.newBuilder(URI.create(base + "/elsewhere")).GET(), "operator:lab-secret");
 
         assertEquals(401, anonymous.statusCode());
         assertEquals(404, operator.statusCode(), operator.body());
@@ -188,11 +234,15 @@ class SecureJolokiaEndpointTest {
     @Test
     void boundWithoutAgentARequestWaitsForIt() throws Exception {
         endpoint.close(); // one agent at a time in this JVM
-        try (SecureJolokiaEndpoint bound = SecureJolokiaEndpoint.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                CREDENTIALS, null)) {
+        try (SecureJolokiaEndpoint bound = SecureJolokiaEndpoint.bind(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), CREDENTIALS, null)) {
             String boundBase = "http://127.0.0.1:" + bound.address().getPort();
-            CompletableFuture<HttpResponse<String>> early = http.sendAsync(authorized(
-                    HttpRequest.newBuilder(URI.create(boundBase + "/jolokia/read/" + MESH + "/PeerCount")), "operator:lab-secret").build(),
+            CompletableFuture<HttpResponse<String>> early = http.sendAsync(
+                    authorized(
+                                    HttpRequest.newBuilder(
+                                            URI.create(boundBase + "/jolokia/read/" + MESH + "/PeerCount")),
+                                    "operator:lab-secret")
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             Thread.sleep(300);
 
@@ -207,11 +257,15 @@ class SecureJolokiaEndpointTest {
     @Test
     void closedBeforeItsAgentAWaitingRequestIsLetGo() throws Exception {
         endpoint.close();
-        SecureJolokiaEndpoint bound = SecureJolokiaEndpoint.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                CREDENTIALS, null);
-        CompletableFuture<HttpResponse<String>> early = http.sendAsync(authorized(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bound.address().getPort() + "/jolokia/version")),
-                "operator:lab-secret").build(), HttpResponse.BodyHandlers.ofString());
+        SecureJolokiaEndpoint bound = SecureJolokiaEndpoint.bind(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), CREDENTIALS, null);
+        CompletableFuture<HttpResponse<String>> early = http.sendAsync(
+                authorized(
+                                HttpRequest.newBuilder(URI.create(
+                                        "http://127.0.0.1:" + bound.address().getPort() + "/jolokia/version")),
+                                "operator:lab-secret")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         Thread.sleep(300);
 
         bound.close();
@@ -230,7 +284,8 @@ class SecureJolokiaEndpointTest {
     }
 
     private HttpRequest.Builder post(String path, String body) {
-        return HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
     }
 
@@ -240,7 +295,9 @@ class SecureJolokiaEndpointTest {
 
     private static HttpRequest.Builder authorized(HttpRequest.Builder request, String userAndPassword) {
         if (userAndPassword != null) {
-            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8)));
+            request.header(
+                    "Authorization",
+                    "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8)));
         }
         return request;
     }

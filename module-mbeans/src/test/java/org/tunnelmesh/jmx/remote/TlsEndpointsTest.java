@@ -36,6 +36,7 @@ class TlsEndpointsTest {
 
     @TempDir
     static Path dir;
+
     private static Path keyStore;
     private static SSLContext clientTls;
 
@@ -43,13 +44,32 @@ class TlsEndpointsTest {
     static void makeKeyStore() throws Exception {
         keyStore = dir.resolve("node.p12");
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12",
-                "-storepass", new String(STORE_PASSWORD), "-alias", "node", "-keyalg", "EC", "-dname", "CN=127.0.0.1",
-                "-ext", "SAN=ip:127.0.0.1", "-validity", "2").redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(
+                        keytool.toString(),
+                        "-genkeypair",
+                        "-keystore",
+                        keyStore.toString(),
+                        "-storetype",
+                        "PKCS12",
+                        "-storepass",
+                        new String(STORE_PASSWORD),
+                        "-alias",
+                        "node",
+                        "-keyalg",
+                        "EC",
+                        "-dname",
+                        "CN=127.0.0.1",
+                        "-ext",
+                        "SAN=ip:127.0.0.1",
+                        "-validity",
+                        "2")
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), output);
         // keytool leaves it as the umask says; the key must be its owner's alone
-        java.nio.file.Files.setPosixFilePermissions(keyStore, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        java.nio.file.Files.setPosixFilePermissions(
+                keyStore, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         try (FileInputStream in = new FileInputStream(keyStore.toFile())) {
@@ -64,18 +84,30 @@ class TlsEndpointsTest {
     @Test
     void jolokiaSpeaksHttps() throws Exception {
         SSLContext serverTls = TlsKeyStore.serverContext(keyStore, STORE_PASSWORD);
-        try (SecureJolokiaEndpoint endpoint = SecureJolokiaEndpoint.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                CREDENTIALS, serverTls)) {
+        try (SecureJolokiaEndpoint endpoint = SecureJolokiaEndpoint.start(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), CREDENTIALS, serverTls)) {
             HttpClient http = HttpClient.newBuilder().sslContext(clientTls).build();
-            HttpResponse<String> version = http.send(HttpRequest.newBuilder(URI.create(endpoint.url() + "version"))
-                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("operator:lab-secret".getBytes(StandardCharsets.UTF_8)))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> version = http.send(
+                    HttpRequest.newBuilder(URI.create(endpoint.url() + "version"))
+                            .header(
+                                    "Authorization",
+                                    "Basic "
+                                            + Base64.getEncoder()
+                                                    .encodeToString(
+                                                            "operator:lab-secret".getBytes(StandardCharsets.UTF_8)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
 
             assertTrue(endpoint.url().startsWith("https://127.0.0.1:"), endpoint.url());
             assertEquals(200, version.statusCode(), version.body());
-            assertThrows(java.io.IOException.class, () -> HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(endpoint.url().replace("https:", "http:") + "version")).build(),
-                    HttpResponse.BodyHandlers.ofString()));
+            assertThrows(
+                    java.io.IOException.class,
+                    () -> HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(
+                                                    URI.create(endpoint.url().replace("https:", "http:") + "version"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString()));
         }
     }
 
@@ -88,12 +120,22 @@ class TlsEndpointsTest {
         SSLContext serverTls = TlsKeyStore.serverContext(keyStore, STORE_PASSWORD);
         SSLContext previous = SSLContext.getDefault();
         SSLContext.setDefault(clientTls); // what -Djavax.net.ssl.trustStore does for JConsole
-        try (SecureJmxConnector connector = SecureJmxConnector.start(InetAddress.getLoopbackAddress(), port,
-                ManagementFactory.getPlatformMBeanServer(), CREDENTIALS, serverTls);
-             JMXConnector client = JMXConnectorFactory.connect(connector.url(), Map.of(JMXConnector.CREDENTIALS,
-                     new String[] {"operator", "lab-secret"}, "com.sun.jndi.rmi.factory.socket", new SslRMIClientSocketFactory()))) {
+        try (SecureJmxConnector connector = SecureJmxConnector.start(
+                        InetAddress.getLoopbackAddress(),
+                        port,
+                        ManagementFactory.getPlatformMBeanServer(),
+                        CREDENTIALS,
+                        serverTls);
+                JMXConnector client = JMXConnectorFactory.connect(
+                        connector.url(),
+                        Map.of(
+                                JMXConnector.CREDENTIALS,
+                                new String[] {"operator", "lab-secret"},
+                                "com.sun.jndi.rmi.factory.socket",
+                                new SslRMIClientSocketFactory()))) {
 
-            Object uptime = client.getMBeanServerConnection().getAttribute(new ObjectName("java.lang:type=Runtime"), "Uptime");
+            Object uptime =
+                    client.getMBeanServerConnection().getAttribute(new ObjectName("java.lang:type=Runtime"), "Uptime");
 
             assertTrue(((Number) uptime).longValue() > 0);
         } finally {
@@ -103,8 +145,8 @@ class TlsEndpointsTest {
 
     @Test
     void aWrongKeyStorePasswordIsNamed() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TlsKeyStore.serverContext(keyStore, "nope".toCharArray()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> TlsKeyStore.serverContext(keyStore, "nope".toCharArray()));
 
         assertTrue(e.getMessage().contains(keyStore.toString()), e.getMessage());
     }
@@ -112,11 +154,16 @@ class TlsEndpointsTest {
     @Test
     void aKeyStoreOthersCanReadOrALinkIsRefused() throws Exception {
         Path open = java.nio.file.Files.copy(keyStore, dir.resolve("open.p12"));
-        java.nio.file.Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        assertEquals("key store " + open + " is open to group or others (rw-r--r--): chmod 600 " + open,
-                assertThrows(IllegalArgumentException.class, () -> TlsKeyStore.serverContext(open, STORE_PASSWORD)).getMessage());
+        java.nio.file.Files.setPosixFilePermissions(
+                open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(
+                "key store " + open + " is open to group or others (rw-r--r--): chmod 600 " + open,
+                assertThrows(IllegalArgumentException.class, () -> TlsKeyStore.serverContext(open, STORE_PASSWORD))
+                        .getMessage());
         Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("link.p12"), keyStore);
-        assertEquals("key store " + link + " is a symbolic link, not a regular file: give the path of the file itself",
-                assertThrows(IllegalArgumentException.class, () -> TlsKeyStore.serverContext(link, STORE_PASSWORD)).getMessage());
+        assertEquals(
+                "key store " + link + " is a symbolic link, not a regular file: give the path of the file itself",
+                assertThrows(IllegalArgumentException.class, () -> TlsKeyStore.serverContext(link, STORE_PASSWORD))
+                        .getMessage());
     }
 }
