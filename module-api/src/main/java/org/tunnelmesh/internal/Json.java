@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.Ipv4Prefix;
 
 /**
  * The little JSON this project reads and writes: the state file and ZooKeeper member data. Strict
@@ -56,6 +57,28 @@ public final class Json {
     }
 
     /** The JSON name of a value's type, for messages. */
+    /**
+     * The {@code "subnets"} array of a peer's object (the state file's peers, ZooKeeper members), each a CIDR;
+     * {@code who} begins every message ({@code peer 'node2'}, {@code member 'node2'}).
+     */
+    public static List<Ipv4Prefix> subnets(Map<?, ?> object, String who) {
+        if (!(object.get("subnets") instanceof List<?> subnets)) {
+            throw new InvalidInputException(who + ": \"subnets\" is missing or not an array");
+        }
+        List<Ipv4Prefix> prefixes = new ArrayList<>();
+        for (Object subnet : subnets) {
+            if (!(subnet instanceof String cidr)) {
+                throw new InvalidInputException(who + ": a subnet is " + typeOf(subnet) + ", not a string");
+            }
+            try {
+                prefixes.add(Ipv4Prefix.parse(cidr));
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException(who + ": " + e.getMessage());
+            }
+        }
+        return prefixes;
+    }
+
     public static String typeOf(Object value) {
         if (value == null) {
             return "null";

@@ -226,21 +226,7 @@ public final class StateFile {
         if (!(map.get("underlay") instanceof String underlay)) {
             throw new InvalidInputException("peer '" + name + "': \"underlay\" is missing or not a string");
         }
-        if (!(map.get("subnets") instanceof List<?> subnets)) {
-            throw new InvalidInputException("peer '" + name + "': \"subnets\" is missing or not an array");
-        }
-        List<Ipv4Prefix> prefixes = new ArrayList<>();
-        for (Object subnet : subnets) {
-            if (!(subnet instanceof String cidr)) {
-                throw new InvalidInputException(
-                        "peer '" + name + "': a subnet is " + Json.typeOf(subnet) + ", not a string");
-            }
-            try {
-                prefixes.add(Ipv4Prefix.parse(cidr));
-            } catch (InvalidInputException e) {
-                throw new InvalidInputException("peer '" + name + "': " + e.getMessage());
-            }
-        }
+        List<Ipv4Prefix> prefixes = Json.subnets(map, "peer '" + name + "'");
         try {
             return new Peer(name, Ipv4Address.parse(underlay), prefixes);
         } catch (InvalidInputException e) {

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,21 +78,7 @@ final class MemberData {
         if (!(json.get("underlay") instanceof String underlay)) {
             throw new InvalidInputException("member '" + name + "': \"underlay\" is missing or not a string");
         }
-        if (!(json.get("subnets") instanceof List<?> subnets)) {
-            throw new InvalidInputException("member '" + name + "': \"subnets\" is missing or not an array");
-        }
-        List<Ipv4Prefix> prefixes = new ArrayList<>();
-        for (Object subnet : subnets) {
-            if (!(subnet instanceof String cidr)) {
-                throw new InvalidInputException(
-                        "member '" + name + "': a subnet is " + Json.typeOf(subnet) + ", not a string");
-            }
-            try {
-                prefixes.add(Ipv4Prefix.parse(cidr));
-            } catch (InvalidInputException e) {
-                throw new InvalidInputException("member '" + name + "': " + e.getMessage());
-            }
-        }
+        List<Ipv4Prefix> prefixes = Json.subnets(json, "member '" + name + "'");
         Ipv4Address address;
         try {
             address = Ipv4Address.parse(underlay);
