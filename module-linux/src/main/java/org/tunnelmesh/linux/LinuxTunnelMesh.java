@@ -31,6 +31,10 @@ import org.tunnelmesh.internal.PeerTable;
 public final class LinuxTunnelMesh implements TunnelMesh {
     private static final Logger log = LogManager.getLogger(LinuxTunnelMesh.class);
 
+    static {
+        LogProviderCheck.warnOnceIfMissing();
+    }
+
     private final MeshContext ctx;
     private final Topology topology;
     private final PeerTable table;
