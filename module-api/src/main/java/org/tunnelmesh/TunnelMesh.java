@@ -141,7 +141,6 @@ public interface TunnelMesh extends AutoCloseable {
      *
      * @return the counters; {@link TrafficCounters#UNFILTERED} when the filter is off
      * @throws UnsupportedOperationException when the implementation keeps no per-peer counters (the default)
-     * @throws KernelException when reading the filter's map failed
      */
     default TrafficCounters trafficCounters() {
         throw new UnsupportedOperationException(getClass().getName() + " keeps no per-peer counters");
