@@ -10,9 +10,12 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
     public static final Ipv4Address ANY = new Ipv4Address(0);
 
     /**
-     * Parses {@code a.b.c.d}.
+     * Parses {@code a.b.c.d}: four decimal octets 0..255 without leading zeros (so {@code 010.0.0.1} is refused, not
+     * read as octal as inet_aton would); blanks around the whole are ignored. Never resolves a host name.
      *
-     * @throws InvalidInputException naming the bad text
+     * @param text the address, e.g. {@code 10.245.1.2}
+     * @return the address
+     * @throws InvalidInputException naming the bad text, when it is null or not a dotted quad
      */
     public static Ipv4Address parse(String text) {
         if (text == null) {
@@ -53,7 +56,13 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
         return new InvalidInputException("'" + text + "' is not an IPv4 address (expected a.b.c.d)");
     }
 
-    /** From network byte order, as the kernel puts it in a netlink attribute. */
+    /**
+     * From network byte order, as the kernel puts it in a netlink attribute.
+     *
+     * @param b the four bytes, most significant first
+     * @return the address
+     * @throws IllegalArgumentException when {@code b} does not hold exactly 4 bytes
+     */
     public static Ipv4Address fromBytes(byte[] b) {
         if (b.length != 4) {
             throw new IllegalArgumentException("an IPv4 address has 4 bytes, not " + b.length);
@@ -61,28 +70,56 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
         return new Ipv4Address(((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff));
     }
 
-    /** Network byte order. */
+    /**
+     * This address in network byte order.
+     *
+     * @return four new bytes, most significant first
+     */
     public byte[] toBytes() {
         return new byte[] {(byte) (bits >>> 24), (byte) (bits >>> 16), (byte) (bits >>> 8), (byte) bits};
     }
 
+    /**
+     * Whether this is 0.0.0.0, the wildcard.
+     *
+     * @return true for 0.0.0.0
+     */
     public boolean isAny() {
         return bits == 0;
     }
 
+    /**
+     * Whether this is in 127.0.0.0/8.
+     *
+     * @return true for a loopback address
+     */
     public boolean isLoopback() {
         return (bits >>> 24) == 127;
     }
 
+    /**
+     * Whether this is in 224.0.0.0/4.
+     *
+     * @return true for a multicast address
+     */
     public boolean isMulticast() {
         return (bits >>> 28) == 0xe;
     }
 
+    /**
+     * Whether this is the limited broadcast 255.255.255.255.
+     *
+     * @return true for 255.255.255.255
+     */
     public boolean isBroadcast() {
         return bits == -1;
     }
 
-    /** Class E (240.0.0.0/4) is reserved and not routable; includes the limited broadcast. */
+    /**
+     * Whether this is in class E (240.0.0.0/4), reserved and not routable; includes the limited broadcast.
+     *
+     * @return true for 240.0.0.0 to 255.255.255.255
+     */
     public boolean isReserved() {
         return (bits >>> 28) == 0xf;
     }

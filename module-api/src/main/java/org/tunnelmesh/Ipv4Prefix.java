@@ -6,6 +6,14 @@ import java.util.List;
 /** An IPv4 network in CIDR form, e.g. {@code 192.168.42.0/24}. Host bits must be zero. */
 public record Ipv4Prefix(Ipv4Address network, int length) implements Comparable<Ipv4Prefix> {
 
+    /**
+     * A prefix from its parts.
+     *
+     * @param network the network address, its host bits zero
+     * @param length the prefix length, 0..32
+     * @throws InvalidInputException when the network is null, the length is out of range, or host bits are set (the
+     *     message suggests the prefix meant)
+     */
     public Ipv4Prefix {
         if (network == null) {
             throw new InvalidInputException("prefix network address is missing");
@@ -22,7 +30,9 @@ public record Ipv4Prefix(Ipv4Address network, int length) implements Comparable<
     /**
      * Parses {@code a.b.c.d/len}; a bare address means /32.
      *
-     * @throws InvalidInputException naming the bad text
+     * @param text the CIDR, e.g. {@code 192.168.42.0/24}, with the host bits zero
+     * @return the prefix
+     * @throws InvalidInputException naming the bad text, when it is null, blank, not a CIDR, or has host bits set
      */
     public static Ipv4Prefix parse(String text) {
         if (text == null || text.isBlank()) {
@@ -51,7 +61,14 @@ public record Ipv4Prefix(Ipv4Address network, int length) implements Comparable<
         return new Ipv4Prefix(address, length);
     }
 
-    /** Parses a comma-separated list of CIDRs; blanks around commas are allowed. */
+    /**
+     * Parses a comma-separated list of CIDRs; blanks around commas are allowed.
+     *
+     * @param text e.g. {@code 192.168.42.0/24, 192.168.43.0/24}
+     * @return the prefixes in the order given (duplicates are kept: the peer rules refuse them)
+     * @throws InvalidInputException when the list is null or blank, or naming the first item that is not a CIDR
+     *     (an empty item, as in {@code a,,b}, is one)
+     */
     public static List<Ipv4Prefix> parseList(String text) {
         if (text == null || text.isBlank()) {
             throw new InvalidInputException("subnet list is empty: give one or more CIDRs separated by commas");
@@ -63,14 +80,32 @@ public record Ipv4Prefix(Ipv4Address network, int length) implements Comparable<
         return prefixes;
     }
 
+    /**
+     * The netmask of a prefix length, as an int.
+     *
+     * @param length 0..32
+     * @return the mask's bits, e.g. {@code 0xffffff00} for 24
+     */
     public static int mask(int length) {
         return length == 0 ? 0 : -1 << (32 - length);
     }
 
+    /**
+     * Whether an address is in this network.
+     *
+     * @param address the address
+     * @return true when its first {@code length} bits are this network's
+     */
     public boolean contains(Ipv4Address address) {
         return (address.bits() & mask(length)) == network.bits();
     }
 
+    /**
+     * Whether two networks share an address; with IPv4 prefixes that means one contains the other.
+     *
+     * @param other the other network
+     * @return true when they overlap
+     */
     public boolean overlaps(Ipv4Prefix other) {
         int shorter = Math.min(length, other.length);
         return (network.bits() & mask(shorter)) == (other.network.bits() & mask(shorter));

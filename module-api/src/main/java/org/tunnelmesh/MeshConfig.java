@@ -15,6 +15,7 @@ public final class MeshConfig {
     /** Default route protocol id marking the routes and nexthops this library owns (free in /etc/iproute2/rt_protos). */
     public static final int DEFAULT_ROUTE_PROTOCOL = 87;
 
+    /** The outer TTL unless {@link Builder#ttl} says otherwise: 64, as the kernel's default for IPv4. */
     public static final int DEFAULT_TTL = 64;
     /** Smallest MTU IPv4 allows (RFC 791). */
     public static final int MIN_MTU = 68;
@@ -54,7 +55,12 @@ public final class MeshConfig {
         System.arraycopy(routing, 0, PROTOCOL_OWNERS, 186, routing.length);
     }
 
-    /** Who owns route protocol id {@code protocol} (0..255), or null when no known daemon uses it. */
+    /**
+     * Who owns a route protocol id, by the kernel's uapi and iproute2's {@code rt_protos}.
+     *
+     * @param protocol a route protocol id, 0..255 (any other value has no owner)
+     * @return the owner's name, e.g. {@code "bird"} for 12 or {@code "kernel"} for 2; null when no known daemon uses it
+     */
     public static String protocolOwner(int protocol) {
         return protocol >= 0 && protocol < PROTOCOL_OWNERS.length ? PROTOCOL_OWNERS[protocol] : null;
     }
@@ -93,59 +99,116 @@ public final class MeshConfig {
         this.stateFile = b.stateFile;
     }
 
+    /**
+     * A builder with every default: name {@code mesh}, {@link MeshMode#SHARED}, MTU from the underlay device, TTL
+     * {@value #DEFAULT_TTL}, route protocol {@value #DEFAULT_ROUTE_PROTOCOL}, path MTU discovery on, the caller's network
+     * namespace, kernel watching on with a full resync every 30 s, the IPIP filter on, no state file. The underlay and
+     * tunnel addresses have no default.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The mesh's name: JMX {@code name=} and part of the ownership marks in the kernel. */
+    /**
+     * The mesh's name: JMX {@code name=} and part of the ownership marks in the kernel.
+     *
+     * @return 1-64 letters, digits, '_', '.' or '-'
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * How peers are reached: {@link MeshMode#SHARED} (one device, {@code tunl0}) or
+     * {@link MeshMode#POINT_TO_POINT} (a device per peer).
+     *
+     * @return the mode, never null
+     */
     public MeshMode mode() {
         return mode;
     }
 
-    /** This node's underlay address: the outer source of what it sends. */
+    /**
+     * This node's underlay address: the outer source of what it sends.
+     *
+     * @return a unicast address that a device in the mesh's namespace holds when the mesh opens
+     */
     public Ipv4Address underlay() {
         return underlay;
     }
 
-    /** The /32 overlay address put on the tunnel device(s). */
+    /**
+     * The /32 overlay address put on the tunnel device(s).
+     *
+     * @return a unicast address, not the underlay's
+     */
     public Ipv4Address tunnelAddress() {
         return tunnelAddress;
     }
 
-    /** Tunnel MTU, or 0 for "underlay device MTU minus 20". */
+    /**
+     * The tunnel MTU asked for; {@link TunnelMesh#mtu()} is the one in effect.
+     *
+     * @return bytes, {@value #MIN_MTU}..65515; or 0 for "underlay device MTU minus {@value #IPIP_OVERHEAD}"
+     */
     public int mtu() {
         return mtu;
     }
 
-    /** Outer TTL; 0 means inherit from the inner packet. */
+    /**
+     * The TTL of the outer header.
+     *
+     * @return 1..255, or 0 to inherit the inner packet's
+     */
     public int ttl() {
         return ttl;
     }
 
+    /**
+     * The route protocol id that marks the routes and nexthops this mesh owns: it adopts, repairs and removes those, and
+     * never touches a route with another id.
+     *
+     * @return 5..255, not an id a known daemon uses ({@link #protocolOwner})
+     */
     public int routeProtocol() {
         return routeProtocol;
     }
 
-    /** Set DF on outer packets (IFLA_IPTUN_PMTUDISC, iproute2's default). */
+    /**
+     * Whether outer packets carry DF (IFLA_IPTUN_PMTUDISC, iproute2's default).
+     *
+     * @return true to set DF and learn the path MTU; false lets routers fragment (then the TTL must be 0)
+     */
     public boolean pmtuDiscovery() {
         return pmtuDiscovery;
     }
 
-    /** Network namespace to work in: a name under /run/netns or an absolute path; null for the caller's own. */
+    /**
+     * The network namespace the mesh works in.
+     *
+     * @return a name under /run/netns (as {@code ip netns} makes them) or an absolute path such as
+     *     {@code /proc/PID/ns/net}; null for the namespace of the thread that opens the mesh
+     */
     public String netns() {
         return netns;
     }
 
-    /** Repair drift as soon as the kernel reports it (rtnetlink events), plus a periodic full resync. */
+    /**
+     * Whether the mesh repairs drift as soon as the kernel reports it (rtnetlink events), plus a periodic full resync.
+     *
+     * @return true (the default) to watch; false repairs only on {@link TunnelMesh#reconcile()}
+     */
     public boolean watchKernel() {
         return watchKernel;
     }
 
-    /** Period of the full resync while watching; {@link Duration#ZERO} for events only. */
+    /**
+     * The period of the full resync while watching.
+     *
+     * @return positive, or {@link Duration#ZERO} for events only; default {@link #DEFAULT_RESYNC_INTERVAL} (30 s)
+     */
     public Duration resyncInterval() {
         return resyncInterval;
     }
@@ -156,6 +219,8 @@ public final class MeshConfig {
      * is dropped and counted at tunl0 (peers are reached through the underlay device only). Needs BPF
      * and the clsact qdisc in the kernel and CAP_BPF (or CAP_SYS_ADMIN) besides CAP_NET_ADMIN; off,
      * SHARED mode's tunl0 accepts IPIP from any source on any link and there are no per-peer counters.
+     *
+     * @return true (the default) when the mesh keeps the filter
      */
     public boolean ipipFilter() {
         return ipipFilter;
@@ -167,6 +232,8 @@ public final class MeshConfig {
      * and are counted there as on the underlay device, and IPIP arriving on any device not listed is
      * dropped at tunl0. What this node sends still leaves as its routes decide, from the underlay
      * address. Each must exist when the mesh opens.
+     *
+     * @return device names, unmodifiable; empty by default
      */
     public List<String> extraUnderlayDevices() {
         return extraUnderlayDevices;
@@ -177,6 +244,8 @@ public final class MeshConfig {
      * route 0.0.0.0/0 through a gateway peer. Such a subnet loses to every more specific route
      * (longest prefix wins): other peers' subnets, the underlay's own connected route, local
      * addresses. Off by default.
+     *
+     * @return true when peers may have subnets shorter than /{@value #NARROWEST_WIDE_PREFIX}
      */
     public boolean allowWideSubnets() {
         return allowWideSubnets;
@@ -185,11 +254,18 @@ public final class MeshConfig {
     /**
      * Where the desired peer set is kept across restarts (versioned JSON, written atomically), or null for memory
      * only: then peers added or removed at runtime are lost when the process ends.
+     *
+     * @return the file, or null (the default)
      */
     public Path stateFile() {
         return stateFile;
     }
 
+    /**
+     * A builder holding this configuration, to change a few values of it.
+     *
+     * @return a new builder with every value of this configuration
+     */
     public Builder toBuilder() {
         return new Builder()
                 .name(name)
@@ -220,6 +296,10 @@ public final class MeshConfig {
                 + (stateFile == null ? "" : ", stateFile=" + stateFile) + "]";
     }
 
+    /**
+     * Collects the values of a {@link MeshConfig}. The setters only store what they are given; {@link #build()} checks
+     * everything, so a bad value fails there with a message that names it. Not thread-safe.
+     */
     public static final class Builder {
         private String name = "mesh";
         private MeshMode mode = MeshMode.SHARED;
@@ -239,95 +319,216 @@ public final class MeshConfig {
 
         private Builder() {}
 
-        /** See {@link MeshConfig#ipipFilter()}; default true. */
+        /**
+         * Whether to keep the IPIP source filter; see {@link MeshConfig#ipipFilter()}.
+         *
+         * @param ipipFilter true (the default) to keep it; false to run without it (no per-peer counters, and in SHARED
+         *     mode tunl0 accepts IPIP from anyone)
+         * @return this builder
+         */
         public Builder ipipFilter(boolean ipipFilter) {
             this.ipipFilter = ipipFilter;
             return this;
         }
 
-        /** See {@link MeshConfig#extraUnderlayDevices()}; device names, e.g. {@code eth1}. */
+        /**
+         * More devices on which IPIP from peers may arrive; see {@link MeshConfig#extraUnderlayDevices()}.
+         *
+         * @param devices device names, e.g. {@code eth1}: 1-15 characters without '/', ':' or white space, each once,
+         *     not {@code lo} nor {@code tunl0}; empty by default. Needs the IPIP filter on
+         * @return this builder
+         */
         public Builder extraUnderlayDevices(List<String> devices) {
             this.extraUnderlayDevices = devices == null ? null : new java.util.ArrayList<>(devices);
             return this;
         }
 
-        /** See {@link MeshConfig#allowWideSubnets()}. */
+        /**
+         * Whether peers may have subnets shorter than /{@value MeshConfig#NARROWEST_WIDE_PREFIX}; see
+         * {@link MeshConfig#allowWideSubnets()}.
+         *
+         * @param allowWideSubnets true to allow them, down to 0.0.0.0/0; false by default
+         * @return this builder
+         */
         public Builder allowWideSubnets(boolean allowWideSubnets) {
             this.allowWideSubnets = allowWideSubnets;
             return this;
         }
 
-        /** Keep the desired peer set in this file (see {@link MeshConfig#stateFile()}); null for none. */
+        /**
+         * Keeps the desired peer set in a file across restarts; see {@link MeshConfig#stateFile()}.
+         *
+         * @param stateFile the file, or null (the default) for none
+         * @return this builder
+         */
         public Builder stateFile(Path stateFile) {
             this.stateFile = stateFile;
             return this;
         }
 
+        /**
+         * Whether to repair drift as the kernel reports it; see {@link MeshConfig#watchKernel()}.
+         *
+         * @param watchKernel true (the default) to watch rtnetlink events and resync periodically; false to repair
+         *     only when {@link TunnelMesh#reconcile()} is called
+         * @return this builder
+         */
         public Builder watchKernel(boolean watchKernel) {
             this.watchKernel = watchKernel;
             return this;
         }
 
+        /**
+         * How often the watching mesh compares the whole kernel state with its own, besides reacting to events.
+         *
+         * @param resyncInterval positive, or {@link Duration#ZERO} for events only; default 30 s
+         *     ({@link MeshConfig#DEFAULT_RESYNC_INTERVAL})
+         * @return this builder
+         */
         public Builder resyncInterval(Duration resyncInterval) {
             this.resyncInterval = resyncInterval;
             return this;
         }
 
+        /**
+         * Names the mesh: the JMX {@code name=} and part of the marks by which it knows its kernel objects.
+         *
+         * @param name 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit; default {@code mesh}
+         * @return this builder
+         */
         public Builder name(String name) {
             this.name = name;
             return this;
         }
 
+        /**
+         * How peers are reached.
+         *
+         * @param mode {@link MeshMode#SHARED} (the default: the one-to-many {@code tunl0} and onlink routes) or
+         *     {@link MeshMode#POINT_TO_POINT} (an ipip device per peer)
+         * @return this builder
+         */
         public Builder mode(MeshMode mode) {
             this.mode = mode;
             return this;
         }
 
+        /**
+         * This node's underlay address, the outer source of its tunnel packets. Required.
+         *
+         * @param underlay a unicast address (not 0.0.0.0, loopback, multicast or reserved) that a device in the
+         *     mesh's namespace holds when the mesh opens
+         * @return this builder
+         */
         public Builder underlay(Ipv4Address underlay) {
             this.underlay = underlay;
             return this;
         }
 
+        /**
+         * This node's underlay address, as text; see {@link #underlay(Ipv4Address)}.
+         *
+         * @param underlay dotted quad, e.g. {@code 10.245.1.2}
+         * @return this builder
+         * @throws InvalidInputException when {@code underlay} is not a dotted-quad IPv4 address
+         */
         public Builder underlay(String underlay) {
             return underlay(Ipv4Address.parse(underlay));
         }
 
+        /**
+         * The /32 overlay address put on the tunnel device(s). Required.
+         *
+         * @param tunnelAddress a unicast address other than the underlay address
+         * @return this builder
+         */
         public Builder tunnelAddress(Ipv4Address tunnelAddress) {
             this.tunnelAddress = tunnelAddress;
             return this;
         }
 
+        /**
+         * The tunnel address, as text; see {@link #tunnelAddress(Ipv4Address)}.
+         *
+         * @param tunnelAddress dotted quad, e.g. {@code 192.168.41.0}
+         * @return this builder
+         * @throws InvalidInputException when {@code tunnelAddress} is not a dotted-quad IPv4 address
+         */
         public Builder tunnelAddress(String tunnelAddress) {
             return tunnelAddress(Ipv4Address.parse(tunnelAddress));
         }
 
-        /** 0 picks underlay device MTU minus 20 when the mesh opens. */
+        /**
+         * The tunnel MTU. When the mesh opens it must also fit the underlay device (at most its MTU minus
+         * {@value MeshConfig#IPIP_OVERHEAD}).
+         *
+         * @param mtu bytes, {@value MeshConfig#MIN_MTU}..65515; or 0 (the default) for the underlay device's MTU minus
+         *     {@value MeshConfig#IPIP_OVERHEAD}, picked when the mesh opens
+         * @return this builder
+         */
         public Builder mtu(int mtu) {
             this.mtu = mtu;
             return this;
         }
 
+        /**
+         * The TTL of the outer header.
+         *
+         * @param ttl 0..255: 0 inherits the inner packet's TTL; default {@value MeshConfig#DEFAULT_TTL}. A TTL other
+         *     than 0 needs {@link #pmtuDiscovery} on (the kernel refuses the pair)
+         * @return this builder
+         */
         public Builder ttl(int ttl) {
             this.ttl = ttl;
             return this;
         }
 
+        /**
+         * The route protocol id that marks what this mesh owns in the kernel. Two meshes in one network namespace need
+         * two ids.
+         *
+         * @param routeProtocol 5..255 (0-4 are the kernel's), not one a known routing daemon uses
+         *     ({@link MeshConfig#protocolOwner}); default {@value MeshConfig#DEFAULT_ROUTE_PROTOCOL}
+         * @return this builder
+         */
         public Builder routeProtocol(int routeProtocol) {
             this.routeProtocol = routeProtocol;
             return this;
         }
 
+        /**
+         * Whether outer packets carry DF (IFLA_IPTUN_PMTUDISC).
+         *
+         * @param pmtuDiscovery true (the default, as iproute2's) to set DF; false needs {@link #ttl} 0
+         * @return this builder
+         */
         public Builder pmtuDiscovery(boolean pmtuDiscovery) {
             this.pmtuDiscovery = pmtuDiscovery;
             return this;
         }
 
+        /**
+         * The network namespace the mesh works in (the process needs CAP_SYS_ADMIN to enter it).
+         *
+         * @param netns a name under /run/netns, e.g. {@code blue}, or an absolute path such as
+         *     {@code /proc/1234/ns/net}; null (the default) for the namespace of the thread that opens the mesh
+         * @return this builder
+         */
         public Builder netns(String netns) {
             this.netns = netns;
             return this;
         }
 
-        /** @throws InvalidInputException naming the first bad value */
+        /**
+         * Checks every value against the others; nothing touches the kernel yet (that is the mesh's {@code open}).
+         *
+         * @return the configuration
+         * @throws InvalidInputException naming the first bad value: a bad name, a missing or non-unicast address, the
+         *     tunnel address equal to the underlay, an MTU, TTL or route protocol out of range, a fixed TTL without path
+         *     MTU discovery, a route protocol a routing daemon owns, a bad namespace, a negative resync interval, a bad
+         *     or repeated extra underlay device (or one without the IPIP filter), a state file path without a file name
+         * @throws NullPointerException when the mode is null
+         */
         public MeshConfig build() {
             if (name == null || !NAME.matcher(name).matches()) {
                 throw new InvalidInputException("mesh name '" + name

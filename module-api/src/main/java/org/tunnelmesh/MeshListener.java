@@ -13,20 +13,42 @@ import java.util.List;
  * call {@link #peerAdded} or {@link #peerRemoved} once per peer.
  */
 public interface MeshListener {
+    /**
+     * A peer was added. By default called by {@link #peersAdded} for each peer; does nothing itself.
+     *
+     * @param peer the peer, as it is now in the kernel
+     */
     default void peerAdded(Peer peer) {}
 
+    /**
+     * A peer was removed. By default called by {@link #peersRemoved} for each peer; does nothing itself.
+     *
+     * @param peer the peer, as it was
+     */
     default void peerRemoved(Peer peer) {}
 
-    /** The peers one change added, in the order given. */
+    /**
+     * The peers one change added, in the order given.
+     *
+     * @param peers one or more peers, unmodifiable
+     */
     default void peersAdded(List<Peer> peers) {
         peers.forEach(this::peerAdded);
     }
 
-    /** The peers one change removed. */
+    /**
+     * The peers one change removed.
+     *
+     * @param peers one or more peers, unmodifiable
+     */
     default void peersRemoved(List<Peer> peers) {
         peers.forEach(this::peerRemoved);
     }
 
-    /** The kernel had drifted from the mesh's state and was repaired; {@code what} says how. */
+    /**
+     * The kernel had drifted from the mesh's state and was repaired. Does nothing by default.
+     *
+     * @param what one repair, as a line a person reads, e.g. the route that was put back
+     */
     default void stateRepaired(String what) {}
 }

@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
  */
 public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) {
 
+    /** The longest peer name, in characters. */
     public static final int MAX_NAME_LENGTH = 64;
     /**
      * Subnets one peer may have: each is a route (and a netlink request), so a bound keeps one call
@@ -18,6 +19,15 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
     /** Characters safe in a JMX ObjectName value, a log line and a derived device name. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
+    /**
+     * A peer from its parts; {@link #of} takes the strings an operator types.
+     *
+     * @param name 1-{@value #MAX_NAME_LENGTH} letters, digits, '_', '.' or '-', starting with a letter or digit
+     * @param underlay the unicast address its IPIP packets come from and go to (not 0.0.0.0, loopback, multicast or
+     *     class E)
+     * @param subnets 1-{@value #MAX_SUBNETS} overlay subnets routed to it, none overlapping another; copied
+     * @throws InvalidInputException naming the peer and the bad value
+     */
     public Peer {
         validateName(name);
         if (underlay == null) {
@@ -45,7 +55,18 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
         }
     }
 
-    /** Builds a peer from the strings an operator types: {@code node2}, {@code 10.245.1.3}, {@code 192.168.42.0/24}. */
+    /**
+     * Builds a peer from the strings an operator types, e.g. {@code Peer.of("node2", "10.245.1.3",
+     * "192.168.42.0/24,192.168.43.0/24")}. Whether the peer fits the mesh (its name and underlay unused, its subnets
+     * overlapping no other peer's) is checked when it is added.
+     *
+     * @param name 1-{@value #MAX_NAME_LENGTH} letters, digits, '_', '.' or '-', starting with a letter or digit
+     * @param underlay the peer's underlay address, dotted quad
+     * @param subnets one or more CIDRs separated by commas (blanks around the commas allowed), host bits zero, none
+     *     overlapping another, at most {@value #MAX_SUBNETS}
+     * @return the peer
+     * @throws InvalidInputException naming the peer and the bad value
+     */
     public static Peer of(String name, String underlay, String subnets) {
         validateName(name);
         Ipv4Address address;

@@ -10,11 +10,19 @@ import java.util.List;
  */
 public final class PeerSpec {
 
+    /** The form, as error messages show it. */
     public static final String FORMAT = "NAME@UNDERLAY=CIDR[,CIDR...]";
 
     private PeerSpec() {}
 
-    /** @throws InvalidInputException naming the bad text */
+    /**
+     * Parses one peer; the parts mean what they mean for {@link Peer#of}.
+     *
+     * @param spec e.g. {@code node2@10.245.1.3=192.168.42.0/24,192.168.43.0/24}; blanks around it are ignored
+     * @return the peer
+     * @throws InvalidInputException naming the bad text, when it is missing, not of the form {@value #FORMAT}, or a part
+     *     is bad
+     */
     public static Peer parse(String spec) {
         if (spec == null || spec.isBlank()) {
             throw new InvalidInputException("peer is missing: expected " + FORMAT);
@@ -32,7 +40,9 @@ public final class PeerSpec {
      * Parses entries separated by ';' or whitespace. Blanks around the commas of a subnet list
      * are allowed, so {@code a@10.0.0.2=10.1.0.0/24, 10.2.0.0/24} is one entry.
      *
-     * @throws InvalidInputException naming the first bad entry
+     * @param specs entries of the form {@value #FORMAT}
+     * @return the peers, in the order given (whether they fit together is checked when they are added)
+     * @throws InvalidInputException naming the first bad entry, or when there is none
      */
     public static List<Peer> parseList(String specs) {
         List<Peer> peers = new ArrayList<>();

@@ -10,8 +10,13 @@ import java.util.zip.CRC32;
  * every double of it: SHARED uses the kernel's fallback device {@value #SHARED_NAME};
  * POINT_TO_POINT one device per peer, {@link #pointToPointName(String)}.
  *
+ * @param name the device name, e.g. {@code tunl0}
+ * @param ifindex the kernel's index of the device
  * @param local  outer source address, {@link Ipv4Address#ANY} where unset
  * @param remote outer destination address, {@link Ipv4Address#ANY} where unset (keyless)
+ * @param mtu the device's MTU, bytes
+ * @param up whether the device is administratively up
+ * @param counters its counters, read with the rest
  */
 public record TunnelDevice(
         String name, int ifindex, Ipv4Address local, Ipv4Address remote, int mtu, boolean up, LinkCounters counters) {
@@ -26,6 +31,10 @@ public record TunnelDevice(
     /**
      * The device carrying a peer's traffic in a mesh of this mode: {@value #SHARED_NAME} for every
      * peer of a SHARED mesh, the peer's own {@link #pointToPointName(String)} otherwise.
+     *
+     * @param mode the mesh's mode
+     * @param peerName the peer's name
+     * @return the device name
      */
     public static String nameFor(MeshMode mode, String peerName) {
         return mode == MeshMode.SHARED ? SHARED_NAME : pointToPointName(peerName);
@@ -35,6 +44,9 @@ public record TunnelDevice(
      * A peer's point-to-point device: {@code tm-<peer>} when it fits the kernel's 15 characters
      * (IFNAMSIZ - 1), else a prefix of the peer's name and a hash of all of it, so the name is stable
      * for a peer across restarts and still says whose device it is.
+     *
+     * @param peerName a valid peer name ({@link Peer})
+     * @return e.g. {@code tm-node2}, or {@code tm-verylo-1a2b3} for a long name
      */
     public static String pointToPointName(String peerName) {
         String plain = POINT_TO_POINT_PREFIX + peerName;
@@ -48,7 +60,12 @@ public record TunnelDevice(
                 + peerName.substring(0, IFNAMSIZ - 1 - POINT_TO_POINT_PREFIX.length() - 1 - hash.length()) + "-" + hash;
     }
 
-    /** Whether a device name is one {@link #pointToPointName(String)} gives. */
+    /**
+     * Whether a device name is one {@link #pointToPointName(String)} gives.
+     *
+     * @param ifname a device name
+     * @return true when it starts with {@value #POINT_TO_POINT_PREFIX}
+     */
     public static boolean isPointToPointName(String ifname) {
         return ifname.startsWith(POINT_TO_POINT_PREFIX);
     }

@@ -31,6 +31,10 @@ import org.tunnelmesh.internal.PeerTable;
 public final class LinuxTunnelMesh implements TunnelMesh {
     private static final Logger log = LogManager.getLogger(LinuxTunnelMesh.class);
 
+    static {
+        LogProviderCheck.warnOnceIfMissing();
+    }
+
     private final MeshContext ctx;
     private final Topology topology;
     private final PeerTable table;
@@ -82,6 +86,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
      * loads the module at the first ipip device, and {@link #open} fails with the kernel's refusal when it cannot),
      * and whether the process may change the namespace it opens the mesh in (CAP_NET_ADMIN there; {@link #open} fails
      * with a {@link org.tunnelmesh.PermissionDeniedException} when it may not).
+     *
+     * @return true when a mesh can be opened here as far as the probe can tell; never throws
      */
     public static boolean isAvailable() {
         return Availability.unavailabilityCause() == null;
@@ -91,11 +97,39 @@ public final class LinuxTunnelMesh implements TunnelMesh {
      * Why {@link #isAvailable()} is false, or null when it is true: the platform's refusal (not Linux, an
      * unsupported architecture, JNA's native library missing) or the API's exception for a netlink socket that would
      * not open, its message what to do.
+     *
+     * @return the cause, or null
      */
     public static Throwable unavailabilityCause() {
         return Availability.unavailabilityCause();
     }
 
+    /**
+     * Opens a mesh with no peers but those of its state file, if it has one; see {@link #open(MeshConfig, Collection)}.
+     *
+     * @param config the configuration
+     * @return the open mesh; close it to stop watching (the kernel state stays)
+     * @throws InvalidInputException when the configuration does not fit this host (the underlay address is on no
+     *     device, the MTU is bigger than the underlay device allows, the network namespace or an extra underlay device
+     *     does not exist, the lock directory is not safe) or a peer does not (its subnet overlaps an on-link subnet or
+     *     contains a default gateway, a rule of {@link TunnelMesh#addPeer}); nothing changed
+     * @throws org.tunnelmesh.ConflictException when another mesh holds this network namespace and route protocol (in
+     *     this process or another: the message names it), peers clash with each other, {@code tunl0} is used by
+     *     others with another MTU, or a kernel object not the mesh's is in the way (a device of the same name, another
+     *     mesh's IPIP filter)
+     * @throws org.tunnelmesh.KernelSupportException when the kernel lacks what the mesh needs: the ipip module, or, for
+     *     the IPIP filter, bpf(2), cls_bpf or the clsact qdisc (the message says what to load, or to turn the filter
+     *     off); nothing changed
+     * @throws org.tunnelmesh.PermissionDeniedException when the process lacks a capability: CAP_NET_ADMIN, CAP_BPF (or
+     *     CAP_SYS_ADMIN) for the IPIP filter, CAP_SYS_ADMIN to enter another network namespace; the message names it
+     * @throws org.tunnelmesh.StateFileException when {@link MeshConfig#stateFile()} is damaged, unreadable, another
+     *     mesh's, cannot be written, or its peers do not fit with {@code peers}; nothing changed
+     * @throws org.tunnelmesh.KernelException when the kernel refused a change for another reason (its errno and text):
+     *     what was applied stays marked as the mesh's, and the next open adopts or removes it
+     * @throws org.tunnelmesh.TunnelMeshException when the lock file cannot be written (the message says which
+     *     directory the process needs, or to set {@code -Dtunnelmesh.lockDirectory}) or the kernel's answers cannot be
+     *     read
+     */
     public static LinuxTunnelMesh open(MeshConfig config) {
         return open(config, List.of());
     }
@@ -106,7 +140,34 @@ public final class LinuxTunnelMesh implements TunnelMesh {
      * on-link, nor contain a default gateway: {@link HostRoutes}), then applies them. {@link #addPeers}
      * checks its peers against the kernel's routes the same way.
      *
-     * @throws InvalidInputException or {@link org.tunnelmesh.ConflictException} before anything changes
+     * <p>Takes the network namespace's lock for the route protocol first (one mesh per namespace and protocol), and
+     * keeps it until {@link #close()}. With {@link MeshConfig#watchKernel()} on, a thread of the mesh repairs drift
+     * from then on.
+     *
+     * @param config the configuration
+     * @param peers the first peers, possibly none; with a state file, added to those it holds (one of the same name
+     *     replaces the saved one)
+     * @return the open mesh; close it to stop watching (the kernel state stays)
+     * @throws InvalidInputException when the configuration does not fit this host (the underlay address is on no
+     *     device, the MTU is bigger than the underlay device allows, the network namespace or an extra underlay device
+     *     does not exist, the lock directory is not safe) or a peer does not (its subnet overlaps an on-link subnet or
+     *     contains a default gateway, a rule of {@link TunnelMesh#addPeer}); nothing changed
+     * @throws org.tunnelmesh.ConflictException when another mesh holds this network namespace and route protocol (in
+     *     this process or another: the message names it), peers clash with each other, {@code tunl0} is used by
+     *     others with another MTU, or a kernel object not the mesh's is in the way (a device of the same name, another
+     *     mesh's IPIP filter)
+     * @throws org.tunnelmesh.KernelSupportException when the kernel lacks what the mesh needs: the ipip module, or, for
+     *     the IPIP filter, bpf(2), cls_bpf or the clsact qdisc (the message says what to load, or to turn the filter
+     *     off); nothing changed
+     * @throws org.tunnelmesh.PermissionDeniedException when the process lacks a capability: CAP_NET_ADMIN, CAP_BPF (or
+     *     CAP_SYS_ADMIN) for the IPIP filter, CAP_SYS_ADMIN to enter another network namespace; the message names it
+     * @throws org.tunnelmesh.StateFileException when {@link MeshConfig#stateFile()} is damaged, unreadable, another
+     *     mesh's, cannot be written, or its peers do not fit with {@code peers}; nothing changed
+     * @throws org.tunnelmesh.KernelException when the kernel refused a change for another reason (its errno and text):
+     *     what was applied stays marked as the mesh's, and the next open adopts or removes it
+     * @throws org.tunnelmesh.TunnelMeshException when the lock file cannot be written (the message says which
+     *     directory the process needs, or to set {@code -Dtunnelmesh.lockDirectory}) or the kernel's answers cannot be
+     *     read
      */
     public static LinuxTunnelMesh open(MeshConfig config, Collection<Peer> peers) {
         return MeshAssembly.open(config, peers);

@@ -17,30 +17,41 @@ public final class LatencyStat {
     private final Histogram total = new Histogram(SIGNIFICANT_DIGITS);
     private Histogram interval;
 
+    /**
+     * Records one call.
+     *
+     * @param elapsedNanos how long it took, nanoseconds (kept in microseconds; a negative value counts as 0)
+     */
     public void record(long elapsedNanos) {
         recorder.recordValue(TimeUnit.NANOSECONDS.toMicros(Math.max(0, elapsedNanos)));
     }
 
+    /** {@return the calls recorded so far} */
     public synchronized long getCount() {
         return folded().getTotalCount();
     }
 
+    /** {@return their mean duration, microseconds (NaN before the first call)} */
     public synchronized double getMean() {
         return folded().getMean();
     }
 
+    /** {@return the median duration, microseconds (0 before the first call)} */
     public synchronized long getP50() {
         return folded().getValueAtPercentile(50);
     }
 
+    /** {@return the 90th percentile duration, microseconds} */
     public synchronized long getP90() {
         return folded().getValueAtPercentile(90);
     }
 
+    /** {@return the 99th percentile duration, microseconds} */
     public synchronized long getP99() {
         return folded().getValueAtPercentile(99);
     }
 
+    /** {@return the longest duration, microseconds (to HdrHistogram's 3 significant digits, as every figure here)} */
     public synchronized long getMax() {
         return folded().getMaxValue();
     }

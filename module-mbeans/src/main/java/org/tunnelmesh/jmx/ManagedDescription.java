@@ -15,5 +15,6 @@ import java.lang.annotation.Target;
 @Retention(RUNTIME)
 @Target({TYPE, PARAMETER})
 public @interface ManagedDescription {
+    /** {@return the text JMX clients show} */
     String description();
 }

@@ -16,5 +16,9 @@ import javax.management.MBeanOperationInfo;
 @Retention(RUNTIME)
 @Target(METHOD)
 public @interface ManagedImpact {
+    /**
+     * {@return {@link MBeanOperationInfo#INFO}, {@link MBeanOperationInfo#ACTION} or
+     * {@link MBeanOperationInfo#ACTION_INFO}}
+     */
     int value();
 }

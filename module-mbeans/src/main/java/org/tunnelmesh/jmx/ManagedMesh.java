@@ -56,26 +56,31 @@ public final class ManagedMesh {
         this.snapshots = snapshots;
     }
 
+    /** {@return {@code SHARED} or {@code POINT_TO_POINT}, the mesh's mode (attribute {@code Mode})} */
     @Managed(description = "SHARED: one tunl0 carries every peer; POINT_TO_POINT: one ipip device per peer")
     public String getMode() {
         return mesh.config().mode().name();
     }
 
+    /** {@return this node's underlay address, dotted quad (attribute {@code UnderlayAddress})} */
     @Managed(description = "This node's underlay address: the outer source of what it sends")
     public String getUnderlayAddress() {
         return mesh.config().underlay().toString();
     }
 
+    /** {@return the /32 overlay address on the tunnel device(s), dotted quad (attribute {@code TunnelAddress})} */
     @Managed(description = "The /32 overlay address on the tunnel device(s)")
     public String getTunnelAddress() {
         return mesh.config().tunnelAddress().toString();
     }
 
+    /** {@return the tunnel MTU in effect, bytes (attribute {@code Mtu})} */
     @Managed(description = "Tunnel MTU in effect")
     public int getMtu() {
         return mesh.mtu();
     }
 
+    /** {@return the state file's absolute path, or {@code memory only} (attribute {@code StateFile})} */
     @Managed(
             description = "Where the desired peer set is kept across restarts: the state file's path, "
                     + "or 'memory only' when runtime changes are lost on restart")
@@ -84,6 +89,7 @@ public final class ManagedMesh {
         return file == null ? "memory only" : file.toAbsolutePath().normalize().toString();
     }
 
+    /** {@return how many repairs of kernel drift were made since the MBeans were exported (attribute {@code RepairCount})} */
     @Managed(
             description =
                     "Kernel drift repaired since the MBeans were exported (each also sent as a MeshEvents notification)")
@@ -91,6 +97,10 @@ public final class ManagedMesh {
         return mbeans.repairCount();
     }
 
+    /**
+     * {@return IPIP packets the mesh's IPIP filter dropped, from sources that are not peers or arriving on another link
+     * (attribute {@code RejectedPackets}; 0 without the filter)}
+     */
     @Managed(
             description =
                     "IPIP packets the mesh's IPIP filter dropped: from sources that are not peers (at the underlay device), and arriving on any other link (at tunl0)")
@@ -98,21 +108,28 @@ public final class ManagedMesh {
         return mbeans.traffic().current().rejectedPackets();
     }
 
+    /** {@return the bytes (outer IPv4 length) of those packets (attribute {@code RejectedBytes})} */
     @Managed(description = "Bytes (outer IPv4 length) of the IPIP packets the mesh's IPIP filter dropped")
     public long getRejectedBytes() {
         return mbeans.traffic().current().rejectedBytes();
     }
 
+    /** {@return the number of peers (attribute {@code PeerCount})} */
     @Managed(description = "Number of peers")
     public int getPeerCount() {
         return mesh.peers().size();
     }
 
+    /** {@return the peers' names, in the order they were added (attribute {@code PeerNames})} */
     @Managed(description = "Peer names, in the order they were added")
     public String[] getPeerNames() {
         return mesh.peers().stream().map(Peer::name).toArray(String[]::new);
     }
 
+    /**
+     * {@return one row per peer, indexed by name: name, underlay, subnets, device, and that device's rx/tx bytes and
+     * packets (attribute {@code Peers}; in SHARED mode every row shows tunl0's counters)}
+     */
     @Managed(
             description =
                     "One row per peer, indexed by name: 1 name, 2 underlay, 3 subnets, 4 device, 5-8 that device's rx/tx bytes and packets. "
@@ -145,6 +162,15 @@ public final class ManagedMesh {
         return table;
     }
 
+    /**
+     * Adds a peer, as {@link org.tunnelmesh.TunnelMesh#addPeer}.
+     *
+     * @param name the peer's name: letters, digits, '_', '.', '-'
+     * @param underlay the peer's underlay address, dotted quad
+     * @param subnets the overlay subnets routed to the peer: CIDRs separated by commas
+     * @throws MBeanException carrying the mesh's message: wrapping an {@link IllegalArgumentException} for a bad
+     *     argument or a conflict (nothing changed), an {@link IllegalStateException} for a refusal of the kernel
+     */
     @Managed(
             description =
                     "Adds a peer: routes its subnets through the tunnel (and, POINT_TO_POINT, creates its device)")
@@ -162,6 +188,13 @@ public final class ManagedMesh {
         }
     }
 
+    /**
+     * Adds many peers, all or none, as {@link org.tunnelmesh.TunnelMesh#addPeers}.
+     *
+     * @param peers {@value PeerSpec#FORMAT} entries separated by ';' or white space
+     * @throws MBeanException carrying the mesh's message: wrapping an {@link IllegalArgumentException} for a bad
+     *     argument or a conflict (nothing changed), an {@link IllegalStateException} for a refusal of the kernel
+     */
     @Managed(description = "Adds many peers, all or none: " + PeerSpec.FORMAT + " entries separated by ';' or spaces")
     @ManagedImpact(MBeanOperationInfo.ACTION)
     public void addPeers(
@@ -175,6 +208,13 @@ public final class ManagedMesh {
         }
     }
 
+    /**
+     * Removes a peer, as {@link org.tunnelmesh.TunnelMesh#removePeer}.
+     *
+     * @param name the peer's name
+     * @throws MBeanException carrying the mesh's message: wrapping an {@link IllegalArgumentException} for a bad
+     *     argument or a conflict (nothing changed), an {@link IllegalStateException} for a refusal of the kernel
+     */
     @Managed(description = "Removes a peer's routes (and its device, POINT_TO_POINT)")
     @ManagedImpact(MBeanOperationInfo.ACTION)
     public void removePeer(@ManagedDescription(description = "name of the peer to remove") String name)
@@ -186,6 +226,13 @@ public final class ManagedMesh {
         }
     }
 
+    /**
+     * Removes many peers, all or none, as {@link org.tunnelmesh.TunnelMesh#removePeers}.
+     *
+     * @param names peer names separated by commas
+     * @throws MBeanException carrying the mesh's message: wrapping an {@link IllegalArgumentException} for a bad
+     *     argument or a conflict (nothing changed), an {@link IllegalStateException} for a refusal of the kernel
+     */
     @Managed(description = "Removes many peers, all or none")
     @ManagedImpact(MBeanOperationInfo.ACTION)
     public void removePeers(@ManagedDescription(description = "peer names separated by commas") String names)
@@ -197,6 +244,13 @@ public final class ManagedMesh {
         }
     }
 
+    /**
+     * Repairs kernel drift now, as {@link org.tunnelmesh.TunnelMesh#reconcile}.
+     *
+     * @return the number of repairs made
+     * @throws MBeanException carrying the mesh's message, wrapping an {@link IllegalStateException}, when the kernel
+     *     refused a repair
+     */
     @Managed(
             description = "Compares the kernel with the mesh and repairs the difference; returns the number of repairs")
     @ManagedImpact(MBeanOperationInfo.ACTION)
@@ -208,6 +262,14 @@ public final class ManagedMesh {
         }
     }
 
+    /**
+     * Removes everything the mesh owns from the kernel, as {@link org.tunnelmesh.TunnelMesh#purge}: traffic to every
+     * peer stops.
+     *
+     * @param confirmMeshName the mesh's name, typed again so a stray call cannot purge
+     * @throws MBeanException wrapping an {@link IllegalArgumentException} when {@code confirmMeshName} is not the mesh's
+     *     name (nothing changed), an {@link IllegalStateException} when the kernel refused a delete
+     */
     @Managed(
             description =
                     "Removes everything this mesh owns from the kernel - routes, devices, addresses - so traffic to every peer "
@@ -229,6 +291,13 @@ public final class ManagedMesh {
         }
     }
 
+    /**
+     * What the kernel offers and what may stop traffic, as {@link org.tunnelmesh.TunnelMesh#diagnose}.
+     *
+     * @return the findings, one a line (wrapped at {@value #REPORT_WIDTH} characters for JConsole's dialog), each
+     *     beginning with OK, WARN or FAIL
+     * @throws MBeanException wrapping an {@link IllegalStateException} when a read of the kernel failed
+     */
     @Managed(
             description =
                     "What the kernel offers and what may stop traffic: one finding per line, each beginning with OK, WARN or FAIL")

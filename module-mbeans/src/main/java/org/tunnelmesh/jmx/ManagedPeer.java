@@ -19,6 +19,7 @@ public final class ManagedPeer {
         this.traffic = traffic;
     }
 
+    /** {@return IPIP packets received from this peer's underlay address (0 without the IPIP filter)} */
     @Managed(
             description =
                     "IPIP packets received from this peer's underlay address (counted by the mesh's IPIP filter; 0 when it is off)")
@@ -26,31 +27,37 @@ public final class ManagedPeer {
         return traffic.current().peer(peer.name()).rxPackets();
     }
 
+    /** {@return the bytes (outer IPv4 length) of the IPIP packets received from this peer} */
     @Managed(description = "Bytes (outer IPv4 length) of IPIP packets received from this peer")
     public long getRxBytes() {
         return traffic.current().peer(peer.name()).rxBytes();
     }
 
+    /** {@return IPIP packets sent to this peer's underlay address (0 without the IPIP filter)} */
     @Managed(description = "IPIP packets sent to this peer's underlay address")
     public long getTxPackets() {
         return traffic.current().peer(peer.name()).txPackets();
     }
 
+    /** {@return the bytes (outer IPv4 length) of the IPIP packets sent to this peer} */
     @Managed(description = "Bytes (outer IPv4 length) of IPIP packets sent to this peer")
     public long getTxBytes() {
         return traffic.current().peer(peer.name()).txBytes();
     }
 
+    /** {@return the peer's underlay address, dotted quad} */
     @Managed(description = "The peer's underlay address: outer destination of what this node sends it")
     public String getUnderlayAddress() {
         return peer.underlay().toString();
     }
 
+    /** {@return the overlay subnets routed to this peer, as CIDRs} */
     @Managed(description = "Overlay subnets routed to this peer (CIDRs)")
     public String[] getSubnets() {
         return peer.subnets().stream().map(Ipv4Prefix::toString).toArray(String[]::new);
     }
 
+    /** {@return the tunnel device carrying this peer's traffic ({@code tunl0} in a SHARED mesh)} */
     @Managed(description = "The tunnel device carrying this peer's traffic (tunl0 when the mesh is SHARED)")
     public String getDevice() {
         return device;

@@ -30,66 +30,79 @@ public final class ManagedTunnelDevice {
         return lastSeen;
     }
 
+    /** {@return the kernel's interface index} */
     @Managed(description = "Kernel interface index")
     public int getIfindex() {
         return device().ifindex();
     }
 
+    /** {@return the outer source address, {@code any} where unset} */
     @Managed(description = "Outer source address, 'any' where unset")
     public String getLocal() {
         return address(device().local());
     }
 
+    /** {@return the outer destination address, {@code any} where unset (the shared tunl0)} */
     @Managed(description = "Outer destination address, 'any' where unset (the shared tunl0 sends anywhere)")
     public String getRemote() {
         return address(device().remote());
     }
 
+    /** {@return the device's MTU, bytes} */
     @Managed(description = "Device MTU")
     public int getMtu() {
         return device().mtu();
     }
 
+    /** {@return whether the device is administratively up} */
     @Managed(description = "Whether the device is administratively up")
     public boolean isUp() {
         return device().up();
     }
 
+    /** {@return packets received} */
     @Managed(description = "Packets received")
     public long getRxPackets() {
         return device().counters().rxPackets();
     }
 
+    /** {@return bytes received} */
     @Managed(description = "Bytes received")
     public long getRxBytes() {
         return device().counters().rxBytes();
     }
 
+    /** {@return receive errors} */
     @Managed(description = "Receive errors")
     public long getRxErrors() {
         return device().counters().rxErrors();
     }
 
+    /** {@return received packets dropped} */
     @Managed(description = "Received packets dropped")
     public long getRxDropped() {
         return device().counters().rxDropped();
     }
 
+    /** {@return packets sent} */
     @Managed(description = "Packets sent")
     public long getTxPackets() {
         return device().counters().txPackets();
     }
 
+    /** {@return bytes sent} */
     @Managed(description = "Bytes sent")
     public long getTxBytes() {
         return device().counters().txBytes();
     }
 
+    /** {@return send errors (e.g. no route to the peer's underlay)} */
     @Managed(description = "Send errors (e.g. no route to the peer's underlay)")
     public long getTxErrors() {
         return device().counters().txErrors();
     }
 
+    /** {@return packets dropped on send} */
     @Managed(description = "Packets dropped on send")
     public long getTxDropped() {
         return device().counters().txDropped();

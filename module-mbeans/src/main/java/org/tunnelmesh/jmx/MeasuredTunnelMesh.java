@@ -26,7 +26,13 @@ public final class MeasuredTunnelMesh implements TunnelMesh {
         this.delegate = delegate;
     }
 
-    /** Wraps {@code mesh}, unless it is measured already. */
+    /**
+     * Wraps {@code mesh}, unless it is measured already.
+     *
+     * @param mesh the mesh to time
+     * @return the measured mesh; {@code mesh} itself when it is one already, so calls are not timed twice
+     * @throws NullPointerException when {@code mesh} is null
+     */
     public static MeasuredTunnelMesh of(TunnelMesh mesh) {
         if (mesh == null) {
             throw new NullPointerException("mesh");
@@ -34,14 +40,17 @@ public final class MeasuredTunnelMesh implements TunnelMesh {
         return mesh instanceof MeasuredTunnelMesh measured ? measured : new MeasuredTunnelMesh(mesh);
     }
 
+    /** {@return the latency of successful {@code addPeer} calls (MBean attributes {@code AddPeer.*})} */
     public LatencyStat addPeerLatency() {
         return addPeerLatency;
     }
 
+    /** {@return the latency of successful {@code removePeer} calls (MBean attributes {@code RemovePeer.*})} */
     public LatencyStat removePeerLatency() {
         return removePeerLatency;
     }
 
+    /** {@return the latency of successful {@code reconcile} calls (MBean attributes {@code Reconcile.*})} */
     public LatencyStat reconcileLatency() {
         return reconcileLatency;
     }

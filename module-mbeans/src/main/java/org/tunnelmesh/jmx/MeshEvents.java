@@ -26,8 +26,11 @@ import org.tunnelmesh.Peer;
  */
 public final class MeshEvents extends NotificationBroadcasterSupport implements DynamicMBean {
 
+    /** The notification type of a peer added; its user data is {@link #PEER_TYPE}. */
     public static final String PEER_ADDED = "org.tunnelmesh.peer.added";
+    /** The notification type of a peer removed; its user data is {@link #PEER_TYPE}. */
     public static final String PEER_REMOVED = "org.tunnelmesh.peer.removed";
+    /** The notification type of kernel drift repaired; its user data is the repair, a String. */
     public static final String STATE_REPAIRED = "org.tunnelmesh.state.repaired";
 
     /** The user data of peer notifications: name, underlay, subnets (comma-separated, as addPeer takes them). */

@@ -101,8 +101,12 @@ public final class MeshMBeans implements Closeable {
     }
 
     /**
-     * Registers the mesh's MBeans with {@code server}.
+     * Registers the mesh's MBeans with {@code server}: the mesh, its stats, its events, and one per peer and per tunnel
+     * device, kept in step with the mesh through its listener. Give the returned {@link #mesh()} to the rest of the
+     * application so the latency figures cover every caller.
      *
+     * @param mesh the mesh; wrapped in a {@link MeasuredTunnelMesh} unless it is one
+     * @param server where to register, e.g. {@link java.lang.management.ManagementFactory#getPlatformMBeanServer()}
      * @return a handle whose {@link #close()} unregisters them all
      * @throws IllegalStateException when a mesh of the same name is already registered there
      */
@@ -146,7 +150,7 @@ public final class MeshMBeans implements Closeable {
         log.debug("exported mesh {} with {} peer(s) and {} device(s)", meshName, peers.size(), devices.size());
     }
 
-    /** The mesh these MBeans publish, timing addPeer, removePeer and reconcile for the latency figures. */
+    /** {@return the mesh these MBeans publish, timing addPeer, removePeer and reconcile for the latency figures} */
     public MeasuredTunnelMesh mesh() {
         return mesh;
     }

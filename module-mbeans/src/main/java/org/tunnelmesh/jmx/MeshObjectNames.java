@@ -6,31 +6,59 @@ import javax.management.ObjectName;
 /** The JMX names of a mesh's MBeans, in the {@code org.tunnelmesh} domain. */
 public final class MeshObjectNames {
 
+    /** The JMX domain of every tunnelmesh MBean. */
     public static final String DOMAIN = "org.tunnelmesh";
 
     private MeshObjectNames() {}
 
-    /** {@code org.tunnelmesh:type=Mesh,name=<mesh>} */
+    /**
+     * The mesh's own MBean.
+     *
+     * @param mesh the mesh's name
+     * @return {@code org.tunnelmesh:type=Mesh,name=<mesh>}
+     */
     public static ObjectName mesh(String mesh) {
         return name("type=Mesh,name=" + value(mesh));
     }
 
-    /** {@code org.tunnelmesh:type=MeshStats,name=<mesh>}: latency of the mesh's operations. */
+    /**
+     * The latency of the mesh's operations.
+     *
+     * @param mesh the mesh's name
+     * @return {@code org.tunnelmesh:type=MeshStats,name=<mesh>}
+     */
     public static ObjectName stats(String mesh) {
         return name("type=MeshStats,name=" + value(mesh));
     }
 
-    /** {@code org.tunnelmesh:type=Peer,mesh=<mesh>,name=<peer>} */
+    /**
+     * One peer's MBean.
+     *
+     * @param mesh the mesh's name
+     * @param peer the peer's name
+     * @return {@code org.tunnelmesh:type=Peer,mesh=<mesh>,name=<peer>}
+     */
     public static ObjectName peer(String mesh, String peer) {
         return name("type=Peer,mesh=" + value(mesh) + ",name=" + value(peer));
     }
 
-    /** {@code org.tunnelmesh:type=TunnelDevice,mesh=<mesh>,name=<ifname>} */
+    /**
+     * One tunnel device's MBean.
+     *
+     * @param mesh the mesh's name
+     * @param ifname the device name; quoted in the name when it holds characters an ObjectName value may not
+     * @return {@code org.tunnelmesh:type=TunnelDevice,mesh=<mesh>,name=<ifname>}
+     */
     public static ObjectName device(String mesh, String ifname) {
         return name("type=TunnelDevice,mesh=" + value(mesh) + ",name=" + value(ifname));
     }
 
-    /** {@code org.tunnelmesh:type=MeshEvents,name=<mesh>}: where the mesh's notifications come from. */
+    /**
+     * Where the mesh's notifications come from.
+     *
+     * @param mesh the mesh's name
+     * @return {@code org.tunnelmesh:type=MeshEvents,name=<mesh>}
+     */
     public static ObjectName events(String mesh) {
         return name("type=MeshEvents,name=" + value(mesh));
     }

@@ -61,6 +61,14 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         this.table = new PeerTable(config);
     }
 
+    /**
+     * Opens a mesh without peers.
+     *
+     * @param config the configuration, as for {@code LinuxTunnelMesh.open}; its MTU 0 means
+     *     {@value #UNDERLAY_MTU} minus {@value MeshConfig#IPIP_OVERHEAD}
+     * @return the mesh
+     * @throws InvalidInputException when {@code config} is null
+     */
     public static InMemoryTunnelMesh open(MeshConfig config) {
         return open(config, List.of());
     }
@@ -68,6 +76,12 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     /**
      * Opens a mesh with its first peers, all checked before any is added, as
      * {@code LinuxTunnelMesh.open} checks them before it touches the kernel.
+     *
+     * @param config the configuration
+     * @param initialPeers the first peers, possibly none
+     * @return the mesh
+     * @throws InvalidInputException when {@code config} is null, or as {@link #addPeers} for a bad peer
+     * @throws org.tunnelmesh.ConflictException as {@link #addPeers}, when the peers clash
      */
     public static InMemoryTunnelMesh open(MeshConfig config, Collection<Peer> initialPeers) {
         if (config == null) {
@@ -201,6 +215,11 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         closed = true;
     }
 
+    /**
+     * Whether {@link #close()} was called, so a test can check that its code closed the mesh.
+     *
+     * @return true once closed
+     */
     public synchronized boolean isClosed() {
         return closed;
     }
@@ -223,28 +242,51 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         return new org.tunnelmesh.TrafficCounters(true, byName, rejected[0], rejected[1]);
     }
 
-    /** Sets the counters the next {@link #trafficCounters()} reports for a peer (while it exists). */
+    /**
+     * Sets the counters the next {@link #trafficCounters()} reports for a peer (while it exists).
+     *
+     * @param peerName the peer's name; counters set for a name the mesh does not have are reported once it does
+     * @param peerCounters the counters
+     */
     public void setPeerCounters(String peerName, org.tunnelmesh.PeerCounters peerCounters) {
         this.peerCounters.put(peerName, peerCounters);
     }
 
-    /** Sets the rejected counters the next {@link #trafficCounters()} reports. */
+    /**
+     * Sets the rejected counters the next {@link #trafficCounters()} reports.
+     *
+     * @param packets IPIP packets from sources that are not peers
+     * @param bytes their bytes
+     */
     public synchronized void setRejected(long packets, long bytes) {
         rejected[0] = packets;
         rejected[1] = bytes;
     }
 
-    /** How many times {@link #trafficCounters()} was called. */
+    /**
+     * How many times {@link #trafficCounters()} was called: a test of a cache or a rate limit counts the reads.
+     *
+     * @return the calls so far
+     */
     public int trafficReads() {
         return trafficReads.get();
     }
 
-    /** Sets the counters the next {@link #devices()} reports for a device. */
+    /**
+     * Sets the counters the next {@link #devices()} reports for a device.
+     *
+     * @param device the device name, e.g. {@code tunl0} or {@code tm-node2} ({@link TunnelDevice#nameFor})
+     * @param linkCounters the counters
+     */
     public void setCounters(String device, LinkCounters linkCounters) {
         counters.put(device, linkCounters);
     }
 
-    /** How many times {@link #devices()} was called. */
+    /**
+     * How many times {@link #devices()} was called, as the kernel-backed mesh would dump its devices.
+     *
+     * @return the calls so far
+     */
     public int deviceDumps() {
         return deviceDumps.get();
     }
@@ -256,6 +298,9 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
      * {@link InvalidInputException} naming the peer, the subnet and what it would take over, and nothing is added.
      * A wide subnet (with {@code allowWideSubnets}) may hold an on-link subnet but not lie inside one, as there.
      * None by default: an in-memory mesh has no routes of its own.
+     *
+     * @param onLink subnets the pretended namespace reaches on-link
+     * @param gateways the gateways of its default routes
      */
     public synchronized void setHostRoutes(
             Collection<org.tunnelmesh.Ipv4Prefix> onLink, Collection<Ipv4Address> gateways) {
@@ -288,7 +333,12 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         }
     }
 
-    /** Pretends the kernel drifted from the mesh; the next {@link #reconcile()} repairs it, saying {@code what}. */
+    /**
+     * Pretends the kernel drifted from the mesh: the next {@link #reconcile()} counts one repair for each call and
+     * tells listeners {@link MeshListener#stateRepaired} with {@code what}.
+     *
+     * @param what the repair, in the words the kernel-backed mesh would use
+     */
     public synchronized void drift(String what) {
         drift.add(what);
     }

@@ -19,7 +19,15 @@ public final class SeedPeers {
 
     private SeedPeers() {}
 
-    /** Peers {@code p0..p(count-1)}, each with {@code subnetsEach} /32 subnets. */
+    /**
+     * Peers {@code p0..p(count-1)}, each with {@code subnetsEach} /32 subnets: {@code p0} has underlay 10.245.1.10 and
+     * the first subnets from 192.168.42.0/32 on, {@code p1} 10.245.1.11 and the next, and so on.
+     *
+     * @param count how many peers, 0..{@value #MAX}
+     * @param subnetsEach subnets per peer, at least 1; {@code count * subnetsEach} at most {@value #MAX_SUBNETS}
+     * @return the peers, in order
+     * @throws IllegalArgumentException when they do not fit the plan
+     */
     public static List<Peer> of(int count, int subnetsEach) {
         if (count > MAX || count * subnetsEach > MAX_SUBNETS) {
             throw new IllegalArgumentException(

@@ -51,13 +51,34 @@ public record MembershipConfig(
         Duration sessionTimeout,
         Duration joinTimeout) {
 
+    /** The cluster a node joins unless told otherwise. */
     public static final String DEFAULT_CLUSTER = "default";
+    /** How long a burst of member changes is gathered by default: 100 ms. */
     public static final Duration DEFAULT_COALESCE = Duration.ofMillis(100);
+    /** The default ZooKeeper session timeout: 10 s. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the start waits for ZooKeeper by default: 15 s. */
     public static final Duration DEFAULT_JOIN_TIMEOUT = Duration.ofSeconds(15);
+
     private static final Pattern CLUSTER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}");
 
+    /**
+     * Checks every value; {@link #builder()} fills in the defaults.
+     *
+     * @param connect the ensemble, {@code host:port[,host:port...]}, optionally followed by a chroot path
+     * @param cluster 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit
+     * @param subnets one or more subnets this node serves, none overlapping another
+     * @param fixedPeers names of peers that are not the cluster's, or null for none
+     * @param digestUser this node's own identity, or null for none: not empty, no ':'
+     * @param digestPassword its password; given exactly when {@code digestUser} is
+     * @param clusterUser the cluster's shared identity, or null; needs {@code digestUser}, and differs from it
+     * @param clusterPassword its password; given exactly when {@code clusterUser} is
+     * @param coalesce zero or positive
+     * @param sessionTimeout at least 1 s
+     * @param joinTimeout zero or positive
+     * @throws InvalidInputException naming the first bad value
+     */
     public MembershipConfig {
         if (connect == null || connect.isBlank()) {
             throw new InvalidInputException("the ZooKeeper connect string is missing");
@@ -118,20 +139,25 @@ public record MembershipConfig(
         }
     }
 
+    /**
+     * {@return a builder with the defaults: cluster {@value #DEFAULT_CLUSTER}, no fixed peers, no authentication,
+     * coalescing 100 ms, session timeout 10 s, join timeout 15 s; the connect string and the subnets have none}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The znode that holds one member per child. */
+    /** {@return the znode that holds one member per child, {@code /tunnelmesh/<cluster>/members}} */
     public String membersPath() {
         return "/tunnelmesh/" + cluster + "/members";
     }
 
+    /** {@return whether the node authenticates to ZooKeeper (digest), so its znodes carry ACLs} */
     public boolean authenticated() {
         return digestUser != null;
     }
 
-    /** Whether this node has an identity of its own, apart from the cluster's (see {@code clusterUser}). */
+    /** {@return whether this node has an identity of its own, apart from the cluster's (see {@code clusterUser})} */
     public boolean ownIdentity() {
         return clusterUser != null;
     }
@@ -147,6 +173,7 @@ public record MembershipConfig(
                 + ", sessionTimeout=" + sessionTimeout + "]";
     }
 
+    /** Collects the values of a {@link MembershipConfig}; {@link #build()} checks them. Not thread-safe. */
     public static final class Builder {
         private String connect;
         private String cluster = DEFAULT_CLUSTER;
@@ -162,58 +189,127 @@ public record MembershipConfig(
 
         private Builder() {}
 
+        /**
+         * The ZooKeeper ensemble. Required.
+         *
+         * @param connect {@code host:port[,host:port...]}, e.g. {@code 10.245.1.2:2181,10.245.1.3:2181}
+         * @return this builder
+         */
         public Builder connect(String connect) {
             this.connect = connect;
             return this;
         }
 
+        /**
+         * The cluster to join; nodes of one cluster become each other's peers.
+         *
+         * @param cluster 1-64 letters, digits, '_', '.' or '-'; default {@value MembershipConfig#DEFAULT_CLUSTER}
+         * @return this builder
+         */
         public Builder cluster(String cluster) {
             this.cluster = cluster;
             return this;
         }
 
+        /**
+         * The overlay subnets this node serves, announced to the others. Required.
+         *
+         * @param subnets one or more, none overlapping another
+         * @return this builder
+         */
         public Builder subnets(List<Ipv4Prefix> subnets) {
             this.subnets = subnets;
             return this;
         }
 
+        /**
+         * The subnets, as text; see {@link #subnets(List)}.
+         *
+         * @param subnets CIDRs separated by commas, e.g. {@code 192.168.42.0/24,192.168.43.0/24}
+         * @return this builder
+         * @throws InvalidInputException naming the first item that is not a CIDR
+         */
         public Builder subnets(String subnets) {
             return subnets(Ipv4Prefix.parseList(subnets));
         }
 
+        /**
+         * Peers the mesh has that are not the cluster's (the node's {@code --peer}): membership never adds, changes or
+         * removes them.
+         *
+         * @param fixedPeers their names; none by default
+         * @return this builder
+         */
         public Builder fixedPeers(Set<String> fixedPeers) {
             this.fixedPeers = fixedPeers;
             return this;
         }
 
+        /**
+         * This node's own ZooKeeper identity (digest authentication): the only one that may write its member znode.
+         * Without it the znodes are world-writable.
+         *
+         * @param user the user, e.g. the node's name: not empty, no ':'
+         * @param password its password
+         * @return this builder
+         */
         public Builder digest(String user, String password) {
             this.digestUser = user;
             this.digestPassword = password;
             return this;
         }
 
-        /** The cluster's shared identity, apart from this node's own ({@link #digest}): see {@link MembershipConfig}. */
+        /**
+         * The cluster's shared identity, apart from this node's own ({@link #digest}): see {@link MembershipConfig}.
+         *
+         * @param user the cluster's user, e.g. {@code mesh}: not empty, no ':', not this node's own
+         * @param password its password
+         * @return this builder
+         */
         public Builder clusterDigest(String user, String password) {
             this.clusterUser = user;
             this.clusterPassword = password;
             return this;
         }
 
+        /**
+         * How long a burst of member changes is gathered before one batch applies it.
+         *
+         * @param coalesce zero (apply each change at once) or positive; default 100 ms
+         * @return this builder
+         */
         public Builder coalesce(Duration coalesce) {
             this.coalesce = coalesce;
             return this;
         }
 
+        /**
+         * The ZooKeeper session timeout: how long after a node dies its member disappears (and the others remove it).
+         *
+         * @param sessionTimeout at least 1 s (ZooKeeper bounds it further by the server's tickTime); default 10 s
+         * @return this builder
+         */
         public Builder sessionTimeout(Duration sessionTimeout) {
             this.sessionTimeout = sessionTimeout;
             return this;
         }
 
+        /**
+         * How long the start waits for ZooKeeper before going on with the last known members.
+         *
+         * @param joinTimeout zero or positive; default 15 s
+         * @return this builder
+         */
         public Builder joinTimeout(Duration joinTimeout) {
             this.joinTimeout = joinTimeout;
             return this;
         }
 
+        /**
+         * {@return the configuration}
+         *
+         * @throws InvalidInputException naming the first bad value (see {@link MembershipConfig#MembershipConfig})
+         */
         public MembershipConfig build() {
             return new MembershipConfig(
                     connect,

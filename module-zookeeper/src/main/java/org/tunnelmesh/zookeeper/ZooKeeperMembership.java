@@ -109,7 +109,13 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
      * the mesh already has (restored from its state file) and registers once it answers.
      *
      * @param mesh the mesh to change; pass the MBeans' mesh ({@code MeshMBeans.mesh()}) so the latency histograms see the changes too
+     * @param config how to join
+     * @return the membership; close it to leave the cluster (the mesh keeps its peers)
      * @throws ConflictException when a live member of the same name has other data (nothing changed)
+     * @throws InvalidInputException as {@link #connect}
+     * @throws IllegalStateException when ZooKeeper answers but refuses the member: NoAuth (wrong digest user or
+     *     password, or the parents' ACL), or the member keeps changing under this node
+     * @throws org.tunnelmesh.TunnelMeshException when the thread is interrupted while waiting for ZooKeeper
      */
     public static ZooKeeperMembership join(TunnelMesh mesh, MembershipConfig config) {
         ZooKeeperMembership membership = connect(mesh.config(), config);
@@ -121,8 +127,15 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
      * The first half of {@link #join}: connects and registers this node's member, before there is a
      * mesh - so a node whose name is taken stops before it touches the kernel. Then {@link #follow}.
      *
+     * @param meshConfig the configuration the mesh will be opened with: its name is the member's, its underlay the
+     *     address announced
+     * @param config how to join
+     * @return the membership, registered when ZooKeeper answered within {@link MembershipConfig#joinTimeout()}
      * @throws ConflictException when a live member of the same name has other data
      * @throws InvalidInputException when this node's own subnets hold a ZooKeeper server, or its member data is over 1024 bytes
+     * @throws IllegalStateException when ZooKeeper answers but refuses the member: NoAuth (wrong digest user or
+     *     password, or the parents' ACL), or the member keeps changing under this node
+     * @throws org.tunnelmesh.TunnelMeshException when the thread is interrupted while waiting for ZooKeeper
      */
     public static ZooKeeperMembership connect(MeshConfig meshConfig, MembershipConfig config) {
         ZooKeeperMembership membership = new ZooKeeperMembership(meshConfig, config);
@@ -139,6 +152,8 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
      * The second half of {@link #join}: from now on the members are the mesh's peers. The peers the
      * mesh already has, except {@link MembershipConfig#fixedPeers()}, are taken as the last known
      * members (restored from its state file) and kept until ZooKeeper says otherwise.
+     *
+     * @param mesh the mesh to change; the one whose configuration went to {@link #connect}
      */
     public void follow(TunnelMesh mesh) {
         sync.follow(mesh);
@@ -227,7 +242,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         sync.schedule();
     }
 
-    /** {@code org.tunnelmesh:type=Membership,name=<mesh>}. */
+    /** {@return the name to register this MXBean under: {@code org.tunnelmesh:type=Membership,name=<mesh>}} */
     public ObjectName objectName() {
         try {
             return new ObjectName("org.tunnelmesh:type=Membership,name=" + name);
@@ -236,7 +251,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         }
     }
 
-    /** The peers this membership manages now, by name. */
+    /** {@return the peers this membership manages now, by name} */
     public Map<String, Peer> appliedMembers() {
         return sync.applied();
     }

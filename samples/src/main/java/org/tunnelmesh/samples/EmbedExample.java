@@ -9,6 +9,11 @@ import org.tunnelmesh.linux.LinuxTunnelMesh;
 
 /** The smallest host application: open a mesh, add a peer, publish it over JMX, close. */
 public final class EmbedExample {
+    /**
+     * Runs the example: needs CAP_NET_ADMIN and 10.245.1.2 on a device (the lab's node1).
+     *
+     * @param args ignored
+     */
     public static void main(String[] args) {
         MeshConfig config = MeshConfig.builder()
                 .name("node1")

@@ -52,6 +52,14 @@ public final class TunnelMeshNode implements AutoCloseable {
         this.options = options;
     }
 
+    /**
+     * Runs the node: prints {@code READY} on stdout once the mesh is applied and every MBean is registered, and runs
+     * until SIGTERM or SIGINT. Exits with status 2 and one line on stderr for bad options or input (nothing changed in
+     * the kernel), 1 for other failures, 0 after a stop.
+     *
+     * @param args the options ({@link NodeOptions#USAGE}, or {@code --help})
+     * @throws InterruptedException when the main thread is interrupted while waiting for a stop signal
+     */
     public static void main(String[] args) throws InterruptedException {
         NodeLogging.install();
         StopSignals signals = StopSignals.install();

@@ -51,7 +51,10 @@ public final class AccessControlledMBeanServer implements InvocationHandler {
 
     private AccessControlledMBeanServer() {}
 
-    /** A forwarder to put in front of a connector with {@code JMXConnectorServer.setMBeanServerForwarder}. */
+    /**
+     * {@return a forwarder that applies {@link ManagementAccess} to every call, to put in front of a connector with
+     * {@code JMXConnectorServer.setMBeanServerForwarder}}
+     */
     public static MBeanServerForwarder forwarder() {
         return (MBeanServerForwarder) Proxy.newProxyInstance(
                 MBeanServerForwarder.class.getClassLoader(),

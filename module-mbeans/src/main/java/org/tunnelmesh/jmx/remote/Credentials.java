@@ -32,8 +32,15 @@ public final class Credentials {
     }
 
     /**
+     * The one user and password a management endpoint accepts. Only digests are kept; the caller may clear
+     * {@code password} afterwards.
+     *
+     * @param user the user name: not empty, no ':' (basic auth splits on it) nor control characters
+     * @param password the password, not empty
+     * @return the credentials
      * @throws IllegalArgumentException for an empty user or password, or control characters in the user
      *     (basic auth splits on ':', so the user may not contain one)
+     * @throws NullPointerException when {@code user} or {@code password} is null
      */
     public static Credentials of(String user, char[] password) {
         Objects.requireNonNull(user, "user");
@@ -52,6 +59,9 @@ public final class Credentials {
      * The password is the first line of {@code file}, which must be readable by its owner only (no
      * group or other permission bits), as sshd and the JDK's own jmxremote.password insist.
      *
+     * @param user the user name, as for {@link #of}
+     * @param file the password file, e.g. {@code /etc/tunnelmesh/password} (chmod 600)
+     * @return the credentials
      * @throws IllegalArgumentException naming the file and what is wrong with it
      */
     public static Credentials fromPasswordFile(String user, Path file) {
@@ -62,7 +72,10 @@ public final class Credentials {
      * The first line of a file that only its owner may read (a key store's password, say), owned by
      * root or the node's user, checked and read as {@link TrustedFile} says.
      *
-     * @throws IllegalArgumentException naming the file and what is wrong with it
+     * @param file the file
+     * @return its first line, without the line end
+     * @throws IllegalArgumentException naming the file and what is wrong with it: missing, readable by group or
+     *     others, owned by another user, too big, or an empty first line
      */
     public static char[] readPasswordFile(Path file) {
         String text;
@@ -79,11 +92,19 @@ public final class Credentials {
         return first.toCharArray();
     }
 
+    /** {@return the user name} */
     public String user() {
         return user;
     }
 
-    /** Constant-time check of a login attempt; null values never match. */
+    /**
+     * Checks a login attempt in constant time: the user and the password are both compared, always, so the time taken
+     * does not tell a right user from a wrong one.
+     *
+     * @param user the user given
+     * @param password the password given
+     * @return true when both match; false when either is null
+     */
     public boolean matches(String user, String password) {
         if (user == null || password == null) {
             return false;

@@ -49,11 +49,26 @@ public final class ManagementAccess {
 
     private ManagementAccess() {}
 
-    /** MBeans no client may touch at all, not even to read. MLets load classes from URLs. */
+    /**
+     * MBeans no client may touch at all, not even to read: jcmd's DiagnosticCommand, HotSpotDiagnostic (heap dumps to
+     * any path), the FlightRecorder (writes recordings anywhere), java.util.logging's Logging, and MLets (they load
+     * classes from URLs).
+     *
+     * @param name an MBean's name
+     * @return true when it is one of those
+     */
     public static boolean isDangerous(ObjectName name) {
         return DANGEROUS.contains(name) || "MLet".equals(name.getKeyProperty("type"));
     }
 
+    /**
+     * Whether a client may read an attribute: any, except of a dangerous MBean and the Runtime MBean's system
+     * properties and input arguments (they may hold secrets).
+     *
+     * @param name the MBean's name
+     * @param attribute the attribute's name
+     * @return true when the read is allowed
+     */
     public static boolean mayRead(ObjectName name, String attribute) {
         if (isDangerous(name)) {
             return false;
@@ -61,10 +76,25 @@ public final class ManagementAccess {
         return !(RUNTIME.equals(name) && SECRET_RUNTIME_ATTRIBUTES.contains(attribute));
     }
 
+    /**
+     * Whether a client may write an attribute: only of the mesh's own MBeans.
+     *
+     * @param name the MBean's name
+     * @param attribute the attribute's name
+     * @return true for an MBean in the {@code org.tunnelmesh} domain
+     */
     public static boolean mayWrite(ObjectName name, String attribute) {
         return isMesh(name);
     }
 
+    /**
+     * Whether a client may invoke an operation: the mesh's own, the Memory MBean's {@code gc}, and the Threading MBean's
+     * reads.
+     *
+     * @param name the MBean's name
+     * @param operation the operation's name
+     * @return true when the call is allowed
+     */
     public static boolean mayInvoke(ObjectName name, String operation) {
         return isMesh(name)
                 || (MEMORY.equals(name) && "gc".equals(operation))
@@ -74,15 +104,33 @@ public final class ManagementAccess {
     /** The JVM's arguments may carry a password, like the command line: JMX consoles get this instead. */
     public static final String HIDDEN = "(hidden by tunnelmesh: may hold secrets)";
 
-    /** Whether the attribute is read as {@link #HIDDEN} rather than refused, so a console's summary page still renders. */
+    /**
+     * Whether the attribute is read as {@link #HIDDEN} rather than refused, so a console's summary page still renders.
+     *
+     * @param name the MBean's name
+     * @param attribute the attribute's name
+     * @return true for the Runtime MBean's {@code InputArguments}
+     */
     public static boolean isShownHidden(ObjectName name, String attribute) {
         return RUNTIME.equals(name) && "InputArguments".equals(attribute);
     }
 
+    /**
+     * Whether a client may listen to an MBean's notifications.
+     *
+     * @param name the MBean's name
+     * @return true for one named MBean (not a pattern) that is not dangerous
+     */
     public static boolean mayListen(ObjectName name) {
         return name != null && !name.isPattern() && !isDangerous(name);
     }
 
+    /**
+     * Whether an MBean is one of the mesh's.
+     *
+     * @param name the MBean's name
+     * @return true for a name in the {@code org.tunnelmesh} domain (not a domain pattern)
+     */
     public static boolean isMesh(ObjectName name) {
         return name != null && !name.isDomainPattern() && MESH_DOMAIN.equals(name.getDomain());
     }

@@ -69,10 +69,19 @@ public final class SecureJmxConnector implements AutoCloseable {
     }
 
     /**
-     * Starts serving {@code server} on {@code address:port}.
+     * Starts serving {@code server} on {@code address:port}: the RMI registry and the connector share the one port,
+     * every call passes {@link ManagementAccess}, and a failed login is logged with the user it named.
      *
+     * @param address the address to bind, e.g. 127.0.0.1; also the host in the stubs RMI hands to clients (this sets
+     *     {@code java.rmi.server.hostname})
+     * @param port the TCP port, 1..65535
+     * @param server the MBeans to serve, e.g. the platform MBeanServer
+     * @param credentials the one user and password accepted; required
      * @param tls null for plain RMI (fine on loopback), else the context whose key serves TLS
+     * @return the running connector; close it to stop
      * @throws IOException when the port is taken or the connector cannot start
+     * @throws IllegalArgumentException when the port is out of range
+     * @throws NullPointerException when {@code credentials} is null
      */
     public static SecureJmxConnector start(
             InetAddress address, int port, MBeanServer server, Credentials credentials, SSLContext tls)
@@ -150,12 +159,15 @@ public final class SecureJmxConnector implements AutoCloseable {
         };
     }
 
-    /** What JConsole and jmxterm connect to; {@code host:port} works as well. */
+    /** {@return what JConsole and jmxterm connect to ({@code host:port} works as well)} */
     public JMXServiceURL url() {
         return url;
     }
 
-    /** False only when the JVM lacks the export that makes the registry read-only (see the class comment). */
+    /**
+     * {@return whether the RMI registry refuses bind and rebind; false only when the JVM lacks the export that makes it
+     * read-only (see the class comment)}
+     */
     public boolean registryReadOnly() {
         return registryReadOnly;
     }

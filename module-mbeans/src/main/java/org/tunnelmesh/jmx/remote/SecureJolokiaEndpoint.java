@@ -92,8 +92,12 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
      * Starts serving the platform MBeanServer on {@code address} (port 0 picks one): {@link #bind}
      * and {@link #startAgent} in one.
      *
+     * @param address the address and port to bind, e.g. 127.0.0.1:8778
+     * @param credentials the one user and password accepted (basic auth); required
      * @param tls null for plain HTTP, else the context whose key serves HTTPS
+     * @return the running endpoint; close it to stop
      * @throws IOException when the address cannot be bound
+     * @throws NullPointerException when {@code credentials} is null
      */
     public static SecureJolokiaEndpoint start(InetSocketAddress address, Credentials credentials, SSLContext tls)
             throws IOException {
@@ -114,8 +118,12 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
      * changes anything (a busy port fails early) and starts Jolokia's agent - the bulk of the
      * cost, some hundreds of classes - once its own work is done.
      *
+     * @param address the address and port to bind (port 0 picks a free one: see {@link #address()})
+     * @param credentials the one user and password accepted (basic auth); required
      * @param tls null for plain HTTP, else the context whose key serves HTTPS
+     * @return the bound endpoint; call {@link #startAgent} next, or close it
      * @throws IOException when the address cannot be bound
+     * @throws NullPointerException when {@code credentials} is null
      */
     public static SecureJolokiaEndpoint bind(InetSocketAddress address, Credentials credentials, SSLContext tls)
             throws IOException {
@@ -239,11 +247,12 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
         return config;
     }
 
-    /** The agent's URL, e.g. {@code http://127.0.0.1:8778/jolokia/}. */
+    /** {@return the agent's URL, e.g. {@code http://127.0.0.1:8778/jolokia/}} */
     public String url() {
         return url;
     }
 
+    /** {@return the address bound, with the port picked when 0 was asked for} */
     public InetSocketAddress address() {
         return http.getAddress();
     }

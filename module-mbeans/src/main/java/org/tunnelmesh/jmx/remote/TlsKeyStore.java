@@ -21,6 +21,11 @@ public final class TlsKeyStore {
     private TlsKeyStore() {}
 
     /**
+     * A TLS context for a server, from a PKCS12 (or JKS) key store holding its private key and certificate chain.
+     *
+     * @param keyStore the key store file, readable by its owner only
+     * @param password the key store's password, also the key's
+     * @return the context, for {@link SecureJmxConnector#start} or {@link SecureJolokiaEndpoint#start}
      * @throws IllegalArgumentException naming the file and what is wrong (missing, wrong password, no key)
      */
     public static SSLContext serverContext(Path keyStore, char[] password) {
