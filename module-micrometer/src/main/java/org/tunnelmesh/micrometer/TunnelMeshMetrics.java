@@ -380,14 +380,14 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
                     registry,
                     "tunnelmesh.device." + direction + ".packets",
                     "packets",
-                    "Packets the tunnel device " + direction + "d (kernel link statistics)",
+                    "Packets the tunnel device " + (rx ? "received" : "sent") + " (kernel link statistics)",
                     tags,
                     metrics -> metrics.device(device, rx ? LinkCounters::rxPackets : LinkCounters::txPackets)));
             meters.add(counter(
                     registry,
                     "tunnelmesh.device." + direction + ".bytes",
                     "bytes",
-                    "Bytes the tunnel device " + direction + "d (kernel link statistics)",
+                    "Bytes the tunnel device " + (rx ? "received" : "sent") + " (kernel link statistics)",
                     tags,
                     metrics -> metrics.device(device, rx ? LinkCounters::rxBytes : LinkCounters::txBytes)));
             meters.add(counter(
