@@ -117,7 +117,9 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
     private final List<Meter> meshMeters = new ArrayList<>();
     private final Set<String> peers = new LinkedHashSet<>();
     private final Map<String, List<Meter>> peerMeters = new HashMap<>();
-    private boolean peerSeries = true;
+    /** Written under the lock, read by scrapes without it: a scrape never waits for a listener registering meters. */
+    private volatile boolean peerSeries = true;
+
     private boolean listening;
     private boolean closed;
     private long changes;
@@ -162,7 +164,7 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
     }
 
     /** Whether the per-peer series are published now: the mesh has at most the limit's peers. */
-    public synchronized boolean publishesPeerSeries() {
+    public boolean publishesPeerSeries() {
         return peerSeries;
     }
 
@@ -448,7 +450,7 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
         return byName;
     }
 
-    private synchronized double peerSeriesGauge() {
+    private double peerSeriesGauge() {
         return peerSeries ? 1 : 0;
     }
 
