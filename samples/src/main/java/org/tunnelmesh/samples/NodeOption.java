@@ -37,6 +37,12 @@ enum NodeOption {
             local user in /proc: use --password-file"""),
     /** Shown in {@code --help} with {@link #JOLOKIA_USER}. */
     JOLOKIA_PASSWORD("--jolokia-password", "P", Kind.ONCE, null),
+    METRICS("--metrics", null, Kind.FLAG, JOLOKIA, """
+            serve the Prometheus text format at /metrics on the --jolokia HTTP
+            server, behind the same login"""),
+    METRICS_PEER_SERIES("--metrics-peer-series", "N", Kind.ONCE, METRICS, """
+            publish per-peer series while the mesh has at most N peers
+            (default 5000; 0: never)"""),
     ALLOW_WIDE_SUBNETS(
             "--allow-wide-subnets",
             null,

@@ -6,6 +6,8 @@ import static org.tunnelmesh.samples.NodeOption.JMX_PORT;
 import static org.tunnelmesh.samples.NodeOption.JOLOKIA;
 import static org.tunnelmesh.samples.NodeOption.JOLOKIA_PASSWORD;
 import static org.tunnelmesh.samples.NodeOption.JOLOKIA_USER;
+import static org.tunnelmesh.samples.NodeOption.METRICS;
+import static org.tunnelmesh.samples.NodeOption.METRICS_PEER_SERIES;
 import static org.tunnelmesh.samples.NodeOption.MODE;
 import static org.tunnelmesh.samples.NodeOption.MTU;
 import static org.tunnelmesh.samples.NodeOption.NAME;
@@ -38,6 +40,7 @@ import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.internal.PeerTable;
 import org.tunnelmesh.jmx.remote.Credentials;
 import org.tunnelmesh.jmx.remote.TlsKeyStore;
+import org.tunnelmesh.micrometer.TunnelMeshMetrics;
 import org.tunnelmesh.zookeeper.MembershipConfig;
 
 /**
@@ -55,6 +58,8 @@ import org.tunnelmesh.zookeeper.MembershipConfig;
  * @param tls         TLS for both endpoints, or null for plain HTTP and RMI
  * @param warnings    what the node should log at start about how it was configured
  * @param zookeeper   cluster membership from ZooKeeper, or null for none
+ * @param metricsPeerSeries with {@code --metrics}: per-peer series while the mesh has at most this many peers;
+ *                    -1 without {@code --metrics}
  */
 record NodeOptions(
         MeshConfig mesh,
@@ -66,7 +71,8 @@ record NodeOptions(
         boolean purgeOnExit,
         boolean help,
         List<String> warnings,
-        MembershipConfig zookeeper) {
+        MembershipConfig zookeeper,
+        int metricsPeerSeries) {
 
     static final String USAGE = """
             usage: java -jar tunnelmesh-node.jar --underlay IP --tunnel-address IP [OPTIONS]
@@ -89,7 +95,7 @@ record NodeOptions(
     static NodeOptions parse(Map<String, String> environment, String... args) {
         for (String arg : args) {
             if (NodeOption.isHelp(arg)) {
-                return new NodeOptions(null, List.of(), null, 0, null, null, false, true, List.of(), null);
+                return new NodeOptions(null, List.of(), null, 0, null, null, false, true, List.of(), null, -1);
             }
         }
         NodeOption.Given given = NodeOption.read(args);
@@ -106,6 +112,13 @@ record NodeOptions(
         }
         List<Peer> peers = peers(mesh, given.values(PEER));
         InetSocketAddress jolokia = given.has(JOLOKIA) ? jolokiaAddress(given.value(JOLOKIA)) : null;
+        if (given.has(METRICS) && jolokia == null) {
+            throw StartupFailure.badInput(
+                    "--metrics serves /metrics on the Jolokia HTTP server: give --jolokia [HOST:]PORT too");
+        }
+        if (given.has(METRICS_PEER_SERIES) && !given.has(METRICS)) {
+            throw StartupFailure.badInput(METRICS_PEER_SERIES.flag + " is given without " + METRICS.flag);
+        }
         int jmxPort = given.has(JMX_PORT) ? port(JMX_PORT.flag, given.value(JMX_PORT), 1) : 0;
         List<String> warnings = new ArrayList<>();
         String endpoint = jolokia != null ? JOLOKIA.flag : jmxPort != 0 ? JMX_PORT.flag : null;
@@ -117,7 +130,17 @@ record NodeOptions(
         }
         MembershipConfig zookeeper = ZooKeeperOptions.membership(given, peers);
         return new NodeOptions(
-                mesh, peers, jolokia, jmxPort, credentials, tls, purgeOnExit, false, List.copyOf(warnings), zookeeper);
+                mesh,
+                peers,
+                jolokia,
+                jmxPort,
+                credentials,
+                tls,
+                purgeOnExit,
+                false,
+                List.copyOf(warnings),
+                zookeeper,
+                metricsPeerSeries(given));
     }
 
     /**
@@ -174,6 +197,26 @@ record NodeOptions(
         } catch (IllegalArgumentException e) {
             throw StartupFailure.badInput((passwordFile != null ? "--password-file: " : "--user: ") + e.getMessage());
         }
+    }
+
+    /** Whether {@code --metrics} was given. */
+    boolean metrics() {
+        return metricsPeerSeries >= 0;
+    }
+
+    /** {@code --metrics-peer-series N}, its default with {@code --metrics}, or -1 without. */
+    private static int metricsPeerSeries(NodeOption.Given given) {
+        if (!given.has(METRICS)) {
+            return -1;
+        }
+        if (!given.has(METRICS_PEER_SERIES)) {
+            return TunnelMeshMetrics.DEFAULT_PEER_SERIES_LIMIT;
+        }
+        int limit = number(METRICS_PEER_SERIES.flag, given.value(METRICS_PEER_SERIES));
+        if (limit < 0) {
+            throw StartupFailure.badInput(METRICS_PEER_SERIES.flag + " " + limit + " is negative: give 0 or more");
+        }
+        return limit;
     }
 
     private static SSLContext tls(NodeOption.Given given, String endpoint) {

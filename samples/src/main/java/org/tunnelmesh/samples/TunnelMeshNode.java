@@ -44,6 +44,7 @@ public final class TunnelMeshNode implements AutoCloseable {
     private SecureJmxConnector jmx;
     private TunnelMesh mesh;
     private MeshMBeans mbeans;
+    private NodeMetrics metrics;
     private ZooKeeperMembership membership;
     private MBeanServer server;
     private boolean closed;
@@ -180,8 +181,17 @@ public final class TunnelMeshNode implements AutoCloseable {
         } catch (RuntimeException e) {
             throw StartupFailure.failed("cannot open mesh " + options.mesh().name() + ": " + e, e);
         }
+        if (options.metrics()) {
+            try {
+                metrics = NodeMetrics.serve(mesh, options.metricsPeerSeries(), jolokia);
+            } catch (RuntimeException e) {
+                throw StartupFailure.failed(
+                        "cannot serve the metrics of mesh " + options.mesh().name() + ": " + e, e);
+            }
+        }
         try {
-            mbeans = MeshMBeans.export(mesh, server);
+            // through the timed mesh: calls over JMX and from ZooKeeper show in the metrics' latency too
+            mbeans = MeshMBeans.export(metrics == null ? mesh : metrics.timed(), server);
         } catch (RuntimeException e) {
             throw StartupFailure.failed(
                     "cannot register the MBeans of mesh " + options.mesh().name() + ": " + e.getMessage(), e);
@@ -197,6 +207,12 @@ public final class TunnelMeshNode implements AutoCloseable {
                         : jolokia.url() + " (user " + options.credentials().user() + ")",
                 jmx == null ? "off" : jmx.url(),
                 options.purgeOnExit() ? "purge on exit" : "kernel state kept on exit");
+        if (metrics != null) {
+            Log.LOGGER.info(
+                    "Prometheus metrics on {} (same login; per-peer series while at most {} peers)",
+                    jolokia.url().replaceFirst("/jolokia/$", NodeMetrics.PATH),
+                    options.metricsPeerSeries());
+        }
     }
 
     /**
@@ -294,6 +310,9 @@ public final class TunnelMeshNode implements AutoCloseable {
         }
         if (mbeans != null) {
             quietly("unregister the MBeans", mbeans::close);
+        }
+        if (metrics != null) {
+            quietly("remove the metrics", metrics::close);
         }
         if (mesh != null) {
             if (options.purgeOnExit()) {

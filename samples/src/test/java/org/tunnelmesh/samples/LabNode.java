@@ -24,9 +24,9 @@ final class LabNode {
     /** The lab's guest has one slow CPU: a node takes about a minute to start there. */
     static final long READY_SECONDS = 360;
 
-    private static final int JOLOKIA_PORT = 8778;
-    private static final String USER = "operator";
-    private static final String PASSWORD = "lab-secret";
+    static final int JOLOKIA_PORT = 8778;
+    static final String USER = "operator";
+    static final String PASSWORD = "lab-secret";
 
     final String name;
     /** The lab namespace it runs in: its name, unless told otherwise. */

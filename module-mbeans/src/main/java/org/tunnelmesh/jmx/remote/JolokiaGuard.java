@@ -42,6 +42,8 @@ import org.jolokia.json.parser.ParseException;
  *   <li>notification subscriptions only for {@code org.tunnelmesh} MBeans (Jolokia's restrictor has
  *       no say over notifications) (403).</li>
  * </ol>
+ * Paths the endpoint serves beside Jolokia ({@link #servePlainGet}, e.g. {@code /metrics}) pass the same
+ * first two steps, the same query and body rules, and then take GET only (405).
  * It also tells {@link RequestThreads} when the headers and the body are in, which times them.
  * Being a filter, not an authenticator, it cannot be unset by Jolokia (which clears the
  * authenticator of the {@code /config} context it adds).
@@ -67,6 +69,8 @@ final class JolokiaGuard extends Filter {
     private final String ownOrigin;
     private final String contextPath;
     private final LoginThrottle logins;
+    /** Contexts beside Jolokia's that answer GET only, e.g. {@code /metrics}. */
+    private final Set<String> plainGetPaths = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * @param ownOrigin e.g. {@code http://127.0.0.1:8778}: the only Origin a request may carry
@@ -77,6 +81,11 @@ final class JolokiaGuard extends Filter {
         this.ownOrigin = ownOrigin;
         this.contextPath = contextPath;
         this.logins = logins;
+    }
+
+    /** Lets GETs through to the context at {@code path} (no Jolokia request type in its path), and only GETs. */
+    void servePlainGet(String path) {
+        plainGetPaths.add(path);
     }
 
     @Override
@@ -120,6 +129,12 @@ final class JolokiaGuard extends Filter {
             refuse(exchange, 405, "method " + method + " is not allowed", null);
             return;
         }
+        String contextPath = exchange.getHttpContext().getPath();
+        boolean plainGet = plainGetPaths.contains(contextPath);
+        if (plainGet && !method.equals("GET")) {
+            refuse(exchange, 405, contextPath + " serves GET only, not " + method, null);
+            return;
+        }
         String refusal = queryRefusal(exchange.getRequestURI());
         if (refusal != null) {
             refuse(exchange, 400, refusal, null);
@@ -127,7 +142,7 @@ final class JolokiaGuard extends Filter {
         }
         if (method.equals("GET")) {
             // a path that is not Jolokia's is answered by the endpoint's own 404/503 handler
-            refusal = exchange.getHttpContext().getPath().equals("/") ? null : getRefusal(exchange.getRequestURI());
+            refusal = plainGet || contextPath.equals("/") ? null : getRefusal(exchange.getRequestURI());
             if (refusal != null) {
                 refuse(exchange, 405, refusal, null);
                 return;

@@ -1,7 +1,7 @@
 package org.tunnelmesh.jmx.remote;
 
-import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -64,6 +64,7 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
 
     private final HttpServer http;
     private final HttpServer guarded;
+    private final JolokiaGuard guard;
     private final RequestThreads executor;
     private final Map<String, String> config;
     private final String url;
@@ -72,8 +73,10 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
     private volatile JolokiaServer jolokia; // set once its agent is up; read by request threads
     private boolean closed;
 
-    private SecureJolokiaEndpoint(HttpServer http, Filter guard, Map<String, String> config, String url, String user) {
+    private SecureJolokiaEndpoint(
+            HttpServer http, JolokiaGuard guard, Map<String, String> config, String url, String user) {
         this.http = http;
+        this.guard = guard;
         this.guarded = new GuardedHttpServer(http, guard);
         // the HTTP server finds a request's context on the executor's thread: after the wait, Jolokia's contexts are
         // there
@@ -201,6 +204,34 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
         } finally {
             agentStarted.countDown();
         }
+    }
+
+    /**
+     * Serves GET {@code path} (exactly that path; below it: 404) with {@code handler} beside Jolokia, on the same
+     * server and behind the same guard: the same credentials and failed-login limit, the same cross-site and query
+     * rules, the same request threads and time limits; any other method is refused (405). Like every path here it
+     * answers once {@link #startAgent} has run. For read-only views of the process, such as Prometheus' {@code
+     * /metrics}.
+     *
+     * @throws IllegalArgumentException when {@code path} is not an absolute path of its own, or is Jolokia's
+     * @throws IllegalStateException when closed
+     */
+    public synchronized void serveGet(String path, HttpHandler handler) {
+        if (closed) {
+            throw new IllegalStateException("Jolokia endpoint " + url + " is closed");
+        }
+        if (path == null || !path.matches("/[a-z0-9][a-z0-9._-]*") || path.equals(CONTEXT)) {
+            throw new IllegalArgumentException(
+                    "path '" + path + "' must be one segment such as /metrics, in lower case, and not " + CONTEXT);
+        }
+        guard.servePlainGet(path);
+        guarded.createContext(path, exchange -> {
+            if (!exchange.getRequestURI().getPath().equals(path)) {
+                answerUnserved(exchange);
+                return;
+            }
+            handler.handle(exchange);
+        });
     }
 
     private void awaitAgent() {

@@ -1,0 +1,533 @@
+package org.tunnelmesh.micrometer;
+
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.LinkCounters;
+import org.tunnelmesh.MeshListener;
+import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
+import org.tunnelmesh.PeerCounters;
+import org.tunnelmesh.TrafficCounters;
+import org.tunnelmesh.TunnelDevice;
+import org.tunnelmesh.TunnelMesh;
+
+/**
+ * A Micrometer {@link MeterBinder} for a mesh. Its meters, as Prometheus names them:
+ *
+ * <ul>
+ *   <li>{@code tunnelmesh_peers{mesh}}: the peers the mesh has;
+ *   <li>{@code tunnelmesh_peer_receive_packets_total{mesh,peer}}, {@code tunnelmesh_peer_receive_bytes_total},
+ *       {@code tunnelmesh_peer_transmit_packets_total}, {@code tunnelmesh_peer_transmit_bytes_total}: IPIP traffic
+ *       with each peer, as the mesh's IPIP filter counts it ({@link TunnelMesh#trafficCounters()}; bytes are outer
+ *       IPv4 lengths);
+ *   <li>{@code tunnelmesh_rejected_packets_total{mesh}}, {@code tunnelmesh_rejected_bytes_total}: IPIP the filter
+ *       dropped (not from a peer, or not through the underlay);
+ *   <li>{@code tunnelmesh_device_receive_packets_total{mesh,device}} and {@code _bytes}, {@code _errors},
+ *       {@code _dropped}, the same for {@code transmit}: the tunnel devices' own counters (IFLA_STATS64). SHARED:
+ *       the devices the mesh listed when bound ({@code tunl0}); POINT_TO_POINT: each peer's device, with the peer's
+ *       series;
+ *   <li>{@code tunnelmesh_operation_duration_seconds{mesh,operation}}: a summary (count, sum, max, quantiles 0.5,
+ *       0.9, 0.99) of {@code add_peer}, {@code remove_peer} and {@code reconcile} calls made through {@link
+ *       #timed()};
+ *   <li>{@code tunnelmesh_peer_series_enabled{mesh}}: 1 while the per-peer series are published, 0 while the mesh
+ *       has more peers than {@link Builder#peerSeriesLimit(int)}.
+ * </ul>
+ *
+ * <p>Every value is read from the kernel when a scrape asks for it, through the mesh's own API: no thread of its own,
+ * and one read of the traffic counters and one device dump per scrape, however many series ask (a read is reused for
+ * {@link Builder#counterMaxAge(Duration)}). A read that fails (the mesh closed) shows as NaN. Per-peer series follow
+ * the mesh through a {@link MeshListener}: a peer added or removed, by any handle, adds or removes its series.
+ *
+ * <pre>{@code
+ * TunnelMeshMetrics metrics = TunnelMeshMetrics.of(mesh);
+ * metrics.bindTo(registry);
+ * TunnelMesh timed = metrics.timed(); // call addPeer, removePeer, reconcile on this one: they are timed
+ * }</pre>
+ */
+public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
+
+    /**
+     * Per-peer series are published while the mesh has at most this many peers (measured: a scrape of 20,000 peers'
+     * series costs about a second in the lab, see docs/metrics.md).
+     */
+    public static final int DEFAULT_PEER_SERIES_LIMIT = 5_000;
+
+    /** A kernel read serves every meter of a scrape for this long. */
+    public static final Duration DEFAULT_COUNTER_MAX_AGE = Duration.ofMillis(500);
+
+    private static final Logger log = LogManager.getLogger(TunnelMeshMetrics.class);
+
+    /** The operations timed by {@link #timed()}, by their {@code operation} tag. */
+    enum Operation {
+        ADD_PEER("add_peer"),
+        REMOVE_PEER("remove_peer"),
+        RECONCILE("reconcile");
+
+        final String tag;
+
+        Operation(String tag) {
+            this.tag = tag;
+        }
+    }
+
+    private final TunnelMesh mesh;
+    private final TimedTunnelMesh timed;
+    private final String meshName;
+    private final MeshMode mode;
+    private final int peerSeriesLimit;
+    private final Tags meshTags;
+    private final KernelReading<TrafficCounters> traffic;
+    private final KernelReading<Map<String, TunnelDevice>> devices;
+    private final Map<Operation, List<Timer>> timers = new EnumMap<>(Operation.class);
+
+    private final MeshListener listener = new MeshListener() {
+        @Override
+        public void peersAdded(List<Peer> added) {
+            changed(added, List.of());
+        }
+
+        @Override
+        public void peersRemoved(List<Peer> removed) {
+            changed(List.of(), removed);
+        }
+    };
+
+    // guarded by this
+    private final List<MeterRegistry> registries = new ArrayList<>();
+    private final List<Meter> meshMeters = new ArrayList<>();
+    private final Set<String> peers = new LinkedHashSet<>();
+    private final Map<String, List<Meter>> peerMeters = new HashMap<>();
+    /** Written under the lock, read by scrapes without it: a scrape never waits for a listener registering meters. */
+    private volatile boolean peerSeries = true;
+
+    private boolean listening;
+    private boolean closed;
+    private long changes;
+    private volatile int peerCount;
+
+    private TunnelMeshMetrics(Builder builder) {
+        this.mesh = builder.mesh;
+        this.meshName = mesh.config().name();
+        this.mode = mesh.config().mode();
+        this.peerSeriesLimit = builder.peerSeriesLimit;
+        this.meshTags = Tags.of("mesh", meshName);
+        long maxAge = builder.counterMaxAge.toNanos();
+        this.traffic = new KernelReading<>(
+                "the traffic counters of mesh " + meshName, mesh::trafficCounters, maxAge, builder.clock);
+        this.devices =
+                new KernelReading<>("the devices of mesh " + meshName, this::devicesByName, maxAge, builder.clock);
+        for (Operation operation : Operation.values()) {
+            timers.put(operation, new CopyOnWriteArrayList<>());
+        }
+        this.timed = new TimedTunnelMesh(mesh, this);
+    }
+
+    /** A binder for {@code mesh} with the defaults. */
+    public static TunnelMeshMetrics of(TunnelMesh mesh) {
+        return builder(mesh).build();
+    }
+
+    public static Builder builder(TunnelMesh mesh) {
+        if (mesh == null) {
+            throw new NullPointerException("mesh");
+        }
+        return new Builder(mesh);
+    }
+
+    /**
+     * The mesh, with {@code addPeer}, {@code removePeer} and {@code reconcile} timed into {@code
+     * tunnelmesh_operation_duration_seconds} (calls that fail, and the bulk calls, are not). Hand this one to
+     * whatever changes the mesh - {@code MeshMBeans.export(metrics.timed(), server)} times the JMX calls too.
+     */
+    public TunnelMesh timed() {
+        return timed;
+    }
+
+    /** Whether the per-peer series are published now: the mesh has at most the limit's peers. */
+    public boolean publishesPeerSeries() {
+        return peerSeries;
+    }
+
+    /**
+     * Registers the meters with {@code registry}, and from then on the series of peers added or removed.
+     *
+     * @throws IllegalStateException when closed
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        // SHARED: one device for every peer, so its series are the mesh's, whatever the number of peers. Read outside
+        // this object's lock: a mesh may call its listeners, which take it, with its own lock held.
+        Map<String, TunnelDevice> sharedDevices = mode == MeshMode.SHARED ? devices.current() : null;
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the metrics of mesh " + meshName + " are closed");
+            }
+            if (registries.contains(registry)) {
+                return;
+            }
+            registries.add(registry);
+            bindMeshMeters(registry, sharedDevices == null ? List.of() : List.copyOf(sharedDevices.keySet()));
+            if (listening) {
+                if (peerSeries) {
+                    peers.forEach(peer -> registerPeer(registry, peer));
+                }
+                return;
+            }
+            listening = true;
+        }
+        // listen first, then look: a change in between is seen by one or the other, or both (registering is
+        // idempotent); a listener's change during the look makes the look stale, so it is taken again
+        mesh.addListener(listener);
+        while (true) {
+            long before;
+            synchronized (this) {
+                before = changes;
+            }
+            List<Peer> current = mesh.peers();
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                if (changes == before) {
+                    Set<String> names = new LinkedHashSet<>();
+                    current.forEach(peer -> names.add(peer.name()));
+                    List<String> gone = new ArrayList<>(peers);
+                    gone.removeAll(names);
+                    apply(names, gone);
+                    return;
+                }
+            }
+        }
+    }
+
+    private void bindMeshMeters(MeterRegistry registry, List<String> sharedDevices) {
+        meshMeters.add(Gauge.builder("tunnelmesh.peers", this, metrics -> metrics.peerCount)
+                .tags(meshTags)
+                .description("Peers of the mesh")
+                .register(registry));
+        meshMeters.add(Gauge.builder("tunnelmesh.peer.series.enabled", this, TunnelMeshMetrics::peerSeriesGauge)
+                .tags(meshTags)
+                .description("1 while per-peer series are published, 0 while the mesh has more peers than the limit")
+                .register(registry));
+        if (mesh.config().ipipFilter()) {
+            meshMeters.add(counter(
+                    registry,
+                    "tunnelmesh.rejected.packets",
+                    "packets",
+                    "IPIP packets the mesh's filter dropped: not from a peer, or not through the underlay",
+                    meshTags,
+                    metrics -> metrics.rejected(TrafficCounters::rejectedPackets)));
+            meshMeters.add(counter(
+                    registry,
+                    "tunnelmesh.rejected.bytes",
+                    "bytes",
+                    "Bytes (outer IPv4 length) of the IPIP packets the mesh's filter dropped",
+                    meshTags,
+                    metrics -> metrics.rejected(TrafficCounters::rejectedBytes)));
+        }
+        sharedDevices.stream().sorted().forEach(device -> meshMeters.addAll(deviceMeters(registry, device)));
+        for (Operation operation : Operation.values()) {
+            Timer timer = Timer.builder("tunnelmesh.operation.duration")
+                    .tags(meshTags.and("operation", operation.tag))
+                    .description("Duration of the mesh's addPeer, removePeer and reconcile calls that succeeded")
+                    .publishPercentiles(0.5, 0.9, 0.99)
+                    .register(registry);
+            meshMeters.add(timer);
+            timers.get(operation).add(timer);
+        }
+    }
+
+    /** Called by {@link TimedTunnelMesh} after a call that succeeded. */
+    void recorded(Operation operation, long elapsedNanos) {
+        for (Timer timer : timers.get(operation)) {
+            timer.record(Math.max(0, elapsedNanos), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    // The listener runs on the thread that changed the mesh, after the change: it must not throw, or the caller's
+    // successful change would look failed.
+    private void changed(List<Peer> added, List<Peer> removed) {
+        try {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                changes++;
+                Set<String> names = new LinkedHashSet<>(peers);
+                removed.forEach(peer -> names.remove(peer.name()));
+                added.forEach(peer -> names.add(peer.name()));
+                apply(names, removed.stream().map(Peer::name).toList());
+            }
+        } catch (RuntimeException e) {
+            log.warn(
+                    "the meters of {} peer(s) of mesh {} may be out of date: {}",
+                    added.size() + removed.size(),
+                    meshName,
+                    e.toString());
+        }
+    }
+
+    /** Makes the meters match {@code names}, the mesh's peers now; {@code gone} lost theirs. Holds the lock. */
+    private void apply(Set<String> names, List<String> gone) {
+        peers.clear();
+        peers.addAll(names);
+        peerCount = names.size();
+        boolean wanted = names.size() <= peerSeriesLimit;
+        if (!wanted) {
+            if (peerSeries) {
+                log.warn(
+                        "mesh {} has {} peers, more than {}: its per-peer series are withdrawn (the mesh's own stay); "
+                                + "raise the limit (TunnelMeshMetrics.builder(mesh).peerSeriesLimit(n), node: "
+                                + "--metrics-peer-series n) to keep them",
+                        meshName,
+                        names.size(),
+                        peerSeriesLimit);
+                List.copyOf(peerMeters.keySet()).forEach(this::unregisterPeer);
+                peerSeries = false;
+            }
+            return;
+        }
+        if (!peerSeries) {
+            log.info(
+                    "mesh {} has {} peers, at most {}: its per-peer series are published again",
+                    meshName,
+                    names.size(),
+                    peerSeriesLimit);
+            peerSeries = true;
+        }
+        gone.forEach(this::unregisterPeer);
+        for (String peer : names) {
+            if (!peerMeters.containsKey(peer)) {
+                registries.forEach(registry -> registerPeer(registry, peer));
+            }
+        }
+    }
+
+    /** A peer's series in one registry: its traffic, its device in POINT_TO_POINT. Holds the lock. */
+    private void registerPeer(MeterRegistry registry, String peer) {
+        List<Meter> meters = peerMeters.computeIfAbsent(peer, name -> new ArrayList<>());
+        Tags tags = meshTags.and("peer", peer);
+        if (mesh.config().ipipFilter()) {
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.receive.packets",
+                    "packets",
+                    "IPIP packets received from the peer",
+                    tags,
+                    metrics -> metrics.peer(peer, PeerCounters::rxPackets)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.receive.bytes",
+                    "bytes",
+                    "Bytes (outer IPv4 length) of the IPIP packets received from the peer",
+                    tags,
+                    metrics -> metrics.peer(peer, PeerCounters::rxBytes)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.transmit.packets",
+                    "packets",
+                    "IPIP packets sent to the peer",
+                    tags,
+                    metrics -> metrics.peer(peer, PeerCounters::txPackets)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.transmit.bytes",
+                    "bytes",
+                    "Bytes (outer IPv4 length) of the IPIP packets sent to the peer",
+                    tags,
+                    metrics -> metrics.peer(peer, PeerCounters::txBytes)));
+        }
+        // Peer health (issue 25): tunnelmesh_peer_reachable{mesh,peer} (1 or 0) and the RTT summary belong here, with
+        // the peer's other series, so they come and go with the peer and with the per-peer limit.
+        if (mode == MeshMode.POINT_TO_POINT) {
+            meters.addAll(deviceMeters(registry, TunnelDevice.nameFor(mode, peer)));
+        }
+    }
+
+    private void unregisterPeer(String peer) {
+        List<Meter> meters = peerMeters.remove(peer);
+        if (meters != null) {
+            for (Meter meter : meters) {
+                registries.forEach(registry -> registry.remove(meter));
+            }
+        }
+    }
+
+    private List<Meter> deviceMeters(MeterRegistry registry, String device) {
+        Tags tags = meshTags.and("device", device);
+        List<Meter> meters = new ArrayList<>();
+        for (String direction : List.of("receive", "transmit")) {
+            boolean rx = direction.equals("receive");
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.device." + direction + ".packets",
+                    "packets",
+                    "Packets the tunnel device " + (rx ? "received" : "sent") + " (kernel link statistics)",
+                    tags,
+                    metrics -> metrics.device(device, rx ? LinkCounters::rxPackets : LinkCounters::txPackets)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.device." + direction + ".bytes",
+                    "bytes",
+                    "Bytes the tunnel device " + (rx ? "received" : "sent") + " (kernel link statistics)",
+                    tags,
+                    metrics -> metrics.device(device, rx ? LinkCounters::rxBytes : LinkCounters::txBytes)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.device." + direction + ".errors",
+                    null,
+                    "Errors of the tunnel device on " + direction + " (kernel link statistics)",
+                    tags,
+                    metrics -> metrics.device(device, rx ? LinkCounters::rxErrors : LinkCounters::txErrors)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.device." + direction + ".dropped",
+                    null,
+                    "Packets the tunnel device dropped on " + direction + " (kernel link statistics)",
+                    tags,
+                    metrics -> metrics.device(device, rx ? LinkCounters::rxDropped : LinkCounters::txDropped)));
+        }
+        return meters;
+    }
+
+    private FunctionCounter counter(
+            MeterRegistry registry,
+            String name,
+            String baseUnit,
+            String description,
+            Tags tags,
+            java.util.function.ToDoubleFunction<TunnelMeshMetrics> value) {
+        FunctionCounter.Builder<TunnelMeshMetrics> builder =
+                FunctionCounter.builder(name, this, value).tags(tags).description(description);
+        if (baseUnit != null) {
+            builder.baseUnit(baseUnit);
+        }
+        return builder.register(registry);
+    }
+
+    private double peer(String name, ToLongFunction<PeerCounters> which) {
+        TrafficCounters counters = traffic.current();
+        return counters == null ? Double.NaN : which.applyAsLong(counters.peer(name));
+    }
+
+    private double rejected(ToLongFunction<TrafficCounters> which) {
+        TrafficCounters counters = traffic.current();
+        return counters == null ? Double.NaN : which.applyAsLong(counters);
+    }
+
+    /** NaN while the device is missing (being repaired, or gone): 0 would read as a counter reset. */
+    private double device(String name, ToLongFunction<LinkCounters> which) {
+        Map<String, TunnelDevice> byName = devices.current();
+        TunnelDevice device = byName == null ? null : byName.get(name);
+        return device == null ? Double.NaN : which.applyAsLong(device.counters());
+    }
+
+    private Map<String, TunnelDevice> devicesByName() {
+        Map<String, TunnelDevice> byName = new HashMap<>();
+        for (TunnelDevice device : mesh.devices()) {
+            byName.put(device.name(), device);
+        }
+        return byName;
+    }
+
+    private double peerSeriesGauge() {
+        return peerSeries ? 1 : 0;
+    }
+
+    /** Stops following the mesh and removes every meter from the registries. The mesh stays open. */
+    @Override
+    public void close() {
+        try {
+            mesh.removeListener(listener);
+        } catch (RuntimeException e) {
+            log.debug("mesh {} did not take its listener back: {}", meshName, e.toString());
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            List.copyOf(peerMeters.keySet()).forEach(this::unregisterPeer);
+            for (Meter meter : meshMeters) {
+                registries.forEach(registry -> registry.remove(meter));
+            }
+            meshMeters.clear();
+            timers.values().forEach(List::clear);
+            registries.clear();
+        }
+    }
+
+    /** How a {@link TunnelMeshMetrics} is made: {@link TunnelMeshMetrics#builder(TunnelMesh)}. */
+    public static final class Builder {
+        private final TunnelMesh mesh;
+        private int peerSeriesLimit = DEFAULT_PEER_SERIES_LIMIT;
+        private Duration counterMaxAge = DEFAULT_COUNTER_MAX_AGE;
+        private Clock clock = Clock.SYSTEM;
+
+        private Builder(TunnelMesh mesh) {
+            this.mesh = mesh;
+        }
+
+        /**
+         * Publishes per-peer series (and POINT_TO_POINT device series) while the mesh has at most {@code limit} peers;
+         * above it they are withdrawn, and come back when the mesh shrinks. 0: never. Default {@value
+         * #DEFAULT_PEER_SERIES_LIMIT}.
+         *
+         * @throws InvalidInputException when negative
+         */
+        public Builder peerSeriesLimit(int limit) {
+            if (limit < 0) {
+                throw new InvalidInputException("peer series limit " + limit + " is negative: give 0 or more");
+            }
+            this.peerSeriesLimit = limit;
+            return this;
+        }
+
+        /**
+         * How long one kernel read serves the meters (default 500 ms): long enough for one scrape, shorter than the
+         * scrape interval. Zero reads on every value (tests).
+         *
+         * @throws InvalidInputException when negative
+         */
+        public Builder counterMaxAge(Duration maxAge) {
+            if (maxAge == null || maxAge.isNegative()) {
+                throw new InvalidInputException("counter max age " + maxAge + " must be zero or more");
+            }
+            this.counterMaxAge = maxAge;
+            return this;
+        }
+
+        /** The clock that ages kernel reads (Micrometer's {@code MockClock} in tests). */
+        public Builder clock(Clock clock) {
+            if (clock == null) {
+                throw new NullPointerException("clock");
+            }
+            this.clock = clock;
+            return this;
+        }
+
+        public TunnelMeshMetrics build() {
+            return new TunnelMeshMetrics(this);
+        }
+    }
+}
