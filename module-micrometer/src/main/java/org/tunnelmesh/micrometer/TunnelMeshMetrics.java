@@ -142,11 +142,23 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
         this.timed = new TimedTunnelMesh(mesh, this);
     }
 
-    /** A binder for {@code mesh} with the defaults. */
+    /**
+     * A binder for {@code mesh} with the defaults.
+     *
+     * @param mesh the mesh whose meters to publish
+     * @return the binder; call {@link #bindTo} to register its meters
+     */
     public static TunnelMeshMetrics of(TunnelMesh mesh) {
         return builder(mesh).build();
     }
 
+    /**
+     * A builder for a binder of {@code mesh}, to change the per-peer limit, the counters' maximum age or the clock.
+     *
+     * @param mesh the mesh whose meters to publish
+     * @return a builder with the defaults
+     * @throws NullPointerException when {@code mesh} is null
+     */
     public static Builder builder(TunnelMesh mesh) {
         if (mesh == null) {
             throw new NullPointerException("mesh");
@@ -158,12 +170,18 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
      * The mesh, with {@code addPeer}, {@code removePeer} and {@code reconcile} timed into {@code
      * tunnelmesh_operation_duration_seconds} (calls that fail, and the bulk calls, are not). Hand this one to
      * whatever changes the mesh - {@code MeshMBeans.export(metrics.timed(), server)} times the JMX calls too.
+     *
+     * @return the timed view of the mesh
      */
     public TunnelMesh timed() {
         return timed;
     }
 
-    /** Whether the per-peer series are published now: the mesh has at most the limit's peers. */
+    /**
+     * Whether the per-peer series are published now: the mesh has at most the limit's peers.
+     *
+     * @return true while per-peer series are published
+     */
     public boolean publishesPeerSeries() {
         return peerSeries;
     }
@@ -493,6 +511,8 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
          * above it they are withdrawn, and come back when the mesh shrinks. 0: never. Default {@value
          * #DEFAULT_PEER_SERIES_LIMIT}.
          *
+         * @param limit the most peers for which per-peer series are published, 0 or more
+         * @return this builder
          * @throws InvalidInputException when negative
          */
         public Builder peerSeriesLimit(int limit) {
@@ -507,6 +527,8 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
          * How long one kernel read serves the meters (default 500 ms): long enough for one scrape, shorter than the
          * scrape interval. Zero reads on every value (tests).
          *
+         * @param maxAge the longest one kernel read serves, zero or more
+         * @return this builder
          * @throws InvalidInputException when negative
          */
         public Builder counterMaxAge(Duration maxAge) {
@@ -517,7 +539,13 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
             return this;
         }
 
-        /** The clock that ages kernel reads (Micrometer's {@code MockClock} in tests). */
+        /**
+         * The clock that ages kernel reads (Micrometer's {@code MockClock} in tests).
+         *
+         * @param clock the clock; default Micrometer's system clock
+         * @return this builder
+         * @throws NullPointerException when {@code clock} is null
+         */
         public Builder clock(Clock clock) {
             if (clock == null) {
                 throw new NullPointerException("clock");
@@ -526,6 +554,11 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
             return this;
         }
 
+        /**
+         * The binder.
+         *
+         * @return a binder with this builder's settings
+         */
         public TunnelMeshMetrics build() {
             return new TunnelMeshMetrics(this);
         }

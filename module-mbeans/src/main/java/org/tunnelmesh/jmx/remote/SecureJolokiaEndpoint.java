@@ -213,6 +213,8 @@ public final class SecureJolokiaEndpoint implements AutoCloseable {
      * answers once {@link #startAgent} has run. For read-only views of the process, such as Prometheus' {@code
      * /metrics}.
      *
+     * @param path the path to serve, one lower-case segment such as {@code /metrics}
+     * @param handler answers the GET requests that passed the guard
      * @throws IllegalArgumentException when {@code path} is not an absolute path of its own, or is Jolokia's
      * @throws IllegalStateException when closed
      */
