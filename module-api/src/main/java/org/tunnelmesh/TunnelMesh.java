@@ -8,6 +8,11 @@ import java.util.Optional;
  * One node's side of an IPIP mesh, kept in the kernel. Every method that changes something
  * validates first and changes nothing on bad input; a kernel failure midway is rolled back.
  * Implementations are thread-safe.
+ *
+ * <p>Once {@link #close() closed}, every operation throws {@link MeshClosedException}, except
+ * {@link #config()}, {@link #mtu()} (fixed at open), {@link #removeListener} and {@link #close()}
+ * itself. {@code org.tunnelmesh.testing}'s {@code TunnelMeshContract} is this contract as tests, for
+ * an implementation or a decorator of one.
  */
 public interface TunnelMesh extends AutoCloseable {
 
@@ -73,11 +78,17 @@ public interface TunnelMesh extends AutoCloseable {
     /** Readable lines about what the kernel offers and what may stop traffic. */
     List<String> diagnose();
 
+    /** Tells {@code listener} of every later change; see {@link MeshListener} for when and how. */
     void addListener(MeshListener listener);
 
+    /** Stops telling {@code listener}; does nothing when it was not added, or the mesh is closed. */
     void removeListener(MeshListener listener);
 
-    /** Stops watching and frees resources; kernel state is left in place so traffic keeps flowing. */
+    /**
+     * Stops watching and frees resources; kernel state is left in place so traffic keeps flowing.
+     * Listeners get {@link MeshListener#meshClosed()} before this returns (so the mesh's MBeans are
+     * unregistered by then). Idempotent: closing a closed mesh does nothing and throws nothing.
+     */
     @Override
     void close();
 }

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.MeshClosedException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
@@ -150,13 +151,15 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     @Override
     public void addPeers(Collection<Peer> peers) {
-        changes.changing(() -> {
-            addPeersLocked(peers);
-            return null;
-        });
+        long started = System.nanoTime();
+        int added = changes.changing(() -> addPeersLocked(peers));
+        if (added == 1) {
+            changes.tell(l -> l.timed(MeshListener.Operation.ADD_PEER, System.nanoTime() - started));
+        }
     }
 
-    private void addPeersLocked(Collection<Peer> peers) {
+    /** @return how many peers were added */
+    private int addPeersLocked(Collection<Peer> peers) {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
@@ -202,17 +205,20 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             log.info("{} peers added", adding.size());
         }
         changes.fire(l -> l.peersAdded(adding));
+        return adding.size();
     }
 
     @Override
     public void removePeers(Collection<String> names) {
-        changes.changing(() -> {
-            removePeersLocked(names);
-            return null;
-        });
+        long started = System.nanoTime();
+        int removed = changes.changing(() -> removePeersLocked(names));
+        if (removed == 1) {
+            changes.tell(l -> l.timed(MeshListener.Operation.REMOVE_PEER, System.nanoTime() - started));
+        }
     }
 
-    private void removePeersLocked(Collection<String> names) {
+    /** @return how many peers were removed */
+    private int removePeersLocked(Collection<String> names) {
         ensureOpen();
         List<Peer> removing = table.checkRemove(List.copyOf(names));
         journal.saveChange(table, List.of(), removing);
@@ -229,11 +235,13 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 "{} removed",
                 removing.size() == 1 ? "peer '" + removing.get(0).name() + "'" : removing.size() + " peers");
         changes.fire(l -> l.peersRemoved(removing));
+        return removing.size();
     }
 
     @Override
     public List<Peer> peers() {
         synchronized (changes.lock) {
+            ensureOpen();
             return table.peers();
         }
     }
@@ -241,6 +249,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public Optional<Peer> peer(String name) {
         synchronized (changes.lock) {
+            ensureOpen();
             return table.find(name);
         }
     }
@@ -248,6 +257,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public String deviceOf(String peerName) {
         synchronized (changes.lock) {
+            ensureOpen();
             return topology.deviceOf(table.require(peerName));
         }
     }
@@ -275,7 +285,10 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     @Override
     public int reconcile() {
-        return changes.changing(this::reconcileLocked);
+        long started = System.nanoTime();
+        int repairs = changes.changing(this::reconcileLocked);
+        changes.tell(l -> l.timed(MeshListener.Operation.RECONCILE, System.nanoTime() - started));
+        return repairs;
     }
 
     private int reconcileLocked() {
@@ -339,7 +352,10 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     @Override
     public void addListener(MeshListener listener) {
-        changes.addListener(listener);
+        synchronized (changes.lock) {
+            ensureOpen(); // one added later would never hear of anything, not even the close
+            changes.addListener(listener);
+        }
     }
 
     @Override
@@ -349,10 +365,11 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("mesh '" + ctx.config.name() + "' is closed");
+            throw new MeshClosedException(ctx.config.name());
         }
     }
 
+    /** Idempotent; the listeners hear {@link MeshListener#meshClosed()} before it returns, the first time. */
     @Override
     public void close() {
         KernelWatcher stopping;
@@ -368,6 +385,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             stopping.close();
         }
         closeSessions();
+        changes.closed();
     }
 
     private void closeSessions() {

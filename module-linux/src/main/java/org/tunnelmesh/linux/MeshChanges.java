@@ -64,6 +64,18 @@ final class MeshChanges {
         });
     }
 
+    /** Tells the listeners now, after what was queued before: for events that follow a change rather than make one. */
+    void tell(Consumer<MeshListener> event) {
+        fire(event);
+        deliver();
+    }
+
+    /** Tells the listeners that the mesh is closed, and forgets them: the last event. */
+    void closed() {
+        tell(MeshListener::meshClosed);
+        listeners.clear();
+    }
+
     void addListener(MeshListener listener) {
         listeners.add(listener);
     }

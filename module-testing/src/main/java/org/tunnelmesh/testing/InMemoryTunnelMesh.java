@@ -6,13 +6,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.LinkCounters;
+import org.tunnelmesh.MeshClosedException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
@@ -22,13 +26,20 @@ import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.internal.PeerTable;
 
 /**
- * A {@link TunnelMesh} kept entirely in memory, for tests of code that embeds a mesh. It checks
- * peers with the same {@link PeerTable} rules as the kernel-backed mesh, fires listeners the same
- * way (after the change, on the calling thread, with the mesh's lock held), and shows devices like
- * it, named by the same rule ({@link TunnelDevice#nameFor}): SHARED one keyless {@code tunl0},
- * POINT_TO_POINT one {@code tm-<peer>} per peer with local and remote set (shortened with a hash
- * where that exceeds the kernel's 15 characters). Counters stay at zero unless a test sets them
- * with {@link #setCounters}.
+ * A {@link TunnelMesh} kept entirely in memory, for tests of code that embeds a mesh. It keeps the
+ * contract of the kernel-backed mesh ({@link TunnelMeshContract} runs against both): it checks
+ * peers with the same {@link PeerTable} rules, tells listeners the same way (after the change, with
+ * the mesh's lock released, one event at a time in the order of the changes, before the call that
+ * made the change returns; the durations of single changes; {@code meshClosed} last), throws
+ * {@link MeshClosedException} from every operation once closed, and shows devices like it, named by
+ * the same rule ({@link TunnelDevice#nameFor}): SHARED one keyless {@code tunl0}, POINT_TO_POINT one
+ * {@code tm-<peer>} per peer with local and remote set (shortened with a hash where that exceeds the
+ * kernel's 15 characters). Counters stay at zero unless a test sets them with {@link #setCounters};
+ * what a test sets, the next read returns.
+ *
+ * <p>One open mesh per name in this JVM (the kernel-backed mesh allows one per network namespace and
+ * route protocol, which memory does not have): a second {@link #open} of a name fails with a
+ * {@link ConflictException} until the first is closed. Tests close what they open (try-with-resources).
  *
  * <p>Shipped as {@code org.tunnelmesh:tunnelmesh-testing}: depend on it with test scope.
  */
@@ -39,7 +50,15 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     /** ifindex of tunl0 in a fresh namespace (1 is lo). */
     private static final int SHARED_IFINDEX = 2;
 
+    /** The open meshes of this JVM by name: one per name, as the kernel-backed mesh is one per namespace. */
+    private static final Map<String, InMemoryTunnelMesh> OPEN = new ConcurrentHashMap<>();
+
     private final MeshConfig config;
+    /** Events of committed changes, queued under the mesh's lock and delivered after it is released. */
+    private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
+    /** Held while delivering, so events reach listeners one at a time and in order. */
+    private final Object delivery = new Object();
+
     private final PeerTable table;
     private final Map<String, Integer> ifindexes = new HashMap<>();
     private final Map<String, LinkCounters> counters = new ConcurrentHashMap<>();
@@ -75,6 +94,14 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         }
         InMemoryTunnelMesh mesh = new InMemoryTunnelMesh(config);
         if (!initialPeers.isEmpty()) {
+            mesh.table.checkAdd(List.copyOf(initialPeers)); // before taking the name: a refused open holds nothing
+        }
+        if (OPEN.putIfAbsent(config.name(), mesh) != null) {
+            throw new ConflictException("mesh '" + config.name() + "' is open already in this JVM: one open"
+                    + " InMemoryTunnelMesh per name (as LinuxTunnelMesh allows one per network namespace and route"
+                    + " protocol); close the first one, or give this one another name");
+        }
+        if (!initialPeers.isEmpty()) {
             mesh.addPeers(initialPeers);
         }
         return mesh;
@@ -91,7 +118,20 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void addPeers(Collection<Peer> peers) {
+    public void addPeers(Collection<Peer> peers) {
+        long started = System.nanoTime();
+        int added;
+        try {
+            added = addPeersLocked(peers);
+        } finally {
+            deliver();
+        }
+        if (added == 1) {
+            tell(listener -> listener.timed(MeshListener.Operation.ADD_PEER, System.nanoTime() - started));
+        }
+    }
+
+    private synchronized int addPeersLocked(Collection<Peer> peers) {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
@@ -103,10 +143,24 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             }
         }
         fire(listener -> listener.peersAdded(adding)); // one event for the change, as the real mesh sends
+        return adding.size();
     }
 
     @Override
-    public synchronized void removePeers(Collection<String> names) {
+    public void removePeers(Collection<String> names) {
+        long started = System.nanoTime();
+        int removed;
+        try {
+            removed = removePeersLocked(names);
+        } finally {
+            deliver();
+        }
+        if (removed == 1) {
+            tell(listener -> listener.timed(MeshListener.Operation.REMOVE_PEER, System.nanoTime() - started));
+        }
+    }
+
+    private synchronized int removePeersLocked(Collection<String> names) {
         ensureOpen();
         List<Peer> removing = table.checkRemove(List.copyOf(names));
         table.removeAll(removing);
@@ -117,20 +171,24 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             peerCounters.remove(peer.name()); // as the filter's map forgets a removed peer
         }
         fire(listener -> listener.peersRemoved(removing));
+        return removing.size();
     }
 
     @Override
     public synchronized Optional<Peer> peer(String name) {
+        ensureOpen();
         return table.find(name);
     }
 
     @Override
     public synchronized List<Peer> peers() {
+        ensureOpen();
         return table.peers();
     }
 
     @Override
     public synchronized String deviceOf(String peerName) {
+        ensureOpen();
         return TunnelDevice.nameFor(config.mode(), table.require(peerName).name());
     }
 
@@ -154,7 +212,19 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized int reconcile() {
+    public int reconcile() {
+        long started = System.nanoTime();
+        int repairs;
+        try {
+            repairs = reconcileLocked();
+        } finally {
+            deliver();
+        }
+        tell(listener -> listener.timed(MeshListener.Operation.RECONCILE, System.nanoTime() - started));
+        return repairs;
+    }
+
+    private synchronized int reconcileLocked() {
         ensureOpen();
         List<String> repairs = List.copyOf(drift);
         drift.clear();
@@ -165,7 +235,15 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void purge() {
+    public void purge() {
+        try {
+            purgeLocked();
+        } finally {
+            deliver();
+        }
+    }
+
+    private synchronized void purgeLocked() {
         ensureOpen();
         List<Peer> removed = table.peers();
         table.clear();
@@ -192,13 +270,23 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public void addListener(MeshListener listener) {
+    public synchronized void addListener(MeshListener listener) {
+        ensureOpen(); // one added later would never hear of anything, not even the close
         listeners.add(listener);
     }
 
+    /** Idempotent; the listeners hear {@code meshClosed} before it returns, the first time, and the name is free again. */
     @Override
-    public synchronized void close() {
-        closed = true;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            OPEN.remove(config.name(), this);
+        }
+        tell(MeshListener::meshClosed);
+        listeners.clear();
     }
 
     public synchronized boolean isClosed() {
@@ -298,20 +386,36 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
                 name, ifindex, local, remote, mtu(), true, counters.getOrDefault(name, LinkCounters.ZERO));
     }
 
-    // like the real mesh: a failing listener is not the caller's problem, the change is made
+    /** Queues an event under the mesh's lock; {@link #deliver()} hands it to the listeners once the lock is released. */
     private void fire(Consumer<MeshListener> event) {
-        for (MeshListener listener : listeners) {
-            try {
-                event.accept(listener);
-            } catch (RuntimeException e) {
-                Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+        pending.add(() -> {
+            for (MeshListener listener : listeners) {
+                try {
+                    event.accept(listener);
+                } catch (RuntimeException e) {
+                    // like the real mesh: a failing listener is not the caller's problem, the change is made
+                    Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+                }
+            }
+        });
+    }
+
+    private void tell(Consumer<MeshListener> event) {
+        fire(event);
+        deliver();
+    }
+
+    private void deliver() {
+        synchronized (delivery) {
+            for (Runnable event = pending.poll(); event != null; event = pending.poll()) {
+                event.run();
             }
         }
     }
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("mesh '" + config.name() + "' is closed");
+            throw new MeshClosedException(config.name());
         }
     }
 }
