@@ -58,6 +58,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
     /** Held while delivering, so events reach listeners one at a time and in order. */
     private final Object delivery = new Object();
+    /** Events queued so far, counted under the mesh's lock: whether a change queued any. */
+    private long queued;
 
     private final PeerTable table;
     private final Map<String, Integer> ifindexes = new HashMap<>();
@@ -120,11 +122,12 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     @Override
     public void addPeers(Collection<Peer> peers) {
         long started = System.nanoTime();
+        long before = queued();
         int added;
         try {
             added = addPeersLocked(peers);
         } finally {
-            deliver();
+            deliverIfQueuedSince(before);
         }
         if (added == 1) {
             tell(listener -> listener.timed(MeshListener.Operation.ADD_PEER, System.nanoTime() - started));
@@ -149,11 +152,12 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     @Override
     public void removePeers(Collection<String> names) {
         long started = System.nanoTime();
+        long before = queued();
         int removed;
         try {
             removed = removePeersLocked(names);
         } finally {
-            deliver();
+            deliverIfQueuedSince(before);
         }
         if (removed == 1) {
             tell(listener -> listener.timed(MeshListener.Operation.REMOVE_PEER, System.nanoTime() - started));
@@ -214,11 +218,12 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     @Override
     public int reconcile() {
         long started = System.nanoTime();
+        long before = queued();
         int repairs;
         try {
             repairs = reconcileLocked();
         } finally {
-            deliver();
+            deliverIfQueuedSince(before);
         }
         tell(listener -> listener.timed(MeshListener.Operation.RECONCILE, System.nanoTime() - started));
         return repairs;
@@ -236,10 +241,11 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
 
     @Override
     public void purge() {
+        long before = queued();
         try {
             purgeLocked();
         } finally {
-            deliver();
+            deliverIfQueuedSince(before);
         }
     }
 
@@ -388,6 +394,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
 
     /** Queues an event under the mesh's lock; {@link #deliver()} hands it to the listeners once the lock is released. */
     private void fire(Consumer<MeshListener> event) {
+        queued++;
         pending.add(() -> {
             for (MeshListener listener : listeners) {
                 try {
@@ -401,8 +408,24 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     private void tell(Consumer<MeshListener> event) {
-        fire(event);
+        synchronized (this) {
+            fire(event);
+        }
         deliver();
+    }
+
+    private synchronized long queued() {
+        return queued;
+    }
+
+    /**
+     * Delivers what is queued when this call queued anything since {@code before}: a refused call (a closed mesh, bad
+     * input) returns at once, even to a listener that waits for it while it delivers.
+     */
+    private void deliverIfQueuedSince(long before) {
+        if (queued() != before) {
+            deliver();
+        }
     }
 
     private void deliver() {

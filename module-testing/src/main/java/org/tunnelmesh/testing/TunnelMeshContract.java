@@ -169,7 +169,8 @@ public abstract class TunnelMeshContract {
 
     /**
      * A listener runs with the mesh's lock released: one that hands work to another thread and waits for it, work
-     * that reads the mesh, must not deadlock (nor may one that calls back into the mesh on its own thread).
+     * that reads the mesh or makes a call the mesh refuses, must not deadlock (nor may one that calls back into the
+     * mesh on its own thread).
      */
     @Test
     public void aListenerMayWaitForAnotherThreadThatReadsTheMesh() throws Exception {
@@ -185,10 +186,23 @@ public abstract class TunnelMeshContract {
                         seen.add(mesh.peers()); // on this thread
                         Future<List<Peer>> read = executor.submit(mesh::peers);
                         seen.add(read.get(DEADLOCK_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+                        // a call another thread makes that changes nothing (refused) returns while this one delivers
+                        Future<Class<?>> refused = executor.submit(() -> {
+                            try {
+                                mesh.addPeers(List.of(peers.get(0)));
+                                return null;
+                            } catch (TunnelMeshException e) {
+                                return e.getClass();
+                            }
+                        });
+                        if (refused.get(DEADLOCK_TIMEOUT_SECONDS, TimeUnit.SECONDS) == null) {
+                            failures.add(new AssertionError("adding " + peers.get(0) + " twice succeeded"));
+                        }
                     } catch (TimeoutException e) {
                         failures.add(new AssertionError(
-                                "a listener waiting for another thread's peers() deadlocked:"
-                                        + " the mesh calls listeners with its lock held",
+                                "a listener waiting for another thread's call into the mesh deadlocked:"
+                                        + " the mesh calls listeners with its lock held, or has a refused call wait"
+                                        + " for the delivery of others' events",
                                 e));
                     } catch (Exception e) {
                         failures.add(e);
