@@ -41,7 +41,7 @@ public final class PrivilegeProbeMain {
         }
     }
 
-    /** Runs this main as {@code prefix java -cp <our class path> PrivilegeProbeMain args}; returns its output. */
+    /** Runs this main as {@code prefix java -cp <our class path> PrivilegeProbeMain args}; returns its line. */
     static String run(List<String> prefix, List<String> jvmOptions, String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -54,6 +54,10 @@ public final class PrivilegeProbeMain {
             process.destroyForcibly();
             throw new AssertionError("the probe did not end: " + output);
         }
-        return output;
+        // the probe's own line, without what the JVM prints first (JAVA_TOOL_OPTIONS)
+        return output.lines()
+                .filter(line -> line.startsWith("THROWN ") || line.equals("OPENED"))
+                .findFirst()
+                .orElse(output);
     }
 }

@@ -295,6 +295,15 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         listeners.clear();
     }
 
+    /**
+     * The peers the kernel would still route: while open, {@link #peers()}; after close, what the close left in place
+     * (every peer, as the kernel-backed mesh leaves its kernel state, unless {@link #purge()} came first). Readable
+     * after close, unlike {@code peers()}: for tests of what an application leaves behind when it stops.
+     */
+    public synchronized List<Peer> peersInKernel() {
+        return table.peers();
+    }
+
     public synchronized boolean isClosed() {
         return closed;
     }

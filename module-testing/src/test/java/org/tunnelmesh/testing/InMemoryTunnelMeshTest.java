@@ -260,6 +260,19 @@ class InMemoryTunnelMeshTest {
 
         assertTrue(mesh.isClosed());
         assertThrows(org.tunnelmesh.MeshClosedException.class, () -> mesh.addPeer(NODE2));
+        assertEquals(List.of(), mesh.peersInKernel(), "close leaves what the mesh held");
+    }
+
+    @Test
+    void closeLeavesThePeersInTheKernelUnlessPurgedFirst() {
+        InMemoryTunnelMesh left = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2)));
+        left.close();
+        InMemoryTunnelMesh purged = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2)));
+        purged.purge();
+        purged.close();
+
+        assertEquals(List.of(NODE2), left.peersInKernel());
+        assertEquals(List.of(), purged.peersInKernel());
     }
 
     /** The scope of "one open mesh": its name, in this JVM. */
