@@ -30,6 +30,8 @@ final class MeshChanges {
     private final Object delivery = new Object();
     /** Events queued so far, counted under the lock: whether a change queued any. */
     private long queued;
+    /** The close was queued: nothing follows it. */
+    private boolean over;
 
     /** Runs {@code change} under the lock, then delivers the events it queued (and any before them). */
     <T> T changing(Supplier<T> change) {
@@ -80,6 +82,9 @@ final class MeshChanges {
     /** Tells the listeners now, after what was queued before: for events that follow a change rather than make one. */
     void tell(Consumer<MeshListener> event) {
         synchronized (lock) {
+            if (over) {
+                return; // a duration that comes after the close: meshClosed stays the last event
+            }
             fire(event);
         }
         deliver();
@@ -87,7 +92,11 @@ final class MeshChanges {
 
     /** Tells the listeners that the mesh is closed, and forgets them: the last event. */
     void closed() {
-        tell(MeshListener::meshClosed);
+        synchronized (lock) {
+            fire(MeshListener::meshClosed);
+            over = true;
+        }
+        deliver();
         listeners.clear();
     }
 

@@ -849,6 +849,43 @@ class MeshMBeansTest {
         }
     }
 
+    /**
+     * Issue 24: an attribute read that meets a closed mesh (in the moment before its MBeans go) says so, in a standard
+     * type a remote client can deserialize. A listener added before the MBeans' own hears of the close first.
+     */
+    @Test
+    void anAttributeReadThatMeetsAClosedMeshSaysSo() throws Exception {
+        List<Exception> seen = new CopyOnWriteArrayList<>();
+        mbeans.close();
+        mesh.addListener(new org.tunnelmesh.MeshListener() {
+            @Override
+            public void meshClosed() {
+                for (ObjectName name : List.of(MESH, TUNL0, NODE2)) {
+                    for (String attribute : List.of("PeerCount", "TxPackets")) {
+                        try {
+                            server.getAttribute(name, attribute);
+                        } catch (javax.management.AttributeNotFoundException e) {
+                            // not an attribute of that MBean
+                        } catch (Exception e) {
+                            seen.add(e);
+                        }
+                    }
+                }
+            }
+        });
+        mbeans = MeshMBeans.export(mesh, server, Duration.ZERO);
+
+        mesh.close();
+
+        assertEquals(3, seen.size(), seen.toString());
+        for (Exception e : seen) {
+            MBeanException failed = assertInstanceOf(MBeanException.class, e);
+            assertEquals("mesh 'lab' is closed", failed.getMessage());
+            assertEquals(
+                    IllegalStateException.class, failed.getTargetException().getClass());
+        }
+    }
+
     @Test
     void aClosedMeshCannotBeExported() {
         mbeans.close();

@@ -290,8 +290,9 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             }
             closed = true;
             OPEN.remove(config.name(), this);
+            fire(MeshListener::meshClosed);
         }
-        tell(MeshListener::meshClosed);
+        deliver();
         listeners.clear();
     }
 
@@ -416,8 +417,12 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         });
     }
 
+    /** Tells the listeners now, after what was queued before; nothing after the close, which stays the last event. */
     private void tell(Consumer<MeshListener> event) {
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             fire(event);
         }
         deliver();
