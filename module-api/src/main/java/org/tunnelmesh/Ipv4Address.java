@@ -124,6 +124,29 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
         return (bits >>> 28) == 0xf;
     }
 
+    /**
+     * What keeps this address from being a tunnel endpoint or a host's own unicast address, or null when nothing does:
+     * for messages that say what is wrong rather than only that something is.
+     */
+    String whyNotUnicast() {
+        if (isAny()) {
+            return "the unspecified address (0.0.0.0), which names no host";
+        }
+        if (isLoopback()) {
+            return "a loopback address (127.0.0.0/8), which never leaves this host";
+        }
+        if (isMulticast()) {
+            return "a multicast address (224.0.0.0/4), which names a group, not a host";
+        }
+        if (isBroadcast()) {
+            return "the limited broadcast address, which names every host on a link";
+        }
+        if (isReserved()) {
+            return "in 240.0.0.0/4, reserved and not routable";
+        }
+        return null;
+    }
+
     @Override
     public int compareTo(Ipv4Address other) {
         return Integer.compareUnsigned(bits, other.bits);

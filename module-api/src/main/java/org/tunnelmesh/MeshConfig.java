@@ -538,17 +538,16 @@ public final class MeshConfig {
             if (underlay == null) {
                 throw new InvalidInputException("the underlay address is missing");
             }
-            if (underlay.isAny() || underlay.isLoopback() || underlay.isMulticast() || underlay.isReserved()) {
-                throw new InvalidInputException("underlay " + underlay + " is not a unicast address");
+            if (underlay.whyNotUnicast() != null) {
+                throw new InvalidInputException("underlay " + underlay + " is " + underlay.whyNotUnicast()
+                        + "; give this node's unicast address on the device that reaches the peers");
             }
             if (tunnelAddress == null) {
                 throw new InvalidInputException("the tunnel address is missing");
             }
-            if (tunnelAddress.isAny()
-                    || tunnelAddress.isLoopback()
-                    || tunnelAddress.isMulticast()
-                    || tunnelAddress.isReserved()) {
-                throw new InvalidInputException("tunnel address " + tunnelAddress + " is not a unicast address");
+            if (tunnelAddress.whyNotUnicast() != null) {
+                throw new InvalidInputException("tunnel address " + tunnelAddress + " is "
+                        + tunnelAddress.whyNotUnicast() + "; give a unicast overlay address, e.g. 192.168.41.0");
             }
             if (extraUnderlayDevices == null) {
                 throw new InvalidInputException("the list of extra underlay devices is missing (use an empty list)");

@@ -11,8 +11,23 @@ import java.util.List;
  * <p>A change of many peers (addPeers, removePeers, purge) comes as one {@link #peersAdded} or
  * {@link #peersRemoved} event, so a listener can handle 20,000 peers at once; by default those
  * call {@link #peerAdded} or {@link #peerRemoved} once per peer.
+ *
+ * <p>The mesh also says how long its single changes took ({@link #timed}) and, last of all, that it was closed
+ * ({@link #meshClosed}): whoever publishes the mesh (its MBeans) follows it through this listener, whichever handle
+ * the application calls.
  */
 public interface MeshListener {
+
+    /** The calls whose duration a mesh reports through {@link #timed}. */
+    enum Operation {
+        /** A change that added one peer: {@code addPeer}, or {@code addPeers} of one. */
+        ADD_PEER,
+        /** A change that removed one peer: {@code removePeer}, or {@code removePeers} of one. */
+        REMOVE_PEER,
+        /** A {@code reconcile()} called by the application (not the mesh's own repairs). */
+        RECONCILE
+    }
+
     /**
      * A peer was added. By default called by {@link #peersAdded} for each peer; does nothing itself.
      *
@@ -51,4 +66,19 @@ public interface MeshListener {
      * @param what one repair, as a line a person reads, e.g. the route that was put back
      */
     default void stateRepaired(String what) {}
+
+    /**
+     * A call succeeded and took {@code nanos}, from the call until the kernel had the change and the listeners were
+     * told of it. Failed calls and bulk changes (more than one peer) are not reported.
+     *
+     * @param operation which call
+     * @param nanos how long it took, in nanoseconds
+     */
+    default void timed(Operation operation, long nanos) {}
+
+    /**
+     * The mesh was closed; the last event a listener gets, once, after every other. The mesh's operations now throw
+     * {@link MeshClosedException}.
+     */
+    default void meshClosed() {}
 }

@@ -33,9 +33,10 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
         if (underlay == null) {
             throw new InvalidInputException("peer '" + name + "': underlay address is missing");
         }
-        if (underlay.isAny() || underlay.isLoopback() || underlay.isMulticast() || underlay.isReserved()) {
-            throw new InvalidInputException(
-                    "peer '" + name + "': underlay " + underlay + " is not a unicast address a tunnel can be sent to");
+        String notUnicast = underlay.whyNotUnicast();
+        if (notUnicast != null) {
+            throw new InvalidInputException("peer '" + name + "': underlay " + underlay + " is " + notUnicast
+                    + "; give the peer's own unicast address, the one its tunnel packets come from");
         }
         if (subnets == null || subnets.isEmpty()) {
             throw new InvalidInputException("peer '" + name + "': needs at least one subnet");

@@ -11,6 +11,10 @@ import java.util.Optional;
  *
  * <p>Every failure is a {@link TunnelMeshException} (unchecked); each method names the subclasses it throws and when.
  * Any subclass can carry a {@link KernelException} as its cause, with the kernel's errno and its own words.
+ * <p>Once {@link #close() closed}, every operation throws {@link MeshClosedException}, except
+ * {@link #config()}, {@link #mtu()} (fixed at open), {@link #removeListener} and {@link #close()}
+ * itself. {@code org.tunnelmesh.testing}'s {@code TunnelMeshContract} is this contract as tests, for
+ * an implementation or a decorator of one.
  */
 public interface TunnelMesh extends AutoCloseable {
 
@@ -187,17 +191,22 @@ public interface TunnelMesh extends AutoCloseable {
      * Tells a listener about every change from now on (see {@link MeshListener} for when and on which thread).
      *
      * @param listener the listener; added once per call
+     * @throws MeshClosedException when the mesh is closed
      */
     void addListener(MeshListener listener);
 
     /**
      * Stops telling a listener; a change in progress may still reach it.
      *
-     * @param listener a listener added before; nothing happens for one that was not
+     * @param listener a listener added before; nothing happens for one that was not, or when the mesh is closed
      */
     void removeListener(MeshListener listener);
 
-    /** Stops watching and frees resources; kernel state is left in place so traffic keeps flowing. */
+    /**
+     * Stops watching and frees resources; kernel state is left in place so traffic keeps flowing.
+     * Listeners get {@link MeshListener#meshClosed()} before this returns (so the mesh's MBeans are
+     * unregistered by then). Idempotent: closing a closed mesh does nothing and throws nothing.
+     */
     @Override
     void close();
 }

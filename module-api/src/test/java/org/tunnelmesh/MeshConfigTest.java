@@ -100,6 +100,25 @@ class MeshConfigTest {
         rejected(valid().underlay(address), "underlay", address);
     }
 
+    /** Issue 24: the message says what is wrong with the address, and what to give instead. */
+    @Test
+    void aLoopbackAddressIsNamedAsSuch() {
+        InvalidInputException underlay = assertThrows(
+                InvalidInputException.class, () -> valid().underlay("127.0.0.1").build());
+        InvalidInputException tunnel = assertThrows(
+                InvalidInputException.class,
+                () -> valid().tunnelAddress("127.0.0.1").build());
+
+        assertEquals(
+                "underlay 127.0.0.1 is a loopback address (127.0.0.0/8), which never leaves this host; give this node's"
+                        + " unicast address on the device that reaches the peers",
+                underlay.getMessage());
+        assertEquals(
+                "tunnel address 127.0.0.1 is a loopback address (127.0.0.0/8), which never leaves this host; give a"
+                        + " unicast overlay address, e.g. 192.168.41.0",
+                tunnel.getMessage());
+    }
+
     @Test
     void underlayTextIsParsedStrictly() {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> valid().underlay("10.245.1"));

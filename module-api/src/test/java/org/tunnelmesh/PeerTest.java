@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PeerTest {
@@ -77,6 +78,27 @@ class PeerTest {
         assertTrue(e.getMessage().contains("node2"), e.getMessage());
         assertTrue(e.getMessage().contains(underlay), e.getMessage());
         assertThrows(InvalidInputException.class, () -> Peer.of("node2", underlay, "192.168.42.0/24"));
+    }
+
+    /** Issue 24: "127.0.0.1 is not a unicast address" was wrong (it is one); the message says what is wrong with it. */
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "127.0.0.1|is a loopback address (127.0.0.0/8), which never leaves this host",
+                "0.0.0.0|is the unspecified address (0.0.0.0), which names no host",
+                "239.1.1.1|is a multicast address (224.0.0.0/4), which names a group, not a host",
+                "255.255.255.255|is the limited broadcast address, which names every host on a link",
+                "240.0.0.1|is in 240.0.0.0/4, reserved and not routable"
+            })
+    void aNonUnicastUnderlaySaysWhatIsWrongWithIt(String underlay, String what) {
+        InvalidInputException e =
+                assertThrows(InvalidInputException.class, () -> Peer.of("node2", underlay, "192.168.42.0/24"));
+
+        assertEquals(
+                "peer 'node2': underlay " + underlay + " " + what
+                        + "; give the peer's own unicast address, the one its tunnel packets come from",
+                e.getMessage());
     }
 
     @Test

@@ -16,7 +16,9 @@ import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerCounters;
+import org.tunnelmesh.PermissionDeniedException;
 import org.tunnelmesh.TrafficCounters;
+import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.linux.bpf.BpfProgram;
 import org.tunnelmesh.linux.bpf.IpipFilterProgram;
 import org.tunnelmesh.linux.bpf.PeerMap;
@@ -122,8 +124,7 @@ final class IpipFilter implements AutoCloseable {
         try {
             rejected = RejectedCounters.create("tm_rej_" + ctx.config.name());
         } catch (BpfException e) {
-            throw new KernelSupportException("the IPIP filter cannot create its BPF array map: " + e.getMessage() + ". "
-                    + bpfAdvice(e.errno()) + TURN_OFF);
+            throw bpfRefused("the IPIP filter cannot create its BPF array map: " + e.getMessage(), e.errno(), e);
         }
         Loaded loaded = null;
         try {
@@ -143,10 +144,7 @@ final class IpipFilter implements AutoCloseable {
         try {
             return BpfProgram.loadSchedCls(name, instructions);
         } catch (BpfProgram.ProgramRefusedException e) {
-            throw new KernelSupportException(
-                    "the IPIP filter's tc program was refused: " + e.getMessage() + ". " + bpfAdvice(e.errno())
-                            + TURN_OFF,
-                    e);
+            throw bpfRefused("the IPIP filter's tc program was refused: " + e.getMessage(), e.errno(), e);
         }
     }
 
@@ -168,8 +166,7 @@ final class IpipFilter implements AutoCloseable {
         try {
             map = PeerMap.create("tm_" + ctx.config.name(), capacity - 1);
         } catch (BpfException e) {
-            throw new KernelSupportException("the IPIP filter cannot create its BPF hash map: " + e.getMessage() + ". "
-                    + bpfAdvice(e.errno()) + TURN_OFF);
+            throw bpfRefused("the IPIP filter cannot create its BPF hash map: " + e.getMessage(), e.errno(), e);
         }
         BpfProgram in = null;
         try {
@@ -228,14 +225,26 @@ final class IpipFilter implements AutoCloseable {
         log.info("IPIP filter map grown to room for {} peers", map.maxPeers());
     }
 
+    /**
+     * A refused bpf(2) call as the API's exception: the missing privilege (EPERM, EACCES) a
+     * {@link PermissionDeniedException}, what the kernel lacks a {@link KernelSupportException}.
+     */
+    private static TunnelMeshException bpfRefused(String what, int errno, Throwable cause) {
+        String message = what + ". " + bpfAdvice(errno) + TURN_OFF;
+        return Errno.EPERM.is(errno) || Errno.EACCES.is(errno)
+                ? new PermissionDeniedException(message, cause)
+                : new KernelSupportException(message, cause);
+    }
+
     private static String bpfAdvice(int errno) {
         Errno known = Errno.of(errno);
         if (known == null) {
             return "See the kernel's answer above";
         }
         return switch (known) {
-            case EPERM ->
-                "The process needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN; kernels before 5.8 need CAP_SYS_ADMIN)";
+            case EPERM, EACCES ->
+                "The process needs CAP_BPF and CAP_NET_ADMIN: run as root or grant both (systemd:"
+                        + " AmbientCapabilities=CAP_NET_ADMIN CAP_BPF); kernels before 5.8 need CAP_SYS_ADMIN instead";
             case ENOSYS -> "This kernel is built without CONFIG_BPF_SYSCALL";
             case EINVAL -> "This kernel lacks a BPF feature the filter uses (batch operations on hash maps: 5.6+)";
             default -> "See the kernel's answer above";
@@ -467,6 +476,8 @@ final class IpipFilter implements AutoCloseable {
         BatchOutcome outcome = ctx.session.send(qdisc);
         if (outcome.failures() == 0) {
             repairs.add("tc qdisc add dev " + hook.device() + " clsact");
+        } else if (Errno.EPERM.is(outcome.errno(0)) || Errno.EACCES.is(outcome.errno(0))) {
+            throw KernelErrors.translate(outcome.exception(), "tc qdisc add dev " + hook.device() + " clsact");
         } else if (!Errno.EEXIST.is(outcome.errno(0))) {
             throw new KernelSupportException(
                     KernelErrors.translate(outcome.exception(), "tc qdisc add dev " + hook.device() + " clsact")

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.MeshClosedException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
@@ -211,13 +212,15 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     @Override
     public void addPeers(Collection<Peer> peers) {
-        changes.changing(() -> {
-            addPeersLocked(peers);
-            return null;
-        });
+        long started = System.nanoTime();
+        int added = changes.changing(() -> addPeersLocked(peers));
+        if (added == 1) {
+            changes.tell(l -> l.timed(MeshListener.Operation.ADD_PEER, System.nanoTime() - started));
+        }
     }
 
-    private void addPeersLocked(Collection<Peer> peers) {
+    /** @return how many peers were added */
+    private int addPeersLocked(Collection<Peer> peers) {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
@@ -263,17 +266,20 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             log.info("{} peers added", adding.size());
         }
         changes.fire(l -> l.peersAdded(adding));
+        return adding.size();
     }
 
     @Override
     public void removePeers(Collection<String> names) {
-        changes.changing(() -> {
-            removePeersLocked(names);
-            return null;
-        });
+        long started = System.nanoTime();
+        int removed = changes.changing(() -> removePeersLocked(names));
+        if (removed == 1) {
+            changes.tell(l -> l.timed(MeshListener.Operation.REMOVE_PEER, System.nanoTime() - started));
+        }
     }
 
-    private void removePeersLocked(Collection<String> names) {
+    /** @return how many peers were removed */
+    private int removePeersLocked(Collection<String> names) {
         ensureOpen();
         List<Peer> removing = table.checkRemove(List.copyOf(names));
         journal.saveChange(table, List.of(), removing);
@@ -290,11 +296,13 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 "{} removed",
                 removing.size() == 1 ? "peer '" + removing.get(0).name() + "'" : removing.size() + " peers");
         changes.fire(l -> l.peersRemoved(removing));
+        return removing.size();
     }
 
     @Override
     public List<Peer> peers() {
         synchronized (changes.lock) {
+            ensureOpen();
             return table.peers();
         }
     }
@@ -302,6 +310,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public Optional<Peer> peer(String name) {
         synchronized (changes.lock) {
+            ensureOpen();
             return table.find(name);
         }
     }
@@ -309,6 +318,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public String deviceOf(String peerName) {
         synchronized (changes.lock) {
+            ensureOpen();
             return topology.deviceOf(table.require(peerName));
         }
     }
@@ -336,7 +346,10 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     @Override
     public int reconcile() {
-        return changes.changing(this::reconcileLocked);
+        long started = System.nanoTime();
+        int repairs = changes.changing(this::reconcileLocked);
+        changes.tell(l -> l.timed(MeshListener.Operation.RECONCILE, System.nanoTime() - started));
+        return repairs;
     }
 
     private int reconcileLocked() {
@@ -400,7 +413,10 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     @Override
     public void addListener(MeshListener listener) {
-        changes.addListener(listener);
+        synchronized (changes.lock) {
+            ensureOpen(); // one added later would never hear of anything, not even the close
+            changes.addListener(listener);
+        }
     }
 
     @Override
@@ -410,10 +426,11 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("mesh '" + ctx.config.name() + "' is closed");
+            throw new MeshClosedException(ctx.config.name());
         }
     }
 
+    /** Idempotent; the listeners hear {@link MeshListener#meshClosed()} before it returns, the first time. */
     @Override
     public void close() {
         KernelWatcher stopping;
@@ -429,6 +446,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             stopping.close();
         }
         closeSessions();
+        changes.closed();
     }
 
     private void closeSessions() {

@@ -28,18 +28,32 @@ final class MeshChanges {
     private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
     /** Held while delivering, so events reach listeners one at a time and in order. */
     private final Object delivery = new Object();
+    /** Events queued so far, counted under the lock: whether a change queued any. */
+    private long queued;
+    /** The close was queued: nothing follows it. */
+    private boolean over;
 
     /** Runs {@code change} under the lock, then delivers the events it queued (and any before them). */
     <T> T changing(Supplier<T> change) {
+        boolean[] fired = {false};
         try {
             synchronized (lock) {
-                return change.get();
+                long before = queued;
+                try {
+                    return change.get();
+                } finally {
+                    fired[0] = queued != before;
+                }
             }
         } catch (RuntimeException e) {
             throw KernelErrors.translate(
                     e); // what the session does not translate (bpf(2), say) leaves as the API's exception too
         } finally {
-            deliver();
+            // only a call that made a change waits for its delivery: a refused one (a closed mesh, bad input)
+            // returns at once, even to a listener that waits for it while it delivers
+            if (fired[0]) {
+                deliver();
+            }
         }
     }
 
@@ -53,6 +67,7 @@ final class MeshChanges {
 
     /** Queues an event under the lock; {@link #changing} hands it to the listeners once the lock is released. */
     void fire(Consumer<MeshListener> event) {
+        queued++;
         pending.add(() -> {
             for (MeshListener listener : listeners) {
                 try {
@@ -62,6 +77,27 @@ final class MeshChanges {
                 }
             }
         });
+    }
+
+    /** Tells the listeners now, after what was queued before: for events that follow a change rather than make one. */
+    void tell(Consumer<MeshListener> event) {
+        synchronized (lock) {
+            if (over) {
+                return; // a duration that comes after the close: meshClosed stays the last event
+            }
+            fire(event);
+        }
+        deliver();
+    }
+
+    /** Tells the listeners that the mesh is closed, and forgets them: the last event. */
+    void closed() {
+        synchronized (lock) {
+            fire(MeshListener::meshClosed);
+            over = true;
+        }
+        deliver();
+        listeners.clear();
     }
 
     void addListener(MeshListener listener) {

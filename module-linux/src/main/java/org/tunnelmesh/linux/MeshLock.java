@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -18,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.PermissionDeniedException;
 import org.tunnelmesh.TunnelMeshException;
 import org.tunnelmesh.internal.TrustedFile;
 
@@ -97,11 +100,7 @@ final class MeshLock implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(channel);
             HELD_HERE.remove(key);
-            throw new TunnelMeshException(
-                    "cannot take the lock " + file + " that keeps one mesh per network namespace and route protocol: "
-                            + e.getMessage() + "; the process needs write access to " + directory
-                            + " (root, or systemd RuntimeDirectory=tunnelmesh, or -Dtunnelmesh.lockDirectory=DIR)",
-                    e);
+            throw lockFailed(directory, file, e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             HELD_HERE.remove(key);
@@ -149,6 +148,26 @@ final class MeshLock implements AutoCloseable {
                         StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    }
+
+    /**
+     * Why the lock could not be taken, each path named once: java.nio's message is the path alone
+     * (an AccessDeniedException says only "/run/tunnelmesh"), the reason is apart from it.
+     */
+    static TunnelMeshException lockFailed(Path directory, Path file, IOException e) {
+        String denied = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() : file.toString();
+        String reason = e instanceof FileSystemException f
+                ? (f.getReason() == null ? e.getClass().getSimpleName() : f.getReason())
+                : e.getMessage();
+        String onWhat = denied.equals(file.toString()) ? "" : " on " + denied;
+        String fix = "the process needs write access to " + directory + ": run as root, give it a directory of its own"
+                + " (systemd RuntimeDirectory=tunnelmesh), or name one it may write with -Dtunnelmesh.lockDirectory=DIR";
+        String what =
+                "cannot take the lock " + file + " that keeps one mesh per network namespace and route protocol: ";
+        if (e instanceof AccessDeniedException) {
+            return new PermissionDeniedException(what + "Permission denied" + onWhat + "; " + fix, e);
+        }
+        return new TunnelMeshException(what + reason + onWhat + "; " + fix, e);
     }
 
     /** Who the lock file says holds it (the mesh and its pid), read from the open file. */

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tunnelmesh.ConflictException;
@@ -120,5 +121,29 @@ class MeshLockTest {
             holder.destroy();
             holder.waitFor();
         }
+    }
+
+    /**
+     * Issue 24: a lock directory the process may not write is a PermissionDeniedException that says so, naming the
+     * lock file once. Taken in a second process without CAP_DAC_OVERRIDE (setpriv) when the test runs as root.
+     */
+    @Test
+    void aLockDirectoryWithoutWriteAccessIsPermissionDenied() throws Exception {
+        Path locks = Files.createDirectories(dir.resolve("locks"));
+        Files.setPosixFilePermissions(locks, PosixFilePermissions.fromString("r-xr-xr-x"));
+        boolean root = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+        List<String> lessPrivileged =
+                root ? List.of("setpriv", "--bounding-set=-dac_override,-dac_read_search") : List.of();
+
+        String output = PrivilegeProbeMain.run(lessPrivileged, List.of(), "lock", locks.toString());
+
+        Path file = locks.resolve("net-1-proto-87.lock");
+        assertTrue(
+                output.startsWith("THROWN org.tunnelmesh.PermissionDeniedException: cannot take the lock " + file
+                        + " that keeps one mesh per network namespace and route protocol: Permission denied;"
+                        + " the process needs write access to " + locks + ": run as root"),
+                output);
+        assertEquals(1, output.split(java.util.regex.Pattern.quote(file.toString()), -1).length - 1, output);
+        assertTrue(output.contains("RuntimeDirectory=tunnelmesh") && output.contains("-Dtunnelmesh.lockDirectory="));
     }
 }

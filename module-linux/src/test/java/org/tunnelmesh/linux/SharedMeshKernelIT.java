@@ -140,6 +140,6 @@ class SharedMeshKernelIT {
     void closedMeshRefusesChanges() {
         LinuxTunnelMesh node1 = meshes.open(1, MeshMode.SHARED);
         meshes.closeLeavingState(node1);
-        assertThrows(IllegalStateException.class, () -> node1.addPeer(peer(2)));
+        assertThrows(org.tunnelmesh.MeshClosedException.class, () -> node1.addPeer(peer(2)));
     }
 }

@@ -13,7 +13,7 @@ import org.tunnelmesh.TunnelDevice;
  * snapshot, so a JMX client reading all counters of all devices costs one dump, not one per
  * attribute; a snapshot older than the maximum age is replaced on the next read.
  *
- * <p>Nothing here waits for another thread's dump: the mesh calls its listeners with its own lock
+ * <p>Nothing here waits for another thread's dump: a mesh may call its listeners with its own lock
  * held, and a listener that waited on a reader that waits on the mesh would deadlock. Readers
  * arriving together at an expired snapshot may therefore each dump once.
  */

@@ -110,7 +110,12 @@ final class ImpactDeclaringMBean implements DynamicMBean {
     @Override
     public Object getAttribute(String attribute)
             throws AttributeNotFoundException, MBeanException, ReflectionException {
-        return built.getAttribute(attribute);
+        try {
+            return built.getAttribute(attribute);
+        } catch (MBeanException e) {
+            // jmxutils says "RuntimeException occurred while invoking getPeerCount" around the mesh's own message
+            throw e.getTargetException() instanceof RuntimeException cause ? ManagedMesh.rejected(cause) : e;
+        }
     }
 
     @Override

@@ -19,7 +19,7 @@ import org.tunnelmesh.LinkCounters;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerSpec;
 import org.tunnelmesh.TunnelDevice;
-import org.tunnelmesh.TunnelMeshException;
+import org.tunnelmesh.TunnelMesh;
 import org.weakref.jmx.Managed;
 
 /**
@@ -27,7 +27,7 @@ import org.weakref.jmx.Managed;
  *
  * <p>Errors cross the wire as standard types: a bad argument arrives as an {@link MBeanException}
  * carrying the mesh's message, wrapping an {@link IllegalArgumentException} with the same message
- * (an {@link IllegalStateException} for a kernel failure), never a tunnelmesh class a remote
+ * (an {@link IllegalStateException} for a kernel failure or a closed mesh), never a tunnelmesh class a remote
  * client could not deserialize. The mesh validates before it changes anything, so a rejected
  * call leaves it as it was. Peer and device MBeans follow these calls through the mesh's
  * listener, as they follow calls made from Java.
@@ -46,11 +46,11 @@ public final class ManagedMesh {
     static final int REPORT_WIDTH = 52;
     private static final String CONTINUATION = "    ";
 
-    private final MeasuredTunnelMesh mesh;
+    private final TunnelMesh mesh;
     private final MeshMBeans mbeans;
     private final DeviceSnapshots snapshots;
 
-    ManagedMesh(MeasuredTunnelMesh mesh, MeshMBeans mbeans, DeviceSnapshots snapshots) {
+    ManagedMesh(TunnelMesh mesh, MeshMBeans mbeans, DeviceSnapshots snapshots) {
         this.mesh = mesh;
         this.mbeans = mbeans;
         this.snapshots = snapshots;
@@ -183,7 +183,7 @@ public final class ManagedMesh {
             throws MBeanException {
         try {
             mesh.addPeer(Peer.of(name, underlay, subnets));
-        } catch (TunnelMeshException e) {
+        } catch (RuntimeException e) {
             throw rejected(e);
         }
     }
@@ -203,7 +203,7 @@ public final class ManagedMesh {
             throws MBeanException {
         try {
             mesh.addPeers(PeerSpec.parseList(peers));
-        } catch (TunnelMeshException e) {
+        } catch (RuntimeException e) {
             throw rejected(e);
         }
     }
@@ -221,7 +221,7 @@ public final class ManagedMesh {
             throws MBeanException {
         try {
             mesh.removePeer(name);
-        } catch (TunnelMeshException e) {
+        } catch (RuntimeException e) {
             throw rejected(e);
         }
     }
@@ -239,7 +239,7 @@ public final class ManagedMesh {
             throws MBeanException {
         try {
             mesh.removePeers(nameList(names));
-        } catch (TunnelMeshException e) {
+        } catch (RuntimeException e) {
             throw rejected(e);
         }
     }
@@ -257,7 +257,7 @@ public final class ManagedMesh {
     public int reconcile() throws MBeanException {
         try {
             return mesh.reconcile();
-        } catch (TunnelMeshException e) {
+        } catch (RuntimeException e) {
             throw rejected(e);
         }
     }
@@ -286,7 +286,7 @@ public final class ManagedMesh {
         }
         try {
             mesh.purge();
-        } catch (TunnelMeshException e) {
+        } catch (RuntimeException e) {
             throw rejected(e);
         }
     }
@@ -305,7 +305,7 @@ public final class ManagedMesh {
     public String diagnose() throws MBeanException {
         try {
             return report(mesh.diagnose());
-        } catch (TunnelMeshException e) {
+        } catch (RuntimeException e) {
             throw rejected(e);
         }
     }
@@ -352,15 +352,20 @@ public final class ManagedMesh {
     }
 
     /**
-     * Re-expresses a mesh error in standard types, keeping its message. jmxutils passes an
-     * MBeanException through unchanged, so the client sees the message at the top, not
-     * jmxutils' generic "RuntimeException occurred while invoking".
+     * Re-expresses a failure in standard types, keeping its message: a client has none of our
+     * classes (a MeshClosedException would not deserialize). jmxutils passes an MBeanException
+     * through unchanged, so the client sees the message at the top ("mesh 'edge' is closed"), not
+     * jmxutils' generic "RuntimeException occurred while invoking"; over Jolokia the standard
+     * type and the message are what the error names.
      */
-    static MBeanException rejected(TunnelMeshException e) {
-        RuntimeException standard = e instanceof InvalidInputException || e instanceof ConflictException
-                ? new IllegalArgumentException(e.getMessage())
-                : new IllegalStateException(e.getMessage());
-        return new MBeanException(standard, e.getMessage());
+    static MBeanException rejected(RuntimeException e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        RuntimeException standard = e instanceof InvalidInputException
+                        || e instanceof ConflictException
+                        || e instanceof IllegalArgumentException
+                ? new IllegalArgumentException(message)
+                : new IllegalStateException(message);
+        return new MBeanException(standard, message);
     }
 
     private static TabularType peersType() {

@@ -6,7 +6,7 @@ import org.weakref.jmx.Managed;
 
 /**
  * One tunnel device ({@code org.tunnelmesh:type=TunnelDevice,mesh=<mesh>,name=<ifname>}).
- * Every read comes from the shared device snapshot, at most {@link MeshMBeans#COUNTER_MAX_AGE} old.
+ * Every read comes from the shared device snapshot, at most the export's counter age ({@link MeshMBeans#COUNTER_MAX_AGE} unless told) old.
  */
 @ManagedDescription(description = "A tunnel device of the mesh, with the kernel's counters (IFLA_STATS64)")
 public final class ManagedTunnelDevice {

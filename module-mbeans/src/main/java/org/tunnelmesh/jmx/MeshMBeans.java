@@ -15,6 +15,7 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelDevice;
@@ -25,13 +26,22 @@ import org.tunnelmesh.TunnelMesh;
  * peer, one TunnelDevice MBean per device, and the MeshEvents notifications. Peer and device MBeans follow the mesh whichever
  * way it changes (JMX or Java API), through a {@link MeshListener}.
  *
+ * <p>Life cycle: the mesh owns its MBeans. They live from {@code export} until the mesh is closed
+ * or this handle is, whichever comes first: the mesh's {@code close()} tells its listeners, and
+ * this one unregisters every {@code org.tunnelmesh} MBean of the mesh before that {@code close()}
+ * returns. The mesh reports the duration of its single changes to its listeners too, so MeshStats
+ * counts every call, made on the mesh, on {@link #mesh()} (the same object) or over JMX. There is
+ * one handle to use, the mesh; close order does not matter, and closing twice does nothing.
+ *
  * <pre>{@code
- * try (MeshMBeans mbeans = MeshMBeans.export(mesh, ManagementFactory.getPlatformMBeanServer())) { ... }
+ * try (TunnelMesh mesh = LinuxTunnelMesh.open(config, peers)) {
+ *     MeshMBeans.export(mesh, ManagementFactory.getPlatformMBeanServer());
+ *     mesh.addPeer(peer);      // registers its Peer MBean; timed in MeshStats' AddPeer.*
+ * }                            // closing the mesh unregisters every MBean of it
  * }</pre>
  *
- * <p>Latency figures count the calls made through JMX and through {@link #mesh()} (or through a
- * {@link MeasuredTunnelMesh} passed in); calls made on the bare mesh are not timed. Closing
- * unregisters everything; the mesh itself stays open.
+ * <p>Closing this handle instead unregisters the MBeans and leaves the mesh open. A mesh that
+ * reports no durations (an implementation of the application's own) gets empty latency figures.
  */
 public final class MeshMBeans implements Closeable {
 
@@ -42,7 +52,10 @@ public final class MeshMBeans implements Closeable {
 
     private static final Logger log = LogManager.getLogger(MeshMBeans.class);
 
-    private final MeasuredTunnelMesh mesh;
+    private final TunnelMesh mesh;
+    private final LatencyStat addPeerLatency = new LatencyStat();
+    private final LatencyStat removePeerLatency = new LatencyStat();
+    private final LatencyStat reconcileLatency = new LatencyStat();
     private final String meshName;
     private final MBeanServer server;
     private final DeviceSnapshots snapshots;
@@ -80,6 +93,20 @@ public final class MeshMBeans implements Closeable {
         public void stateRepaired(String what) {
             onStateRepaired(what);
         }
+
+        @Override
+        public void timed(Operation operation, long nanos) {
+            switch (operation) {
+                case ADD_PEER -> addPeerLatency.record(nanos);
+                case REMOVE_PEER -> removePeerLatency.record(nanos);
+                case RECONCILE -> reconcileLatency.record(nanos);
+            }
+        }
+
+        @Override
+        public void meshClosed() {
+            close();
+        }
     };
     private long changes;
     private boolean eventsRegistered;
@@ -91,27 +118,52 @@ public final class MeshMBeans implements Closeable {
         return traffic;
     }
 
-    private MeshMBeans(MeasuredTunnelMesh mesh, MBeanServer server) {
+    private MeshMBeans(TunnelMesh mesh, MBeanServer server, Duration counterMaxAge) {
         this.mesh = mesh;
         this.meshName = mesh.config().name();
         this.server = server;
-        this.snapshots = new DeviceSnapshots(mesh::devices, COUNTER_MAX_AGE.toNanos(), System::nanoTime);
-        this.traffic = new TrafficSnapshots(mesh::trafficCounters, COUNTER_MAX_AGE.toNanos(), System::nanoTime);
+        this.snapshots = new DeviceSnapshots(mesh::devices, counterMaxAge.toNanos(), System::nanoTime);
+        this.traffic = new TrafficSnapshots(mesh::trafficCounters, counterMaxAge.toNanos(), System::nanoTime);
         this.events = new MeshEvents(MeshObjectNames.events(meshName));
     }
 
     /**
      * Registers the mesh's MBeans with {@code server}: the mesh, its stats, its events, and one per peer and per tunnel
-     * device, kept in step with the mesh through its listener. Give the returned {@link #mesh()} to the rest of the
-     * application so the latency figures cover every caller.
+     * device, kept in step with the mesh through its listener. They live until the mesh is closed (or the returned
+     * handle is), and the mesh's own timings feed MeshStats, whichever handle the application calls.
      *
-     * @param mesh the mesh; wrapped in a {@link MeasuredTunnelMesh} unless it is one
+     * @param mesh the mesh to publish
      * @param server where to register, e.g. {@link java.lang.management.ManagementFactory#getPlatformMBeanServer()}
-     * @return a handle whose {@link #close()} unregisters them all
+     * @return a handle whose {@link #close()} unregisters them all (as the mesh's close does)
      * @throws IllegalStateException when a mesh of the same name is already registered there
+     * @throws org.tunnelmesh.MeshClosedException when the mesh is closed
      */
     public static MeshMBeans export(TunnelMesh mesh, MBeanServer server) {
-        MeshMBeans mbeans = new MeshMBeans(MeasuredTunnelMesh.of(mesh), server);
+        return export(mesh, server, COUNTER_MAX_AGE);
+    }
+
+    /**
+     * Registers the mesh's MBeans with {@code server}, their counters read from the mesh at most
+     * {@code counterMaxAge} ago. {@link Duration#ZERO} reads the mesh at every access: a test that
+     * sets counters on a test double sees them at the next read, without sleeping.
+     *
+     * @param mesh the mesh to publish
+     * @param server where to register
+     * @param counterMaxAge the oldest counters the MBeans serve (default 250 ms); zero or more
+     * @return a handle whose {@link #close()} unregisters them all (as the mesh's close does)
+     * @throws InvalidInputException when {@code counterMaxAge} is negative
+     * @throws IllegalStateException when a mesh of the same name is already registered there
+     * @throws org.tunnelmesh.MeshClosedException when the mesh is closed
+     */
+    public static MeshMBeans export(TunnelMesh mesh, MBeanServer server, Duration counterMaxAge) {
+        if (mesh == null) {
+            throw new NullPointerException("mesh");
+        }
+        if (counterMaxAge == null || counterMaxAge.isNegative()) {
+            throw new InvalidInputException("counterMaxAge " + counterMaxAge
+                    + " is not a duration of zero or more (zero: counters read at every access)");
+        }
+        MeshMBeans mbeans = new MeshMBeans(mesh, server, counterMaxAge);
         try {
             mbeans.start();
         } catch (RuntimeException e) {
@@ -138,7 +190,7 @@ public final class MeshMBeans implements Closeable {
         }
         ObjectName statsName = MeshObjectNames.stats(meshName);
         try {
-            server.registerMBean(new MeshStats(mesh), statsName);
+            server.registerMBean(new MeshStats(addPeerLatency, removePeerLatency, reconcileLatency), statsName);
             statsRegistered = true;
         } catch (JMException e) {
             throw new IllegalStateException("cannot register " + statsName + ": " + e.getMessage(), e);
@@ -150,12 +202,17 @@ public final class MeshMBeans implements Closeable {
         log.debug("exported mesh {} with {} peer(s) and {} device(s)", meshName, peers.size(), devices.size());
     }
 
-    /** {@return the mesh these MBeans publish, timing addPeer, removePeer and reconcile for the latency figures} */
-    public MeasuredTunnelMesh mesh() {
+    /**
+     * The mesh these MBeans publish: the object {@code export} was given. Calls on it are timed in MeshStats as any
+     * others; it is here for code that has only this handle.
+     *
+     * @return the mesh
+     */
+    public TunnelMesh mesh() {
         return mesh;
     }
 
-    /** Unregisters every MBean of the mesh. The mesh stays open. */
+    /** Unregisters every MBean of the mesh; the mesh stays open. Idempotent; the mesh's close calls it too. */
     @Override
     public void close() {
         mesh.removeListener(listener);
@@ -180,8 +237,8 @@ public final class MeshMBeans implements Closeable {
         return peer == null ? null : peer.getDevice();
     }
 
-    // Lock order: the mesh calls listeners with its own lock held, so this object's lock is only
-    // ever taken to change registrations, never around a call into the mesh.
+    // Lock order: this object's lock is only ever taken to change registrations, never around a
+    // call into the mesh (an implementation may call listeners with its own lock held).
 
     /**
      * Registers what the mesh holds now. Runs once, at export, while other threads may already

@@ -38,10 +38,10 @@ public final class MeshStats extends AttributesOnlyMBean {
     private final Map<String, LatencyStat> calls = new LinkedHashMap<>();
     private final MBeanInfo info;
 
-    MeshStats(MeasuredTunnelMesh mesh) {
-        calls.put("AddPeer", mesh.addPeerLatency());
-        calls.put("RemovePeer", mesh.removePeerLatency());
-        calls.put("Reconcile", mesh.reconcileLatency());
+    MeshStats(LatencyStat addPeer, LatencyStat removePeer, LatencyStat reconcile) {
+        calls.put("AddPeer", addPeer);
+        calls.put("RemovePeer", removePeer);
+        calls.put("Reconcile", reconcile);
         List<MBeanAttributeInfo> attributes = new ArrayList<>();
         for (String call : calls.keySet()) {
             String of = "Latency of " + uncapitalized(call) + " calls (JMX and Java API)";

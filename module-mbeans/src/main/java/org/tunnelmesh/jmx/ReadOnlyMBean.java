@@ -77,9 +77,12 @@ final class ReadOnlyMBean extends AttributesOnlyMBean {
         try {
             return getter.invoke(managed);
         } catch (InvocationTargetException e) {
-            throw e.getCause() instanceof Exception cause
-                    ? new MBeanException(cause, cause.getMessage())
-                    : new MBeanException(new RuntimeException(e.getCause()), String.valueOf(e.getCause()));
+            // in standard types, as the Mesh MBean's operations: a client has none of our classes
+            throw e.getCause() instanceof RuntimeException cause
+                    ? ManagedMesh.rejected(cause)
+                    : e.getCause() instanceof Exception cause
+                            ? new MBeanException(cause, cause.getMessage())
+                            : new MBeanException(new RuntimeException(e.getCause()), String.valueOf(e.getCause()));
         } catch (IllegalAccessException e) {
             throw new ReflectionException(e);
         }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -138,6 +139,56 @@ class MeshMBeansRemoteTest {
         Notification added = received.poll(10, TimeUnit.SECONDS);
         assertNotNull(added, "no notification within 10 s");
         assertEquals("peer node3 added: underlay 10.245.1.4, subnets 192.168.43.0/24", added.getMessage());
+    }
+
+    /**
+     * Issue 24: a client whose call meets a closed mesh reads why, not jmxutils' "RuntimeException occurred while
+     * invoking addPeer". A listener added before the MBeans' own hears of the close first, while the MBeans are
+     * still registered: a call then meets the closed mesh, as a client's racing the close would.
+     */
+    @Test
+    void aRemoteClientWhoseCallMeetsAClosedMeshReadsThatItIsClosed() throws Exception {
+        MBeanServerConnection connection = connection();
+        List<Object> seen = new java.util.ArrayList<>();
+        mbeans.close();
+        mesh.addListener(new org.tunnelmesh.MeshListener() {
+            @Override
+            public void meshClosed() {
+                for (String operation : List.of("addPeer", "reconcile")) {
+                    try {
+                        if (operation.equals("addPeer")) {
+                            connection.invoke(
+                                    MESH,
+                                    "addPeer",
+                                    new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"},
+                                    THREE_STRINGS);
+                        } else {
+                            connection.invoke(MESH, "reconcile", new Object[0], new String[0]);
+                        }
+                        seen.add(operation + " succeeded");
+                    } catch (Exception e) {
+                        seen.add(e);
+                    }
+                }
+            }
+        });
+        mbeans = MeshMBeans.export(mesh, server);
+
+        mesh.close();
+
+        assertEquals(2, seen.size(), seen.toString());
+        for (Object outcome : seen) {
+            MBeanException e = assertInstanceOf(MBeanException.class, outcome);
+            assertEquals("mesh 'lab' is closed", e.getMessage());
+            // a standard type, so a client without our classes deserializes it
+            assertEquals(IllegalStateException.class, e.getTargetException().getClass());
+            assertEquals("mesh 'lab' is closed", e.getTargetException().getMessage());
+        }
+        // once close() returned, the MBeans are gone
+        assertThrows(
+                javax.management.InstanceNotFoundException.class,
+                () -> connection.invoke(MESH, "reconcile", new Object[0], new String[0]));
+        assertEquals(Set.of(), connection.queryNames(new ObjectName("org.tunnelmesh:*"), null));
     }
 
     private MBeanServerConnection connection() {

@@ -1,9 +1,11 @@
 package org.tunnelmesh.jmx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.tunnelmesh.LinkCounters;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
@@ -789,38 +792,124 @@ class MeshMBeansTest {
         assertTrue(Arrays.stream(declared).noneMatch(info -> isBlank(info.getDescription())));
     }
 
+    /** Issue 24: latency is recorded whichever handle the application calls - JMX, mbeans.mesh(), or the mesh. */
     @Test
-    void latencyIsCountedForJmxAndMeasuredJavaCalls() throws JMException {
+    void latencyIsCountedWhicheverHandleTheApplicationCalls() throws JMException {
         server.invoke(MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS);
         mbeans.mesh().addPeer(Peer.of("node4", "10.245.1.5", "192.168.44.0/24"));
         mesh.addPeer(Peer.of("node5", "10.245.1.6", "192.168.45.0/24"));
+        mesh.addPeers(List.of(Peer.of("node6", "10.245.1.7", "192.168.46.0/24"))); // one peer: an addPeer
         assertThrows(
                 MBeanException.class,
                 () -> server.invoke(
                         MESH, "addPeer", new Object[] {"node3", "10.245.1.4", "192.168.43.0/24"}, THREE_STRINGS));
         server.invoke(MESH, "removePeer", new Object[] {"node3"}, ONE_STRING);
+        mesh.removePeer("node4");
         server.invoke(MESH, "reconcile", new Object[0], new String[0]);
-        mbeans.mesh().reconcile();
+        mesh.reconcile();
 
-        assertEquals(2L, server.getAttribute(STATS, "AddPeer.Count"));
-        assertEquals(1L, server.getAttribute(STATS, "RemovePeer.Count"));
+        assertEquals(4L, server.getAttribute(STATS, "AddPeer.Count"));
+        assertEquals(2L, server.getAttribute(STATS, "RemovePeer.Count"));
         assertEquals(2L, server.getAttribute(STATS, "Reconcile.Count"));
         long p50 = (long) server.getAttribute(STATS, "AddPeer.P50");
         long p99 = (long) server.getAttribute(STATS, "AddPeer.P99");
         long max = (long) server.getAttribute(STATS, "AddPeer.Max");
         assertTrue(0 <= p50 && p50 <= p99 && p99 <= max, p50 + " " + p99 + " " + max);
+        assertSame(mesh, mbeans.mesh(), "one handle");
+    }
+
+    /** Issue 24: the mesh owns its MBeans - closing it, by either handle, leaves none of them registered. */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void closingTheMeshUnregistersEveryMBeanOfIt(boolean throughTheMBeansHandle) throws Exception {
+        MeshConfig otherConfig = mesh.config().toBuilder().name("other").build();
+        try (InMemoryTunnelMesh other = InMemoryTunnelMesh.open(
+                        otherConfig, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
+                MeshMBeans otherMBeans = MeshMBeans.export(other, server)) {
+            mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
+            assertEquals(
+                    3,
+                    server.queryNames(new ObjectName("org.tunnelmesh:name=lab,*"), null)
+                            .size());
+            assertEquals(
+                    3,
+                    server.queryNames(new ObjectName("org.tunnelmesh:mesh=lab,*"), null)
+                            .size());
+
+            if (throughTheMBeansHandle) {
+                mbeans.mesh().close();
+            } else {
+                mesh.close();
+            }
+
+            assertEquals(Set.of(), server.queryNames(new ObjectName("org.tunnelmesh:mesh=lab,*"), null));
+            assertEquals(Set.of(), server.queryNames(new ObjectName("org.tunnelmesh:name=lab,*"), null));
+            assertTrue(server.isRegistered(MeshObjectNames.mesh("other")), "another mesh's MBeans stay");
+            mbeans.close(); // closing the handle too, after: nothing happens
+        }
+    }
+
+    /**
+     * Issue 24: an attribute read that meets a closed mesh (in the moment before its MBeans go) says so, in a standard
+     * type a remote client can deserialize. A listener added before the MBeans' own hears of the close first.
+     */
+    @Test
+    void anAttributeReadThatMeetsAClosedMeshSaysSo() throws Exception {
+        List<Exception> seen = new CopyOnWriteArrayList<>();
+        mbeans.close();
+        mesh.addListener(new org.tunnelmesh.MeshListener() {
+            @Override
+            public void meshClosed() {
+                for (ObjectName name : List.of(MESH, TUNL0, NODE2)) {
+                    for (String attribute : List.of("PeerCount", "TxPackets")) {
+                        try {
+                            server.getAttribute(name, attribute);
+                        } catch (javax.management.AttributeNotFoundException e) {
+                            // not an attribute of that MBean
+                        } catch (Exception e) {
+                            seen.add(e);
+                        }
+                    }
+                }
+            }
+        });
+        mbeans = MeshMBeans.export(mesh, server, Duration.ZERO);
+
+        mesh.close();
+
+        assertEquals(3, seen.size(), seen.toString());
+        for (Exception e : seen) {
+            MBeanException failed = assertInstanceOf(MBeanException.class, e);
+            assertEquals("mesh 'lab' is closed", failed.getMessage());
+            assertEquals(
+                    IllegalStateException.class, failed.getTargetException().getClass());
+        }
     }
 
     @Test
-    void aMeasuredMeshPassedInIsMeasuredForEveryCaller() {
+    void aClosedMeshCannotBeExported() {
         mbeans.close();
-        MeasuredTunnelMesh measured = MeasuredTunnelMesh.of(mesh);
-        mbeans = MeshMBeans.export(measured, server);
+        mesh.close();
 
-        measured.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
+        assertThrows(org.tunnelmesh.MeshClosedException.class, () -> MeshMBeans.export(mesh, server));
+        assertDoesNotThrow(() -> assertEquals(Set.of(), server.queryNames(new ObjectName("org.tunnelmesh:*"), null)));
+    }
 
-        assertEquals(1, mbeans.mesh().addPeerLatency().getCount());
-        assertTrue(server.isRegistered(NODE3));
+    /** Issue 24: time under the test's control - with a counter age of zero, what the mesh counts a read shows. */
+    @Test
+    void withACounterAgeOfZeroAReadShowsTheCountersSetJustBefore() throws JMException {
+        mbeans.close();
+        mbeans = MeshMBeans.export(mesh, server, Duration.ZERO);
+        assertEquals(0L, server.getAttribute(TUNL0, "TxPackets"));
+        mesh.setPeerCounters("node2", new org.tunnelmesh.PeerCounters(5, 500, 6, 600));
+
+        mesh.setCounters("tunl0", new LinkCounters(1, 100, 0, 0, 7, 700, 0, 0));
+
+        assertEquals(7L, server.getAttribute(TUNL0, "TxPackets"));
+        assertEquals(6L, server.getAttribute(NODE2, "TxPackets"));
+        assertThrows(
+                org.tunnelmesh.InvalidInputException.class,
+                () -> MeshMBeans.export(mesh, server, Duration.ofMillis(-1)));
     }
 
     @Test
@@ -869,9 +958,8 @@ class MeshMBeansTest {
 
     @Test
     void aSecondMeshOfTheSameNameIsRefusedWithoutHarmingTheFirst() throws JMException {
-        InMemoryTunnelMesh twin = InMemoryTunnelMesh.open(mesh.config());
-
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MeshMBeans.export(twin, server));
+        // the same mesh exported twice: two meshes of one name cannot be open in one JVM
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MeshMBeans.export(mesh, server));
 
         assertTrue(e.getMessage().contains("org.tunnelmesh:type=MeshEvents,name=lab"), e.getMessage());
         assertTrue(server.isRegistered(EVENTS));

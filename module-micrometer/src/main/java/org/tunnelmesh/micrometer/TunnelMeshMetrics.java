@@ -24,6 +24,7 @@ import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.LinkCounters;
 import org.tunnelmesh.MeshListener;
+import org.tunnelmesh.MeshListener.Operation;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerCounters;
@@ -47,8 +48,9 @@ import org.tunnelmesh.TunnelMesh;
  *       the devices the mesh listed when bound ({@code tunl0}); POINT_TO_POINT: each peer's device, with the peer's
  *       series;
  *   <li>{@code tunnelmesh_operation_duration_seconds{mesh,operation}}: a summary (count, sum, max, quantiles 0.5,
- *       0.9, 0.99) of {@code add_peer}, {@code remove_peer} and {@code reconcile} calls made through {@link
- *       #timed()};
+ *       0.9, 0.99) of the {@code add_peer}, {@code remove_peer} and {@code reconcile} calls that succeeded, as
+ *       the mesh reports them to its listeners ({@link MeshListener#timed}): calls made on any handle, over JMX or
+ *       from ZooKeeper alike;
  *   <li>{@code tunnelmesh_peer_series_enabled{mesh}}: 1 while the per-peer series are published, 0 while the mesh
  *       has more peers than {@link Builder#peerSeriesLimit(int)}.
  * </ul>
@@ -61,7 +63,6 @@ import org.tunnelmesh.TunnelMesh;
  * <pre>{@code
  * TunnelMeshMetrics metrics = TunnelMeshMetrics.of(mesh);
  * metrics.bindTo(registry);
- * TunnelMesh timed = metrics.timed(); // call addPeer, removePeer, reconcile on this one: they are timed
  * }</pre>
  */
 public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
@@ -77,21 +78,16 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
 
     private static final Logger log = LogManager.getLogger(TunnelMeshMetrics.class);
 
-    /** The operations timed by {@link #timed()}, by their {@code operation} tag. */
-    enum Operation {
-        ADD_PEER("add_peer"),
-        REMOVE_PEER("remove_peer"),
-        RECONCILE("reconcile");
-
-        final String tag;
-
-        Operation(String tag) {
-            this.tag = tag;
-        }
+    /** The {@code operation} tag of each call the mesh times. */
+    private static String tag(Operation operation) {
+        return switch (operation) {
+            case ADD_PEER -> "add_peer";
+            case REMOVE_PEER -> "remove_peer";
+            case RECONCILE -> "reconcile";
+        };
     }
 
     private final TunnelMesh mesh;
-    private final TimedTunnelMesh timed;
     private final String meshName;
     private final MeshMode mode;
     private final int peerSeriesLimit;
@@ -109,6 +105,11 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
         @Override
         public void peersRemoved(List<Peer> removed) {
             changed(List.of(), removed);
+        }
+
+        @Override
+        public void timed(Operation operation, long nanos) {
+            recorded(operation, nanos);
         }
     };
 
@@ -139,7 +140,6 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
         for (Operation operation : Operation.values()) {
             timers.put(operation, new CopyOnWriteArrayList<>());
         }
-        this.timed = new TimedTunnelMesh(mesh, this);
     }
 
     /**
@@ -164,17 +164,6 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
             throw new NullPointerException("mesh");
         }
         return new Builder(mesh);
-    }
-
-    /**
-     * The mesh, with {@code addPeer}, {@code removePeer} and {@code reconcile} timed into {@code
-     * tunnelmesh_operation_duration_seconds} (calls that fail, and the bulk calls, are not). Hand this one to
-     * whatever changes the mesh - {@code MeshMBeans.export(metrics.timed(), server)} times the JMX calls too.
-     *
-     * @return the timed view of the mesh
-     */
-    public TunnelMesh timed() {
-        return timed;
     }
 
     /**
@@ -266,7 +255,7 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
         sharedDevices.stream().sorted().forEach(device -> meshMeters.addAll(deviceMeters(registry, device)));
         for (Operation operation : Operation.values()) {
             Timer timer = Timer.builder("tunnelmesh.operation.duration")
-                    .tags(meshTags.and("operation", operation.tag))
+                    .tags(meshTags.and("operation", tag(operation)))
                     .description("Duration of the mesh's addPeer, removePeer and reconcile calls that succeeded")
                     .publishPercentiles(0.5, 0.9, 0.99)
                     .register(registry);
@@ -275,8 +264,8 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
-    /** Called by {@link TimedTunnelMesh} after a call that succeeded. */
-    void recorded(Operation operation, long elapsedNanos) {
+    /** Called by the mesh, through the listener, after a call that succeeded. */
+    private void recorded(Operation operation, long elapsedNanos) {
         for (Timer timer : timers.get(operation)) {
             timer.record(Math.max(0, elapsedNanos), TimeUnit.NANOSECONDS);
         }

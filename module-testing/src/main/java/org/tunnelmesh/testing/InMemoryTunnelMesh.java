@@ -6,13 +6,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.LinkCounters;
+import org.tunnelmesh.MeshClosedException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
@@ -22,13 +26,20 @@ import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.internal.PeerTable;
 
 /**
- * A {@link TunnelMesh} kept entirely in memory, for tests of code that embeds a mesh. It checks
- * peers with the same {@link PeerTable} rules as the kernel-backed mesh, fires listeners the same
- * way (after the change, on the calling thread, with the mesh's lock held), and shows devices like
- * it, named by the same rule ({@link TunnelDevice#nameFor}): SHARED one keyless {@code tunl0},
- * POINT_TO_POINT one {@code tm-<peer>} per peer with local and remote set (shortened with a hash
- * where that exceeds the kernel's 15 characters). Counters stay at zero unless a test sets them
- * with {@link #setCounters}.
+ * A {@link TunnelMesh} kept entirely in memory, for tests of code that embeds a mesh. It keeps the
+ * contract of the kernel-backed mesh ({@link TunnelMeshContract} runs against both): it checks
+ * peers with the same {@link PeerTable} rules, tells listeners the same way (after the change, with
+ * the mesh's lock released, one event at a time in the order of the changes, before the call that
+ * made the change returns; the durations of single changes; {@code meshClosed} last), throws
+ * {@link MeshClosedException} from every operation once closed, and shows devices like it, named by
+ * the same rule ({@link TunnelDevice#nameFor}): SHARED one keyless {@code tunl0}, POINT_TO_POINT one
+ * {@code tm-<peer>} per peer with local and remote set (shortened with a hash where that exceeds the
+ * kernel's 15 characters). Counters stay at zero unless a test sets them with {@link #setCounters};
+ * what a test sets, the next read returns.
+ *
+ * <p>One open mesh per name in this JVM (the kernel-backed mesh allows one per network namespace and
+ * route protocol, which memory does not have): a second {@link #open} of a name fails with a
+ * {@link ConflictException} until the first is closed. Tests close what they open (try-with-resources).
  *
  * <p>Shipped as {@code org.tunnelmesh:tunnelmesh-testing}: depend on it with test scope.
  */
@@ -39,7 +50,17 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     /** ifindex of tunl0 in a fresh namespace (1 is lo). */
     private static final int SHARED_IFINDEX = 2;
 
+    /** The open meshes of this JVM by name: one per name, as the kernel-backed mesh is one per namespace. */
+    private static final Map<String, InMemoryTunnelMesh> OPEN = new ConcurrentHashMap<>();
+
     private final MeshConfig config;
+    /** Events of committed changes, queued under the mesh's lock and delivered after it is released. */
+    private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
+    /** Held while delivering, so events reach listeners one at a time and in order. */
+    private final Object delivery = new Object();
+    /** Events queued so far, counted under the mesh's lock: whether a change queued any. */
+    private long queued;
+
     private final PeerTable table;
     private final Map<String, Integer> ifindexes = new HashMap<>();
     private final Map<String, LinkCounters> counters = new ConcurrentHashMap<>();
@@ -89,6 +110,14 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         }
         InMemoryTunnelMesh mesh = new InMemoryTunnelMesh(config);
         if (!initialPeers.isEmpty()) {
+            mesh.table.checkAdd(List.copyOf(initialPeers)); // before taking the name: a refused open holds nothing
+        }
+        if (OPEN.putIfAbsent(config.name(), mesh) != null) {
+            throw new ConflictException("mesh '" + config.name() + "' is open already in this JVM: one open"
+                    + " InMemoryTunnelMesh per name (as LinuxTunnelMesh allows one per network namespace and route"
+                    + " protocol); close the first one, or give this one another name");
+        }
+        if (!initialPeers.isEmpty()) {
             mesh.addPeers(initialPeers);
         }
         return mesh;
@@ -105,7 +134,21 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void addPeers(Collection<Peer> peers) {
+    public void addPeers(Collection<Peer> peers) {
+        long started = System.nanoTime();
+        long before = queued();
+        int added;
+        try {
+            added = addPeersLocked(peers);
+        } finally {
+            deliverIfQueuedSince(before);
+        }
+        if (added == 1) {
+            tell(listener -> listener.timed(MeshListener.Operation.ADD_PEER, System.nanoTime() - started));
+        }
+    }
+
+    private synchronized int addPeersLocked(Collection<Peer> peers) {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
         table.checkAdd(adding);
@@ -117,10 +160,25 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             }
         }
         fire(listener -> listener.peersAdded(adding)); // one event for the change, as the real mesh sends
+        return adding.size();
     }
 
     @Override
-    public synchronized void removePeers(Collection<String> names) {
+    public void removePeers(Collection<String> names) {
+        long started = System.nanoTime();
+        long before = queued();
+        int removed;
+        try {
+            removed = removePeersLocked(names);
+        } finally {
+            deliverIfQueuedSince(before);
+        }
+        if (removed == 1) {
+            tell(listener -> listener.timed(MeshListener.Operation.REMOVE_PEER, System.nanoTime() - started));
+        }
+    }
+
+    private synchronized int removePeersLocked(Collection<String> names) {
         ensureOpen();
         List<Peer> removing = table.checkRemove(List.copyOf(names));
         table.removeAll(removing);
@@ -131,20 +189,24 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             peerCounters.remove(peer.name()); // as the filter's map forgets a removed peer
         }
         fire(listener -> listener.peersRemoved(removing));
+        return removing.size();
     }
 
     @Override
     public synchronized Optional<Peer> peer(String name) {
+        ensureOpen();
         return table.find(name);
     }
 
     @Override
     public synchronized List<Peer> peers() {
+        ensureOpen();
         return table.peers();
     }
 
     @Override
     public synchronized String deviceOf(String peerName) {
+        ensureOpen();
         return TunnelDevice.nameFor(config.mode(), table.require(peerName).name());
     }
 
@@ -168,7 +230,20 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized int reconcile() {
+    public int reconcile() {
+        long started = System.nanoTime();
+        long before = queued();
+        int repairs;
+        try {
+            repairs = reconcileLocked();
+        } finally {
+            deliverIfQueuedSince(before);
+        }
+        tell(listener -> listener.timed(MeshListener.Operation.RECONCILE, System.nanoTime() - started));
+        return repairs;
+    }
+
+    private synchronized int reconcileLocked() {
         ensureOpen();
         List<String> repairs = List.copyOf(drift);
         drift.clear();
@@ -179,7 +254,16 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public synchronized void purge() {
+    public void purge() {
+        long before = queued();
+        try {
+            purgeLocked();
+        } finally {
+            deliverIfQueuedSince(before);
+        }
+    }
+
+    private synchronized void purgeLocked() {
         ensureOpen();
         List<Peer> removed = table.peers();
         table.clear();
@@ -206,13 +290,35 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     }
 
     @Override
-    public void addListener(MeshListener listener) {
+    public synchronized void addListener(MeshListener listener) {
+        ensureOpen(); // one added later would never hear of anything, not even the close
         listeners.add(listener);
     }
 
+    /** Idempotent; the listeners hear {@code meshClosed} before it returns, the first time, and the name is free again. */
     @Override
-    public synchronized void close() {
-        closed = true;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            OPEN.remove(config.name(), this);
+            fire(MeshListener::meshClosed);
+        }
+        deliver();
+        listeners.clear();
+    }
+
+    /**
+     * The peers the kernel would still route: while open, {@link #peers()}; after close, what the close left in place
+     * (every peer, as the kernel-backed mesh leaves its kernel state, unless {@link #purge()} came first). Readable
+     * after close, unlike {@code peers()}: for tests of what an application leaves behind when it stops.
+     *
+     * @return the peers the kernel would still route
+     */
+    public synchronized List<Peer> peersInKernel() {
+        return table.peers();
     }
 
     /**
@@ -348,20 +454,57 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
                 name, ifindex, local, remote, mtu(), true, counters.getOrDefault(name, LinkCounters.ZERO));
     }
 
-    // like the real mesh: a failing listener is not the caller's problem, the change is made
+    /** Queues an event under the mesh's lock; {@link #deliver()} hands it to the listeners once the lock is released. */
     private void fire(Consumer<MeshListener> event) {
-        for (MeshListener listener : listeners) {
-            try {
-                event.accept(listener);
-            } catch (RuntimeException e) {
-                Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+        queued++;
+        pending.add(() -> {
+            for (MeshListener listener : listeners) {
+                try {
+                    event.accept(listener);
+                } catch (RuntimeException e) {
+                    // like the real mesh: a failing listener is not the caller's problem, the change is made
+                    Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+                }
+            }
+        });
+    }
+
+    /** Tells the listeners now, after what was queued before; nothing after the close, which stays the last event. */
+    private void tell(Consumer<MeshListener> event) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            fire(event);
+        }
+        deliver();
+    }
+
+    private synchronized long queued() {
+        return queued;
+    }
+
+    /**
+     * Delivers what is queued when this call queued anything since {@code before}: a refused call (a closed mesh, bad
+     * input) returns at once, even to a listener that waits for it while it delivers.
+     */
+    private void deliverIfQueuedSince(long before) {
+        if (queued() != before) {
+            deliver();
+        }
+    }
+
+    private void deliver() {
+        synchronized (delivery) {
+            for (Runnable event = pending.poll(); event != null; event = pending.poll()) {
+                event.run();
             }
         }
     }
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("mesh '" + config.name() + "' is closed");
+            throw new MeshClosedException(config.name());
         }
     }
 }

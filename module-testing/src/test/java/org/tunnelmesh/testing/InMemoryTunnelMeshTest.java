@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
@@ -17,6 +18,19 @@ import org.tunnelmesh.Peer;
 import org.tunnelmesh.TunnelDevice;
 
 class InMemoryTunnelMeshTest {
+
+    private final List<InMemoryTunnelMesh> opened = new ArrayList<>();
+
+    /** One open mesh per name: each test closes what it opened. */
+    private InMemoryTunnelMesh opened(InMemoryTunnelMesh mesh) {
+        opened.add(mesh);
+        return mesh;
+    }
+
+    @AfterEach
+    void closeMeshes() {
+        opened.forEach(InMemoryTunnelMesh::close);
+    }
 
     private static final Peer NODE2 = Peer.of("node2", "10.245.1.3", "192.168.42.0/24");
     private static final Peer NODE3 = Peer.of("node3", "10.245.1.4", "192.168.43.0/24");
@@ -32,8 +46,8 @@ class InMemoryTunnelMeshTest {
 
     @Test
     void refusesSubnetsThatWouldTakeOverTheHostRoutesItIsGiven() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(
-                config(MeshMode.SHARED).toBuilder().allowWideSubnets(true).build(), List.of(NODE2));
+        InMemoryTunnelMesh mesh = opened(InMemoryTunnelMesh.open(
+                config(MeshMode.SHARED).toBuilder().allowWideSubnets(true).build(), List.of(NODE2)));
         mesh.addPeer(
                 Peer.of("zk", "10.245.1.9", "10.245.1.1/32")); // nothing given yet: an in-memory mesh has no routes
         mesh.removePeer("zk");
@@ -64,7 +78,7 @@ class InMemoryTunnelMeshTest {
 
     @Test
     void checksPeersLikeTheKernelMeshBeforeChangingAnything() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2));
+        InMemoryTunnelMesh mesh = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2)));
 
         ConflictException sameName = assertThrows(
                 ConflictException.class, () -> mesh.addPeer(Peer.of("node2", "10.245.1.9", "192.168.49.0/24")));
@@ -85,7 +99,7 @@ class InMemoryTunnelMeshTest {
 
     @Test
     void trafficCountersCoverEveryPeerAndForgetRemovedOnes() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE3));
+        InMemoryTunnelMesh mesh = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE3)));
         mesh.setPeerCounters("node2", new org.tunnelmesh.PeerCounters(1, 104, 2, 208));
         mesh.setRejected(3, 312);
 
@@ -105,9 +119,10 @@ class InMemoryTunnelMeshTest {
                 "a re-added peer starts from zero");
         assertEquals(
                 org.tunnelmesh.TrafficCounters.UNFILTERED,
-                InMemoryTunnelMesh.open(config(MeshMode.SHARED).toBuilder()
+                opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED).toBuilder()
+                                .name("unfiltered")
                                 .ipipFilter(false)
-                                .build())
+                                .build()))
                         .trafficCounters());
     }
 
@@ -121,7 +136,7 @@ class InMemoryTunnelMeshTest {
 
     @Test
     void sharedMeshHasOneKeylessTunl0ForEveryPeer() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE3));
+        InMemoryTunnelMesh mesh = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE3)));
         mesh.setCounters("tunl0", new LinkCounters(1, 2, 3, 4, 5, 6, 7, 8));
 
         List<TunnelDevice> devices = mesh.devices();
@@ -136,7 +151,8 @@ class InMemoryTunnelMeshTest {
 
     @Test
     void pointToPointMeshHasADevicePerPeer() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.POINT_TO_POINT), List.of(NODE2, NODE3));
+        InMemoryTunnelMesh mesh =
+                opened(InMemoryTunnelMesh.open(config(MeshMode.POINT_TO_POINT), List.of(NODE2, NODE3)));
 
         mesh.removePeer("node2");
 
@@ -152,7 +168,8 @@ class InMemoryTunnelMeshTest {
     @Test
     void pointToPointDevicesAreNamedAsTheKernelMeshNamesThem() {
         Peer longName = Peer.of("datacenter-east-1", "10.245.1.5", "192.168.44.0/24");
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.POINT_TO_POINT), List.of(NODE2, longName));
+        InMemoryTunnelMesh mesh =
+                opened(InMemoryTunnelMesh.open(config(MeshMode.POINT_TO_POINT), List.of(NODE2, longName)));
         mesh.setCounters("tm-datace-726cb", new LinkCounters(1, 2, 3, 4, 5, 6, 7, 8));
 
         List<TunnelDevice> devices = mesh.devices();
@@ -169,7 +186,7 @@ class InMemoryTunnelMeshTest {
 
     @Test
     void removingAPeerKeepsTheSharedDevicesCounters() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE3));
+        InMemoryTunnelMesh mesh = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE3)));
         mesh.setCounters("tunl0", new LinkCounters(1, 2, 3, 4, 5, 6, 7, 8));
 
         mesh.removePeer("node2");
@@ -179,7 +196,7 @@ class InMemoryTunnelMeshTest {
 
     @Test
     void listenersHearOfEveryChange() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED));
+        InMemoryTunnelMesh mesh = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED)));
         List<String> heard = new ArrayList<>();
         mesh.addListener(new MeshListener() {
             @Override
@@ -213,7 +230,7 @@ class InMemoryTunnelMeshTest {
 
     @Test
     void aListenerCanTakeEachChangeOfManyPeersAsOneEvent() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED));
+        InMemoryTunnelMesh mesh = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED)));
         List<String> heard = new ArrayList<>();
         mesh.addListener(new MeshListener() {
             @Override
@@ -237,11 +254,53 @@ class InMemoryTunnelMeshTest {
 
     @Test
     void aClosedMeshRefusesChanges() {
-        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config(MeshMode.SHARED));
+        InMemoryTunnelMesh mesh = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED)));
 
         mesh.close();
 
         assertTrue(mesh.isClosed());
-        assertThrows(IllegalStateException.class, () -> mesh.addPeer(NODE2));
+        assertThrows(org.tunnelmesh.MeshClosedException.class, () -> mesh.addPeer(NODE2));
+        assertEquals(List.of(), mesh.peersInKernel(), "close leaves what the mesh held");
+    }
+
+    @Test
+    void closeLeavesThePeersInTheKernelUnlessPurgedFirst() {
+        InMemoryTunnelMesh left = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2)));
+        left.close();
+        InMemoryTunnelMesh purged = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2)));
+        purged.purge();
+        purged.close();
+
+        assertEquals(List.of(NODE2), left.peersInKernel());
+        assertEquals(List.of(), purged.peersInKernel());
+    }
+
+    /** The scope of "one open mesh": its name, in this JVM. */
+    @Test
+    void aSecondOpenOfTheSameNameIsRefusedAnotherNameIsAnotherMesh() {
+        InMemoryTunnelMesh first = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2)));
+
+        ConflictException e =
+                assertThrows(ConflictException.class, () -> InMemoryTunnelMesh.open(config(MeshMode.POINT_TO_POINT)));
+        assertTrue(e.getMessage().startsWith("mesh 'lab' is open already in this JVM"), e.getMessage());
+        opened(InMemoryTunnelMesh.open(
+                config(MeshMode.SHARED).toBuilder().name("other").build()));
+        // a refused open with bad peers does not take the name either
+        first.close();
+        assertThrows(
+                ConflictException.class, () -> InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2, NODE2)));
+        opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED)));
+    }
+
+    /** What a test sets is what the next read returns: no cache to wait out. */
+    @Test
+    void countersATestSetsAreReadAtOnce() {
+        InMemoryTunnelMesh mesh = opened(InMemoryTunnelMesh.open(config(MeshMode.SHARED), List.of(NODE2)));
+        mesh.devices();
+
+        mesh.setCounters("tunl0", new LinkCounters(1, 2, 0, 0, 3, 4, 0, 0));
+
+        assertEquals(
+                new LinkCounters(1, 2, 0, 0, 3, 4, 0, 0), mesh.devices().get(0).counters());
     }
 }

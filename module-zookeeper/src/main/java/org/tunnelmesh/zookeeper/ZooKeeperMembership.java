@@ -108,7 +108,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
      * answers, registers this node's member at once, and when it does not, goes on with the peers
      * the mesh already has (restored from its state file) and registers once it answers.
      *
-     * @param mesh the mesh to change; pass the MBeans' mesh ({@code MeshMBeans.mesh()}) so the latency histograms see the changes too
+     * @param mesh the mesh to change (its MBeans, if exported, count the latency of these changes too)
      * @param config how to join
      * @return the membership; close it to leave the cluster (the mesh keeps its peers)
      * @throws ConflictException when a live member of the same name has other data (nothing changed)

@@ -48,7 +48,7 @@ class MemberDataTest {
                 "{\"underlay\":\"10.245.1.3\",\"subnets\":\"10.1.0.0/16\"}|member 'm': \"subnets\" is missing or not an array",
                 "{\"underlay\":\"10.245.1.3\",\"subnets\":[7]}|member 'm': a subnet is a number, not a string",
                 "{\"underlay\":\"10.245.1.3\",\"subnets\":[]}|peer 'm': needs at least one subnet",
-                "{\"underlay\":\"127.0.0.1\",\"subnets\":[\"10.1.0.0/16\"]}|peer 'm': underlay 127.0.0.1 is not a unicast address a tunnel can be sent to",
+                "{\"underlay\":\"127.0.0.1\",\"subnets\":[\"10.1.0.0/16\"]}|peer 'm': underlay 127.0.0.1 is a loopback address (127.0.0.0/8), which never leaves this host; give the peer's own unicast address, the one its tunnel packets come from",
             })
     void refusesWhatIsNotExactlyAMember(String data, String message) {
         assertEquals(

@@ -75,15 +75,20 @@ class ZooKeeperMembershipTest {
         return client;
     }
 
-    /** Node i: underlay 10.245.1.(1+i), tunnel 192.168.(40+i).0, serving 192.168.(40+i).0/24. */
-    private static InMemoryTunnelMesh mesh(int i, Peer... peers) {
-        return InMemoryTunnelMesh.open(
+    /**
+     * Node i: underlay 10.245.1.(1+i), tunnel 192.168.(40+i).0, serving 192.168.(40+i).0/24; closed after the test
+     * (one open in-memory mesh per name).
+     */
+    private InMemoryTunnelMesh mesh(int i, Peer... peers) {
+        InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(
                 MeshConfig.builder()
                         .name("node" + i)
                         .underlay("10.245.1." + (1 + i))
                         .tunnelAddress("192.168." + (40 + i) + ".0")
                         .build(),
                 List.of(peers));
+        closing.add(mesh);
+        return mesh;
     }
 
     private static Peer peerOf(int i) {

@@ -44,11 +44,6 @@ final class NodeMetrics implements AutoCloseable {
         return served;
     }
 
-    /** The mesh, timing the calls made through it into {@code tunnelmesh_operation_duration_seconds}. */
-    TunnelMesh timed() {
-        return metrics.timed();
-    }
-
     private void scrape(HttpExchange exchange) throws IOException {
         try (exchange) {
             // whole before the headers: a fixed length, and a failed scrape is a 500, not half a page

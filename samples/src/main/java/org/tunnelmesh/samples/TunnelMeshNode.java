@@ -190,8 +190,7 @@ public final class TunnelMeshNode implements AutoCloseable {
             }
         }
         try {
-            // through the timed mesh: calls over JMX and from ZooKeeper show in the metrics' latency too
-            mbeans = MeshMBeans.export(metrics == null ? mesh : metrics.timed(), server);
+            mbeans = MeshMBeans.export(mesh, server);
         } catch (RuntimeException e) {
             throw StartupFailure.failed(
                     "cannot register the MBeans of mesh " + options.mesh().name() + ": " + e.getMessage(), e);

@@ -113,7 +113,7 @@ class TunnelMeshNodeTest {
         assertFalse(platform.isRegistered(MeshObjectNames.mesh("unit2")));
         assertFalse(platform.isRegistered(MeshObjectNames.peer("unit2", "node2")));
         assertTrue(mesh.isClosed());
-        assertEquals(List.of(), mesh.peers());
+        assertEquals(List.of(), mesh.peersInKernel());
     }
 
     /** Issue 21 row 11: a signal while the mesh opens stops the start once the open is done, closing (and here purging) it. */
@@ -145,7 +145,7 @@ class TunnelMeshNodeTest {
                         signals));
 
         assertTrue(opened.get(0).isClosed());
-        assertEquals(List.of(), opened.get(0).peers(), "purged, as --purge-on-exit asks");
+        assertEquals(List.of(), opened.get(0).peersInKernel(), "purged, as --purge-on-exit asks");
         assertFalse(platform.isRegistered(MeshObjectNames.mesh("unit4")));
     }
 
@@ -176,7 +176,7 @@ class TunnelMeshNodeTest {
         node.close();
 
         assertTrue(mesh.isClosed());
-        assertEquals(1, mesh.peers().size());
+        assertEquals(1, mesh.peersInKernel().size());
     }
 
     @Test

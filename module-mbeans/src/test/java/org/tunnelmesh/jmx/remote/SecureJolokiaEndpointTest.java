@@ -279,6 +279,41 @@ class SecureJolokiaEndpointTest {
         assertThrows(IllegalStateException.class, bound::startAgent);
     }
 
+    /**
+     * Issue 24: over Jolokia, a failed operation's error names the cause - a closed mesh, a refused peer - not
+     * "RuntimeException occurred while invoking addPeer". The listener added before the MBeans' own hears of the
+     * close while the MBeans are still registered, so its request meets the closed mesh.
+     */
+    @Test
+    void aFailedOperationsErrorNamesTheCause() throws Exception {
+        Map<String, Object> refused = request("{\"type\":\"exec\",\"mbean\":\"" + MESH
+                + "\",\"operation\":\"addPeer\",\"arguments\":[\"node3\",\"10.245.1.3\",\"192.168.43.0/24\"]}");
+        List<Map<String, Object>> closedAnswers = new ArrayList<>();
+        mbeans.close();
+        mesh.addListener(new org.tunnelmesh.MeshListener() {
+            @Override
+            public void meshClosed() {
+                try {
+                    closedAnswers.add(request(ADD_NODE3));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        mbeans = MeshMBeans.export(mesh, ManagementFactory.getPlatformMBeanServer());
+
+        mesh.close();
+
+        String refusedError = String.valueOf(refused.get("error"));
+        assertTrue(refusedError.contains("10.245.1.3") && refusedError.contains("node2"), refused.toString());
+        assertEquals("java.lang.IllegalArgumentException", refused.get("error_type"), refused.toString());
+        assertEquals(1, closedAnswers.size());
+        Map<String, Object> closed = closedAnswers.get(0);
+        assertTrue(String.valueOf(closed.get("error")).contains("mesh 'jolsec' is closed"), closed.toString());
+        assertEquals("java.lang.IllegalStateException", closed.get("error_type"), closed.toString());
+        assertFalse(closed.toString().contains("RuntimeException occurred"), closed.toString());
+    }
+
     private Map<String, Object> request(String body) throws Exception {
         return json(send(post("/jolokia/", body), "operator:lab-secret"));
     }
