@@ -234,8 +234,7 @@ final class IpipFilter implements AutoCloseable {
             return "See the kernel's answer above";
         }
         return switch (known) {
-            case EPERM ->
-                "The process needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN; kernels before 5.8 need CAP_SYS_ADMIN)";
+            case EPERM -> Capabilities.bpfPermissionAdvice(Capabilities.effective());
             case ENOSYS -> "This kernel is built without CONFIG_BPF_SYSCALL";
             case EINVAL -> "This kernel lacks a BPF feature the filter uses (batch operations on hash maps: 5.6+)";
             default -> "See the kernel's answer above";
