@@ -141,9 +141,9 @@ read_mbean() {
 }
 
 # ---------------------------------------------------------------- the lab's own scripts
-lab_scripts() {  # every shell script of the lab, and CI's, for shellcheck
+lab_scripts() {  # every shell script of the lab, CI's, and the node distribution's launcher, for shellcheck
     local f
-    for f in "$LAB_DIR"/* "${LAB_DIR%/lab}/.ci/run"; do
+    for f in "$LAB_DIR"/* "${LAB_DIR%/lab}/.ci/run" "${LAB_DIR%/lab}/samples/src/dist/bin/tunnelmesh-node"; do
         [ -f "$f" ] || continue
         case "$f" in *.sh) echo "$f"; continue ;; esac
         head -n 1 "$f" | grep -Eq '^#!.*[/ ](ba)?sh$' && echo "$f"

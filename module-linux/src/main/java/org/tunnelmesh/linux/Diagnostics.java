@@ -20,8 +20,7 @@ final class Diagnostics {
 
     /** @param filtered the mesh's IPIP filter is on: it, not tunl0, decides who may tunnel in */
     static List<String> run(MeshContext ctx, List<Peer> peers, boolean filtered) {
-        List<String> lines = new ArrayList<>();
-        lines.add(capabilityLine());
+        List<String> lines = new ArrayList<>(Capabilities.diagnoseLines(Capabilities.effective(), filtered));
         KernelState state = ctx.dump(true);
         Link tunl0 = state.link(DeviceNames.FALLBACK);
         boolean shared = ctx.config.mode() == MeshMode.SHARED;
@@ -93,25 +92,6 @@ final class Diagnostics {
             lines.add("WARN " + (unreachable - 5) + " more peers off the underlay subnet");
         }
         return lines;
-    }
-
-    private static final int CAP_NET_ADMIN = 12;
-
-    /** The process's effective capabilities, from /proc/self/status (CapEff is a hex bit set). */
-    private static String capabilityLine() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) {
-                    long caps = Long.parseUnsignedLong(line.substring(7).strip(), 16);
-                    return (caps & (1L << CAP_NET_ADMIN)) != 0
-                            ? "OK CAP_NET_ADMIN: effective"
-                            : "FAIL CAP_NET_ADMIN: missing; run as root or grant it (setcap cap_net_admin+ep, or AmbientCapabilities=CAP_NET_ADMIN in systemd)";
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // fall through
-        }
-        return "WARN CAP_NET_ADMIN: cannot read /proc/self/status";
     }
 
     private static boolean onLink(KernelState state, MeshContext ctx, Peer peer) {

@@ -242,9 +242,7 @@ final class IpipFilter implements AutoCloseable {
             return "See the kernel's answer above";
         }
         return switch (known) {
-            case EPERM, EACCES ->
-                "The process needs CAP_BPF and CAP_NET_ADMIN: run as root or grant both (systemd:"
-                        + " AmbientCapabilities=CAP_NET_ADMIN CAP_BPF); kernels before 5.8 need CAP_SYS_ADMIN instead";
+            case EPERM, EACCES -> Capabilities.bpfPermissionAdvice(Capabilities.effective());
             case ENOSYS -> "This kernel is built without CONFIG_BPF_SYSCALL";
             case EINVAL -> "This kernel lacks a BPF feature the filter uses (batch operations on hash maps: 5.6+)";
             default -> "See the kernel's answer above";

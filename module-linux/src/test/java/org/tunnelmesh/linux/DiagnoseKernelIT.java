@@ -27,6 +27,7 @@ class DiagnoseKernelIT {
             try {
                 List<String> lines = mesh.diagnose();
                 has(lines, "OK SHARED mode: tunl0 accepts IPIP only from peers");
+                has(lines, "OK CAP_BPF: effective");
                 has(lines, "OK ipip filter: ingress bpf program id");
                 has(lines, "OK ipip filter: egress bpf program id");
                 has(lines, "OK ipip filter: 1 peer underlay(s) allowed; 0 IPIP packet(s) from non-peers dropped");
@@ -46,6 +47,7 @@ class DiagnoseKernelIT {
             try {
                 List<String> lines = mesh.diagnose();
                 has(lines, "OK CAP_NET_ADMIN");
+                assertTrue(lines.stream().noneMatch(l -> l.contains("CAP_BPF")), "no filter, no CAP_BPF: " + lines);
                 has(lines, "OK ipip: tunl0 present");
                 has(lines, "WARN SHARED mode: tunl0 accepts IPIP from any source");
                 has(lines, "OK underlay: 10.245.1.2 on eth0");

@@ -82,8 +82,8 @@ record NodeOptions(
 
             """ + NodeOption.helpText() + """
 
-            Exit status: 0 after a normal stop, 2 for bad options or peers (nothing changed),
-            1 for other failures.
+            Exit status: 0 after a normal stop, 2 for bad options or peers or a missing
+            capability (nothing changed), 1 for other failures.
             """;
 
     /** @throws StartupFailure with exit status 2, naming the bad option or value */

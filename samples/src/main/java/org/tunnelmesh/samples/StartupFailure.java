@@ -3,9 +3,12 @@ package org.tunnelmesh.samples;
 /** Why the node did not start, as the one line it prints and the status it exits with. */
 final class StartupFailure extends RuntimeException {
 
-    /** Bad options or bad peers: nothing was changed. */
+    /**
+     * Bad options or bad peers, or a setup the node cannot run in as configured (a missing capability):
+     * nothing was changed, and starting again unchanged would fail again (systemd: RestartPreventExitStatus=2).
+     */
     static final int BAD_INPUT = 2;
-    /** Anything else: the kernel lacks something, no permission, a port in use. */
+    /** Anything else: the kernel lacks something, a port in use. */
     static final int FAILED = 1;
 
     private final int exitStatus;

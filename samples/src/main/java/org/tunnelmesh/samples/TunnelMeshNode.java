@@ -12,6 +12,7 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.PermissionDeniedException;
 import org.tunnelmesh.StateFileException;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.TunnelMeshException;
@@ -72,6 +73,8 @@ public final class TunnelMeshNode implements AutoCloseable {
                 System.out.print(NodeOptions.USAGE);
                 return;
             }
+            NodeCapabilities.require(
+                    NodeCapabilities.effective(), options.mesh().ipipFilter());
             node = start(options, LinuxTunnelMesh::open, ManagementFactory.getPlatformMBeanServer(), signals);
         } catch (Stopped stopped) {
             // what was opened is closed; the kernel is as a stop after READY leaves it
@@ -174,7 +177,8 @@ public final class TunnelMeshNode implements AutoCloseable {
     private void openMesh(MeshOpener opener, MBeanServer server) {
         try {
             mesh = opener.apply(options.mesh(), options.peers());
-        } catch (InvalidInputException | ConflictException | StateFileException e) {
+        } catch (InvalidInputException | ConflictException | StateFileException | PermissionDeniedException e) {
+            // a missing capability or path access is the configuration's fault too: a restart would not help
             throw StartupFailure.badInput(e.getMessage());
         } catch (TunnelMeshException e) {
             throw StartupFailure.failed(e.getMessage(), e);
