@@ -27,6 +27,16 @@ public interface MeshListener {
         peers.forEach(this::peerRemoved);
     }
 
+    /**
+     * A peer became {@link PeerHealth.State#UNREACHABLE} (also from {@link PeerHealth.State#UNKNOWN}: never heard),
+     * or reachable again after being unreachable (the first contact of a new peer is not news and is not told).
+     * Called on the mesh's health thread, outside the mesh's lock.
+     *
+     * @param what one line that tells the story alone: the peer, its underlay, when it was last heard from, the probes
+     *     missed, or what brought it back
+     */
+    default void peerHealthChanged(PeerHealth health, String what) {}
+
     /** The kernel had drifted from the mesh's state and was repaired; {@code what} says how. */
     default void stateRepaired(String what) {}
 }

@@ -5,9 +5,15 @@ import java.util.regex.Pattern;
 
 /**
  * A remote node of the mesh: a name, the underlay address its IPIP packets come from and go to,
- * and the overlay subnets routed to it.
+ * the overlay subnets routed to it, and optionally its tunnel address.
+ *
+ * @param tunnelAddress the address on the peer's tunnel device that answers the mesh's health probes (an ICMP echo
+ *     routed through the tunnel), or null for the default {@link #probeAddress()}: the first address of its first
+ *     subnet, which is where a node of this mesh puts its {@code --tunnel-address} when it follows the usual plan
+ *     (node 192.168.42.0 serving 192.168.42.0/24). It must lie inside one of the peer's subnets, so the probe takes
+ *     the mesh's route and crosses the tunnel.
  */
-public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) {
+public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets, Ipv4Address tunnelAddress) {
 
     public static final int MAX_NAME_LENGTH = 64;
     /**
@@ -43,6 +49,33 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
                 }
             }
         }
+        if (tunnelAddress != null) {
+            Ipv4Address inside = tunnelAddress;
+            if (subnets.stream().noneMatch(s -> s.contains(inside))) {
+                throw new InvalidInputException(
+                        "peer '" + name + "': tunnel address " + tunnelAddress
+                                + " is not inside its subnets " + subnets
+                                + "; the health probe must take the mesh's route to it (give an address of the peer's subnets)");
+            }
+        }
+    }
+
+    /** A peer whose tunnel address is the default ({@link #probeAddress()}). */
+    public Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) {
+        this(name, underlay, subnets, null);
+    }
+
+    /** This peer with {@code tunnelAddress} as the address its health probes go to (null: the default). */
+    public Peer withTunnelAddress(Ipv4Address tunnelAddress) {
+        return new Peer(name, underlay, subnets, tunnelAddress);
+    }
+
+    /**
+     * Where the mesh's health probe goes: the {@link #tunnelAddress()} when given, else the first address of the first
+     * subnet (a /32 subnet's own address).
+     */
+    public Ipv4Address probeAddress() {
+        return tunnelAddress != null ? tunnelAddress : subnets.get(0).network();
     }
 
     /** Builds a peer from the strings an operator types: {@code node2}, {@code 10.245.1.3}, {@code 192.168.42.0/24}. */

@@ -64,6 +64,12 @@ final class MeshChanges {
         });
     }
 
+    /** Queues an event from outside the lock (the health thread) and delivers it now, in order with the others. */
+    void deliverNow(Consumer<MeshListener> event) {
+        fire(event);
+        deliver();
+    }
+
     void addListener(MeshListener listener) {
         listeners.add(listener);
     }

@@ -108,6 +108,20 @@ public final class ManagedMesh {
         return mesh.peers().size();
     }
 
+    @Managed(
+            description =
+                    "Peers that missed the configured number of intervals (nothing through the mesh, probes unanswered); empty when all answer or the mesh watches no health")
+    public String[] getUnreachablePeers() {
+        try {
+            return mesh.peerHealth().stream()
+                    .filter(h -> h.state() == org.tunnelmesh.PeerHealth.State.UNREACHABLE)
+                    .map(org.tunnelmesh.PeerHealth::name)
+                    .toArray(String[]::new);
+        } catch (UnsupportedOperationException e) {
+            return new String[0];
+        }
+    }
+
     @Managed(description = "Peer names, in the order they were added")
     public String[] getPeerNames() {
         return mesh.peers().stream().map(Peer::name).toArray(String[]::new);

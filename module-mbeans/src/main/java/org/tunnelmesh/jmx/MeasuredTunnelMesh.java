@@ -114,6 +114,16 @@ public final class MeasuredTunnelMesh implements TunnelMesh {
     }
 
     @Override
+    public List<org.tunnelmesh.PeerHealth> peerHealth() {
+        return delegate.peerHealth();
+    }
+
+    @Override
+    public java.util.Optional<org.tunnelmesh.PeerHealth> peerHealth(String name) {
+        return delegate.peerHealth(name);
+    }
+
+    @Override
     public void purge() {
         delegate.purge();
     }

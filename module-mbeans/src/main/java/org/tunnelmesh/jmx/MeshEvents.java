@@ -29,6 +29,8 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
     public static final String PEER_ADDED = "org.tunnelmesh.peer.added";
     public static final String PEER_REMOVED = "org.tunnelmesh.peer.removed";
     public static final String STATE_REPAIRED = "org.tunnelmesh.state.repaired";
+    public static final String PEER_UNREACHABLE = "org.tunnelmesh.peer.unreachable";
+    public static final String PEER_REACHABLE = "org.tunnelmesh.peer.reachable";
 
     /** The user data of peer notifications: name, underlay, subnets (comma-separated, as addPeer takes them). */
     public static final CompositeType PEER_TYPE = peerType();
@@ -46,6 +48,14 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
                 new String[] {STATE_REPAIRED},
                 Notification.class.getName(),
                 "The kernel had drifted from the mesh and was repaired; message: kernel state repaired: WHAT; user data: WHAT (String)"),
+        new MBeanNotificationInfo(
+                new String[] {PEER_UNREACHABLE},
+                Notification.class.getName(),
+                "A peer missed the configured number of intervals; message: peer 'NAME' (underlay IP) unreachable: for how long nothing came, probes unanswered; user data: the peer's name"),
+        new MBeanNotificationInfo(
+                new String[] {PEER_REACHABLE},
+                Notification.class.getName(),
+                "An unreachable peer was heard again; message: peer 'NAME' (underlay IP) reachable again: its traffic, or the probe answered and its round trip; user data: the peer's name"),
     };
 
     private final ObjectName name;
@@ -66,6 +76,10 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
 
     void stateRepaired(String what) {
         send(STATE_REPAIRED, "kernel state repaired: " + what, what);
+    }
+
+    void peerHealthChanged(org.tunnelmesh.PeerHealth health, String what) {
+        send(health.reachable() ? PEER_REACHABLE : PEER_UNREACHABLE, what, health.name());
     }
 
     // The message alone tells the whole event: JConsole's notification table cuts the type and user data short.
@@ -107,7 +121,8 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
     public MBeanInfo getMBeanInfo() {
         return new MBeanInfo(
                 getClass().getName(),
-                "Notifications of mesh changes: peers added and removed, kernel state repaired",
+                "Notifications of mesh changes: peers added and removed, kernel state repaired, peers unreachable and"
+                        + " reachable again",
                 null,
                 null,
                 null,
