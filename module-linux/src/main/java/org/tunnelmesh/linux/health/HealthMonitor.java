@@ -130,7 +130,7 @@ public final class HealthMonitor implements AutoCloseable {
     private int cursorLive;
     private int cursorDown;
     /** No live (not unreachable) peer is due before this: the live scan is skipped until then. */
-    private long liveIdleUntil = Long.MIN_VALUE;
+    private long liveIdleUntil;
 
     private int sequence;
 
@@ -184,6 +184,7 @@ public final class HealthMonitor implements AutoCloseable {
         long now = clock.getAsLong();
         this.lastTick = now;
         this.nextLook = now;
+        this.liveIdleUntil = now;
     }
 
     /**
@@ -254,7 +255,7 @@ public final class HealthMonitor implements AutoCloseable {
             byName.put(peer.name(), slot);
             byUnderlay.put(peer.underlay().bits(), slot);
         }
-        liveIdleUntil = Long.MIN_VALUE;
+        liveIdleUntil = now; // a new peer may be due before the time the last scan found
     }
 
     /** Stops watching {@code removed}; their slots are reused. */
@@ -386,18 +387,14 @@ public final class HealthMonitor implements AutoCloseable {
         try {
             while (!closed) {
                 long now = clock.getAsLong();
-                synchronized (this) {
-                    tick(now);
-                }
+                tick(now);
                 deliverEvents();
                 long wait = Math.max(1, (tickPeriod - (clock.getAsLong() - now)) / MS);
                 int ready = socket == null
                         ? (wakeup.await((int) wait) ? 2 : 0)
                         : Native.pollIn((int) wait, socket.fd(), wakeup.fd());
                 if ((ready & 1) != 0) {
-                    synchronized (this) {
-                        receiveAll();
-                    }
+                    drainReplies();
                     deliverEvents();
                 }
             }
@@ -408,13 +405,29 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
-    /** One step of the thread: a look when due, then the probes the budget allows. */
+    /**
+     * One step of the thread: a look when due (the passive source read outside the lock, so a big read does not hold
+     * up addPeer), then the probes the budget allows.
+     */
     void tick(long now) {
-        if (now - nextLook >= 0) {
+        boolean look;
+        synchronized (this) {
+            look = now - nextLook >= 0;
+        }
+        boolean read = look && readSource();
+        synchronized (this) {
+            step(now, look, read);
+        }
+    }
+
+    private void step(long now, boolean look, boolean read) {
+        if (look) {
             nextLook = now + lookPeriod;
             loggedThisLook = 0;
             unloggedThisLook = 0;
-            readSource(now);
+            if (read) {
+                applySource(now);
+            }
             for (int slot = 0; slot < highWater; slot++) {
                 if (peers[slot] != null) {
                     changed(slot, liveness.look(slot, now, probing), now, null);
@@ -436,17 +449,24 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
-    private void readSource(long now) {
+    /** Only the health thread (or a test in its place) reads into {@link #rx}. */
+    private boolean readSource() {
         rx.count = 0;
         try {
             source.read(rx);
+            return true;
         } catch (RuntimeException e) {
             // the filter's map replaced under us (it grew), or the mesh closing: the next look reads again
-            if (sourceErrors++ == 0) {
-                log.debug("mesh '{}': reading the per-peer counters failed: {}", mesh, e.toString());
+            synchronized (this) {
+                if (sourceErrors++ == 0) {
+                    log.debug("mesh '{}': reading the per-peer counters failed: {}", mesh, e.toString());
+                }
             }
-            return;
+            return false;
         }
+    }
+
+    private void applySource(long now) {
         for (int i = 0; i < rx.count; i++) {
             int slot = byUnderlay.get(rx.keys[i]);
             if (slot < 0) {
@@ -472,15 +492,16 @@ public final class HealthMonitor implements AutoCloseable {
             boolean scannedAll = true;
             for (int n = 0; n < highWater; n++) {
                 int slot = cursorLive;
+                boolean live = peers[slot] != null && liveness.state(slot) != State.UNREACHABLE;
+                if (live && liveness.dueForProbe(slot, now) && tokens < 1) {
+                    scannedAll = false; // the cursor stays here: this one goes first at the next tick
+                    break;
+                }
                 cursorLive = cursorLive + 1 >= highWater ? 0 : cursorLive + 1;
-                if (peers[slot] == null || liveness.state(slot) == State.UNREACHABLE) {
+                if (!live) {
                     continue;
                 }
                 if (liveness.dueForProbe(slot, now)) {
-                    if (tokens < 1) {
-                        scannedAll = false;
-                        break;
-                    }
                     probe(slot, now);
                 } else if (!liveness.awaitingAnswer(slot)) {
                     earliest = Math.min(earliest, liveness.nextProbe(slot));
@@ -513,7 +534,8 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
-    private void receiveAll() {
+    /** Takes every answer waiting on the socket. */
+    synchronized void drainReplies() {
         for (int n = 0; n < 10_000 && socket.receive(received); n++) {
             long now = clock.getAsLong();
             int slot = matchingSlot(received, now);
@@ -590,7 +612,7 @@ public final class HealthMonitor implements AutoCloseable {
         pendingEvents.add(() -> events.changed(health, what));
     }
 
-    private void deliverEvents() {
+    void deliverEvents() {
         List<Runnable> due;
         synchronized (this) {
             if (pendingEvents.isEmpty()) {
