@@ -176,9 +176,9 @@ class NodeHealthKernelIT {
     }
 
     /**
-     * node3 answers no echo request (icmp_echo_ignore_all in its namespace), so node1's probes go unanswered; while
-     * node3 sends traffic through the mesh (a ping to node1), node1 counts it reachable all the same. When the traffic
-     * stops, the unanswered probes take over and node3 reads unreachable: the probes really went unanswered.
+     * node3 answers no echo request (icmp_echo_ignore_all in its namespace), so node1's probes go unanswered (its
+     * RttMillis stays -1); while node3 sends traffic through the mesh (a ping to node1), node1 counts it reachable all
+     * the same. Once node3 is silent (its ping and its node stopped), it reads unreachable.
      */
     @Test
     void aPeerThatOnlySendsTrafficIsReachable() throws Exception {
@@ -213,10 +213,12 @@ class NodeHealthKernelIT {
             traffic.destroy();
             traffic.waitFor(30, TimeUnit.SECONDS);
         }
+        // node3's node probes node1 too, and those probes are traffic through the mesh: stop it, and node3 is silent
+        node3.stop();
         long down = await(
                 "node3 silent and unanswering reads unreachable",
                 DETECT_SECONDS,
                 () -> unreachable(node1).contains("node3"));
-        System.out.printf("[passive] node3's traffic stopped -> unreachable after %d ms%n", down);
+        System.out.printf("[passive] node3 silent (its ping and its node stopped) -> unreachable after %d ms%n", down);
     }
 }
