@@ -23,6 +23,12 @@ public final class MeshConfig {
     public static final int IPIP_OVERHEAD = 20;
     /** How often the mesh compares the whole kernel state with its own, besides reacting to events. */
     public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofSeconds(30);
+    /** How long a peer may be silent before it is probed, and how long a probe waits for its answer. */
+    public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
+    /** Missed intervals after which a peer reads unreachable (BFD's detect multiplier). */
+    public static final int DEFAULT_PROBE_MISSES = 3;
+    /** Probe packets per second the whole mesh may send, however many peers it has. */
+    public static final int DEFAULT_PROBE_RATE = 100;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     /** A name the kernel takes for a device (dev_valid_name): up to IFNAMSIZ - 1 characters, not "." or "..". */
@@ -80,6 +86,9 @@ public final class MeshConfig {
     private final List<String> extraUnderlayDevices;
     private final boolean allowWideSubnets;
     private final Path stateFile;
+    private final Duration probeInterval;
+    private final int probeMisses;
+    private final int probeRate;
 
     private MeshConfig(Builder b) {
         this.name = b.name;
@@ -97,6 +106,9 @@ public final class MeshConfig {
         this.extraUnderlayDevices = List.copyOf(b.extraUnderlayDevices);
         this.allowWideSubnets = b.allowWideSubnets;
         this.stateFile = b.stateFile;
+        this.probeInterval = b.probeInterval;
+        this.probeMisses = b.probeMisses;
+        this.probeRate = b.probeRate;
     }
 
     /**
@@ -262,6 +274,42 @@ public final class MeshConfig {
     }
 
     /**
+     * Peer health: a peer silent for this long (nothing counted from it through the mesh) is probed with an ICMP echo
+     * to its tunnel address ({@link Peer#probeAddress()}), routed through the tunnel like data, and the probe waits this
+     * long for its answer. {@link Duration#ZERO}: no active probes, passive liveness only (a peer is then reachable while
+     * it sends, and a silent one reads unreachable after {@link #probeMisses()} x {@link #DEFAULT_PROBE_INTERVAL}).
+     * Default {@link #DEFAULT_PROBE_INTERVAL}; at least 10 ms when not zero.
+     *
+     * @return the probe interval
+     */
+    public Duration probeInterval() {
+        return probeInterval;
+    }
+
+    /**
+     * A peer reads unreachable after this many missed intervals (default {@value #DEFAULT_PROBE_MISSES}): the first
+     * interval of silence, then each probe unanswered within an interval. One answer or any traffic makes it reachable
+     * again. 1..100.
+     *
+     * @return the missed intervals before a peer reads unreachable
+     */
+    public int probeMisses() {
+        return probeMisses;
+    }
+
+    /**
+     * The most probe packets per second the mesh sends (default {@value #DEFAULT_PROBE_RATE}), however many peers are
+     * silent: probes of silent peers that are not known to be down go first; when they need more than this, each is
+     * probed less often and counted as missed only for probes actually sent, so a small budget slows detection but
+     * never marks a peer down. 1..100,000.
+     *
+     * @return the probe budget, packets per second
+     */
+    public int probeRate() {
+        return probeRate;
+    }
+
+    /**
      * A builder holding this configuration, to change a few values of it.
      *
      * @return a new builder with every value of this configuration
@@ -282,7 +330,10 @@ public final class MeshConfig {
                 .ipipFilter(ipipFilter)
                 .extraUnderlayDevices(extraUnderlayDevices)
                 .allowWideSubnets(allowWideSubnets)
-                .stateFile(stateFile);
+                .stateFile(stateFile)
+                .probeInterval(probeInterval)
+                .probeMisses(probeMisses)
+                .probeRate(probeRate);
     }
 
     @Override
@@ -293,7 +344,8 @@ public final class MeshConfig {
                 + ", watchKernel=" + watchKernel + ", resyncInterval=" + resyncInterval + ", ipipFilter=" + ipipFilter
                 + (extraUnderlayDevices.isEmpty() ? "" : ", extraUnderlayDevices=" + extraUnderlayDevices)
                 + (allowWideSubnets ? ", allowWideSubnets=true" : "")
-                + (stateFile == null ? "" : ", stateFile=" + stateFile) + "]";
+                + (stateFile == null ? "" : ", stateFile=" + stateFile) + ", probeInterval=" + probeInterval
+                + ", probeMisses=" + probeMisses + ", probeRate=" + probeRate + "]";
     }
 
     /**
@@ -316,8 +368,44 @@ public final class MeshConfig {
         private List<String> extraUnderlayDevices = List.of();
         private boolean allowWideSubnets;
         private Path stateFile;
+        private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
+        private int probeMisses = DEFAULT_PROBE_MISSES;
+        private int probeRate = DEFAULT_PROBE_RATE;
 
         private Builder() {}
+
+        /**
+         * How long a peer may be silent before it is probed; see {@link MeshConfig#probeInterval()}.
+         *
+         * @param probeInterval {@link Duration#ZERO} (active probes off) or at least 10 ms; default 1 s
+         * @return this builder
+         */
+        public Builder probeInterval(Duration probeInterval) {
+            this.probeInterval = probeInterval;
+            return this;
+        }
+
+        /**
+         * Missed intervals before a peer reads unreachable; see {@link MeshConfig#probeMisses()}.
+         *
+         * @param probeMisses 1..100; default 3
+         * @return this builder
+         */
+        public Builder probeMisses(int probeMisses) {
+            this.probeMisses = probeMisses;
+            return this;
+        }
+
+        /**
+         * The probe budget of the whole mesh; see {@link MeshConfig#probeRate()}.
+         *
+         * @param probeRate packets per second, 1..100,000; default 100
+         * @return this builder
+         */
+        public Builder probeRate(int probeRate) {
+            this.probeRate = probeRate;
+            return this;
+        }
 
         /**
          * Whether to keep the IPIP source filter; see {@link MeshConfig#ipipFilter()}.
@@ -604,6 +692,19 @@ public final class MeshConfig {
             if (resyncInterval == null || resyncInterval.isNegative()) {
                 throw new InvalidInputException(
                         "resync interval " + resyncInterval + " must be zero (off) or positive");
+            }
+            if (probeInterval == null
+                    || probeInterval.isNegative()
+                    || (!probeInterval.isZero() && probeInterval.toMillis() < 10)
+                    || probeInterval.compareTo(Duration.ofHours(1)) > 0) {
+                throw new InvalidInputException("probe interval " + probeInterval
+                        + " must be zero (no active probes) or between 10 ms and 1 hour");
+            }
+            if (probeMisses < 1 || probeMisses > 100) {
+                throw new InvalidInputException("probe misses " + probeMisses + " is out of range 1..100");
+            }
+            if (probeRate < 1 || probeRate > 100_000) {
+                throw new InvalidInputException("probe rate " + probeRate + " packets/s is out of range 1..100000");
             }
             if (stateFile != null
                     && (stateFile.getFileName() == null || stateFile.toString().isBlank())) {

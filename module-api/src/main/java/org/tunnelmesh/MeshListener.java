@@ -61,6 +61,17 @@ public interface MeshListener {
     }
 
     /**
+     * A peer became {@link PeerHealth.State#UNREACHABLE} (also from {@link PeerHealth.State#UNKNOWN}: never heard),
+     * or reachable again after being unreachable (the first contact of a new peer is not news and is not told).
+     * Called on the mesh's health thread, outside the mesh's lock.
+     *
+     * @param health the peer's health now
+     * @param what one line that tells the story alone: the peer, its underlay, when it was last heard from, the probes
+     *     missed, or what brought it back
+     */
+    default void peerHealthChanged(PeerHealth health, String what) {}
+
+    /**
      * The kernel had drifted from the mesh's state and was repaired. Does nothing by default.
      *
      * @param what one repair, as a line a person reads, e.g. the route that was put back

@@ -5,9 +5,15 @@ import java.util.regex.Pattern;
 
 /**
  * A remote node of the mesh: a name, the underlay address its IPIP packets come from and go to,
- * and the overlay subnets routed to it.
+ * the overlay subnets routed to it, and optionally its tunnel address.
+ *
+ * @param tunnelAddress the address on the peer's tunnel device that answers the mesh's health probes (an ICMP echo
+ *     routed through the tunnel), or null for the default {@link #probeAddress()}: the first address of its first
+ *     subnet, which is where a node of this mesh puts its {@code --tunnel-address} when it follows the usual plan
+ *     (node 192.168.42.0 serving 192.168.42.0/24). It must lie inside one of the peer's subnets, so the probe takes
+ *     the mesh's route and crosses the tunnel.
  */
-public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) {
+public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets, Ipv4Address tunnelAddress) {
 
     /** The longest peer name, in characters. */
     public static final int MAX_NAME_LENGTH = 64;
@@ -26,6 +32,8 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
      * @param underlay the unicast address its IPIP packets come from and go to (not 0.0.0.0, loopback, multicast or
      *     class E)
      * @param subnets 1-{@value #MAX_SUBNETS} overlay subnets routed to it, none overlapping another; copied
+     * @param tunnelAddress the address the mesh's health probes go to, inside one of the subnets; null for the
+     *     default, the first address of the first subnet ({@link #probeAddress()})
      * @throws InvalidInputException naming the peer and the bad value
      */
     public Peer {
@@ -54,6 +62,48 @@ public record Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) 
                 }
             }
         }
+        if (tunnelAddress != null) {
+            Ipv4Address inside = tunnelAddress;
+            if (subnets.stream().noneMatch(s -> s.contains(inside))) {
+                throw new InvalidInputException(
+                        "peer '" + name + "': tunnel address " + tunnelAddress
+                                + " is not inside its subnets " + subnets
+                                + "; the health probe must take the mesh's route to it (give an address of the peer's subnets)");
+            }
+        }
+    }
+
+    /**
+     * A peer whose tunnel address is the default ({@link #probeAddress()}).
+     *
+     * @param name 1-{@value #MAX_NAME_LENGTH} letters, digits, '_', '.' or '-', starting with a letter or digit
+     * @param underlay the unicast address its IPIP packets come from and go to
+     * @param subnets 1-{@value #MAX_SUBNETS} overlay subnets routed to it; copied
+     * @throws InvalidInputException naming the peer and the bad value
+     */
+    public Peer(String name, Ipv4Address underlay, List<Ipv4Prefix> subnets) {
+        this(name, underlay, subnets, null);
+    }
+
+    /**
+     * This peer with {@code tunnelAddress} as the address its health probes go to.
+     *
+     * @param tunnelAddress an address inside one of the peer's subnets; null for the default
+     * @return the peer with that tunnel address
+     * @throws InvalidInputException when the address lies outside the peer's subnets
+     */
+    public Peer withTunnelAddress(Ipv4Address tunnelAddress) {
+        return new Peer(name, underlay, subnets, tunnelAddress);
+    }
+
+    /**
+     * Where the mesh's health probe goes: the {@link #tunnelAddress()} when given, else the first address of the first
+     * subnet (a /32 subnet's own address).
+     *
+     * @return the probed address
+     */
+    public Ipv4Address probeAddress() {
+        return tunnelAddress != null ? tunnelAddress : subnets.get(0).network();
     }
 
     /**

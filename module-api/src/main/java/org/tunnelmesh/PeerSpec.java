@@ -4,14 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one-string form of a peer an operator types: {@code NAME@UNDERLAY=CIDR[,CIDR...]}, e.g.
- * {@code node2@10.245.1.3=192.168.42.0/24}. Used by the bulk {@code addPeers} operation and by
- * the node's {@code --peer} option.
+ * The one-string form of a peer an operator types: {@code NAME@UNDERLAY=CIDR[,CIDR...][,tunnel=IP]}, e.g.
+ * {@code node2@10.245.1.3=192.168.42.0/24} or {@code node2@10.245.1.3=192.168.42.0/24,tunnel=192.168.42.1} (the
+ * address the health probes go to, {@link Peer#tunnelAddress()}; without it, the first subnet's first address). Used
+ * by the bulk {@code addPeers} operation and by the node's {@code --peer} option.
  */
 public final class PeerSpec {
 
     /** The form, as error messages show it. */
-    public static final String FORMAT = "NAME@UNDERLAY=CIDR[,CIDR...]";
+    public static final String FORMAT = "NAME@UNDERLAY=CIDR[,CIDR...][,tunnel=IP]";
+
+    private static final String TUNNEL = ",tunnel=";
 
     private PeerSpec() {}
 
@@ -33,7 +36,39 @@ public final class PeerSpec {
         if (at <= 0 || equals < 0) {
             throw new InvalidInputException("peer '" + spec + "' is not " + FORMAT);
         }
-        return Peer.of(text.substring(0, at), text.substring(at + 1, equals), text.substring(equals + 1));
+        String subnets = text.substring(equals + 1);
+        int tunnel = subnets.indexOf(TUNNEL);
+        if (tunnel < 0) {
+            return Peer.of(text.substring(0, at), text.substring(at + 1, equals), subnets);
+        }
+        String name = text.substring(0, at);
+        Peer peer = Peer.of(name, text.substring(at + 1, equals), subnets.substring(0, tunnel));
+        String address = subnets.substring(tunnel + TUNNEL.length());
+        try {
+            return peer.withTunnelAddress(Ipv4Address.parse(address));
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("peer '" + name + "': tunnel " + e.getMessage());
+        }
+    }
+
+    /**
+     * The spec of {@code peer}, as {@link #parse} reads it back.
+     *
+     * @param peer the peer
+     * @return its spec, {@value #FORMAT}
+     */
+    public static String format(Peer peer) {
+        StringBuilder s = new StringBuilder(peer.name())
+                .append('@')
+                .append(peer.underlay())
+                .append('=');
+        for (int i = 0; i < peer.subnets().size(); i++) {
+            s.append(i == 0 ? "" : ",").append(peer.subnets().get(i));
+        }
+        if (peer.tunnelAddress() != null) {
+            s.append(TUNNEL).append(peer.tunnelAddress());
+        }
+        return s.toString();
     }
 
     /**

@@ -151,6 +151,30 @@ public interface TunnelMesh extends AutoCloseable {
     }
 
     /**
+     * Every peer's health (reachable or not, when last heard from, the last probe's round trip), in the order of
+     * {@link #peers()}, from memory: no system call. Wrappers of a mesh must pass this on; the default is for
+     * implementations that watch no health.
+     *
+     * @return the health of every peer
+     * @throws MeshClosedException when the mesh is closed
+     * @throws UnsupportedOperationException when this implementation watches no health
+     */
+    default List<PeerHealth> peerHealth() {
+        throw new UnsupportedOperationException(getClass().getName() + " watches no peer health");
+    }
+
+    /**
+     * One peer's health.
+     *
+     * @param name the peer's name
+     * @return its health; empty for a name not (or no longer) in the mesh
+     * @throws MeshClosedException when the mesh is closed
+     */
+    default Optional<PeerHealth> peerHealth(String name) {
+        return peerHealth().stream().filter(h -> h.name().equals(name)).findFirst();
+    }
+
+    /**
      * Compares the kernel with the mesh's desired state and repairs the difference: missing
      * routes, devices, addresses, up state; leftovers it owns but no longer wants.
      *

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tunnelmesh.InvalidInputException;
+import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Ipv4Prefix;
 
 /**
@@ -57,6 +58,26 @@ public final class Json {
     }
 
     /** The JSON name of a value's type, for messages. */
+    /**
+     * The optional {@code "tunnelAddress"} of a peer's object (the state file's peers, ZooKeeper members): the address
+     * its health probes go to ({@link org.tunnelmesh.Peer#tunnelAddress()}), or null when absent (data written before
+     * it existed reads as before). {@code who} begins every message.
+     */
+    public static Ipv4Address tunnelAddress(Map<?, ?> object, String who) {
+        Object value = object.get("tunnelAddress");
+        if (value == null && !object.containsKey("tunnelAddress")) {
+            return null;
+        }
+        if (!(value instanceof String text)) {
+            throw new InvalidInputException(who + ": \"tunnelAddress\" is " + typeOf(value) + ", not a string");
+        }
+        try {
+            return Ipv4Address.parse(text);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(who + ": tunnel address: " + e.getMessage());
+        }
+    }
+
     /**
      * The {@code "subnets"} array of a peer's object (the state file's peers, ZooKeeper members), each a CIDR;
      * {@code who} begins every message ({@code peer 'node2'}, {@code member 'node2'}).

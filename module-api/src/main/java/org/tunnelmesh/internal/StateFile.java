@@ -32,6 +32,8 @@ import org.tunnelmesh.StateFileException;
  * {"name":"node2","underlay":"10.245.1.3","subnets":["192.168.42.0/24"]}
  * ]}
  * </pre>
+ * A peer with a tunnel address of its own ({@link Peer#tunnelAddress()}) carries {@code "tunnelAddress":"..."} too;
+ * files without it read as before.
  * Written whole and atomically (a temporary file in the same directory, fsync, rename over the
  * old one, fsync of the directory), so after a crash or power loss the file is either the old
  * set or the new one, never a mix. Read strictly: anything that is not exactly this format is
@@ -45,7 +47,7 @@ public final class StateFile {
     private static final long MAX_BYTES = 64L << 20;
 
     private static final Set<String> TOP_KEYS = Set.of("format", "version", "mesh", "peers");
-    private static final Set<String> PEER_KEYS = Set.of("name", "underlay", "subnets");
+    private static final Set<String> PEER_KEYS = Set.of("name", "underlay", "subnets", "tunnelAddress");
 
     private final Path path;
 
@@ -208,6 +210,9 @@ public final class StateFile {
         json.put("name", peer.name());
         json.put("underlay", peer.underlay().toString());
         json.put("subnets", peer.subnets().stream().map(Ipv4Prefix::toString).toList());
+        if (peer.tunnelAddress() != null) {
+            json.put("tunnelAddress", peer.tunnelAddress().toString());
+        }
         return json;
     }
 
@@ -227,8 +232,9 @@ public final class StateFile {
             throw new InvalidInputException("peer '" + name + "': \"underlay\" is missing or not a string");
         }
         List<Ipv4Prefix> prefixes = Json.subnets(map, "peer '" + name + "'");
+        Ipv4Address tunnel = Json.tunnelAddress(map, "peer '" + name + "'");
         try {
-            return new Peer(name, Ipv4Address.parse(underlay), prefixes);
+            return new Peer(name, Ipv4Address.parse(underlay), prefixes, tunnel);
         } catch (InvalidInputException e) {
             throw e.getMessage().startsWith("peer '")
                     ? e

@@ -35,6 +35,23 @@ final class CounterReader implements AutoCloseable {
         return devices;
     }
 
+    /**
+     * Received packets of every point-to-point ipip device, keyed by its remote (the peer's underlay): the health
+     * monitor's passive source when there is no IPIP filter.
+     */
+    synchronized void readRx(org.tunnelmesh.linux.health.HealthMonitor.RxCounters into) {
+        for (Link link : session.linksOfKind("ipip")) {
+            if (link.ipip() != null && !link.ipip().remote().isAny() && link.counters() != null) {
+                into.add(link.ipip().remote().bits(), link.counters().rxPackets());
+            }
+        }
+    }
+
+    /** A device's ifindex, 0 when there is none of that name. */
+    synchronized int ifindex(String name) {
+        return session.link(name).map(Link::ifindex).orElse(0);
+    }
+
     static TunnelDevice toDevice(Link link) {
         Ipv4Address local = link.ipip() == null ? Ipv4Address.ANY : link.ipip().local();
         Ipv4Address remote = link.ipip() == null ? Ipv4Address.ANY : link.ipip().remote();

@@ -546,6 +546,11 @@ final class IpipFilter implements AutoCloseable {
         return new TrafficCounters(true, byName, dropped.packets(), dropped.bytes());
     }
 
+    /** Every peer's received packets, keyed by underlay: one read of the map, for the health monitor. */
+    void readRx(org.tunnelmesh.linux.health.HealthMonitor.RxCounters into) {
+        map.forEachRx(into::add);
+    }
+
     /** diagnose() lines: attached or not, with which programs, how many peers, what was rejected and where. */
     List<String> diagnose() {
         List<String> lines = new ArrayList<>();

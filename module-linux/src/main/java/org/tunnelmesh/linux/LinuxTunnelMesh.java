@@ -12,10 +12,12 @@ import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.PeerHealth;
 import org.tunnelmesh.TrafficCounters;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.internal.PeerTable;
+import org.tunnelmesh.linux.health.HealthMonitor;
 
 /**
  * The mesh on Linux. Opening it adopts what the kernel already holds (by the route protocol id
@@ -52,6 +54,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final MeshChanges changes = new MeshChanges();
 
     private KernelWatcher watcher;
+    /** Peer health, on its own thread; null until {@link #watchHealth} (never null once open returned). */
+    private HealthMonitor health;
     /** After purge() the mesh holds nothing in the kernel and repairs nothing, until a peer is added. */
     private boolean purged;
 
@@ -182,6 +186,31 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         watcher.start();
     }
 
+    /**
+     * Starts watching the peers' health: passive from the IPIP filter's per-peer counters (or, without the filter,
+     * point-to-point devices' received packets), probes through the tunnel for silent peers.
+     */
+    void watchHealth() {
+        HealthMonitor.RxSource source;
+        if (filter != null) {
+            source = filter::readRx;
+        } else if (ctx.config.mode() == MeshMode.POINT_TO_POINT) {
+            source = counters::readRx;
+        } else {
+            source = into -> {}; // tunl0 counts every peer together: only probes tell them apart
+        }
+        HealthMonitor monitor = HealthMonitor.start(
+                ctx.config,
+                source,
+                counters::ifindex,
+                (peerHealth, what) -> changes.tell(l -> l.peerHealthChanged(peerHealth, what)),
+                ctx.config.netns());
+        synchronized (changes.lock) {
+            monitor.add(table.peers(), topology::deviceOf);
+            health = monitor;
+        }
+    }
+
     /** Called by the watcher: a reconcile that tolerates a mesh closed under it. */
     void repairQuietly() {
         changes.changing(() -> closed ? 0 : reconcileLocked());
@@ -255,6 +284,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             throw e;
         }
         table.addAll(adding);
+        if (health != null) {
+            health.add(adding, topology::deviceOf);
+        }
         if (adding.size() == 1) {
             log.info(
                     "peer '{}' added: {} via {} ({})",
@@ -288,6 +320,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         } finally {
             // even when a delete failed, these peers are no longer wanted: the next reconcile finishes the job
             table.removeAll(removing);
+            if (health != null) {
+                health.remove(removing);
+            }
             if (filter != null) {
                 filter.remove(removing);
             }
@@ -344,6 +379,29 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         return filter == null ? TrafficCounters.UNFILTERED : filter.counters(peers);
     }
 
+    /** From memory, in the order of {@link #peers()}: see {@link HealthMonitor} for how it is watched. */
+    @Override
+    public List<PeerHealth> peerHealth() {
+        List<Peer> peers;
+        HealthMonitor monitor;
+        synchronized (changes.lock) {
+            ensureOpen();
+            peers = table.peers();
+            monitor = health;
+        }
+        return monitor == null ? List.of() : monitor.health(peers);
+    }
+
+    @Override
+    public Optional<PeerHealth> peerHealth(String name) {
+        HealthMonitor monitor;
+        synchronized (changes.lock) {
+            ensureOpen();
+            monitor = health;
+        }
+        return monitor == null ? Optional.empty() : monitor.health(name);
+    }
+
     @Override
     public int reconcile() {
         long started = System.nanoTime();
@@ -384,6 +442,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             filter.purge();
         }
         table.clear();
+        if (health != null) {
+            health.remove(removed);
+        }
         purged = true;
         log.info(
                 "mesh '{}' purged: {} peer(s) and everything the mesh owned removed from the kernel",
@@ -406,6 +467,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                         + (ctx.config.mode() == MeshMode.SHARED ? ", and tunl0 accepts IPIP from any source" : ""));
             }
             lines.add(guard.diagnose(table.peers()));
+            if (health != null) {
+                lines.addAll(health.diagnose());
+            }
             lines.add(journal.diagnosis(table.size()));
             return lines;
         }
@@ -434,16 +498,21 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public void close() {
         KernelWatcher stopping;
+        HealthMonitor healthStopping;
         synchronized (changes.lock) {
             if (closed) {
                 return;
             }
             closed = true;
             stopping = watcher;
+            healthStopping = health;
         }
         // outside the lock: the watcher may be waiting for it to repair
         if (stopping != null) {
             stopping.close();
+        }
+        if (healthStopping != null) {
+            healthStopping.close();
         }
         closeSessions();
         changes.closed();

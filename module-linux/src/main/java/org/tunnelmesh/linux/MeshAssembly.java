@@ -123,6 +123,7 @@ final class MeshAssembly {
             if (log.isDebugEnabled()) {
                 repairs.forEach(r -> log.debug("applied: {}", r));
             }
+            mesh.watchHealth();
             if (sockets.events != null) {
                 IpipFilter ipipFilter = filter;
                 MeshEventFilter eventFilter = new MeshEventFilter(

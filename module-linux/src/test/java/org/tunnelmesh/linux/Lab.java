@@ -68,6 +68,8 @@ final class Lab {
                 .underlay(underlay(node))
                 .tunnelAddress(tunnelAddress(node))
                 .netns(ns(node))
+                // these tests count packets exactly: no health probes beside them (NodeHealthKernelIT tests those)
+                .probeInterval(java.time.Duration.ZERO)
                 .build();
     }
 

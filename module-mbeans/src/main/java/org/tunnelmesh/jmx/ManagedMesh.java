@@ -120,6 +120,21 @@ public final class ManagedMesh {
         return mesh.peers().size();
     }
 
+    /** {@return the names of the peers that missed the configured intervals (attribute {@code UnreachablePeers})} */
+    @Managed(
+            description =
+                    "Peers that missed the configured number of intervals (nothing through the mesh, probes unanswered); empty when all answer or the mesh watches no health")
+    public String[] getUnreachablePeers() {
+        try {
+            return mesh.peerHealth().stream()
+                    .filter(h -> h.state() == org.tunnelmesh.PeerHealth.State.UNREACHABLE)
+                    .map(org.tunnelmesh.PeerHealth::name)
+                    .toArray(String[]::new);
+        } catch (UnsupportedOperationException e) {
+            return new String[0];
+        }
+    }
+
     /** {@return the peers' names, in the order they were added (attribute {@code PeerNames})} */
     @Managed(description = "Peer names, in the order they were added")
     public String[] getPeerNames() {

@@ -1,8 +1,11 @@
 package org.tunnelmesh.jmx;
 
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.PeerHealth;
 import org.weakref.jmx.Managed;
 
 /** One peer ({@code org.tunnelmesh:type=Peer,mesh=<mesh>,name=<peer>}), registered while the peer exists. */
@@ -13,10 +16,50 @@ public final class ManagedPeer {
     private final String device;
     private final TrafficSnapshots traffic;
 
+    /** The mesh's health of a peer by name; empty when the mesh watches none. */
+    private final Function<String, Optional<PeerHealth>> health;
+
     ManagedPeer(Peer peer, String device, TrafficSnapshots traffic) {
+        this(peer, device, traffic, name -> Optional.empty());
+    }
+
+    ManagedPeer(Peer peer, String device, TrafficSnapshots traffic, Function<String, Optional<PeerHealth>> health) {
         this.peer = peer;
         this.device = device;
         this.traffic = traffic;
+        this.health = health;
+    }
+
+    private Optional<PeerHealth> health() {
+        try {
+            return health.apply(peer.name());
+        } catch (UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** {@return whether the peer was heard from through the mesh within the configured intervals (attribute {@code Reachable})} */
+    @Managed(
+            description =
+                    "True while something comes back from this peer through the mesh: its traffic, or answers to the"
+                            + " mesh's probes of its tunnel address; false once it missed the configured number of"
+                            + " intervals (default 3 x 1 s), and before it was first heard")
+    public boolean isReachable() {
+        return health().map(PeerHealth::reachable).orElse(false);
+    }
+
+    /** {@return milliseconds since anything came from the peer through the mesh, -1 if never (attribute {@code LastHeardMillis})} */
+    @Managed(description = "Milliseconds since anything came from this peer through the mesh; -1 if never")
+    public long getLastHeardMillis() {
+        return health().map(PeerHealth::lastHeardMillis).orElse(-1L);
+    }
+
+    /** {@return the last answered probe's round trip in milliseconds, -1 if none (attribute {@code RttMillis})} */
+    @Managed(
+            description =
+                    "Round trip of the last answered probe (ICMP echo to the peer's tunnel address, through the tunnel), in milliseconds; -1 if none")
+    public double getRttMillis() {
+        return health().map(PeerHealth::rttMillis).orElse(-1.0);
     }
 
     /** {@return IPIP packets received from this peer's underlay address (0 without the IPIP filter)} */

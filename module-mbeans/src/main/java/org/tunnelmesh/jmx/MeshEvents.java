@@ -33,6 +33,11 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
     /** The notification type of kernel drift repaired; its user data is the repair, a String. */
     public static final String STATE_REPAIRED = "org.tunnelmesh.state.repaired";
 
+    /** The notification type of a peer that became unreachable; its message tells the story, its user data is the name. */
+    public static final String PEER_UNREACHABLE = "org.tunnelmesh.peer.unreachable";
+    /** The notification type of a peer reachable again; its message tells the story, its user data is the name. */
+    public static final String PEER_REACHABLE = "org.tunnelmesh.peer.reachable";
+
     /** The user data of peer notifications: name, underlay, subnets (comma-separated, as addPeer takes them). */
     public static final CompositeType PEER_TYPE = peerType();
 
@@ -49,6 +54,14 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
                 new String[] {STATE_REPAIRED},
                 Notification.class.getName(),
                 "The kernel had drifted from the mesh and was repaired; message: kernel state repaired: WHAT; user data: WHAT (String)"),
+        new MBeanNotificationInfo(
+                new String[] {PEER_UNREACHABLE},
+                Notification.class.getName(),
+                "A peer missed the configured number of intervals; message: peer 'NAME' (underlay IP) unreachable: for how long nothing came, probes unanswered; user data: the peer's name"),
+        new MBeanNotificationInfo(
+                new String[] {PEER_REACHABLE},
+                Notification.class.getName(),
+                "An unreachable peer was heard again; message: peer 'NAME' (underlay IP) reachable again: its traffic, or the probe answered and its round trip; user data: the peer's name"),
     };
 
     private final ObjectName name;
@@ -69,6 +82,10 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
 
     void stateRepaired(String what) {
         send(STATE_REPAIRED, "kernel state repaired: " + what, what);
+    }
+
+    void peerHealthChanged(org.tunnelmesh.PeerHealth health, String what) {
+        send(health.reachable() ? PEER_REACHABLE : PEER_UNREACHABLE, what, health.name());
     }
 
     // The message alone tells the whole event: JConsole's notification table cuts the type and user data short.
@@ -110,7 +127,8 @@ public final class MeshEvents extends NotificationBroadcasterSupport implements 
     public MBeanInfo getMBeanInfo() {
         return new MBeanInfo(
                 getClass().getName(),
-                "Notifications of mesh changes: peers added and removed, kernel state repaired",
+                "Notifications of mesh changes: peers added and removed, kernel state repaired, peers unreachable and"
+                        + " reachable again",
                 null,
                 null,
                 null,

@@ -107,6 +107,11 @@ public final class MeshMBeans implements Closeable {
         public void meshClosed() {
             close();
         }
+
+        @Override
+        public void peerHealthChanged(org.tunnelmesh.PeerHealth health, String what) {
+            events.peerHealthChanged(health, what);
+        }
     };
     private long changes;
     private boolean eventsRegistered;
@@ -388,7 +393,7 @@ public final class MeshMBeans implements Closeable {
         if (device == null || peers.containsKey(peer.name())) {
             return;
         }
-        ManagedPeer managed = new ManagedPeer(peer, device, traffic);
+        ManagedPeer managed = new ManagedPeer(peer, device, traffic, mesh::peerHealth);
         if (export(MeshObjectNames.peer(meshName, peer.name()), managed)) {
             peers.put(peer.name(), managed);
             peersOnDevice.merge(device, 1, Integer::sum);

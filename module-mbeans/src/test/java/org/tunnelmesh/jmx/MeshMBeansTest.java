@@ -114,10 +114,11 @@ class MeshMBeansTest {
         assertEquals("java.lang.String", types.get("StateFile"));
         assertEquals("long", types.get("RejectedPackets"));
         assertEquals("long", types.get("RejectedBytes"));
+        assertEquals(String[].class.getName(), types.get("UnreachablePeers"));
         assertTrue(
                 types.keySet().stream().noneMatch(name -> name.contains(".")),
                 "latency figures belong to MeshStats: " + types.keySet());
-        assertEquals(11, types.size(), types.keySet().toString());
+        assertEquals(12, types.size(), types.keySet().toString());
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
     }
@@ -253,7 +254,13 @@ class MeshMBeansTest {
                         "TxPackets",
                         "long",
                         "TxBytes",
-                        "long"),
+                        "long",
+                        "Reachable",
+                        "boolean",
+                        "LastHeardMillis",
+                        "long",
+                        "RttMillis",
+                        "double"),
                 peerTypes);
 
         Map<String, String> deviceTypes = attributeTypes(TUNL0);
@@ -785,7 +792,12 @@ class MeshMBeansTest {
         MBeanNotificationInfo[] declared = server.getMBeanInfo(EVENTS).getNotifications();
 
         assertEquals(
-                Set.of(MeshEvents.PEER_ADDED, MeshEvents.PEER_REMOVED, MeshEvents.STATE_REPAIRED),
+                Set.of(
+                        MeshEvents.PEER_ADDED,
+                        MeshEvents.PEER_REMOVED,
+                        MeshEvents.STATE_REPAIRED,
+                        MeshEvents.PEER_UNREACHABLE,
+                        MeshEvents.PEER_REACHABLE),
                 Arrays.stream(declared)
                         .flatMap(info -> Arrays.stream(info.getNotifTypes()))
                         .collect(Collectors.toSet()));

@@ -28,6 +28,7 @@ import org.tunnelmesh.MeshListener.Operation;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerCounters;
+import org.tunnelmesh.PeerHealth;
 import org.tunnelmesh.TrafficCounters;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
@@ -236,6 +237,10 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
                 .tags(meshTags)
                 .description("1 while per-peer series are published, 0 while the mesh has more peers than the limit")
                 .register(registry));
+        meshMeters.add(Gauge.builder("tunnelmesh.peers.unreachable", this, TunnelMeshMetrics::unreachablePeers)
+                .tags(meshTags)
+                .description("Peers that missed the configured intervals: nothing through the mesh, probes unanswered")
+                .register(registry));
         if (mesh.config().ipipFilter()) {
             meshMeters.add(counter(
                     registry,
@@ -364,8 +369,18 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
                     tags,
                     metrics -> metrics.peer(peer, PeerCounters::txBytes)));
         }
-        // Peer health (issue 25): tunnelmesh_peer_reachable{mesh,peer} (1 or 0) and the RTT summary belong here, with
-        // the peer's other series, so they come and go with the peer and with the per-peer limit.
+        // Peer health: read from the mesh's memory (no system call), with the peer's other series, so they come and go
+        // with the peer and with the per-peer limit.
+        meters.add(Gauge.builder("tunnelmesh.peer.reachable", this, metrics -> metrics.reachable(peer))
+                .tags(tags)
+                .description("1 while the peer answers through the mesh (traffic or probes), 0 once it missed the"
+                        + " configured intervals or before it was first heard")
+                .register(registry));
+        meters.add(Gauge.builder("tunnelmesh.peer.rtt", this, metrics -> metrics.rttSeconds(peer))
+                .tags(tags)
+                .baseUnit("seconds")
+                .description("Round trip of the last answered probe to the peer's tunnel address, through the tunnel")
+                .register(registry));
         if (mode == MeshMode.POINT_TO_POINT) {
             meters.addAll(deviceMeters(registry, TunnelDevice.nameFor(mode, peer)));
         }
@@ -455,6 +470,40 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
             byName.put(device.name(), device);
         }
         return byName;
+    }
+
+    /** 1 or 0; NaN when the mesh watches no health or is closed. */
+    private double reachable(String peer) {
+        try {
+            return mesh.peerHealth(peer)
+                    .map(health -> health.reachable() ? 1.0 : 0.0)
+                    .orElse(Double.NaN);
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Seconds; NaN when no probe was answered, or the mesh watches no health or is closed. */
+    private double rttSeconds(String peer) {
+        try {
+            return mesh.peerHealth(peer)
+                    .filter(health -> health.rttMillis() >= 0)
+                    .map(health -> health.rttMillis() / 1000.0)
+                    .orElse(Double.NaN);
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Peers that missed the configured intervals; NaN when the mesh watches no health or is closed. */
+    private double unreachablePeers() {
+        try {
+            return mesh.peerHealth().stream()
+                    .filter(health -> health.state() == PeerHealth.State.UNREACHABLE)
+                    .count();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     private double peerSeriesGauge() {

@@ -23,6 +23,7 @@ import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerCounters;
+import org.tunnelmesh.PeerHealth;
 import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.testing.InMemoryTunnelMesh;
 import org.tunnelmesh.testing.SeedPeers;
@@ -336,6 +337,33 @@ class TunnelMeshMetricsTest {
         assertEquals(
                 2,
                 simple.get("tunnelmesh.peer.receive.packets").functionCounters().size());
+    }
+
+    @Test
+    void peerHealthIsPublishedPerPeerAndAsACount() {
+        bind(MeshMode.SHARED, List.of(NODE2, NODE3));
+        mesh.setPeerHealth("node2", PeerHealth.State.REACHABLE, 10, 2.5, "node2 heard");
+        mesh.setPeerHealth("node3", PeerHealth.State.UNREACHABLE, 4_000, -1, "node3 silent");
+
+        String scrape = scrape();
+        assertEquals(
+                Set.of(
+                        "tunnelmesh_peer_reachable{mesh=\"edge\",peer=\"node2\"} 1.0",
+                        "tunnelmesh_peer_reachable{mesh=\"edge\",peer=\"node3\"} 0.0"),
+                samples(scrape, "tunnelmesh_peer_reachable"));
+        assertEquals(
+                Set.of(
+                        "tunnelmesh_peer_rtt_seconds{mesh=\"edge\",peer=\"node2\"} 0.0025",
+                        "tunnelmesh_peer_rtt_seconds{mesh=\"edge\",peer=\"node3\"} NaN"),
+                samples(scrape, "tunnelmesh_peer_rtt_seconds"));
+        assertEquals(
+                Set.of("tunnelmesh_peers_unreachable{mesh=\"edge\"} 1.0"),
+                samples(scrape, "tunnelmesh_peers_unreachable"));
+
+        mesh.setPeerHealth("node3", PeerHealth.State.REACHABLE, 0, 1.0, "node3 back");
+        assertEquals(
+                Set.of("tunnelmesh_peers_unreachable{mesh=\"edge\"} 0.0"),
+                samples(scrape(), "tunnelmesh_peers_unreachable"));
     }
 
     @Test

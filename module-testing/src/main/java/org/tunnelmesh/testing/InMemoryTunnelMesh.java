@@ -69,6 +69,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     private final AtomicInteger deviceDumps = new AtomicInteger();
     private final Map<String, org.tunnelmesh.PeerCounters> peerCounters = new ConcurrentHashMap<>();
     private final long[] rejected = new long[2];
+    private final Map<String, org.tunnelmesh.PeerHealth> health = new ConcurrentHashMap<>();
     private final AtomicInteger trafficReads = new AtomicInteger();
     private int nextIfindex = 10;
     /** What {@link #setHostRoutes} says the namespace reaches on its own; none by default. */
@@ -187,6 +188,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
                 counters.remove(TunnelDevice.pointToPointName(peer.name()));
             }
             peerCounters.remove(peer.name()); // as the filter's map forgets a removed peer
+            health.remove(peer.name());
         }
         fire(listener -> listener.peersRemoved(removing));
         return removing.size();
@@ -346,6 +348,86 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             byName.put(peer.name(), peerCounters.getOrDefault(peer.name(), org.tunnelmesh.PeerCounters.ZERO));
         }
         return new org.tunnelmesh.TrafficCounters(true, byName, rejected[0], rejected[1]);
+    }
+
+    /**
+     * Every peer's health: {@link org.tunnelmesh.PeerHealth.State#UNKNOWN}, never heard, no round trip, unless set
+     * with {@link #setPeerHealth}.
+     */
+    @Override
+    public synchronized List<org.tunnelmesh.PeerHealth> peerHealth() {
+        ensureOpen();
+        List<org.tunnelmesh.PeerHealth> all = new ArrayList<>();
+        for (Peer peer : table.peers()) {
+            all.add(healthOf(peer));
+        }
+        return all;
+    }
+
+    @Override
+    public synchronized Optional<org.tunnelmesh.PeerHealth> peerHealth(String name) {
+        ensureOpen();
+        return table.find(name).map(this::healthOf);
+    }
+
+    private org.tunnelmesh.PeerHealth healthOf(Peer peer) {
+        org.tunnelmesh.PeerHealth set = health.get(peer.name());
+        return set != null
+                ? set
+                : new org.tunnelmesh.PeerHealth(
+                        peer.name(),
+                        peer.underlay(),
+                        peer.probeAddress(),
+                        org.tunnelmesh.PeerHealth.State.UNKNOWN,
+                        -1,
+                        -1,
+                        0,
+                        0,
+                        0);
+    }
+
+    /**
+     * Sets a peer's health as the kernel-backed mesh's monitor would, and tells the listeners as it does: when the peer
+     * becomes unreachable, or reachable again after being unreachable ({@code what} is the event's message).
+     *
+     * @param peerName the peer
+     * @param state its state now
+     * @param lastHeardMillis milliseconds since it was last heard from; -1 never
+     * @param rttMillis the last probe's round trip; -1 none
+     * @param what the event's message, when the change is news
+     * @throws InvalidInputException when there is no such peer
+     */
+    public void setPeerHealth(
+            String peerName,
+            org.tunnelmesh.PeerHealth.State state,
+            long lastHeardMillis,
+            double rttMillis,
+            String what) {
+        org.tunnelmesh.PeerHealth now;
+        org.tunnelmesh.PeerHealth.State before;
+        synchronized (this) {
+            Peer peer = table.require(peerName);
+            before = healthOf(peer).state();
+            now = new org.tunnelmesh.PeerHealth(
+                    peer.name(),
+                    peer.underlay(),
+                    peer.probeAddress(),
+                    state,
+                    lastHeardMillis,
+                    rttMillis,
+                    state == org.tunnelmesh.PeerHealth.State.UNREACHABLE ? 3 : 0,
+                    0,
+                    0);
+            health.put(peerName, now);
+        }
+        boolean news = state == org.tunnelmesh.PeerHealth.State.UNREACHABLE
+                ? before != state
+                : state == org.tunnelmesh.PeerHealth.State.REACHABLE
+                        && before == org.tunnelmesh.PeerHealth.State.UNREACHABLE;
+        if (news) {
+            org.tunnelmesh.PeerHealth told = now;
+            tell(listener -> listener.peerHealthChanged(told, what));
+        }
     }
 
     /**

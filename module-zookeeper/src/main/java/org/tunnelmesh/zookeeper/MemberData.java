@@ -15,8 +15,10 @@ import org.tunnelmesh.internal.Json;
 
 /**
  * The data of a member znode: UTF-8 JSON {@code {"underlay":"10.245.1.3","subnets":["192.168.42.0/24"]}}
- * (CONTRACT.md). The member's name is the znode's name. Keys other than these two are ignored, so a
- * later version may add some; everything else must be exactly right or the member is refused.
+ * (CONTRACT.md). The member's name is the znode's name. A member whose tunnel address is not the first address of its
+ * first subnet announces it ({@code "tunnelAddress":"192.168.42.1"}), so its peers probe the right address; data
+ * without it reads as before. Other keys are ignored, so a later version may add some; everything else must be
+ * exactly right or the member is refused.
  */
 final class MemberData {
     /**
@@ -30,9 +32,24 @@ final class MemberData {
 
     /** @throws InvalidInputException when the data would be over {@link #MAX_BYTES} */
     static byte[] encode(Ipv4Address underlay, List<Ipv4Prefix> subnets) {
+        return encode(underlay, subnets, null);
+    }
+
+    /**
+     * With this node's tunnel address: announced only when it lies in the subnets (a peer could not route a probe to
+     * it otherwise) and is not the default a peer assumes ({@link Peer#probeAddress()}), so a node on the usual plan
+     * writes the same bytes as before.
+     */
+    static byte[] encode(Ipv4Address underlay, List<Ipv4Prefix> subnets, Ipv4Address tunnelAddress) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("underlay", underlay.toString());
         json.put("subnets", subnets.stream().map(Ipv4Prefix::toString).toList());
+        if (tunnelAddress != null
+                && !subnets.isEmpty()
+                && !tunnelAddress.equals(subnets.get(0).network())
+                && subnets.stream().anyMatch(s -> s.contains(tunnelAddress))) {
+            json.put("tunnelAddress", tunnelAddress.toString());
+        }
         byte[] data = Json.write(json).getBytes(StandardCharsets.UTF_8);
         if (data.length > MAX_BYTES) {
             throw new InvalidInputException("this node's member data (" + subnets.size() + " subnets) is " + data.length
@@ -79,12 +96,13 @@ final class MemberData {
             throw new InvalidInputException("member '" + name + "': \"underlay\" is missing or not a string");
         }
         List<Ipv4Prefix> prefixes = Json.subnets(json, "member '" + name + "'");
+        Ipv4Address tunnel = Json.tunnelAddress(json, "member '" + name + "'");
         Ipv4Address address;
         try {
             address = Ipv4Address.parse(underlay);
         } catch (InvalidInputException e) {
             throw new InvalidInputException("member '" + name + "': " + e.getMessage());
         }
-        return new Peer(name, address, prefixes);
+        return new Peer(name, address, prefixes, tunnel);
     }
 }

@@ -17,7 +17,9 @@ enum NodeOption {
     UNDERLAY("--underlay", "IP", Kind.ONCE, "this node's underlay address (outer source)"),
     TUNNEL_ADDRESS("--tunnel-address", "IP", Kind.ONCE, "the /32 address put on the tunnel device, e.g. 192.168.41.0"),
     MODE("--mode", "shared|p2p", Kind.ONCE, "shared: one tunl0 for all peers (default); p2p: one device per peer"),
-    PEER("--peer", "NAME@UNDERLAY=CIDR[,CIDR...]", Kind.REPEATED, "a peer; repeatable"),
+    PEER("--peer", "NAME@UNDERLAY=CIDR[,CIDR...][,tunnel=IP]", Kind.REPEATED, """
+            a peer; repeatable. tunnel=IP: the address its health probes go to
+            (default: the first address of its first subnet)"""),
     MTU("--mtu", "N", Kind.ONCE, "tunnel MTU (default: underlay device MTU minus 20)"),
     JOLOKIA("--jolokia", "[HOST:]PORT", Kind.ONCE, """
             serve Jolokia over HTTP (HOST defaults to 127.0.0.1; PORT 0 picks one);
@@ -78,6 +80,11 @@ enum NodeOption {
     EXTRA_UNDERLAY_DEVICE("--extra-underlay-device", "DEV", Kind.REPEATED, """
             another uplink on which IPIP from peers may arrive (the IPIP filter
             lets peers in there too; elsewhere it drops IPIP); repeatable"""),
+    PROBE_INTERVAL("--probe-interval", "MS", Kind.ONCE, """
+            probe a peer silent this long through the tunnel (ICMP echo to its
+            tunnel address; needs CAP_NET_RAW or net.ipv4.ping_group_range);
+            unreachable after 3 missed intervals (default 1000; 0: no probes,
+            passive liveness only)"""),
     /** Also {@code -h}; wins over every other argument, bad ones too. */
     HELP("--help", null, Kind.FLAG, "this text");
 

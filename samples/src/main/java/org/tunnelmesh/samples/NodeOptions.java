@@ -253,6 +253,14 @@ record NodeOptions(
         if (given.has(STATE_FILE)) {
             builder.stateFile(stateFile(given.value(STATE_FILE)));
         }
+        if (given.has(NodeOption.PROBE_INTERVAL)) {
+            int millis = number(NodeOption.PROBE_INTERVAL.flag, given.value(NodeOption.PROBE_INTERVAL));
+            if (millis != 0 && (millis < 10 || millis > 3_600_000)) {
+                throw StartupFailure.badInput(
+                        "--probe-interval " + millis + " must be 0 (no active probes) or 10..3600000 milliseconds");
+            }
+            builder.probeInterval(java.time.Duration.ofMillis(millis));
+        }
         try {
             return builder.build();
         } catch (InvalidInputException e) {

@@ -49,8 +49,10 @@ class NodeDistributionTest {
     @Test
     void theUnitGrantsWhatTheNodeNeedsAndNoMore(@TempDir Path etc) throws Exception {
         SystemdUnit unit = SystemdUnit.read(UNIT);
-        assertEquals(List.of("CAP_NET_ADMIN", "CAP_BPF"), unit.capabilities("Service.AmbientCapabilities"));
-        assertEquals(List.of("CAP_NET_ADMIN", "CAP_BPF"), unit.capabilities("Service.CapabilityBoundingSet"));
+        assertEquals(
+                List.of("CAP_NET_ADMIN", "CAP_BPF", "CAP_NET_RAW"), unit.capabilities("Service.AmbientCapabilities"));
+        assertEquals(
+                List.of("CAP_NET_ADMIN", "CAP_BPF", "CAP_NET_RAW"), unit.capabilities("Service.CapabilityBoundingSet"));
         assertTrue(!unit.one("Service.User").equals("root"), "an unprivileged user");
         assertEquals("2", unit.one("Service.RestartPreventExitStatus"), "bad configuration is not restarted");
         assertEquals("on-failure", unit.one("Service.Restart"));

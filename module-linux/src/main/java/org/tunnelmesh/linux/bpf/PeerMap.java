@@ -180,6 +180,23 @@ public final class PeerMap implements AutoCloseable {
         return all;
     }
 
+    /** Receives one key's received packets. */
+    public interface RxConsumer {
+        void accept(int address, long rxPackets);
+    }
+
+    /**
+     * Every key's received packets, from one BPF_MAP_LOOKUP_BATCH into the kept buffers: nothing allocated per peer
+     * (the health monitor reads this several times a second).
+     */
+    public void forEachRx(RxConsumer consumer) {
+        lookupAll((keys, values, count) -> {
+            for (int i = 0; i < count; i++) {
+                consumer.accept(keyAt(keys, i), values.getLong(i * VALUE_SIZE + RX_PACKETS));
+            }
+        });
+    }
+
     /** What one BPF_MAP_LOOKUP_BATCH call returned: {@code count} keys and values from the start of the buffers. */
     private interface Batch {
         void accept(ByteBuffer keys, ByteBuffer values, int count);

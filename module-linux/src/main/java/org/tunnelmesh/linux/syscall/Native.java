@@ -20,7 +20,20 @@ import java.nio.ByteOrder;
  */
 public final class Native {
     public static final int AF_NETLINK = 16;
+    public static final int AF_INET = 2;
     public static final int SOCK_RAW = 3;
+    /** asm-generic's (x86, arm, riscv, loongarch, powerpc alike; only MIPS differs, which LinuxAbi refuses). */
+    public static final int SOCK_DGRAM = 2;
+
+    public static final int IPPROTO_ICMP = 1;
+    public static final int SOL_IP = 0;
+    /** Ask for a cmsg with struct in_pktinfo (the arrival ifindex) on every datagram. */
+    public static final int IP_PKTINFO = 8;
+
+    public static final int SOL_RAW = 255;
+    /** A raw ICMP socket's filter: a mask of the ICMP types it does NOT deliver (linux/icmp.h). */
+    public static final int ICMP_FILTER = 1;
+
     public static final int SOCK_CLOEXEC = 0x80000;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
@@ -183,6 +196,26 @@ public final class Native {
     }
 
     /**
+     * recvmsg(2) with the caller's {@code struct msghdr} in the direct buffer {@code msghdr}, its pointers (name, iovec,
+     * control) set by the caller to other direct buffers ({@link #address}).
+     *
+     * @return the datagram's length
+     */
+    public static long recvmsg(int fd, ByteBuffer msghdr, int flags) {
+        try {
+            return LibC.recvmsg(fd, pointer(msghdr, 0, MSGHDR_BYTES), flags);
+        } catch (LastErrorException e) {
+            throw new NativeIoException("recvmsg", e.getErrorCode());
+        }
+    }
+
+    /**
+     * sizeof(struct msghdr) on the 64-bit ABIs of LinuxAbi: name pointer, namelen (padded to 8), iov pointer, iovlen,
+     * control pointer, controllen, flags (padded).
+     */
+    public static final int MSGHDR_BYTES = 56;
+
+    /**
      * poll(2) for POLLIN on {@code fds}. EINTR waits again for the whole timeout: a signal can only lengthen a wait.
      *
      * @param timeoutMillis -1 to wait as long as it takes
@@ -308,6 +341,8 @@ public final class Native {
 
         static native long sendto(int fd, Pointer buffer, long length, int flags, byte[] address, int addressLength)
                 throws LastErrorException;
+
+        static native long recvmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
 
         static native int getsockopt(int fd, int level, int option, int[] value, int[] valueLength)
                 throws LastErrorException;
