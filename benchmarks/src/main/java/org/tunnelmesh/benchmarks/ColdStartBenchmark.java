@@ -173,6 +173,15 @@ public final class ColdStartBenchmark {
                     fig[5].cpu() / 1000);
             System.out.printf(
                     Locale.ROOT,
+                    "  rounds, wall in s: no peers %s; %d peers %s; %d peers %s; POINT_TO_POINT %s%n",
+                    fig[0].rounds(),
+                    half.size(),
+                    fig[1].rounds(),
+                    all.size(),
+                    fig[2].rounds(),
+                    fig[5].rounds());
+            System.out.printf(
+                    Locale.ROOT,
                     "  %-64s | %-22s | %s%n  %-64s | %-22s | %s%n",
                     "measure",
                     "seen",
@@ -269,6 +278,15 @@ public final class ColdStartBenchmark {
 
         double c() {
             return Figures.median(c);
+        }
+
+        /** Every round's wall time, in s: single starts swing with the host's load. */
+        String rounds() {
+            StringBuilder text = new StringBuilder();
+            for (double w : wall) {
+                text.append(text.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", w / 1000));
+            }
+            return text.toString();
         }
     }
 
