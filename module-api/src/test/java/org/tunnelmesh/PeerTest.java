@@ -170,4 +170,14 @@ class PeerTest {
                         .subnets()
                         .size());
     }
+
+    @Test
+    void aNameIsSafeExactlyWhenTheRuleSaysSo() {
+        java.util.regex.Pattern rule = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+        for (char c = 0; c < 0x300; c++) {
+            for (String name : List.of(String.valueOf(c), "a" + c, "a" + c + "b", c + "a")) {
+                assertEquals(rule.matcher(name).matches(), Peer.isSafeName(name), "name with U+" + (int) c);
+            }
+        }
+    }
 }

@@ -191,7 +191,7 @@ public final class ScaleBenchmark {
     }
 
     /** What a POINT_TO_POINT mesh makes per peer: the device (local, remote, ttl, mtu), up, our /32, its routes. */
-    private static List<String> deviceCommands(List<Peer> peers) {
+    static List<String> deviceCommands(List<Peer> peers) {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < peers.size(); i++) {
             Peer peer = peers.get(i);
@@ -208,7 +208,7 @@ public final class ScaleBenchmark {
     }
 
     /** The devices deleted one by one before the namespace goes, so the kernel is done with them before the next figure. */
-    private static List<String> deviceCleanup(List<Peer> peers) {
+    static List<String> deviceCleanup(List<Peer> peers) {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < peers.size(); i++) {
             lines.add("link del tm-b" + i);
@@ -314,13 +314,12 @@ public final class ScaleBenchmark {
     }
 
     /** Times {@code ip -batch} in a fresh namespace (tunl0 up, as the mesh would have it). */
-    private static double ipBatch(List<String> commands) throws IOException, InterruptedException {
+    static double ipBatch(List<String> commands) throws IOException, InterruptedException {
         return ipBatch(commands, List.of());
     }
 
     /** @param cleanup ip commands run untimed afterwards, before the namespace is emptied and deleted */
-    private static double ipBatch(List<String> commands, List<String> cleanup)
-            throws IOException, InterruptedException {
+    static double ipBatch(List<String> commands, List<String> cleanup) throws IOException, InterruptedException {
         Path file = Files.createTempFile("tunnelmesh-bench", ".batch");
         Path undo = Files.createTempFile("tunnelmesh-bench", ".batch");
         try {
@@ -370,7 +369,7 @@ public final class ScaleBenchmark {
     }
 
     /** The C floor's own time for its work (it prints it), without starting the process. */
-    private static double nlbatch(String nlbatch, int count, String how) throws IOException, InterruptedException {
+    static double nlbatch(String nlbatch, int count, String how) throws IOException, InterruptedException {
         inFreshNamespace(ns -> List.of("ip", "netns", "exec", ns, nlbatch, "tunl0", String.valueOf(count), how));
         Matcher m = Pattern.compile("nlbatch-\\S+ \\d+ ([0-9.]+) s").matcher(timedOutput);
         if (!m.find()) {

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * What the parts a managed node needs cost on their own at start-up: run with the parts to start,
  * in order, and it prints {@code READY} once they are up, as the node does (JvmScaleBenchmark
- * times it from the process start). Parts: {@code jmx} (the platform MBeanServer), {@code http}
+ * times it from the process start); with {@code wait} it then waits to be stopped, as the node does
+ * (ColdStartBenchmark reads its CPU time at READY). Parts: {@code jmx} (the platform MBeanServer), {@code http}
  * (the JDK's HTTP server on loopback, which Jolokia uses), {@code jna} (JNA's native library).
  */
 public final class StartupFloor {
@@ -30,6 +31,9 @@ public final class StartupFloor {
         }
         System.out.println("READY");
         System.out.flush();
+        if (parts.contains("wait")) {
+            Thread.sleep(Long.MAX_VALUE); // until SIGTERM
+        }
         if (http != null) {
             http.stop(0);
         }
