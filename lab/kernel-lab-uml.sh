@@ -14,7 +14,7 @@ make_run_dir() {
 }
 
 
-write_guest_files() {  # MODVER COMMAND [ARG...]
+write_guest_files() {  # MODVER COMMAND [ARG...]  (MODVER empty: a kernel without modules)
     local modver=$1 i
     shift
     printf '%s\n' "$ENV_SNAPSHOT" >"$RUN_DIR/env"
@@ -49,14 +49,16 @@ EOF
     ln -s /proc/self/fd/2 "$RUN_DIR/devlinks/stderr"
     ln -s /proc/kcore "$RUN_DIR/devlinks/core"
 
-    # Modules: the host has no /lib/modules, so modprobe is pointed at the UML modules with -d:
-    # through MODPROBE_OPTIONS for modprobe run by hand, and through this wrapper (set in
-    # /proc/sys/kernel/modprobe) for the kernel's own auto-loading.
-    mkdir -p "$RUN_DIR/modroot/lib/modules"
-    ln -s "/usr/lib/uml/modules/$modver" "$RUN_DIR/modroot/lib/modules/$modver"
-    # shellcheck disable=SC2016 # "$@" is the wrapper's
-    printf '#!/bin/sh\nexec /sbin/modprobe -d %s/modroot "$@"\n' "$RUN_DIR" >"$RUN_DIR/modprobe"
-    chmod 755 "$RUN_DIR/modprobe"
+    # Modules (Debian's kernel): the host has no /lib/modules, so modprobe is pointed at the UML
+    # modules with -d: through MODPROBE_OPTIONS for modprobe run by hand, and through this wrapper
+    # (set in /proc/sys/kernel/modprobe) for the kernel's own auto-loading.
+    if [ -n "$modver" ]; then
+        mkdir -p "$RUN_DIR/modroot/lib/modules"
+        ln -s "/usr/lib/uml/modules/$modver" "$RUN_DIR/modroot/lib/modules/$modver"
+        # shellcheck disable=SC2016 # "$@" is the wrapper's
+        printf '#!/bin/sh\nexec /sbin/modprobe -d %s/modroot "$@"\n' "$RUN_DIR" >"$RUN_DIR/modprobe"
+        chmod 755 "$RUN_DIR/modprobe"
+    fi
 
     # The network of lab/lib.sh; the bridge in the guest's root namespace.
     {
@@ -67,17 +69,35 @@ EOF
     for ((i = 1; i <= NODES; i++)); do lab_node_batch "$i" >"$RUN_DIR/net-node$i.batch"; done
 }
 
-run_in_uml() {
+# Which UML kernel: sets UML (the binary) and MODVER (Debian's module version; empty for the
+# project's kernel, which has no modules).
+pick_kernel() {
     { have_cmds modprobe && [ -d /usr/lib/uml/modules ] && { [ -n "${LAB_UML:-}" ] || have_cmds linux.uml; }; } \
         || "$LAB_DIR/install-packages" || die "lab/install-packages failed"
-    local uml=${LAB_UML:-}
-    [ -n "$uml" ] || uml=$(command -v linux.uml 2>/dev/null) || uml=/usr/bin/linux.uml
-    [ -x "$uml" ] || die "no UML kernel at $uml (package user-mode-linux)"
-    local moddirs=(/usr/lib/uml/modules/*/)
-    [ -d "${moddirs[0]}" ] || die "no UML modules under /usr/lib/uml/modules"
-    [ ${#moddirs[@]} -eq 1 ] || note "several UML module versions; using the last: ${moddirs[*]}"
-    local modver=${moddirs[${#moddirs[@]}-1]%/}
-    modver=${modver##*/}
+    MODVER=
+    case "$KERNEL" in
+    project)
+        UML=${LAB_UML:-}
+        [ -n "$UML" ] || UML=$("$LAB_DIR/uml-kernel") || die "cannot build the lab kernel (lab/uml-kernel)"
+        [ -x "$UML" ] || die "no UML kernel at $UML"
+        ;;
+    debian)
+        UML=${LAB_UML:-}
+        [ -n "$UML" ] || UML=$(command -v linux.uml 2>/dev/null) || UML=/usr/bin/linux.uml
+        [ -x "$UML" ] || die "no UML kernel at $UML (package user-mode-linux)"
+        local moddirs=(/usr/lib/uml/modules/*/)
+        [ -d "${moddirs[0]}" ] || die "no UML modules under /usr/lib/uml/modules"
+        [ ${#moddirs[@]} -eq 1 ] || note "several UML module versions; using the last: ${moddirs[*]}"
+        MODVER=${moddirs[${#moddirs[@]}-1]%/}
+        MODVER=${MODVER##*/}
+        ;;
+    esac
+}
+
+run_in_uml() {
+    local UML MODVER
+    pick_kernel
+    local uml=$UML modver=$MODVER
     case "$CALLER_CWD/" in /run/*|/proc/*|/sys/*|/dev/*)
         die "the current directory $CALLER_CWD is hidden inside the guest (it mounts its own /run, /proc, /sys, /dev)" ;;
     esac
