@@ -111,6 +111,15 @@ class FouRequestsTest {
         assertEquals(CAPTURED_FOU_ID, Genetlink.familyId(NetlinkMessage.wrap(capture("fou-add-recv-0.hex"))));
     }
 
+    /** Why a mesh must poll its fou port (FOU_CMD_GET) to notice it deleted: the family has no group to join. */
+    @Test
+    void fouHasNoMulticastGroupToWatch() {
+        NetlinkMessage answer = NetlinkMessage.wrap(capture("fou-add-recv-0.hex"));
+        NetlinkAttributes attributes = answer.attributes(Genetlink.GENL_HDRLEN, 7);
+        assertEquals("fou", attributes.string(Genetlink.CTRL_ATTR_FAMILY_NAME));
+        assertEquals(false, attributes.has(7), "CTRL_ATTR_MCAST_GROUPS");
+    }
+
     @Test
     void anAnswerOfAnotherKindIsNoFamilyId() {
         // the fou dump's answer: another type and command
