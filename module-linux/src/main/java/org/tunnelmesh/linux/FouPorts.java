@@ -104,6 +104,44 @@ final class FouPorts implements AutoCloseable {
                 + " stop it or choose another port (--encap fou:PORT or gue:PORT)");
     }
 
+    /** What {@link #ensure} found. */
+    enum Ensured {
+        /** The port was not there; it is now. */
+        CREATED,
+        /** The port was there as wanted (a restart's adoption, or nothing to repair). */
+        ADOPTED
+    }
+
+    /**
+     * Makes sure {@code port} is open as wanted: opens it, or adopts the one there. Called at open and, since the fou
+     * family has no multicast group to watch, again by whoever checks that a port deleted by hand is back.
+     *
+     * @throws ConflictException when the number is a fou port of another type or protocol, or another socket's
+     */
+    Ensured ensure(FouPort port) {
+        if (add(port)) {
+            return Ensured.CREATED;
+        }
+        FouPort there = get(port.port()).orElse(null);
+        if (port.equals(there)) {
+            return Ensured.ADOPTED;
+        }
+        if (there == null) { // deleted between our add and get: try once more
+            return add(port) ? Ensured.CREATED : ensureExisting(port);
+        }
+        throw new ConflictException("ip fou add " + port.arguments() + " failed: UDP port " + port.port()
+                + " is already a fou port (" + there.arguments() + ") that this mesh did not ask for;"
+                + " delete it (ip fou del port " + port.port() + ") or choose another port");
+    }
+
+    private Ensured ensureExisting(FouPort port) {
+        if (port.equals(get(port.port()).orElse(null))) {
+            return Ensured.ADOPTED;
+        }
+        throw new ConflictException("UDP port " + port.port() + " keeps changing under the mesh; leave it to the mesh"
+                + " or choose another port");
+    }
+
     /**
      * Closes the port with that number.
      *

@@ -66,6 +66,25 @@ class FouPortsKernelIT {
     }
 
     @Test
+    void ensureCreatesAdoptsRepairsAndRefusesAPortOfAnotherType() {
+        try (FouPorts fou = NetworkNamespace.call(ns(NODE), FouPorts::open)) {
+            assertEquals(FouPorts.Ensured.CREATED, fou.ensure(FouPort.ipip(5555)));
+            assertEquals(FouPorts.Ensured.ADOPTED, fou.ensure(FouPort.ipip(5555)));
+            try (FouPorts restarted = NetworkNamespace.call(ns(NODE), FouPorts::open)) {
+                assertEquals(FouPorts.Ensured.ADOPTED, restarted.ensure(FouPort.ipip(5555)), "another process adopts");
+            }
+            ip(NODE, "fou", "del", "port", "5555");
+            assertEquals(FouPorts.Ensured.CREATED, fou.ensure(FouPort.ipip(5555)), "repaired");
+            assertEquals(List.of("port 5555 ipproto 4"), ipFouShow());
+
+            org.tunnelmesh.ConflictException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.tunnelmesh.ConflictException.class, () -> fou.ensure(FouPort.gue(5555)));
+            assertTrue(e.getMessage().contains("already a fou port (port 5555 ipproto 4)"), e.getMessage());
+            assertEquals(List.of("port 5555 ipproto 4"), ipFouShow(), "left as it was");
+        }
+    }
+
+    @Test
     void aPortHeldByAnotherUdpSocketIsAConflictThatNamesIt() throws Exception {
         try (FouPorts fou = NetworkNamespace.call(ns(NODE), FouPorts::open);
                 java.net.DatagramSocket other = NetworkNamespace.call(
