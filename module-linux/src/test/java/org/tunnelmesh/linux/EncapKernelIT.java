@@ -92,8 +92,11 @@ class EncapKernelIT {
                         "exec",
                         ns(2),
                         "tcpdump",
+                        "-Z",
+                        "root", // tcpdump drops to its own user before it opens the file, which is root's
                         "-n",
                         "-U",
+                        "--immediate-mode", // each packet as it comes, not in blocks a SIGTERM would lose
                         "-i",
                         "eth0",
                         "-w",
@@ -106,7 +109,11 @@ class EncapKernelIT {
             var out = new java.io.BufferedReader(
                     new java.io.InputStreamReader(tcpdump.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
             String line;
-            while ((line = out.readLine()) != null && !line.contains("listening on")) {}
+            StringBuilder said = new StringBuilder();
+            while ((line = out.readLine()) != null && !line.contains("listening on")) {
+                said.append(line).append('\n');
+            }
+            assertTrue(line != null, "tcpdump did not start: " + said);
             assertEquals(5, Lab.ping(1, Lab.tunnelAddress(2), 5));
         } finally {
             tcpdump.destroy();
@@ -120,7 +127,7 @@ class EncapKernelIT {
     }
 
     private static List<String> read(Path pcap, String filter) {
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-n", "-r", pcap.toString(), filter));
+        List<String> command = new ArrayList<>(List.of("tcpdump", "-Z", "root", "-n", "-r", pcap.toString(), filter));
         return Lab.run(command)
                 .output()
                 .lines()
