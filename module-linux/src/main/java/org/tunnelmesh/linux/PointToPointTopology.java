@@ -239,7 +239,8 @@ final class PointToPointTopology implements Topology {
                 && actual.remote().equals(expected.remote())
                 && actual.link() == expected.link()
                 && actual.ttl() == expected.ttl()
-                && actual.pmtuDiscovery() == expected.pmtuDiscovery();
+                && actual.pmtuDiscovery() == expected.pmtuDiscovery()
+                && actual.encap().equals(expected.encap());
     }
 
     @Override

@@ -66,6 +66,14 @@ public final class KernelErrors {
                                                 + " not claimed by another device; the kernel allows only one. Use tunl0 (SHARED mode), or set local/remote"
                                         : ". Something else already holds this; remove it or choose another value"),
                         cause);
+            case EINVAL ->
+                RequestDescriber.isEncapsulatedIpipLink(e.request())
+                        ? new KernelSupportException(
+                                base + ". This kernel cannot put IPIP into UDP: it lacks CONFIG_NET_FOU_IP_TUNNELS"
+                                        + " (Debian's user-mode-linux kernel, for one); use a kernel built with it, or"
+                                        + " plain IPIP (--encap none)",
+                                cause)
+                        : cause;
             case EOPNOTSUPP, EAFNOSUPPORT, EPROTONOSUPPORT ->
                 new KernelSupportException(
                         base + ". This kernel lacks the feature (for ipip: CONFIG_NET_IPIP / modprobe ipip)", cause);

@@ -48,10 +48,23 @@ public record Link(
                         new Ipv4Address(data.ipv4(IFLA_IPTUN_REMOTE, 0)),
                         data.u8(IFLA_IPTUN_TTL, 0),
                         data.u8(IFLA_IPTUN_TOS, 0),
-                        data.u8(IFLA_IPTUN_PMTUDISC, 0) != 0);
+                        data.u8(IFLA_IPTUN_PMTUDISC, 0) != 0,
+                        new TunnelEncap(
+                                data.u16(IFLA_IPTUN_ENCAP_TYPE, 0),
+                                data.u16(IFLA_IPTUN_ENCAP_FLAGS, 0),
+                                be16(data, IFLA_IPTUN_ENCAP_SPORT),
+                                be16(data, IFLA_IPTUN_ENCAP_DPORT)));
             }
         }
         return new Link(ifindex, name, flags, attrs.u32(IFLA_MTU, 0), kind, ipip, parseStats64(attrs));
+    }
+
+    /** A port attribute (network order), 0 when absent. */
+    private static int be16(NetlinkAttributes data, int type) {
+        int raw = data.u16(type, 0);
+        return java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN
+                ? raw
+                : Short.toUnsignedInt(Short.reverseBytes((short) raw));
     }
 
     /**

@@ -14,6 +14,11 @@ public final class RequestDescriber {
         return request == null ? "netlink request" : request.command();
     }
 
+    /** True for an RTM_NEWLINK of kind ipip with FOU or GUE encapsulation. */
+    public static boolean isEncapsulatedIpipLink(NetlinkRequest request) {
+        return request instanceof RtnetlinkRequest.NewIpipLink link && link.encapsulated();
+    }
+
     /** True for an RTM_NEWLINK of kind ipip with neither local nor remote: a second fallback device. */
     public static boolean isKeylessIpipLink(NetlinkRequest request) {
         return request instanceof RtnetlinkRequest.NewIpipLink link && link.keyless();

@@ -45,7 +45,7 @@ public final class Rtnetlink {
     public static final int IFLA_IPTUN_ENCAP_SPORT = 17;
     public static final int IFLA_IPTUN_ENCAP_DPORT = 18;
     public static final int IFLA_IPTUN_FWMARK = 20;
-    public static final int IFLA_IPTUN_MAX_PARSED = IFLA_IPTUN_FWMARK;
+    public static final int IFLA_IPTUN_MAX_PARSED = IFLA_IPTUN_FWMARK; // 20: past ENCAP_* (15-18)
     public static final int IPPROTO_IPIP = 4;
 
     // struct ifaddrmsg and <linux/if_addr.h>

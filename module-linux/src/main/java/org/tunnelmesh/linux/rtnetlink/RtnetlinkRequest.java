@@ -13,7 +13,13 @@ public sealed interface RtnetlinkRequest extends NetlinkRequest {
     record NewIpipLink(String name, IpipParameters parameters) implements RtnetlinkRequest {
         @Override
         public String command() {
-            return "ip link add " + name + " type ipip local " + parameters.local() + " remote " + parameters.remote();
+            return "ip link add " + name + " type ipip local " + parameters.local() + " remote " + parameters.remote()
+                    + parameters.encap().arguments();
+        }
+
+        /** True when the device would carry FOU or GUE encapsulation. */
+        public boolean encapsulated() {
+            return parameters.encap().encapsulates();
         }
 
         /** Neither local nor remote: a second fallback device, which the kernel refuses (EEXIST). */

@@ -42,10 +42,10 @@ public final class RtnetlinkRequests {
         b.attrU8(IFLA_IPTUN_TTL, p.ttl());
         b.attrU32(IFLA_IPTUN_LINK, p.link());
         b.attrU32(IFLA_IPTUN_FWMARK, 0);
-        b.attrU16(IFLA_IPTUN_ENCAP_TYPE, 0);
-        b.attrU16(IFLA_IPTUN_ENCAP_FLAGS, 0);
-        b.attrBe16(IFLA_IPTUN_ENCAP_SPORT, 0);
-        b.attrBe16(IFLA_IPTUN_ENCAP_DPORT, 0);
+        b.attrU16(IFLA_IPTUN_ENCAP_TYPE, p.encap().type());
+        b.attrU16(IFLA_IPTUN_ENCAP_FLAGS, p.encap().flags());
+        b.attrBe16(IFLA_IPTUN_ENCAP_SPORT, p.encap().sourcePort());
+        b.attrBe16(IFLA_IPTUN_ENCAP_DPORT, p.encap().destinationPort());
         b.endNested();
         b.endNested();
         b.end();
