@@ -18,8 +18,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,6 +105,41 @@ class NodeDistributionKernelIT {
                 modes,
                 listing);
         assertTrue(listing.lines().allMatch(l -> l.contains(" root/root ")), "owned by root/root: " + listing);
+    }
+
+    /**
+     * The distribution's NOTICE names every third-party component the node jar bundles (by groupId, from the jar's own
+     * Maven metadata, and the libraries that carry none), with its licence: a dependency added later fails this until
+     * the NOTICE says what it is.
+     */
+    @Test
+    void theNoticeNamesEveryComponentTheJarBundles() throws Exception {
+        Set<String> bundled = new TreeSet<>();
+        try (ZipFile jar = new ZipFile(home.resolve("lib/tunnelmesh-node.jar").toFile())) {
+            jar.stream().map(ZipEntry::getName).forEach(name -> {
+                if (name.startsWith("META-INF/maven/") && name.endsWith("/pom.properties")) {
+                    bundled.add(name.split("/")[2]);
+                }
+            });
+            // libraries whose jars carry no Maven metadata, by their packages
+            Map<String, String> byPackage = Map.of(
+                    "com/sun/jna/", "net.java.dev.jna",
+                    "io/micrometer/core/", "io.micrometer",
+                    "org/checkerframework/", "org.checkerframework",
+                    "org/jspecify/", "org.jspecify");
+            byPackage.forEach((prefix, group) -> {
+                if (jar.stream().anyMatch(entry -> entry.getName().startsWith(prefix))) {
+                    bundled.add(group);
+                }
+            });
+        }
+        bundled.remove("org.tunnelmesh");
+        String notice = Files.readString(home.resolve("NOTICE"));
+        List<String> missing = bundled.stream()
+                .filter(group -> !notice.contains("\n  " + group + " "))
+                .toList();
+        assertEquals(List.of(), missing, "bundled but not in the distribution's NOTICE (" + bundled + ")");
+        assertTrue(bundled.size() > 15, "the jar's metadata was read: " + bundled);
     }
 
     /**
