@@ -34,8 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * checked. A README edit that breaks one of them fails here.
  *
  * <p>The README writes {@code /etc/tunnelmesh/password} and {@code ~/.netrc}; the lab guest's root is the host's, read
- * and write. So every command runs in a private mount namespace ({@code unshare --mount}) where {@code /etc} is an
- * overlay whose writable layer is a tmpfs, and with {@code HOME} a directory of this test: nothing is written to the
+ * and write. So every command runs in a private mount namespace ({@code unshare --mount}) where {@code /etc} is a
+ * copy of it on a tmpfs, and with {@code HOME} a directory of this test: nothing is written to the
  * host's /etc or home (checked at the end).
  *
  * <p>What differs from the README, all of it here: {@link #SUBSTITUTIONS}.
@@ -99,7 +99,7 @@ class ReadmeNodeKernelIT {
     @Order(2)
     void everyJolokiaLineAnswersAsTheReadmeSays() throws Exception {
         List<String> lines = ReadmeSnippets.commands(ReadmeSnippets.named("jolokia-curl"));
-        assertEquals(5, lines.size(), "the jolokia-curl snippet changed: check its lines here too: " + lines);
+        assertEquals(6, lines.size(), "the jolokia-curl snippet changed: check its lines here too: " + lines);
 
         // 1: the login into ~/.netrc, mode 600
         Result netrc = run(lines.get(0));
@@ -117,23 +117,28 @@ class ReadmeNodeKernelIT {
         Map<String, Object> counters = jolokia(lines.get(1));
         assertTrue(((Number) counters.get("value")).longValue() >= 3, lines.get(1) + ": " + counters);
 
-        // 3: AddPeer.P99, a number of microseconds
-        assertInstanceOf(Number.class, jolokia(lines.get(2)).get("value"), lines.get(2));
+        // 3: PeerNames, a String[], as jq prints the JSON array
+        Result names = run(lines.get(2));
+        assertEquals(0, names.exit(), lines.get(2) + ": " + names.output());
+        assertEquals("[\"node2\"]", names.output().strip(), lines.get(2));
 
-        // 4: diagnose as text: per check a line that begins with OK, WARN or FAIL (long ones go on, indented)
-        Result diagnose = run(lines.get(3));
-        assertEquals(0, diagnose.exit(), lines.get(3) + ": " + diagnose.output());
+        // 4: AddPeer.P99, a number of microseconds
+        assertInstanceOf(Number.class, jolokia(lines.get(3)).get("value"), lines.get(3));
+
+        // 5: diagnose as text: per check a line that begins with OK, WARN or FAIL (long ones go on, indented)
+        Result diagnose = run(lines.get(4));
+        assertEquals(0, diagnose.exit(), lines.get(4) + ": " + diagnose.output());
         List<String> checks =
                 diagnose.output().strip().lines().filter(l -> !l.isBlank()).toList();
-        assertFalse(checks.isEmpty(), lines.get(3));
+        assertFalse(checks.isEmpty(), lines.get(4));
         for (String check : checks) {
-            assertTrue(check.matches("(OK|WARN|FAIL) .*|    \\S.*"), lines.get(3) + " printed: " + diagnose.output());
+            assertTrue(check.matches("(OK|WARN|FAIL) .*|    \\S.*"), lines.get(4) + " printed: " + diagnose.output());
         }
         assertTrue(checks.get(0).startsWith("OK "), diagnose.output());
         assertTrue(diagnose.output().contains("OK ipip: tunl0 present"), diagnose.output());
 
-        // 5: addPeer node3, and node3 is a peer
-        jolokia(lines.get(4));
+        // 6: addPeer node3, and node3 is a peer
+        jolokia(lines.get(5));
         Map<String, Object> peers = jolokia("curl -s --netrc http://127.0.0.1:8778/jolokia/read/"
                 + "org.tunnelmesh:type=Mesh,name=node1/PeerNames");
         assertEquals(List.of("node2", "node3"), peers.get("value"));
@@ -184,7 +189,7 @@ class ReadmeNodeKernelIT {
     }
 
     /**
-     * A process that holds a mount namespace of this test: /etc an overlay on a tmpfs. Every command enters it.
+     * A process that holds a mount namespace of this test: /etc a copy on a tmpfs. Every command enters it.
      */
     private void privateMountNamespace() throws Exception {
         assertTrue(run0("ip netns list").contains(NETNS), "run this through lab/kernel-lab --nodes 4");
@@ -192,9 +197,9 @@ class ReadmeNodeKernelIT {
         scratch = Files.createTempDirectory("readme-it");
         home = Files.createDirectory(scratch.resolve("home"));
         Path layers = Files.createDirectory(scratch.resolve("etc-layers"));
-        String setup = "set -e; mount -t tmpfs tmpfs " + layers + "; mkdir " + layers + "/upper " + layers + "/work;"
-                + " mount -t overlay overlay -o lowerdir=/etc,upperdir=" + layers + "/upper,workdir=" + layers
-                + "/work /etc; echo ready; exec sleep 100000";
+        // a copy of /etc on a tmpfs, bound over /etc in this mount namespace only (no overlayfs needed)
+        String setup = "set -e; mount -t tmpfs tmpfs " + layers + "; cp -a /etc/. " + layers + "/;" + " mount --bind "
+                + layers + " /etc; echo ready; exec sleep 100000";
         namespace = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", setup)
                 .redirectErrorStream(true)
                 .start();
