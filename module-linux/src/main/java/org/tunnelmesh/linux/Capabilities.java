@@ -53,6 +53,24 @@ final class Capabilities {
         return missing;
     }
 
+    /**
+     * What {@code set} lacks for a mesh, in one line naming the capabilities and how to grant them; null when it lacks
+     * nothing, or when the set is unknown (-1: the kernel's own refusal will tell).
+     */
+    static String lacking(long set, boolean ipipFilter) {
+        List<String> missing = set == -1 ? List.of() : missing(set, ipipFilter);
+        if (missing.isEmpty()) {
+            return null;
+        }
+        boolean bpf = missing.contains("CAP_BPF");
+        return "this process lacks " + String.join(" and ", missing)
+                + (bpf ? " (the IPIP filter loads BPF programs)" : "") + ": " + howToGrant(ipipFilter)
+                + (bpf
+                        ? "; or run without the filter (MeshConfig.ipipFilter(false), node --no-ipip-filter: SHARED mode"
+                                + " then accepts IPIP from any source)"
+                        : "");
+    }
+
     /** How to grant what is missing (as many as {@code missing} names) for the mesh's whole set. */
     static String howToGrant(boolean ipipFilter) {
         String caps = ipipFilter ? "CAP_NET_ADMIN CAP_BPF" : "CAP_NET_ADMIN";

@@ -13,6 +13,7 @@ import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerHealth;
+import org.tunnelmesh.PermissionDeniedException;
 import org.tunnelmesh.TrafficCounters;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
@@ -78,6 +79,24 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         this.guard = guard;
         this.lock = lock;
         this.journal = journal;
+    }
+
+    /**
+     * Checks, before anything is changed, that this process has the capabilities a mesh of {@code config} needs:
+     * CAP_NET_ADMIN, and with the IPIP filter CAP_BPF (or CAP_SYS_ADMIN, which the kernel lets stand in for it). Read
+     * from the process's effective set; when that cannot be read, nothing is checked ({@link #open} then fails with
+     * the kernel's own refusal). For applications that start other things first (ports, clients) and would rather
+     * fail before them.
+     *
+     * @param config the mesh to be opened; only whether it uses the IPIP filter matters
+     * @throws PermissionDeniedException naming the missing capabilities and how to grant them (root, systemd's
+     *     AmbientCapabilities= and CapabilityBoundingSet=, or setcap)
+     */
+    public static void checkCapabilities(MeshConfig config) {
+        String lacking = Capabilities.lacking(Capabilities.effective(), config.ipipFilter());
+        if (lacking != null) {
+            throw new PermissionDeniedException(lacking);
+        }
     }
 
     /**

@@ -70,4 +70,31 @@ class CapabilitiesTest {
                 List.of("WARN CAP_NET_ADMIN: cannot read /proc/self/status"), Capabilities.diagnoseLines(-1, true));
         assertTrue(Capabilities.bpfPermissionAdvice(-1).contains("CAP_BPF and CAP_NET_ADMIN"));
     }
+
+    @Test
+    void theSystemdUnitsSetIsEnoughToStart() {
+        assertEquals(null, Capabilities.lacking(NET_ADMIN | BPF, true));
+        assertEquals(null, Capabilities.lacking(NET_ADMIN | SYS_ADMIN, true)); // kernels before 5.8
+        assertEquals(null, Capabilities.lacking(ROOT, true));
+        assertEquals(null, Capabilities.lacking(NET_ADMIN, false)); // no filter, no CAP_BPF
+        assertEquals(null, Capabilities.lacking(-1, true)); // unknown: the kernel's refusal will tell
+    }
+
+    @Test
+    void withoutCapBpfTheLineNamesItAndHowToGrantIt() {
+        String line = Capabilities.lacking(NET_ADMIN, true);
+        assertTrue(line.startsWith("this process lacks CAP_BPF (the IPIP filter loads BPF programs): "), line);
+        assertTrue(line.contains("AmbientCapabilities=CAP_NET_ADMIN CAP_BPF"), line);
+        assertTrue(line.contains("CapabilityBoundingSet=CAP_NET_ADMIN CAP_BPF"), line);
+        assertTrue(line.contains("--no-ipip-filter"), line);
+        assertTrue(!line.contains("\n"), "one line: " + line);
+    }
+
+    @Test
+    void withoutCapNetAdminTheLineNamesIt() {
+        assertTrue(Capabilities.lacking(0, true).startsWith("this process lacks CAP_NET_ADMIN and CAP_BPF"));
+        String one = Capabilities.lacking(BPF, false);
+        assertTrue(one.startsWith("this process lacks CAP_NET_ADMIN: "), one);
+        assertTrue(!one.contains("CAP_BPF"), "without the filter CAP_BPF is not asked for: " + one);
+    }
 }

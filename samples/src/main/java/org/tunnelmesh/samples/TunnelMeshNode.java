@@ -73,8 +73,12 @@ public final class TunnelMeshNode implements AutoCloseable {
                 System.out.print(NodeOptions.USAGE);
                 return;
             }
-            NodeCapabilities.require(
-                    NodeCapabilities.effective(), options.mesh().ipipFilter());
+            try {
+                // before any port, client or kernel change: a missing capability is the unit's mistake (exit 2)
+                LinuxTunnelMesh.checkCapabilities(options.mesh());
+            } catch (PermissionDeniedException e) {
+                throw StartupFailure.badInput(e.getMessage());
+            }
             node = start(options, LinuxTunnelMesh::open, ManagementFactory.getPlatformMBeanServer(), signals);
         } catch (Stopped stopped) {
             // what was opened is closed; the kernel is as a stop after READY leaves it
