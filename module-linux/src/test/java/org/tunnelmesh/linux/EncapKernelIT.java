@@ -115,6 +115,12 @@ class EncapKernelIT {
             }
             assertTrue(line != null, "tcpdump did not start: " + said);
             assertEquals(5, Lab.ping(1, Lab.tunnelAddress(2), 5));
+            // ping has its last reply once the kernel delivered it; tcpdump may still be writing it: let it catch up
+            // (at most 5 s) before the SIGTERM, so the count below sees what crossed the wire
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (read(pcap, "udp dst port " + PORT).size() < 10 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
         } finally {
             tcpdump.destroy();
             tcpdump.waitFor(10, TimeUnit.SECONDS);
