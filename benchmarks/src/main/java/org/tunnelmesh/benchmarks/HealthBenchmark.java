@@ -32,9 +32,10 @@ import org.tunnelmesh.linux.LinuxTunnelMesh;
  *   <li>probing off (interval 0): the same window, the health thread's looks alone (one read of the filter's map
  *       and one pass over the slots, four times a second);</li>
  *   <li>in each: probe packets per second sent and answered (the mesh's own counts in diagnose()), CPU of the whole
- *       process and of the health thread per second of wall time, and the thread's user-space part (the rest is
- *       the kernel's: the syscalls and the packets' path - here with the answering namespace's work too, which a
- *       veth delivers on the same CPU in the sender's context); in the UML guest a thread's CPU time follows the
+ *       process and of the health thread per second of wall time, and the thread's user-space part as the guest
+ *       samples it at its ticks (the rest is the kernel's: the syscalls and the packets' path - here with the
+ *       answering namespace's work too, which a veth delivers on the same CPU in the sender's context); in the UML
+ *       guest a thread's CPU time follows the
  *       guest's clock, which runs on while the host gives its CPU to others: on a busy host these are upper
  *       bounds;</li>
  *   <li>heap retained per peer with health watched;</li>
