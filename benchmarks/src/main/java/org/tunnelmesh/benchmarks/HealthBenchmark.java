@@ -39,7 +39,8 @@ import org.tunnelmesh.linux.LinuxTunnelMesh;
  *       guest's clock, which runs on while the host gives its CPU to others: on a busy host these are upper
  *       bounds;</li>
  *   <li>heap retained per peer with health watched;</li>
- *   <li>single addPeer with 21,000 present: probing on (converged at 1,000/s; and fresh at the default 100/s) against
+ *   <li>single addPeer with 21,000 present: probing on (converged at 1,000/s; fresh at the default 100/s; fresh at
+ *       1,000/s, when few answers come back yet) against
  *       probing off (interval 0: the monitor still reads the counters four times a second, only the probes stop),
  *       alternated so each "on" has an "off" beside it.</li>
  * </ul>
@@ -121,6 +122,9 @@ public final class HealthBenchmark {
                 mesh.purge();
             }
             addPeer(extra, all, MeshConfig.DEFAULT_PROBE_INTERVAL, 100, "on (100/s, fresh)");
+            addPeer(extra, all, Duration.ZERO, 100, "off (interval 0)");
+            // 1,000/s again, in the first seconds after the open: the probes go out, few answers come back yet
+            addPeer(extra, all, MeshConfig.DEFAULT_PROBE_INTERVAL, FAST_RATE, "on (1000/s, fresh: mostly unanswered)");
             addPeer(extra, all, Duration.ZERO, 100, "off (interval 0)");
         }
     }
