@@ -116,6 +116,11 @@ final class Figures {
         }
     }
 
+    /** CPU time of this process (all its threads, user and system), in ms: ticks of 10 ms. */
+    static long processCpuMillis() {
+        return processTicks() * TICK_MILLIS;
+    }
+
     /** CPU time of HotSpot's compiler threads ("C1 CompilerThread0" and so on; the kernel keeps 15 characters of a name). */
     private static long jitTicks() {
         long ticks = 0;
