@@ -42,7 +42,9 @@ import org.tunnelmesh.linux.tc.TcRequests;
  * with more uplinks lists them ({@link org.tunnelmesh.MeshConfig#extraUnderlayDevices()}): each
  * gets the underlay device's two programs, so peers pass and count there too. With an
  * encapsulation port (FOU or GUE), IPv4 UDP to that port is judged and counted as IPIP is: from a
- * non-peer it is dropped before the fou socket could decapsulate it.
+ * non-peer it is dropped before the fou socket could decapsulate it; and the third program also
+ * guards {@value #ENCAP_SHARED_DEVICE}, the SHARED mesh's one-to-many device then, which takes
+ * what fou decapsulates from any link.
  *
  * <p>Ours on the underlay device and on tunl0: bpf filters with protocol ip, priority = the mesh's
  * route protocol id, handle 1, named {@code tunnelmesh:<mesh>} (any mesh name: a renamed mesh adopts
@@ -64,6 +66,9 @@ final class IpipFilter implements AutoCloseable {
     static final int MIN_CAPACITY = 1024;
 
     static final int HANDLE = 1;
+    /** The one-to-many ipip device of a SHARED mesh with encapsulation (CONTRACT.md: {@code --encap}). */
+    static final String ENCAP_SHARED_DEVICE = "tm0";
+
     static final String NAME_PREFIX = "tunnelmesh:";
     static final String TURN_OFF = "; to run without the IPIP filter (SHARED mode then accepts IPIP from any source),"
             + " set MeshConfig.ipipFilter(false) (node: --no-ipip-filter)";
@@ -348,15 +353,28 @@ final class IpipFilter implements AutoCloseable {
             wanted.put(new Hook(device.ifindex(), device.device(), INGRESS), ingress);
             wanted.put(new Hook(device.ifindex(), device.device(), EGRESS), egress);
         }
-        int tunl0 = ctx.session.link(DeviceNames.FALLBACK).map(l -> l.ifindex()).orElse(0);
-        if (tunl0 != 0) {
-            wanted.put(new Hook(tunl0, DeviceNames.FALLBACK, INGRESS), tunnel);
+        for (String device : tunnelDevices()) {
+            int ifindex = ctx.session.link(device).map(l -> l.ifindex()).orElse(0);
+            if (ifindex != 0) {
+                wanted.put(new Hook(ifindex, device, INGRESS), tunnel);
+            }
         }
         Set<Integer> others = new HashSet<>();
         wanted.keySet().forEach(h -> others.add(h.ifindex()));
         others.remove(ctx.underlayIfindex);
         otherDevices = Set.copyOf(others);
         return wanted;
+    }
+
+    /**
+     * The devices that decapsulate IPIP from any source: tunl0, and with an encapsulation port the
+     * SHARED mesh's one-to-many device tm0 (local = underlay, no remote), which the kernel picks
+     * before tunl0 for IPIP to the underlay address, plain or out of the fou port, from any link.
+     */
+    private List<String> tunnelDevices() {
+        return encapPort == IpipFilterProgram.NO_PORT
+                ? List.of(DeviceNames.FALLBACK)
+                : List.of(DeviceNames.FALLBACK, ENCAP_SHARED_DEVICE);
     }
 
     /** The underlay device and the extra underlay devices that exist now (parent 0: the device, no hook). */
@@ -572,7 +590,7 @@ final class IpipFilter implements AutoCloseable {
             ours = ourFilters(wanted.keySet());
         } catch (RuntimeException e) {
             return List.of("FAIL ipip filter: cannot list the tc filters of " + ctx.underlayDevice + " and "
-                    + DeviceNames.FALLBACK + ": " + e.getMessage());
+                    + String.join(", ", tunnelDevices()) + ": " + e.getMessage());
         }
         for (Map.Entry<Hook, BpfProgram> e : wanted.entrySet()) {
             Hook hook = e.getKey();
@@ -602,7 +620,7 @@ final class IpipFilter implements AutoCloseable {
         lines.add(
                 (dropped.offUnderlayPackets() == 0 ? "OK" : "WARN") + " ipip filter: " + dropped.offUnderlayPackets()
                         + " IPIP packet(s) that arrived on a link other than " + underlayNames() + " dropped at "
-                        + DeviceNames.FALLBACK
+                        + String.join(" or ", tunnelDevices())
                         + " (" + dropped.offUnderlayBytes() + " bytes)"
                         + (dropped.offUnderlayPackets() == 0
                                 ? ""

@@ -37,6 +37,8 @@ class IpipFilterEncapKernelIT {
     private static final int PORT = 5555;
     private static final String SHARED_DEVICE = "tm0";
     private static final String P2P_DEVICE = "tm-enc";
+    /** A second link of node1's, to node4: "another uplink" the attacker sends on. */
+    private static final String SECOND_LINK = "uplink2";
     /** A ping of 56 data bytes: 84 bytes of IPv4, 104 with the outer header, + 8 UDP (+ 4 GUE). */
     private static final int FOU_PING_BYTES = 112;
 
@@ -66,6 +68,7 @@ class IpipFilterEncapKernelIT {
             ipIgnoringFailure(node, "fou", "del", "port", String.valueOf(PORT));
         }
         IpipFilterKernelIT.tcIgnoringFailure(1, "qdisc", "del", "dev", "eth0", "clsact");
+        ipIgnoringFailure(1, "link", "del", SECOND_LINK);
     }
 
     private static void device(int node, String name, int mtu, IpipParameters parameters) {
@@ -202,6 +205,54 @@ class IpipFilterEncapKernelIT {
         sleep(300);
         assertEquals(tm0Before + 3, tm0RxPackets(), "the echo, the one with options and the reassembled one");
         assertEquals(5, filter.counters(List.of(peer(3))).rejectedPackets());
+    }
+
+    /**
+     * FOU arriving on a link other than the underlay passes no underlay filter, and fou hands it
+     * to tm0 whatever its source: the filter's third program on tm0 drops it there, before the IP
+     * layer sees the inner packet, and counts it as rejected (the inner length + 20 bytes) - from a
+     * stranger's address and from a peer's alike. No echo reply leaves through the mesh.
+     */
+    @Test
+    void fouArrivingOnAnotherLinkIsDroppedAtTm0AndCounted() {
+        setUp("fou");
+        ip(1, "link", "add", SECOND_LINK, "type", "veth", "peer", "name", SECOND_LINK, "netns", ns(4));
+        ip(1, "link", "set", SECOND_LINK, "up");
+        ip(4, "link", "set", SECOND_LINK, "up");
+        int attackerLink = ((Number) LabKernel.link(4, SECOND_LINK).json().get("ifindex")).intValue();
+        int me = Ipv4Address.parse(underlay(1)).bits();
+        byte[] inner = EncapPackets.echo(
+                Ipv4Address.parse("192.168.42.9").bits(),
+                Ipv4Address.parse(tunnelAddress(1)).bits());
+        LabFrames.sendIpv4(
+                ns(4),
+                attackerLink,
+                EncapPackets.fou(Ipv4Address.parse(underlay(4)).bits(), me, PORT, inner),
+                1);
+        LabFrames.sendIpv4(
+                ns(4),
+                attackerLink,
+                EncapPackets.fou(Ipv4Address.parse(underlay(2)).bits(), me, PORT, inner),
+                2);
+        sleep(300);
+
+        TrafficCounters after = filter.counters(List.of(peer(2)));
+        assertEquals(PeerCounters.ZERO, after.peer("node2"), "no reply went through the mesh to node2's subnet");
+        assertEquals(3, after.rejectedPackets(), after.toString());
+        assertEquals(3L * (EncapPackets.ECHO_BYTES + 20), after.rejectedBytes());
+        assertTrue(
+                filter.diagnose().stream()
+                        .anyMatch(l -> l.startsWith("WARN ipip filter: 3 IPIP packet(s) that arrived on a link other"
+                                + " than eth0 dropped at tunl0 or tm0 (312 bytes)")),
+                filter.diagnose().toString());
+        assertEquals(2, ping(2, tunnelAddress(1), 2), "the peer on the underlay still passes tm0");
+        assertEquals(
+                new PeerCounters(2, 2L * FOU_PING_BYTES, 2, 2L * FOU_PING_BYTES),
+                filter.counters(List.of(peer(2))).peer("node2"));
+        assertTrue(
+                LabKernel.filters(1, SHARED_DEVICE, "ingress", false).stream()
+                        .anyMatch(f -> "tunnelmesh:node1".equals(f.bpfName())),
+                "ours on tm0: " + LabKernel.filters(1, SHARED_DEVICE, "ingress", false));
     }
 
     private static void send(List<byte[]> packets) {
