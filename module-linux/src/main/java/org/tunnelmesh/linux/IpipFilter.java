@@ -40,7 +40,11 @@ import org.tunnelmesh.linux.tc.TcRequests;
  * holds exactly the mesh's peers: it changes in the same call as the routes and is rolled back with
  * them. What is dropped is counted in {@link RejectedCounters}, which outlives map growth. A node
  * with more uplinks lists them ({@link org.tunnelmesh.MeshConfig#extraUnderlayDevices()}): each
- * gets the underlay device's two programs, so peers pass and count there too.
+ * gets the underlay device's two programs, so peers pass and count there too. With an
+ * encapsulation port (FOU or GUE), IPv4 UDP to that port is judged and counted as IPIP is: from a
+ * non-peer it is dropped before the fou socket could decapsulate it; and the third program also
+ * guards {@value #ENCAP_SHARED_DEVICE}, the SHARED mesh's one-to-many device then, which takes
+ * what fou decapsulates from any link.
  *
  * <p>Ours on the underlay device and on tunl0: bpf filters with protocol ip, priority = the mesh's
  * route protocol id, handle 1, named {@code tunnelmesh:<mesh>} (any mesh name: a renamed mesh adopts
@@ -62,6 +66,9 @@ final class IpipFilter implements AutoCloseable {
     static final int MIN_CAPACITY = 1024;
 
     static final int HANDLE = 1;
+    /** The one-to-many ipip device of a SHARED mesh with encapsulation (CONTRACT.md: {@code --encap}). */
+    static final String ENCAP_SHARED_DEVICE = "tm0";
+
     static final String NAME_PREFIX = "tunnelmesh:";
     static final String TURN_OFF = "; to run without the IPIP filter (SHARED mode then accepts IPIP from any source),"
             + " set MeshConfig.ipipFilter(false) (node: --no-ipip-filter)";
@@ -81,13 +88,16 @@ final class IpipFilter implements AutoCloseable {
 
     private final int priority;
     private final String name;
+    /** The FOU/GUE port whose UDP the underlay's programs judge as IPIP; {@link IpipFilterProgram#NO_PORT}: IPIP only. */
+    private final int encapPort;
     /** Underlay addresses in the map. */
     private final Set<Integer> allowed = new HashSet<>();
     /** The map was just made and is empty: the first reconcile need not read it. */
     private boolean fresh = true;
 
-    private IpipFilter(MeshContext ctx, Loaded loaded, RejectedCounters rejected, BpfProgram tunnel) {
+    private IpipFilter(MeshContext ctx, Loaded loaded, RejectedCounters rejected, BpfProgram tunnel, int encapPort) {
         this.ctx = ctx;
+        this.encapPort = encapPort;
         this.map = loaded.map;
         this.ingress = loaded.ingress;
         this.egress = loaded.egress;
@@ -100,9 +110,15 @@ final class IpipFilter implements AutoCloseable {
     /**
      * Creates the map and loads both programs; attaches nothing yet.
      *
+     * @param encapPort the UDP port the mesh's IPIP arrives on inside FOU or GUE (1-65535): UDP to it is judged
+     *     and counted as IPIP is, on top of IPIP; {@link IpipFilterProgram#NO_PORT} (0) for plain IPIP
      * @throws KernelSupportException naming what the kernel or the process lacks, and how to go without
      */
-    static IpipFilter open(MeshContext ctx, int peers) {
+    static IpipFilter open(MeshContext ctx, int peers, int encapPort) {
+        if (encapPort < IpipFilterProgram.NO_PORT || encapPort > 65535) {
+            throw new InvalidInputException("the IPIP filter's encapsulation port " + encapPort
+                    + " is not a UDP port: give 1-65535 (the FOU or GUE port), or 0 for plain IPIP");
+        }
         Throwable unavailable = Native.unavailabilityCause();
         if (unavailable != null) {
             throw new KernelSupportException("the IPIP filter needs bpf(2): " + unavailable.getMessage() + TURN_OFF);
@@ -128,9 +144,9 @@ final class IpipFilter implements AutoCloseable {
         }
         Loaded loaded = null;
         try {
-            loaded = load(ctx, peers, rejected);
+            loaded = load(ctx, peers, rejected, encapPort);
             BpfProgram tunnel = loadProgram("tm_ipip_tun", IpipFilterProgram.tunnelIngress(rejected.fd()));
-            return new IpipFilter(ctx, loaded, rejected, tunnel);
+            return new IpipFilter(ctx, loaded, rejected, tunnel, encapPort);
         } catch (RuntimeException e) {
             if (loaded != null) {
                 loaded.close();
@@ -157,7 +173,7 @@ final class IpipFilter implements AutoCloseable {
     }
 
     /** A map with room for {@code peers} (and as many again), and both underlay programs bound to it. */
-    private static Loaded load(MeshContext ctx, int peers, RejectedCounters rejected) {
+    private static Loaded load(MeshContext ctx, int peers, RejectedCounters rejected, int encapPort) {
         int capacity = MIN_CAPACITY;
         while (capacity < peers + 1L) {
             capacity *= 2;
@@ -170,8 +186,8 @@ final class IpipFilter implements AutoCloseable {
         }
         BpfProgram in = null;
         try {
-            in = loadProgram("tm_ipip_in", IpipFilterProgram.ingress(map.fd(), rejected.fd()));
-            BpfProgram out = loadProgram("tm_ipip_out", IpipFilterProgram.egress(map.fd()));
+            in = loadProgram("tm_ipip_in", IpipFilterProgram.ingress(map.fd(), rejected.fd(), encapPort));
+            BpfProgram out = loadProgram("tm_ipip_out", IpipFilterProgram.egress(map.fd(), encapPort));
             return new Loaded(map, in, out);
         } catch (RuntimeException e) {
             if (in != null) {
@@ -190,7 +206,7 @@ final class IpipFilter implements AutoCloseable {
      * @param replaceFilters false when {@link #attach()} follows and puts the new programs in
      */
     private void grow(int peers, boolean replaceFilters) {
-        Loaded bigger = load(ctx, 2 * peers, rejected);
+        Loaded bigger = load(ctx, 2 * peers, rejected, encapPort);
         try {
             bigger.map.putAll(map.readAll());
             if (replaceFilters) {
@@ -337,15 +353,28 @@ final class IpipFilter implements AutoCloseable {
             wanted.put(new Hook(device.ifindex(), device.device(), INGRESS), ingress);
             wanted.put(new Hook(device.ifindex(), device.device(), EGRESS), egress);
         }
-        int tunl0 = ctx.session.link(DeviceNames.FALLBACK).map(l -> l.ifindex()).orElse(0);
-        if (tunl0 != 0) {
-            wanted.put(new Hook(tunl0, DeviceNames.FALLBACK, INGRESS), tunnel);
+        for (String device : tunnelDevices()) {
+            int ifindex = ctx.session.link(device).map(l -> l.ifindex()).orElse(0);
+            if (ifindex != 0) {
+                wanted.put(new Hook(ifindex, device, INGRESS), tunnel);
+            }
         }
         Set<Integer> others = new HashSet<>();
         wanted.keySet().forEach(h -> others.add(h.ifindex()));
         others.remove(ctx.underlayIfindex);
         otherDevices = Set.copyOf(others);
         return wanted;
+    }
+
+    /**
+     * The devices that decapsulate IPIP from any source: tunl0, and with an encapsulation port the
+     * SHARED mesh's one-to-many device tm0 (local = underlay, no remote), which the kernel picks
+     * before tunl0 for IPIP to the underlay address, plain or out of the fou port, from any link.
+     */
+    private List<String> tunnelDevices() {
+        return encapPort == IpipFilterProgram.NO_PORT
+                ? List.of(DeviceNames.FALLBACK)
+                : List.of(DeviceNames.FALLBACK, ENCAP_SHARED_DEVICE);
     }
 
     /** The underlay device and the extra underlay devices that exist now (parent 0: the device, no hook). */
@@ -561,7 +590,7 @@ final class IpipFilter implements AutoCloseable {
             ours = ourFilters(wanted.keySet());
         } catch (RuntimeException e) {
             return List.of("FAIL ipip filter: cannot list the tc filters of " + ctx.underlayDevice + " and "
-                    + DeviceNames.FALLBACK + ": " + e.getMessage());
+                    + String.join(", ", tunnelDevices()) + ": " + e.getMessage());
         }
         for (Map.Entry<Hook, BpfProgram> e : wanted.entrySet()) {
             Hook hook = e.getKey();
@@ -586,11 +615,12 @@ final class IpipFilter implements AutoCloseable {
         }
         RejectedCounters.Counts dropped = rejected.read();
         lines.add("OK ipip filter: " + allowed.size() + " peer underlay(s) allowed; " + dropped.underlayPackets()
-                + " IPIP packet(s) from non-peers dropped (" + dropped.underlayBytes() + " bytes)");
+                + (encapPort == IpipFilterProgram.NO_PORT ? " IPIP" : " IPIP and UDP-to-port-" + encapPort)
+                + " packet(s) from non-peers dropped (" + dropped.underlayBytes() + " bytes)");
         lines.add(
                 (dropped.offUnderlayPackets() == 0 ? "OK" : "WARN") + " ipip filter: " + dropped.offUnderlayPackets()
                         + " IPIP packet(s) that arrived on a link other than " + underlayNames() + " dropped at "
-                        + DeviceNames.FALLBACK
+                        + String.join(" or ", tunnelDevices())
                         + " (" + dropped.offUnderlayBytes() + " bytes)"
                         + (dropped.offUnderlayPackets() == 0
                                 ? ""

@@ -80,7 +80,9 @@ final class MeshAssembly {
             journal.save(initial);
             // programs and map first: a kernel without BPF fails here, before anything changed
             long loadStart = System.nanoTime();
-            filter = config.ipipFilter() ? IpipFilter.open(ctx, initial.size()) : null;
+            filter = config.ipipFilter()
+                    ? IpipFilter.open(ctx, initial.size(), org.tunnelmesh.linux.bpf.IpipFilterProgram.NO_PORT)
+                    : null;
             long filterLoad = System.nanoTime() - loadStart;
             Topology topology =
                     config.mode() == MeshMode.SHARED ? SharedTopology.open(ctx, state) : new PointToPointTopology(ctx);

@@ -48,6 +48,8 @@ public final class BpfAssembler {
     static final int BPF_ATOMIC = 0xc0;
     // ALU operations and sources
     static final int BPF_ADD = 0x00;
+    static final int BPF_AND = 0x50;
+    static final int BPF_LSH = 0x60;
     static final int BPF_MOV = 0xb0;
     static final int BPF_END = 0xd0;
     static final int BPF_K = 0x00;
@@ -99,6 +101,19 @@ public final class BpfAssembler {
     /** dst += imm (64-bit). */
     public BpfAssembler add(Reg dst, int imm) {
         return emit(BPF_ALU64 | BPF_ADD | BPF_K, dst, Reg.R0, 0, imm, null);
+    }
+
+    /** dst &= imm (64-bit). */
+    public BpfAssembler and(Reg dst, int imm) {
+        return emit(BPF_ALU64 | BPF_AND | BPF_K, dst, Reg.R0, 0, imm, null);
+    }
+
+    /** dst <<= imm (64-bit). */
+    public BpfAssembler shiftLeft(Reg dst, int imm) {
+        if (imm < 0 || imm > 63) {
+            throw new IllegalArgumentException("shift of " + imm + " bits");
+        }
+        return emit(BPF_ALU64 | BPF_LSH | BPF_K, dst, Reg.R0, 0, imm, null);
     }
 
     /** dst = host-to-big-endian(dst) over {@code bits} (16, 32, 64): a swap on little-endian hosts. */

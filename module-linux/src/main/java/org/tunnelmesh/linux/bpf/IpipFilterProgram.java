@@ -32,6 +32,19 @@ import static org.tunnelmesh.linux.bpf.BpfAssembler.Reg.*;
  * its TOS (ip_forward). A packet that arrives on any other link has the priority its driver gave
  * it (0).
  *
+ * <p>With an encapsulation port (FOU or GUE), IPv4 UDP to that port is a tunnel packet on both
+ * underlay hooks, judged and counted as IPIP is: the kernel's fou socket on the port takes every
+ * UDP datagram to it, whatever follows the UDP header, so the port alone decides - a datagram too
+ * short to carry a packet, or with a bogus inner header, from a non-peer is dropped and counted
+ * like any other. The UDP header is read at IHL * 4, past any IP options. A fragment other than
+ * the first (offset not 0) carries no UDP header and passes unjudged and uncounted: the kernel
+ * delivers a datagram only once reassembled, reassembly needs the first fragment, which carries
+ * the whole UDP header (a fragment with more to follow carries at least 8 bytes: ip_frag_queue
+ * drops a shorter one) and is judged here, and later fragments cannot rewrite those 8 bytes
+ * (their offset is 8 or more, and overlapping fragments discard the datagram, since 4.19). From a
+ * peer, such fragments go uncounted. A UDP header cut short (the ports unreadable) passes too: UDP
+ * drops a datagram shorter than its header. Plain IPIP stays a tunnel packet alongside.
+ *
  * <p>Passing returns TC_ACT_UNSPEC, not TC_ACT_OK: cls_bpf then goes on to the next filter, so
  * filters of others on the same hook still see the packet. Bytes are the outer IPv4 total length
  * (at the tunnel device: the inner length plus the 20-byte outer header).
@@ -50,6 +63,11 @@ public final class IpipFilterProgram {
     static final int TC_ACT_UNSPEC = -1;
     static final int TC_ACT_SHOT = 2;
     static final int IPPROTO_IPIP = 4;
+    static final int IPPROTO_UDP = 17;
+    /** The fragment offset bits of the IPv4 flags-and-offset field (host order). */
+    static final int IP_OFFSET_MASK = 0x1fff;
+    /** No encapsulation port: plain IPIP only. */
+    public static final int NO_PORT = 0;
     /** The outer header IPIP adds (no options: the kernel's ipip sends none). */
     static final int IPIP_HEADER_BYTES = 20;
     /**
@@ -62,17 +80,30 @@ public final class IpipFilterProgram {
     /** The outer IPv4 header (20 bytes) is copied to the stack at fp-24. */
     static final int IP_HEADER = -24;
     static final int IP_TOT_LEN = IP_HEADER + 2;
+    static final int IP_FRAG_OFF = IP_HEADER + 6;
     static final int IP_PROTOCOL = IP_HEADER + 9;
     static final int IP_SADDR = IP_HEADER + 12;
     static final int IP_DADDR = IP_HEADER + 16;
     /** The index of the one element of the rejected counters, 0, at fp-28. */
     static final int REJECTED_INDEX = -28;
+    /** The UDP source and destination ports (4 bytes) are copied to fp-32. */
+    static final int UDP_PORTS = -32;
+    static final int UDP_DEST = UDP_PORTS + 2;
 
     private IpipFilterProgram() {
     }
 
+    /** The underlay's ingress program for plain IPIP. */
     public static byte[] ingress(int peerMapFd, int rejectedFd) {
-        BpfAssembler a = header(peerMapFd, IP_SADDR);
+        return ingress(peerMapFd, rejectedFd, NO_PORT);
+    }
+
+    /**
+     * The underlay's ingress program; with {@code encapPort} (1-65535) IPv4 UDP to that port is judged
+     * as IPIP is, with {@link #NO_PORT} the program is {@link #ingress(int, int)}'s, instruction for instruction.
+     */
+    public static byte[] ingress(int peerMapFd, int rejectedFd, int encapPort) {
+        BpfAssembler a = header(peerMapFd, IP_SADDR, checkPort(encapPort));
         a.jumpIfEqual(R0, 0, "stranger");
         count(a, PeerMap.RX_PACKETS, PeerMap.RX_BYTES);
         a.mov(R1, PASSED)
@@ -89,8 +120,14 @@ public final class IpipFilterProgram {
         return a.assemble();
     }
 
+    /** The underlay's egress program for plain IPIP. */
     public static byte[] egress(int peerMapFd) {
-        BpfAssembler a = header(peerMapFd, IP_DADDR);
+        return egress(peerMapFd, NO_PORT);
+    }
+
+    /** The underlay's egress program; {@code encapPort} as for {@link #ingress(int, int, int)}. */
+    public static byte[] egress(int peerMapFd, int encapPort) {
+        BpfAssembler a = header(peerMapFd, IP_DADDR, checkPort(encapPort));
         a.jumpIfEqual(R0, 0, "pass");
         count(a, PeerMap.TX_PACKETS, PeerMap.TX_BYTES);
         a.label("pass")
@@ -120,6 +157,14 @@ public final class IpipFilterProgram {
         return a.assemble();
     }
 
+    private static int checkPort(int encapPort) {
+        if (encapPort < NO_PORT || encapPort > 65535) {
+            throw new IllegalArgumentException(
+                    "encapsulation port " + encapPort + " is not a UDP port: give 1-65535, or 0 for plain IPIP");
+        }
+        return encapPort;
+    }
+
     /** R0 = the rejected counters (index 0); jumps to "drop" if the lookup fails, which an array map's never does. */
     private static void lookupRejected(BpfAssembler a, int rejectedFd) {
         a.storeWord(R10, REJECTED_INDEX, 0)
@@ -130,9 +175,13 @@ public final class IpipFilterProgram {
                 .jumpIfEqual(R0, 0, "drop");
     }
 
-    /** Up to the peer lookup: non-IPv4 and non-IPIP jump to "pass"; R0 = the peer's counters or NULL. */
-    private static BpfAssembler header(int peerMapFd, int keyOffset) {
-        return new BpfAssembler()
+    /**
+     * Up to the peer lookup: non-IPv4 and non-tunnel packets jump to "pass"; R0 = the peer's counters or NULL.
+     * Tunnel packets are IPIP, and with an encapsulation port also IPv4 UDP to that port (FOU or GUE: the
+     * kernel's fou socket on the port takes any UDP to it, so the port alone decides).
+     */
+    private static BpfAssembler header(int peerMapFd, int keyOffset, int encapPort) {
+        BpfAssembler a = new BpfAssembler()
                 .mov(R6, R1)
                 .loadWord(R2, R1, SKB_PROTOCOL)
                 .jumpIfNotEqual(R2, ETH_P_IP_AS_LOADED, "pass")
@@ -145,9 +194,34 @@ public final class IpipFilterProgram {
                 .mov(R5, BPF_HDR_START_NET)
                 .call(BPF_FUNC_SKB_LOAD_BYTES_RELATIVE)
                 .jumpIfNotEqual(R0, 0, "pass")
-                .loadByte(R1, R10, IP_PROTOCOL)
-                .jumpIfNotEqual(R1, IPPROTO_IPIP, "pass")
-                .loadMap(R1, peerMapFd)
+                .loadByte(R1, R10, IP_PROTOCOL);
+        if (encapPort == NO_PORT) {
+            a.jumpIfNotEqual(R1, IPPROTO_IPIP, "pass");
+        } else {
+            a.jumpIfEqual(R1, IPPROTO_IPIP, "tunnel")
+                    .jumpIfNotEqual(R1, IPPROTO_UDP, "pass")
+                    // a fragment other than the first has no UDP header (see the class comment)
+                    .loadHalf(R1, R10, IP_FRAG_OFF)
+                    .toBigEndian(R1, 16)
+                    .and(R1, IP_OFFSET_MASK)
+                    .jumpIfNotEqual(R1, 0, "pass")
+                    // bpf_skb_load_bytes_relative(skb, IHL * 4, fp-32, 4, BPF_HDR_START_NET): past any IP options
+                    .loadByte(R2, R10, IP_HEADER)
+                    .and(R2, 0x0f)
+                    .shiftLeft(R2, 2)
+                    .mov(R1, R6)
+                    .mov(R3, R10)
+                    .add(R3, UDP_PORTS)
+                    .mov(R4, 4)
+                    .mov(R5, BPF_HDR_START_NET)
+                    .call(BPF_FUNC_SKB_LOAD_BYTES_RELATIVE)
+                    .jumpIfNotEqual(R0, 0, "pass")
+                    .loadHalf(R1, R10, UDP_DEST)
+                    .toBigEndian(R1, 16)
+                    .jumpIfNotEqual(R1, encapPort, "pass");
+            a.label("tunnel");
+        }
+        return a.loadMap(R1, peerMapFd)
                 .mov(R2, R10)
                 .add(R2, keyOffset)
                 .call(BPF_FUNC_MAP_LOOKUP_ELEM);

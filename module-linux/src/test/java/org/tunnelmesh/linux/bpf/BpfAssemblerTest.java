@@ -34,6 +34,10 @@ class BpfAssemblerTest {
         encodes("dc07000010000000", a -> a.toBigEndian(R7, 16)); // BPF_ENDIAN(BPF_TO_BE, R7, 16)
         encodes("dc07000020000000", a -> a.toBigEndian(R7, 32));
         assertThrows(IllegalArgumentException.class, () -> new BpfAssembler().toBigEndian(R7, 8));
+        encodes("570200000f000000", a -> a.and(R2, 0x0f)); // BPF_ALU64_IMM(BPF_AND, R2, 0xf)
+        encodes("57010000ff1f0000", a -> a.and(R1, 0x1fff));
+        encodes("6702000002000000", a -> a.shiftLeft(R2, 2)); // BPF_ALU64_IMM(BPF_LSH, R2, 2)
+        assertThrows(IllegalArgumentException.class, () -> new BpfAssembler().shiftLeft(R2, 64));
     }
 
     @Test

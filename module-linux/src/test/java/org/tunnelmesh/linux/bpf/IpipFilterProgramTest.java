@@ -2,6 +2,7 @@ package org.tunnelmesh.linux.bpf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -120,5 +121,115 @@ class IpipFilterProgramTest {
                 r7 = skb->len + 20 (the outer header)
                 lock rejected.offUnderlayPackets += 1, lock rejected.offUnderlayBytes += r7
                 drop: return TC_ACT_SHOT""");
+    }
+
+    /** The plain IPIP ingress program as it was before encapsulation ports: what runs without --encap stays the same. */
+    private static final String PLAIN_INGRESS = """
+            bf16000000000000 6112100000000000 5502170008000000 bf61000000000000
+            b702000000000000 bfa3000000000000 07030000e8ffffff b704000014000000
+            b705000001000000 8500000044000000 55000f0000000000 71a1f1ff00000000
+            55010d0004000000 181100004d000000 0000000000000000 bfa2000000000000
+            07020000f4ffffff 8500000001000000 1500090000000000 69a7eaff00000000
+            dc07000010000000 b701000001000000 db10000000000000 db70080000000000
+            b701000004006d74 6316200000000000 b7000000ffffffff 9500000000000000
+            620ae4ff00000000 181100004e000000 0000000000000000 bfa2000000000000
+            07020000e4ffffff 8500000001000000 1500050000000000 69a7eaff00000000
+            dc07000010000000 b701000001000000 db10000000000000 db70080000000000
+            b700000002000000 9500000000000000
+            """;
+
+    @Test
+    void withoutAPortThePlainProgramsAreUnchangedInstructionForInstruction() {
+        assertArrayEquals(Bytes.hex(PLAIN_INGRESS), IpipFilterProgram.ingress(PEER_MAP_FD, REJECTED_FD));
+        assertArrayEquals(
+                IpipFilterProgram.ingress(PEER_MAP_FD, REJECTED_FD),
+                IpipFilterProgram.ingress(PEER_MAP_FD, REJECTED_FD, IpipFilterProgram.NO_PORT));
+        assertArrayEquals(
+                IpipFilterProgram.egress(PEER_MAP_FD),
+                IpipFilterProgram.egress(PEER_MAP_FD, IpipFilterProgram.NO_PORT));
+    }
+
+    @Test
+    void withAPortUdpToItIsJudgedAsIpipIsPastTheIpOptionsAndFirstFragmentsOnly() {
+        byte[] program = IpipFilterProgram.ingress(PEER_MAP_FD, REJECTED_FD, 5555);
+        assertEquals(List.of(PEER_MAP_FD, REJECTED_FD), wellFormed(program));
+        assertArrayEquals(Bytes.hex("""
+                bf16000000000000
+                6112100000000000
+                5502290008000000
+                bf61000000000000 b702000000000000 bfa3000000000000 07030000e8ffffff
+                b704000014000000 b705000001000000 8500000044000000
+                5500210000000000
+                71a1f1ff00000000
+                1501120004000000
+                55011e0011000000
+                69a1eeff00000000 dc01000010000000 57010000ff1f0000
+                55011a0000000000
+                71a2e8ff00000000 570200000f000000 6702000002000000
+                bf61000000000000 bfa3000000000000 07030000e0ffffff
+                b704000004000000 b705000001000000 8500000044000000
+                5500100000000000
+                69a1e2ff00000000 dc01000010000000
+                55010d00b3150000
+                181100004d000000 0000000000000000 bfa2000000000000 07020000f4ffffff 8500000001000000
+                1500090000000000
+                69a7eaff00000000 dc07000010000000 b701000001000000 db10000000000000 db70080000000000
+                b701000004006d74 6316200000000000
+                b7000000ffffffff 9500000000000000
+                620ae4ff00000000 181100004e000000 0000000000000000 bfa2000000000000 07020000e4ffffff
+                8500000001000000 1500050000000000
+                69a7eaff00000000 dc07000010000000 b701000001000000 db10000000000000 db70080000000000
+                b700000002000000 9500000000000000
+                """), program, """
+                r6 = skb
+                r2 = skb->protocol; if r2 != ETH_P_IP goto pass
+                r0 = bpf_skb_load_bytes_relative(skb, 0, fp-24, 20, BPF_HDR_START_NET)
+                if r0 != 0 goto pass
+                r1 = ip->protocol
+                if r1 == IPPROTO_IPIP goto tunnel
+                if r1 != IPPROTO_UDP goto pass
+                r1 = be16(ip->frag_off) & 0x1fff
+                if r1 != 0 goto pass (a later fragment: no UDP header)
+                r2 = (ip->version_ihl & 0xf) << 2
+                r0 = bpf_skb_load_bytes_relative(skb, r2, fp-32, 4, BPF_HDR_START_NET)
+                if r0 != 0 goto pass (shorter than the ports: UDP drops it)
+                r1 = be16(udp->dest)
+                if r1 != 5555 goto pass
+                tunnel: r0 = bpf_map_lookup_elem(peer map, fp-12 = saddr)
+                if r0 == NULL goto stranger
+                count rx packets and bytes (be16(ip->tot_len))
+                skb->priority = PASSED
+                pass: return TC_ACT_UNSPEC
+                stranger: r0 = the rejected counters (index 0 at fp-28); if NULL goto drop
+                count underlay packets and bytes
+                drop: return TC_ACT_SHOT""");
+    }
+
+    @Test
+    void egressWithAPortCountsUdpToItToPeersAndNeverDrops() {
+        byte[] program = IpipFilterProgram.egress(PEER_MAP_FD, 5555);
+        assertEquals(List.of(PEER_MAP_FD), wellFormed(program));
+        String hex = HexFormat.of().formatHex(program);
+        assertTrue(hex.contains("55011c0011000000"), "UDP: " + hex);
+        assertTrue(hex.contains("b3150000"), "to port 5555: " + hex);
+        assertTrue(hex.contains("07020000f8ffffff"), "key = fp-8, the daddr of the copied header");
+        assertTrue(hex.contains("db10100000000000" + "db70180000000000"), "tx packets and bytes");
+        assertTrue(!hex.contains("b700000002000000"), "no TC_ACT_SHOT on egress");
+        assertTrue(!hex.contains("63162000"), "egress stamps nothing");
+    }
+
+    @Test
+    void aPortThatIsNoUdpPortIsRefusedNamingIt() {
+        for (int bad : new int[] {-1, 65536}) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> IpipFilterProgram.ingress(PEER_MAP_FD, REJECTED_FD, bad));
+            assertEquals(
+                    "encapsulation port " + bad + " is not a UDP port: give 1-65535, or 0 for plain IPIP",
+                    e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> IpipFilterProgram.egress(PEER_MAP_FD, bad));
+        }
+        assertEquals(
+                List.of(PEER_MAP_FD, REJECTED_FD),
+                wellFormed(IpipFilterProgram.ingress(PEER_MAP_FD, REJECTED_FD, 65535)));
     }
 }
