@@ -41,6 +41,8 @@ public record Encapsulation(Type type, int port) {
     /**
      * Checks the pair.
      *
+     * @param type none, FOU or GUE
+     * @param port 1..65535 for FOU and GUE; 0 for none
      * @throws InvalidInputException when the port is out of 1..65535 for FOU or GUE, or not 0 for NONE
      * @throws NullPointerException when the type is null
      */
