@@ -165,7 +165,8 @@ public final class MeshConfig {
     /**
      * The tunnel MTU asked for; {@link TunnelMesh#mtu()} is the one in effect.
      *
-     * @return bytes, {@value #MIN_MTU}..65515; or 0 for "underlay device MTU minus {@value #IPIP_OVERHEAD}"
+     * @return bytes, {@value #MIN_MTU}..65515 (less with encapsulation); or 0 for "underlay device MTU minus
+     *     {@link Encapsulation#overhead()}" (20 bytes for plain IPIP)
      */
     public int mtu() {
         return mtu;
@@ -590,7 +591,7 @@ public final class MeshConfig {
 
         /**
          * The tunnel MTU. When the mesh opens it must also fit the underlay device (at most its MTU minus
-         * {@value MeshConfig#IPIP_OVERHEAD}).
+         * {@link Encapsulation#overhead()}: {@value MeshConfig#IPIP_OVERHEAD} for plain IPIP, 28 with FOU, 32 with GUE).
          *
          * @param mtu bytes, {@value MeshConfig#MIN_MTU}..65515; or 0 (the default) for the underlay device's MTU minus
          *     {@value MeshConfig#IPIP_OVERHEAD}, picked when the mesh opens
