@@ -28,6 +28,9 @@ public final class EncapBenchmark {
         int shared = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int p2p = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
         Configurator.setAllLevels("org.tunnelmesh", Level.WARN);
+        if (Boolean.getBoolean("encap.verbose")) { // the mesh's own "open" line: where each open's time went
+            Configurator.setLevel("org.tunnelmesh.linux.LinuxTunnelMesh", Level.INFO);
+        }
         System.out.printf(
                 Locale.ROOT,
                 "encapsulation benchmark in namespace %s, %d CPU(s), Java %s: %d interleaved rounds, median (minimum)%n",
@@ -68,6 +71,7 @@ public final class EncapBenchmark {
 
     /** @return milliseconds of the open; the mesh is purged afterwards, untimed */
     private static double open(MeshMode mode, List<Peer> peers, Encapsulation encapsulation) {
+        Figures.awaitQuietGuest(); // the previous purge's deferred work in the kernel is not timed here
         long t0 = System.nanoTime();
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(mode, encapsulation), peers)) {
             double millis = Figures.millisSince(t0);
