@@ -89,6 +89,7 @@ public final class MeshConfig {
     private final Duration probeInterval;
     private final int probeMisses;
     private final int probeRate;
+    private final Encapsulation encapsulation;
 
     private MeshConfig(Builder b) {
         this.name = b.name;
@@ -109,6 +110,7 @@ public final class MeshConfig {
         this.probeInterval = b.probeInterval;
         this.probeMisses = b.probeMisses;
         this.probeRate = b.probeRate;
+        this.encapsulation = b.encapsulation;
     }
 
     /**
@@ -163,7 +165,8 @@ public final class MeshConfig {
     /**
      * The tunnel MTU asked for; {@link TunnelMesh#mtu()} is the one in effect.
      *
-     * @return bytes, {@value #MIN_MTU}..65515; or 0 for "underlay device MTU minus {@value #IPIP_OVERHEAD}"
+     * @return bytes, {@value #MIN_MTU}..65515 (less with encapsulation); or 0 for "underlay device MTU minus
+     *     {@link Encapsulation#overhead()}" (20 bytes for plain IPIP)
      */
     public int mtu() {
         return mtu;
@@ -310,6 +313,20 @@ public final class MeshConfig {
     }
 
     /**
+     * How IPIP crosses the underlay: plain (IP protocol 4, the default) or inside UDP to a port (FOU or GUE, for
+     * networks that drop protocol 4; needs a kernel with CONFIG_NET_FOU_IP_TUNNELS). Every node of the mesh must use the
+     * same. With FOU or GUE the mesh also owns the kernel's {@code fou} receive port, and a SHARED mesh routes through
+     * its own one-to-many ipip device {@value TunnelDevice#ENCAPSULATED_SHARED_NAME} instead of {@code tunl0} (the
+     * kernel refuses encapsulation on the fallback device). The default tunnel MTU is the underlay's minus
+     * {@link Encapsulation#overhead()}.
+     *
+     * @return the encapsulation; {@link Encapsulation#NONE} by default
+     */
+    public Encapsulation encapsulation() {
+        return encapsulation;
+    }
+
+    /**
      * A builder holding this configuration, to change a few values of it.
      *
      * @return a new builder with every value of this configuration
@@ -333,7 +350,8 @@ public final class MeshConfig {
                 .stateFile(stateFile)
                 .probeInterval(probeInterval)
                 .probeMisses(probeMisses)
-                .probeRate(probeRate);
+                .probeRate(probeRate)
+                .encapsulation(encapsulation);
     }
 
     @Override
@@ -345,7 +363,8 @@ public final class MeshConfig {
                 + (extraUnderlayDevices.isEmpty() ? "" : ", extraUnderlayDevices=" + extraUnderlayDevices)
                 + (allowWideSubnets ? ", allowWideSubnets=true" : "")
                 + (stateFile == null ? "" : ", stateFile=" + stateFile) + ", probeInterval=" + probeInterval
-                + ", probeMisses=" + probeMisses + ", probeRate=" + probeRate + "]";
+                + ", probeMisses=" + probeMisses + ", probeRate=" + probeRate
+                + (encapsulation.encapsulates() ? ", encapsulation=" + encapsulation : "") + "]";
     }
 
     /**
@@ -371,8 +390,32 @@ public final class MeshConfig {
         private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
         private int probeMisses = DEFAULT_PROBE_MISSES;
         private int probeRate = DEFAULT_PROBE_RATE;
+        private Encapsulation encapsulation = Encapsulation.NONE;
 
         private Builder() {}
+
+        /**
+         * How IPIP crosses the underlay; see {@link MeshConfig#encapsulation()}.
+         *
+         * @param encapsulation {@link Encapsulation#NONE} (the default), {@link Encapsulation#fou} or
+         *     {@link Encapsulation#gue}
+         * @return this builder
+         */
+        public Builder encapsulation(Encapsulation encapsulation) {
+            this.encapsulation = encapsulation;
+            return this;
+        }
+
+        /**
+         * The encapsulation as text; see {@link Encapsulation#parse}.
+         *
+         * @param encapsulation {@code none}, {@code fou[:PORT]} or {@code gue[:PORT]}, e.g. {@code fou:5555}
+         * @return this builder
+         * @throws InvalidInputException naming the text when it is not one of those
+         */
+        public Builder encapsulation(String encapsulation) {
+            return encapsulation(Encapsulation.parse(encapsulation));
+        }
 
         /**
          * How long a peer may be silent before it is probed; see {@link MeshConfig#probeInterval()}.
@@ -548,7 +591,7 @@ public final class MeshConfig {
 
         /**
          * The tunnel MTU. When the mesh opens it must also fit the underlay device (at most its MTU minus
-         * {@value MeshConfig#IPIP_OVERHEAD}).
+         * {@link Encapsulation#overhead()}: {@value MeshConfig#IPIP_OVERHEAD} for plain IPIP, 28 with FOU, 32 with GUE).
          *
          * @param mtu bytes, {@value MeshConfig#MIN_MTU}..65515; or 0 (the default) for the underlay device's MTU minus
          *     {@value MeshConfig#IPIP_OVERHEAD}, picked when the mesh opens
@@ -661,9 +704,13 @@ public final class MeshConfig {
                 throw new InvalidInputException("tunnel address " + tunnelAddress
                         + " is the underlay address too; the overlay needs an address of its own");
             }
-            if (mtu != 0 && (mtu < MIN_MTU || mtu > 65535 - IPIP_OVERHEAD)) {
-                throw new InvalidInputException(
-                        "MTU " + mtu + " is out of range " + MIN_MTU + ".." + (65535 - IPIP_OVERHEAD));
+            if (encapsulation == null) {
+                throw new InvalidInputException("the encapsulation is missing (use Encapsulation.NONE for plain IPIP)");
+            }
+            if (mtu != 0 && (mtu < MIN_MTU || mtu > 65535 - encapsulation.overhead())) {
+                throw new InvalidInputException("MTU " + mtu + " is out of range " + MIN_MTU + ".."
+                        + (65535 - encapsulation.overhead())
+                        + (encapsulation.encapsulates() ? " (with " + encapsulation + ")" : ""));
             }
             if (ttl < 0 || ttl > 255) {
                 throw new InvalidInputException("TTL " + ttl + " is out of range 0..255");

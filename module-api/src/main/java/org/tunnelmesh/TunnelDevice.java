@@ -23,6 +23,11 @@ public record TunnelDevice(
 
     /** The fallback ipip device the kernel makes in every namespace once ipip is loaded. */
     public static final String SHARED_NAME = "tunl0";
+    /**
+     * The mesh's own one-to-many ipip device (local = the underlay, no remote) that a SHARED mesh with FOU or GUE routes
+     * through: the kernel refuses encapsulation on {@value #SHARED_NAME}.
+     */
+    public static final String ENCAPSULATED_SHARED_NAME = "tm0";
     /** Every point-to-point device of a mesh starts with it. */
     public static final String POINT_TO_POINT_PREFIX = "tm-";
     /** The kernel's limit on a device name, the terminating NUL included. */
@@ -38,6 +43,28 @@ public record TunnelDevice(
      */
     public static String nameFor(MeshMode mode, String peerName) {
         return mode == MeshMode.SHARED ? SHARED_NAME : pointToPointName(peerName);
+    }
+
+    /**
+     * The device carrying a peer's traffic in a mesh of this configuration: as {@link #nameFor(MeshMode, String)}, but
+     * {@value #ENCAPSULATED_SHARED_NAME} for a SHARED mesh with FOU or GUE.
+     *
+     * @param config the mesh's configuration
+     * @param peerName the peer's name
+     * @return the device name
+     */
+    public static String nameFor(MeshConfig config, String peerName) {
+        return config.mode() == MeshMode.SHARED ? sharedName(config.encapsulation()) : pointToPointName(peerName);
+    }
+
+    /**
+     * The one device of a SHARED mesh.
+     *
+     * @param encapsulation the mesh's encapsulation
+     * @return {@value #SHARED_NAME} for plain IPIP, {@value #ENCAPSULATED_SHARED_NAME} with FOU or GUE
+     */
+    public static String sharedName(Encapsulation encapsulation) {
+        return encapsulation.encapsulates() ? ENCAPSULATED_SHARED_NAME : SHARED_NAME;
     }
 
     /**

@@ -28,8 +28,9 @@ public interface TunnelMesh extends AutoCloseable {
     /**
      * The tunnel MTU in effect.
      *
-     * @return bytes: the configured MTU, or the underlay device's MTU minus {@value MeshConfig#IPIP_OVERHEAD} as it was
-     *     when the mesh opened
+     * @return bytes: the configured MTU, or the underlay device's MTU minus the encapsulation's overhead
+     *     ({@link Encapsulation#overhead()}: {@value MeshConfig#IPIP_OVERHEAD} for plain IPIP) as it was when the mesh
+     *     opened
      */
     int mtu();
 
@@ -123,8 +124,8 @@ public interface TunnelMesh extends AutoCloseable {
      * The device that carries a peer's traffic.
      *
      * @param peerName the peer's name
-     * @return {@value TunnelDevice#SHARED_NAME} in a SHARED mesh, else the peer's own device
-     *     ({@link TunnelDevice#pointToPointName})
+     * @return {@value TunnelDevice#SHARED_NAME} in a SHARED mesh ({@value TunnelDevice#ENCAPSULATED_SHARED_NAME} with
+     *     FOU or GUE), else the peer's own device ({@link TunnelDevice#pointToPointName})
      * @throws InvalidInputException when the mesh has no peer of that name
      */
     String deviceOf(String peerName);
@@ -132,7 +133,8 @@ public interface TunnelMesh extends AutoCloseable {
     /**
      * The tunnel devices the mesh uses, with counters read from the kernel now.
      *
-     * @return one entry per device: {@value TunnelDevice#SHARED_NAME} in a SHARED mesh, one per peer point-to-point
+     * @return one entry per device: {@value TunnelDevice#SHARED_NAME} (or {@value TunnelDevice#ENCAPSULATED_SHARED_NAME}
+     *     with FOU or GUE) in a SHARED mesh, one per peer point-to-point
      * @throws PermissionDeniedException when the kernel refuses the read (the message names the capability)
      * @throws KernelException when the kernel refused the read for another reason
      */

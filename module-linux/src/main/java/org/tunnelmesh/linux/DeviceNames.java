@@ -11,6 +11,9 @@ final class DeviceNames {
     /** The ipip module's fallback device, made in every namespace (unless net.core.fb_tunnels_only_for_init_net). */
     static final String FALLBACK = TunnelDevice.SHARED_NAME;
 
+    /** A SHARED mesh's own one-to-many device when it encapsulates: the kernel refuses encap on tunl0. */
+    static final String ENCAPSULATED_SHARED = TunnelDevice.ENCAPSULATED_SHARED_NAME;
+
     private DeviceNames() {}
 
     static String forPeer(String peerName) {

@@ -33,7 +33,21 @@ final class Diagnostics {
             List<String> others = state.othersOn(tunl0.ifindex(), ctx.protocol(), ctx.config.tunnelAddress());
             String othersText = others.size() + " of other owners (" + String.join(", ", MeshContext.first(others))
                     + (others.size() > 3 ? ", ..." : "") + ")";
-            if (shared) {
+            if (shared && ctx.config.encapsulation().encapsulates()) {
+                Link tm0 = state.link(DeviceNames.ENCAPSULATED_SHARED);
+                if (tm0 == null || !OwnedState.isOurSharedDevice(tm0, ctx)) {
+                    lines.add("FAIL SHARED mode with " + ctx.config.encapsulation() + ": "
+                            + (tm0 == null ? "no " + DeviceNames.ENCAPSULATED_SHARED : "tm0 is not this mesh's")
+                            + " (reconcile makes it)");
+                } else {
+                    lines.add((tm0.up() ? "OK" : "FAIL") + " SHARED mode with " + ctx.config.encapsulation()
+                            + ": routes go through " + tm0.name() + " (ifindex " + tm0.ifindex() + ", "
+                            + (tm0.up() ? "up" : "down") + ", mtu " + tm0.mtu() + ", local "
+                            + tm0.ipip().local()
+                            + tm0.ipip().encap().arguments() + "); tunl0 is not used ("
+                            + (tunl0.up() ? "up: others use it" : "down") + ")");
+                }
+            } else if (shared) {
                 lines.add(
                         filtered
                                 ? "OK SHARED mode: tunl0 accepts IPIP only from peers, through the IPIP filter on the underlay device"
@@ -65,8 +79,12 @@ final class Diagnostics {
             lines.add((underlay.up() ? "OK" : "FAIL") + " underlay: " + ctx.config.underlay() + " on " + underlay.name()
                     + " (" + (underlay.up() ? "up" : "down") + ", mtu " + underlay.mtu() + ")");
             int room = underlay.mtu() - ctx.mtu;
-            lines.add((room >= 20 ? "OK" : "FAIL") + " mtu: tunnel " + ctx.mtu + " + 20 bytes of IPIP header "
-                    + (room >= 20 ? "fits" : "does not fit") + " underlay mtu " + underlay.mtu());
+            int overhead = ctx.config.encapsulation().overhead();
+            String headers = ctx.config.encapsulation().encapsulates()
+                    ? " bytes of IPIP and " + ctx.config.encapsulation().type() + " headers "
+                    : " bytes of IPIP header ";
+            lines.add((room >= overhead ? "OK" : "FAIL") + " mtu: tunnel " + ctx.mtu + " + " + overhead + headers
+                    + (room >= overhead ? "fits" : "does not fit") + " underlay mtu " + underlay.mtu());
             String rpFilter = maxRpFilter(ctx, underlay.name());
             if (rpFilter != null) {
                 lines.add(("0".equals(rpFilter) || "2".equals(rpFilter) ? "OK" : "WARN") + " rp_filter on "

@@ -3,6 +3,7 @@ package org.tunnelmesh.linux;
 import static org.tunnelmesh.linux.rtnetlink.Rtnetlink.*;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -51,6 +52,10 @@ final class KernelWatcher implements AutoCloseable {
     private boolean relevant;
     /** Relevant events seen so far, to tell whether one more arrived while debouncing. */
     private long relevantCount;
+    /** A check of what raises no event (the fou port), and how often: see {@link #pollEvery}. */
+    private BooleanSupplier drifted;
+
+    private long pollNanos;
     /** Repairs started (events, overflow, or timer): for tests that check what does and does not trigger one. */
     private volatile long repairs;
 
@@ -98,6 +103,15 @@ final class KernelWatcher implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
+    /**
+     * Also asks {@code drifted} every {@code millis} and repairs when it says so: for kernel state whose changes raise
+     * no event (a fou port deleted by hand). Before {@link #start()}.
+     */
+    void pollEvery(long millis, BooleanSupplier drifted) {
+        this.pollNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+        this.drifted = drifted;
+    }
+
     void start() {
         synchronized (lifecycle) {
             started = true;
@@ -120,10 +134,11 @@ final class KernelWatcher implements AutoCloseable {
     @SuppressWarnings("NonAtomicVolatileUpdate") // repairs: only this thread writes it, others read it
     private void watch() {
         long lastSync = System.nanoTime();
+        long lastPoll = lastSync;
         while (running) {
             boolean overflow = false;
             try {
-                Readiness ready = socket.await(wakeup, untilResync(lastSync));
+                Readiness ready = socket.await(wakeup, untilNext(lastSync, lastPoll));
                 if (ready == Readiness.READABLE && socket.poll(this::inspect, true) && relevant) {
                     debounce();
                 }
@@ -139,6 +154,12 @@ final class KernelWatcher implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.error("kernel watch: unreadable event: {}", e.getMessage());
             }
+            if (running && drifted != null && System.nanoTime() - lastPoll >= pollNanos) {
+                lastPoll = System.nanoTime();
+                if (drifted.getAsBoolean()) {
+                    relevant = true;
+                }
+            }
             boolean due = resyncNanos > 0 && System.nanoTime() - lastSync >= resyncNanos;
             if (running && (relevant || overflow || due)) {
                 relevant = false;
@@ -153,6 +174,17 @@ final class KernelWatcher implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Milliseconds to wait before the resync or the poll is due; -1 (no limit) without either. */
+    private int untilNext(long lastSync, long lastPoll) {
+        int resync = untilResync(lastSync);
+        if (drifted == null) {
+            return resync;
+        }
+        long left = TimeUnit.NANOSECONDS.toMillis(lastPoll + pollNanos - System.nanoTime());
+        int poll = (int) Math.max(0, Math.min(Integer.MAX_VALUE, left + 1));
+        return resync < 0 ? poll : Math.min(resync, poll);
     }
 
     /** Milliseconds to wait for events before the periodic resync is due; -1 (no limit) without one. */

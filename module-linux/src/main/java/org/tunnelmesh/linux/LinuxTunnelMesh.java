@@ -53,6 +53,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final StateJournal journal;
     /** The lock every change and every consistent read holds, and the listeners told after it. */
     private final MeshChanges changes = new MeshChanges();
+    /** The fou receive port with FOU or GUE; for plain IPIP it only removes what an encapsulated run left. */
+    private final FouReceiver receiver;
 
     private KernelWatcher watcher;
     /** Peer health, on its own thread; null until {@link #watchHealth} (never null once open returned). */
@@ -70,7 +72,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             IpipFilter filter,
             HostRouteGuard guard,
             MeshLock lock,
-            StateJournal journal) {
+            StateJournal journal,
+            FouReceiver receiver) {
+        this.receiver = receiver;
         this.ctx = ctx;
         this.topology = topology;
         this.table = table;
@@ -235,6 +239,24 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         changes.changing(() -> closed ? 0 : reconcileLocked());
     }
 
+    /**
+     * Called by the watcher a few times a second with FOU or GUE: whether the receive port is gone (one FOU_CMD_GET).
+     * False while closed or purged, and when the kernel cannot be asked (the periodic resync still runs).
+     */
+    boolean receivePortMissing() {
+        synchronized (changes.lock) {
+            if (closed || purged) {
+                return false;
+            }
+            try {
+                return !receiver.present();
+            } catch (RuntimeException e) {
+                log.warn("cannot check the fou receive port: {}", e.getMessage());
+                return false;
+            }
+        }
+    }
+
     /** Repairs the watcher started so far (0 when not watching): for tests. */
     long watcherRepairs() {
         KernelWatcher w = watcher;
@@ -277,6 +299,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         List<Peer> before = journal.saveChange(table, adding, List.of());
         try {
             if (purged) {
+                receiver.reconcile(); // the receive port before the devices that send to it
                 if (filter != null) {
                     filter.reconcile(List.of()); // the filter back too
                 }
@@ -435,7 +458,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             return 0;
         }
         List<Peer> peers = table.peers();
-        List<String> repairs = new ArrayList<>(filter == null ? List.of() : filter.reconcile(peers));
+        List<String> repairs = new ArrayList<>(receiver.reconcile());
+        repairs.addAll(filter == null ? List.of() : filter.reconcile(peers));
         repairs.addAll(topology.reconcile(peers));
         for (String repair : repairs) {
             log.warn("kernel state repaired: {}", repair);
@@ -456,7 +480,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         ensureOpen();
         List<Peer> removed = table.peers();
         journal.save(List.of());
+        var ports = FouReceiver.portsOfOurDevices(ctx.dump(false).links(), ctx);
         topology.purge();
+        receiver.purge(ports);
         if (filter != null) {
             filter.purge();
         }
@@ -485,6 +511,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 lines.add("WARN ipip filter: off (MeshConfig.ipipFilter(false)): no per-peer counters"
                         + (ctx.config.mode() == MeshMode.SHARED ? ", and tunl0 accepts IPIP from any source" : ""));
             }
+            lines.addAll(receiver.diagnose());
             lines.add(guard.diagnose(table.peers()));
             if (health != null) {
                 lines.addAll(health.diagnose());
@@ -540,6 +567,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private void closeSessions() {
         synchronized (changes.lock) {
             ctx.session.close();
+            receiver.close();
             counters.close();
             guard.close();
             if (filter != null) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.ConflictException;
@@ -13,6 +14,7 @@ import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.internal.PeerTable;
 import org.tunnelmesh.internal.StateFile;
+import org.tunnelmesh.linux.netlink.FouPort;
 import org.tunnelmesh.linux.netlink.Netlink;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
 import org.tunnelmesh.linux.rtnetlink.Address;
@@ -30,6 +32,9 @@ import org.tunnelmesh.linux.syscall.NetworkNamespace;
 final class MeshAssembly {
     // the mesh's logger: operators select its lines ("mesh '...' open") by that name
     private static final Logger log = LogManager.getLogger(LinuxTunnelMesh.class);
+
+    /** How often a watching mesh with FOU or GUE checks that its receive port is there: a deleted one is back within 1 s. */
+    static final int FOU_PORT_POLL_MILLIS = 250;
 
     private MeshAssembly() {}
 
@@ -60,6 +65,7 @@ final class MeshAssembly {
         }
         IpipFilter filter = null;
         MeshLock lock = null;
+        FouReceiver receiver = new FouReceiver(config);
         try {
             String where = (config.netns() == null ? "this network namespace" : "network namespace " + config.netns())
                     + " (net:[" + sockets.netnsInode + "])";
@@ -86,9 +92,12 @@ final class MeshAssembly {
             long filterLoad = System.nanoTime() - loadStart;
             Topology topology =
                     config.mode() == MeshMode.SHARED ? SharedTopology.open(ctx, state) : new PointToPointTopology(ctx);
+            // the receive port before the devices send to it; a port someone else holds fails here, nothing changed
+            Set<FouPort> previousPorts = FouReceiver.portsOfOurDevices(state.links(), ctx);
+            List<String> portRepairs = new ArrayList<>(receiver.claim(previousPorts));
             table.addAll(initial);
             LinuxTunnelMesh mesh = new LinuxTunnelMesh(
-                    ctx, topology, table, new CounterReader(sockets.stats), filter, guard, lock, journal);
+                    ctx, topology, table, new CounterReader(sockets.stats), filter, guard, lock, journal, receiver);
             if (journal.persistent()) {
                 log.info(
                         "mesh '{}': desired peers kept in state file {} ({} restored from it)",
@@ -98,7 +107,8 @@ final class MeshAssembly {
             }
             // the peers in the map before the filter is attached, and the filter before the routes
             long filterStart = System.nanoTime();
-            List<String> repairs = new ArrayList<>(filter == null ? List.of() : filter.reconcile(initial));
+            List<String> repairs = new ArrayList<>(portRepairs);
+            repairs.addAll(filter == null ? List.of() : filter.reconcile(initial));
             long topologyStart = System.nanoTime();
             ctx.describeRepairs = log.isDebugEnabled();
             try {
@@ -106,12 +116,15 @@ final class MeshAssembly {
             } finally {
                 ctx.describeRepairs = true;
             }
+            // the devices send elsewhere now: the ports they sent to before go
+            repairs.addAll(receiver.releaseStale(previousPorts));
             long end = System.nanoTime();
             log.info(
-                    "mesh '{}' open: {} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s) in {} ms"
+                    "mesh '{}' open: {}{} on {} (dev {}), tunnel {} mtu {}, {} peer(s){}, {} kernel change(s) in {} ms"
                             + " (the IPIP filter's map and programs {} ms, devices and routes {} ms)",
                     config.name(),
                     config.mode(),
+                    config.encapsulation().encapsulates() ? " with " + config.encapsulation() : "",
                     config.underlay(),
                     ctx.underlayDevice,
                     config.tunnelAddress(),
@@ -133,16 +146,23 @@ final class MeshAssembly {
                         config.tunnelAddress(),
                         ctx.underlayIfindex,
                         ipipFilter == null ? ifindex -> false : ipipFilter::isGuardedDevice);
-                mesh.watch(new KernelWatcher(
+                KernelWatcher watcher = new KernelWatcher(
                         sockets.events,
                         sockets.control.portId(),
                         eventFilter::concerns,
                         config.name(),
                         config.resyncInterval().toMillis(),
-                        mesh::repairQuietly));
+                        mesh::repairQuietly);
+                if (receiver.wanted() != null) {
+                    // the fou family has no multicast group: a port deleted by hand is only seen by asking
+                    watcher.pollEvery(FOU_PORT_POLL_MILLIS, mesh::receivePortMissing);
+                }
+                mesh.watch(watcher);
             }
             return mesh;
         } catch (RuntimeException e) {
+            receiver.rollback();
+            receiver.close();
             if (lock != null) {
                 lock.close();
             }
@@ -233,15 +253,19 @@ final class MeshAssembly {
         if (device == null) {
             throw new InvalidInputException("the device holding underlay " + config.underlay() + " vanished");
         }
-        int maxMtu = device.mtu() - MeshConfig.IPIP_OVERHEAD;
+        int overhead = config.encapsulation().overhead();
+        int maxMtu = device.mtu() - overhead;
         if (config.mtu() > maxMtu) {
             throw new InvalidInputException("MTU " + config.mtu() + " is too big: underlay device " + device.name()
-                    + " has MTU " + device.mtu() + ", so the tunnel can carry at most " + maxMtu);
+                    + " has MTU " + device.mtu() + ", so the tunnel can carry at most " + maxMtu
+                    + (config.encapsulation().encapsulates()
+                            ? " (" + config.encapsulation() + " adds " + overhead + " bytes)"
+                            : ""));
         }
         int mtu = config.mtu() != 0 ? config.mtu() : maxMtu;
         if (mtu < MeshConfig.MIN_MTU) {
             throw new InvalidInputException("underlay device " + device.name() + " has MTU " + device.mtu()
-                    + ", too small for a tunnel (needs at least " + (MeshConfig.MIN_MTU + MeshConfig.IPIP_OVERHEAD)
+                    + ", too small for a tunnel (needs at least " + (MeshConfig.MIN_MTU + overhead)
                     + ")");
         }
         return new MeshContext(config, session, device.ifindex(), device.name(), mtu);

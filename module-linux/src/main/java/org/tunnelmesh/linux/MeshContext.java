@@ -4,12 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.Encapsulation;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.linux.netlink.BatchOutcome;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.RequestDescriber;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
+import org.tunnelmesh.linux.rtnetlink.TunnelEncap;
 import org.tunnelmesh.linux.syscall.Errno;
 
 /** What both topologies share: the configuration, the facts found in the kernel at open, and the control session. */
@@ -32,6 +34,16 @@ final class MeshContext {
 
     int protocol() {
         return config.routeProtocol();
+    }
+
+    /** The encapsulation the mesh's devices carry (IFLA_IPTUN_ENCAP_*), to the same port on every peer. */
+    TunnelEncap encap() {
+        Encapsulation e = config.encapsulation();
+        return switch (e.type()) {
+            case NONE -> TunnelEncap.NONE;
+            case FOU -> TunnelEncap.fou(e.port());
+            case GUE -> TunnelEncap.gue(e.port());
+        };
     }
 
     /**

@@ -16,7 +16,7 @@ import org.tunnelmesh.linux.tc.Tcmsg;
  * Which rtnetlink events concern the mesh, so a busy host (containers coming and going, a routing
  * daemon) does not make it reconcile on every change of someone else's:
  * <ul>
- * <li>a link event (up/down, MTU, deletion) of tunl0, of a {@code tm-} device, or of the underlay device;
+ * <li>a link event (up/down, MTU, deletion) of tunl0, tm0, a {@code tm-} device, or the underlay device;
  * <li>a deleted route or nexthop of our protocol (routes flushed with a device come without an
  *     event of their own: the link event covers them);
  * <li>a deleted address that is our tunnel address;
@@ -51,7 +51,10 @@ final class MeshEventFilter {
                 }
                 NetlinkAttributes attrs = Ifinfomsg.attributes(message, IFLA_MAX_PARSED);
                 String name = attrs.string(IFLA_IFNAME);
-                return name != null && (name.equals(DeviceNames.FALLBACK) || DeviceNames.looksOwned(name));
+                return name != null
+                        && (name.equals(DeviceNames.FALLBACK)
+                                || name.equals(DeviceNames.ENCAPSULATED_SHARED)
+                                || DeviceNames.looksOwned(name));
             }
             case RTM_DELROUTE -> {
                 Rtmsg h = Rtmsg.read(message);

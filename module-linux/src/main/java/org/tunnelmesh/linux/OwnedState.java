@@ -25,14 +25,16 @@ import org.tunnelmesh.linux.rtnetlink.Route;
  * nothing to repair is one dump plus a pass over the peers.
  *
  * <p>What is ours, in one place: a device of kind ipip named {@code tm-...} with local = our underlay
- * (a POINT_TO_POINT device); a nexthop of our protocol on tunl0; a route of our protocol in the main
+ * (a POINT_TO_POINT device); {@code tm0}, kind ipip, local = our underlay, no remote (the shared device of a
+ * SHARED mesh with FOU or GUE); a nexthop of our protocol on tunl0 or tm0; a route of our protocol in the main
  * table through tunl0, one of our devices, or one of our nexthops. Either topology owns what the
  * other left (a mesh switched from one mode to the other): the mesh lock rules out another mesh with
  * our protocol in this namespace.
  */
 final class OwnedState {
     private final MeshContext ctx;
-    private final int tunl0;
+    /** The device a SHARED mesh routes through now (tunl0, or tm0 with encapsulation): its nexthops are adoptable. */
+    private final int sharedDevice;
     /** Our routes by destination; what is still here at the end is unwanted. */
     private final Map<Ipv4Prefix, Route> routes;
     /** Our nexthops that point the way a peer's should, by gateway: adoptable. */
@@ -49,8 +51,25 @@ final class OwnedState {
                 && link.ipip().local().equals(ctx.config.underlay());
     }
 
-    /** Indexes what of {@code state} is ours; tunl0 is found by name (0 when there is none). */
+    /** tm0 of ours: ipip, local = our underlay, no remote. */
+    static boolean isOurSharedDevice(Link link, MeshContext ctx) {
+        return DeviceNames.ENCAPSULATED_SHARED.equals(link.name())
+                && link.ipip() != null
+                && link.ipip().local().equals(ctx.config.underlay())
+                && link.ipip().remote().equals(Ipv4Address.ANY);
+    }
+
+    /** Indexes what of {@code state} is ours, for a mesh whose shared device (if any) is tunl0. */
     OwnedState(KernelState state, MeshContext ctx) {
+        this(state, ctx, -1);
+    }
+
+    /**
+     * Indexes what of {@code state} is ours; tunl0 and tm0 are found by name.
+     *
+     * @param sharedDevice the ifindex SHARED routes go through now (0: none yet), or -1 for tunl0's
+     */
+    OwnedState(KernelState state, MeshContext ctx, int sharedDevice) {
         this.ctx = ctx;
         // sized for the dump up front: a reconcile of 20,000 peers should not rehash on the way
         this.routes = new LinkedHashMap<>(state.routes().size() * 2);
@@ -58,20 +77,27 @@ final class OwnedState {
         this.nexthops = new ArrayList<>(state.nexthops().size());
         this.adopted = new HashSet<>(state.nexthops().size() * 2);
         Link fallback = state.link(DeviceNames.FALLBACK);
-        this.tunl0 = fallback == null ? 0 : fallback.ifindex();
+        int tunl0 = fallback == null ? 0 : fallback.ifindex();
+        this.sharedDevice = sharedDevice == -1 ? tunl0 : sharedDevice;
         Set<Integer> devices = new HashSet<>();
         if (tunl0 != 0) {
             devices.add(tunl0);
         }
+        Set<Integer> nexthopDevices = new HashSet<>(devices);
         for (Link link : state.links()) {
             if (isOurDevice(link, ctx)) {
                 devices.add(link.ifindex());
+            } else if (isOurSharedDevice(link, ctx)) {
+                devices.add(link.ifindex());
+                nexthopDevices.add(link.ifindex());
             }
         }
         for (Nexthop nh : state.nexthops()) {
-            if (tunl0 != 0 && nh.oif() == tunl0 && nh.protocol() == ctx.protocol()) {
+            if (nexthopDevices.contains(nh.oif()) && nh.protocol() == ctx.protocol()) {
                 nexthops.add(nh.id());
-                if (nh.sameForwarding(Nexthop.onlink(nh.id(), nh.gateway(), tunl0, ctx.protocol()))) {
+                if (nh.oif() == this.sharedDevice
+                        && nh.sameForwarding(
+                                Nexthop.onlink(nh.id(), nh.gateway(), this.sharedDevice, ctx.protocol()))) {
                     nexthopsByGateway.putIfAbsent(nh.gateway(), nh.id());
                 }
             }
@@ -92,14 +118,14 @@ final class OwnedState {
     }
 
     /**
-     * The nexthop for a peer's underlay: ours when one already points there onlink through tunl0
+     * The nexthop for a peer's underlay: ours when one already points there onlink through the shared device
      * (adopted), else a new one written to {@code batch} with an id from {@code newId}.
      */
     int wantNexthop(NetlinkMessageBuilder batch, Ipv4Address gateway, IntSupplier newId) {
         Integer id = nexthopsByGateway.remove(gateway);
         if (id == null) {
             id = newId.getAsInt();
-            newNexthop(batch, CREATE, Nexthop.onlink(id, gateway, tunl0, ctx.protocol()));
+            newNexthop(batch, CREATE, Nexthop.onlink(id, gateway, sharedDevice, ctx.protocol()));
         } else {
             adopted.add(id);
         }

@@ -51,11 +51,12 @@ final class PointToPointTopology implements Topology {
 
     private IpipParameters parameters(Peer peer) {
         return IpipParameters.pointToPoint(
-                ctx.underlayIfindex,
-                ctx.config.underlay(),
-                peer.underlay(),
-                ctx.config.ttl(),
-                ctx.config.pmtuDiscovery());
+                        ctx.underlayIfindex,
+                        ctx.config.underlay(),
+                        peer.underlay(),
+                        ctx.config.ttl(),
+                        ctx.config.pmtuDiscovery())
+                .withEncap(ctx.encap());
     }
 
     @Override
@@ -198,6 +199,18 @@ final class PointToPointTopology implements Topology {
                                 ? link.kind() + " device"
                                 : "ipip with local " + link.ipip().local())
                         + "); rename or remove it");
+            } else if (sameTunnel(link.ipip().withEncap(expected.encap()), expected)
+                    && !sameTunnel(link.ipip(), expected)) {
+                // only the encapsulation differs (the mesh switched between plain IPIP and FOU/GUE): changed in
+                // place, so the device keeps its ifindex, address and routes (the MTU follows in step 2)
+                log.info(
+                        "device {}: encapsulation{} -> {}, changed in place",
+                        name,
+                        link.ipip().encap().encapsulates() ? link.ipip().encap().arguments() : " none",
+                        expected.encap().encapsulates()
+                                ? expected.encap().arguments().strip()
+                                : "none");
+                newIpipLink(devices, CHANGE, name, ctx.mtu, expected);
             } else if (!sameTunnel(link.ipip(), expected)) {
                 log.warn("device {} has tunnel parameters {}, expected {}: recreating it", name, link.ipip(), expected);
                 deleteLink(devices, name);
@@ -205,7 +218,8 @@ final class PointToPointTopology implements Topology {
             }
         }
         for (Link link : before.links()) {
-            if (owned(link) && !wanted.contains(link.name())) {
+            // tm0 too: a SHARED mesh with encapsulation left it (a mesh switched to POINT_TO_POINT)
+            if ((owned(link) && !wanted.contains(link.name())) || OwnedState.isOurSharedDevice(link, ctx)) {
                 deleteLink(devices, link.name());
             }
         }
@@ -249,7 +263,7 @@ final class PointToPointTopology implements Topology {
         NetlinkMessageBuilder batch = ctx.session.batch();
         Set<Integer> deleted = new HashSet<>();
         for (Link link : state.links()) {
-            if (owned(link)) {
+            if (owned(link) || OwnedState.isOurSharedDevice(link, ctx)) {
                 deleteLink(batch, link.name());
                 deleted.add(link.ifindex());
             }

@@ -62,6 +62,14 @@ public final class ManagedMesh {
         return mesh.config().mode().name();
     }
 
+    /** {@return {@code NONE}, {@code FOU:<port>} or {@code GUE:<port>}, how IPIP crosses the underlay (attribute {@code Encapsulation})} */
+    @Managed(
+            description =
+                    "How IPIP crosses the underlay: NONE (IP protocol 4), FOU:<port> or GUE:<port> (inside UDP to that port)")
+    public String getEncapsulation() {
+        return mesh.config().encapsulation().toString();
+    }
+
     /** {@return this node's underlay address, dotted quad (attribute {@code UnderlayAddress})} */
     @Managed(description = "This node's underlay address: the outer source of what it sends")
     public String getUnderlayAddress() {

@@ -104,6 +104,7 @@ class MeshMBeansTest {
                 .collect(Collectors.toMap(MBeanAttributeInfo::getName, MBeanAttributeInfo::getType));
 
         assertEquals("java.lang.String", types.get("Mode"));
+        assertEquals("java.lang.String", types.get("Encapsulation"));
         assertEquals("java.lang.String", types.get("UnderlayAddress"));
         assertEquals("java.lang.String", types.get("TunnelAddress"));
         assertEquals("int", types.get("Mtu"));
@@ -118,7 +119,7 @@ class MeshMBeansTest {
         assertTrue(
                 types.keySet().stream().noneMatch(name -> name.contains(".")),
                 "latency figures belong to MeshStats: " + types.keySet());
-        assertEquals(12, types.size(), types.keySet().toString());
+        assertEquals(13, types.size(), types.keySet().toString());
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
     }
@@ -307,6 +308,23 @@ class MeshMBeansTest {
         assertEquals("10.245.1.3", server.getAttribute(NODE2, "UnderlayAddress"));
         assertArrayEquals(new String[] {"192.168.42.0/24"}, (String[]) server.getAttribute(NODE2, "Subnets"));
         assertEquals("tunl0", server.getAttribute(NODE2, "Device"));
+    }
+
+    @Test
+    void encapsulationAttributeNamesTheKindAndPortAndThePeersUseTm0() throws JMException {
+        assertEquals("NONE", server.getAttribute(MESH, "Encapsulation"));
+        MeshConfig gueConfig =
+                mesh.config().toBuilder().name("gue").encapsulation("gue:6000").build();
+        try (InMemoryTunnelMesh gue =
+                        InMemoryTunnelMesh.open(gueConfig, List.of(Peer.of("node3", "10.245.1.4", "192.168.43.0/24")));
+                MeshMBeans exported = MeshMBeans.export(gue, server)) {
+            ObjectName gueMesh = new ObjectName("org.tunnelmesh:type=Mesh,name=gue");
+            assertEquals("GUE:6000", server.getAttribute(gueMesh, "Encapsulation"));
+            assertEquals(1468, server.getAttribute(gueMesh, "Mtu"), "1500 - 20 (IPIP) - 8 (UDP) - 4 (GUE)");
+            assertEquals(
+                    "tm0",
+                    server.getAttribute(new ObjectName("org.tunnelmesh:type=Peer,mesh=gue,name=node3"), "Device"));
+        }
     }
 
     @Test

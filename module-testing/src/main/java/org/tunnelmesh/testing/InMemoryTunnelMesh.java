@@ -87,7 +87,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
      * Opens a mesh without peers.
      *
      * @param config the configuration, as for {@code LinuxTunnelMesh.open}; its MTU 0 means
-     *     {@value #UNDERLAY_MTU} minus {@value MeshConfig#IPIP_OVERHEAD}
+     *     {@value #UNDERLAY_MTU} minus the encapsulation's overhead ({@link org.tunnelmesh.Encapsulation#overhead()})
      * @return the mesh
      * @throws InvalidInputException when {@code config} is null
      */
@@ -131,7 +131,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
 
     @Override
     public int mtu() {
-        return config.mtu() == 0 ? UNDERLAY_MTU - MeshConfig.IPIP_OVERHEAD : config.mtu();
+        return config.mtu() == 0 ? UNDERLAY_MTU - config.encapsulation().overhead() : config.mtu();
     }
 
     @Override
@@ -209,7 +209,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     @Override
     public synchronized String deviceOf(String peerName) {
         ensureOpen();
-        return TunnelDevice.nameFor(config.mode(), table.require(peerName).name());
+        return TunnelDevice.nameFor(config, table.require(peerName).name());
     }
 
     /** Counts its calls, so tests can see how often the "kernel" was asked. */
@@ -218,7 +218,11 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         ensureOpen();
         deviceDumps.incrementAndGet();
         if (config.mode() == MeshMode.SHARED) {
-            return List.of(device(TunnelDevice.SHARED_NAME, SHARED_IFINDEX, Ipv4Address.ANY, Ipv4Address.ANY));
+            return List.of(device(
+                    TunnelDevice.sharedName(config.encapsulation()),
+                    SHARED_IFINDEX,
+                    config.encapsulation().encapsulates() ? config.underlay() : Ipv4Address.ANY,
+                    Ipv4Address.ANY));
         }
         List<TunnelDevice> devices = new ArrayList<>();
         for (Peer peer : table.peers()) {
@@ -283,7 +287,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         ensureOpen();
         return List.of(
                 "in-memory mesh '" + config.name() + "': no kernel involved",
-                config.mode() + ", " + table.size() + " peer(s), tunnel MTU " + mtu());
+                config.mode() + ", " + table.size() + " peer(s), tunnel MTU " + mtu(),
+                "encapsulation " + config.encapsulation());
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.tunnelmesh.Encapsulation;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Ipv4Prefix;
@@ -17,8 +18,10 @@ import org.tunnelmesh.internal.Json;
  * The data of a member znode: UTF-8 JSON {@code {"underlay":"10.245.1.3","subnets":["192.168.42.0/24"]}}
  * (CONTRACT.md). The member's name is the znode's name. A member whose tunnel address is not the first address of its
  * first subnet announces it ({@code "tunnelAddress":"192.168.42.1"}), so its peers probe the right address; data
- * without it reads as before. Other keys are ignored, so a later version may add some; everything else must be
- * exactly right or the member is refused.
+ * without it reads as before. A member that carries IPIP inside UDP announces how ({@code "encapsulation":"FOU:5555"},
+ * as the Mesh MBean shows it); data without it reads as plain IPIP ({@code NONE}), and a node skips members whose
+ * encapsulation is not its own (their packets and its own would not be understood). Other keys are ignored, so a later
+ * version may add some; everything else must be exactly right or the member is refused.
  */
 final class MemberData {
     /**
@@ -41,6 +44,12 @@ final class MemberData {
      * writes the same bytes as before.
      */
     static byte[] encode(Ipv4Address underlay, List<Ipv4Prefix> subnets, Ipv4Address tunnelAddress) {
+        return encode(underlay, subnets, tunnelAddress, Encapsulation.NONE);
+    }
+
+    /** With this node's encapsulation: announced unless it is NONE, so a plain node writes the same bytes as before. */
+    static byte[] encode(
+            Ipv4Address underlay, List<Ipv4Prefix> subnets, Ipv4Address tunnelAddress, Encapsulation encapsulation) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("underlay", underlay.toString());
         json.put("subnets", subnets.stream().map(Ipv4Prefix::toString).toList());
@@ -49,6 +58,9 @@ final class MemberData {
                 && !tunnelAddress.equals(subnets.get(0).network())
                 && subnets.stream().anyMatch(s -> s.contains(tunnelAddress))) {
             json.put("tunnelAddress", tunnelAddress.toString());
+        }
+        if (encapsulation.encapsulates()) {
+            json.put("encapsulation", encapsulation.toString());
         }
         byte[] data = Json.write(json).getBytes(StandardCharsets.UTF_8);
         if (data.length > MAX_BYTES) {
@@ -64,11 +76,22 @@ final class MemberData {
     }
 
     /**
-     * The member as a peer.
+     * The member as a peer, whatever its encapsulation.
      *
      * @throws InvalidInputException saying what is wrong with the data
      */
     static Peer parse(String name, byte[] data) {
+        return parse(name, data, null);
+    }
+
+    /**
+     * The member as a peer of a node with encapsulation {@code ours}.
+     *
+     * @param ours this node's encapsulation; null to accept any
+     * @throws InvalidInputException saying what is wrong with the data, or that the member's encapsulation is not
+     *     {@code ours}
+     */
+    static Peer parse(String name, byte[] data, Encapsulation ours) {
         if (data == null || data.length == 0) {
             throw new InvalidInputException("member '" + name + "' has no data");
         }
@@ -97,6 +120,11 @@ final class MemberData {
         }
         List<Ipv4Prefix> prefixes = Json.subnets(json, "member '" + name + "'");
         Ipv4Address tunnel = Json.tunnelAddress(json, "member '" + name + "'");
+        Encapsulation theirs = encapsulation(name, json);
+        if (ours != null && !theirs.equals(ours)) {
+            throw new InvalidInputException("member '" + name + "' uses encapsulation " + theirs + ", this node " + ours
+                    + ": neither would understand the other's packets; give every node the same --encap");
+        }
         Ipv4Address address;
         try {
             address = Ipv4Address.parse(underlay);
@@ -104,5 +132,21 @@ final class MemberData {
             throw new InvalidInputException("member '" + name + "': " + e.getMessage());
         }
         return new Peer(name, address, prefixes, tunnel);
+    }
+
+    /** The member's {@code "encapsulation"}: NONE when absent. */
+    private static Encapsulation encapsulation(String name, Map<String, Object> json) {
+        Object value = json.get("encapsulation");
+        if (value == null && !json.containsKey("encapsulation")) {
+            return Encapsulation.NONE;
+        }
+        if (!(value instanceof String text)) {
+            throw new InvalidInputException("member '" + name + "': \"encapsulation\" is not a string");
+        }
+        try {
+            return Encapsulation.parse(text);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("member '" + name + "': " + e.getMessage());
+        }
     }
 }

@@ -307,7 +307,7 @@ final class MemberSync {
                 throw new InvalidInputException(
                         MemberData.tooBig(memberName, member.stat().getDataLength()));
             }
-            p = new Parsed(mzxid, MemberData.parse(memberName, member.data()), null);
+            p = new Parsed(mzxid, MemberData.parse(memberName, member.data(), ctx.encapsulation), null);
         } catch (TunnelMeshException e) {
             p = new Parsed(mzxid, null, e.getMessage());
         }

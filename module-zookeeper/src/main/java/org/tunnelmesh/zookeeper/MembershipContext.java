@@ -2,6 +2,7 @@ package org.tunnelmesh.zookeeper;
 
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.curator.framework.CuratorFramework;
+import org.tunnelmesh.Encapsulation;
 
 /**
  * What the parts of a membership share: the configuration, the Curator client, the one thread that
@@ -15,6 +16,9 @@ final class MembershipContext {
     /** This node's name, and its member's. */
     final String name;
 
+    /** This node's encapsulation: members with another are skipped. */
+    final Encapsulation encapsulation;
+
     final CuratorFramework client;
     final ScheduledExecutorService worker;
     /** False from SUSPENDED or LOST until CONNECTED or RECONNECTED: nothing is read or written meanwhile. */
@@ -22,9 +26,15 @@ final class MembershipContext {
 
     volatile boolean closed;
 
-    MembershipContext(MembershipConfig config, String name, CuratorFramework client, ScheduledExecutorService worker) {
+    MembershipContext(
+            MembershipConfig config,
+            String name,
+            Encapsulation encapsulation,
+            CuratorFramework client,
+            ScheduledExecutorService worker) {
         this.config = config;
         this.name = name;
+        this.encapsulation = encapsulation;
         this.client = client;
         this.worker = worker;
     }

@@ -32,7 +32,7 @@ public interface MembershipMXBean {
 
     /**
      * {@return the members skipped: not ephemeral, data over 1024 bytes or malformed, a subnet holding a
-     * ZooKeeper server, a conflict with another peer, or refused by the mesh}
+     * ZooKeeper server, an encapsulation other than this node's, a conflict with another peer, or refused by the mesh}
      */
     int getSkippedMembers();
 

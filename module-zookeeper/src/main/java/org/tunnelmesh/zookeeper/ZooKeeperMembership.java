@@ -31,7 +31,8 @@ import org.tunnelmesh.TunnelMeshException;
  * mesh's own API - so MBeans, notifications and the state file see it as they see a JMX call. A
  * member is skipped with a WARN and counted (never applied) when its znode is not ephemeral (not a
  * live session's), its data is over {@link MemberData#MAX_BYTES} or malformed, a subnet of it holds
- * a ZooKeeper server, it clashes with another peer (the older member, by czxid, keeps a contested
+ * a ZooKeeper server, its encapsulation is not this node's ({@link MeshConfig#encapsulation()}; a member without one
+ * is plain IPIP), it clashes with another peer (the older member, by czxid, keeps a contested
  * subnet: the same answer on every node), or the mesh refuses it. When ZooKeeper is unreachable
  * (Curator's SUSPENDED and LOST) nothing is changed - the kernel keeps routing to the last known
  * members - and on reconnect the node registers again and compares everything.
@@ -65,7 +66,8 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         this.config = config;
         this.name = meshConfig.name();
         String memberPath = config.membersPath() + "/" + name;
-        byte[] memberData = MemberData.encode(meshConfig.underlay(), config.subnets(), meshConfig.tunnelAddress());
+        byte[] memberData = MemberData.encode(
+                meshConfig.underlay(), config.subnets(), meshConfig.tunnelAddress(), meshConfig.encapsulation());
         ZooKeeperServers servers = new ZooKeeperServers(config.connect());
         String ownRefusal =
                 ZooKeeperServers.refusal(new Peer(name, meshConfig.underlay(), config.subnets()), servers.resolve());
@@ -97,7 +99,7 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
             return t;
         });
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.ctx = new MembershipContext(config, name, client, executor);
+        this.ctx = new MembershipContext(config, name, meshConfig.encapsulation(), client, executor);
         this.own = new OwnMember(ctx, memberData);
         this.reader = new MemberReader(ctx, this::scheduleSync);
         this.sync = new MemberSync(ctx, reader, servers);

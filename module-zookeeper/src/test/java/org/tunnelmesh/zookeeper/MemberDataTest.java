@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tunnelmesh.Encapsulation;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Ipv4Prefix;
@@ -26,6 +27,56 @@ class MemberDataTest {
                                 Ipv4Address.parse("10.245.1.3"),
                                 List.of(Ipv4Prefix.parse("192.168.42.0/24"), Ipv4Prefix.parse("10.42.0.0/16"))),
                         StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void announcesAnEncapsulationOnlyWhenThereIsOne() {
+        Ipv4Address underlay = Ipv4Address.parse("10.245.1.3");
+        List<Ipv4Prefix> subnets = List.of(Ipv4Prefix.parse("192.168.42.0/24"));
+        assertEquals(
+                "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}",
+                new String(MemberData.encode(underlay, subnets, null, Encapsulation.NONE), StandardCharsets.UTF_8),
+                "a plain node writes the bytes it wrote before");
+        byte[] fou = MemberData.encode(underlay, subnets, null, Encapsulation.fou(5555));
+        assertEquals(
+                "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"],\"encapsulation\":\"FOU:5555\"}",
+                new String(fou, StandardCharsets.UTF_8));
+        assertEquals(
+                Peer.of("n", "10.245.1.3", "192.168.42.0/24"), MemberData.parse("n", fou, Encapsulation.fou(5555)));
+    }
+
+    @Test
+    void aMemberOfAnotherEncapsulationIsRefusedAndOneWithoutReadsAsNone() {
+        byte[] plain = bytes("{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}");
+        assertEquals(Peer.of("n", "10.245.1.3", "192.168.42.0/24"), MemberData.parse("n", plain, Encapsulation.NONE));
+        assertEquals(
+                "member 'n' uses encapsulation NONE, this node FOU:5555: neither would understand the other's packets;"
+                        + " give every node the same --encap",
+                assertThrows(InvalidInputException.class, () -> MemberData.parse("n", plain, Encapsulation.fou(5555)))
+                        .getMessage());
+        byte[] gue6000 =
+                bytes("{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"],\"encapsulation\":\"GUE:6000\"}");
+        assertThrows(InvalidInputException.class, () -> MemberData.parse("n", gue6000, Encapsulation.gue(5555)));
+        assertThrows(InvalidInputException.class, () -> MemberData.parse("n", gue6000, Encapsulation.NONE));
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "7|member 'm': \"encapsulation\" is not a string",
+                "\"vxlan\"|member 'm': encapsulation 'vxlan' is not none, fou[:PORT] or gue[:PORT] (e.g. fou:5555)",
+                "\"FOU:0\"|member 'm': encapsulation 'FOU:0': the port 0 is out of range 1..65535",
+                "\"FOU:99999999999999999999\"|member 'm': encapsulation 'FOU:99999999999999999999': the port '99999999999999999999' is not a number in 1..65535",
+                "null|member 'm': \"encapsulation\" is not a string",
+            })
+    void aBadEncapsulationIsMalformed(String value, String message) {
+        byte[] data = bytes(
+                "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"],\"encapsulation\":" + value + "}");
+        assertEquals(
+                message,
+                assertThrows(InvalidInputException.class, () -> MemberData.parse("m", data, Encapsulation.NONE))
+                        .getMessage());
     }
 
     @Test

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.Encapsulation;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.MeshConfig;
@@ -203,6 +204,53 @@ class ZooKeeperMembershipTest {
         admin.delete().forPath("/tunnelmesh/lab/members/thief");
         admin.delete().forPath("/tunnelmesh/lab/members/garbage");
         await("two skips gone", () -> membership.getSkippedMembers() == 1);
+    }
+
+    @Test
+    void membersOfAnotherEncapsulationAreSkippedAndCountedWithTheirReason() throws Exception {
+        InMemoryTunnelMesh node1 = InMemoryTunnelMesh.open(MeshConfig.builder()
+                .name("node1")
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .encapsulation(Encapsulation.fou(5555))
+                .build());
+        closing.add(node1);
+        ZooKeeperMembership membership = join(node1, config(1).build());
+        // node1 announces its encapsulation
+        String own = new String(admin.getData().forPath("/tunnelmesh/lab/members/node1"), StandardCharsets.UTF_8);
+        assertTrue(own.contains("\"encapsulation\":\"FOU:5555\""), own);
+
+        join(mesh(2), config(2).build()); // plain IPIP: its data has no encapsulation
+        createMember(
+                "gue",
+                "{\"underlay\":\"10.245.1.6\",\"subnets\":[\"192.168.46.0/24\"],\"encapsulation\":\"GUE:5555\"}");
+        createMember(
+                "otherport",
+                "{\"underlay\":\"10.245.1.7\",\"subnets\":[\"192.168.47.0/24\"],\"encapsulation\":\"FOU:6000\"}");
+        createMember(
+                "same",
+                "{\"underlay\":\"10.245.1.8\",\"subnets\":[\"192.168.48.0/24\"],\"encapsulation\":\"fou:5555\"}");
+        await("the same encapsulation applied", () -> peersOf(node1).containsKey("same"));
+        await("three skipped", () -> membership.getSkippedMembers() == 3);
+        assertEquals(Set.of("same"), peersOf(node1).keySet());
+        assertEquals(
+                List.of(
+                        "member 'gue' uses encapsulation GUE:5555, this node FOU:5555: neither would understand the"
+                                + " other's packets; give every node the same --encap",
+                        "member 'node2' uses encapsulation NONE, this node FOU:5555: neither would understand the"
+                                + " other's packets; give every node the same --encap",
+                        "member 'otherport' uses encapsulation FOU:6000, this node FOU:5555: neither would understand"
+                                + " the other's packets; give every node the same --encap"),
+                List.of(membership.getSkippedMemberReasons()));
+
+        // the member switches to ours: applied, no longer counted
+        admin.setData()
+                .forPath(
+                        "/tunnelmesh/lab/members/otherport",
+                        "{\"underlay\":\"10.245.1.7\",\"subnets\":[\"192.168.47.0/24\"],\"encapsulation\":\"FOU:5555\"}"
+                                .getBytes(StandardCharsets.UTF_8));
+        await("otherport applied", () -> peersOf(node1).containsKey("otherport"));
+        await("two skipped", () -> membership.getSkippedMembers() == 2);
     }
 
     @Test

@@ -20,7 +20,7 @@ enum NodeOption {
     PEER("--peer", "NAME@UNDERLAY=CIDR[,CIDR...][,tunnel=IP]", Kind.REPEATED, """
             a peer; repeatable. tunnel=IP: the address its health probes go to
             (default: the first address of its first subnet)"""),
-    MTU("--mtu", "N", Kind.ONCE, "tunnel MTU (default: underlay device MTU minus 20)"),
+    MTU("--mtu", "N", Kind.ONCE, "tunnel MTU (default: underlay device MTU minus 20; 28 with fou, 32 with gue)"),
     JOLOKIA("--jolokia", "[HOST:]PORT", Kind.ONCE, """
             serve Jolokia over HTTP (HOST defaults to 127.0.0.1; PORT 0 picks one);
             bound at start, answering from just after READY"""),
@@ -85,6 +85,11 @@ enum NodeOption {
             tunnel address; needs CAP_NET_RAW or net.ipv4.ping_group_range);
             unreachable after 3 missed intervals (default 1000; 0: no probes,
             passive liveness only)"""),
+    ENCAP("--encap", "none|fou[:PORT]|gue[:PORT]", Kind.ONCE, """
+            carry IPIP inside UDP (Linux FOU or GUE) for networks that drop IP
+            protocol 4; every node of the mesh must use the same (default none,
+            PORT 5555). shared mode then routes through the mesh's own ipip
+            device tm0 instead of tunl0"""),
     /** Also {@code -h}; wins over every other argument, bad ones too. */
     HELP("--help", null, Kind.FLAG, "this text");
 

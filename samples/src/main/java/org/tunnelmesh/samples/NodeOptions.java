@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
+import org.tunnelmesh.Encapsulation;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.MeshConfig;
@@ -252,6 +253,13 @@ record NodeOptions(
         }
         if (given.has(STATE_FILE)) {
             builder.stateFile(stateFile(given.value(STATE_FILE)));
+        }
+        if (given.has(NodeOption.ENCAP)) {
+            try {
+                builder.encapsulation(Encapsulation.parse(given.value(NodeOption.ENCAP)));
+            } catch (InvalidInputException e) {
+                throw StartupFailure.badInput(NodeOption.ENCAP.flag + ": " + e.getMessage());
+            }
         }
         if (given.has(NodeOption.PROBE_INTERVAL)) {
             int millis = number(NodeOption.PROBE_INTERVAL.flag, given.value(NodeOption.PROBE_INTERVAL));
