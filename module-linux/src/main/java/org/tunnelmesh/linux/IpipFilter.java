@@ -442,6 +442,16 @@ final class IpipFilter implements AutoCloseable {
         }
     }
 
+    /**
+     * Puts our programs on every hook that lacks them, as {@link #reconcile} does last: called again after the
+     * topology, which may just have made tm0 (a SHARED mesh with FOU or GUE), so that device is guarded at once.
+     *
+     * @return the repairs made, as tc commands
+     */
+    List<String> attachMissing() {
+        return attach();
+    }
+
     private List<String> attach() {
         Map<Hook, BpfProgram> wanted = wanted();
         Map<Hook, TcObject> ours = ourFilters(wanted.keySet());

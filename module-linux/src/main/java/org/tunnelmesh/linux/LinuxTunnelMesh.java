@@ -461,6 +461,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         List<String> repairs = new ArrayList<>(receiver.reconcile());
         repairs.addAll(filter == null ? List.of() : filter.reconcile(peers));
         repairs.addAll(topology.reconcile(peers));
+        repairs.addAll(filter == null ? List.of() : filter.attachMissing()); // a tm0 the topology made again
         for (String repair : repairs) {
             log.warn("kernel state repaired: {}", repair);
             changes.fire(l -> l.stateRepaired(repair));

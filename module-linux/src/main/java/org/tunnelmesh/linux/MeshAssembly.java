@@ -14,6 +14,7 @@ import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.internal.PeerTable;
 import org.tunnelmesh.internal.StateFile;
+import org.tunnelmesh.linux.bpf.IpipFilterProgram;
 import org.tunnelmesh.linux.netlink.FouPort;
 import org.tunnelmesh.linux.netlink.Netlink;
 import org.tunnelmesh.linux.netlink.NetlinkSocket;
@@ -86,9 +87,7 @@ final class MeshAssembly {
             journal.save(initial);
             // programs and map first: a kernel without BPF fails here, before anything changed
             long loadStart = System.nanoTime();
-            filter = config.ipipFilter()
-                    ? IpipFilter.open(ctx, initial.size(), org.tunnelmesh.linux.bpf.IpipFilterProgram.NO_PORT)
-                    : null;
+            filter = config.ipipFilter() ? IpipFilter.open(ctx, initial.size(), encapsulationPort(config)) : null;
             long filterLoad = System.nanoTime() - loadStart;
             Topology topology =
                     config.mode() == MeshMode.SHARED ? SharedTopology.open(ctx, state) : new PointToPointTopology(ctx);
@@ -113,6 +112,9 @@ final class MeshAssembly {
             ctx.describeRepairs = log.isDebugEnabled();
             try {
                 repairs.addAll(topology.reconcile(initial));
+                if (filter != null) {
+                    filter.attachMissing(); // tm0 made just now: guarded before the first peer's packet
+                }
             } finally {
                 ctx.describeRepairs = true;
             }
@@ -236,6 +238,11 @@ final class MeshAssembly {
     }
 
     /** Finds the underlay device (the one holding our underlay address) and settles the MTU. */
+    /** The UDP port the IPIP filter judges like IP protocol 4: the FOU or GUE port, none for plain IPIP. */
+    private static int encapsulationPort(MeshConfig config) {
+        return config.encapsulation().encapsulates() ? config.encapsulation().port() : IpipFilterProgram.NO_PORT;
+    }
+
     private static MeshContext discover(MeshConfig config, RtnetlinkSession session, KernelState state) {
         Address underlay = null;
         for (Address a : state.addresses()) {
