@@ -35,6 +35,8 @@ public final class EncryptionKeys {
     /**
      * Reads and checks a key file.
      *
+     * @param file the key file
+     * @return its keys
      * @throws InvalidInputException naming the file, the line and what is wrong, and how to fix it
      */
     public static EncryptionKeys fromFile(Path file) {
@@ -49,7 +51,9 @@ public final class EncryptionKeys {
     /**
      * Parses the text of a key file.
      *
+     * @param text the file's text
      * @param source what the text is, for messages (e.g. "encryption key file /etc/tunnelmesh/keys")
+     * @return its keys
      * @throws InvalidInputException naming the line and what is wrong with it (never its content)
      */
     public static EncryptionKeys parse(String text, String source) {
@@ -91,7 +95,13 @@ public final class EncryptionKeys {
         return new EncryptionKeys(List.copyOf(keys));
     }
 
-    /** Keys given directly (an embedder's secret store); the first encrypts. */
+    /**
+     * Keys given directly (an embedder's secret store); the first encrypts.
+     *
+     * @param keys the keys, 32 bytes each
+     * @return the checked keys
+     * @throws InvalidInputException as {@link #parse}, or for a key that is not 32 bytes
+     */
     public static EncryptionKeys of(List<byte[]> keys) {
         StringBuilder text = new StringBuilder();
         for (byte[] key : keys) {
@@ -103,18 +113,26 @@ public final class EncryptionKeys {
         return parse(text.toString(), "the encryption keys given");
     }
 
-    /** How many keys there are. */
+    /** {@return how many keys there are} */
     public int size() {
         return keys.size();
     }
 
-    /** A copy of key {@code index}; key 0 encrypts. */
+    /**
+     * A copy of one key.
+     *
+     * @param index 0 for the key that encrypts
+     * @return the key's 32 bytes
+     */
     public byte[] key(int index) {
         return keys.get(index).clone();
     }
 
     /**
-     * The first 8 hex digits of SHA-256 over key {@code index}: tells keys apart in logs without revealing them.
+     * The first 8 hex digits of SHA-256 over a key: tells keys apart in logs without revealing them.
+     *
+     * @param index the key
+     * @return 8 hex digits
      */
     public String fingerprint(int index) {
         try {

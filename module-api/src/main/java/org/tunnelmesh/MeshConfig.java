@@ -89,6 +89,7 @@ public final class MeshConfig {
     private final Duration probeInterval;
     private final int probeMisses;
     private final int probeRate;
+    private final Path encryptionKeyFile;
 
     private MeshConfig(Builder b) {
         this.name = b.name;
@@ -109,6 +110,7 @@ public final class MeshConfig {
         this.probeInterval = b.probeInterval;
         this.probeMisses = b.probeMisses;
         this.probeRate = b.probeRate;
+        this.encryptionKeyFile = b.encryptionKeyFile;
     }
 
     /**
@@ -310,6 +312,18 @@ public final class MeshConfig {
     }
 
     /**
+     * Encryption: the key file whose keys protect the tunnel packets between this node and every peer (IPsec ESP in
+     * transport mode, {@code rfc4106(gcm(aes))}), or null for none. One key per line, 64 hex digits; the first line
+     * encrypts, every line decrypts ({@link EncryptionKeys}). The mesh reads it at open and again on
+     * {@link TunnelMesh#reloadEncryptionKeys()}.
+     *
+     * @return the key file, or null (the default)
+     */
+    public Path encryptionKeyFile() {
+        return encryptionKeyFile;
+    }
+
+    /**
      * A builder holding this configuration, to change a few values of it.
      *
      * @return a new builder with every value of this configuration
@@ -333,7 +347,8 @@ public final class MeshConfig {
                 .stateFile(stateFile)
                 .probeInterval(probeInterval)
                 .probeMisses(probeMisses)
-                .probeRate(probeRate);
+                .probeRate(probeRate)
+                .encryptionKeyFile(encryptionKeyFile);
     }
 
     @Override
@@ -345,7 +360,8 @@ public final class MeshConfig {
                 + (extraUnderlayDevices.isEmpty() ? "" : ", extraUnderlayDevices=" + extraUnderlayDevices)
                 + (allowWideSubnets ? ", allowWideSubnets=true" : "")
                 + (stateFile == null ? "" : ", stateFile=" + stateFile) + ", probeInterval=" + probeInterval
-                + ", probeMisses=" + probeMisses + ", probeRate=" + probeRate + "]";
+                + ", probeMisses=" + probeMisses + ", probeRate=" + probeRate
+                + (encryptionKeyFile == null ? "" : ", encryptionKeyFile=" + encryptionKeyFile) + "]";
     }
 
     /**
@@ -371,8 +387,20 @@ public final class MeshConfig {
         private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
         private int probeMisses = DEFAULT_PROBE_MISSES;
         private int probeRate = DEFAULT_PROBE_RATE;
+        private Path encryptionKeyFile;
 
         private Builder() {}
+
+        /**
+         * Encrypts the tunnel packets with the keys of {@code file}; see {@link MeshConfig#encryptionKeyFile()}.
+         *
+         * @param file the key file, or null (the default) for no encryption
+         * @return this builder
+         */
+        public Builder encryptionKeyFile(Path file) {
+            this.encryptionKeyFile = file;
+            return this;
+        }
 
         /**
          * How long a peer may be silent before it is probed; see {@link MeshConfig#probeInterval()}.

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.EncryptionKeys;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
@@ -20,6 +21,7 @@ import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
 import org.tunnelmesh.linux.syscall.NetworkNamespace;
+import org.tunnelmesh.linux.xfrm.Xfrm;
 
 /**
  * How {@link LinuxTunnelMesh#open} puts a mesh together: checks the starting peers (with those of
@@ -51,6 +53,9 @@ final class MeshAssembly {
                 PointToPointTopology.checkDeviceNames(Map.of(), initial);
             }
         }
+        // read and checked before the kernel: a bad key file changes nothing
+        EncryptionKeys keys =
+                config.encryptionKeyFile() == null ? null : EncryptionKeys.fromFile(config.encryptionKeyFile());
         long started = System.nanoTime();
         Sockets sockets;
         try {
@@ -59,6 +64,7 @@ final class MeshAssembly {
             throw KernelErrors.translate(e);
         }
         IpipFilter filter = null;
+        MeshEncryption encryption = null;
         MeshLock lock = null;
         try {
             String where = (config.netns() == null ? "this network namespace" : "network namespace " + config.netns())
@@ -78,6 +84,16 @@ final class MeshAssembly {
             }
             // before the kernel: a file that cannot be written fails the open with nothing changed
             journal.save(initial);
+            if (keys != null) {
+                encryption = MeshEncryption.open(
+                        config.netns(),
+                        config.underlay(),
+                        config.routeProtocol(),
+                        MeshEncryption.tunnelProtocol(config),
+                        MeshEncryption.tunnelPort(config),
+                        keys);
+                encryption.probe(); // a kernel without esp4 or the AEAD fails here, before anything changed
+            }
             // programs and map first: a kernel without BPF fails here, before anything changed
             long loadStart = System.nanoTime();
             filter = config.ipipFilter() ? IpipFilter.open(ctx, initial.size()) : null;
@@ -87,6 +103,9 @@ final class MeshAssembly {
             table.addAll(initial);
             LinuxTunnelMesh mesh = new LinuxTunnelMesh(
                     ctx, topology, table, new CounterReader(sockets.stats), filter, guard, lock, journal);
+            if (encryption != null) {
+                mesh.encrypt(encryption);
+            }
             if (journal.persistent()) {
                 log.info(
                         "mesh '{}': desired peers kept in state file {} ({} restored from it)",
@@ -100,6 +119,9 @@ final class MeshAssembly {
             long topologyStart = System.nanoTime();
             ctx.describeRepairs = log.isDebugEnabled();
             try {
+                if (encryption != null) {
+                    repairs.addAll(encryption.reconcile(initial)); // adopted on restart: the same states are kept
+                }
                 repairs.addAll(topology.reconcile(initial));
             } finally {
                 ctx.describeRepairs = true;
@@ -138,6 +160,16 @@ final class MeshAssembly {
                         config.name(),
                         config.resyncInterval().toMillis(),
                         mesh::repairQuietly));
+                if (encryption != null) {
+                    mesh.watchEncryption(new KernelWatcher(
+                            encryption.openEvents(),
+                            encryption.portId(),
+                            encryption::concerns,
+                            config.name() + "-xfrm",
+                            0, // the rtnetlink watcher's resync reconciles the states and policies too
+                            mesh::repairQuietly,
+                            new int[] {Xfrm.XFRMNLGRP_SA, Xfrm.XFRMNLGRP_POLICY}));
+                }
             }
             return mesh;
         } catch (RuntimeException e) {
@@ -147,6 +179,9 @@ final class MeshAssembly {
             sockets.close();
             if (filter != null) {
                 filter.close();
+            }
+            if (encryption != null) {
+                encryption.close();
             }
             throw KernelErrors.translate(e);
         }
@@ -231,10 +266,13 @@ final class MeshAssembly {
         if (device == null) {
             throw new InvalidInputException("the device holding underlay " + config.underlay() + " vanished");
         }
-        int maxMtu = device.mtu() - MeshConfig.IPIP_OVERHEAD;
+        int maxMtu = device.mtu()
+                - MeshConfig.IPIP_OVERHEAD
+                - (config.encryptionKeyFile() != null ? MeshEncryption.ESP_OVERHEAD : 0);
         if (config.mtu() > maxMtu) {
             throw new InvalidInputException("MTU " + config.mtu() + " is too big: underlay device " + device.name()
-                    + " has MTU " + device.mtu() + ", so the tunnel can carry at most " + maxMtu);
+                    + " has MTU " + device.mtu() + ", so the tunnel can carry at most " + maxMtu
+                    + (config.encryptionKeyFile() != null ? " (IPIP and ESP overhead)" : ""));
         }
         int mtu = config.mtu() != 0 ? config.mtu() : maxMtu;
         if (mtu < MeshConfig.MIN_MTU) {

@@ -24,7 +24,12 @@ import static org.tunnelmesh.linux.bpf.BpfAssembler.Reg.*;
  * is how the tunnel device learns that a packet came through the underlay filter. This covers links
  * added later without watching for them.</li>
  * </ul>
- * The stamp is skb->priority, the field that decides the transmit queue: it survives
+ * An encrypting mesh's tunnel packets are ESP (IP protocol 50) around the IPIP: ESP from a peer counts and is
+ * stamped like IPIP (the kernel decrypts it in the same skb, so the stamp reaches tunl0 with the IPIP inside; the
+ * mesh's inbound xfrm policy drops a peer's IPIP that came without ESP), and ESP to a peer counts on egress. ESP from
+ * anyone else passes unstamped and uncounted: it is not the mesh's, and the kernel's IPsec decides about it.
+ *
+ * <p>The stamp is skb->priority, the field that decides the transmit queue: it survives
  * decapsulation in the same namespace (skb_scrub_packet clears the mark only across namespaces, and
  * not the priority), tc's ingress hook does not rewrite it (it does rewrite tc_index when a filter
  * says TC_ACT_OK), nor does netfilter on input, and a received packet does not use it: the
@@ -50,6 +55,8 @@ public final class IpipFilterProgram {
     static final int TC_ACT_UNSPEC = -1;
     static final int TC_ACT_SHOT = 2;
     static final int IPPROTO_IPIP = 4;
+    /** An encrypting mesh's tunnel packets (issue 27): ESP around the IPIP, counted and stamped like it. */
+    static final int IPPROTO_ESP = 50;
     /** The outer header IPIP adds (no options: the kernel's ipip sends none). */
     static final int IPIP_HEADER_BYTES = 20;
     /**
@@ -80,11 +87,16 @@ public final class IpipFilterProgram {
         a.label("pass")
                 .mov(R0, TC_ACT_UNSPEC)
                 .exit();
-        a.label("stranger");
+        a.label("stranger")
+                .loadByte(R1, R10, IP_PROTOCOL)
+                .jumpIfNotEqual(R1, IPPROTO_IPIP, "not_ours"); // ESP of strangers: the kernel's IPsec decides
         lookupRejected(a, rejectedFd);
         count(a, RejectedCounters.UNDERLAY_PACKETS, RejectedCounters.UNDERLAY_BYTES);
         a.label("drop")
                 .mov(R0, TC_ACT_SHOT)
+                .exit();
+        a.label("not_ours")
+                .mov(R0, TC_ACT_UNSPEC)
                 .exit();
         return a.assemble();
     }
@@ -130,7 +142,7 @@ public final class IpipFilterProgram {
                 .jumpIfEqual(R0, 0, "drop");
     }
 
-    /** Up to the peer lookup: non-IPv4 and non-IPIP jump to "pass"; R0 = the peer's counters or NULL. */
+    /** Up to the peer lookup: non-IPv4, and neither IPIP nor ESP, jump to "pass"; R0 = the peer's counters or NULL. */
     private static BpfAssembler header(int peerMapFd, int keyOffset) {
         return new BpfAssembler()
                 .mov(R6, R1)
@@ -146,7 +158,9 @@ public final class IpipFilterProgram {
                 .call(BPF_FUNC_SKB_LOAD_BYTES_RELATIVE)
                 .jumpIfNotEqual(R0, 0, "pass")
                 .loadByte(R1, R10, IP_PROTOCOL)
+                .jumpIfEqual(R1, IPPROTO_ESP, "lookup")
                 .jumpIfNotEqual(R1, IPPROTO_IPIP, "pass")
+                .label("lookup")
                 .loadMap(R1, peerMapFd)
                 .mov(R2, R10)
                 .add(R2, keyOffset)

@@ -74,6 +74,26 @@ class IpipFilterProgramTest {
         assertTrue(hex.contains("b700000002000000"), "drops with TC_ACT_SHOT");
     }
 
+    /** An encrypting mesh's packets: ESP (50) goes to the peer lookup too, and ESP of strangers is never dropped. */
+    @Test
+    void espFromAPeerCountsAndEspOfStrangersPasses() {
+        String ingress = Bytes.toHex(IpipFilterProgram.ingress(PEER_MAP_FD, REJECTED_FD));
+        String egress = Bytes.toHex(IpipFilterProgram.egress(PEER_MAP_FD));
+        // BPF_JMP|BPF_JEQ|BPF_K (0x15) on r1 with imm 50: IPPROTO_ESP goes to the lookup, on both hooks
+        assertEquals(1, count(ingress, "1501[0-9a-f]{4}32000000"), ingress);
+        assertEquals(1, count(egress, "1501[0-9a-f]{4}32000000"), egress);
+        // BPF_JNE (0x55) r1, 4 twice on ingress: in the header, and where a stranger's packet that is not IPIP passes
+        assertEquals(2, count(ingress, "5501[0-9a-f]{4}04000000"), ingress);
+    }
+
+    private static int count(String hex, String instruction) {
+        int n = 0;
+        for (int at = 0; at + 16 <= hex.length(); at += 16) { // one 8-byte instruction per 16 hex digits
+            n += hex.substring(at, at + 16).matches(instruction) ? 1 : 0;
+        }
+        return n;
+    }
+
     @Test
     void egressLooksUpTheDestinationAndNeverDrops() {
         byte[] program = IpipFilterProgram.egress(PEER_MAP_FD);
