@@ -41,6 +41,14 @@ final class MemberData {
      * writes the same bytes as before.
      */
     static byte[] encode(Ipv4Address underlay, List<Ipv4Prefix> subnets, Ipv4Address tunnelAddress) {
+        return encode(underlay, subnets, tunnelAddress, false);
+    }
+
+    /**
+     * With whether this node encrypts ({@code "encrypted":true}; never a key: the secret stays out of ZooKeeper). A node
+     * that does not encrypt writes the same bytes as before.
+     */
+    static byte[] encode(Ipv4Address underlay, List<Ipv4Prefix> subnets, Ipv4Address tunnelAddress, boolean encrypted) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("underlay", underlay.toString());
         json.put("subnets", subnets.stream().map(Ipv4Prefix::toString).toList());
@@ -49,6 +57,9 @@ final class MemberData {
                 && !tunnelAddress.equals(subnets.get(0).network())
                 && subnets.stream().anyMatch(s -> s.contains(tunnelAddress))) {
             json.put("tunnelAddress", tunnelAddress.toString());
+        }
+        if (encrypted) {
+            json.put("encrypted", true);
         }
         byte[] data = Json.write(json).getBytes(StandardCharsets.UTF_8);
         if (data.length > MAX_BYTES) {
@@ -69,6 +80,16 @@ final class MemberData {
      * @throws InvalidInputException saying what is wrong with the data
      */
     static Peer parse(String name, byte[] data) {
+        return parse(name, data, false);
+    }
+
+    /**
+     * The member as a peer, for a node that encrypts or not: a member whose setting differs is refused (the two could
+     * not exchange a packet: one's inbound policy requires ESP, the other sends IPIP in the clear).
+     *
+     * @throws InvalidInputException saying what is wrong with the data, or that the encryption settings differ
+     */
+    static Peer parse(String name, byte[] data, boolean encrypting) {
         if (data == null || data.length == 0) {
             throw new InvalidInputException("member '" + name + "' has no data");
         }
@@ -102,6 +123,16 @@ final class MemberData {
             address = Ipv4Address.parse(underlay);
         } catch (InvalidInputException e) {
             throw new InvalidInputException("member '" + name + "': " + e.getMessage());
+        }
+        Object encrypted = json.getOrDefault("encrypted", false);
+        if (!(encrypted instanceof Boolean memberEncrypts)) {
+            throw new InvalidInputException("member '" + name + "': \"encrypted\" is not true or false");
+        }
+        if (memberEncrypts != encrypting) {
+            throw new InvalidInputException(
+                    "member '" + name + "' " + (memberEncrypts ? "encrypts" : "does not encrypt")
+                            + " and this node " + (encrypting ? "does" : "does not")
+                            + ": give every node of the cluster the same --encryption-key-file, or none");
         }
         return new Peer(name, address, prefixes, tunnel);
     }
