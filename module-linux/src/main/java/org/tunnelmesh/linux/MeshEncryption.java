@@ -537,6 +537,18 @@ final class MeshEncryption implements AutoCloseable {
         } catch (RuntimeException e) {
             lines.add("FAIL encryption: cannot read the kernel's xfrm states (xfrm_user): " + e.getMessage());
         }
+        try {
+            for (var e : counters().entrySet()) {
+                EspCounters c = e.getValue();
+                if (c.integrityFailed() > 0 || c.replayDropped() > 0) {
+                    lines.add("WARN encryption: peer underlay " + e.getKey() + ": " + c.integrityFailed()
+                            + " packet(s) failed ESP authentication, " + c.replayDropped()
+                            + " dropped as replays (a peer with another key, or forged or repeated packets)");
+                }
+            }
+        } catch (RuntimeException e) {
+            lines.add("FAIL encryption: cannot read the states' counters: " + e.getMessage());
+        }
         long dropped = unprotectedDropped();
         lines.add((dropped < 0 ? "WARN" : "OK") + " encryption: unprotected tunnel packets dropped: "
                 + (dropped < 0 ? "not counted (CONFIG_XFRM_STATISTICS off)" : dropped));

@@ -119,23 +119,25 @@ class EncryptedMeshKernelIT {
                 () -> String.join("\n", node2.diagnose()));
     }
 
-    @Test
-    void aNodeWithAnotherKeyCannotReachThemNorDisturbThem() throws Exception {
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void aNodeWithAnotherKeyCannotReachThemNorDisturbThem(MeshMode mode) throws Exception {
         Path keys = keyFile("keys", K1);
         Path other = keyFile("other", K3);
-        meshes.open(encrypted(1, MeshMode.SHARED, keys, false), 2, 3);
-        meshes.open(encrypted(2, MeshMode.SHARED, keys, false), 1, 3);
-        meshes.open(encrypted(3, MeshMode.SHARED, other, false), 1, 2);
+        meshes.open(encrypted(1, mode, keys, false), 2, 3);
+        meshes.open(encrypted(2, mode, keys, false), 1, 3);
+        meshes.open(encrypted(3, mode, other, false), 1, 2);
         assertEquals(0, Lab.ping(3, Lab.tunnelAddress(1), 3));
         assertEquals(0, Lab.ping(1, Lab.tunnelAddress(3), 3));
         assertEquals(5, Lab.ping(1, Lab.tunnelAddress(2), 5));
     }
 
-    @Test
-    void unprotectedIpipFromAPeerIsDroppedAndCounted() throws Exception {
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void unprotectedIpipFromAPeerIsDroppedAndCounted(MeshMode mode) throws Exception {
         Path keys = keyFile("keys", K1);
-        LinuxTunnelMesh node1 = meshes.open(encrypted(1, MeshMode.SHARED, keys, false), 2);
-        meshes.open(Lab.config(2, MeshMode.SHARED), 1); // node2 sends plain IPIP from a peer's address
+        LinuxTunnelMesh node1 = meshes.open(encrypted(1, mode, keys, false), 2);
+        meshes.open(Lab.config(2, mode), 1); // node2 sends plain IPIP from a peer's address
         long before = node1.unprotectedRejectedPackets();
         assertTrue(before >= 0, "the lab kernel counts them (CONFIG_XFRM_STATISTICS)");
         assertEquals(0, Lab.ping(2, Lab.tunnelAddress(1), 3));
@@ -301,6 +303,68 @@ class EncryptedMeshKernelIT {
             assertEquals(5, Lab.ping(2, Lab.tunnelAddress(1), 5));
         } finally {
             MeshEncryption.graceMillis = 10_000;
+        }
+    }
+
+    /**
+     * A state the kernel refuses (here: another owner's state holds the SPI the new peer's inbound state needs) fails
+     * the addPeer whole: the mesh's states and policies of that peer are removed again, no route was added, and the
+     * other owner's state is left alone.
+     */
+    @Test
+    void aRefusedStateRollsTheWholeAddBack() throws Exception {
+        Path keys = keyFile("keys", K1);
+        LinuxTunnelMesh node1 = meshes.open(encrypted(1, MeshMode.SHARED, keys, false), 2);
+        int spi = org.tunnelmesh.linux.xfrm.EspKeys.derive(
+                        java.util.HexFormat.of().parseHex(K1),
+                        org.tunnelmesh.Ipv4Address.parse(Lab.underlay(3)),
+                        org.tunnelmesh.Ipv4Address.parse(Lab.underlay(1)))
+                .spi();
+        String spiHex = "0x" + Integer.toHexString(spi);
+        ip(
+                1,
+                "xfrm",
+                "state",
+                "add",
+                "src",
+                Lab.underlay(3),
+                "dst",
+                Lab.underlay(1),
+                "proto",
+                "esp",
+                "spi",
+                spiHex,
+                "reqid",
+                "7",
+                "mode",
+                "transport",
+                "aead",
+                "rfc4106(gcm(aes))",
+                "0x" + K3 + "01020304",
+                "128");
+        try {
+            String before = ip(1, "xfrm", "state") + ip(1, "xfrm", "policy");
+            var e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.tunnelmesh.ConflictException.class, () -> node1.addPeer(Lab.peer(3)));
+            assertTrue(e.getMessage().contains("ip xfrm state add src " + Lab.underlay(3)), e.getMessage());
+            assertEquals(List.of(Lab.peer(2)), node1.peers());
+            assertEquals(
+                    before, ip(1, "xfrm", "state") + ip(1, "xfrm", "policy"), "rolled back, the foreign state kept");
+            assertFalse(ip(1, "route").contains("192.168.43.0/24"), "no route for the refused peer");
+        } finally {
+            Lab.ipIgnoringFailure(
+                    1,
+                    "xfrm",
+                    "state",
+                    "delete",
+                    "src",
+                    Lab.underlay(3),
+                    "dst",
+                    Lab.underlay(1),
+                    "proto",
+                    "esp",
+                    "spi",
+                    spiHex);
         }
     }
 
