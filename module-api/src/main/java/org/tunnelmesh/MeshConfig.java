@@ -90,6 +90,7 @@ public final class MeshConfig {
     private final int probeMisses;
     private final int probeRate;
     private final Encapsulation encapsulation;
+    private final Path encryptionKeyFile;
 
     private MeshConfig(Builder b) {
         this.name = b.name;
@@ -111,6 +112,7 @@ public final class MeshConfig {
         this.probeMisses = b.probeMisses;
         this.probeRate = b.probeRate;
         this.encapsulation = b.encapsulation;
+        this.encryptionKeyFile = b.encryptionKeyFile;
     }
 
     /**
@@ -327,6 +329,18 @@ public final class MeshConfig {
     }
 
     /**
+     * Encryption: the key file whose keys protect the tunnel packets between this node and every peer (IPsec ESP in
+     * transport mode, {@code rfc4106(gcm(aes))}), or null for none. One key per line, 64 hex digits; the first line
+     * encrypts, every line decrypts ({@link EncryptionKeys}). The mesh reads it at open and again on
+     * {@link TunnelMesh#reloadEncryptionKeys()}.
+     *
+     * @return the key file, or null (the default)
+     */
+    public Path encryptionKeyFile() {
+        return encryptionKeyFile;
+    }
+
+    /**
      * A builder holding this configuration, to change a few values of it.
      *
      * @return a new builder with every value of this configuration
@@ -351,7 +365,8 @@ public final class MeshConfig {
                 .probeInterval(probeInterval)
                 .probeMisses(probeMisses)
                 .probeRate(probeRate)
-                .encapsulation(encapsulation);
+                .encapsulation(encapsulation)
+                .encryptionKeyFile(encryptionKeyFile);
     }
 
     @Override
@@ -364,7 +379,8 @@ public final class MeshConfig {
                 + (allowWideSubnets ? ", allowWideSubnets=true" : "")
                 + (stateFile == null ? "" : ", stateFile=" + stateFile) + ", probeInterval=" + probeInterval
                 + ", probeMisses=" + probeMisses + ", probeRate=" + probeRate
-                + (encapsulation.encapsulates() ? ", encapsulation=" + encapsulation : "") + "]";
+                + (encapsulation.encapsulates() ? ", encapsulation=" + encapsulation : "")
+                + (encryptionKeyFile == null ? "" : ", encryptionKeyFile=" + encryptionKeyFile) + "]";
     }
 
     /**
@@ -391,6 +407,7 @@ public final class MeshConfig {
         private int probeMisses = DEFAULT_PROBE_MISSES;
         private int probeRate = DEFAULT_PROBE_RATE;
         private Encapsulation encapsulation = Encapsulation.NONE;
+        private Path encryptionKeyFile;
 
         private Builder() {}
 
@@ -403,6 +420,17 @@ public final class MeshConfig {
          */
         public Builder encapsulation(Encapsulation encapsulation) {
             this.encapsulation = encapsulation;
+            return this;
+        }
+
+        /**
+         * Encrypts the tunnel packets with the keys of {@code file}; see {@link MeshConfig#encryptionKeyFile()}.
+         *
+         * @param file the key file, or null (the default) for no encryption
+         * @return this builder
+         */
+        public Builder encryptionKeyFile(Path file) {
+            this.encryptionKeyFile = file;
             return this;
         }
 

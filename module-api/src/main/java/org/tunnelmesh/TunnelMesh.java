@@ -177,6 +177,36 @@ public interface TunnelMesh extends AutoCloseable {
     }
 
     /**
+     * What protects the tunnel packets: {@code NONE}, or the AEAD of the mesh's IPsec ESP states, e.g.
+     * {@code rfc4106(gcm(aes))} ({@link MeshConfig#encryptionKeyFile()}).
+     *
+     * @return {@code NONE} or the algorithm
+     */
+    default String encryption() {
+        return "NONE";
+    }
+
+    /**
+     * Reads the encryption key file again and applies it: states for new keys first, the first key's outbound states,
+     * then (after a grace period) the removal of keys no longer in the file. A bad file changes nothing.
+     *
+     * @throws InvalidInputException naming the file and what is wrong with it, or when the mesh does not encrypt
+     */
+    default void reloadEncryptionKeys() {
+        throw new InvalidInputException(getClass().getName() + " does not encrypt: it has no key file to reload");
+    }
+
+    /**
+     * Tunnel packets the kernel dropped because they came from a peer without the mesh's encryption (its policy
+     * requires ESP); -1 when the mesh does not encrypt or the kernel does not count them (CONFIG_XFRM_STATISTICS).
+     *
+     * @return the count of the mesh's network namespace
+     */
+    default long unprotectedRejectedPackets() {
+        return -1;
+    }
+
+    /**
      * Compares the kernel with the mesh's desired state and repairs the difference: missing
      * routes, devices, addresses, up state; leftovers it owns but no longer wants.
      *

@@ -71,18 +71,30 @@ final class KernelWatcher implements AutoCloseable {
             String meshName,
             long resyncMillis,
             Runnable repair) {
-        this.socket = socket;
-        this.ownPortId = ownPortId;
-        this.concerns = concerns;
-        this.repair = repair;
-        this.resyncNanos = TimeUnit.MILLISECONDS.toNanos(resyncMillis);
-        for (int group : new int[] {
+        this(socket, ownPortId, concerns, meshName, resyncMillis, repair, new int[] {
             RTNLGRP_LINK,
             RTNLGRP_IPV4_IFADDR,
             RTNLGRP_IPV4_ROUTE,
             RTNLGRP_NEXTHOP,
             org.tunnelmesh.linux.tc.Tc.RTNLGRP_TC
-        }) {
+        });
+    }
+
+    /** @param groups the multicast groups to join on {@code socket} (of any netlink protocol: xfrm's too) */
+    KernelWatcher(
+            NetlinkSocket socket,
+            int ownPortId,
+            Predicate<NetlinkMessage> concerns,
+            String meshName,
+            long resyncMillis,
+            Runnable repair,
+            int[] groups) {
+        this.socket = socket;
+        this.ownPortId = ownPortId;
+        this.concerns = concerns;
+        this.repair = repair;
+        this.resyncNanos = TimeUnit.MILLISECONDS.toNanos(resyncMillis);
+        for (int group : groups) {
             try {
                 socket.joinGroup(group);
             } catch (NativeIoException e) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.EncryptionKeys;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshClosedException;
 import org.tunnelmesh.MeshConfig;
@@ -57,6 +58,11 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final FouReceiver receiver;
 
     private KernelWatcher watcher;
+
+    /** IPsec ESP with the peers (issue 27), or null when the mesh does not encrypt; and its xfrm event watcher. */
+    private MeshEncryption encryption;
+
+    private KernelWatcher encryptionWatcher;
     /** Peer health, on its own thread; null until {@link #watchHealth} (never null once open returned). */
     private HealthMonitor health;
     /** After purge() the mesh holds nothing in the kernel and repairs nothing, until a peer is added. */
@@ -202,6 +208,19 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     /** Starts repairing what the watcher reports; the watcher is closed with the mesh. */
+    /** Called by {@link MeshAssembly} before the mesh is handed out: the mesh encrypts with {@code encryption}. */
+    void encrypt(MeshEncryption encryption) {
+        this.encryption = encryption;
+    }
+
+    /** Watches the mesh's xfrm states and policies: one deleted by hand is back as soon as it is gone. */
+    void watchEncryption(KernelWatcher watcher) {
+        synchronized (changes.lock) {
+            this.encryptionWatcher = watcher;
+        }
+        watcher.start();
+    }
+
     void watch(KernelWatcher watcher) {
         synchronized (changes.lock) {
             this.watcher = watcher;
@@ -306,12 +325,22 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
                 purged = false;
             }
+            if (encryption != null) {
+                encryption.add(adding); // states and policies before the routes: no packet leaves unprotected
+            }
             if (filter != null) {
                 filter.add(adding);
             }
             try {
                 topology.add(adding);
             } catch (RuntimeException e) {
+                if (encryption != null) {
+                    try {
+                        encryption.remove(adding);
+                    } catch (RuntimeException undo) {
+                        e.addSuppressed(undo);
+                    }
+                }
                 if (filter != null) {
                     try {
                         filter.remove(adding); // rolled back with the routes
@@ -367,6 +396,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             }
             if (filter != null) {
                 filter.remove(removing);
+            }
+            if (encryption != null) {
+                encryption.remove(removing);
             }
         }
         log.info(
@@ -460,6 +492,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         List<Peer> peers = table.peers();
         List<String> repairs = new ArrayList<>(receiver.reconcile());
         repairs.addAll(filter == null ? List.of() : filter.reconcile(peers));
+        if (encryption != null) {
+            repairs.addAll(encryption.reconcile(peers));
+        }
         repairs.addAll(topology.reconcile(peers));
         repairs.addAll(filter == null ? List.of() : filter.attachMissing()); // a tm0 the topology made again
         for (String repair : repairs) {
@@ -486,6 +521,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         receiver.purge(ports);
         if (filter != null) {
             filter.purge();
+        }
+        if (encryption != null) {
+            encryption.purge();
         }
         table.clear();
         if (health != null) {
@@ -514,11 +552,57 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             }
             lines.addAll(receiver.diagnose());
             lines.add(guard.diagnose(table.peers()));
+            if (encryption != null) {
+                lines.addAll(encryption.diagnose(table.peers()));
+            }
             if (health != null) {
                 lines.addAll(health.diagnose());
             }
             lines.add(journal.diagnosis(table.size()));
             return lines;
+        }
+    }
+
+    @Override
+    public String encryption() {
+        return encryption == null ? "NONE" : encryption.algorithm();
+    }
+
+    @Override
+    public void reloadEncryptionKeys() {
+        if (encryption == null) {
+            throw new InvalidInputException("mesh '" + ctx.config.name()
+                    + "' does not encrypt (no encryption key file):" + " there are no keys to reload");
+        }
+        // read and checked before the lock: a bad file changes nothing
+        EncryptionKeys keys = EncryptionKeys.fromFile(ctx.config.encryptionKeyFile());
+        changes.changing(() -> {
+            ensureOpen();
+            if (keys.equals(encryption.keys())) {
+                log.info("encryption keys reloaded: unchanged {}", keys);
+                return 0;
+            }
+            encryption.useKeys(keys, this::repairQuietly);
+            log.info("encryption keys reloaded: {}", keys);
+            return reconcileLocked();
+        });
+    }
+
+    @Override
+    public long unprotectedRejectedPackets() {
+        MeshEncryption e;
+        synchronized (changes.lock) {
+            ensureOpen();
+            e = encryption;
+        }
+        return e == null ? -1 : e.unprotectedDropped();
+    }
+
+    /** Per peer underlay, what the peer's ESP states counted; empty when the mesh does not encrypt. */
+    java.util.Map<org.tunnelmesh.Ipv4Address, MeshEncryption.EspCounters> encryptionCounters() {
+        synchronized (changes.lock) {
+            ensureOpen();
+            return encryption == null ? java.util.Map.of() : encryption.counters();
         }
     }
 
@@ -545,6 +629,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public void close() {
         KernelWatcher stopping;
+        KernelWatcher encryptionStopping;
         HealthMonitor healthStopping;
         synchronized (changes.lock) {
             if (closed) {
@@ -552,11 +637,15 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             }
             closed = true;
             stopping = watcher;
+            encryptionStopping = encryptionWatcher;
             healthStopping = health;
         }
         // outside the lock: the watcher may be waiting for it to repair
         if (stopping != null) {
             stopping.close();
+        }
+        if (encryptionStopping != null) {
+            encryptionStopping.close();
         }
         if (healthStopping != null) {
             healthStopping.close();
@@ -573,6 +662,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             guard.close();
             if (filter != null) {
                 filter.close();
+            }
+            if (encryption != null) {
+                encryption.close();
             }
             lock.close();
             log.info("mesh '{}' closed; kernel state left in place", ctx.config.name());

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.tunnelmesh.ConflictException;
+import org.tunnelmesh.EncryptionKeys;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
@@ -23,6 +24,7 @@ import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
 import org.tunnelmesh.linux.syscall.NetworkNamespace;
+import org.tunnelmesh.linux.xfrm.Xfrm;
 
 /**
  * How {@link LinuxTunnelMesh#open} puts a mesh together: checks the starting peers (with those of
@@ -57,6 +59,9 @@ final class MeshAssembly {
                 PointToPointTopology.checkDeviceNames(Map.of(), initial);
             }
         }
+        // read and checked before the kernel: a bad key file changes nothing
+        EncryptionKeys keys =
+                config.encryptionKeyFile() == null ? null : EncryptionKeys.fromFile(config.encryptionKeyFile());
         long started = System.nanoTime();
         Sockets sockets;
         try {
@@ -65,6 +70,7 @@ final class MeshAssembly {
             throw KernelErrors.translate(e);
         }
         IpipFilter filter = null;
+        MeshEncryption encryption = null;
         MeshLock lock = null;
         FouReceiver receiver = new FouReceiver(config);
         try {
@@ -85,6 +91,16 @@ final class MeshAssembly {
             }
             // before the kernel: a file that cannot be written fails the open with nothing changed
             journal.save(initial);
+            if (keys != null) {
+                encryption = MeshEncryption.open(
+                        config.netns(),
+                        config.underlay(),
+                        config.routeProtocol(),
+                        MeshEncryption.tunnelProtocol(config),
+                        MeshEncryption.tunnelPort(config),
+                        keys);
+                encryption.probe(); // a kernel without esp4 or the AEAD fails here, before anything changed
+            }
             // programs and map first: a kernel without BPF fails here, before anything changed
             long loadStart = System.nanoTime();
             filter = config.ipipFilter() ? IpipFilter.open(ctx, initial.size(), encapsulationPort(config)) : null;
@@ -97,6 +113,9 @@ final class MeshAssembly {
             table.addAll(initial);
             LinuxTunnelMesh mesh = new LinuxTunnelMesh(
                     ctx, topology, table, new CounterReader(sockets.stats), filter, guard, lock, journal, receiver);
+            if (encryption != null) {
+                mesh.encrypt(encryption);
+            }
             if (journal.persistent()) {
                 log.info(
                         "mesh '{}': desired peers kept in state file {} ({} restored from it)",
@@ -111,6 +130,9 @@ final class MeshAssembly {
             long topologyStart = System.nanoTime();
             ctx.describeRepairs = log.isDebugEnabled();
             try {
+                if (encryption != null) {
+                    repairs.addAll(encryption.reconcile(initial)); // adopted on restart: the same states are kept
+                }
                 repairs.addAll(topology.reconcile(initial));
                 if (filter != null) {
                     filter.attachMissing(); // tm0 made just now: guarded before the first peer's packet
@@ -160,6 +182,16 @@ final class MeshAssembly {
                     watcher.pollEvery(FOU_PORT_POLL_MILLIS, mesh::receivePortMissing);
                 }
                 mesh.watch(watcher);
+                if (encryption != null) {
+                    mesh.watchEncryption(new KernelWatcher(
+                            encryption.openEvents(),
+                            encryption.portId(),
+                            encryption::concerns,
+                            config.name() + "-xfrm",
+                            0, // the rtnetlink watcher's resync reconciles the states and policies too
+                            mesh::repairQuietly,
+                            new int[] {Xfrm.XFRMNLGRP_SA, Xfrm.XFRMNLGRP_POLICY}));
+                }
             }
             return mesh;
         } catch (RuntimeException e) {
@@ -171,6 +203,9 @@ final class MeshAssembly {
             sockets.close();
             if (filter != null) {
                 filter.close();
+            }
+            if (encryption != null) {
+                encryption.close();
             }
             throw KernelErrors.translate(e);
         }
@@ -260,13 +295,15 @@ final class MeshAssembly {
         if (device == null) {
             throw new InvalidInputException("the device holding underlay " + config.underlay() + " vanished");
         }
-        int overhead = config.encapsulation().overhead();
+        boolean encrypted = config.encryptionKeyFile() != null;
+        int overhead = config.encapsulation().overhead() + (encrypted ? MeshEncryption.ESP_OVERHEAD : 0);
         int maxMtu = device.mtu() - overhead;
         if (config.mtu() > maxMtu) {
             throw new InvalidInputException("MTU " + config.mtu() + " is too big: underlay device " + device.name()
                     + " has MTU " + device.mtu() + ", so the tunnel can carry at most " + maxMtu
-                    + (config.encapsulation().encapsulates()
-                            ? " (" + config.encapsulation() + " adds " + overhead + " bytes)"
+                    + (config.encapsulation().encapsulates() || encrypted
+                            ? " (" + config.encapsulation() + (encrypted ? " and ESP" : "") + " add " + overhead
+                                    + " bytes)"
                             : ""));
         }
         int mtu = config.mtu() != 0 ? config.mtu() : maxMtu;

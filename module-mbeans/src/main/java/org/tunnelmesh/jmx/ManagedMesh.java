@@ -122,6 +122,25 @@ public final class ManagedMesh {
         return mbeans.traffic().current().rejectedBytes();
     }
 
+    /** {@return {@code NONE}, or the AEAD protecting the tunnel packets, e.g. {@code rfc4106(gcm(aes))} (attribute {@code Encryption})} */
+    @Managed(
+            description =
+                    "NONE, or the AEAD of the IPsec ESP (transport mode) that protects every tunnel packet between this node and its peers")
+    public String getEncryption() {
+        return mesh.encryption();
+    }
+
+    /**
+     * {@return tunnel packets the kernel dropped because a peer sent them without the mesh's encryption, -1 when the
+     * mesh does not encrypt (attribute {@code UnprotectedRejectedPackets})}
+     */
+    @Managed(
+            description =
+                    "Tunnel packets the kernel dropped because they came from a peer without ESP (the inbound policy requires it; XfrmInTmplMismatch); -1 when the mesh does not encrypt")
+    public long getUnprotectedRejectedPackets() {
+        return mesh.unprotectedRejectedPackets();
+    }
+
     /** {@return the number of peers (attribute {@code PeerCount})} */
     @Managed(description = "Number of peers")
     public int getPeerCount() {
@@ -280,6 +299,25 @@ public final class ManagedMesh {
     public int reconcile() throws MBeanException {
         try {
             return mesh.reconcile();
+        } catch (RuntimeException e) {
+            throw rejected(e);
+        }
+    }
+
+    /**
+     * Reads the encryption key file again and applies it, as {@link org.tunnelmesh.TunnelMesh#reloadEncryptionKeys}.
+     *
+     * @throws MBeanException carrying the mesh's message: wrapping an {@link IllegalArgumentException} for a bad key
+     *     file or a mesh that does not encrypt (nothing changed), an {@link IllegalStateException} when the kernel
+     *     refused a change
+     */
+    @Managed(
+            description =
+                    "Reads the encryption key file again (first line encrypts, every line decrypts) and applies it without losing a packet: states for new keys first, old keys' states removed after a grace period")
+    @ManagedImpact(MBeanOperationInfo.ACTION)
+    public void reloadEncryptionKeys() throws MBeanException {
+        try {
+            mesh.reloadEncryptionKeys();
         } catch (RuntimeException e) {
             throw rejected(e);
         }

@@ -116,10 +116,12 @@ class MeshMBeansTest {
         assertEquals("long", types.get("RejectedPackets"));
         assertEquals("long", types.get("RejectedBytes"));
         assertEquals(String[].class.getName(), types.get("UnreachablePeers"));
+        assertEquals("java.lang.String", types.get("Encryption"));
+        assertEquals("long", types.get("UnprotectedRejectedPackets"));
         assertTrue(
                 types.keySet().stream().noneMatch(name -> name.contains(".")),
                 "latency figures belong to MeshStats: " + types.keySet());
-        assertEquals(13, types.size(), types.keySet().toString());
+        assertEquals(15, types.size(), types.keySet().toString());
         assertDescribed(info);
         assertTrue(Arrays.stream(info.getAttributes()).noneMatch(MBeanAttributeInfo::isWritable));
     }
@@ -175,8 +177,17 @@ class MeshMBeansTest {
                 .collect(Collectors.toMap(MBeanOperationInfo::getName, Function.identity()));
 
         assertEquals(
-                Set.of("addPeer", "addPeers", "removePeer", "removePeers", "reconcile", "purge", "diagnose"),
+                Set.of(
+                        "addPeer",
+                        "addPeers",
+                        "removePeer",
+                        "removePeers",
+                        "reconcile",
+                        "purge",
+                        "diagnose",
+                        "reloadEncryptionKeys"),
                 operations.keySet());
+        assertParameters(operations.get("reloadEncryptionKeys"), "void");
         assertParameters(operations.get("addPeer"), "void", "name", "underlay", "subnets");
         assertParameters(operations.get("addPeers"), "void", "peers");
         assertParameters(operations.get("removePeer"), "void", "name");
@@ -193,7 +204,16 @@ class MeshMBeansTest {
                 .toList();
 
         assertEquals(
-                List.of("diagnose", "addPeer", "addPeers", "purge", "reconcile", "removePeer", "removePeers"), listed);
+                List.of(
+                        "diagnose",
+                        "addPeer",
+                        "addPeers",
+                        "purge",
+                        "reconcile",
+                        "reloadEncryptionKeys",
+                        "removePeer",
+                        "removePeers"),
+                listed);
     }
 
     @Test
@@ -212,6 +232,8 @@ class MeshMBeansTest {
                         "removePeers",
                         MBeanOperationInfo.ACTION,
                         "reconcile",
+                        MBeanOperationInfo.ACTION,
+                        "reloadEncryptionKeys",
                         MBeanOperationInfo.ACTION,
                         "purge",
                         MBeanOperationInfo.ACTION,
@@ -452,6 +474,21 @@ class MeshMBeansTest {
         return Arrays.stream(server.getMBeanInfo(name).getAttributes())
                 .map(MBeanAttributeInfo::getName)
                 .toArray(String[]::new);
+    }
+
+    /** A mesh without a key file: Encryption NONE, and reloadEncryptionKeys() refused with a message saying why. */
+    @Test
+    void encryptionOfAMeshThatDoesNotEncrypt() throws Exception {
+        assertEquals("NONE", server.getAttribute(MESH, "Encryption"));
+        assertEquals(-1L, server.getAttribute(MESH, "UnprotectedRejectedPackets"));
+        javax.management.MBeanException e = org.junit.jupiter.api.Assertions.assertThrows(
+                javax.management.MBeanException.class,
+                () -> server.invoke(MESH, "reloadEncryptionKeys", new Object[0], new String[0]));
+        assertTrue(
+                e.getCause() instanceof IllegalArgumentException, e.getCause().toString());
+        assertTrue(
+                e.getCause().getMessage().contains("does not encrypt"),
+                e.getCause().getMessage());
     }
 
     @Test

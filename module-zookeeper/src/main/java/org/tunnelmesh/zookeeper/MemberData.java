@@ -44,12 +44,20 @@ final class MemberData {
      * writes the same bytes as before.
      */
     static byte[] encode(Ipv4Address underlay, List<Ipv4Prefix> subnets, Ipv4Address tunnelAddress) {
-        return encode(underlay, subnets, tunnelAddress, Encapsulation.NONE);
+        return encode(underlay, subnets, tunnelAddress, Encapsulation.NONE, false);
     }
 
-    /** With this node's encapsulation: announced unless it is NONE, so a plain node writes the same bytes as before. */
+    /**
+     * With this node's encapsulation (announced unless it is NONE) and whether it encrypts ({@code "encrypted":true};
+     * never a key: the secret stays out of ZooKeeper). A plain node that does not encrypt writes the same bytes as
+     * before.
+     */
     static byte[] encode(
-            Ipv4Address underlay, List<Ipv4Prefix> subnets, Ipv4Address tunnelAddress, Encapsulation encapsulation) {
+            Ipv4Address underlay,
+            List<Ipv4Prefix> subnets,
+            Ipv4Address tunnelAddress,
+            Encapsulation encapsulation,
+            boolean encrypted) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("underlay", underlay.toString());
         json.put("subnets", subnets.stream().map(Ipv4Prefix::toString).toList());
@@ -61,6 +69,9 @@ final class MemberData {
         }
         if (encapsulation.encapsulates()) {
             json.put("encapsulation", encapsulation.toString());
+        }
+        if (encrypted) {
+            json.put("encrypted", true);
         }
         byte[] data = Json.write(json).getBytes(StandardCharsets.UTF_8);
         if (data.length > MAX_BYTES) {
@@ -81,17 +92,31 @@ final class MemberData {
      * @throws InvalidInputException saying what is wrong with the data
      */
     static Peer parse(String name, byte[] data) {
-        return parse(name, data, null);
+        return parse(name, data, null, false);
     }
 
     /**
-     * The member as a peer of a node with encapsulation {@code ours}.
+     * The member as a peer of a node with encapsulation {@code ours} that does not encrypt.
      *
      * @param ours this node's encapsulation; null to accept any
      * @throws InvalidInputException saying what is wrong with the data, or that the member's encapsulation is not
      *     {@code ours}
      */
     static Peer parse(String name, byte[] data, Encapsulation ours) {
+        return parse(name, data, ours, false);
+    }
+
+    /**
+     * The member as a peer of a node with encapsulation {@code ours} that encrypts or not: a member whose settings
+     * differ is refused (the two could not exchange a packet: one's inbound policy requires ESP, the other sends IPIP
+     * in the clear; or one sends UDP the other's kernel does not unwrap).
+     *
+     * @param ours this node's encapsulation; null to accept any
+     * @param encrypting whether this node encrypts (--encryption-key-file)
+     * @throws InvalidInputException saying what is wrong with the data, or that the member's encapsulation or
+     *     encryption is not this node's
+     */
+    static Peer parse(String name, byte[] data, Encapsulation ours, boolean encrypting) {
         if (data == null || data.length == 0) {
             throw new InvalidInputException("member '" + name + "' has no data");
         }
@@ -130,6 +155,16 @@ final class MemberData {
             address = Ipv4Address.parse(underlay);
         } catch (InvalidInputException e) {
             throw new InvalidInputException("member '" + name + "': " + e.getMessage());
+        }
+        Object encrypted = json.getOrDefault("encrypted", false);
+        if (!(encrypted instanceof Boolean memberEncrypts)) {
+            throw new InvalidInputException("member '" + name + "': \"encrypted\" is not true or false");
+        }
+        if (memberEncrypts != encrypting) {
+            throw new InvalidInputException(
+                    "member '" + name + "' " + (memberEncrypts ? "encrypts" : "does not encrypt")
+                            + " and this node " + (encrypting ? "does" : "does not")
+                            + ": give every node of the cluster the same --encryption-key-file, or none");
         }
         return new Peer(name, address, prefixes, tunnel);
     }

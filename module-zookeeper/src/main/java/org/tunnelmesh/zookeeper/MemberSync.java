@@ -193,7 +193,7 @@ final class MemberSync {
                                     + "' is not ephemeral (a persistent znode is nobody's live member)");
                     continue;
                 }
-                Parsed p = parse(memberName, member);
+                Parsed p = parse(memberName, member, !"NONE".equals(mesh.encryption()));
                 seen.put(memberName, p);
                 if (p.error() != null) {
                     skipping.put(memberName, p.error());
@@ -295,7 +295,7 @@ final class MemberSync {
         }
     }
 
-    private Parsed parse(String memberName, Member member) {
+    private Parsed parse(String memberName, Member member, boolean encrypting) {
         long mzxid = member.stat().getMzxid();
         Parsed known = parsed.get(memberName);
         if (known != null && known.mzxid() == mzxid) {
@@ -307,7 +307,7 @@ final class MemberSync {
                 throw new InvalidInputException(
                         MemberData.tooBig(memberName, member.stat().getDataLength()));
             }
-            p = new Parsed(mzxid, MemberData.parse(memberName, member.data(), ctx.encapsulation), null);
+            p = new Parsed(mzxid, MemberData.parse(memberName, member.data(), ctx.encapsulation, encrypting), null);
         } catch (TunnelMeshException e) {
             p = new Parsed(mzxid, null, e.getMessage());
         }

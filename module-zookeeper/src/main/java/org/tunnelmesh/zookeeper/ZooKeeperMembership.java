@@ -67,7 +67,11 @@ public final class ZooKeeperMembership implements MembershipMXBean, AutoCloseabl
         this.name = meshConfig.name();
         String memberPath = config.membersPath() + "/" + name;
         byte[] memberData = MemberData.encode(
-                meshConfig.underlay(), config.subnets(), meshConfig.tunnelAddress(), meshConfig.encapsulation());
+                meshConfig.underlay(),
+                config.subnets(),
+                meshConfig.tunnelAddress(),
+                meshConfig.encapsulation(),
+                meshConfig.encryptionKeyFile() != null);
         ZooKeeperServers servers = new ZooKeeperServers(config.connect());
         String ownRefusal =
                 ZooKeeperServers.refusal(new Peer(name, meshConfig.underlay(), config.subnets()), servers.resolve());

@@ -29,15 +29,53 @@ class MemberDataTest {
                         StandardCharsets.UTF_8));
     }
 
+    /** Issue 27: a member announces that it encrypts, never with what; one that does not writes what it always did. */
+    @Test
+    void aMemberAnnouncesEncryptionOnlyAndAMismatchIsRefused() {
+        Ipv4Address underlay = Ipv4Address.parse("10.245.1.3");
+        List<Ipv4Prefix> subnets = List.of(Ipv4Prefix.parse("192.168.42.0/24"));
+        byte[] encrypting = MemberData.encode(underlay, subnets, null, Encapsulation.NONE, true);
+        assertEquals(
+                "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"],\"encrypted\":true}",
+                new String(encrypting, StandardCharsets.UTF_8));
+        byte[] plain = MemberData.encode(underlay, subnets, null, Encapsulation.NONE, false);
+        assertEquals(
+                new String(MemberData.encode(underlay, subnets), StandardCharsets.UTF_8),
+                new String(plain, StandardCharsets.UTF_8));
+        Peer peer = Peer.of("node2", "10.245.1.3", "192.168.42.0/24");
+        assertEquals(peer, MemberData.parse("node2", encrypting, null, true));
+        assertEquals(peer, MemberData.parse("node2", plain, null, false));
+        assertEquals(
+                "member 'node2' encrypts and this node does not: give every node of the cluster the same"
+                        + " --encryption-key-file, or none",
+                assertThrows(InvalidInputException.class, () -> MemberData.parse("node2", encrypting, null, false))
+                        .getMessage());
+        assertEquals(
+                "member 'node2' does not encrypt and this node does: give every node of the cluster the same"
+                        + " --encryption-key-file, or none",
+                assertThrows(InvalidInputException.class, () -> MemberData.parse("node2", plain, null, true))
+                        .getMessage());
+        assertTrue(assertThrows(
+                        InvalidInputException.class,
+                        () -> MemberData.parse(
+                                "node2",
+                                bytes("{\"underlay\":\"10.245.1.3\",\"subnets\":[],\"encrypted\":\"yes\"}"),
+                                null,
+                                true))
+                .getMessage()
+                .contains("\"encrypted\" is not true or false"));
+    }
+
     @Test
     void announcesAnEncapsulationOnlyWhenThereIsOne() {
         Ipv4Address underlay = Ipv4Address.parse("10.245.1.3");
         List<Ipv4Prefix> subnets = List.of(Ipv4Prefix.parse("192.168.42.0/24"));
         assertEquals(
                 "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"]}",
-                new String(MemberData.encode(underlay, subnets, null, Encapsulation.NONE), StandardCharsets.UTF_8),
+                new String(
+                        MemberData.encode(underlay, subnets, null, Encapsulation.NONE, false), StandardCharsets.UTF_8),
                 "a plain node writes the bytes it wrote before");
-        byte[] fou = MemberData.encode(underlay, subnets, null, Encapsulation.fou(5555));
+        byte[] fou = MemberData.encode(underlay, subnets, null, Encapsulation.fou(5555), false);
         assertEquals(
                 "{\"underlay\":\"10.245.1.3\",\"subnets\":[\"192.168.42.0/24\"],\"encapsulation\":\"FOU:5555\"}",
                 new String(fou, StandardCharsets.UTF_8));

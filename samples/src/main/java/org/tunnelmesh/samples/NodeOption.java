@@ -80,6 +80,11 @@ enum NodeOption {
     EXTRA_UNDERLAY_DEVICE("--extra-underlay-device", "DEV", Kind.REPEATED, """
             another uplink on which IPIP from peers may arrive (the IPIP filter
             lets peers in there too; elsewhere it drops IPIP); repeatable"""),
+    ENCRYPTION_KEY_FILE("--encryption-key-file", "F", Kind.ONCE, """
+            encrypt the tunnel packets between underlays (IPsec ESP, transport mode):
+            one key per line, 64 hex digits each (openssl rand -hex 32); the first
+            line encrypts, every line decrypts; F only its owner may read (chmod 600).
+            SIGHUP (or the Mesh MBean's reloadEncryptionKeys()) re-reads it"""),
     PROBE_INTERVAL("--probe-interval", "MS", Kind.ONCE, """
             probe a peer silent this long through the tunnel (ICMP echo to its
             tunnel address; needs CAP_NET_RAW or net.ipv4.ping_group_range);

@@ -261,6 +261,9 @@ record NodeOptions(
                 throw StartupFailure.badInput(NodeOption.ENCAP.flag + ": " + e.getMessage());
             }
         }
+        if (given.has(NodeOption.ENCRYPTION_KEY_FILE)) {
+            builder.encryptionKeyFile(encryptionKeyFile(given.value(NodeOption.ENCRYPTION_KEY_FILE)));
+        }
         if (given.has(NodeOption.PROBE_INTERVAL)) {
             int millis = number(NodeOption.PROBE_INTERVAL.flag, given.value(NodeOption.PROBE_INTERVAL));
             if (millis != 0 && (millis < 10 || millis > 3_600_000)) {
@@ -273,6 +276,19 @@ record NodeOptions(
             return builder.build();
         } catch (InvalidInputException e) {
             throw StartupFailure.badInput(e.getMessage());
+        }
+    }
+
+    /** The key file, read and checked now: a bad one stops the node before anything changed (exit 2). */
+    private static java.nio.file.Path encryptionKeyFile(String value) {
+        try {
+            java.nio.file.Path path = java.nio.file.Path.of(value);
+            org.tunnelmesh.EncryptionKeys.fromFile(path);
+            return path;
+        } catch (java.nio.file.InvalidPathException e) {
+            throw StartupFailure.badInput("--encryption-key-file '" + value + "': " + e.getReason());
+        } catch (InvalidInputException e) {
+            throw StartupFailure.badInput("--encryption-key-file: " + e.getMessage());
         }
     }
 

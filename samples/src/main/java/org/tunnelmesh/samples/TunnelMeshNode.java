@@ -97,10 +97,36 @@ public final class TunnelMeshNode implements AutoCloseable {
         System.out.println("READY");
         System.out.flush();
         node.afterReady();
+        node.reloadKeysOnHangup();
         signals.await();
         Log.LOGGER.info("stopping");
         node.close();
         System.exit(0);
+    }
+
+    /** With --encryption-key-file: SIGHUP re-reads the key file (a bad one is logged and changes nothing). */
+    private void reloadKeysOnHangup() {
+        if (options.mesh().encryptionKeyFile() == null) {
+            return; // SIGHUP keeps the JVM's meaning: an orderly stop
+        }
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+            // off the signal dispatcher: the reload waits for the mesh's lock
+            Thread reload = new Thread(
+                    () -> {
+                        try {
+                            mesh.reloadEncryptionKeys();
+                            Log.LOGGER.info(
+                                    "SIGHUP: encryption keys reloaded from {}",
+                                    options.mesh().encryptionKeyFile());
+                        } catch (RuntimeException e) {
+                            Log.LOGGER.error(
+                                    "SIGHUP: encryption keys not reloaded, nothing changed: {}", e.getMessage());
+                        }
+                    },
+                    "tunnelmesh-reload-keys");
+            reload.setDaemon(true);
+            reload.start();
+        });
     }
 
     /**

@@ -71,6 +71,27 @@ class NodeOptionsTest {
     }
 
     @Test
+    void anEncryptionKeyFileIsCheckedAtOnceAsAPasswordFileIs() {
+        String key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        String good = passwordFile(key + "\n", "rw-------");
+        assertEquals(
+                Path.of(good), parse(with("--encryption-key-file", good)).mesh().encryptionKeyFile());
+        assertNull(parse(with()).mesh().encryptionKeyFile(), "no encryption unless asked");
+        String readable = passwordFile(key + "\n", "rw-r--r--");
+        StartupFailure open = assertThrows(StartupFailure.class, () -> parse(with("--encryption-key-file", readable)));
+        assertEquals(2, open.exitStatus());
+        assertEquals(
+                "--encryption-key-file: encryption key file " + readable + " is open to group or others (rw-r--r--):"
+                        + " chmod 600 " + readable,
+                open.oneLine());
+        String shortKey = passwordFile(key.substring(1) + "\n", "rw-------");
+        StartupFailure bad = assertThrows(StartupFailure.class, () -> parse(with("--encryption-key-file", shortKey)));
+        assertTrue(bad.oneLine().contains("line 1: a key is 64 hex digits"), bad.oneLine());
+        assertFalse(bad.oneLine().contains(key.substring(1, 20)), "the key never appears in a message");
+        assertTrue(NodeOptions.USAGE.contains("--encryption-key-file F"));
+    }
+
+    @Test
     void noIpipFilterTurnsTheFilterOff() {
         assertFalse(parse(with("--no-ipip-filter")).mesh().ipipFilter());
         assertFalse(parse(with("--mode", "p2p", "--no-ipip-filter")).mesh().ipipFilter());

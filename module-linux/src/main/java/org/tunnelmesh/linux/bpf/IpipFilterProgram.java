@@ -24,7 +24,12 @@ import static org.tunnelmesh.linux.bpf.BpfAssembler.Reg.*;
  * is how the tunnel device learns that a packet came through the underlay filter. This covers links
  * added later without watching for them.</li>
  * </ul>
- * The stamp is skb->priority, the field that decides the transmit queue: it survives
+ * An encrypting mesh's tunnel packets are ESP (IP protocol 50) around the IPIP: ESP from a peer counts and is
+ * stamped like IPIP (the kernel decrypts it in the same skb, so the stamp reaches tunl0 with the IPIP inside; the
+ * mesh's inbound xfrm policy drops a peer's IPIP that came without ESP), and ESP to a peer counts on egress. ESP from
+ * anyone else passes unstamped and uncounted: it is not the mesh's, and the kernel's IPsec decides about it.
+ *
+ * <p>The stamp is skb->priority, the field that decides the transmit queue: it survives
  * decapsulation in the same namespace (skb_scrub_packet clears the mark only across namespaces, and
  * not the priority), tc's ingress hook does not rewrite it (it does rewrite tc_index when a filter
  * says TC_ACT_OK), nor does netfilter on input, and a received packet does not use it: the
@@ -68,6 +73,8 @@ public final class IpipFilterProgram {
     static final int IP_OFFSET_MASK = 0x1fff;
     /** No encapsulation port: plain IPIP only. */
     public static final int NO_PORT = 0;
+    /** An encrypting mesh's tunnel packets (issue 27): ESP around the IPIP, counted and stamped like it. */
+    static final int IPPROTO_ESP = 50;
     /** The outer header IPIP adds (no options: the kernel's ipip sends none). */
     static final int IPIP_HEADER_BYTES = 20;
     /**
@@ -111,11 +118,16 @@ public final class IpipFilterProgram {
         a.label("pass")
                 .mov(R0, TC_ACT_UNSPEC)
                 .exit();
-        a.label("stranger");
+        a.label("stranger")
+                .loadByte(R1, R10, IP_PROTOCOL)
+                .jumpIfEqual(R1, IPPROTO_ESP, "not_ours"); // ESP of strangers: the kernel's IPsec decides
         lookupRejected(a, rejectedFd);
         count(a, RejectedCounters.UNDERLAY_PACKETS, RejectedCounters.UNDERLAY_BYTES);
         a.label("drop")
                 .mov(R0, TC_ACT_SHOT)
+                .exit();
+        a.label("not_ours")
+                .mov(R0, TC_ACT_UNSPEC)
                 .exit();
         return a.assemble();
     }
@@ -177,7 +189,7 @@ public final class IpipFilterProgram {
 
     /**
      * Up to the peer lookup: non-IPv4 and non-tunnel packets jump to "pass"; R0 = the peer's counters or NULL.
-     * Tunnel packets are IPIP, and with an encapsulation port also IPv4 UDP to that port (FOU or GUE: the
+     * Tunnel packets are IPIP, ESP (an encrypting mesh's IPIP), and with an encapsulation port also IPv4 UDP to that port (FOU or GUE: the
      * kernel's fou socket on the port takes any UDP to it, so the port alone decides).
      */
     private static BpfAssembler header(int peerMapFd, int keyOffset, int encapPort) {
@@ -194,7 +206,8 @@ public final class IpipFilterProgram {
                 .mov(R5, BPF_HDR_START_NET)
                 .call(BPF_FUNC_SKB_LOAD_BYTES_RELATIVE)
                 .jumpIfNotEqual(R0, 0, "pass")
-                .loadByte(R1, R10, IP_PROTOCOL);
+                .loadByte(R1, R10, IP_PROTOCOL)
+                .jumpIfEqual(R1, IPPROTO_ESP, "tunnel");
         if (encapPort == NO_PORT) {
             a.jumpIfNotEqual(R1, IPPROTO_IPIP, "pass");
         } else {
@@ -219,8 +232,8 @@ public final class IpipFilterProgram {
                     .loadHalf(R1, R10, UDP_DEST)
                     .toBigEndian(R1, 16)
                     .jumpIfNotEqual(R1, encapPort, "pass");
-            a.label("tunnel");
         }
+        a.label("tunnel");
         return a.loadMap(R1, peerMapFd)
                 .mov(R2, R10)
                 .add(R2, keyOffset)

@@ -75,6 +75,27 @@ class IpipFilterProgramTest {
         assertTrue(hex.contains("b700000002000000"), "drops with TC_ACT_SHOT");
     }
 
+    /** An encrypting mesh's packets: ESP (50) goes to the peer lookup too, and ESP of strangers is never dropped. */
+    @Test
+    void espFromAPeerCountsAndEspOfStrangersPasses() {
+        String ingress = Bytes.toHex(IpipFilterProgram.ingress(PEER_MAP_FD, REJECTED_FD));
+        String egress = Bytes.toHex(IpipFilterProgram.egress(PEER_MAP_FD));
+        // BPF_JMP|BPF_JEQ|BPF_K (0x15) on r1 with imm 50: IPPROTO_ESP goes to the lookup, on both hooks, and on
+        // ingress a stranger's ESP passes (jumps to TC_ACT_UNSPEC) before the rejected counters
+        assertEquals(2, count(ingress, "1501[0-9a-f]{4}32000000"), ingress);
+        assertEquals(1, count(egress, "1501[0-9a-f]{4}32000000"), egress);
+        // BPF_JNE (0x55) r1, 4 once: in the header, where what is neither ESP nor IPIP passes
+        assertEquals(1, count(ingress, "5501[0-9a-f]{4}04000000"), ingress);
+    }
+
+    private static int count(String hex, String instruction) {
+        int n = 0;
+        for (int at = 0; at + 16 <= hex.length(); at += 16) { // one 8-byte instruction per 16 hex digits
+            n += hex.substring(at, at + 16).matches(instruction) ? 1 : 0;
+        }
+        return n;
+    }
+
     @Test
     void egressLooksUpTheDestinationAndNeverDrops() {
         byte[] program = IpipFilterProgram.egress(PEER_MAP_FD);
@@ -123,19 +144,23 @@ class IpipFilterProgramTest {
                 drop: return TC_ACT_SHOT""");
     }
 
-    /** The plain IPIP ingress program as it was before encapsulation ports: what runs without --encap stays the same. */
+    /**
+     * The ingress program without an encapsulation port (IPIP, and an encrypting mesh's ESP), pinned: what runs
+     * without --encap stays the same when ports are added.
+     */
     private static final String PLAIN_INGRESS = """
-            bf16000000000000 6112100000000000 5502170008000000 bf61000000000000
+            bf16000000000000 6112100000000000 5502180008000000 bf61000000000000
             b702000000000000 bfa3000000000000 07030000e8ffffff b704000014000000
-            b705000001000000 8500000044000000 55000f0000000000 71a1f1ff00000000
-            55010d0004000000 181100004d000000 0000000000000000 bfa2000000000000
-            07020000f4ffffff 8500000001000000 1500090000000000 69a7eaff00000000
-            dc07000010000000 b701000001000000 db10000000000000 db70080000000000
-            b701000004006d74 6316200000000000 b7000000ffffffff 9500000000000000
-            620ae4ff00000000 181100004e000000 0000000000000000 bfa2000000000000
-            07020000e4ffffff 8500000001000000 1500050000000000 69a7eaff00000000
-            dc07000010000000 b701000001000000 db10000000000000 db70080000000000
-            b700000002000000 9500000000000000
+            b705000001000000 8500000044000000 5500100000000000 71a1f1ff00000000
+            1501010032000000 55010d0004000000 181100004d000000 0000000000000000
+            bfa2000000000000 07020000f4ffffff 8500000001000000 1500090000000000
+            69a7eaff00000000 dc07000010000000 b701000001000000 db10000000000000
+            db70080000000000 b701000004006d74 6316200000000000 b7000000ffffffff
+            9500000000000000 71a1f1ff00000000 15010e0032000000 620ae4ff00000000
+            181100004e000000 0000000000000000 bfa2000000000000 07020000e4ffffff
+            8500000001000000 1500050000000000 69a7eaff00000000 dc07000010000000
+            b701000001000000 db10000000000000 db70080000000000 b700000002000000
+            9500000000000000 b7000000ffffffff 9500000000000000
             """;
 
     @Test
@@ -156,11 +181,12 @@ class IpipFilterProgramTest {
         assertArrayEquals(Bytes.hex("""
                 bf16000000000000
                 6112100000000000
-                5502290008000000
+                55022a0008000000
                 bf61000000000000 b702000000000000 bfa3000000000000 07030000e8ffffff
                 b704000014000000 b705000001000000 8500000044000000
-                5500210000000000
+                5500220000000000
                 71a1f1ff00000000
+                1501130032000000
                 1501120004000000
                 55011e0011000000
                 69a1eeff00000000 dc01000010000000 57010000ff1f0000
@@ -176,16 +202,19 @@ class IpipFilterProgramTest {
                 69a7eaff00000000 dc07000010000000 b701000001000000 db10000000000000 db70080000000000
                 b701000004006d74 6316200000000000
                 b7000000ffffffff 9500000000000000
+                71a1f1ff00000000 15010e0032000000
                 620ae4ff00000000 181100004e000000 0000000000000000 bfa2000000000000 07020000e4ffffff
                 8500000001000000 1500050000000000
                 69a7eaff00000000 dc07000010000000 b701000001000000 db10000000000000 db70080000000000
                 b700000002000000 9500000000000000
+                b7000000ffffffff 9500000000000000
                 """), program, """
                 r6 = skb
                 r2 = skb->protocol; if r2 != ETH_P_IP goto pass
                 r0 = bpf_skb_load_bytes_relative(skb, 0, fp-24, 20, BPF_HDR_START_NET)
                 if r0 != 0 goto pass
                 r1 = ip->protocol
+                if r1 == IPPROTO_ESP goto tunnel
                 if r1 == IPPROTO_IPIP goto tunnel
                 if r1 != IPPROTO_UDP goto pass
                 r1 = be16(ip->frag_off) & 0x1fff
@@ -200,9 +229,11 @@ class IpipFilterProgramTest {
                 count rx packets and bytes (be16(ip->tot_len))
                 skb->priority = PASSED
                 pass: return TC_ACT_UNSPEC
-                stranger: r0 = the rejected counters (index 0 at fp-28); if NULL goto drop
+                stranger: if ip->protocol == IPPROTO_ESP goto not_ours
+                r0 = the rejected counters (index 0 at fp-28); if NULL goto drop
                 count underlay packets and bytes
-                drop: return TC_ACT_SHOT""");
+                drop: return TC_ACT_SHOT
+                not_ours: return TC_ACT_UNSPEC (the kernel's IPsec decides)""");
     }
 
     @Test
