@@ -100,16 +100,16 @@ final class MeshEncryption implements AutoCloseable {
     }
 
     /**
-     * The IP protocol of the mesh's tunnel packets on the underlay, which the policies select: IPIP. The hook for
-     * FOU/GUE encapsulation (issue 26): with it on, {@link Xfrm#IPPROTO_UDP} and {@link #tunnelPort} the receive port.
+     * The IP protocol of the mesh's tunnel packets on the underlay, which the policies select: IPIP, or with FOU/GUE
+     * encapsulation (issue 26) {@link Xfrm#IPPROTO_UDP} to {@link #tunnelPort} the receive port.
      */
     static int tunnelProtocol(org.tunnelmesh.MeshConfig config) {
-        return Xfrm.IPPROTO_IPIP;
+        return config.encapsulation().encapsulates() ? Xfrm.IPPROTO_UDP : Xfrm.IPPROTO_IPIP;
     }
 
     /** The UDP destination port the policies select with FOU/GUE encapsulation; 0 (any) for IPIP. */
     static int tunnelPort(org.tunnelmesh.MeshConfig config) {
-        return 0;
+        return config.encapsulation().encapsulates() ? config.encapsulation().port() : 0;
     }
 
     /** The reqid of the mesh with that route protocol: "tm" and the protocol. */

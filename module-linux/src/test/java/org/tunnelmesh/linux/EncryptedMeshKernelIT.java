@@ -119,6 +119,36 @@ class EncryptedMeshKernelIT {
                 () -> String.join("\n", node2.diagnose()));
     }
 
+    /** With FOU (issue 26) the policies select UDP to the port: the IPIP inside UDP is what ESP protects. */
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void withFouTheUnderlayCarriesOnlyEspToo(MeshMode mode) throws Exception {
+        Path keys = keyFile("keys", K1);
+        MeshConfig one = encrypted(1, mode, keys, false).toBuilder()
+                .encapsulation("fou:5555")
+                .build();
+        MeshConfig two = encrypted(2, mode, keys, false).toBuilder()
+                .encapsulation("fou:5555")
+                .build();
+        LinuxTunnelMesh node1 = meshes.open(one, 2);
+        meshes.open(two, 1);
+        assertEquals(1500 - 28 - MeshEncryption.ESP_OVERHEAD, node1.mtu(), "FOU's and ESP's overheads both");
+        Capture capture = Capture.start(2);
+        int replies;
+        try {
+            replies = Lab.ping(1, Lab.tunnelAddress(2), 5);
+            capture.awaitPackets("esp", 10);
+        } finally {
+            capture.stop();
+        }
+        assertEquals(5, replies, () -> debug(capture));
+        assertTrue(capture.read("esp").size() >= 10, "5 requests and 5 replies as ESP: " + capture.read(""));
+        assertEquals(List.of(), capture.read("udp"), "no UDP (FOU) in the clear");
+        assertEquals(List.of(), capture.read("ip proto 4"), "no IPIP in the clear");
+        assertEquals(List.of(), capture.read("icmp"), "no ICMP in the clear");
+        assertTrue(ip(1, "xfrm", "policy").contains("proto udp dport 5555"), () -> ip(1, "xfrm", "policy"));
+    }
+
     @ParameterizedTest
     @EnumSource(MeshMode.class)
     void aNodeWithAnotherKeyCannotReachThemNorDisturbThem(MeshMode mode) throws Exception {
