@@ -100,8 +100,9 @@ final class MeshEncryption implements AutoCloseable {
     }
 
     /**
-     * The IP protocol of the mesh's tunnel packets on the underlay, which the policies select: IPIP, or with FOU/GUE
-     * encapsulation (issue 26) {@link Xfrm#IPPROTO_UDP} to {@link #tunnelPort} the receive port.
+     * The IP protocol of the mesh's tunnel packets as they arrive, which the inbound policies select: IPIP, or with
+     * FOU/GUE encapsulation (issue 26) {@link Xfrm#IPPROTO_UDP} to {@link #tunnelPort} the receive port. The outbound
+     * policies select IPIP in both cases (see wanted()).
      */
     static int tunnelProtocol(org.tunnelmesh.MeshConfig config) {
         return config.encapsulation().encapsulates() ? Xfrm.IPPROTO_UDP : Xfrm.IPPROTO_IPIP;
@@ -217,10 +218,13 @@ final class MeshEncryption implements AutoCloseable {
                     policies,
                     XfrmPolicy.transportEsp(
                             remote, local, tunnelProto, tunnelPort, Xfrm.XFRM_POLICY_IN, PRIORITY, reqid));
+            // out: always protocol 4, even with FOU/GUE - the tunnel looks its route (and so the policy) up with the
+            // flow of IPIP, and fou_build_udp writes the UDP header without changing that flow (6.1 fou_core.c);
+            // in: the kernel decodes the arriving packet's outer header, UDP to the port once it is FOU/GUE
             put(
                     policies,
                     XfrmPolicy.transportEsp(
-                            local, remote, tunnelProto, tunnelPort, Xfrm.XFRM_POLICY_OUT, PRIORITY, reqid));
+                            local, remote, Xfrm.IPPROTO_IPIP, 0, Xfrm.XFRM_POLICY_OUT, PRIORITY, reqid));
         }
         inboundKeys.forEach(k -> Arrays.fill(k, (byte) 0));
         Arrays.fill(sendingKey, (byte) 0);

@@ -146,7 +146,15 @@ class EncryptedMeshKernelIT {
         assertEquals(List.of(), capture.read("udp"), "no UDP (FOU) in the clear");
         assertEquals(List.of(), capture.read("ip proto 4"), "no IPIP in the clear");
         assertEquals(List.of(), capture.read("icmp"), "no ICMP in the clear");
-        assertTrue(ip(1, "xfrm", "policy").contains("proto udp dport 5555"), () -> ip(1, "xfrm", "policy"));
+        String policies = ip(1, "xfrm", "policy");
+        assertTrue(
+                policies.contains("src 10.245.1.3/32 dst 10.245.1.2/32 proto udp dport 5555 \n\tdir in"),
+                "in: UDP to the port, as it arrives: " + policies);
+        assertTrue(
+                Pattern.compile("src 10\\.245\\.1\\.2/32 dst 10\\.245\\.1\\.3/32 proto (4|ipip|ipencap) \n\tdir out")
+                        .matcher(policies)
+                        .find(),
+                "out: IPIP, the flow the tunnel looks its route up with: " + policies);
     }
 
     @ParameterizedTest
