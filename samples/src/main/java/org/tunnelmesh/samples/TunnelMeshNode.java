@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.util.Collection;
+import java.util.List;
 import java.util.function.BiFunction;
 import javax.management.MBeanServer;
 import org.apache.logging.log4j.LogManager;
@@ -207,7 +208,7 @@ public final class TunnelMeshNode implements AutoCloseable {
                 "node up: {}, {} peer(s) {}, MTU {}, Jolokia {}, JMX {}, {}",
                 options.mesh(),
                 options.peers().size(),
-                options.peers().stream().map(Peer::name).toList(),
+                firstNames(options.peers()),
                 mesh.mtu(),
                 jolokia == null
                         ? "off"
@@ -220,6 +221,24 @@ public final class TunnelMeshNode implements AutoCloseable {
                     jolokia.url().replaceFirst("/jolokia/$", NodeMetrics.PATH),
                     options.metricsPeerSeries());
         }
+    }
+
+    /** Names shown in the "node up" line; the rest are counted (Peer MBeans and PeerNames list them all). */
+    static final int NAMES_LOGGED = 10;
+
+    /**
+     * The first {@value #NAMES_LOGGED} peers' names and how many more: one line, not 20,000 names built and written at
+     * every start (and split by journald past 48 KiB).
+     */
+    static String firstNames(List<Peer> peers) {
+        StringBuilder text = new StringBuilder("[");
+        for (int i = 0; i < Math.min(NAMES_LOGGED, peers.size()); i++) {
+            text.append(i == 0 ? "" : ", ").append(peers.get(i).name());
+        }
+        if (peers.size() > NAMES_LOGGED) {
+            text.append(", ... ").append(peers.size() - NAMES_LOGGED).append(" more");
+        }
+        return text.append(']').toString();
     }
 
     /**

@@ -34,6 +34,7 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.LinkCounters;
+import org.tunnelmesh.Peer;
 import org.tunnelmesh.PermissionDeniedException;
 import org.tunnelmesh.jmx.MeshObjectNames;
 import org.tunnelmesh.testing.InMemoryTunnelMesh;
@@ -74,6 +75,18 @@ class TunnelMeshNodeTest {
         if (node != null) {
             node.close();
         }
+    }
+
+    @Test
+    void theNodeUpLineNamesTheFirstTenPeersAndCountsTheRest() {
+        List<Peer> peers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            peers.add(Peer.of("p" + i, "10.245.2." + (i + 1), "10.128." + i + ".0/24"));
+        }
+        assertEquals("[]", TunnelMeshNode.firstNames(List.of()));
+        assertEquals("[p0, p1]", TunnelMeshNode.firstNames(peers.subList(0, 2)));
+        assertEquals("[p0, p1, p2, p3, p4, p5, p6, p7, p8, p9]", TunnelMeshNode.firstNames(peers.subList(0, 10)));
+        assertEquals("[p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, ... 2 more]", TunnelMeshNode.firstNames(peers));
     }
 
     @Test
