@@ -9,7 +9,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,14 +80,23 @@ class DiagnoseKernelIT {
         try (LinuxTunnelMesh mesh = LinuxTunnelMesh.open(config(1, MeshMode.SHARED), List.of(peer(2)))) {
             try {
                 AtomicReference<Thread> diagnosing = new AtomicReference<>();
+                Executor ownThread = task -> new Thread(task).start();
                 CompletableFuture<List<String>> diagnosis;
                 synchronized (mesh.counterReader()) {
-                    diagnosis = CompletableFuture.supplyAsync(() -> {
-                        diagnosing.set(Thread.currentThread());
-                        return mesh.diagnose();
-                    });
+                    diagnosis = CompletableFuture.supplyAsync(
+                            () -> {
+                                diagnosing.set(Thread.currentThread());
+                                return mesh.diagnose();
+                            },
+                            ownThread);
                     awaitBlockedOn(mesh.counterReader(), diagnosing);
-                    mesh.addPeer(peer(3)); // on this thread: it holds the socket, not the mesh's lock
+                    // from another thread, as a JMX client's: held up only if the diagnosis held the mesh's lock
+                    CompletableFuture<Void> adding = CompletableFuture.runAsync(() -> mesh.addPeer(peer(3)), ownThread);
+                    try {
+                        adding.get(60, TimeUnit.SECONDS);
+                    } catch (TimeoutException e) {
+                        fail("addPeer waited for a diagnose() that was reading the kernel");
+                    }
                     assertEquals(2, mesh.peers().size());
                 }
                 List<String> lines = diagnosis.get(60, TimeUnit.SECONDS);
