@@ -57,6 +57,9 @@ public final class PeerTable {
         if (adding.isEmpty()) {
             throw new InvalidInputException("no peers given");
         }
+        if (byName.isEmpty() && adding instanceof CheckedPeers checked && checked.checkedFor(config)) {
+            return; // checked whole against these rules already, and unchangeable since
+        }
         if (byName.size() + adding.size() > MAX_PEERS) {
             throw new InvalidInputException("a mesh holds at most " + MAX_PEERS + " peers; " + byName.size()
                     + " present and " + adding.size() + " more asked for");
@@ -67,6 +70,19 @@ public final class PeerTable {
         if (adding.size() > 1) {
             checkBatch(List.copyOf(adding));
         }
+    }
+
+    /**
+     * Checks {@code peers} as a batch for an empty table of {@code config}, and says so in the result's type: an
+     * {@link #checkAdd} of it on an empty table of an equal configuration does not check it again.
+     *
+     * @throws InvalidInputException for a value that can never be valid here (naming it)
+     * @throws ConflictException for a clash between two of the peers (naming both)
+     */
+    public static CheckedPeers checkBatch(MeshConfig config, Collection<Peer> peers) {
+        List<Peer> copy = List.copyOf(peers);
+        new PeerTable(config).checkAdd(copy);
+        return new CheckedPeers(config, copy);
     }
 
     /** The ranges no peer subnet may touch: they never go through a tunnel. */

@@ -48,6 +48,48 @@ class PeerTableTest {
     }
 
     @Test
+    void aCheckedBatchIsRefusedForWhatClashesWithinIt() {
+        fails(
+                ConflictException.class,
+                () -> PeerTable.checkBatch(
+                        CONFIG,
+                        List.of(
+                                Peer.of("node2", "10.245.1.3", "192.168.42.0/24"),
+                                Peer.of("node3", "10.245.1.4", "192.168.42.128/25"))),
+                "'node3'",
+                "192.168.42.128/25",
+                "'node2'");
+    }
+
+    @Test
+    void aCheckedBatchIsCheckedAgainstWhatTheTableHolds() {
+        CheckedPeers checked = PeerTable.checkBatch(CONFIG, List.of(Peer.of("node3", "10.245.1.4", "192.168.42.0/24")));
+        add(Peer.of("node2", "10.245.1.3", "192.168.42.0/25"));
+        fails(ConflictException.class, () -> table.checkAdd(checked), "192.168.42.0/24", "'node2'");
+    }
+
+    @Test
+    void aCheckedBatchIsCheckedAgainstAnotherConfigurationsRules() {
+        CheckedPeers checked = PeerTable.checkBatch(CONFIG, List.of(Peer.of("node3", "10.245.1.4", "192.168.42.0/24")));
+        PeerTable other =
+                new PeerTable(CONFIG.toBuilder().underlay("10.245.1.4").build());
+        fails(InvalidInputException.class, () -> other.checkAdd(checked), "this node's own underlay address");
+        assertTrue(checked.checkedFor(CONFIG));
+        table.checkAdd(checked);
+        table.addAll(checked);
+        assertEquals(List.of("node3"), table.peers().stream().map(Peer::name).toList());
+    }
+
+    @Test
+    void aCheckedBatchCannotBeChanged() {
+        CheckedPeers checked = PeerTable.checkBatch(CONFIG, List.of(Peer.of("node3", "10.245.1.4", "192.168.42.0/24")));
+        assertThrows(
+                UnsupportedOperationException.class,
+                () -> checked.add(Peer.of("node4", "10.245.1.5", "192.168.42.0/24")));
+        assertThrows(UnsupportedOperationException.class, () -> checked.set(0, checked.get(0)));
+    }
+
+    @Test
     void addsValidPeersInOrder() {
         Peer node2 = Peer.of("node2", "10.245.1.3", "192.168.42.0/24");
         Peer node3 = Peer.of("node3", "10.245.1.4", "192.168.43.0/24,10.9.0.0/16");

@@ -7,10 +7,19 @@ import java.util.Map;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.LinkCounters;
 import org.tunnelmesh.TunnelDevice;
+import org.tunnelmesh.linux.netlink.NetlinkMessage;
 import org.tunnelmesh.linux.rtnetlink.Link;
+import org.tunnelmesh.linux.rtnetlink.Nexthop;
+import org.tunnelmesh.linux.rtnetlink.Nhmsg;
+import org.tunnelmesh.linux.rtnetlink.Route;
+import org.tunnelmesh.linux.rtnetlink.Rtmsg;
+import org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
 
-/** Reads the counters of many devices with one dump of the ipip links, on a socket of its own. */
+/**
+ * Reads the counters of many devices with one dump of the ipip links, on a socket of its own; and the kernel state that
+ * {@code diagnose()} reads, which must not hold the mesh's lock either.
+ */
 final class CounterReader implements AutoCloseable {
     private final RtnetlinkSession session;
 
@@ -50,6 +59,32 @@ final class CounterReader implements AutoCloseable {
     /** A device's ifindex, 0 when there is none of that name. */
     synchronized int ifindex(String name) {
         return session.link(name).map(Link::ifindex).orElse(0);
+    }
+
+    /**
+     * What {@link Diagnostics} needs of the kernel: links, addresses, and the routes and nexthop objects of other
+     * owners. The mesh's own (by {@code protocol}: two per peer, 40,000 at 20,000 peers) are skipped on their header,
+     * unparsed: a diagnosis only looks for what others keep on {@code tunl0}.
+     */
+    synchronized KernelState othersState(int protocol) {
+        List<Route> routes = session.dump(RtnetlinkRequests::dumpRoutes, m -> others(m, protocol));
+        List<Nexthop> nexthops;
+        try {
+            nexthops = session.dump(
+                    RtnetlinkRequests::dumpNexthops,
+                    m -> Nhmsg.read(m).protocol() == protocol ? null : Nexthop.parse(m));
+        } catch (RuntimeException e) {
+            nexthops = List.of(); // before 5.3: no nexthop objects
+        }
+        return new KernelState(session.links(false), session.addresses(), routes, nexthops);
+    }
+
+    private static Route others(NetlinkMessage message, int protocol) {
+        if (message.type() != org.tunnelmesh.linux.rtnetlink.Rtnetlink.RTM_NEWROUTE
+                || Rtmsg.read(message).protocol() == protocol) {
+            return null;
+        }
+        return Route.parse(message);
     }
 
     static TunnelDevice toDevice(Link link) {

@@ -18,10 +18,12 @@ import org.tunnelmesh.linux.syscall.NetworkNamespace;
 final class Diagnostics {
     private Diagnostics() {}
 
-    /** @param filtered the mesh's IPIP filter is on: it, not tunl0, decides who may tunnel in */
-    static List<String> run(MeshContext ctx, List<Peer> peers, boolean filtered) {
+    /**
+     * @param state the kernel as {@link CounterReader#othersState} reads it: the mesh's own routes and nexthops left out
+     * @param filtered the mesh's IPIP filter is on: it, not tunl0, decides who may tunnel in
+     */
+    static List<String> run(MeshContext ctx, KernelState state, List<Peer> peers, boolean filtered) {
         List<String> lines = new ArrayList<>(Capabilities.diagnoseLines(Capabilities.effective(), filtered));
-        KernelState state = ctx.dump(true);
         Link tunl0 = state.link(DeviceNames.FALLBACK);
         boolean shared = ctx.config.mode() == MeshMode.SHARED;
         if (tunl0 == null) {

@@ -282,6 +282,11 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         return w == null ? 0 : w.repairs();
     }
 
+    /** The socket's reader that diagnose() reads the kernel through: for tests of what waits for whom. */
+    CounterReader counterReader() {
+        return counters;
+    }
+
     /** Dumps of the namespace's routes the guard made so far: for tests of when it reads them again. */
     long hostRouteReads() {
         synchronized (changes.lock) {
@@ -539,28 +544,46 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         }
     }
 
+    /**
+     * The mesh's own lines are taken under its lock; the kernel's state (links, addresses, other owners' routes) is
+     * read after it, on the counters' socket: a full dump must not hold up a change (the node logs a diagnosis just as
+     * the first {@code addPeer} calls come in after READY).
+     */
     @Override
     public List<String> diagnose() {
+        List<Peer> peers;
+        List<String> meshLines = new ArrayList<>();
         synchronized (changes.lock) {
             ensureOpen();
-            List<String> lines = new ArrayList<>(Diagnostics.run(ctx, table.peers(), filter != null));
+            peers = table.peers();
             if (filter != null) {
-                lines.addAll(filter.diagnose());
+                meshLines.addAll(filter.diagnose());
             } else {
-                lines.add("WARN ipip filter: off (MeshConfig.ipipFilter(false)): no per-peer counters"
+                meshLines.add("WARN ipip filter: off (MeshConfig.ipipFilter(false)): no per-peer counters"
                         + (ctx.config.mode() == MeshMode.SHARED ? ", and tunl0 accepts IPIP from any source" : ""));
             }
-            lines.addAll(receiver.diagnose());
-            lines.add(guard.diagnose(table.peers()));
+            meshLines.addAll(receiver.diagnose());
+            meshLines.add(guard.diagnose(peers));
             if (encryption != null) {
-                lines.addAll(encryption.diagnose(table.peers()));
+                meshLines.addAll(encryption.diagnose(peers));
             }
             if (health != null) {
-                lines.addAll(health.diagnose());
+                meshLines.addAll(health.diagnose());
             }
-            lines.add(journal.diagnosis(table.size()));
-            return lines;
+            meshLines.add(journal.diagnosis(peers.size()));
         }
+        KernelState state;
+        try {
+            state = counters.othersState(ctx.protocol());
+        } catch (RuntimeException e) {
+            synchronized (changes.lock) {
+                ensureOpen(); // closed meanwhile: its socket with it
+            }
+            throw e;
+        }
+        List<String> lines = new ArrayList<>(Diagnostics.run(ctx, state, peers, filter != null));
+        lines.addAll(meshLines);
+        return lines;
     }
 
     @Override

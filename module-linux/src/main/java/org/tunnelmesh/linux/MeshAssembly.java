@@ -13,6 +13,7 @@ import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.internal.CheckedPeers;
 import org.tunnelmesh.internal.PeerTable;
 import org.tunnelmesh.internal.StateFile;
 import org.tunnelmesh.linux.bpf.IpipFilterProgram;
@@ -43,7 +44,8 @@ final class MeshAssembly {
 
     static LinuxTunnelMesh open(MeshConfig config, Collection<Peer> peers) {
         PeerTable table = new PeerTable(config);
-        List<Peer> initial = List.copyOf(peers);
+        // the node's --peers come checked (CheckedPeers): the table takes them without checking them again
+        List<Peer> initial = peers instanceof CheckedPeers checked ? checked : List.copyOf(peers);
         StateJournal journal = new StateJournal(config);
         List<Peer> saved = journal.read();
         if (!saved.isEmpty()) {

@@ -333,14 +333,15 @@ record NodeOptions(
                 throw StartupFailure.badInput("--peer: " + e.getMessage());
             }
         }
-        if (!peers.isEmpty()) {
-            try {
-                new PeerTable(mesh).checkAdd(peers);
-            } catch (TunnelMeshException e) {
-                throw StartupFailure.badInput("--peer: " + e.getMessage());
-            }
+        if (peers.isEmpty()) {
+            return List.of();
         }
-        return List.copyOf(peers);
+        try {
+            // checked here, before any port or cluster; the mesh's open takes them as checked
+            return PeerTable.checkBatch(mesh, peers);
+        } catch (TunnelMeshException e) {
+            throw StartupFailure.badInput("--peer: " + e.getMessage());
+        }
     }
 
     /** {@code HOST:PORT} or just {@code PORT} (then 127.0.0.1); HOST is an IPv4 literal or localhost, never looked up. */

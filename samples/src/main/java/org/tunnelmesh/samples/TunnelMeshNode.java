@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.util.Collection;
+import java.util.List;
 import java.util.function.BiFunction;
 import javax.management.MBeanServer;
 import org.apache.logging.log4j.LogManager;
@@ -233,7 +234,7 @@ public final class TunnelMeshNode implements AutoCloseable {
                 "node up: {}, {} peer(s) {}, MTU {}, Jolokia {}, JMX {}, {}",
                 options.mesh(),
                 options.peers().size(),
-                options.peers().stream().map(Peer::name).toList(),
+                firstNames(options.peers()),
                 mesh.mtu(),
                 jolokia == null
                         ? "off"
@@ -248,12 +249,32 @@ public final class TunnelMeshNode implements AutoCloseable {
         }
     }
 
+    /** Names shown in the "node up" line; the rest are counted (Peer MBeans and PeerNames list them all). */
+    static final int NAMES_LOGGED = 10;
+
     /**
-     * What READY - the mesh applied, every MBean registered - need not wait for: Jolokia's agent
-     * (requests that came since the port was bound wait for it), then the mesh's self-check in the
-     * log. The node runs on whatever fails here, with an error in the log.
+     * The first {@value #NAMES_LOGGED} peers' names and how many more: one line, not 20,000 names built and written at
+     * every start (and split by journald past 48 KiB).
+     */
+    static String firstNames(List<Peer> peers) {
+        StringBuilder text = new StringBuilder("[");
+        for (int i = 0; i < Math.min(NAMES_LOGGED, peers.size()); i++) {
+            text.append(i == 0 ? "" : ", ").append(peers.get(i).name());
+        }
+        if (peers.size() > NAMES_LOGGED) {
+            text.append(", ... ").append(peers.size() - NAMES_LOGGED).append(" more");
+        }
+        return text.append(']').toString();
+    }
+
+    /**
+     * What READY - the mesh applied, every MBean registered - need not wait for: the mesh's self-check in the log, then
+     * Jolokia's agent (requests that came since the port was bound wait for it). The self-check dumps every route of
+     * the namespace: done first, it is over before the first request over Jolokia runs, which would otherwise share
+     * the CPU with it. The node runs on whatever fails here, with an error in the log.
      */
     void afterReady() {
+        quietly("log the mesh's self-check", this::logDiagnosis);
         if (jolokia != null) {
             try {
                 jolokia.startAgent();
@@ -261,7 +282,6 @@ public final class TunnelMeshNode implements AutoCloseable {
                 Log.LOGGER.error("Jolokia's agent did not start: {} answers 503 - {}", jolokia.url(), e.toString(), e);
             }
         }
-        quietly("log the mesh's self-check", this::logDiagnosis);
     }
 
     private void logDiagnosis() {

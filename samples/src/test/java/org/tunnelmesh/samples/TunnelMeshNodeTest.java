@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import org.jolokia.json.parser.JSONParser;
@@ -34,7 +37,9 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.KernelSupportException;
 import org.tunnelmesh.LinkCounters;
+import org.tunnelmesh.Peer;
 import org.tunnelmesh.PermissionDeniedException;
+import org.tunnelmesh.TunnelMesh;
 import org.tunnelmesh.jmx.MeshObjectNames;
 import org.tunnelmesh.testing.InMemoryTunnelMesh;
 
@@ -74,6 +79,62 @@ class TunnelMeshNodeTest {
         if (node != null) {
             node.close();
         }
+    }
+
+    /**
+     * The mesh's self-check (a dump of every route of the namespace) is logged before Jolokia's agent starts: the
+     * first requests over Jolokia after READY never share the CPU with it, nor wait for it.
+     */
+    @Test
+    void theSelfCheckIsOverBeforeJolokiasAgentStarts() throws Exception {
+        List<Boolean> agentRunningAtDiagnose = new ArrayList<>();
+        ObjectName jolokiaMBeans = new ObjectName("jolokia:*");
+        node = TunnelMeshNode.start(
+                NodeOptions.parse(
+                        ENVIRONMENT,
+                        "--name",
+                        "unit12",
+                        "--underlay",
+                        "10.245.1.2",
+                        "--tunnel-address",
+                        "192.168.41.0",
+                        "--jolokia",
+                        "127.0.0.1:0",
+                        "--user",
+                        USER),
+                (config, peers) -> {
+                    InMemoryTunnelMesh mesh = InMemoryTunnelMesh.open(config, peers);
+                    opened.add(mesh);
+                    return (TunnelMesh) Proxy.newProxyInstance(
+                            TunnelMesh.class.getClassLoader(), new Class<?>[] {TunnelMesh.class}, (proxy, m, a) -> {
+                                if (m.getName().equals("diagnose")) {
+                                    agentRunningAtDiagnose.add(!platform.queryNames(jolokiaMBeans, null)
+                                            .isEmpty());
+                                }
+                                try {
+                                    return m.invoke(mesh, a);
+                                } catch (InvocationTargetException e) {
+                                    throw e.getCause();
+                                }
+                            });
+                },
+                platform);
+        assertTrue(platform.queryNames(jolokiaMBeans, null).isEmpty(), "no agent before READY");
+        node.afterReady();
+        assertEquals(List.of(false), agentRunningAtDiagnose);
+        assertFalse(platform.queryNames(jolokiaMBeans, null).isEmpty(), "the agent after the self-check");
+    }
+
+    @Test
+    void theNodeUpLineNamesTheFirstTenPeersAndCountsTheRest() {
+        List<Peer> peers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            peers.add(Peer.of("p" + i, "10.245.2." + (i + 1), "10.128." + i + ".0/24"));
+        }
+        assertEquals("[]", TunnelMeshNode.firstNames(List.of()));
+        assertEquals("[p0, p1]", TunnelMeshNode.firstNames(peers.subList(0, 2)));
+        assertEquals("[p0, p1, p2, p3, p4, p5, p6, p7, p8, p9]", TunnelMeshNode.firstNames(peers.subList(0, 10)));
+        assertEquals("[p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, ... 2 more]", TunnelMeshNode.firstNames(peers));
     }
 
     @Test
