@@ -28,6 +28,8 @@ import org.tunnelmesh.ConflictException;
 import org.tunnelmesh.Encapsulation;
 import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.PeerCounters;
+import org.tunnelmesh.TrafficCounters;
 import org.tunnelmesh.TunnelDevice;
 
 /**
@@ -94,6 +96,7 @@ class MeshEncapKernelIT {
         assertTrue(node1.diagnose().contains("OK fou port: " + port + " present"));
 
         TunnelDevice before = deviceOf(node1, device);
+        TrafficCounters filterBefore = node1.trafficCounters();
         Path pcap = captureOnNode2Underlay(() -> {
             for (int from = 1; from <= 3; from++) {
                 for (int to = 1; to <= 3; to++) {
@@ -104,6 +107,16 @@ class MeshEncapKernelIT {
             }
         });
         TunnelDevice after = deviceOf(node1, device);
+        // the IPIP filter judges UDP to the port as IPIP: node2's and node3's packets count against each, per peer
+        TrafficCounters filterAfter = node1.trafficCounters();
+        assertTrue(filterAfter.filtered(), "the lab's meshes run the IPIP filter");
+        for (String peer : List.of("node2", "node3")) {
+            PeerCounters was = filterBefore.peer(peer);
+            PeerCounters is = filterAfter.peer(peer);
+            assertTrue(is.rxPackets() - was.rxPackets() >= 6, peer + ": " + was + " -> " + is);
+            assertTrue(is.txPackets() - was.txPackets() >= 6, peer + ": " + was + " -> " + is);
+        }
+        assertEquals(filterBefore.rejectedPackets(), filterAfter.rejectedPackets(), "no peer's packet rejected");
         assertTrue(after.counters().txPackets() - before.counters().txPackets() >= 6, before + " -> " + after);
         assertTrue(after.counters().rxPackets() - before.counters().rxPackets() >= 6, before + " -> " + after);
         List<String> udp = read(pcap, "udp dst port " + PORT);
