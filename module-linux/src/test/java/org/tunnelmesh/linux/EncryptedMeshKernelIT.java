@@ -111,7 +111,7 @@ class EncryptedMeshKernelIT {
         assertTrue(capture.read("esp").size() >= 10, "5 requests and 5 replies as ESP: " + capture.read(""));
         assertEquals(List.of(), capture.read("ip proto 4"), "no IPIP in the clear");
         assertEquals(List.of(), capture.read("icmp"), "no ICMP in the clear");
-        var counters = node1.encryptionCounters().get(org.tunnelmesh.Ipv4Address.parse(Lab.underlay(2)));
+        var counters = node1.encryptionCounters().get(Lab.peer(2).name());
         assertTrue(counters.txPackets() >= 5 && counters.rxPackets() >= 5, counters::toString);
         assertEquals(0, counters.integrityFailed());
         assertTrue(
