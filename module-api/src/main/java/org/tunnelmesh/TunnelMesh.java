@@ -2,6 +2,7 @@ package org.tunnelmesh;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -204,6 +205,19 @@ public interface TunnelMesh extends AutoCloseable {
      */
     default long unprotectedRejectedPackets() {
         return -1;
+    }
+
+    /**
+     * Every peer's ESP counters, read from the kernel's states now in one read (a dump of the mesh's states over
+     * NETLINK_XFRM). Wrappers of a mesh must pass this on; the default is for implementations that do not encrypt.
+     *
+     * @return the counters by peer name; empty when the mesh does not encrypt (a peer missing from the map reads as
+     *     {@link EncryptionCounters#ZERO})
+     * @throws MeshClosedException when the mesh is closed
+     * @throws KernelException when the kernel refused the read
+     */
+    default Map<String, EncryptionCounters> encryptionCounters() {
+        return Map.of();
     }
 
     /**

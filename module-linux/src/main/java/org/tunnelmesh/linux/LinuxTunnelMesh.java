@@ -621,11 +621,31 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         return e == null ? -1 : e.unprotectedDropped();
     }
 
-    /** Per peer underlay, what the peer's ESP states counted; empty when the mesh does not encrypt. */
-    java.util.Map<org.tunnelmesh.Ipv4Address, MeshEncryption.EspCounters> encryptionCounters() {
+    /** Every peer's ESP counters from one dump of the states (under the lock: the states change with the peers). */
+    @Override
+    public java.util.Map<String, org.tunnelmesh.EncryptionCounters> encryptionCounters() {
         synchronized (changes.lock) {
             ensureOpen();
-            return encryption == null ? java.util.Map.of() : encryption.counters();
+            if (encryption == null) {
+                return java.util.Map.of();
+            }
+            java.util.Map<org.tunnelmesh.Ipv4Address, MeshEncryption.EspCounters> byUnderlay = encryption.counters();
+            java.util.Map<String, org.tunnelmesh.EncryptionCounters> byName = new java.util.HashMap<>();
+            for (Peer peer : table.peers()) {
+                MeshEncryption.EspCounters c = byUnderlay.get(peer.underlay());
+                byName.put(
+                        peer.name(),
+                        c == null
+                                ? org.tunnelmesh.EncryptionCounters.ZERO
+                                : new org.tunnelmesh.EncryptionCounters(
+                                        c.txPackets(),
+                                        c.txBytes(),
+                                        c.rxPackets(),
+                                        c.rxBytes(),
+                                        c.integrityFailed(),
+                                        c.replayDropped()));
+            }
+            return java.util.Map.copyOf(byName);
         }
     }
 

@@ -111,7 +111,7 @@ class EncryptedMeshKernelIT {
         assertTrue(capture.read("esp").size() >= 10, "5 requests and 5 replies as ESP: " + capture.read(""));
         assertEquals(List.of(), capture.read("ip proto 4"), "no IPIP in the clear");
         assertEquals(List.of(), capture.read("icmp"), "no ICMP in the clear");
-        var counters = node1.encryptionCounters().get(org.tunnelmesh.Ipv4Address.parse(Lab.underlay(2)));
+        var counters = node1.encryptionCounters().get(Lab.peer(2).name());
         assertTrue(counters.txPackets() >= 5 && counters.rxPackets() >= 5, counters::toString);
         assertEquals(0, counters.integrityFailed());
         assertTrue(
@@ -244,6 +244,112 @@ class EncryptedMeshKernelIT {
         assertEquals(1, count(after, "proto esp spi 0x00000777"), after);
         assertEquals(2, count(after, "reqid 7 "), "the foreign state and policy: " + after);
         assertFalse(after.contains("reqid " + MeshEncryption.reqid(MeshConfig.DEFAULT_ROUTE_PROTOCOL)), after);
+    }
+
+    /**
+     * Restart with encryption loses no packet, as without it: node1 closes (leaving its states and policies) and opens
+     * again under 20 pings a second; it adopts the states (their sequence numbers and replay windows go on), so every
+     * ping is answered and nothing needs repairing after.
+     */
+    @ParameterizedTest
+    @EnumSource(MeshMode.class)
+    void aRestartUnderTwentyPingsASecondLosesNone(MeshMode mode) throws Exception {
+        Path keys = keyFile("keys", K1);
+        MeshConfig config1 = encrypted(1, mode, keys, true);
+        LinuxTunnelMesh node1 = meshes.open(config1, 2);
+        meshes.open(encrypted(2, mode, keys, false), 1);
+        assertEquals(3, Lab.ping(1, Lab.tunnelAddress(2), 3));
+        String states = ip(1, "xfrm", "state");
+
+        Process ping = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        ns(1),
+                        "ping",
+                        "-n",
+                        "-q",
+                        "-i",
+                        "0.05",
+                        "-W",
+                        "1",
+                        "-I",
+                        Lab.tunnelAddress(1),
+                        Lab.tunnelAddress(2))
+                .redirectErrorStream(true)
+                .start();
+        Repairs repairs = new Repairs();
+        try {
+            Lab.sleep(1000);
+            meshes.closeLeavingState(node1);
+            node1 = meshes.open(config1, 2);
+            node1.addListener(repairs);
+            assertEquals(0, node1.reconcile(), "nothing to repair after the restart's adoption");
+            Lab.sleep(1000);
+        } finally {
+            Lab.run(List.of("kill", "-INT", String.valueOf(ping.pid())));
+        }
+        String summary = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ping.waitFor(30, TimeUnit.SECONDS);
+        Matcher sent =
+                Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(summary);
+        assertTrue(sent.find(), summary);
+        assertTrue(Integer.parseInt(sent.group(1)) >= 20, "pings ran across the restart: " + summary);
+        assertTrue(summary.contains(" 0% packet loss"), "no packet lost across the restart: " + summary);
+        assertEquals(ours(states), ours(ip(1, "xfrm", "state")), "the same states, none replaced");
+        assertEquals(List.of(), repairs.seen(), "nothing repaired after the restart");
+        org.tunnelmesh.EncryptionCounters counters = node1.encryptionCounters().get("node2");
+        assertTrue(counters.txPackets() >= 20, "the adopted states count on: " + counters);
+    }
+
+    /**
+     * Replayed and forged ESP packets are counted per peer. node2's outbound state to node1 is replaced by hand with
+     * one of the same SPI and another key, its sequence numbers starting again at 1: its first 3 packets repeat
+     * sequence numbers node1 has seen (replays, dropped before authentication), the next fail authentication.
+     */
+    @Test
+    void replayedAndForgedPacketsAreCountedForThePeer() throws Exception {
+        Path keys = keyFile("keys", K1);
+        LinuxTunnelMesh node1 = meshes.open(encrypted(1, MeshMode.SHARED, keys, false), 2);
+        meshes.open(encrypted(2, MeshMode.SHARED, keys, false), 1);
+        assertEquals(3, Lab.ping(2, Lab.tunnelAddress(1), 3));
+        org.tunnelmesh.EncryptionCounters before = node1.encryptionCounters().get("node2");
+        assertEquals(0, before.replayFailed(), before::toString);
+        assertEquals(0, before.integrityFailed(), before::toString);
+        String spi = firstState(2, Lab.underlay(2), Lab.underlay(1));
+        ip(2, "xfrm", "state", "delete", "src", Lab.underlay(2), "dst", Lab.underlay(1), "proto", "esp", "spi", spi);
+        ip(
+                2,
+                "xfrm",
+                "state",
+                "add",
+                "src",
+                Lab.underlay(2),
+                "dst",
+                Lab.underlay(1),
+                "proto",
+                "esp",
+                "spi",
+                spi,
+                "reqid",
+                String.valueOf(MeshEncryption.reqid(MeshConfig.DEFAULT_ROUTE_PROTOCOL)),
+                "mode",
+                "transport",
+                "aead",
+                "rfc4106(gcm(aes))",
+                "0x" + K3 + "01020304",
+                "128");
+
+        assertEquals(0, Lab.ping(2, Lab.tunnelAddress(1), 3));
+        org.tunnelmesh.EncryptionCounters replayed = node1.encryptionCounters().get("node2");
+        assertEquals(3, replayed.replayFailed(), () -> replayed + "\n" + ip(1, "-s", "xfrm", "state"));
+        assertEquals(0, replayed.integrityFailed(), replayed::toString);
+
+        assertEquals(0, Lab.ping(2, Lab.tunnelAddress(1), 3));
+        org.tunnelmesh.EncryptionCounters forged = node1.encryptionCounters().get("node2");
+        assertEquals(3, forged.integrityFailed(), () -> forged + "\n" + ip(1, "-s", "xfrm", "state"));
+        assertEquals(3, forged.replayFailed(), forged::toString);
+        assertEquals(before.rxPackets(), forged.rxPackets(), "none of them received");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.tunnelmesh.jmx;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -15,19 +16,26 @@ public final class ManagedPeer {
     private final Peer peer;
     private final String device;
     private final TrafficSnapshots traffic;
+    private final EncryptionSnapshots encryption;
 
     /** The mesh's health of a peer by name; empty when the mesh watches none. */
     private final Function<String, Optional<PeerHealth>> health;
 
     ManagedPeer(Peer peer, String device, TrafficSnapshots traffic) {
-        this(peer, device, traffic, name -> Optional.empty());
+        this(peer, device, traffic, name -> Optional.empty(), new EncryptionSnapshots(Map::of, 0, System::nanoTime));
     }
 
-    ManagedPeer(Peer peer, String device, TrafficSnapshots traffic, Function<String, Optional<PeerHealth>> health) {
+    ManagedPeer(
+            Peer peer,
+            String device,
+            TrafficSnapshots traffic,
+            Function<String, Optional<PeerHealth>> health,
+            EncryptionSnapshots encryption) {
         this.peer = peer;
         this.device = device;
         this.traffic = traffic;
         this.health = health;
+        this.encryption = encryption;
     }
 
     private Optional<PeerHealth> health() {
@@ -86,6 +94,54 @@ public final class ManagedPeer {
     @Managed(description = "Bytes (outer IPv4 length) of IPIP packets sent to this peer")
     public long getTxBytes() {
         return traffic.current().peer(peer.name()).txBytes();
+    }
+
+    /** {@return tunnel packets protected with ESP and sent to this peer (0 when the mesh does not encrypt)} */
+    @Managed(
+            description =
+                    "Tunnel packets protected with IPsec ESP and sent to this peer (the kernel's count of the mesh's"
+                            + " outbound states to it; 0 when the mesh does not encrypt)")
+    public long getEspTxPackets() {
+        return encryption.peer(peer.name()).txPackets();
+    }
+
+    /** {@return the bytes of the tunnel packets protected with ESP and sent to this peer} */
+    @Managed(description = "Bytes of the tunnel packets protected with IPsec ESP and sent to this peer")
+    public long getEspTxBytes() {
+        return encryption.peer(peer.name()).txBytes();
+    }
+
+    /** {@return ESP packets from this peer that passed authentication and the replay check} */
+    @Managed(
+            description =
+                    "IPsec ESP packets from this peer that passed authentication and the replay check (the kernel's"
+                            + " count of the mesh's inbound states from it; 0 when the mesh does not encrypt)")
+    public long getEspRxPackets() {
+        return encryption.peer(peer.name()).rxPackets();
+    }
+
+    /** {@return the bytes of the ESP packets received from this peer} */
+    @Managed(description = "Bytes of the IPsec ESP packets received from this peer")
+    public long getEspRxBytes() {
+        return encryption.peer(peer.name()).rxBytes();
+    }
+
+    /** {@return ESP packets from this peer's address that failed authentication} */
+    @Managed(
+            description =
+                    "IPsec ESP packets from this peer's address that failed authentication: another key, or forged or"
+                            + " changed on the way")
+    public long getEspIntegrityFailures() {
+        return encryption.peer(peer.name()).integrityFailed();
+    }
+
+    /** {@return ESP packets from this peer's address dropped as replays} */
+    @Managed(
+            description =
+                    "IPsec ESP packets from this peer's address dropped as replays (a sequence number already seen, or"
+                            + " too old for the replay window)")
+    public long getEspReplayFailures() {
+        return encryption.peer(peer.name()).replayFailed();
     }
 
     /** {@return the peer's underlay address, dotted quad} */

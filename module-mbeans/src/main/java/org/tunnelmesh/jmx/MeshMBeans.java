@@ -62,6 +62,8 @@ public final class MeshMBeans implements Closeable {
     /** Every peer's IPIP counters and the rejected ones, from one read of the mesh's filter. */
     private final TrafficSnapshots traffic;
 
+    private final EncryptionSnapshots encryption;
+
     private final MeshEvents events;
     private final Map<String, ManagedPeer> peers = new LinkedHashMap<>();
     private final Set<String> devices = new HashSet<>();
@@ -129,6 +131,7 @@ public final class MeshMBeans implements Closeable {
         this.server = server;
         this.snapshots = new DeviceSnapshots(mesh::devices, counterMaxAge.toNanos(), System::nanoTime);
         this.traffic = new TrafficSnapshots(mesh::trafficCounters, counterMaxAge.toNanos(), System::nanoTime);
+        this.encryption = new EncryptionSnapshots(mesh::encryptionCounters, counterMaxAge.toNanos(), System::nanoTime);
         this.events = new MeshEvents(MeshObjectNames.events(meshName));
     }
 
@@ -393,7 +396,7 @@ public final class MeshMBeans implements Closeable {
         if (device == null || peers.containsKey(peer.name())) {
             return;
         }
-        ManagedPeer managed = new ManagedPeer(peer, device, traffic, mesh::peerHealth);
+        ManagedPeer managed = new ManagedPeer(peer, device, traffic, mesh::peerHealth, encryption);
         if (export(MeshObjectNames.peer(meshName, peer.name()), managed)) {
             peers.put(peer.name(), managed);
             peersOnDevice.merge(device, 1, Integer::sum);

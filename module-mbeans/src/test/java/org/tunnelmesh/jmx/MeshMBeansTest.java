@@ -66,6 +66,9 @@ class MeshMBeansTest {
         String.class.getName(), String.class.getName(), String.class.getName()
     };
     private static final String[] ONE_STRING = {String.class.getName()};
+    private static final String[] ESP_COUNTERS = {
+        "EspTxPackets", "EspTxBytes", "EspRxPackets", "EspRxBytes", "EspIntegrityFailures", "EspReplayFailures"
+    };
 
     private final MBeanServer server = MBeanServerFactory.newMBeanServer();
     private InMemoryTunnelMesh mesh;
@@ -284,7 +287,13 @@ class MeshMBeansTest {
                         "long",
                         "RttMillis",
                         "double"),
-                peerTypes);
+                peerTypes.entrySet().stream()
+                        .filter(e -> !e.getKey().startsWith("Esp"))
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+        for (String counter : ESP_COUNTERS) {
+            assertEquals("long", peerTypes.get(counter), counter);
+        }
+        assertEquals(16, peerTypes.size(), peerTypes.keySet().toString());
 
         Map<String, String> deviceTypes = attributeTypes(TUNL0);
         assertEquals("int", deviceTypes.get("Ifindex"));
@@ -489,6 +498,56 @@ class MeshMBeansTest {
         assertTrue(
                 e.getCause().getMessage().contains("does not encrypt"),
                 e.getCause().getMessage());
+    }
+
+    /** Every Peer MBean has the ESP counters; a mesh that does not encrypt reads 0 for each. */
+    @Test
+    void espCountersOfAMeshThatDoesNotEncryptReadZero() throws Exception {
+        mesh.setEncryptionCounters("node2", new org.tunnelmesh.EncryptionCounters(1, 2, 3, 4, 5, 6));
+
+        assertEquals(
+                List.of(0L, 0L, 0L, 0L, 0L, 0L),
+                server.getAttributes(NODE2, ESP_COUNTERS).asList().stream()
+                        .map(Attribute::getValue)
+                        .toList());
+    }
+
+    /** Per peer, the ESP counters of one read of the states, never older than the maximum age. */
+    @Test
+    void espCountersComeFromOneReadOfTheStatesNeverOlderThanTheMaximumAge() throws Exception {
+        mbeans.close();
+        mesh.close();
+        MeshConfig config = MeshConfig.builder()
+                .name("lab")
+                .underlay("10.245.1.2")
+                .tunnelAddress("192.168.41.0")
+                .encryptionKeyFile(java.nio.file.Path.of("/etc/tunnelmesh/keys"))
+                .build();
+        mesh = InMemoryTunnelMesh.open(
+                config,
+                List.of(
+                        Peer.of("node2", "10.245.1.3", "192.168.42.0/24"),
+                        Peer.of("node3", "10.245.1.4", "192.168.43.0/24")));
+        mbeans = MeshMBeans.export(mesh, server);
+        mesh.setEncryptionCounters("node2", new org.tunnelmesh.EncryptionCounters(10, 1000, 11, 1100, 1, 2));
+        mesh.setEncryptionCounters("node3", new org.tunnelmesh.EncryptionCounters(20, 2000, 21, 2100, 3, 4));
+        Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
+        int readsBefore = mesh.encryptionReads();
+
+        AttributeList node2 = server.getAttributes(NODE2, ESP_COUNTERS);
+        AttributeList node3 = server.getAttributes(NODE3, ESP_COUNTERS);
+
+        assertEquals(
+                List.of(10L, 1000L, 11L, 1100L, 1L, 2L),
+                node2.asList().stream().map(Attribute::getValue).toList());
+        assertEquals(
+                List.of(20L, 2000L, 21L, 2100L, 3L, 4L),
+                node3.asList().stream().map(Attribute::getValue).toList());
+        assertEquals(readsBefore + 1, mesh.encryptionReads(), "one read served every peer");
+
+        mesh.setEncryptionCounters("node2", new org.tunnelmesh.EncryptionCounters(12, 1200, 13, 1300, 1, 2));
+        Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
+        assertEquals(12L, server.getAttribute(NODE2, "EspTxPackets"));
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.EncryptionCounters;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.LinkCounters;
 import org.tunnelmesh.MeshListener;
@@ -42,6 +43,10 @@ import org.tunnelmesh.TunnelMesh;
  *       {@code tunnelmesh_peer_transmit_packets_total}, {@code tunnelmesh_peer_transmit_bytes_total}: IPIP traffic
  *       with each peer, as the mesh's IPIP filter counts it ({@link TunnelMesh#trafficCounters()}; bytes are outer
  *       IPv4 lengths);
+ *   <li>{@code tunnelmesh_peer_esp_transmit_packets_total{mesh,peer}}, {@code _esp_transmit_bytes_total},
+ *       {@code _esp_receive_packets_total}, {@code _esp_receive_bytes_total}, {@code _esp_integrity_failures_total},
+ *       {@code _esp_replay_failures_total}: when the mesh encrypts ({@link org.tunnelmesh.MeshConfig#encryptionKeyFile()}),
+ *       what the kernel's IPsec ESP states with each peer counted ({@link TunnelMesh#encryptionCounters()});
  *   <li>{@code tunnelmesh_rejected_packets_total{mesh}}, {@code tunnelmesh_rejected_bytes_total}: IPIP the filter
  *       dropped (not from a peer, or not through the underlay);
  *   <li>{@code tunnelmesh_device_receive_packets_total{mesh,device}} and {@code _bytes}, {@code _errors},
@@ -94,6 +99,7 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
     private final int peerSeriesLimit;
     private final Tags meshTags;
     private final KernelReading<TrafficCounters> traffic;
+    private final KernelReading<Map<String, EncryptionCounters>> esp;
     private final KernelReading<Map<String, TunnelDevice>> devices;
     private final Map<Operation, List<Timer>> timers = new EnumMap<>(Operation.class);
 
@@ -136,6 +142,8 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
         long maxAge = builder.counterMaxAge.toNanos();
         this.traffic = new KernelReading<>(
                 "the traffic counters of mesh " + meshName, mesh::trafficCounters, maxAge, builder.clock);
+        this.esp = new KernelReading<>(
+                "the ESP counters of mesh " + meshName, mesh::encryptionCounters, maxAge, builder.clock);
         this.devices =
                 new KernelReading<>("the devices of mesh " + meshName, this::devicesByName, maxAge, builder.clock);
         for (Operation operation : Operation.values()) {
@@ -369,6 +377,50 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
                     tags,
                     metrics -> metrics.peer(peer, PeerCounters::txBytes)));
         }
+        if (mesh.config().encryptionKeyFile() != null) {
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.esp.transmit.packets",
+                    "packets",
+                    "Tunnel packets protected with IPsec ESP and sent to the peer (the kernel's states)",
+                    tags,
+                    metrics -> metrics.esp(peer, EncryptionCounters::txPackets)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.esp.transmit.bytes",
+                    "bytes",
+                    "Bytes of the tunnel packets protected with IPsec ESP and sent to the peer",
+                    tags,
+                    metrics -> metrics.esp(peer, EncryptionCounters::txBytes)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.esp.receive.packets",
+                    "packets",
+                    "IPsec ESP packets from the peer that passed authentication and the replay check",
+                    tags,
+                    metrics -> metrics.esp(peer, EncryptionCounters::rxPackets)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.esp.receive.bytes",
+                    "bytes",
+                    "Bytes of the IPsec ESP packets received from the peer",
+                    tags,
+                    metrics -> metrics.esp(peer, EncryptionCounters::rxBytes)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.esp.integrity.failures",
+                    null,
+                    "IPsec ESP packets from the peer's address that failed authentication",
+                    tags,
+                    metrics -> metrics.esp(peer, EncryptionCounters::integrityFailed)));
+            meters.add(counter(
+                    registry,
+                    "tunnelmesh.peer.esp.replay.failures",
+                    null,
+                    "IPsec ESP packets from the peer's address dropped as replays",
+                    tags,
+                    metrics -> metrics.esp(peer, EncryptionCounters::replayFailed)));
+        }
         // Peer health: read from the mesh's memory (no system call), with the peer's other series, so they come and go
         // with the peer and with the per-peer limit.
         meters.add(Gauge.builder("tunnelmesh.peer.reachable", this, metrics -> metrics.reachable(peer))
@@ -450,6 +502,11 @@ public final class TunnelMeshMetrics implements MeterBinder, AutoCloseable {
     private double peer(String name, ToLongFunction<PeerCounters> which) {
         TrafficCounters counters = traffic.current();
         return counters == null ? Double.NaN : which.applyAsLong(counters.peer(name));
+    }
+
+    private double esp(String name, ToLongFunction<EncryptionCounters> which) {
+        Map<String, EncryptionCounters> counters = esp.current();
+        return counters == null ? Double.NaN : which.applyAsLong(counters.getOrDefault(name, EncryptionCounters.ZERO));
     }
 
     private double rejected(ToLongFunction<TrafficCounters> which) {

@@ -192,6 +192,45 @@ class TunnelMeshMetricsTest {
                 samples(scrape(), "tunnelmesh_device_transmit_bytes_total"));
     }
 
+    /** An encrypting mesh publishes each peer's ESP counters, from one read of the states per scrape. */
+    @Test
+    void anEncryptingMeshPublishesEachPeersEspCounters() {
+        bind(
+                config(MeshMode.SHARED)
+                        .encryptionKeyFile(java.nio.file.Path.of("/etc/tunnelmesh/keys"))
+                        .build(),
+                List.of(NODE2, NODE3),
+                TunnelMeshMetrics.DEFAULT_PEER_SERIES_LIMIT);
+        mesh.setEncryptionCounters("node2", new org.tunnelmesh.EncryptionCounters(10, 1000, 11, 1100, 1, 2));
+        int readsBefore = mesh.encryptionReads();
+
+        String scrape = scrape();
+
+        assertEquals(1, mesh.encryptionReads() - readsBefore, "one read of the states in one scrape");
+        for (String[] metricAndValues : new String[][] {
+            {"tunnelmesh_peer_esp_transmit_packets_total", "10.0"},
+            {"tunnelmesh_peer_esp_transmit_bytes_total", "1000.0"},
+            {"tunnelmesh_peer_esp_receive_packets_total", "11.0"},
+            {"tunnelmesh_peer_esp_receive_bytes_total", "1100.0"},
+            {"tunnelmesh_peer_esp_integrity_failures_total", "1.0"},
+            {"tunnelmesh_peer_esp_replay_failures_total", "2.0"}
+        }) {
+            String metric = metricAndValues[0];
+            assertEquals(
+                    Set.of(
+                            metric + "{mesh=\"edge\",peer=\"node2\"} " + metricAndValues[1],
+                            metric + "{mesh=\"edge\",peer=\"node3\"} 0.0"),
+                    samples(scrape, metric));
+        }
+    }
+
+    /** A mesh that does not encrypt has no ESP series. */
+    @Test
+    void aMeshThatDoesNotEncryptHasNoEspSeries() {
+        bind(MeshMode.SHARED, List.of(NODE2));
+        assertFalse(scrape().contains("tunnelmesh_peer_esp_"));
+    }
+
     @Test
     void aScrapeReadsTheKernelOnceHoweverManySeriesAsk() {
         List<Peer> peers = SeedPeers.of(200, 1);

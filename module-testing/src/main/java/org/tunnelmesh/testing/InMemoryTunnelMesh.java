@@ -71,6 +71,8 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
     private final long[] rejected = new long[2];
     private final Map<String, org.tunnelmesh.PeerHealth> health = new ConcurrentHashMap<>();
     private final AtomicInteger trafficReads = new AtomicInteger();
+    private final Map<String, org.tunnelmesh.EncryptionCounters> encryptionCounters = new ConcurrentHashMap<>();
+    private final AtomicInteger encryptionReads = new AtomicInteger();
     private int nextIfindex = 10;
     /** What {@link #setHostRoutes} says the namespace reaches on its own; none by default. */
     private List<org.tunnelmesh.Ipv4Prefix> onLink = List.of();
@@ -188,6 +190,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
                 counters.remove(TunnelDevice.pointToPointName(peer.name()));
             }
             peerCounters.remove(peer.name()); // as the filter's map forgets a removed peer
+            encryptionCounters.remove(peer.name()); // as the peer's states go with it
             health.remove(peer.name());
         }
         fire(listener -> listener.peersRemoved(removing));
@@ -274,6 +277,7 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
         List<Peer> removed = table.peers();
         table.clear();
         peerCounters.clear();
+        encryptionCounters.clear();
         ifindexes.clear();
         counters.clear();
         drift.clear();
@@ -353,6 +357,45 @@ public final class InMemoryTunnelMesh implements TunnelMesh {
             byName.put(peer.name(), peerCounters.getOrDefault(peer.name(), org.tunnelmesh.PeerCounters.ZERO));
         }
         return new org.tunnelmesh.TrafficCounters(true, byName, rejected[0], rejected[1]);
+    }
+
+    /**
+     * Every peer's ESP counters (zero unless set with {@link #setEncryptionCounters}) when the config has an
+     * encryption key file (the file is not read), as the kernel-backed mesh reads them from its states; empty without.
+     */
+    @Override
+    public synchronized Map<String, org.tunnelmesh.EncryptionCounters> encryptionCounters() {
+        ensureOpen();
+        encryptionReads.incrementAndGet();
+        if (config.encryptionKeyFile() == null) {
+            return Map.of();
+        }
+        Map<String, org.tunnelmesh.EncryptionCounters> byName = new HashMap<>();
+        for (Peer peer : table.peers()) {
+            byName.put(
+                    peer.name(), encryptionCounters.getOrDefault(peer.name(), org.tunnelmesh.EncryptionCounters.ZERO));
+        }
+        return Map.copyOf(byName);
+    }
+
+    /**
+     * Sets the counters the next {@link #encryptionCounters()} reports for a peer (while it exists and the config
+     * encrypts).
+     *
+     * @param peerName the peer's name
+     * @param counters the counters
+     */
+    public void setEncryptionCounters(String peerName, org.tunnelmesh.EncryptionCounters counters) {
+        encryptionCounters.put(peerName, counters);
+    }
+
+    /**
+     * How many times {@link #encryptionCounters()} was called: a test of a cache counts the reads.
+     *
+     * @return the calls so far
+     */
+    public int encryptionReads() {
+        return encryptionReads.get();
     }
 
     /**

@@ -91,6 +91,11 @@ final class AuditedMesh implements TunnelMesh {
     }
 
     @Override
+    public java.util.Map<String, org.tunnelmesh.EncryptionCounters> encryptionCounters() {
+        return mesh.encryptionCounters();
+    }
+
+    @Override
     public int reconcile() {
         write("reconcile");
         return mesh.reconcile();

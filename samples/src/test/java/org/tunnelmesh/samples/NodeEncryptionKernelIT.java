@@ -53,6 +53,14 @@ class NodeEncryptionKernelIT {
         assertEquals("rfc4106(gcm(aes))", node1.read(node1.meshMBean(), "Encryption"));
         assertTrue(node1.pings(node2), node1.tail());
         assertEquals(2, espStates(1), sh("ip -n node1 xfrm state"));
+        // the ping's request and reply, on the Peer MBean's ESP counters
+        String peer2 = "org.tunnelmesh:type=Peer,mesh=node1,name=node2";
+        assertTrue(((Number) node1.read(peer2, "EspTxPackets")).longValue() >= 1, sh("ip -n node1 -s xfrm state"));
+        assertTrue(((Number) node1.read(peer2, "EspTxBytes")).longValue() >= 64);
+        assertTrue(((Number) node1.read(peer2, "EspRxPackets")).longValue() >= 1);
+        assertTrue(((Number) node1.read(peer2, "EspRxBytes")).longValue() >= 64);
+        assertEquals(0L, ((Number) node1.read(peer2, "EspIntegrityFailures")).longValue());
+        assertEquals(0L, ((Number) node1.read(peer2, "EspReplayFailures")).longValue());
 
         // step 1 by SIGHUP: K2 added, every node receives with both
         keyFile(dir, "keys1", K1, K2);
