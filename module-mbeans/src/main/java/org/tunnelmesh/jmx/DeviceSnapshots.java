@@ -3,7 +3,6 @@ package org.tunnelmesh.jmx;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.tunnelmesh.TunnelDevice;
@@ -19,40 +18,27 @@ import org.tunnelmesh.TunnelDevice;
  */
 final class DeviceSnapshots {
 
-    private record Snapshot(Map<String, TunnelDevice> byName, long takenAtNanos) {}
-
-    private final Supplier<List<TunnelDevice>> kernel;
-    private final long maxAgeNanos;
-    private final LongSupplier nanoClock;
-    private final AtomicReference<Snapshot> latest = new AtomicReference<>();
+    private final Snapshots<Map<String, TunnelDevice>> byName;
 
     DeviceSnapshots(Supplier<List<TunnelDevice>> kernel, long maxAgeNanos, LongSupplier nanoClock) {
-        this.kernel = kernel;
-        this.maxAgeNanos = maxAgeNanos;
-        this.nanoClock = nanoClock;
+        this.byName = new Snapshots<>(() -> byName(kernel.get()), maxAgeNanos, nanoClock);
+    }
+
+    private static Map<String, TunnelDevice> byName(List<TunnelDevice> devices) {
+        Map<String, TunnelDevice> byName = new HashMap<>();
+        for (TunnelDevice device : devices) {
+            byName.put(device.name(), device);
+        }
+        return Map.copyOf(byName);
     }
 
     /** Devices by name, read from the kernel no longer than the maximum age ago. */
     Map<String, TunnelDevice> current() {
-        Snapshot snapshot = latest.get();
-        if (snapshot != null && nanoClock.getAsLong() - snapshot.takenAtNanos() < maxAgeNanos) {
-            return snapshot.byName();
-        }
-        return refresh();
+        return byName.current();
     }
 
     /** Devices by name, read from the kernel now. */
     Map<String, TunnelDevice> refresh() {
-        // stamped before the dump, so the age errs on the old side
-        long takenAt = nanoClock.getAsLong();
-        Map<String, TunnelDevice> byName = new HashMap<>();
-        for (TunnelDevice device : kernel.get()) {
-            byName.put(device.name(), device);
-        }
-        Snapshot fresh = new Snapshot(Map.copyOf(byName), takenAt);
-        latest.accumulateAndGet(
-                fresh,
-                (kept, offered) -> kept == null || offered.takenAtNanos() - kept.takenAtNanos() >= 0 ? offered : kept);
-        return fresh.byName();
+        return byName.refresh();
     }
 }

@@ -4,9 +4,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.tunnelmesh.EncryptionCounters;
 import org.tunnelmesh.Ipv4Prefix;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerHealth;
+import org.tunnelmesh.TrafficCounters;
 import org.weakref.jmx.Managed;
 
 /** One peer ({@code org.tunnelmesh:type=Peer,mesh=<mesh>,name=<peer>}), registered while the peer exists. */
@@ -15,22 +17,22 @@ public final class ManagedPeer {
 
     private final Peer peer;
     private final String device;
-    private final TrafficSnapshots traffic;
-    private final EncryptionSnapshots encryption;
+    private final Snapshots<TrafficCounters> traffic;
+    private final Snapshots<Map<String, EncryptionCounters>> encryption;
 
     /** The mesh's health of a peer by name; empty when the mesh watches none. */
     private final Function<String, Optional<PeerHealth>> health;
 
-    ManagedPeer(Peer peer, String device, TrafficSnapshots traffic) {
-        this(peer, device, traffic, name -> Optional.empty(), new EncryptionSnapshots(Map::of, 0, System::nanoTime));
+    ManagedPeer(Peer peer, String device, Snapshots<TrafficCounters> traffic) {
+        this(peer, device, traffic, name -> Optional.empty(), new Snapshots<>(Map::of, 0, System::nanoTime));
     }
 
     ManagedPeer(
             Peer peer,
             String device,
-            TrafficSnapshots traffic,
+            Snapshots<TrafficCounters> traffic,
             Function<String, Optional<PeerHealth>> health,
-            EncryptionSnapshots encryption) {
+            Snapshots<Map<String, EncryptionCounters>> encryption) {
         this.peer = peer;
         this.device = device;
         this.traffic = traffic;
@@ -102,13 +104,13 @@ public final class ManagedPeer {
                     "Tunnel packets protected with IPsec ESP and sent to this peer (the kernel's count of the mesh's"
                             + " outbound states to it; 0 when the mesh does not encrypt)")
     public long getEspTxPackets() {
-        return encryption.peer(peer.name()).txPackets();
+        return esp().txPackets();
     }
 
     /** {@return the bytes of the tunnel packets protected with ESP and sent to this peer} */
     @Managed(description = "Bytes of the tunnel packets protected with IPsec ESP and sent to this peer")
     public long getEspTxBytes() {
-        return encryption.peer(peer.name()).txBytes();
+        return esp().txBytes();
     }
 
     /** {@return ESP packets from this peer that passed authentication and the replay check} */
@@ -117,13 +119,13 @@ public final class ManagedPeer {
                     "IPsec ESP packets from this peer that passed authentication and the replay check (the kernel's"
                             + " count of the mesh's inbound states from it; 0 when the mesh does not encrypt)")
     public long getEspRxPackets() {
-        return encryption.peer(peer.name()).rxPackets();
+        return esp().rxPackets();
     }
 
     /** {@return the bytes of the ESP packets received from this peer} */
     @Managed(description = "Bytes of the IPsec ESP packets received from this peer")
     public long getEspRxBytes() {
-        return encryption.peer(peer.name()).rxBytes();
+        return esp().rxBytes();
     }
 
     /** {@return ESP packets from this peer's address that failed authentication} */
@@ -132,7 +134,7 @@ public final class ManagedPeer {
                     "IPsec ESP packets from this peer's address that failed authentication: another key, or forged or"
                             + " changed on the way")
     public long getEspIntegrityFailures() {
-        return encryption.peer(peer.name()).integrityFailed();
+        return esp().integrityFailed();
     }
 
     /** {@return ESP packets from this peer's address dropped as replays} */
@@ -141,7 +143,7 @@ public final class ManagedPeer {
                     "IPsec ESP packets from this peer's address dropped as replays (a sequence number already seen, or"
                             + " too old for the replay window)")
     public long getEspReplayFailures() {
-        return encryption.peer(peer.name()).replayFailed();
+        return esp().replayFailed();
     }
 
     /** {@return the peer's underlay address, dotted quad} */
@@ -164,5 +166,10 @@ public final class ManagedPeer {
 
     static String subnetList(Peer peer) {
         return peer.subnets().stream().map(Ipv4Prefix::toString).collect(Collectors.joining(","));
+    }
+
+    /** This peer's ESP counters from the shared read; zero when the read has none for it. */
+    private EncryptionCounters esp() {
+        return encryption.current().getOrDefault(peer.name(), EncryptionCounters.ZERO);
     }
 }

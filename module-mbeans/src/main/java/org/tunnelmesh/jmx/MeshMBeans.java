@@ -15,9 +15,11 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.tunnelmesh.EncryptionCounters;
 import org.tunnelmesh.InvalidInputException;
 import org.tunnelmesh.MeshListener;
 import org.tunnelmesh.Peer;
+import org.tunnelmesh.TrafficCounters;
 import org.tunnelmesh.TunnelDevice;
 import org.tunnelmesh.TunnelMesh;
 
@@ -60,9 +62,9 @@ public final class MeshMBeans implements Closeable {
     private final MBeanServer server;
     private final DeviceSnapshots snapshots;
     /** Every peer's IPIP counters and the rejected ones, from one read of the mesh's filter. */
-    private final TrafficSnapshots traffic;
+    private final Snapshots<TrafficCounters> traffic;
 
-    private final EncryptionSnapshots encryption;
+    private final Snapshots<Map<String, EncryptionCounters>> encryption;
 
     private final MeshEvents events;
     private final Map<String, ManagedPeer> peers = new LinkedHashMap<>();
@@ -121,7 +123,7 @@ public final class MeshMBeans implements Closeable {
     private boolean statsRegistered;
     private boolean closed;
 
-    TrafficSnapshots traffic() {
+    Snapshots<TrafficCounters> traffic() {
         return traffic;
     }
 
@@ -130,8 +132,8 @@ public final class MeshMBeans implements Closeable {
         this.meshName = mesh.config().name();
         this.server = server;
         this.snapshots = new DeviceSnapshots(mesh::devices, counterMaxAge.toNanos(), System::nanoTime);
-        this.traffic = new TrafficSnapshots(mesh::trafficCounters, counterMaxAge.toNanos(), System::nanoTime);
-        this.encryption = new EncryptionSnapshots(mesh::encryptionCounters, counterMaxAge.toNanos(), System::nanoTime);
+        this.traffic = new Snapshots<>(mesh::trafficCounters, counterMaxAge.toNanos(), System::nanoTime);
+        this.encryption = new Snapshots<>(mesh::encryptionCounters, counterMaxAge.toNanos(), System::nanoTime);
         this.events = new MeshEvents(MeshObjectNames.events(meshName));
     }
 
