@@ -6,11 +6,7 @@ import static org.tunnelmesh.linux.Lab.ip;
 import static org.tunnelmesh.linux.Lab.ns;
 import static org.tunnelmesh.linux.Lab.underlay;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,59 +81,17 @@ class EncapKernelIT {
         assertTrue(ip(1, "-d", "link", "show", "tm-enc")
                 .contains("encap " + kind + " encap-sport auto encap-dport " + PORT));
 
-        Path pcap = Files.createTempFile("encap", ".pcap");
-        Process tcpdump = new ProcessBuilder(
-                        "ip",
-                        "netns",
-                        "exec",
-                        ns(2),
-                        "tcpdump",
-                        "-Z",
-                        "root", // tcpdump drops to its own user before it opens the file, which is root's
-                        "-n",
-                        "-U",
-                        "--immediate-mode", // each packet as it comes, not in blocks a SIGTERM would lose
-                        "-i",
-                        "eth0",
-                        "-w",
-                        pcap.toString(),
-                        "ip proto 4 or udp")
-                .redirectErrorStream(true)
-                .start();
+        LabCapture capture = LabCapture.start(2);
         try {
-            // tcpdump says "listening on" once its capture runs
-            var out = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(tcpdump.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-            String line;
-            StringBuilder said = new StringBuilder();
-            while ((line = out.readLine()) != null && !line.contains("listening on")) {
-                said.append(line).append('\n');
-            }
-            assertTrue(line != null, "tcpdump did not start: " + said);
             assertEquals(5, Lab.ping(1, Lab.tunnelAddress(2), 5));
-            // ping has its last reply once the kernel delivered it; tcpdump may still be writing it: let it catch up
-            // (at most 5 s) before the SIGTERM, so the count below sees what crossed the wire
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (read(pcap, "udp dst port " + PORT).size() < 10 && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            capture.awaitPackets("udp dst port " + PORT, 10);
         } finally {
-            tcpdump.destroy();
-            tcpdump.waitFor(10, TimeUnit.SECONDS);
+            capture.stop();
         }
-        List<String> udp = read(pcap, "udp dst port " + PORT);
-        List<String> ipip = read(pcap, "ip proto 4");
-        Files.deleteIfExists(pcap);
+        List<String> udp = capture.read("udp dst port " + PORT);
+        List<String> ipip = capture.read("ip proto 4");
+        capture.delete();
         assertTrue(udp.size() >= 10, "5 requests and 5 replies inside UDP to port " + PORT + ": " + udp);
         assertEquals(List.of(), ipip, "no bare IPIP on the underlay");
-    }
-
-    private static List<String> read(Path pcap, String filter) {
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-Z", "root", "-n", "-r", pcap.toString(), filter));
-        return Lab.run(command)
-                .output()
-                .lines()
-                .filter(l -> l.matches("^\\d\\d:.*"))
-                .toList();
     }
 }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.ip;
 import static org.tunnelmesh.linux.Lab.ns;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +97,7 @@ class EncryptedMeshKernelIT {
         LinuxTunnelMesh node2 = meshes.open(encrypted(2, mode, keys, false), 1);
         assertEquals("rfc4106(gcm(aes))", node1.encryption());
         assertEquals(1500 - 20 - MeshEncryption.ESP_OVERHEAD, node1.mtu(), "the tunnel MTU gives up ESP's overhead");
-        Capture capture = Capture.start(2);
+        LabCapture capture = LabCapture.start(2);
         int replies;
         try {
             replies = Lab.ping(1, Lab.tunnelAddress(2), 5);
@@ -133,7 +131,7 @@ class EncryptedMeshKernelIT {
         LinuxTunnelMesh node1 = meshes.open(one, 2);
         meshes.open(two, 1);
         assertEquals(1500 - 28 - MeshEncryption.ESP_OVERHEAD, node1.mtu(), "FOU's and ESP's overheads both");
-        Capture capture = Capture.start(2);
+        LabCapture capture = LabCapture.start(2);
         int replies;
         try {
             replies = Lab.ping(1, Lab.tunnelAddress(2), 5);
@@ -524,7 +522,7 @@ class EncryptedMeshKernelIT {
         assertEquals(before, ip(1, "xfrm", "state"));
     }
 
-    private static String debug(Capture capture) {
+    private static String debug(LabCapture capture) {
         StringBuilder b = new StringBuilder(String.join("\n", capture.read("")));
         for (int node = 1; node <= 2; node++) {
             b.append("\n== node").append(node).append('\n').append(ip(node, "-s", "xfrm", "state"));
@@ -562,72 +560,5 @@ class EncryptedMeshKernelIT {
             n++;
         }
         return n;
-    }
-
-    /** tcpdump on a node's eth0, written to a file. */
-    private static final class Capture {
-        private final Path pcap;
-        private final Process tcpdump;
-
-        private Capture(Path pcap, Process tcpdump) {
-            this.pcap = pcap;
-            this.tcpdump = tcpdump;
-        }
-
-        static Capture start(int node) throws Exception {
-            Path pcap = Files.createTempFile("esp", ".pcap");
-            Process tcpdump = new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            ns(node),
-                            "tcpdump",
-                            "-Z",
-                            "root",
-                            "-n",
-                            "-U",
-                            "--immediate-mode",
-                            "-i",
-                            "eth0",
-                            "-w",
-                            pcap.toString(),
-                            "not arp")
-                    .redirectErrorStream(true)
-                    .start();
-            BufferedReader out =
-                    new BufferedReader(new InputStreamReader(tcpdump.getInputStream(), StandardCharsets.UTF_8));
-            String line;
-            StringBuilder said = new StringBuilder();
-            while ((line = out.readLine()) != null && !line.contains("listening on")) {
-                said.append(line).append('\n');
-            }
-            assertTrue(line != null, "tcpdump did not start: " + said);
-            return new Capture(pcap, tcpdump);
-        }
-
-        void awaitPackets(String filter, int count) throws InterruptedException {
-            // tcpdump may still be writing the last reply: let it catch up before the SIGTERM (at most 5 s)
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (read(filter).size() < count && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-        }
-
-        void stop() throws InterruptedException {
-            tcpdump.destroy();
-            tcpdump.waitFor(10, TimeUnit.SECONDS);
-        }
-
-        List<String> read(String filter) {
-            List<String> command = new ArrayList<>(List.of("tcpdump", "-Z", "root", "-n", "-r", pcap.toString()));
-            if (!filter.isEmpty()) {
-                command.add(filter);
-            }
-            return Lab.run(command)
-                    .output()
-                    .lines()
-                    .filter(l -> l.matches("^\\d\\d:.*"))
-                    .toList();
-        }
     }
 }

@@ -14,9 +14,6 @@ import static org.tunnelmesh.linux.LabKernel.linkNames;
 import static org.tunnelmesh.linux.LabKernel.routes;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -97,7 +94,8 @@ class MeshEncapKernelIT {
 
         TunnelDevice before = deviceOf(node1, device);
         TrafficCounters filterBefore = node1.trafficCounters();
-        Path pcap = captureOnNode2Underlay(() -> {
+        LabCapture capture = LabCapture.start(2);
+        try {
             for (int from = 1; from <= 3; from++) {
                 for (int to = 1; to <= 3; to++) {
                     if (from != to) {
@@ -105,7 +103,10 @@ class MeshEncapKernelIT {
                     }
                 }
             }
-        });
+            capture.awaitPackets("udp dst port " + PORT, 12);
+        } finally {
+            capture.stop();
+        }
         TunnelDevice after = deviceOf(node1, device);
         // the IPIP filter judges UDP to the port as IPIP: node2's and node3's packets count against each, per peer
         TrafficCounters filterAfter = node1.trafficCounters();
@@ -119,9 +120,9 @@ class MeshEncapKernelIT {
         assertEquals(filterBefore.rejectedPackets(), filterAfter.rejectedPackets(), "no peer's packet rejected");
         assertTrue(after.counters().txPackets() - before.counters().txPackets() >= 6, before + " -> " + after);
         assertTrue(after.counters().rxPackets() - before.counters().rxPackets() >= 6, before + " -> " + after);
-        List<String> udp = read(pcap, "udp dst port " + PORT);
-        List<String> ipip = read(pcap, "ip proto 4");
-        Files.deleteIfExists(pcap);
+        List<String> udp = capture.read("udp dst port " + PORT);
+        List<String> ipip = capture.read("ip proto 4");
+        capture.delete();
         assertTrue(udp.size() >= 12, "node2's pings and replies inside UDP to port " + PORT + ": " + udp);
         assertEquals(List.of(), ipip, "no bare IPIP on the underlay");
 
@@ -267,55 +268,5 @@ class MeshEncapKernelIT {
             assertFalse(linkNames(1).contains("tm-node2"));
             assertEquals("", fouPorts(1).strip());
         }
-    }
-
-    /** tcpdump on node2's underlay while {@code traffic} runs: the capture file. */
-    private static Path captureOnNode2Underlay(Runnable traffic) throws Exception {
-        Path pcap = Files.createTempFile("mesh-encap", ".pcap");
-        Process tcpdump = new ProcessBuilder(
-                        "ip",
-                        "netns",
-                        "exec",
-                        ns(2),
-                        "tcpdump",
-                        "-Z",
-                        "root",
-                        "-n",
-                        "-U",
-                        "--immediate-mode",
-                        "-i",
-                        "eth0",
-                        "-w",
-                        pcap.toString(),
-                        "ip proto 4 or udp")
-                .redirectErrorStream(true)
-                .start();
-        try {
-            var out = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(tcpdump.getInputStream(), StandardCharsets.UTF_8));
-            String line;
-            while ((line = out.readLine()) != null && !line.contains("listening on")) {
-                // tcpdump's banner
-            }
-            assertTrue(line != null, "tcpdump did not start");
-            traffic.run();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (read(pcap, "udp dst port " + PORT).size() < 12 && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-        } finally {
-            tcpdump.destroy();
-            tcpdump.waitFor(10, TimeUnit.SECONDS);
-        }
-        return pcap;
-    }
-
-    private static List<String> read(Path pcap, String filter) {
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-Z", "root", "-n", "-r", pcap.toString(), filter));
-        return Lab.run(command)
-                .output()
-                .lines()
-                .filter(l -> l.matches("^\\d\\d:.*"))
-                .toList();
     }
 }
