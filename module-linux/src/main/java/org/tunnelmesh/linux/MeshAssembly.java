@@ -304,8 +304,8 @@ final class MeshAssembly {
             throw new InvalidInputException("MTU " + config.mtu() + " is too big: underlay device " + device.name()
                     + " has MTU " + device.mtu() + ", so the tunnel can carry at most " + maxMtu
                     + (config.encapsulation().encapsulates() || encrypted
-                            ? " (" + config.encapsulation() + (encrypted ? " and ESP" : "") + " add " + overhead
-                                    + " bytes)"
+                            ? " (" + (config.encapsulation().encapsulates() ? config.encapsulation() : "IPIP")
+                                    + (encrypted ? " and ESP" : "") + " take " + overhead + " bytes)"
                             : ""));
         }
         int mtu = config.mtu() != 0 ? config.mtu() : maxMtu;
