@@ -449,7 +449,9 @@ final class IpipFilter implements AutoCloseable {
      * @return the repairs made, as tc commands
      */
     List<String> attachMissing() {
-        return attach();
+        // only tm0 can appear behind the filter's back, and only with an encapsulation port: no second tc dump
+        // otherwise
+        return encapPort == IpipFilterProgram.NO_PORT ? List.of() : attach();
     }
 
     private List<String> attach() {
