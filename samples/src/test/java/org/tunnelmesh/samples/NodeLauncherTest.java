@@ -66,6 +66,7 @@ class NodeLauncherTest {
                 "records an archive: " + options);
         assertEquals(List.of("--name", "m"), options.subList(options.size() - 2, options.size()));
         assertFalse(options.contains("-XX:+VerifySharedSpaces"), "no CRC pass over the archive at every start");
+        assertTrue(options.contains("-XX:-UsePerfData"), "no hsperfdata file: " + options);
     }
 
     @Test
