@@ -104,7 +104,7 @@ public final class ScaleBenchmark {
         return peers;
     }
 
-    private static MeshConfig config(MeshMode mode, boolean filter) {
+    static MeshConfig config(MeshMode mode, boolean filter) {
         return MeshConfig.builder()
                 .name(NS)
                 .mode(mode)

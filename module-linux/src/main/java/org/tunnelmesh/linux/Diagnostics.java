@@ -19,7 +19,7 @@ final class Diagnostics {
     private Diagnostics() {}
 
     /**
-     * @param state the kernel as {@link CounterReader#othersState} reads it: the mesh's own routes and nexthops left out
+     * @param state the kernel as {@link KernelReader#othersState} reads it: the mesh's own routes and nexthops left out
      * @param filtered the mesh's IPIP filter is on: it, not tunl0, decides who may tunnel in
      */
     static List<String> run(MeshContext ctx, KernelState state, List<Peer> peers, boolean filtered) {

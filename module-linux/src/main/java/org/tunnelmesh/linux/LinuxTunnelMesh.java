@@ -1,7 +1,9 @@
 package org.tunnelmesh.linux;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
@@ -43,7 +45,13 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final MeshContext ctx;
     private final Topology topology;
     private final PeerTable table;
-    private final CounterReader counters;
+    private final KernelReader counters;
+    /** The resync's own reader: it compares the kernel with the peers without the lock, and without the counters'. */
+    private final KernelReader snapshots;
+    /** The latest changes of peers, newest last, for a resync whose read came before them: see {@link #current}. */
+    private final ArrayDeque<PeerChange> recentChanges = new ArrayDeque<>();
+
+    private static final int RECENT_CHANGES = 1024;
     /** The IPIP source filter on the underlay device; null when the config turns it off. */
     private final IpipFilter filter;
     /** Refuses peer subnets that would take over the namespace's own paths (on-link subnets, default gateways). */
@@ -74,7 +82,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             MeshContext ctx,
             Topology topology,
             PeerTable table,
-            CounterReader counters,
+            KernelReader counters,
+            KernelReader snapshots,
             IpipFilter filter,
             HostRouteGuard guard,
             MeshLock lock,
@@ -85,6 +94,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         this.topology = topology;
         this.table = table;
         this.counters = counters;
+        this.snapshots = snapshots;
         this.filter = filter;
         this.guard = guard;
         this.lock = lock;
@@ -255,7 +265,63 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     /** Called by the watcher: a reconcile that tolerates a mesh closed under it. */
     void repairQuietly() {
-        changes.changing(() -> closed ? 0 : reconcileLocked());
+        Snapshot snapshot = snapshot();
+        changes.changing(() -> closed ? 0 : reconcileLocked(snapshot));
+    }
+
+    /** The kernel as read from {@code generation} of the mesh's changes on: what changes from then on did, it may lack. */
+    private record Snapshot(long generation, KernelState state) {}
+
+    /** The peers one change added or removed; {@code number} is the mesh's generation while it ran. */
+    private record PeerChange(long number, List<Peer> peers) {}
+
+    /**
+     * The kernel's links, addresses, routes and nexthops, read without the mesh's lock: at 20,000 peers that is 40,000
+     * routes and nexthops, and a change that waited for the dump (a resync every 30 s, an operator's addPeer) would
+     * wait a second while the code is still cold. Null when the read fails (a mesh closed under it): the reconcile
+     * reads under the lock.
+     */
+    private Snapshot snapshot() {
+        long generation = changes.generation(); // before the read: a change running now counts as after it
+        try {
+            return new Snapshot(generation, snapshots.state());
+        } catch (RuntimeException e) {
+            log.debug(
+                    "resync: reading the kernel before the lock failed ({}); it reads under the lock", e.getMessage());
+            return null;
+        }
+    }
+
+    /** Under the lock: notes the peers a change of the mesh's adds or removes, for {@link #current}. */
+    private void noteChange(List<Peer> peers) {
+        recentChanges.addLast(new PeerChange(changes.generation(), peers));
+        if (recentChanges.size() > RECENT_CHANGES) {
+            recentChanges.removeFirst();
+        }
+    }
+
+    /**
+     * Under the lock: what a reconcile may compare with, or null to read the kernel again now. A read is good if every
+     * change since it began only added or removed peers: those peers are left alone. Any other change since (a purge,
+     * a reconcile's repairs, new keys) or one no longer noted: null.
+     */
+    private KernelSnapshot current(Snapshot read) {
+        if (read == null) {
+            return null;
+        }
+        List<Peer> changed = new ArrayList<>();
+        long expected = changes.generation() - 1; // this reconcile's own number is generation()
+        for (Iterator<PeerChange> newest = recentChanges.descendingIterator();
+                newest.hasNext() && expected >= read.generation();
+                expected--) {
+            PeerChange change = newest.next();
+            if (change.number() != expected) {
+                log.debug("resync: a change other than of peers came after its read; it reads again under the lock");
+                return null;
+            }
+            changed.addAll(change.peers());
+        }
+        return expected < read.generation() ? new KernelSnapshot(read.state(), changed) : null;
     }
 
     /**
@@ -283,8 +349,18 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     }
 
     /** The socket's reader that diagnose() reads the kernel through: for tests of what waits for whom. */
-    CounterReader counterReader() {
+    KernelReader counterReader() {
         return counters;
+    }
+
+    /** The reader a resync reads the kernel through before it takes the lock: for tests of what waits for whom. */
+    KernelReader snapshotReader() {
+        return snapshots;
+    }
+
+    /** The lock every change holds: for tests that hold it to come between a resync's read and its repair. */
+    Object changeLock() {
+        return changes.lock;
     }
 
     /** Dumps of the namespace's routes the guard made so far: for tests of when it reads them again. */
@@ -317,6 +393,9 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private int addPeersLocked(Collection<Peer> peers) {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
+        if (!purged) { // after a purge the add brings the device back too: not a change of peers alone
+            noteChange(adding);
+        }
         table.checkAdd(adding);
         topology.checkAdd(adding);
         guard.check(adding);
@@ -327,7 +406,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
                 if (filter != null) {
                     filter.reconcile(List.of()); // the filter back too
                 }
-                topology.reconcile(List.of()); // the device, its MTU and address, back before the first peer
+                topology.reconcile(List.of(), null); // the device, its MTU and address, back before the first peer
                 purged = false;
             }
             if (encryption != null) {
@@ -389,7 +468,14 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     /** @return how many peers were removed */
     private int removePeersLocked(Collection<String> names) {
         ensureOpen();
-        List<Peer> removing = table.checkRemove(List.copyOf(names));
+        List<Peer> removing;
+        try {
+            removing = table.checkRemove(List.copyOf(names));
+        } catch (RuntimeException e) {
+            noteChange(List.of()); // refused: nothing changed, and a resync need not read again for it
+            throw e;
+        }
+        noteChange(removing);
         journal.saveChange(table, List.of(), removing);
         try {
             topology.remove(removing);
@@ -484,23 +570,29 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public int reconcile() {
         long started = System.nanoTime();
-        int repairs = changes.changing(this::reconcileLocked);
+        Snapshot snapshot = snapshot();
+        int repairs = changes.changing(() -> reconcileLocked(snapshot));
         changes.tell(l -> l.timed(MeshListener.Operation.RECONCILE, System.nanoTime() - started));
         return repairs;
     }
 
-    private int reconcileLocked() {
+    /**
+     * @param snapshot the kernel as read before the lock, or null: used only if every change of the mesh's after it
+     *     added or removed peers (else it could miss the mesh's own newest state, and "repair" it)
+     */
+    private int reconcileLocked(Snapshot snapshot) {
         ensureOpen();
         if (purged) {
             return 0;
         }
+        KernelSnapshot current = current(snapshot);
         List<Peer> peers = table.peers();
         List<String> repairs = new ArrayList<>(receiver.reconcile());
         repairs.addAll(filter == null ? List.of() : filter.reconcile(peers));
         if (encryption != null) {
             repairs.addAll(encryption.reconcile(peers));
         }
-        repairs.addAll(topology.reconcile(peers));
+        repairs.addAll(topology.reconcile(peers, current));
         repairs.addAll(filter == null ? List.of() : filter.attachMissing()); // a tm0 the topology made again
         for (String repair : repairs) {
             log.warn("kernel state repaired: {}", repair);
@@ -607,7 +699,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             }
             encryption.useKeys(keys, this::repairQuietly);
             log.info("encryption keys reloaded: {}", keys);
-            return reconcileLocked();
+            return reconcileLocked(null);
         });
     }
 
@@ -702,6 +794,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             ctx.session.close();
             receiver.close();
             counters.close();
+            snapshots.close();
             guard.close();
             if (filter != null) {
                 filter.close();

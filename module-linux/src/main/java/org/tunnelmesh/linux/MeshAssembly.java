@@ -114,7 +114,16 @@ final class MeshAssembly {
             List<String> portRepairs = new ArrayList<>(receiver.claim(previousPorts));
             table.addAll(initial);
             LinuxTunnelMesh mesh = new LinuxTunnelMesh(
-                    ctx, topology, table, new CounterReader(sockets.stats), filter, guard, lock, journal, receiver);
+                    ctx,
+                    topology,
+                    table,
+                    new KernelReader(sockets.stats),
+                    new KernelReader(sockets.snapshots),
+                    filter,
+                    guard,
+                    lock,
+                    journal,
+                    receiver);
             if (encryption != null) {
                 mesh.encrypt(encryption);
             }
@@ -135,7 +144,7 @@ final class MeshAssembly {
                 if (encryption != null) {
                     repairs.addAll(encryption.reconcile(initial)); // adopted on restart: the same states are kept
                 }
-                repairs.addAll(topology.reconcile(initial));
+                repairs.addAll(topology.reconcile(initial, null));
                 if (filter != null) {
                     filter.attachMissing(); // tm0 made just now: guarded before the first peer's packet
                 }
@@ -214,12 +223,14 @@ final class MeshAssembly {
     }
 
     /**
-     * The mesh's sockets: control (changes), stats (counters), events (watching), hostRoutes (route notifications for
-     * the {@link HostRouteGuard}, or null); all in the mesh's namespace.
+     * The mesh's sockets: control (changes), stats (counters), snapshots (the resync's reads before it takes the lock),
+     * events (watching), hostRoutes (route notifications for the {@link HostRouteGuard}, or null); all in the mesh's
+     * namespace.
      */
     private record Sockets(
             RtnetlinkSession control,
             RtnetlinkSession stats,
+            RtnetlinkSession snapshots,
             NetlinkSocket events,
             NetlinkSocket hostRoutes,
             long netnsInode) {
@@ -240,13 +251,16 @@ final class MeshAssembly {
         private static Sockets openHere(boolean watch) {
             RtnetlinkSession control = RtnetlinkSession.open();
             RtnetlinkSession stats = null;
+            RtnetlinkSession snapshots = null;
             NetlinkSocket hostRoutes = null;
             try {
                 stats = RtnetlinkSession.open();
+                snapshots = RtnetlinkSession.open();
                 hostRoutes = HostRouteGuard.openEvents(control.portId());
                 return new Sockets(
                         control,
                         stats,
+                        snapshots,
                         watch ? NetlinkSocket.open(Netlink.NETLINK_ROUTE) : null,
                         hostRoutes,
                         NetworkNamespace.currentInode());
@@ -254,6 +268,9 @@ final class MeshAssembly {
                 control.close();
                 if (stats != null) {
                     stats.close();
+                }
+                if (snapshots != null) {
+                    snapshots.close();
                 }
                 if (hostRoutes != null) {
                     hostRoutes.close();
@@ -265,6 +282,7 @@ final class MeshAssembly {
         void close() {
             control.close();
             stats.close();
+            snapshots.close();
             if (events != null) {
                 events.close();
             }

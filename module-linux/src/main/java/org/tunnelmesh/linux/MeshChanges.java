@@ -32,6 +32,11 @@ final class MeshChanges {
     private long queued;
     /** The close was queued: nothing follows it. */
     private boolean over;
+    /**
+     * Calls of {@link #changing} finished, counted under the lock as each ends: a kernel read made outside the lock
+     * shows every change of the mesh's if this did not move while it read.
+     */
+    private volatile long generation;
 
     /** Runs {@code change} under the lock, then delivers the events it queued (and any before them). */
     <T> T changing(Supplier<T> change) {
@@ -43,6 +48,7 @@ final class MeshChanges {
                     return change.get();
                 } finally {
                     fired[0] = queued != before;
+                    generation++;
                 }
             }
         } catch (RuntimeException e) {
@@ -55,6 +61,11 @@ final class MeshChanges {
                 deliver();
             }
         }
+    }
+
+    /** See {@link #generation}: read it before a kernel read outside the lock, and compare it under the lock. */
+    long generation() {
+        return generation;
     }
 
     private void deliver() {

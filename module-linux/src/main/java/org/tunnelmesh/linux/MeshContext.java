@@ -67,6 +67,9 @@ final class MeshContext {
             try {
                 return session.nexthops();
             } catch (RuntimeException e) {
+                if (!RtnetlinkSession.noNexthopObjects(e)) {
+                    throw e; // a failed dump, not a kernel without nexthops: no reconcile on an empty list
+                }
                 nexthopObjects = false;
             }
         }

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.function.IntSupplier;
 import org.tunnelmesh.Ipv4Address;
 import org.tunnelmesh.Ipv4Prefix;
+import org.tunnelmesh.Peer;
 import org.tunnelmesh.linux.netlink.NetlinkMessageBuilder;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.Nexthop;
@@ -139,6 +140,20 @@ final class OwnedState {
             newRoute(batch, CREATE, desired);
         } else if (!existing.sameForwarding(desired)) {
             newRoute(batch, CREATE_OR_REPLACE, desired);
+        }
+    }
+
+    /**
+     * Leaves {@code peer}'s routes and its nexthop (if one points the way a peer's should) as they are: neither wanted
+     * nor deleted. For a peer the mesh added or removed after this snapshot was read.
+     */
+    void leaveAlone(Peer peer) {
+        for (Ipv4Prefix subnet : peer.subnets()) {
+            routes.remove(subnet);
+        }
+        Integer id = nexthopsByGateway.remove(peer.underlay());
+        if (id != null) {
+            adopted.add(id);
         }
     }
 

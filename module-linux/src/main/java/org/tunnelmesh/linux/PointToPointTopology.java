@@ -162,10 +162,11 @@ final class PointToPointTopology implements Topology {
     }
 
     @Override
-    public List<String> reconcile(Collection<Peer> peers) {
+    public List<String> reconcile(Collection<Peer> peers, KernelSnapshot snapshot) {
         List<String> repairs = new ArrayList<>();
         // 1. devices: tunl0 down; ours present with the right parameters; leftovers gone
-        KernelState before = ctx.dump(true);
+        KernelState before = snapshot != null ? snapshot.state() : ctx.dump(true);
+        Set<String> leftAlone = snapshot != null ? snapshot.changedDevices() : Set.of();
         NetlinkMessageBuilder devices = ctx.session.batch();
         Link fallback = before.link(DeviceNames.FALLBACK);
         if (fallback != null && fallback.up()) {
@@ -189,6 +190,9 @@ final class PointToPointTopology implements Topology {
             String name = DeviceNames.forPeer(peer.name());
             wanted.add(name);
             deviceOwners.put(name, peer.name());
+            if (leftAlone.contains(name)) {
+                continue;
+            }
             Link link = before.link(name);
             IpipParameters expected = parameters(peer);
             if (link == null) {
@@ -219,7 +223,8 @@ final class PointToPointTopology implements Topology {
         }
         for (Link link : before.links()) {
             // tm0 too: a SHARED mesh with encapsulation left it (a mesh switched to POINT_TO_POINT)
-            if ((owned(link) && !wanted.contains(link.name())) || OwnedState.isOurSharedDevice(link, ctx)) {
+            if ((owned(link) && !wanted.contains(link.name()) && !leftAlone.contains(link.name()))
+                    || OwnedState.isOurSharedDevice(link, ctx)) {
                 deleteLink(devices, link.name());
             }
         }
@@ -229,7 +234,13 @@ final class PointToPointTopology implements Topology {
         KernelState state = repairs.isEmpty() ? before : ctx.dump(true);
         NetlinkMessageBuilder config = ctx.session.batch();
         OwnedState owned = new OwnedState(state, ctx);
+        if (snapshot != null) {
+            snapshot.changedSince().forEach(owned::leaveAlone);
+        }
         for (Peer peer : peers) {
+            if (leftAlone.contains(DeviceNames.forPeer(peer.name()))) {
+                continue;
+            }
             Link link = state.link(DeviceNames.forPeer(peer.name()));
             if (!link.up() || link.mtu() != ctx.mtu) {
                 setLink(config, link.ifindex(), ctx.mtu, true);

@@ -22,6 +22,7 @@ import org.tunnelmesh.linux.rtnetlink.KernelErrors;
 import org.tunnelmesh.linux.rtnetlink.Link;
 import org.tunnelmesh.linux.rtnetlink.Nexthop;
 import org.tunnelmesh.linux.rtnetlink.Route;
+import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
 
 /**
  * The seed's one-to-many shape: the fallback device tunl0 up with the tunnel MTU and our /32, and
@@ -105,6 +106,9 @@ final class SharedTopology implements Topology {
             }
             haveNexthops = true;
         } catch (RuntimeException e) {
+            if (!RtnetlinkSession.noNexthopObjects(e)) {
+                throw e;
+            }
             log.info("no nexthop objects in this kernel ({}); using classic routes", e.getMessage());
         }
         return new SharedTopology(
@@ -261,8 +265,9 @@ final class SharedTopology implements Topology {
     }
 
     @Override
-    public List<String> reconcile(Collection<Peer> peers) {
-        KernelState state = ctx.dump(nexthops);
+    public List<String> reconcile(Collection<Peer> peers, KernelSnapshot snapshot) {
+        KernelState state = snapshot != null ? snapshot.state() : ctx.dump(nexthops);
+        Set<Ipv4Address> leftAlone = snapshot != null ? snapshot.changedUnderlays() : Set.of();
         Link fallback = state.link(DeviceNames.FALLBACK);
         if (fallback == null || fallback.ifindex() != tunl0) {
             throw new KernelSupportException(DeviceNames.FALLBACK + " disappeared (was the ipip module unloaded?)");
@@ -306,8 +311,18 @@ final class SharedTopology implements Topology {
 
         // ours that are right stay, the missing are created, the wrong replaced, the rest deleted
         OwnedState owned = new OwnedState(state, ctx, device);
+        if (snapshot != null) {
+            snapshot.changedSince().forEach(owned::leaveAlone);
+        }
         Map<Ipv4Address, Integer> adopted = new HashMap<>(nexthops ? peers.size() * 2 : 0);
         for (Peer peer : peers) {
+            if (leftAlone.contains(peer.underlay())) {
+                Integer id = nexthopIds.get(peer.underlay()); // as the change that added it made it
+                if (id != null) {
+                    adopted.put(peer.underlay(), id);
+                }
+                continue;
+            }
             int id = nexthops ? owned.wantNexthop(batch, peer.underlay(), () -> nextNexthopId++) : 0;
             if (nexthops) {
                 adopted.put(peer.underlay(), id);

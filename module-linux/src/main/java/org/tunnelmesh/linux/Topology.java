@@ -22,9 +22,11 @@ interface Topology {
     /**
      * Makes the kernel match {@code peers} exactly, within what the mesh owns.
      *
+     * @param snapshot the kernel as read before the lock, and the peers changed since, whose state is left alone; null
+     *     to read it now
      * @return the repairs made, as ip commands
      */
-    List<String> reconcile(Collection<Peer> peers);
+    List<String> reconcile(Collection<Peer> peers, KernelSnapshot snapshot);
 
     /** Removes everything the mesh owns. */
     void purge();

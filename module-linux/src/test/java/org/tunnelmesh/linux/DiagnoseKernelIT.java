@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.tunnelmesh.linux.Lab.*;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -89,7 +87,8 @@ class DiagnoseKernelIT {
                                 return mesh.diagnose();
                             },
                             ownThread);
-                    awaitBlockedOn(mesh.counterReader(), diagnosing);
+                    ThreadWaits.awaitBlockedOn(
+                            mesh.counterReader(), diagnosing, "diagnose() reading the kernel on the counters' socket");
                     // from another thread, as a JMX client's: held up only if the diagnosis held the mesh's lock
                     CompletableFuture<Void> adding = CompletableFuture.runAsync(() -> mesh.addPeer(peer(3)), ownThread);
                     try {
@@ -106,28 +105,6 @@ class DiagnoseKernelIT {
                 mesh.purge();
             }
         }
-    }
-
-    /** Until {@code thread} waits for {@code monitor}'s lock (and no other), at most 60 s. */
-    private static void awaitBlockedOn(Object monitor, AtomicReference<Thread> thread) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!blockedOn(monitor, thread.get())) {
-            if (System.nanoTime() > deadline) {
-                fail("diagnose() never came to read the kernel on the counters' socket: " + thread.get());
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    private static boolean blockedOn(Object monitor, Thread thread) {
-        if (thread == null) {
-            return false;
-        }
-        ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(thread.getId());
-        return info != null
-                && info.getThreadState() == Thread.State.BLOCKED
-                && info.getLockInfo() != null
-                && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(monitor);
     }
 
     /** node1's underlay narrowed to a /25 for this test, so 10.245.1.200 lies off its subnet. */

@@ -146,6 +146,34 @@ class OwnedStateTest {
         assertEquals(List.of(), owned.nexthops());
     }
 
+    /**
+     * A peer the mesh removed after the snapshot was read: its route and nexthop are still in the snapshot but already
+     * gone from the kernel, and a peer added after it: missing from the snapshot. Neither is deleted nor created; the
+     * rest of the diff goes on as before.
+     */
+    @Test
+    void peersChangedSinceTheSnapshotAreLeftAlone() {
+        List<Nexthop> nexthops = List.of(
+                Nexthop.onlink(5, a("10.245.1.3"), TUNL0, PROTO), // a peer that stays: adopted
+                Nexthop.onlink(6, a("10.245.1.4"), TUNL0, PROTO), // the removed peer's: left alone
+                Nexthop.onlink(7, a("10.245.1.9"), TUNL0, PROTO)); // nobody's: deleted
+        List<Route> routes = List.of(
+                Route.viaNexthop(p("10.1.0.0/24"), 5, PROTO),
+                Route.viaNexthop(p("10.2.0.0/24"), 6, PROTO), // the removed peer's: left alone
+                Route.viaNexthop(p("10.9.0.0/24"), 7, PROTO)); // nobody's: deleted
+        OwnedState owned = new OwnedState(new KernelState(links(), List.of(), routes, nexthops), ctx);
+        owned.leaveAlone(new org.tunnelmesh.Peer("removed", a("10.245.1.4"), List.of(p("10.2.0.0/24"))));
+        owned.leaveAlone(new org.tunnelmesh.Peer("added", a("10.245.1.6"), List.of(p("10.6.0.0/24"))));
+
+        NetlinkMessageBuilder batch = new NetlinkMessageBuilder(4096).reset(1);
+        int id = owned.wantNexthop(batch, a("10.245.1.3"), () -> 100);
+        owned.wantRoute(batch, Route.viaNexthop(p("10.1.0.0/24"), id, PROTO));
+        owned.deleteUnwanted(batch, Set.of());
+
+        assertEquals(5, id);
+        assertEquals(List.of("delete route", "delete nexthop"), kinds(batch)); // 10.9.0.0/24 and 7 only
+    }
+
     /** Each message as "create|replace|delete route|nexthop", from its header. */
     private static List<String> kinds(NetlinkMessageBuilder batch) {
         List<String> kinds = new ArrayList<>();

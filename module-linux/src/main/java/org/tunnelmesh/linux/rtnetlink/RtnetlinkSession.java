@@ -78,9 +78,27 @@ public final class RtnetlinkSession implements AutoCloseable {
         return dump(RtnetlinkRequests::dumpRoutes, Route::parse);
     }
 
-    /** @throws org.tunnelmesh.TunnelMeshException when the kernel has no nexthop objects (before 5.3) */
+    /**
+     * @throws org.tunnelmesh.TunnelMeshException when the kernel has no nexthop objects (before 5.3: see {@link
+     *     #noNexthopObjects}), or the dump failed
+     */
     public List<Nexthop> nexthops() {
         return dump(RtnetlinkRequests::dumpNexthops, Nexthop::parse);
+    }
+
+    /**
+     * Whether {@code e}, thrown by {@link #nexthops}, says that the kernel has no nexthop objects (before 5.3 it
+     * refuses the request with EOPNOTSUPP), rather than that this one dump failed: one interrupted by concurrent
+     * changes too often, say, after which an empty list would read as "every nexthop is gone".
+     */
+    public static boolean noNexthopObjects(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.tunnelmesh.KernelException k
+                    && k.errno() == org.tunnelmesh.linux.syscall.Errno.EOPNOTSUPP.number()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An empty batch to fill with {@link RtnetlinkRequests} and pass to {@link #execute}. */

@@ -197,4 +197,20 @@ class KernelErrorsTest {
         assertInstanceOf(KernelSupportException.class, e);
         assertTrue(e.getMessage().startsWith("ip nexthop show failed: EOPNOTSUPP"), e.getMessage());
     }
+
+    /**
+     * Only the kernel's refusal of the request means "no nexthop objects here" (before 5.3): a dump interrupted by
+     * concurrent changes too often, or any other failure, must not read as an empty list, which a reconcile would take
+     * for "every nexthop is gone" and make 20,000 again.
+     */
+    @Test
+    void onlyEopnotsuppMeansNoNexthopObjects() {
+        assertTrue(RtnetlinkSession.noNexthopObjects(translate(Errno.EOPNOTSUPP.number(), "", 1)));
+        assertFalse(RtnetlinkSession.noNexthopObjects(translate(Errno.EINVAL.number(), "", 1)));
+        assertFalse(RtnetlinkSession.noNexthopObjects(translate(Errno.ENOBUFS.number(), "", 1)));
+        RuntimeException interrupted = KernelErrors.translate(new NetlinkProtocolException(
+                "RTM_GETNEXTHOP was interrupted by concurrent changes 3 times in a row (NLM_F_DUMP_INTR)"));
+        assertFalse(RtnetlinkSession.noNexthopObjects(interrupted));
+        assertFalse(RtnetlinkSession.noNexthopObjects(new IllegalStateException("netlink socket is closed")));
+    }
 }

@@ -17,13 +17,14 @@ import org.tunnelmesh.linux.rtnetlink.RtnetlinkRequests;
 import org.tunnelmesh.linux.rtnetlink.RtnetlinkSession;
 
 /**
- * Reads the counters of many devices with one dump of the ipip links, on a socket of its own; and the kernel state that
- * {@code diagnose()} reads, which must not hold the mesh's lock either.
+ * Reads the kernel on a socket of its own, so that a read does not hold the mesh's lock: the counters of many devices
+ * with one dump of the ipip links, the state {@code diagnose()} reads, and the state a resync compares. The mesh has
+ * one for counters and diagnoses and one for resyncs, so a resync's dump does not hold up a counter read either.
  */
-final class CounterReader implements AutoCloseable {
+final class KernelReader implements AutoCloseable {
     private final RtnetlinkSession session;
 
-    CounterReader(RtnetlinkSession session) {
+    KernelReader(RtnetlinkSession session) {
         this.session = session;
         session.enableStrictDumpChecking();
     }
@@ -74,9 +75,30 @@ final class CounterReader implements AutoCloseable {
                     RtnetlinkRequests::dumpNexthops,
                     m -> Nhmsg.read(m).protocol() == protocol ? null : Nexthop.parse(m));
         } catch (RuntimeException e) {
+            if (!RtnetlinkSession.noNexthopObjects(e)) {
+                throw e;
+            }
             nexthops = List.of(); // before 5.3: no nexthop objects
         }
         return new KernelState(session.links(false), session.addresses(), routes, nexthops);
+    }
+
+    /**
+     * Everything a reconcile compares, as {@link MeshContext#dump} reads it: links, addresses, routes and, where the
+     * kernel has them, nexthop objects. Read before a resync takes the mesh's lock; the resync uses it only if no
+     * change of the mesh's came between.
+     */
+    synchronized KernelState state() {
+        List<Nexthop> nexthops;
+        try {
+            nexthops = session.nexthops();
+        } catch (RuntimeException e) {
+            if (!RtnetlinkSession.noNexthopObjects(e)) {
+                throw e; // interrupted by changes too often, say: an empty list would read as "every nexthop is gone"
+            }
+            nexthops = List.of(); // before 5.3: no nexthop objects
+        }
+        return new KernelState(session.links(false), session.addresses(), session.routes(), nexthops);
     }
 
     private static Route others(NetlinkMessage message, int protocol) {
