@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.ip;
-import static org.tunnelmesh.linux.Lab.ns;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -259,24 +257,9 @@ class EncryptedMeshKernelIT {
         assertEquals(3, Lab.ping(1, Lab.tunnelAddress(2), 3));
         String states = ip(1, "xfrm", "state");
 
-        Process ping = new ProcessBuilder(
-                        "ip",
-                        "netns",
-                        "exec",
-                        ns(1),
-                        "ping",
-                        "-n",
-                        "-q",
-                        "-i",
-                        "0.05",
-                        "-W",
-                        "1",
-                        "-I",
-                        Lab.tunnelAddress(1),
-                        Lab.tunnelAddress(2))
-                .redirectErrorStream(true)
-                .start();
+        LabPing ping = LabPing.start(1, 2, "0.05", 0);
         Repairs repairs = new Repairs();
+        LabPing.Summary summary;
         try {
             Lab.sleep(1000);
             meshes.closeLeavingState(node1);
@@ -285,15 +268,10 @@ class EncryptedMeshKernelIT {
             assertEquals(0, node1.reconcile(), "nothing to repair after the restart's adoption");
             Lab.sleep(1000);
         } finally {
-            Lab.run(List.of("kill", "-INT", String.valueOf(ping.pid())));
+            summary = ping.stop();
         }
-        String summary = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        ping.waitFor(30, TimeUnit.SECONDS);
-        Matcher sent =
-                Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(summary);
-        assertTrue(sent.find(), summary);
-        assertTrue(Integer.parseInt(sent.group(1)) >= 20, "pings ran across the restart: " + summary);
-        assertTrue(summary.contains(" 0% packet loss"), "no packet lost across the restart: " + summary);
+        assertTrue(summary.sent() >= 20, "pings ran across the restart: " + summary.text());
+        assertTrue(summary.noneLost(), "no packet lost across the restart: " + summary.text());
         assertEquals(ours(states), ours(ip(1, "xfrm", "state")), "the same states, none replaced");
         assertEquals(List.of(), repairs.seen(), "nothing repaired after the restart");
         org.tunnelmesh.EncryptionCounters counters = node1.encryptionCounters().get("node2");
@@ -406,25 +384,7 @@ class EncryptedMeshKernelIT {
             LinuxTunnelMesh node1 = meshes.open(encrypted(1, MeshMode.SHARED, keys1, false), 2);
             LinuxTunnelMesh node2 = meshes.open(encrypted(2, MeshMode.SHARED, keys2, false), 1);
             assertEquals(5, Lab.ping(1, Lab.tunnelAddress(2), 5));
-            Process ping = new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            ns(1),
-                            "ping",
-                            "-n",
-                            "-q",
-                            "-i",
-                            "0.05",
-                            "-c",
-                            "200",
-                            "-W",
-                            "1",
-                            "-I",
-                            Lab.tunnelAddress(1),
-                            Lab.tunnelAddress(2))
-                    .redirectErrorStream(true)
-                    .start();
+            LabPing ping = LabPing.start(1, 2, "0.05", 200);
             String[][] steps = {{K1, K2}, {K2, K1}, {K2}};
             for (String[] step : steps) {
                 Lab.sleep(1_500);
@@ -433,12 +393,8 @@ class EncryptedMeshKernelIT {
                 keyFile("keys2", step);
                 node2.reloadEncryptionKeys();
             }
-            String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(ping.waitFor(60, TimeUnit.SECONDS));
-            Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received")
-                    .matcher(out);
-            assertTrue(m.find(), out);
-            assertEquals("200 200", m.group(1) + " " + m.group(2), "0 lost: " + out);
+            LabPing.Summary summary = ping.awaitEnd();
+            assertEquals("200 200", summary.sent() + " " + summary.received(), "0 lost: " + summary.text());
             Lab.sleep(1_500); // the grace period, and its reconcile
             String states = ip(1, "xfrm", "state");
             assertEquals(2, count(states, "proto esp"), "K1's inbound state gone after the grace period:\n" + states);

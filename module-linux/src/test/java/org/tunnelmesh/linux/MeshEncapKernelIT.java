@@ -13,9 +13,7 @@ import static org.tunnelmesh.linux.LabKernel.link;
 import static org.tunnelmesh.linux.LabKernel.linkNames;
 import static org.tunnelmesh.linux.LabKernel.routes;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -173,23 +171,7 @@ class MeshEncapKernelIT {
         String device = node1.deviceOf("node2");
         Object ifindex = link(1, device).json().get("ifindex");
 
-        Process ping = new ProcessBuilder(
-                        "ip",
-                        "netns",
-                        "exec",
-                        ns(1),
-                        "ping",
-                        "-n",
-                        "-q",
-                        "-i",
-                        "0.1",
-                        "-W",
-                        "1",
-                        "-I",
-                        tunnelAddress(1),
-                        tunnelAddress(2))
-                .redirectErrorStream(true)
-                .start();
+        LabPing ping = LabPing.start(1, 2, "0.1", 0);
         Lab.sleep(1000);
         meshes.closeLeavingState(node1);
         Repairs repairs = new Repairs();
@@ -197,10 +179,8 @@ class MeshEncapKernelIT {
         node1.addListener(repairs);
         assertEquals(0, node1.reconcile(), "nothing to repair after the restart's adoption");
         Lab.sleep(1000);
-        Lab.run(List.of("kill", "-INT", String.valueOf(ping.pid())));
-        String summary = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        ping.waitFor(30, TimeUnit.SECONDS);
-        assertTrue(summary.contains(" 0% packet loss"), "no packet lost across the restart: " + summary);
+        LabPing.Summary summary = ping.stop();
+        assertTrue(summary.noneLost(), "no packet lost across the restart: " + summary.text());
         assertEquals(ifindex, link(1, device).json().get("ifindex"), "the device was adopted, not made again");
         assertEquals(List.of(), repairs.seen());
     }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.tunnelmesh.linux.Lab.*;
 import static org.tunnelmesh.linux.LabKernel.*;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -126,30 +124,12 @@ class SelfHealingKernelIT {
         for (MeshMode mode : MeshMode.values()) {
             LinuxTunnelMesh node1 = open(1, mode, 2);
             open(2, mode, 1);
-            Process ping = new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            ns(1),
-                            "ping",
-                            "-n",
-                            "-q",
-                            "-c",
-                            "40",
-                            "-i",
-                            "0.05",
-                            "-W",
-                            "1",
-                            "-I",
-                            tunnelAddress(1),
-                            tunnelAddress(2))
-                    .redirectErrorStream(true)
-                    .start();
+            LabPing ping = LabPing.start(1, 2, "0.05", 40);
             sleep(500);
             meshes.closeLeavingState(node1);
             open(1, mode, 2);
-            String output = output(ping);
-            assertTrue(output.contains(" 0% packet loss"), mode + ": " + output);
+            LabPing.Summary summary = ping.awaitEnd();
+            assertTrue(summary.noneLost(), mode + ": " + summary.text());
             meshes.purgeAll();
         }
     }
@@ -200,11 +180,5 @@ class SelfHealingKernelIT {
         assertFalse(expected.isEmpty());
         assertEquals(expected, kernel, "the kernel's routes are exactly the mesh's");
         assertEquals(0, mesh.reconcile(), "nothing left to repair");
-    }
-
-    private static String output(Process p) throws IOException, InterruptedException {
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(30, TimeUnit.SECONDS);
-        return out;
     }
 }
