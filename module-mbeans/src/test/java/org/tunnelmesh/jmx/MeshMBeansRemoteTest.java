@@ -31,7 +31,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.tunnelmesh.MeshConfig;
 import org.tunnelmesh.Peer;
 import org.tunnelmesh.testing.InMemoryTunnelMesh;
 
@@ -57,12 +56,7 @@ class MeshMBeansRemoteTest {
 
     @BeforeEach
     void connect() throws Exception {
-        MeshConfig config = MeshConfig.builder()
-                .name("lab")
-                .underlay("10.245.1.2")
-                .tunnelAddress("192.168.41.0")
-                .build();
-        mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
+        mesh = InMemoryTunnelMesh.open(TestMeshes.lab().build(), List.of(TestMeshes.NODE2));
         mbeans = MeshMBeans.export(mesh, server);
         connectorServer = JMXConnectorServerFactory.newJMXConnectorServer(
                 new JMXServiceURL("rmi", "127.0.0.1", 0), Map.of(), server);

@@ -76,21 +76,16 @@ class MeshMBeansTest {
 
     @BeforeEach
     void exportAMeshWithOnePeer() {
-        open(MeshMode.SHARED);
+        open(TestMeshes.lab(), TestMeshes.NODE2);
     }
 
-    private void open(MeshMode mode) {
+    /** Exports an in-memory mesh of {@code config} with {@code peers}, in place of the one exported before. */
+    private void open(MeshConfig.Builder config, Peer... peers) {
         if (mbeans != null) {
             mbeans.close();
             mesh.close();
         }
-        MeshConfig config = MeshConfig.builder()
-                .name("lab")
-                .mode(mode)
-                .underlay("10.245.1.2")
-                .tunnelAddress("192.168.41.0")
-                .build();
-        mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
+        mesh = InMemoryTunnelMesh.open(config.build(), List.of(peers));
         mbeans = MeshMBeans.export(mesh, server);
     }
 
@@ -369,7 +364,7 @@ class MeshMBeansTest {
 
     @Test
     void peerAndDeviceMBeansFollowTheJavaApi() throws JMException {
-        open(MeshMode.POINT_TO_POINT);
+        open(TestMeshes.lab().mode(MeshMode.POINT_TO_POINT), TestMeshes.NODE2);
         ObjectName node3Device = MeshObjectNames.device("lab", "tm-node3");
 
         mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
@@ -443,7 +438,7 @@ class MeshMBeansTest {
 
     @Test
     void oneKernelDumpServesEveryDeviceAttributeAndPeerRow() throws Exception {
-        open(MeshMode.POINT_TO_POINT);
+        open(TestMeshes.lab().mode(MeshMode.POINT_TO_POINT), TestMeshes.NODE2);
         mesh.addPeer(Peer.of("node3", "10.245.1.4", "192.168.43.0/24"));
         Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
         int dumpsBefore = mesh.deviceDumps();
@@ -515,20 +510,10 @@ class MeshMBeansTest {
     /** Per peer, the ESP counters of one read of the states, never older than the maximum age. */
     @Test
     void espCountersComeFromOneReadOfTheStatesNeverOlderThanTheMaximumAge() throws Exception {
-        mbeans.close();
-        mesh.close();
-        MeshConfig config = MeshConfig.builder()
-                .name("lab")
-                .underlay("10.245.1.2")
-                .tunnelAddress("192.168.41.0")
-                .encryptionKeyFile(java.nio.file.Path.of("/etc/tunnelmesh/keys"))
-                .build();
-        mesh = InMemoryTunnelMesh.open(
-                config,
-                List.of(
-                        Peer.of("node2", "10.245.1.3", "192.168.42.0/24"),
-                        Peer.of("node3", "10.245.1.4", "192.168.43.0/24")));
-        mbeans = MeshMBeans.export(mesh, server);
+        open(
+                TestMeshes.lab().encryptionKeyFile(java.nio.file.Path.of("/etc/tunnelmesh/keys")),
+                TestMeshes.NODE2,
+                TestMeshes.NODE3);
         mesh.setEncryptionCounters("node2", new org.tunnelmesh.EncryptionCounters(10, 1000, 11, 1100, 1, 2));
         mesh.setEncryptionCounters("node3", new org.tunnelmesh.EncryptionCounters(20, 2000, 21, 2100, 3, 4));
         Thread.sleep(MeshMBeans.COUNTER_MAX_AGE.toMillis() + 50);
@@ -583,16 +568,7 @@ class MeshMBeansTest {
 
     @Test
     void withoutTheFilterPeerCountersReadZero() throws Exception {
-        mbeans.close();
-        mesh.close();
-        MeshConfig config = MeshConfig.builder()
-                .name("lab")
-                .underlay("10.245.1.2")
-                .tunnelAddress("192.168.41.0")
-                .ipipFilter(false)
-                .build();
-        mesh = InMemoryTunnelMesh.open(config, List.of(Peer.of("node2", "10.245.1.3", "192.168.42.0/24")));
-        mbeans = MeshMBeans.export(mesh, server);
+        open(TestMeshes.lab().ipipFilter(false), TestMeshes.NODE2);
         mesh.setPeerCounters("node2", new org.tunnelmesh.PeerCounters(1, 1, 1, 1));
 
         assertEquals(0L, server.getAttribute(NODE2, "RxPackets"));
@@ -663,7 +639,7 @@ class MeshMBeansTest {
 
     @Test
     void aPointToPointBatchDumpsTheDevicesOnceEachWay() throws JMException {
-        open(MeshMode.POINT_TO_POINT);
+        open(TestMeshes.lab().mode(MeshMode.POINT_TO_POINT), TestMeshes.NODE2);
         List<Peer> batch = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             batch.add(Peer.of(
@@ -711,7 +687,7 @@ class MeshMBeansTest {
 
     @Test
     void readersAndWritersOnManyThreadsDoNotBlockEachOther() throws Exception {
-        open(MeshMode.POINT_TO_POINT);
+        open(TestMeshes.lab().mode(MeshMode.POINT_TO_POINT), TestMeshes.NODE2);
         ExecutorService readers = Executors.newFixedThreadPool(4);
         AtomicBoolean writing = new AtomicBoolean(true);
         try {
@@ -759,7 +735,7 @@ class MeshMBeansTest {
     /** Many writers, through JMX and the Java API at once: at the end there is an MBean for exactly the peers that exist. */
     @Test
     void concurrentWritersLeaveAnMBeanForExactlyThePeersThatExist() throws Exception {
-        open(MeshMode.POINT_TO_POINT);
+        open(TestMeshes.lab().mode(MeshMode.POINT_TO_POINT), TestMeshes.NODE2);
         ExecutorService writers = Executors.newFixedThreadPool(8);
         List<Future<?>> done = new ArrayList<>();
         for (int t = 0; t < 8; t++) {

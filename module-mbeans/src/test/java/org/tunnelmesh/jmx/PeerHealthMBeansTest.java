@@ -13,8 +13,6 @@ import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.tunnelmesh.MeshConfig;
-import org.tunnelmesh.Peer;
 import org.tunnelmesh.PeerHealth.State;
 import org.tunnelmesh.testing.InMemoryTunnelMesh;
 
@@ -31,16 +29,7 @@ class PeerHealthMBeansTest {
 
     @BeforeEach
     void exportAMeshWithTwoPeers() {
-        MeshConfig config = MeshConfig.builder()
-                .name("lab")
-                .underlay("10.245.1.2")
-                .tunnelAddress("192.168.41.0")
-                .build();
-        mesh = InMemoryTunnelMesh.open(
-                config,
-                List.of(
-                        Peer.of("node2", "10.245.1.3", "192.168.42.0/24"),
-                        Peer.of("node3", "10.245.1.4", "192.168.43.0/24")));
+        mesh = InMemoryTunnelMesh.open(TestMeshes.lab().build(), List.of(TestMeshes.NODE2, TestMeshes.NODE3));
         mbeans = MeshMBeans.export(mesh, server);
     }
 
