@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.tunnelmesh.MeshMode;
+import org.tunnelmesh.Peer;
 
 /**
  * A resync (the watcher's after drift, every 30 s, or reconcile() called) reads the kernel before it takes the mesh's
@@ -84,6 +85,27 @@ class ResyncKernelIT {
         int repairs = betweenReadAndRepair(mesh, () -> assertEquals(1, mesh.reconcile(), "the drift repaired"));
         assertEquals(0, repairs, "repaired already");
         assertTrue(hasRoute(1, subnet(2), "87"), "the route is back");
+    }
+
+    /**
+     * The mesh remembers the latest 1,024 changes of peers. After more than that since the read, the oldest are
+     * forgotten - here the add of node3, which the read lacks - and the resync reads again rather than take node3's
+     * route for missing.
+     */
+    @Test
+    void moreChangesAfterTheResyncsReadThanAreRememberedMakeItReadAgain() throws Exception {
+        LinuxTunnelMesh mesh = meshes.open(1, MeshMode.SHARED, 2);
+        Peer extra = Peer.of("extra", "10.245.1.9", "192.168.49.0/24");
+        int repairs = betweenReadAndRepair(mesh, () -> {
+            mesh.addPeer(peer(3));
+            for (int i = 0; i < 520; i++) { // 1,040 changes of another peer
+                mesh.addPeer(extra);
+                mesh.removePeer(extra.name());
+            }
+        });
+        assertEquals(0, repairs, "nothing to repair: the mesh's own changes are no drift");
+        assertTrue(hasRoute(1, subnet(3), "87"), "the added peer's route stays");
+        assertEquals(0, mesh.reconcile(), "the kernel matches the mesh: " + ip(1, "route"));
     }
 
     /**
