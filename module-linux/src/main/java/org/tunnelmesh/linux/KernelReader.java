@@ -85,8 +85,8 @@ final class KernelReader implements AutoCloseable {
 
     /**
      * Everything a reconcile compares, as {@link MeshContext#dump} reads it: links, addresses, routes and, where the
-     * kernel has them, nexthop objects. Read before a resync takes the mesh's lock; the resync uses it only if no
-     * change of the mesh's came between.
+     * kernel has them, nexthop objects. Read before a resync takes the mesh's lock; the resync leaves alone the peers
+     * changed since, and reads again under the lock after any other change.
      */
     synchronized KernelState state() {
         List<Nexthop> nexthops;
