@@ -1,9 +1,7 @@
 package org.tunnelmesh.linux;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
@@ -48,10 +46,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final KernelReader counters;
     /** The resync's own reader: it compares the kernel with the peers without the lock, and without the counters'. */
     private final KernelReader snapshots;
-    /** The latest changes of peers, newest last, for a resync whose read came before them: see {@link #current}. */
-    private final ArrayDeque<PeerChange> recentChanges = new ArrayDeque<>();
-
-    private static final int RECENT_CHANGES = 1024;
+    /** The peers of the latest changes, for a resync whose read came before them: see {@link #current}. */
+    private final RecentPeerChanges recentChanges = new RecentPeerChanges();
     /** The IPIP source filter on the underlay device; null when the config turns it off. */
     private final IpipFilter filter;
     /** Refuses peer subnets that would take over the namespace's own paths (on-link subnets, default gateways). */
@@ -272,9 +268,6 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     /** The kernel as read from {@code generation} of the mesh's changes on: what changes from then on did, it may lack. */
     private record Snapshot(long generation, KernelState state) {}
 
-    /** The peers one change added or removed; {@code number} is the mesh's generation while it ran. */
-    private record PeerChange(long number, List<Peer> peers) {}
-
     /**
      * The kernel's links, addresses, routes and nexthops, read without the mesh's lock: at 20,000 peers that is 40,000
      * routes and nexthops, and a change that waited for the dump (a resync every 30 s, an operator's addPeer) would
@@ -294,10 +287,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     /** Under the lock: notes the peers a change of the mesh's adds or removes, for {@link #current}. */
     private void noteChange(List<Peer> peers) {
-        recentChanges.addLast(new PeerChange(changes.generation(), peers));
-        if (recentChanges.size() > RECENT_CHANGES) {
-            recentChanges.removeFirst();
-        }
+        recentChanges.note(changes.generation(), peers);
     }
 
     /**
@@ -309,19 +299,13 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         if (read == null) {
             return null;
         }
-        List<Peer> changed = new ArrayList<>();
-        long expected = changes.generation() - 1; // this reconcile's own number is generation()
-        for (Iterator<PeerChange> newest = recentChanges.descendingIterator();
-                newest.hasNext() && expected >= read.generation();
-                expected--) {
-            PeerChange change = newest.next();
-            if (change.number() != expected) {
-                log.debug("resync: a change other than of peers came after its read; it reads again under the lock");
-                return null;
-            }
-            changed.addAll(change.peers());
+        // this reconcile's own number is generation(): the changes between are the read's up to the one before it
+        List<Peer> changed = recentChanges.between(read.generation(), changes.generation());
+        if (changed == null) {
+            log.debug("resync: a change other than of peers came after its read; it reads again under the lock");
+            return null;
         }
-        return expected < read.generation() ? new KernelSnapshot(read.state(), changed) : null;
+        return new KernelSnapshot(read.state(), changed);
     }
 
     /**

@@ -98,7 +98,9 @@ class ResyncKernelIT {
         Peer extra = Peer.of("extra", "10.245.1.9", "192.168.49.0/24");
         int repairs = betweenReadAndRepair(mesh, () -> {
             mesh.addPeer(peer(3));
-            for (int i = 0; i < 520; i++) { // 1,040 changes of another peer
+            for (int i = 0;
+                    i <= RecentPeerChanges.REMEMBERED / 2;
+                    i++) { // more changes of another peer than remembered
                 mesh.addPeer(extra);
                 mesh.removePeer(extra.name());
             }
