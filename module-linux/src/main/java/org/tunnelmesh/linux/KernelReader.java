@@ -69,17 +69,8 @@ final class KernelReader implements AutoCloseable {
      */
     synchronized KernelState othersState(int protocol) {
         List<Route> routes = session.dump(RtnetlinkRequests::dumpRoutes, m -> others(m, protocol));
-        List<Nexthop> nexthops;
-        try {
-            nexthops = session.dump(
-                    RtnetlinkRequests::dumpNexthops,
-                    m -> Nhmsg.read(m).protocol() == protocol ? null : Nexthop.parse(m));
-        } catch (RuntimeException e) {
-            if (!RtnetlinkSession.noNexthopObjects(e)) {
-                throw e;
-            }
-            nexthops = List.of(); // before 5.3: no nexthop objects
-        }
+        List<Nexthop> nexthops =
+                session.nexthopsIfAny(m -> Nhmsg.read(m).protocol() == protocol ? null : Nexthop.parse(m));
         return new KernelState(session.links(false), session.addresses(), routes, nexthops);
     }
 
@@ -89,16 +80,8 @@ final class KernelReader implements AutoCloseable {
      * changed since, and reads again under the lock after any other change.
      */
     synchronized KernelState state() {
-        List<Nexthop> nexthops;
-        try {
-            nexthops = session.nexthops();
-        } catch (RuntimeException e) {
-            if (!RtnetlinkSession.noNexthopObjects(e)) {
-                throw e; // interrupted by changes too often, say: an empty list would read as "every nexthop is gone"
-            }
-            nexthops = List.of(); // before 5.3: no nexthop objects
-        }
-        return new KernelState(session.links(false), session.addresses(), session.routes(), nexthops);
+        return new KernelState(
+                session.links(false), session.addresses(), session.routes(), session.nexthopsIfAny(Nexthop::parse));
     }
 
     private static Route others(NetlinkMessage message, int protocol) {

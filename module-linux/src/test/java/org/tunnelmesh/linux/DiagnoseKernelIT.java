@@ -2,14 +2,12 @@ package org.tunnelmesh.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.tunnelmesh.linux.Lab.*;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,11 +89,7 @@ class DiagnoseKernelIT {
                             mesh.counterReader(), diagnosing, "diagnose() reading the kernel on the counters' socket");
                     // from another thread, as a JMX client's: held up only if the diagnosis held the mesh's lock
                     CompletableFuture<Void> adding = CompletableFuture.runAsync(() -> mesh.addPeer(peer(3)), ownThread);
-                    try {
-                        adding.get(60, TimeUnit.SECONDS);
-                    } catch (TimeoutException e) {
-                        fail("addPeer waited for a diagnose() that was reading the kernel");
-                    }
+                    ThreadWaits.awaitDone(adding, "addPeer waited for a diagnose() that was reading the kernel");
                     assertEquals(2, mesh.peers().size());
                 }
                 List<String> lines = diagnosis.get(60, TimeUnit.SECONDS);

@@ -10,7 +10,6 @@ import static org.tunnelmesh.linux.LabKernel.*;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,11 +37,7 @@ class ResyncKernelIT {
                     mesh.snapshotReader(), watcher, "the watcher's resync reading the kernel on its own socket");
             // from another thread, as a JMX client's: held up only if the resync held the mesh's lock while reading
             CompletableFuture<Void> adding = CompletableFuture.runAsync(() -> mesh.addPeer(peer(3)), ownThread);
-            try {
-                adding.get(60, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                fail("addPeer waited for a resync that was reading the kernel");
-            }
+            ThreadWaits.awaitDone(adding, "addPeer waited for a resync that was reading the kernel");
             assertTrue(hasRoute(1, subnet(3), "87"), "the added peer's route is in");
             assertFalse(hasRoute(1, subnet(2), "87"), "the drift is not repaired while the resync cannot read");
         }

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Waits of tests that hold a monitor to stop another thread at a known point: what waits for whom. */
@@ -24,6 +27,15 @@ final class ThreadWaits {
                 fail(what + " never happened: " + thread.get());
             }
             Thread.sleep(10);
+        }
+    }
+
+    /** Until {@code call} completes (at most 60 s, else {@code failure}): a call that must not wait for the other. */
+    static void awaitDone(Future<?> call, String failure) throws InterruptedException, ExecutionException {
+        try {
+            call.get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            fail(failure);
         }
     }
 

@@ -87,6 +87,21 @@ public final class RtnetlinkSession implements AutoCloseable {
     }
 
     /**
+     * The nexthop objects as {@code parser} takes them (null to skip one), or none on a kernel without nexthop objects
+     * (see {@link #noNexthopObjects}); any other failure throws.
+     */
+    public <T> List<T> nexthopsIfAny(Function<NetlinkMessage, T> parser) {
+        try {
+            return dump(RtnetlinkRequests::dumpNexthops, parser);
+        } catch (RuntimeException e) {
+            if (!noNexthopObjects(e)) {
+                throw e; // interrupted by changes too often, say: an empty list would read as "every nexthop is gone"
+            }
+            return List.of();
+        }
+    }
+
+    /**
      * Whether {@code e}, thrown by {@link #nexthops}, says that the kernel has no nexthop objects (before 5.3 it
      * refuses the request with EOPNOTSUPP), rather than that this one dump failed: one interrupted by concurrent
      * changes too often, say, after which an empty list would read as "every nexthop is gone".
