@@ -44,10 +44,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     private final Topology topology;
     private final PeerTable table;
     private final KernelReader counters;
-    /** The resync's own reader: it compares the kernel with the peers without the lock, and without the counters'. */
-    private final KernelReader snapshots;
-    /** The peers of the latest changes, for a resync whose read came before them: see {@link #current}. */
-    private final RecentPeerChanges recentChanges = new RecentPeerChanges();
+    /** The resync's read of the kernel before the lock, on its own socket. */
+    private final ResyncReads resyncReads;
     /** The IPIP source filter on the underlay device; null when the config turns it off. */
     private final IpipFilter filter;
     /** Refuses peer subnets that would take over the namespace's own paths (on-link subnets, default gateways). */
@@ -90,7 +88,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         this.topology = topology;
         this.table = table;
         this.counters = counters;
-        this.snapshots = snapshots;
+        this.resyncReads = new ResyncReads(snapshots, changes);
         this.filter = filter;
         this.guard = guard;
         this.lock = lock;
@@ -213,7 +211,6 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         return MeshAssembly.open(config, peers);
     }
 
-    /** Starts repairing what the watcher reports; the watcher is closed with the mesh. */
     /** Called by {@link MeshAssembly} before the mesh is handed out: the mesh encrypts with {@code encryption}. */
     void encrypt(MeshEncryption encryption) {
         this.encryption = encryption;
@@ -227,6 +224,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         watcher.start();
     }
 
+    /** Starts repairing what the watcher reports; the watcher is closed with the mesh. */
     void watch(KernelWatcher watcher) {
         synchronized (changes.lock) {
             this.watcher = watcher;
@@ -261,51 +259,8 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     /** Called by the watcher: a reconcile that tolerates a mesh closed under it. */
     void repairQuietly() {
-        Snapshot snapshot = snapshot();
-        changes.changing(() -> closed ? 0 : reconcileLocked(snapshot));
-    }
-
-    /** The kernel as read from {@code generation} of the mesh's changes on: what changes from then on did, it may lack. */
-    private record Snapshot(long generation, KernelState state) {}
-
-    /**
-     * The kernel's links, addresses, routes and nexthops, read without the mesh's lock: at 20,000 peers that is 40,000
-     * routes and nexthops, and a change that waited for the dump (a resync every 30 s, an operator's addPeer) would
-     * wait a second while the code is still cold. Null when the read fails (a mesh closed under it): the reconcile
-     * reads under the lock.
-     */
-    private Snapshot snapshot() {
-        long generation = changes.generation(); // before the read: a change running now counts as after it
-        try {
-            return new Snapshot(generation, snapshots.state());
-        } catch (RuntimeException e) {
-            log.debug(
-                    "resync: reading the kernel before the lock failed ({}); it reads under the lock", e.getMessage());
-            return null;
-        }
-    }
-
-    /** Under the lock: notes the peers a change of the mesh's adds or removes, for {@link #current}. */
-    private void noteChange(List<Peer> peers) {
-        recentChanges.note(changes.generation(), peers);
-    }
-
-    /**
-     * Under the lock: what a reconcile may compare with, or null to read the kernel again now. A read is good if every
-     * change since it began only added or removed peers: those peers are left alone. Any other change since (a purge,
-     * a reconcile's repairs, new keys) or one no longer noted: null.
-     */
-    private KernelSnapshot current(Snapshot read) {
-        if (read == null) {
-            return null;
-        }
-        // this reconcile's own number is generation(): the changes between are the read's up to the one before it
-        List<Peer> changed = recentChanges.between(read.generation(), changes.generation());
-        if (changed == null) {
-            log.debug("resync: a change other than of peers came after its read; it reads again under the lock");
-            return null;
-        }
-        return new KernelSnapshot(read.state(), changed);
+        ResyncReads.Read read = resyncReads.read();
+        changes.changing(() -> closed ? 0 : reconcileLocked(read));
     }
 
     /**
@@ -339,7 +294,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
 
     /** The reader a resync reads the kernel through before it takes the lock: for tests of what waits for whom. */
     KernelReader snapshotReader() {
-        return snapshots;
+        return resyncReads.reader();
     }
 
     /** The lock every change holds: for tests that hold it to come between a resync's read and its repair. */
@@ -378,7 +333,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         ensureOpen();
         List<Peer> adding = List.copyOf(peers);
         if (!purged) { // after a purge the add brings the device back too: not a change of peers alone
-            noteChange(adding);
+            resyncReads.noteChange(adding);
         }
         table.checkAdd(adding);
         topology.checkAdd(adding);
@@ -456,10 +411,10 @@ public final class LinuxTunnelMesh implements TunnelMesh {
         try {
             removing = table.checkRemove(List.copyOf(names));
         } catch (RuntimeException e) {
-            noteChange(List.of()); // refused: nothing changed, and a resync need not read again for it
+            resyncReads.noteChange(List.of()); // refused: nothing changed, and a resync need not read again for it
             throw e;
         }
-        noteChange(removing);
+        resyncReads.noteChange(removing);
         journal.saveChange(table, List.of(), removing);
         try {
             topology.remove(removing);
@@ -554,22 +509,22 @@ public final class LinuxTunnelMesh implements TunnelMesh {
     @Override
     public int reconcile() {
         long started = System.nanoTime();
-        Snapshot snapshot = snapshot();
-        int repairs = changes.changing(() -> reconcileLocked(snapshot));
+        ResyncReads.Read read = resyncReads.read();
+        int repairs = changes.changing(() -> reconcileLocked(read));
         changes.tell(l -> l.timed(MeshListener.Operation.RECONCILE, System.nanoTime() - started));
         return repairs;
     }
 
     /**
-     * @param snapshot the kernel as read before the lock, or null: used only if every change of the mesh's after it
-     *     added or removed peers (else it could miss the mesh's own newest state, and "repair" it)
+     * @param read the kernel as read before the lock, or null: used only if every change of the mesh's after it added
+     *     or removed peers (else it could miss the mesh's own newest state, and "repair" it)
      */
-    private int reconcileLocked(Snapshot snapshot) {
+    private int reconcileLocked(ResyncReads.Read read) {
         ensureOpen();
         if (purged) {
             return 0;
         }
-        KernelSnapshot current = current(snapshot);
+        KernelSnapshot current = resyncReads.current(read);
         List<Peer> peers = table.peers();
         List<String> repairs = new ArrayList<>(receiver.reconcile());
         repairs.addAll(filter == null ? List.of() : filter.reconcile(peers));
@@ -778,7 +733,7 @@ public final class LinuxTunnelMesh implements TunnelMesh {
             ctx.session.close();
             receiver.close();
             counters.close();
-            snapshots.close();
+            resyncReads.close();
             guard.close();
             if (filter != null) {
                 filter.close();
