@@ -81,6 +81,22 @@ final class UnderlaySlots {
         return size;
     }
 
+    /** The table's length: for tests of when it grows. */
+    int capacity() {
+        return keys.length;
+    }
+
+    /** Makes room for {@code entries} without rehashing on the way (at most half full, as {@link #put} keeps it). */
+    void ensureCapacity(int entries) {
+        int capacity = keys.length;
+        while (entries * 2 > capacity) {
+            capacity *= 2;
+        }
+        if (capacity > keys.length) {
+            rehash(capacity);
+        }
+    }
+
     private void rehash(int capacity) {
         int[] oldKeys = keys;
         int[] oldSlots = slots;
