@@ -16,6 +16,7 @@ import org.tunnelmesh.Peer;
  * the lock.
  */
 final class ResyncReads implements AutoCloseable {
+    // the mesh's logger: operators select the mesh's lines by that name
     private static final Logger log = LogManager.getLogger(LinuxTunnelMesh.class);
 
     /** The kernel as read from {@code generation} of the mesh's changes on: what changes from then on did, it may lack. */
