@@ -95,9 +95,8 @@ class ResyncKernelIT {
         Peer extra = Peer.of("extra", "10.245.1.9", "192.168.49.0/24");
         int repairs = betweenReadAndRepair(mesh, () -> {
             mesh.addPeer(peer(3));
-            for (int i = 0;
-                    i <= RecentPeerChanges.REMEMBERED / 2;
-                    i++) { // more changes of another peer than remembered
+            // more changes of another peer than are remembered
+            for (int i = 0; i <= RecentPeerChanges.REMEMBERED / 2; i++) {
                 mesh.addPeer(extra);
                 mesh.removePeer(extra.name());
             }

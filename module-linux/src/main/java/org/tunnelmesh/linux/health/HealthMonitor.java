@@ -240,12 +240,12 @@ public final class HealthMonitor implements AutoCloseable {
     /** Starts watching {@code added}; {@code deviceOf} names the device that carries each one's traffic. */
     public synchronized void add(Collection<Peer> added, java.util.function.Function<Peer, String> deviceOf) {
         long now = clock.getAsLong();
-        // sized once for the batch: the 10,000 peers of a node's start would otherwise grow every array ten times
+        // sized once for the batch (free slots first, then new ones): the 10,000 peers of a node's start would
+        // otherwise grow every array ten times
         ensureCapacity(highWater + Math.max(0, added.size() - freeCount));
         byUnderlay.ensureCapacity(byUnderlay.size() + added.size());
         for (Peer peer : added) {
             int slot = freeCount > 0 ? free[--freeCount] : highWater++;
-            ensureCapacity(slot + 1);
             peers[slot] = peer;
             probeAddress[slot] = peer.probeAddress().bits();
             device[slot] = deviceOf.apply(peer);
