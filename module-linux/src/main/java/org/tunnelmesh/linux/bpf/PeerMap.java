@@ -2,6 +2,7 @@ package org.tunnelmesh.linux.bpf;
 
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -204,7 +205,8 @@ public final class PeerMap implements AutoCloseable {
 
     private synchronized void lookupAll(Batch batch) {
         if (readKeys == null) {
-            readKeys = Bpf.direct(maxEntries * KEY_SIZE);
+            // network order, as the keys are: keyAt reads each with one getInt
+            readKeys = Bpf.direct(maxEntries * KEY_SIZE).order(ByteOrder.BIG_ENDIAN);
             readValues = Bpf.direct(maxEntries * VALUE_SIZE);
         }
         ByteBuffer keys = readKeys;
@@ -254,24 +256,16 @@ public final class PeerMap implements AutoCloseable {
 
     /** Keys as the packet has them: the address's four bytes in network order. */
     private static ByteBuffer keys(List<Integer> addresses) {
-        ByteBuffer keys = Bpf.direct(addresses.size() * KEY_SIZE);
+        ByteBuffer keys = Bpf.direct(addresses.size() * KEY_SIZE).order(ByteOrder.BIG_ENDIAN);
         for (int i = 0; i < addresses.size(); i++) {
-            int a = addresses.get(i);
-            int at = i * KEY_SIZE;
-            keys.put(at, (byte) (a >>> 24))
-                    .put(at + 1, (byte) (a >>> 16))
-                    .put(at + 2, (byte) (a >>> 8))
-                    .put(at + 3, (byte) a);
+            keys.putInt(i * KEY_SIZE, addresses.get(i));
         }
         return keys;
     }
 
+    /** The key at {@code index} of a read: the address as an int (the buffer is in network order). */
     private static int keyAt(ByteBuffer keys, int index) {
-        int at = index * KEY_SIZE;
-        return (keys.get(at) & 0xff) << 24
-                | (keys.get(at + 1) & 0xff) << 16
-                | (keys.get(at + 2) & 0xff) << 8
-                | (keys.get(at + 3) & 0xff);
+        return keys.getInt(index * KEY_SIZE);
     }
 
     /** Every key now in the map: one read, no counters decoded (a reconcile needs only the keys). */
